@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceGateway", targets: ["Gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages, found through pkg-config).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        // What Glibc does not export: epoll, accept4, signalfd, eventfd, timerfd; hardware CRC32C.
+        .target(name: "CSystemShims"),
+
+        // Pure logic: no sockets, no threads, fuzzable alone.
+        .target(name: "HTTPWire", dependencies: ["CZlib"]),
+        .target(name: "EventModel"),
+        .target(name: "JSONStream"),
+        .target(name: "Parsers", dependencies: ["EventModel", "JSONStream", "CPCRE2"]),
+        .target(name: "IngestFormats", dependencies: ["EventModel", "JSONStream", "Parsers"]),
+
+        // Stateful pieces.
+        .target(name: "Tokens", dependencies: [
+            "COpenSSL", "Parsers", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "WAL", dependencies: [
+            "EventModel", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "EventLoop", dependencies: [
+            "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Gateway", dependencies: [
+            "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sluice", dependencies: [
+            "Gateway", "Tokens", "WAL", "Parsers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire"]),
+        .testTarget(name: "EventModelTests", dependencies: ["EventModel"]),
+        .testTarget(name: "JSONStreamTests", dependencies: ["JSONStream"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers", "EventModel"]),
+        .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
+        .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CSystemShims"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

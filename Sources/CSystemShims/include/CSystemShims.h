@@ -1,0 +1,55 @@
+#ifndef SLUICE_SYSTEM_SHIMS_H
+#define SLUICE_SYSTEM_SHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/socket.h>
+#include <sys/file.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/statvfs.h>
+
+/* Thin wrappers so Swift sees plain functions and constants; every one returns -1 and sets errno on failure. */
+
+int sluice_epoll_create(void);
+int sluice_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int sluice_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms);
+uint64_t sluice_epoll_event_data(const struct epoll_event *event);
+uint32_t sluice_epoll_event_flags(const struct epoll_event *event);
+
+extern const uint32_t SLUICE_EPOLLIN;
+extern const uint32_t SLUICE_EPOLLOUT;
+extern const uint32_t SLUICE_EPOLLERR;
+extern const uint32_t SLUICE_EPOLLHUP;
+extern const uint32_t SLUICE_EPOLLRDHUP;
+extern const uint32_t SLUICE_EPOLLET;
+extern const int SLUICE_EPOLL_CTL_ADD;
+extern const int SLUICE_EPOLL_CTL_MOD;
+extern const int SLUICE_EPOLL_CTL_DEL;
+
+/* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
+int sluice_accept_nonblocking(int fd);
+/* socket with SOCK_NONBLOCK | SOCK_CLOEXEC. */
+int sluice_socket_nonblocking(int domain, int type);
+
+int sluice_eventfd(void);
+int sluice_eventfd_signal(int fd);
+int sluice_eventfd_drain(int fd);
+
+/* Blocks the given signals in the calling thread (inherited by threads it starts) and returns a signalfd for them. */
+int sluice_signalfd_for(const int *signals, int count);
+/* Reads one signal from a signalfd; returns the signal number or -1. */
+int sluice_signalfd_read(int fd);
+int sluice_ignore_sigpipe(void);
+
+int sluice_set_int_sockopt(int fd, int level, int name, int value);
+
+/* CRC32C (Castagnoli), hardware-accelerated with SSE4.2 when the CPU has it. crc starts at 0. */
+uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length);
+
+#endif

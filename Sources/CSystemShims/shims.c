@@ -1,0 +1,156 @@
+#define _GNU_SOURCE
+#include "CSystemShims.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <pthread.h>
+
+const uint32_t SLUICE_EPOLLIN = EPOLLIN;
+const uint32_t SLUICE_EPOLLOUT = EPOLLOUT;
+const uint32_t SLUICE_EPOLLERR = EPOLLERR;
+const uint32_t SLUICE_EPOLLHUP = EPOLLHUP;
+const uint32_t SLUICE_EPOLLRDHUP = EPOLLRDHUP;
+const uint32_t SLUICE_EPOLLET = EPOLLET;
+const int SLUICE_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
+const int SLUICE_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
+const int SLUICE_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
+
+int sluice_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int sluice_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int sluice_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms) {
+    return epoll_wait(epfd, events, maxevents, timeout_ms);
+}
+
+uint64_t sluice_epoll_event_data(const struct epoll_event *event) { return event->data.u64; }
+uint32_t sluice_epoll_event_flags(const struct epoll_event *event) { return event->events; }
+
+int sluice_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+int sluice_socket_nonblocking(int domain, int type) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
+
+int sluice_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int sluice_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    for (;;) {
+        ssize_t n = write(fd, &one, sizeof one);
+        if (n == (ssize_t)sizeof one) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return 0; /* counter saturated: the reader is already due to wake */
+        return -1;
+    }
+}
+
+int sluice_eventfd_drain(int fd) {
+    uint64_t value;
+    for (;;) {
+        ssize_t n = read(fd, &value, sizeof value);
+        if (n == (ssize_t)sizeof value) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return 0;
+        return -1;
+    }
+}
+
+int sluice_signalfd_for(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+int sluice_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    for (;;) {
+        ssize_t n = read(fd, &info, sizeof info);
+        if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
+        if (n < 0 && errno == EINTR) continue;
+        return -1;
+    }
+}
+
+int sluice_ignore_sigpipe(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &action, NULL);
+}
+
+int sluice_set_int_sockopt(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+/* ---- CRC32C ---- */
+
+static uint32_t crc32c_table[8][256];
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+static int crc32c_has_sse42 = 0;
+
+static void crc32c_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc32c_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = crc32c_table[0][i];
+        for (int t = 1; t < 8; t++) {
+            c = crc32c_table[0][c & 0xff] ^ (c >> 8);
+            crc32c_table[t][i] = c;
+        }
+    }
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    crc32c_has_sse42 = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+static uint32_t crc32c_software(uint32_t crc, const uint8_t *p, size_t n) {
+    while (n >= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        word ^= crc;
+        crc = crc32c_table[7][word & 0xff] ^ crc32c_table[6][(word >> 8) & 0xff] ^
+              crc32c_table[5][(word >> 16) & 0xff] ^ crc32c_table[4][(word >> 24) & 0xff] ^
+              crc32c_table[3][(word >> 32) & 0xff] ^ crc32c_table[2][(word >> 40) & 0xff] ^
+              crc32c_table[1][(word >> 48) & 0xff] ^ crc32c_table[0][word >> 56];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = crc32c_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_hardware(uint32_t crc, const uint8_t *p, size_t n) {
+    uint64_t c = crc;
+    while (n >= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        c = __builtin_ia32_crc32di(c, word);
+        p += 8;
+        n -= 8;
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--) c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return c32;
+}
+#endif
+
+uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length) {
+    pthread_once(&crc32c_once, crc32c_init);
+    crc = ~crc;
+#if defined(__x86_64__)
+    if (crc32c_has_sse42) return ~crc32c_hardware(crc, (const uint8_t *)data, length);
+#endif
+    return ~crc32c_software(crc, (const uint8_t *)data, length);
+}

@@ -1,0 +1,1 @@
+// The HTTPWire module; see docs/architecture.md.

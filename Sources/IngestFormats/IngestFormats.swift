@@ -1,0 +1,1 @@
+// The IngestFormats module; see docs/architecture.md.

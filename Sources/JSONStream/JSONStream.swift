@@ -1,0 +1,1 @@
+// The JSONStream module; see docs/architecture.md.

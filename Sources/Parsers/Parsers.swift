@@ -1,0 +1,1 @@
+// The Parsers module; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The WAL module; see docs/architecture.md.
