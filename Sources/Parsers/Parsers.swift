@@ -1,1 +1,0 @@
-// The Parsers module; see docs/architecture.md.
