@@ -1,1 +1,178 @@
-// The EventLoop module; see docs/architecture.md.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+import Synchronization
+
+/// Something registered with an ``EventLoop``'s epoll set; called on the loop's thread only.
+protocol LoopChannel: AnyObject {
+    var fd: Int32 { get }
+    /// The descriptor is ready; `flags` are the epoll event bits.
+    func ready(flags: UInt32)
+    /// Called once per loop tick (about twice a second) with the loop's monotonic clock in milliseconds.
+    func tick(nowMillis: Int64)
+    /// The loop is shutting down gracefully: stop taking new work, finish what is in flight.
+    func beginDrain()
+    /// The loop is exiting: release the descriptor now.
+    func forceClose()
+}
+
+/// One epoll-driven thread. Channels registered with it run only on its thread; ``execute(_:)`` is the
+/// only entry point safe to call from other threads (it wakes the loop through an eventfd).
+///
+/// epoll user data packs the channel's slot with a generation number, so an event for a descriptor
+/// that was closed and whose slot was reused is recognised as stale and dropped.
+public final class EventLoop: @unchecked Sendable {
+    public let index: Int
+    let epollFD: Int32
+    private let wakeFD: Int32
+    private let mailbox = Mutex<[@Sendable () -> Void]>([])
+    private var runningTasks: [@Sendable () -> Void] = []
+    private var slots: [LoopChannel?] = []
+    private var generations: [UInt32] = []
+    private var freeSlots: [Int] = []
+    private var draining = false
+    private var drainDeadline: Int64 = 0
+    private var stopped = false
+    /// The loop's clock, refreshed once per wake-up.
+    private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
+    private var nextTick: Int64 = 0
+    private static let tickMillis: Int64 = 500
+    private static let wakeSlot = UInt64(UInt32.max)
+
+    public init(index: Int) throws(SystemError) {
+        self.index = index
+        epollFD = sluice_epoll_create()
+        guard epollFD >= 0 else { throw SystemError("epoll_create1", errno: errno) }
+        wakeFD = sluice_eventfd()
+        guard wakeFD >= 0 else { throw SystemError("eventfd", errno: errno) }
+        guard sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_ADD, wakeFD, SLUICE_EPOLLIN, Self.wakeSlot) == 0 else {
+            throw SystemError("epoll_ctl(eventfd)", errno: errno)
+        }
+    }
+
+    deinit {
+        Syscall.close(wakeFD)
+        Syscall.close(epollFD)
+    }
+
+    // MARK: Cross-thread
+
+    /// Runs `task` on the loop's thread soon. Safe from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        let wasEmpty = mailbox.withLock { queue in
+            queue.append(task)
+            return queue.count == 1
+        }
+        if wasEmpty { _ = sluice_eventfd_signal(wakeFD) }
+    }
+
+    /// Asks the loop to stop accepting, finish requests in flight and exit within `graceMillis`.
+    public func requestShutdown(graceMillis: Int64) {
+        execute { [self] in
+            guard !draining else { return }
+            draining = true
+            drainDeadline = nowMillis + graceMillis
+            for case let channel? in slots { channel.beginDrain() }
+        }
+    }
+
+    public var isDraining: Bool { draining }
+
+    // MARK: Registration (loop thread only)
+
+    struct Token: Equatable {
+        let slot: Int
+        let generation: UInt32
+        var packed: UInt64 { UInt64(generation) << 32 | UInt64(slot) }
+    }
+
+    func register(_ channel: LoopChannel, interest: UInt32) throws(SystemError) -> Token {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+        } else {
+            slot = slots.count
+            slots.append(nil)
+            generations.append(0)
+        }
+        generations[slot] &+= 1
+        let token = Token(slot: slot, generation: generations[slot])
+        guard sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_ADD, channel.fd, interest, token.packed) == 0 else {
+            freeSlots.append(slot)
+            throw SystemError("epoll_ctl(add)", errno: errno)
+        }
+        slots[slot] = channel
+        return token
+    }
+
+    func modify(_ channel: LoopChannel, token: Token, interest: UInt32) {
+        _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_MOD, channel.fd, interest, token.packed)
+    }
+
+    /// Removes the channel from the epoll set and frees its slot; the caller closes the descriptor.
+    func deregister(_ channel: LoopChannel, token: Token) {
+        _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_DEL, channel.fd, 0, 0)
+        guard slots[token.slot] === channel else { return }
+        slots[token.slot] = nil
+        freeSlots.append(token.slot)
+    }
+
+    /// The channel registered under `token`, if it is still the same registration.
+    func channel(for token: Token) -> LoopChannel? {
+        guard token.slot < slots.count, generations[token.slot] == token.generation else { return nil }
+        return slots[token.slot]
+    }
+
+    var channelCount: Int { slots.count - freeSlots.count }
+
+    // MARK: Running
+
+    /// Runs the loop on the calling thread until it has drained after ``requestShutdown(graceMillis:)``.
+    public func run() {
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        nextTick = nowMillis + Self.tickMillis
+        while !stopped {
+            let timeout = Int32(clamping: max(0, nextTick - nowMillis))
+            let count = sluice_epoll_wait(epollFD, events, Int32(capacity), timeout)
+            nowMillis = Self.monotonicMillis()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let data = sluice_epoll_event_data(events + i)
+                    let flags = sluice_epoll_event_flags(events + i)
+                    if data == Self.wakeSlot {
+                        runMailbox()
+                        continue
+                    }
+                    let token = Token(slot: Int(data & 0xFFFF_FFFF), generation: UInt32(data >> 32))
+                    channel(for: token)?.ready(flags: flags)
+                }
+            }
+            if nowMillis >= nextTick {
+                nextTick = nowMillis + Self.tickMillis
+                for case let channel? in slots { channel.tick(nowMillis: nowMillis) }
+            }
+            if draining && (channelCount == 0 || nowMillis >= drainDeadline) { stopped = true }
+        }
+        for case let channel? in slots { channel.forceClose() }
+        runMailbox()
+    }
+
+    private func runMailbox() {
+        _ = sluice_eventfd_drain(wakeFD)
+        mailbox.withLock { queue in swap(&queue, &runningTasks) }
+        for task in runningTasks { task() }
+        runningTasks.removeAll(keepingCapacity: true)
+    }
+
+    /// Milliseconds of `CLOCK_MONOTONIC`.
+    public static func monotonicNowMillis() -> Int64 { monotonicMillis() }
+
+    static func monotonicMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

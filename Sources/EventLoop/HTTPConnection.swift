@@ -1,0 +1,389 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+import HTTPWire
+
+/// One client connection on one loop: reads requests (pipelined ones in order), hands each complete
+/// request to the loop's ``HTTPHandler``, writes answers, and enforces the server's limits and timeouts.
+///
+/// Buffers are kept per connection and reused, so a connection in its steady state allocates nothing
+/// per request; a buffer grown for a large body is given back once that request is answered.
+final class HTTPConnection: LoopChannel {
+    enum State {
+        /// Waiting for (the rest of) a request head at `readStart`.
+        case readingHead
+        /// The head is parsed; waiting for its body.
+        case readingBody(RequestHead)
+        /// The handler took the request; the answer comes through ``completeDeferred(sequence:_:)``.
+        case awaitingAnswer(keepAlive: Bool, requestEnd: Int)
+        /// The last answer is being written; the connection closes once it is out.
+        case closing
+        case closed
+    }
+
+    let fd: Int32
+    private unowned let loop: EventLoop
+    private let server: HTTPServerContext
+    private let handler: HTTPHandler
+    private var token = EventLoop.Token(slot: 0, generation: 0)
+
+    private var state = State.readingHead
+    private var readBuffer: [UInt8]
+    private var readStart = 0
+    private var readEnd = 0
+    private var output: [UInt8] = []
+    private var outputSent = 0
+    private var interest: UInt32 = 0
+
+    private var chunked: ChunkedDecoder
+    private var chunkedConsumed = 0
+    private var chunkedBody: [UInt8] = []
+    private var inflater: BodyInflater?
+    private var inflated: [UInt8] = []
+    private var continueSent = false
+    private var requestSequence: UInt64 = 0
+
+    /// When the current phase times out, and what that means.
+    private var deadline: Int64
+    private var lastProgress: Int64
+
+    static let initialBufferSize = 16 * 1024
+    private static let retainedBufferLimit = 256 * 1024
+
+    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler) {
+        self.fd = fd
+        self.loop = loop
+        self.server = server
+        self.handler = handler
+        readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize)
+        chunked = ChunkedDecoder(limits: server.configuration.limits)
+        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+        lastProgress = loop.nowMillis
+    }
+
+    func start() throws(SystemError) {
+        token = try loop.register(self, interest: SLUICE_EPOLLIN)
+        interest = SLUICE_EPOLLIN
+        server.metrics.openConnections.add(1, ordering: .relaxed)
+    }
+
+    // MARK: Events
+
+    func ready(flags: UInt32) {
+        if flags & SLUICE_EPOLLOUT != 0 { flush() }
+        if flags & SLUICE_EPOLLIN != 0 {
+            readAvailable()
+        } else if flags & (SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
+            close()
+        }
+    }
+
+    func tick(nowMillis: Int64) {
+        guard nowMillis >= deadline else { return }
+        switch state {
+        case .readingHead:
+            if readEnd > readStart {
+                fail(.requestTimeout)
+            } else {
+                close()  // idle keep-alive connection
+            }
+        case .readingBody:
+            fail(.requestTimeout)
+        case .closing:
+            close()  // the client stopped reading its answer
+        case .awaitingAnswer, .closed:
+            break
+        }
+    }
+
+    func beginDrain() {
+        if case .readingHead = state, readEnd == readStart, output.count == outputSent { close() }
+    }
+
+    func forceClose() { close() }
+
+    // MARK: Reading
+
+    private var isReading: Bool {
+        switch state {
+        case .readingHead, .readingBody: return true
+        case .awaitingAnswer, .closing, .closed: return false
+        }
+    }
+
+    /// Reads while the socket fills the buffer, processing after every read; level-triggered epoll
+    /// reports the descriptor again when more arrives.
+    private func readAvailable() {
+        while isReading {
+            if readEnd == readBuffer.count { makeRoom() }
+            let room = readBuffer.count - readEnd
+            let result: IOResult<Int>
+            do {
+                result = try readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in
+                    try Syscall.read(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[readEnd...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                return
+            case .done(0):
+                close()  // the client closed; an incomplete request cannot be answered
+                return
+            case .done(let count):
+                readEnd += count
+                lastProgress = loop.nowMillis
+                server.metrics.bytesIn.add(count, ordering: .relaxed)
+                process()
+                if count < room { return }
+            }
+        }
+    }
+
+    /// Compacts consumed bytes away, or grows the buffer when a single request needs more room.
+    private func makeRoom() {
+        if readStart > 0 {
+            readBuffer.withUnsafeMutableBytes { buffer in
+                let base = buffer.baseAddress!
+                memmove(base, base + readStart, readEnd - readStart)
+            }
+            readEnd -= readStart
+            readStart = 0
+            if readEnd < readBuffer.count { return }
+        }
+        readBuffer.append(contentsOf: repeatElement(0, count: readBuffer.count))
+    }
+
+    /// Parses and dispatches every complete request in the buffer, in order, until one is deferred.
+    private func process() {
+        loop: while true {
+            switch state {
+            case .readingHead:
+                guard readEnd > readStart else {
+                    deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+                    break loop
+                }
+                let result = readBuffer.withUnsafeBytes { buffer in
+                    RequestParser.parseHead(UnsafeRawBufferPointer(rebasing: buffer[readStart..<readEnd]), limits: server.configuration.limits)
+                }
+                switch result {
+                case .needMore:
+                    if isIdleDeadline {
+                        deadline = loop.nowMillis + server.configuration.headTimeoutMillis
+                        isIdleDeadline = false
+                    }
+                    break loop
+                case .invalid(let error):
+                    fail(error)
+                    break loop
+                case .complete(let head):
+                    state = .readingBody(head)
+                    continueSent = false
+                    chunked = ChunkedDecoder(limits: server.configuration.limits)
+                    chunkedConsumed = 0
+                    chunkedBody.removeAll(keepingCapacity: true)
+                    deadline = loop.nowMillis + server.configuration.bodyStallMillis
+                }
+            case .readingBody(let head):
+                guard readBody(head) else { break loop }
+            case .awaitingAnswer, .closing, .closed:
+                break loop
+            }
+        }
+        flush()
+    }
+
+    private var isIdleDeadline = true
+
+    /// Returns true when the request was dispatched and processing can go on.
+    private func readBody(_ head: RequestHead) -> Bool {
+        let bodyStart = readStart + head.headLength
+        switch head.framing {
+        case .none:
+            return dispatch(head, bodyRange: bodyStart..<bodyStart, requestEnd: bodyStart)
+        case .contentLength(let length):
+            if readEnd - bodyStart >= length {
+                return dispatch(head, bodyRange: bodyStart..<bodyStart + length, requestEnd: bodyStart + length)
+            }
+            sendContinueIfExpected(head)
+            let needed = head.headLength + length
+            if readBuffer.count - readStart < needed {
+                if readStart > 0 { makeRoom() }
+                if readBuffer.count < needed { readBuffer.append(contentsOf: repeatElement(0, count: needed - readBuffer.count)) }
+            }
+            deadline = lastProgress + server.configuration.bodyStallMillis
+            return false
+        case .chunked:
+            let progress = readBuffer.withUnsafeBytes { buffer in
+                chunked.feed(UnsafeRawBufferPointer(rebasing: buffer[(bodyStart + chunkedConsumed)..<readEnd]), into: &chunkedBody)
+            }
+            switch progress {
+            case .needMore(let consumed):
+                chunkedConsumed += consumed
+                sendContinueIfExpected(head)
+                deadline = lastProgress + server.configuration.bodyStallMillis
+                return false
+            case .done(let consumed):
+                chunkedConsumed += consumed
+                return dispatch(head, bodyRange: nil, requestEnd: bodyStart + chunkedConsumed)
+            case .invalid(let error):
+                fail(error)
+                return false
+            }
+        }
+    }
+
+    private func sendContinueIfExpected(_ head: RequestHead) {
+        guard head.expectContinue, !continueSent else { return }
+        continueSent = true
+        ResponseWriter.continue100.withUTF8Buffer { output.append(contentsOf: $0) }
+        flush()
+    }
+
+    /// Decodes the body and calls the handler. `bodyRange` is in the read buffer; nil means the chunked body.
+    private func dispatch(_ head: RequestHead, bodyRange: Range<Int>?, requestEnd: Int) -> Bool {
+        requestSequence &+= 1
+        let keepAlive = head.keepAlive && !loop.isDraining
+        let answer = DeferredAnswer(loop: loop, slot: token.slot, generation: token.generation, sequence: requestSequence)
+        var handling = HTTPHandling.answered
+        var failure: HTTPError?
+        readBuffer.withUnsafeBytes { buffer in
+            let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
+            func call(_ body: UnsafeRawBufferPointer) {
+                let request = HTTPRequest(head: head, headBytes: headBytes, body: body, keepAlive: keepAlive, loop: loop)
+                handling = handler.handle(request, output: &output, answer: answer)
+            }
+            func decodeAndCall(_ raw: UnsafeRawBufferPointer) {
+                guard head.contentEncoding != .identity else { return call(raw) }
+                let inflater = self.inflater ?? BodyInflater()
+                self.inflater = inflater
+                switch inflater.inflate(raw, coding: head.contentEncoding, limit: server.configuration.limits.maxBodyBytes, into: &inflated) {
+                case .success:
+                    inflated.withUnsafeBytes { call($0) }
+                case .failure(let error):
+                    failure = error
+                }
+            }
+            if let bodyRange {
+                decodeAndCall(UnsafeRawBufferPointer(rebasing: buffer[bodyRange]))
+            } else {
+                chunkedBody.withUnsafeBytes { decodeAndCall($0) }
+            }
+        }
+        if let failure {
+            fail(failure)
+            return false
+        }
+        switch handling {
+        case .answered:
+            finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
+            return true
+        case .deferred:
+            state = .awaitingAnswer(keepAlive: keepAlive, requestEnd: requestEnd)
+            updateInterest()
+            return false
+        }
+    }
+
+    /// Called on the loop when a deferred answer is ready.
+    func completeDeferred(sequence: UInt64, _ write: (inout [UInt8], Bool) -> Void) {
+        guard case .awaitingAnswer(let keepAlive, let requestEnd) = state, sequence == requestSequence else { return }
+        write(&output, keepAlive)
+        finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
+        process()
+    }
+
+    private func finishRequest(keepAlive: Bool, requestEnd: Int) {
+        readStart = requestEnd
+        if readStart == readEnd {
+            readStart = 0
+            readEnd = 0
+            releaseLargeBuffers()
+        }
+        isIdleDeadline = true
+        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+        state = keepAlive ? .readingHead : .closing
+    }
+
+    private func releaseLargeBuffers() {
+        if readBuffer.count > Self.retainedBufferLimit { readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize) }
+        if chunkedBody.capacity > Self.retainedBufferLimit { chunkedBody = [] }
+        if inflated.capacity > Self.retainedBufferLimit { inflated = [] }
+    }
+
+    /// Answers a wire-level error and closes after writing it.
+    private func fail(_ error: HTTPError) {
+        server.metrics.countProtocolError(status: error.status)
+        var body: [UInt8] = []
+        ErrorBody.append(error.reason, into: &body)
+        body.withUnsafeBytes {
+            ResponseWriter.append(status: error.status, body: $0, keepAlive: false, into: &output)
+        }
+        state = .closing
+        deadline = loop.nowMillis + server.configuration.bodyStallMillis
+        flush()
+    }
+
+    // MARK: Writing
+
+    private func flush() {
+        while outputSent < output.count {
+            let result: IOResult<Int>
+            do {
+                result = try output.withUnsafeBytes { buffer throws(SystemError) in
+                    try Syscall.write(fd, UnsafeRawBufferPointer(rebasing: buffer[outputSent...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                updateInterest()
+                return
+            case .done(let count):
+                outputSent += count
+                server.metrics.bytesOut.add(count, ordering: .relaxed)
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= Self.retainedBufferLimit)
+        outputSent = 0
+        if case .closing = state {
+            close()
+            return
+        }
+        if loop.isDraining, case .readingHead = state, readEnd == readStart {
+            close()
+            return
+        }
+        updateInterest()
+    }
+
+    /// Reads only while no answer is pending or unwritten, so a client cannot queue unbounded work.
+    private func updateInterest() {
+        var wanted: UInt32 = 0
+        if outputSent < output.count { wanted |= SLUICE_EPOLLOUT }
+        switch state {
+        case .readingHead, .readingBody:
+            if outputSent == output.count { wanted |= SLUICE_EPOLLIN }
+        case .awaitingAnswer, .closing, .closed:
+            break
+        }
+        if case .closed = state { return }
+        if wanted != interest {
+            interest = wanted
+            loop.modify(self, token: token, interest: wanted)
+        }
+    }
+
+    private func close() {
+        if case .closed = state { return }
+        state = .closed
+        loop.deregister(self, token: token)
+        Syscall.close(fd)
+        server.metrics.openConnections.subtract(1, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,56 @@
+import HTTPWire
+
+/// One complete request as the connection parsed it. Every buffer is valid only during
+/// ``HTTPHandler/handle(_:_:)``: copy what must outlive it.
+public struct HTTPRequest {
+    public let head: RequestHead
+    /// The request's head bytes; ``RequestHead``'s ranges index into it.
+    public let headBytes: UnsafeRawBufferPointer
+    /// The body after chunked and content decoding.
+    public let body: UnsafeRawBufferPointer
+    /// Whether the connection stays open after the answer.
+    public let keepAlive: Bool
+    /// The loop this request is handled on.
+    public let loop: EventLoop
+
+    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: headBytes[range])
+    }
+
+    public var path: UnsafeRawBufferPointer { bytes(head.path) }
+}
+
+/// What a handler did with a request.
+public enum HTTPHandling {
+    /// The full answer was appended to the output buffer.
+    case answered
+    /// The answer comes later through the ``DeferredAnswer`` the handler took.
+    case deferred
+}
+
+/// Per-loop request logic: one instance per event loop, called only on that loop's thread.
+public protocol HTTPHandler: AnyObject {
+    /// Appends a complete response to `output` and returns `.answered`, or keeps `answer` and
+    /// returns `.deferred`, completing it later from any thread.
+    func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling
+}
+
+/// The means to answer a deferred request from any thread. Completing it a second time, or after the
+/// client went away, does nothing.
+public struct DeferredAnswer: Sendable {
+    let loop: EventLoop
+    let slot: Int
+    let generation: UInt32
+    let sequence: UInt64
+
+    /// Runs `write` on the request's loop to append the answer, then resumes the connection.
+    public func complete(_ write: @escaping @Sendable (_ output: inout [UInt8], _ keepAlive: Bool) -> Void) {
+        let loop = self.loop
+        let token = EventLoop.Token(slot: slot, generation: generation)
+        let sequence = self.sequence
+        loop.execute {
+            guard let connection = loop.channel(for: token) as? HTTPConnection else { return }
+            connection.completeDeferred(sequence: sequence, write)
+        }
+    }
+}

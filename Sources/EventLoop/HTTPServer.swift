@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Synchronization
+
+/// What every loop of one server shares.
+final class HTTPServerContext: Sendable {
+    let configuration: HTTPServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+    private let lastExhaustionLog = Atomic<Int64>(0)
+
+    init(configuration: HTTPServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Logs running out of descriptors at most once a minute.
+    func logDescriptorExhaustion(_ code: Int32) {
+        let now = EventLoop.monotonicMillis()
+        let last = lastExhaustionLog.load(ordering: .relaxed)
+        guard now - last > 60_000, lastExhaustionLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        logger.error("accept failed; pausing listeners", metadata: ["error": "\(SystemError("accept4", errno: code))"])
+    }
+}
+
+/// The HTTP/1.1 server: `threads` event loops, each with its own `SO_REUSEPORT` listening socket on
+/// every address and its own handler instance. ``start(handlerFactory:)`` returns once every socket is
+/// bound; ``shutdown()`` drains gracefully; ``wait()`` returns when every loop has exited.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    public let metrics: ServerMetrics
+    private let context: HTTPServerContext
+    private let state = Mutex<(loops: [EventLoop], threads: [LoopThread])>(([], []))
+    /// The ports actually bound, in the order of `configuration.listen` (useful with port 0).
+    public let boundPorts = Mutex<[UInt16]>([])
+
+    public init(configuration: HTTPServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        metrics = ServerMetrics()
+        context = HTTPServerContext(configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    public var loops: [EventLoop] { state.withLock { $0.loops } }
+
+    /// Binds every listener on every loop and starts the loop threads.
+    public func start(handlerFactory: (EventLoop) -> HTTPHandler) throws(SystemError) {
+        var loops: [EventLoop] = []
+        var ports: [UInt16] = configuration.listen.map(\.port)
+        for index in 0..<max(1, configuration.threads) {
+            let loop = try EventLoop(index: index)
+            let handler = handlerFactory(loop)
+            for (listenIndex, address) in configuration.listen.enumerated() {
+                // Port 0: the first loop picks a port, the others join it through SO_REUSEPORT.
+                let bound = try ListeningSocket.open(ListenAddress(host: address.host, port: ports[listenIndex]))
+                ports[listenIndex] = bound.port
+                let listener = Listener(fd: bound.fd, loop: loop, server: context, handler: handler)
+                try listener.start()
+            }
+            loops.append(loop)
+        }
+        boundPorts.withLock { $0 = ports }
+        var threads: [LoopThread] = []
+        for loop in loops {
+            threads.append(try LoopThread(name: "sluice-loop-\(loop.index)") { loop.run() })
+        }
+        state.withLock { $0 = (loops, threads) }
+    }
+
+    /// Stops accepting, lets requests in flight finish, closes idle connections; loops exit within the grace period.
+    public func shutdown() {
+        for loop in loops { loop.requestShutdown(graceMillis: configuration.shutdownGraceMillis) }
+    }
+
+    /// Blocks until every loop thread has exited.
+    public func wait() {
+        let threads = state.withLock { $0.threads }
+        for thread in threads { thread.join() }
+    }
+}

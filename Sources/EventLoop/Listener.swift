@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+
+/// One loop's listening socket on one address: accepts until the kernel queue is empty, refuses
+/// connections above `--max-connections`, and stops accepting when the loop drains.
+final class Listener: LoopChannel {
+    let fd: Int32
+    private unowned let loop: EventLoop
+    private let server: HTTPServerContext
+    private let handler: HTTPHandler
+    private var token = EventLoop.Token(slot: 0, generation: 0)
+    private var paused = false
+    private var closed = false
+
+    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler) {
+        self.fd = fd
+        self.loop = loop
+        self.server = server
+        self.handler = handler
+    }
+
+    func start() throws(SystemError) {
+        token = try loop.register(self, interest: SLUICE_EPOLLIN)
+    }
+
+    func ready(flags: UInt32) {
+        while !closed {
+            let client = sluice_accept_nonblocking(fd)
+            if client < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors: stop polling the listener until the next tick instead of spinning.
+                    paused = true
+                    loop.modify(self, token: token, interest: 0)
+                    server.logDescriptorExhaustion(errno)
+                default: break
+                }
+                return
+            }
+            let open = server.metrics.openConnections.load(ordering: .relaxed)
+            guard open < server.configuration.maxConnections else {
+                server.metrics.refusedConnections.add(1, ordering: .relaxed)
+                Syscall.close(client)
+                continue
+            }
+            _ = sluice_set_int_sockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            server.metrics.acceptedConnections.add(1, ordering: .relaxed)
+            let connection = HTTPConnection(fd: client, loop: loop, server: server, handler: handler)
+            do {
+                try connection.start()
+            } catch {
+                Syscall.close(client)
+            }
+        }
+    }
+
+    func tick(nowMillis: Int64) {
+        guard paused, !closed else { return }
+        paused = false
+        loop.modify(self, token: token, interest: SLUICE_EPOLLIN)
+    }
+
+    func beginDrain() { forceClose() }
+
+    func forceClose() {
+        guard !closed else { return }
+        closed = true
+        loop.deregister(self, token: token)
+        Syscall.close(fd)
+    }
+}

@@ -1,0 +1,103 @@
+import HTTPWire
+import IngestFormats
+
+/// Writes every gateway answer body: success and refusal for each ingest answer style, and the small
+/// fixed documents (status, handshake, health).
+enum Answers {
+    static let version = "0.1.0"
+    static let elasticProduct = ("X-Elastic-Product", "Elasticsearch")
+    static let retryAfter = ("Retry-After", "1")
+
+    static func success(_ style: AnswerStyle, bulk: [BulkItemOutcome], tookMillis: Int64, keepAlive: Bool, into output: inout [UInt8]) {
+        switch style {
+        case .logScale:
+            ResponseWriter.append(status: 200, body: "{}", keepAlive: keepAlive, into: &output)
+        case .hec:
+            ResponseWriter.append(status: 200, body: "{\"text\":\"Success\",\"code\":0}", keepAlive: keepAlive, into: &output)
+        case .elastic:
+            var body: [UInt8] = []
+            bulkBody(bulk, tookMillis: tookMillis, into: &body)
+            body.withUnsafeBytes {
+                ResponseWriter.append(status: 200, headers: [elasticProduct], body: $0, keepAlive: keepAlive, into: &output)
+            }
+        }
+    }
+
+    static func refusal(_ refusal: IngestRefusal, style: AnswerStyle, keepAlive: Bool, into output: inout [UInt8]) {
+        var body: [UInt8] = []
+        var headers: [(String, String)] = refusal.isRetryable ? [retryAfter] : []
+        switch style {
+        case .logScale:
+            ErrorBody.append(refusal.message, into: &body)
+        case .hec:
+            append("{\"text\":", &body)
+            appendJSONString(refusal.message, &body)
+            append(",\"code\":\(refusal.hecCode)", &body)
+            if let number = refusal.invalidEventNumber { append(",\"invalid-event-number\":\(number)", &body) }
+            append("}", &body)
+        case .elastic:
+            headers.append(elasticProduct)
+            append("{\"error\":{\"type\":", &body)
+            appendJSONString(refusal.reason, &body)
+            append(",\"reason\":", &body)
+            appendJSONString(refusal.message, &body)
+            append("},\"status\":\(refusal.status)}", &body)
+        }
+        body.withUnsafeBytes {
+            ResponseWriter.append(status: refusal.status, headers: headers, body: $0, keepAlive: keepAlive && refusal.status < 500, into: &output)
+        }
+    }
+
+    static func bulkBody(_ outcomes: [BulkItemOutcome], tookMillis: Int64, into body: inout [UInt8]) {
+        let errors = outcomes.contains { if case .refused = $0 { return true } else { return false } }
+        append("{\"took\":\(tookMillis),\"errors\":\(errors),\"items\":[", &body)
+        for (index, outcome) in outcomes.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            switch outcome {
+            case .created(let action):
+                append("{\"\(action.name)\":{\"status\":201,\"result\":\"created\"}}", &body)
+            case .refused(let action, let status, let type, let reason):
+                append("{\"\(action.name)\":{\"status\":\(status),\"error\":{\"type\":", &body)
+                appendJSONString(type, &body)
+                append(",\"reason\":", &body)
+                appendJSONString(reason, &body)
+                append("}}}", &body)
+            }
+        }
+        append("]}", &body)
+    }
+
+    static func append(_ text: String, _ body: inout [UInt8]) {
+        body.append(contentsOf: text.utf8)
+    }
+
+    /// Appends `text` as a JSON string literal.
+    static func appendJSONString(_ text: String, _ body: inout [UInt8]) {
+        body.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): body.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): body.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: body.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: body.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: body.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                body.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: body.append(byte)
+            }
+        }
+        body.append(UInt8(ascii: "\""))
+    }
+}
+
+extension BulkAction {
+    var name: String {
+        switch self {
+        case .index: return "index"
+        case .create: return "create"
+        case .delete: return "delete"
+        case .update: return "update"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Gateway module; see docs/architecture.md.

@@ -1,0 +1,27 @@
+import EventLoop
+import IngestFormats
+import WAL
+
+/// Everything `sluice serve` can be told, with its defaults.
+public struct GatewayConfiguration: Sendable {
+    public var dataDirectory: String
+    public var http = HTTPServerConfiguration()
+    public var fsync = FsyncPolicy.always
+    public var segmentBytes = 128 << 20
+    public var retentionBytes: Int?
+    public var retentionHours: Double?
+    public var decodeLimits = DecodeLimits()
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    var walOptions: WALOptions {
+        var options = WALOptions(dataDirectory: dataDirectory)
+        options.fsync = fsync
+        options.segmentBytes = segmentBytes
+        options.retentionBytes = retentionBytes
+        options.retentionHours = retentionHours
+        return options
+    }
+}

@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLoop
+import EventModel
+import HTTPWire
+import IngestFormats
+import Tokens
+import WAL
+
+/// The reusable buffers of one loop's ingest path.
+struct IngestState {
+    var decoder = IngestDecoder()
+    var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
+    /// Per-repository parts of a request from an organization or system token.
+    var parts: [String: EventBatch] = [:]
+}
+
+extension GatewayHandler {
+    /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
+    /// record of it is durable under the fsync policy.
+    func ingest(_ endpoint: IngestEndpoint, _ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
+        let style = endpoint.answerStyle
+        let route = endpoint.metricName
+        let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
+            self.countRequest(route, refusal.status)
+            self.services.metrics.countReject(shard: self.loop.index, route: route, reason: refusal.reason)
+            Answers.refusal(refusal, style: style, keepAlive: request.keepAlive, into: &output)
+            return .answered
+        }
+
+        let principal: Principal
+        switch authenticate(endpoint, request) {
+        case .found(let found): principal = found
+        case .missing: return refuse(.missingCredential, &output)
+        case .malformed: return refuse(.malformedCredential, &output)
+        case .unknown:
+            return refuse(IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4), &output)
+        }
+        if case .reject(let status, let reason, let code) = services.tokens.decideIngest(principal: principal, eventRepository: nil),
+           status == 401 || status == 403 {
+            return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
+        }
+
+        let ingestMillis = Self.wallClockMillis()
+        let context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
+                                    parsers: services.tokens.parsers, limits: services.decodeLimits)
+        ingestState.batch.removeAll()
+        do {
+            try ingestState.decoder.decode(endpoint.format, body: request.body, context: context, into: &ingestState.batch)
+        } catch {
+            return refuse(Self.refusal(for: error), &output)
+        }
+        let outcomes = endpoint == .elasticBulk ? ingestState.decoder.bulkOutcomes : []
+        if ingestState.batch.isEmpty {
+            countRequest(route, 200)
+            Answers.success(style, bulk: outcomes, tookMillis: 0, keepAlive: request.keepAlive, into: &output)
+            return .answered
+        }
+
+        let targets: [(repository: String, batch: EventBatch)]
+        switch routeEvents(principal) {
+        case .success(let routed): targets = routed
+        case .failure(let refusal): return refuse(refusal, &output)
+        }
+        var logs: [RepositoryLog] = []
+        for target in targets {
+            do {
+                logs.append(try services.wal.log(for: target.repository))
+            } catch {
+                return refuse(.walUnavailable("\(error)"), &output)
+            }
+        }
+
+        let join = IngestJoin(count: targets.count)
+        let startedMillis = EventLoop.monotonicNowMillis()
+        let services = self.services
+        let loopIndex = loop.index
+        let token = principal.metricLabel
+        let bodyBytes = request.body.count
+        let partCount = targets.count
+        for (log, target) in zip(logs, targets) {
+            let events = target.batch.count
+            let repository = target.repository
+            log.append(target.batch) { result in
+                if case .success = result {
+                    services.metrics.countIngest(shard: loopIndex, repository: repository, token: token,
+                                                 events: events, bytes: partCount == 1 ? bodyBytes : 0)
+                }
+                guard let failure = join.finish(result) else { return }
+                answer.complete { output, keepAlive in
+                    switch failure {
+                    case .success:
+                        services.metrics.countRequest(shard: loopIndex, route: route, status: 200)
+                        let took = EventLoop.monotonicNowMillis() - startedMillis
+                        Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
+                    case .failure(let error):
+                        let refusal = error == .closed ? IngestRefusal.shuttingDown : .walUnavailable("\(error)")
+                        services.metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
+                        services.metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
+                        Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)
+                    }
+                }
+            }
+        }
+        return .deferred
+    }
+
+    private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {
+        let cache = services.tokens.cache
+        if endpoint == .rawWithPathToken {
+            return cache.lookup(Router.pathToken(request.path)).map(CredentialOutcome.found) ?? .unknown
+        }
+        return credentials.resolve(authorization: request.head.authorization.map(request.bytes), lookup: cache.lookup)
+    }
+
+    /// Sends every event to the repository its token allows; any event that may not go where it names
+    /// refuses the whole request, so that a retry cannot store part of it twice.
+    private func routeEvents(_ principal: Principal) -> Result<[(repository: String, batch: EventBatch)], IngestRefusal> {
+        let batch = ingestState.batch
+        if case .ingestToken(let own) = principal.kind {
+            for index in 0..<batch.count {
+                if let named = Self.namedRepository(batch, event: index), !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
+                    return .failure(IngestRefusal(status: 400, reason: "incorrect_index", message: "Incorrect index: event \(index) names another repository than its token's",
+                                                  hecCode: 7, invalidEventNumber: index))
+                }
+            }
+            return .success([(own, batch)])
+        }
+        ingestState.parts.removeAll(keepingCapacity: true)
+        for index in 0..<batch.count {
+            let named = Self.namedRepository(batch, event: index).map { String(decoding: batch.bytes($0), as: UTF8.self) }
+            switch services.tokens.decideIngest(principal: principal, eventRepository: named) {
+            case .accept(let repository):
+                ingestState.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
+            case .reject(let status, let reason, let code):
+                return .failure(IngestRefusal(status: status, reason: "incorrect_index", message: "event \(index): \(reason)",
+                                              hecCode: code, invalidEventNumber: index))
+            }
+        }
+        return .success(ingestState.parts.map { ($0.key, $0.value) })
+    }
+
+    /// The `#repo` field (HEC `index`, a tag or field) of an event, if it names one.
+    static func namedRepository(_ batch: EventBatch, event index: Int) -> ByteSpan? {
+        for field in batch.fields(of: index) where batch.equals(field.name, "#repo") {
+            return field.value
+        }
+        return nil
+    }
+
+    static func refusal(for error: DecodeError) -> IngestRefusal {
+        IngestRefusal(status: error.status, reason: error.metricReason, message: error.message,
+                      hecCode: error.hecCode ?? 6, invalidEventNumber: error.eventNumber)
+    }
+
+    static func wallClockMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}
+
+extension IngestEndpoint {
+    var format: IngestFormat {
+        switch self {
+        case .structured: return .structured
+        case .unstructured: return .unstructured
+        case .raw, .rawWithPathToken: return .raw
+        case .json: return .json
+        case .hec: return .hec
+        case .hecRaw: return .hecRaw
+        case .elasticBulk: return .elasticBulk
+        }
+    }
+}

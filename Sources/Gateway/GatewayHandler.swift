@@ -1,0 +1,72 @@
+import EventLoop
+import HTTPWire
+
+/// The request logic of one event loop: routes each request and answers the small endpoints itself;
+/// ingest goes through ``GatewayHandler/ingest(_:_:output:answer:)``. Holds the loop's reusable
+/// buffers (credential scratch, decoder scratch, event batch), so it is used by that loop only.
+final class GatewayHandler: HTTPHandler {
+    let services: GatewayServices
+    let loop: EventLoop
+    var credentials = CredentialReader()
+    var ingestState: IngestState
+
+    init(services: GatewayServices, loop: EventLoop) {
+        self.services = services
+        self.loop = loop
+        ingestState = IngestState()
+    }
+
+    func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
+        guard let route = Router.route(request.path) else {
+            return respond(404, "not_found", body: Self.notFound, request, &output)
+        }
+        guard route.allowedMethods.contains(request.head.method) else {
+            countRequest(route.metricName, 405)
+            ResponseWriter.append(status: 405, headers: [("Allow", route.allowHeader)], body: "{\"error\":\"method not allowed\"}",
+                                  keepAlive: request.keepAlive, into: &output)
+            return .answered
+        }
+        switch route {
+        case .status:
+            return respond(200, route.metricName, body: Self.statusOK, request, &output)
+        case .elasticHandshake:
+            return respond(200, route.metricName, body: Self.elasticHandshake, request, &output, headers: [Answers.elasticProduct])
+        case .hecHealth:
+            return respond(200, route.metricName, body: Self.hecHealthy, request, &output)
+        case .hecAck:
+            countRequest(route.metricName, 400)
+            Answers.refusal(.ackDisabled, style: .hec, keepAlive: request.keepAlive, into: &output)
+            return .answered
+        case .metrics:
+            countRequest(route.metricName, 200)
+            let text = services.metricsExposition()
+            Array(text.utf8).withUnsafeBytes {
+                ResponseWriter.append(status: 200, contentType: "text/plain; version=0.0.4", body: $0, keepAlive: request.keepAlive, into: &output)
+            }
+            return .answered
+        case .ingest(let endpoint):
+            return ingest(endpoint, request, output: &output, answer: answer)
+        }
+    }
+
+    static let statusOK = Array("{\"status\":\"OK\",\"version\":\"\(Answers.version)\"}".utf8)
+    static let hecHealthy = Array("{\"text\":\"HEC is healthy\",\"code\":17}".utf8)
+    static let notFound = Array("{\"error\":\"no such endpoint\"}".utf8)
+    static let elasticHandshake = Array("""
+        {"name":"sluice","cluster_name":"sluice","version":{"number":"8.11.0","build_flavor":"default"},"tagline":"You Know, for Search"}
+        """.utf8)
+
+    private func respond(_ status: Int, _ route: String, body: [UInt8], _ request: HTTPRequest, _ output: inout [UInt8],
+                         headers: [(String, String)] = []) -> HTTPHandling {
+        countRequest(route, status)
+        body.withUnsafeBytes {
+            ResponseWriter.append(status: status, headers: headers, body: $0, keepAlive: request.keepAlive,
+                                  headOnly: request.head.method == .head, into: &output)
+        }
+        return .answered
+    }
+
+    func countRequest(_ route: String, _ status: Int) {
+        services.metrics.countRequest(shard: loop.index, route: route, status: status)
+    }
+}

@@ -1,0 +1,106 @@
+import Synchronization
+
+/// Request, event and reject counters of the gateway, labelled by route, status, repository and token
+/// name (never the token). Each loop writes its own shard under an uncontended lock; `/metrics` sums them.
+public final class GatewayMetrics: Sendable {
+    struct RequestKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    struct IngestKey: Hashable {
+        var repository: String
+        var token: String
+    }
+
+    struct IngestCounts {
+        var requests = 0
+        var events = 0
+        var bytes = 0
+    }
+
+    struct RejectKey: Hashable {
+        var route: String
+        var reason: String
+    }
+
+    struct Shard {
+        var requests: [RequestKey: Int] = [:]
+        var ingest: [IngestKey: IngestCounts] = [:]
+        var rejects: [RejectKey: Int] = [:]
+    }
+
+    private let shards: [Mutex<Shard>]
+
+    public init(shardCount: Int) {
+        var shards: [Mutex<Shard>] = []
+        for _ in 0..<max(1, shardCount) { shards.append(Mutex(Shard())) }
+        self.shards = shards
+    }
+
+    func countRequest(shard: Int, route: String, status: Int) {
+        shards[shard % shards.count].withLock { $0.requests[RequestKey(route: route, status: status), default: 0] += 1 }
+    }
+
+    func countIngest(shard: Int, repository: String, token: String, events: Int, bytes: Int) {
+        shards[shard % shards.count].withLock {
+            $0.ingest[IngestKey(repository: repository, token: token), default: IngestCounts()].requests += 1
+            $0.ingest[IngestKey(repository: repository, token: token)]!.events += events
+            $0.ingest[IngestKey(repository: repository, token: token)]!.bytes += bytes
+        }
+    }
+
+    func countReject(shard: Int, route: String, reason: String) {
+        shards[shard % shards.count].withLock { $0.rejects[RejectKey(route: route, reason: reason), default: 0] += 1 }
+    }
+
+    /// Prometheus text exposition.
+    public func exposition() -> String {
+        var total = Shard()
+        for shard in shards {
+            shard.withLock { part in
+                for (key, value) in part.requests { total.requests[key, default: 0] += value }
+                for (key, value) in part.ingest {
+                    total.ingest[key, default: IngestCounts()].requests += value.requests
+                    total.ingest[key]!.events += value.events
+                    total.ingest[key]!.bytes += value.bytes
+                }
+                for (key, value) in part.rejects { total.rejects[key, default: 0] += value }
+            }
+        }
+        var text = "# HELP sluice_http_requests_total Requests answered, by route and status.\n# TYPE sluice_http_requests_total counter\n"
+        for (key, value) in total.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+            text += "sluice_http_requests_total{route=\"\(key.route)\",status=\"\(key.status)\"} \(value)\n"
+        }
+        let ingest = total.ingest.sorted { ($0.key.repository, $0.key.token) < ($1.key.repository, $1.key.token) }
+        for (name, help, value) in [
+            ("sluice_ingest_requests_total", "Ingest requests acknowledged", \IngestCounts.requests),
+            ("sluice_ingest_events_total", "Events acknowledged", \IngestCounts.events),
+            ("sluice_ingest_bytes_total", "Request body bytes (decoded) acknowledged", \IngestCounts.bytes),
+        ] {
+            text += "# HELP \(name) \(help), by repository and token name.\n# TYPE \(name) counter\n"
+            for (key, counts) in ingest {
+                text += "\(name){repository=\"\(escapeLabel(key.repository))\",token=\"\(escapeLabel(key.token))\"} \(counts[keyPath: value])\n"
+            }
+        }
+        text += "# HELP sluice_ingest_rejects_total Ingest requests refused, by route and reason.\n# TYPE sluice_ingest_rejects_total counter\n"
+        for (key, value) in total.rejects.sorted(by: { ($0.key.route, $0.key.reason) < ($1.key.route, $1.key.reason) }) {
+            text += "sluice_ingest_rejects_total{route=\"\(key.route)\",reason=\"\(key.reason)\"} \(value)\n"
+        }
+        return text
+    }
+}
+
+/// Escapes a Prometheus label value.
+func escapeLabel(_ value: String) -> String {
+    var escaped = ""
+    for character in value {
+        switch character {
+        case "\\": escaped += "\\\\"
+        case "\"": escaped += "\\\""
+        case "\n": escaped += "\\n"
+        default: escaped.append(character)
+        }
+    }
+    return escaped
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLoop
+import Foundation
+import Logging
+import Tokens
+import WAL
+
+/// A running Sluice: first-start bootstrap, token store, write-ahead logs, the HTTP server, and the
+/// signal loop (SIGHUP reloads tokens, SIGTERM/SIGINT drain and stop). ``run()`` returns the exit code.
+public final class GatewayServer {
+    public let configuration: GatewayConfiguration
+    private let logger: Logger
+
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() throws -> Int32 {
+        // Before any thread starts, so that every thread inherits the blocked signals.
+        let signals = try SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
+        let data = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+
+        if let bootstrap = try TokenStore.bootstrap(dataDirectory: data) {
+            printBootstrap(bootstrap)
+        }
+        let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        let wal = try WALStore(options: configuration.walOptions, logger: logger)
+        let server = HTTPServer(configuration: configuration.http, logger: logger)
+        let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
+                                       server: server, decodeLimits: configuration.decodeLimits)
+        try server.start { loop in GatewayHandler(services: services, loop: loop) }
+
+        let ports = server.boundPorts.withLock { $0 }
+        try writeRuntimeFile("sluice.pid", "\(getpid())\n")
+        try writeRuntimeFile("sluice.port", "\(ports.first ?? 0)\n")
+        logger.info("listening", metadata: [
+            "addresses": "\(zip(configuration.http.listen, ports).map { "\($0.host):\($1)" })",
+            "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
+        ])
+
+        while true {
+            let signal = signals.next()
+            if signal == SIGHUP {
+                let reloaded = tokens.reload()
+                logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
+                continue
+            }
+            logger.info("shutting down", metadata: ["signal": "\(signal)"])
+            break
+        }
+        server.shutdown()
+        server.wait()
+        wal.shutdown()
+        unlink("\(data)/sluice.pid")
+        logger.info("stopped")
+        return 0
+    }
+
+    private func writeRuntimeFile(_ name: String, _ contents: String) throws {
+        try contents.write(toFile: "\(configuration.dataDirectory)/\(name)", atomically: true, encoding: .utf8)
+    }
+
+    private func printBootstrap(_ bootstrap: BootstrapResult) {
+        let port = configuration.http.listen.first?.port ?? 8080
+        let host = configuration.http.listen.first?.host ?? "127.0.0.1"
+        print("""
+            First start: created \(configuration.dataDirectory)/tokens.json with repository 'sandbox'.
+              ingest token (sandbox/default): \(bootstrap.ingestToken)
+              admin API token (user admin):   \(bootstrap.adminToken)
+            Saved to \(configuration.dataDirectory)/bootstrap-credentials.json (mode 0600). Try:
+              curl -s http://\(host):\(port)/api/v1/ingest/humio-unstructured -H 'Authorization: Bearer \(bootstrap.ingestToken)' \\
+                -H 'Content-Type: application/json' -d '[{"messages":["2026-11-29T10:00:00Z level=info msg=hello"]}]'
+            """)
+    }
+}

@@ -1,0 +1,34 @@
+/// Why an ingest request is refused, carrying everything each answer style needs. The single place
+/// where credential, scope, decoding and WAL failures become HTTP answers (see ``Answers``).
+public struct IngestRefusal: Error, Sendable, Equatable {
+    public var status: Int
+    /// Short, stable label for metrics (`unknown_token`, `malformed_json`, …).
+    public var reason: String
+    /// Human-readable; never contains a token.
+    public var message: String
+    /// Splunk HEC code for HEC paths.
+    public var hecCode: Int
+    public var invalidEventNumber: Int?
+
+    public init(status: Int, reason: String, message: String, hecCode: Int, invalidEventNumber: Int? = nil) {
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.hecCode = hecCode
+        self.invalidEventNumber = invalidEventNumber
+    }
+
+    /// 429 and 5xx tell shippers to retry later.
+    public var isRetryable: Bool { status == 429 || status >= 500 }
+
+    public static let missingCredential = IngestRefusal(status: 401, reason: "missing_token", message: "Token is required", hecCode: 2)
+    public static let malformedCredential = IngestRefusal(status: 401, reason: "malformed_authorization", message: "Invalid authorization", hecCode: 3)
+    public static let queryStringToken = IngestRefusal(status: 401, reason: "query_string_token", message: "Tokens in the query string are not accepted; send an Authorization header", hecCode: 3)
+    public static let ackDisabled = IngestRefusal(status: 400, reason: "ack_disabled", message: "ACK is disabled", hecCode: 14)
+
+    public static func walUnavailable(_ detail: String) -> IngestRefusal {
+        IngestRefusal(status: 503, reason: "wal_unavailable", message: "Server is busy: the write-ahead log cannot accept events (\(detail))", hecCode: 9)
+    }
+
+    public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)
+}

@@ -1,0 +1,65 @@
+import HTTPWire
+
+/// Maps a request path (bytes, no query) to a ``Route``. A table of exact paths plus the three path
+/// shapes with a variable segment; later endpoints extend ``Router/exactRoutes``.
+public enum Router {
+    static let exactRoutes: [(path: StaticString, route: Route)] = [
+        ("/api/v1/status", .status),
+        ("/metrics", .metrics),
+        ("/", .elasticHandshake),
+        ("/api/v1/ingest/humio-structured", .ingest(.structured)),
+        ("/api/v1/ingest/humio-unstructured", .ingest(.unstructured)),
+        ("/api/v1/ingest/raw", .ingest(.raw)),
+        ("/api/v1/ingest/json", .ingest(.json)),
+        ("/api/v1/ingest/hec", .ingest(.hec)),
+        ("/api/v1/ingest/hec/raw", .ingest(.hecRaw)),
+        ("/api/v1/ingest/elastic-bulk", .ingest(.elasticBulk)),
+        ("/services/collector", .ingest(.hec)),
+        ("/services/collector/1.0", .ingest(.hec)),
+        ("/services/collector/event", .ingest(.hec)),
+        ("/services/collector/event/1.0", .ingest(.hec)),
+        ("/services/collector/raw", .ingest(.hecRaw)),
+        ("/services/collector/raw/1.0", .ingest(.hecRaw)),
+        ("/services/collector/health", .hecHealth),
+        ("/services/collector/health/1.0", .hecHealth),
+        ("/services/collector/ack", .hecAck),
+        ("/services/collector/ack/1.0", .hecAck),
+        ("/_bulk", .ingest(.elasticBulk)),
+    ]
+
+    static let rawTokenPrefix: StaticString = "/api/v1/ingest/raw/"
+    static let bulkSuffix: StaticString = "/_bulk"
+
+    public static func route(_ path: UnsafeRawBufferPointer) -> Route? {
+        for entry in exactRoutes where path.equals(entry.path) { return entry.route }
+        if path.hasPrefix(rawTokenPrefix), path.count > rawTokenPrefix.utf8CodeUnitCount,
+           !path[rawTokenPrefix.utf8CodeUnitCount...].contains(UInt8(ascii: "/")) {
+            return .ingest(.rawWithPathToken)
+        }
+        // `/{index}/_bulk`: one non-empty segment before `/_bulk`.
+        if path.count > bulkSuffix.utf8CodeUnitCount + 1, path.hasSuffix(bulkSuffix), path[0] == UInt8(ascii: "/"),
+           !path[1..<(path.count - bulkSuffix.utf8CodeUnitCount)].contains(UInt8(ascii: "/")) {
+            return .ingest(.elasticBulk)
+        }
+        return nil
+    }
+
+    /// The `{token}` segment of `/api/v1/ingest/raw/{token}`.
+    public static func pathToken(_ path: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: path[rawTokenPrefix.utf8CodeUnitCount...])
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func equals(_ text: StaticString) -> Bool {
+        count == text.utf8CodeUnitCount && text.withUTF8Buffer { self.elementsEqual($0) }
+    }
+
+    func hasPrefix(_ text: StaticString) -> Bool {
+        count >= text.utf8CodeUnitCount && text.withUTF8Buffer { self.prefix($0.count).elementsEqual($0) }
+    }
+
+    func hasSuffix(_ text: StaticString) -> Bool {
+        count >= text.utf8CodeUnitCount && text.withUTF8Buffer { self.suffix($0.count).elementsEqual($0) }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import EventLoop
+import Gateway
+import Logging
+import WAL
+
+/// `sluice serve`: runs the gateway until SIGTERM/SIGINT.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the ingest gateway (creates the data folder, a sandbox repository and tokens on first start).")
+
+    @Option(name: .long, help: "Data folder: tokens.json, repos/<repository>/wal, sluice.pid, sluice.port.")
+    var data = "./sluice-data"
+
+    @Option(name: .long, help: "HOST:PORT to listen on (repeatable; port 0 picks a free port).")
+    var listen: [String] = ["127.0.0.1:8080"]
+
+    @Option(name: .long, help: "Event loops (threads); default: number of cores.")
+    var threads = HTTPServerConfiguration.coreCount
+
+    @Option(name: .long, help: "Largest request body after decompression, in bytes.")
+    var maxRequestBytes = 32 * 1024 * 1024
+
+    @Option(name: .long, help: "Largest request head, in bytes.")
+    var maxHeadBytes = 64 * 1024
+
+    @Option(name: .long, help: "Open connections above which new ones are closed at once.")
+    var maxConnections = 10_000
+
+    @Option(name: .long, help: "Seconds a request head may take to arrive.")
+    var headTimeout = 10.0
+
+    @Option(name: .long, help: "Seconds a request body may stall.")
+    var bodyTimeout = 30.0
+
+    @Option(name: .long, help: "Seconds an idle keep-alive connection stays open.")
+    var idleTimeout = 60.0
+
+    @Option(name: .long, help: "Durability before answering: always (fdatasync), interval=MS, or none.")
+    var fsync = "always"
+
+    @Option(name: .long, help: "WAL segment size at which a new segment starts, in bytes.")
+    var segmentBytes = 128 << 20
+
+    @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes.")
+    var retentionBytes: Int?
+
+    @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted.")
+    var retentionHours: Double?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard FsyncPolicy(argument: fsync) != nil else { throw ValidationError("--fsync must be always, none or interval=MS") }
+        for address in listen where ListenAddress(parsing: address) == nil {
+            throw ValidationError("--listen \(address): expected HOST:PORT")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
+            throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
+        }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = GatewayConfiguration(dataDirectory: data)
+        configuration.http.listen = listen.compactMap(ListenAddress.init(parsing:))
+        configuration.http.threads = threads
+        configuration.http.limits.maxBodyBytes = maxRequestBytes
+        configuration.http.limits.maxHeadBytes = maxHeadBytes
+        configuration.http.maxConnections = maxConnections
+        configuration.http.headTimeoutMillis = Int64(headTimeout * 1000)
+        configuration.http.bodyStallMillis = Int64(bodyTimeout * 1000)
+        configuration.http.idleTimeoutMillis = Int64(idleTimeout * 1000)
+        configuration.fsync = FsyncPolicy(argument: fsync)!
+        configuration.segmentBytes = segmentBytes
+        configuration.retentionBytes = retentionBytes
+        configuration.retentionHours = retentionHours
+        let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
+        throw ExitCode(code)
+    }
+}
