@@ -1,0 +1,171 @@
+import CZlib
+
+/// A streaming gzip / deflate decoder on zlib that enforces the body limit on DECODED bytes.
+///
+/// Feed the body in any number of pieces with ``inflate(_:coding:limit:into:)``, then call ``finish()`` once the
+/// whole (transfer-decoded) body was fed. Guarantees:
+/// - output never grows by more than `limit` bytes per body: decoding stops as soon as the decoded total would pass
+///   it and answers `.payloadTooLarge`, so a compression bomb costs at most `limit` bytes and the work to make them;
+/// - gzip accepts concatenated members (as `gunzip` does); deflate accepts zlib-wrapped (RFC 1950) and raw
+///   (RFC 1951) streams, told apart by the zlib header check on the first two bytes;
+/// - a malformed, truncated or trailing-garbage stream is `badRequest("invalid gzip body")` /
+///   `badRequest("invalid deflate body")`; after an error every call answers the same error until ``reset()``;
+/// - one instance is reused across bodies (``reset()``); its zlib state and 64 KiB scratch buffer are allocated
+///   once. Not thread-safe: a connection owns one and uses it on its loop thread.
+public final class BodyInflater {
+    private enum Phase { case idle, streaming, ended }
+
+    private static let scratchSize = 64 * 1024
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private var zlibReady = false
+    private var phase: Phase = .idle
+    private var coding: ContentCoding = .identity
+    /// The first byte of a deflate body, kept until the second arrives to tell zlib-wrapped from raw.
+    private var heldByte: UInt8?
+    private var failure: HTTPError?
+    /// Decoded bytes of the current body.
+    public private(set) var decodedBytes = 0
+
+    public init() {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        scratch = .allocate(capacity: Self.scratchSize)
+    }
+
+    deinit {
+        if zlibReady { inflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Ready for the next body.
+    public func reset() {
+        phase = .idle
+        heldByte = nil
+        failure = nil
+        decodedBytes = 0
+    }
+
+    /// Decodes `input` (the next piece of the body) and appends the result to `output`.
+    /// `limit` is the most decoded bytes the whole body may have.
+    public func inflate(
+        _ input: UnsafeRawBufferPointer, coding: ContentCoding, limit: Int, into output: inout [UInt8]
+    ) -> Result<Void, HTTPError> {
+        if let failure { return .failure(failure) }
+        if phase == .idle { self.coding = coding }
+        switch coding {
+        case .identity:
+            phase = .ended
+            guard input.count <= limit &- decodedBytes else { return fail(.payloadTooLarge) }
+            decodedBytes &+= input.count
+            output.append(contentsOf: input)
+            return .success(())
+        case .gzip, .deflate:
+            guard !input.isEmpty else { return .success(()) }
+            if phase == .idle {
+                if coding == .deflate && heldByte == nil && input.count == 1 {
+                    heldByte = input[0]
+                    return .success(())
+                }
+                let first = heldByte ?? input[0]
+                let second = heldByte == nil ? input[1] : input[0]
+                if let error = start(windowBits: windowBits(coding, first, second)) { return fail(error) }
+                if var held = heldByte {
+                    heldByte = nil
+                    let result = withUnsafeBytes(of: &held) { run($0, limit: limit, into: &output) }
+                    if case .failure = result { return result }
+                }
+            }
+            return run(input, limit: limit, into: &output)
+        }
+    }
+
+    /// Checks that the stream ended where the body ended; a truncated stream is 400.
+    public func finish() -> Result<Void, HTTPError> {
+        if let failure { return .failure(failure) }
+        switch (phase, coding) {
+        case (.ended, _), (.idle, .identity): return .success(())
+        default: return fail(streamError)
+        }
+    }
+
+    private var streamError: HTTPError {
+        .badRequest(coding == .gzip ? "invalid gzip body" : "invalid deflate body")
+    }
+
+    private func fail(_ error: HTTPError) -> Result<Void, HTTPError> {
+        failure = error
+        return .failure(error)
+    }
+
+    /// gzip only for gzip; for deflate the zlib wrapper when the first two bytes are a valid zlib header.
+    private func windowBits(_ coding: ContentCoding, _ first: UInt8, _ second: UInt8) -> Int32 {
+        if coding == .gzip { return 15 + 16 }
+        let zlibHeader = first & 0x0F == 8 && first >> 4 <= 7 && (UInt16(first) << 8 | UInt16(second)) % 31 == 0
+        return zlibHeader ? 15 : -15
+    }
+
+    private func start(windowBits: Int32) -> HTTPError? {
+        let rc: Int32
+        if zlibReady {
+            rc = inflateReset2(stream, windowBits)
+        } else {
+            rc = inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            zlibReady = rc == Z_OK
+        }
+        guard rc == Z_OK else { return .notImplemented("zlib unavailable") }
+        phase = .streaming
+        return nil
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, limit: Int, into output: inout [UInt8]) -> Result<Void, HTTPError> {
+        var offset = 0
+        while offset < input.count {
+            let piece = min(input.count &- offset, Int(UInt32.max))
+            let base = input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: base)
+            stream.pointee.avail_in = UInt32(piece)
+            if let error = drain(limit: limit, into: &output) { return fail(error) }
+            offset &+= piece
+        }
+        return .success(())
+    }
+
+    /// Inflates until zlib has consumed `avail_in` and has nothing more to give.
+    private func drain(limit: Int, into output: inout [UInt8]) -> HTTPError? {
+        while true {
+            if phase == .ended {
+                guard stream.pointee.avail_in > 0 else { return nil }
+                // More input after the end: another gzip member, anything else is garbage.
+                guard coding == .gzip, inflateReset(stream) == Z_OK else { return streamError }
+                phase = .streaming
+            }
+            let left = limit &- decodedBytes
+            // One byte more than the limit allows, so that passing the limit is seen.
+            let room = left >= Self.scratchSize ? Self.scratchSize : left &+ 1
+            stream.pointee.next_out = scratch
+            stream.pointee.avail_out = UInt32(room)
+            let rc = CZlib.inflate(stream, Z_NO_FLUSH)
+            let produced = room &- Int(stream.pointee.avail_out)
+            if produced > 0 {
+                guard produced <= left else { return .payloadTooLarge }
+                decodedBytes &+= produced
+                output.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: produced))
+            }
+            switch rc {
+            case Z_STREAM_END:
+                phase = .ended
+            case Z_OK:
+                if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return nil }
+            case Z_BUF_ERROR:
+                // No progress possible: every input byte was used (an incomplete stream waits for more).
+                if stream.pointee.avail_in == 0 { return nil }
+                return streamError
+            default:
+                return streamError
+            }
+        }
+    }
+}

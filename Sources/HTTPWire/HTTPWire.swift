@@ -1,1 +1,0 @@
-// The HTTPWire module; see docs/architecture.md.
