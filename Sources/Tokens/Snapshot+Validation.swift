@@ -1,0 +1,211 @@
+import Parsers
+
+/// What validation learned about a snapshot and the next steps reuse: the compiled parsers, every token's
+/// digest (in list order), and the repositories by name.
+public struct SnapshotIndex: Sendable {
+    public let registry: ParserRegistry
+    public let ingestDigests: [TokenDigest]
+    public let apiDigests: [TokenDigest]
+    public let repositoriesByName: [String: Repository]
+}
+
+extension Snapshot {
+    /// Checks every rule of the schema and refuses the first violation with the file, its JSON path and the
+    /// reason: unsupported version, duplicate or malformed names, unknown organization, repository, user or
+    /// parser, malformed tokens or digests, duplicate tokens (compared by digest), parser compile errors.
+    public func validate(file: String) throws(TokenError) -> SnapshotIndex {
+        func refuse(_ path: String, _ reason: String) -> TokenError {
+            .invalidSnapshot(file: file, path: path, reason: reason)
+        }
+        guard version == Snapshot.currentVersion else {
+            throw refuse("$.version", "unsupported version \(version); this build reads version \(Snapshot.currentVersion)")
+        }
+
+        var organizationNames = Set<String>()
+        for (i, organization) in organizations.enumerated() {
+            if let problem = Snapshot.nameProblem(organization.name) { throw refuse("$.organizations[\(i)].name", problem) }
+            guard organizationNames.insert(organization.name).inserted else {
+                throw refuse("$.organizations[\(i)].name", "duplicate organization '\(organization.name)'")
+            }
+        }
+
+        var repositoriesByName = [String: Repository](minimumCapacity: repositories.count)
+        for (i, repository) in repositories.enumerated() {
+            if let problem = Snapshot.repositoryNameProblem(repository.name) { throw refuse("$.repositories[\(i)].name", problem) }
+            guard repositoriesByName.updateValue(repository, forKey: repository.name) == nil else {
+                throw refuse("$.repositories[\(i)].name", "duplicate repository '\(repository.name)'")
+            }
+            guard organizationNames.contains(repository.organization) else {
+                throw refuse("$.repositories[\(i)].organization", "unknown organization '\(repository.organization)'")
+            }
+        }
+
+        var usersByName = [String: User]()
+        for (i, user) in users.enumerated() {
+            if let problem = Snapshot.nameProblem(user.name) { throw refuse("$.users[\(i)].name", problem) }
+            guard usersByName.updateValue(user, forKey: user.name) == nil else {
+                throw refuse("$.users[\(i)].name", "duplicate user '\(user.name)'")
+            }
+            for repository in user.permissions.keys.sorted() where repositoriesByName[repository] == nil {
+                throw refuse("$.users[\(i)].permissions.\(repository)", "unknown repository '\(repository)'")
+            }
+        }
+
+        let registry: ParserRegistry
+        do throws(ParserCompileError) {
+            registry = try ParserRegistry.compile(parsers)
+        } catch {
+            let index = parsers.firstIndex { $0.name == error.parser }
+            var path = index.map { "$.parsers[\($0)]" } ?? "$.parsers"
+            if index != nil, let stage = error.stage { path += ".stages[\(stage)]" }
+            throw refuse(path, error.description)
+        }
+
+        var seenFeatures = Set<String>()
+        for (i, feature) in features.enumerated() where !seenFeatures.insert(feature).inserted || feature.isEmpty {
+            throw refuse("$.features[\(i)]", feature.isEmpty ? "empty feature name" : "duplicate feature '\(feature)'")
+        }
+
+        var owners = [TokenDigest: String](minimumCapacity: ingestTokens.count + apiTokens.count)
+        func claim(_ digest: TokenDigest, _ path: String) throws(TokenError) {
+            if let first = owners.updateValue(path, forKey: digest) {
+                throw refuse(path, "duplicate token: the same token (by SHA-256) as \(first)")
+            }
+        }
+
+        var apiDigests = [TokenDigest]()
+        apiDigests.reserveCapacity(apiTokens.count)
+        var apiIDs = Set<String>()
+        for (i, token) in apiTokens.enumerated() {
+            let base = "$.apiTokens[\(i)]"
+            guard Base62.isBase62(token.id) else { throw refuse("\(base).id", "the id must be base62 characters") }
+            guard apiIDs.insert(token.id).inserted else { throw refuse("\(base).id", "duplicate API token id '\(token.id)'") }
+            if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
+            switch token.kind {
+            case .personal:
+                guard let user = token.user else { throw refuse("\(base).user", "a personal token needs a user") }
+                guard usersByName[user] != nil else { throw refuse("\(base).user", "unknown user '\(user)'") }
+                if token.organization != nil { throw refuse("\(base).organization", "a personal token has no organization") }
+            case .organization:
+                guard let organization = token.organization else {
+                    throw refuse("\(base).organization", "an organization token needs an organization")
+                }
+                guard organizationNames.contains(organization) else {
+                    throw refuse("\(base).organization", "unknown organization '\(organization)'")
+                }
+                if token.user != nil { throw refuse("\(base).user", "only personal tokens have a user") }
+            case .system:
+                if token.user != nil { throw refuse("\(base).user", "only personal tokens have a user") }
+                if token.organization != nil { throw refuse("\(base).organization", "a system token has no organization") }
+            }
+            let digest: TokenDigest
+            switch (token.token, token.tokenSha256) {
+            case let (value?, nil):
+                if let problem = Snapshot.apiTokenProblem(value, id: token.id) { throw refuse("\(base).token", problem) }
+                digest = TokenDigest(hashing: value)
+            case let (nil, hex?):
+                guard let parsed = TokenDigest(hex: hex) else {
+                    throw refuse("\(base).tokenSha256", "not 64 hexadecimal digits")
+                }
+                digest = parsed
+            case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
+            case (nil, nil): throw refuse(base, "needs token or tokenSha256")
+            }
+            try claim(digest, "\(base)")
+            apiDigests.append(digest)
+        }
+
+        var ingestDigests = [TokenDigest]()
+        ingestDigests.reserveCapacity(ingestTokens.count)
+        var tokenNames = Set<NameInRepository>(minimumCapacity: ingestTokens.count)
+        for (i, token) in ingestTokens.enumerated() {
+            let base = "$.ingestTokens[\(i)]"
+            if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
+            guard repositoriesByName[token.repository] != nil else {
+                throw refuse("\(base).repository", "unknown repository '\(token.repository)'")
+            }
+            guard tokenNames.insert(NameInRepository(repository: token.repository, name: token.name)).inserted else {
+                throw refuse("\(base).name", "duplicate ingest token name '\(token.name)' in repository '\(token.repository)'")
+            }
+            if let parser = token.parser, registry.pipeline(named: parser) == nil {
+                throw refuse("\(base).parser", "unknown parser '\(parser)'")
+            }
+            let digest: TokenDigest
+            switch (token.token, token.tokenSha256) {
+            case let (value?, nil):
+                let problem = token.custom == true ? Snapshot.customTokenProblem(value) : Snapshot.generatedTokenProblem(value)
+                if let problem { throw refuse("\(base).token", problem) }
+                digest = TokenDigest(hashing: value)
+            case let (nil, hex?):
+                guard let parsed = TokenDigest(hex: hex) else {
+                    throw refuse("\(base).tokenSha256", "not 64 hexadecimal digits")
+                }
+                digest = parsed
+            case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
+            case (nil, nil): throw refuse(base, "needs token or tokenSha256")
+            }
+            try claim(digest, base)
+            ingestDigests.append(digest)
+        }
+
+        return SnapshotIndex(registry: registry, ingestDigests: ingestDigests, apiDigests: apiDigests,
+                             repositoriesByName: repositoriesByName)
+    }
+}
+
+struct NameInRepository: Hashable {
+    var repository: String
+    var name: String
+}
+
+extension Snapshot {
+    /// Why `name` cannot name an organization, user, token or API token; nil when it can.
+    static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "empty name" }
+        if name.utf8.count > 255 { return "name longer than 255 bytes" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "name contains control characters"
+        }
+        return nil
+    }
+
+    /// Why `name` cannot name a repository (it is also a folder name under the data directory); nil when it can.
+    static func repositoryNameProblem(_ name: String) -> String? {
+        if let problem = nameProblem(name) { return problem }
+        if name == "." || name == ".." || name.contains("/") { return "a repository name cannot be '.', '..' or contain '/'" }
+        return nil
+    }
+
+    /// Why `token` is not a generated ingest token (43–44 base62 characters); nil when it is.
+    static func generatedTokenProblem(_ token: String) -> String? {
+        guard Base62.isBase62(token) else {
+            return "not a base62 token: only [A-Za-z0-9] allowed (mark an operator-chosen token with \"custom\": true)"
+        }
+        guard (43...44).contains(token.utf8.count) else {
+            return "a base62 token has 43–44 characters, this one \(token.utf8.count) (mark an operator-chosen token with \"custom\": true)"
+        }
+        return nil
+    }
+
+    /// Why `token` is not an acceptable custom ingest token (16–256 printable ASCII characters, no spaces); nil when it is.
+    public static func customTokenProblem(_ token: String) -> String? {
+        let count = token.utf8.count
+        if count < 16 { return "a custom token needs at least 16 characters, this one has \(count)" }
+        if count > 256 { return "a custom token has at most 256 characters, this one has \(count)" }
+        if token.utf8.contains(UInt8(ascii: " ")) { return "a custom token cannot contain spaces" }
+        if !token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
+            return "a custom token must be printable ASCII characters"
+        }
+        if token.utf8.contains(UInt8(ascii: "~")) { return "a custom token cannot contain '~' (that marks API tokens)" }
+        return nil
+    }
+
+    /// Why `token` is not `<id>~<secret>` with the given id and a base62 secret; nil when it is.
+    static func apiTokenProblem(_ token: String, id: String) -> String? {
+        let parts = token.split(separator: "~", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return "an API token has the form <id>~<secret>" }
+        guard parts[0] == id else { return "the token's id part does not match the entry's id" }
+        guard Base62.isBase62(String(parts[1])) else { return "the secret after '~' must be base62 characters" }
+        return nil
+    }
+}

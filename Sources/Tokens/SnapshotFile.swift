@@ -1,0 +1,141 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The snapshot on disk (`DATA/tokens.json` by default).
+///
+/// Guarantees:
+/// - The file is only ever replaced whole: write to a temporary file in the same folder (mode 0600),
+///   fsync it, rename it over the snapshot, fsync the folder. A reader sees the old or the new file, and
+///   after a crash the file is one of the two.
+/// - Writers serialise through `flock` on `tokens.lock` beside the snapshot, and `edit` re-reads the file
+///   under that lock, so two writers (CLI, admin API, another process) never lose each other's change.
+/// - Nothing invalid is written: `edit` validates the edited snapshot before writing it.
+public final class SnapshotFile: Sendable {
+    public let path: String
+    public let lockPath: String
+    public let directory: String
+
+    public init(path: String) {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        lockPath = (directory == "/" ? "" : directory) + "/" + (base.hasSuffix(".json") ? String(base.dropLast(5)) : base) + ".lock"
+    }
+
+    /// The snapshot file of a data directory: `DATA/tokens.json`.
+    public convenience init(dataDirectory: String) {
+        self.init(path: dataDirectory + "/tokens.json")
+    }
+
+    public var exists: Bool { access(path, F_OK) == 0 }
+
+    /// Reads, decodes and validates the snapshot.
+    public func load() throws(TokenError) -> Snapshot {
+        try loadIndexed().snapshot
+    }
+
+    /// Reads, decodes and validates the snapshot, returning what validation computed as well.
+    public func loadIndexed() throws(TokenError) -> (snapshot: Snapshot, index: SnapshotIndex) {
+        let bytes = try readAll()
+        let snapshot = try decode(bytes)
+        return (snapshot, try snapshot.validate(file: path))
+    }
+
+    /// Under the writers' lock: re-reads the snapshot, applies `body`, validates the result and writes it
+    /// atomically. Nothing is written when `body` throws or the result is invalid.
+    @discardableResult
+    public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try withWriterLock { () throws(TokenError) -> T in
+            var snapshot = try load()
+            let result = try body(&snapshot)
+            _ = try snapshot.validate(file: path)
+            try write(snapshot)
+            return result
+        }
+    }
+
+    /// Under the writers' lock: writes `make()` when no snapshot exists yet. Returns false (and writes
+    /// nothing) when one exists.
+    public func createIfAbsent(_ make: () throws(TokenError) -> Snapshot) throws(TokenError) -> Bool {
+        try withWriterLock { () throws(TokenError) -> Bool in
+            if exists { return false }
+            let snapshot = try make()
+            _ = try snapshot.validate(file: path)
+            try write(snapshot)
+            return true
+        }
+    }
+
+    /// Holds the exclusive `flock` on the lock file while `body` runs.
+    public func withWriterLock<T>(_ body: () throws(TokenError) -> T) throws(TokenError) -> T {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system(file: lockPath, operation: "open", errno: errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw .system(file: lockPath, operation: "flock", errno: errno) }
+        }
+        return try body()
+    }
+
+    // MARK: - Encoding
+
+    func decode(_ bytes: [UInt8]) throws(TokenError) -> Snapshot {
+        do {
+            return try JSONDecoder().decode(Snapshot.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Self.describe(error, file: path)
+        } catch {
+            throw .invalidSnapshot(file: path, path: "$", reason: "bad JSON: \(error)")
+        }
+    }
+
+    static func encode(_ snapshot: Snapshot) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain strings, numbers and arrays cannot fail.
+        var bytes = [UInt8](try! encoder.encode(snapshot))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    static func describe(_ error: DecodingError, file: String) -> TokenError {
+        switch error {
+        case let .keyNotFound(key, context):
+            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath + [key]),
+                                    reason: "missing required field '\(key.stringValue)'")
+        case let .typeMismatch(type, context), let .valueNotFound(type, context):
+            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath),
+                                    reason: "expected \(jsonTypeName(type))")
+        case let .dataCorrupted(context):
+            var reason = context.codingPath.isEmpty ? "bad JSON: " + context.debugDescription : context.debugDescription
+            if let underlying = context.underlyingError { reason += " (\(underlying))" }
+            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath), reason: reason)
+        @unknown default:
+            return .invalidSnapshot(file: file, path: "$", reason: "\(error)")
+        }
+    }
+
+    static func jsonPath(_ codingPath: [any CodingKey]) -> String {
+        var path = "$"
+        for key in codingPath {
+            if let index = key.intValue { path += "[\(index)]" } else { path += "." + key.stringValue }
+        }
+        return path
+    }
+
+    private static func jsonTypeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "an object (\(name))"
+        }
+    }
+}

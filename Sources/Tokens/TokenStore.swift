@@ -1,0 +1,127 @@
+import Logging
+import Parsers
+import Synchronization
+
+/// The data directory's token authority at run time: the snapshot file, the current validated snapshot,
+/// its compiled parsers and the credential cache the event loops authenticate through.
+///
+/// Guarantees:
+/// - The serving set only ever changes to a fully loaded and validated snapshot; a refused snapshot keeps
+///   the previous set, logs one error line (file, JSON path, reason) and counts a reload failure.
+/// - Reloads are serialised. The repository table is published before the cache swap, so a request that
+///   authenticates with a new token also finds that token's new repository.
+/// - `edit` returns only after the change is written and serving.
+public final class TokenStore: Sendable {
+    public let file: SnapshotFile
+    public let cache: TokenCache
+    private let logger: Logger
+
+    private struct State: Sendable {
+        var snapshot: Snapshot
+        var registry: ParserRegistry
+        var repositories: [String: Repository]
+    }
+
+    private let state: Mutex<State>
+    private let reloading = Mutex(())
+    private let reloadCount = Atomic<Int>(0)
+    private let failureCount = Atomic<Int>(0)
+
+    /// Loads `DATA/tokens.json`; throws when it is missing or invalid (the server must not start on it).
+    public init(dataDirectory: String, logger: Logger) throws(TokenError) {
+        file = SnapshotFile(dataDirectory: dataDirectory)
+        self.logger = logger
+        let (snapshot, index) = try file.loadIndexed()
+        state = Mutex(State(snapshot: snapshot, registry: index.registry, repositories: index.repositoriesByName))
+        cache = TokenCache(TokenSet(snapshot: snapshot, index: index))
+    }
+
+    /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
+    /// thread). Returns false, keeping the current set, when the file is refused.
+    @discardableResult
+    public func reload() -> Bool {
+        do {
+            try reloadOrThrow()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// As `reload()`, but also hands the refusal to the caller.
+    public func reloadOrThrow() throws(TokenError) {
+        try reloading.withLock { _ throws(TokenError) in
+            let loaded: (snapshot: Snapshot, index: SnapshotIndex)
+            do throws(TokenError) {
+                loaded = try file.loadIndexed()
+            } catch {
+                failureCount.add(1, ordering: .relaxed)
+                logRefusal(error)
+                throw error
+            }
+            let set = TokenSet(snapshot: loaded.snapshot, index: loaded.index)
+            state.withLock {
+                $0 = State(snapshot: loaded.snapshot, registry: loaded.index.registry,
+                           repositories: loaded.index.repositoriesByName)
+            }
+            cache.replace(with: set)
+            reloadCount.add(1, ordering: .relaxed)
+            logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
+        }
+    }
+
+    /// Edits the snapshot under the writers' lock (see `SnapshotFile.edit`), then reloads, so the change
+    /// serves before this returns.
+    @discardableResult
+    public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        let result = try file.edit(body)
+        try reloadOrThrow()
+        return result
+    }
+
+    /// The credential's principal, or nil (see `TokenCache.lookup`).
+    public func lookup(_ credential: UnsafeRawBufferPointer) -> Principal? {
+        cache.lookup(credential)
+    }
+
+    /// The snapshot currently serving.
+    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    /// The parsers of the snapshot currently serving (built-ins and custom).
+    public var parsers: ParserRegistry { state.withLock { $0.registry } }
+
+    public func repository(named name: String) -> Repository? {
+        state.withLock { $0.repositories[name] }
+    }
+
+    public var reloadsTotal: Int { reloadCount.load(ordering: .relaxed) }
+    public var reloadFailuresTotal: Int { failureCount.load(ordering: .relaxed) }
+
+    /// Prometheus text: `sluice_token_reloads_total` (successful reloads after start),
+    /// `sluice_token_reload_failures_total`, `sluice_tokens` (credentials serving).
+    public func metricsText() -> String {
+        """
+        # HELP sluice_token_reloads_total Token snapshot reloads that succeeded.
+        # TYPE sluice_token_reloads_total counter
+        sluice_token_reloads_total \(reloadsTotal)
+        # HELP sluice_token_reload_failures_total Token snapshot reloads refused; the previous set kept serving.
+        # TYPE sluice_token_reload_failures_total counter
+        sluice_token_reload_failures_total \(reloadFailuresTotal)
+        # HELP sluice_tokens Credentials (ingest and API tokens) serving.
+        # TYPE sluice_tokens gauge
+        sluice_tokens \(cache.count)
+
+        """
+    }
+
+    private func logRefusal(_ error: TokenError) {
+        var metadata: Logger.Metadata = ["file": "\(file.path)"]
+        if case let .invalidSnapshot(_, path, reason) = error {
+            metadata["path"] = "\(path)"
+            metadata["reason"] = "\(reason)"
+        } else {
+            metadata["reason"] = "\(error)"
+        }
+        logger.error("token snapshot refused; the previous set keeps serving", metadata: metadata)
+    }
+}

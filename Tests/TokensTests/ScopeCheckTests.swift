@@ -1,0 +1,132 @@
+import Testing
+@testable import Tokens
+
+/// The scope table of docs/tokens.md, every row × endpoint family × repository kind.
+@Suite struct ScopeCheckTests {
+    static let repositories: [String: Repository] = [
+        "web": Repository(name: "web", organization: "default", kind: .regular),
+        "audit": Repository(name: "audit", organization: "default", kind: .system),
+        "play": Repository(name: "play", organization: "default", kind: .sandbox),
+        "theirs": Repository(name: "theirs", organization: "other", kind: .regular),
+    ]
+
+    enum Credential: String, CaseIterable, Sendable {
+        case unknown, ingestToken, organizationToken, organizationTokenWithoutPermission,
+             systemToken, systemTokenWithoutPermission, personal, personalRoot
+    }
+
+    static func principal(_ credential: Credential, ownRepository: String) -> Principal? {
+        switch credential {
+        case .unknown: return nil
+        case .ingestToken:
+            return Principal(kind: .ingestToken(repository: ownRepository), canIngest: true, metricLabel: ownRepository + "/default")
+        case .organizationToken:
+            return Principal(kind: .organizationToken(organization: "default"), canIngest: true, metricLabel: "api/org")
+        case .organizationTokenWithoutPermission:
+            return Principal(kind: .organizationToken(organization: "default"), canIngest: false, metricLabel: "api/org")
+        case .systemToken:
+            return Principal(kind: .systemToken, canIngest: true, metricLabel: "api/sys")
+        case .systemTokenWithoutPermission:
+            return Principal(kind: .systemToken, canIngest: false, metricLabel: "api/sys")
+        case .personal:
+            return Principal(kind: .personal(user: "alice"), canIngest: false, metricLabel: "api/alice", userName: "alice")
+        case .personalRoot:
+            return Principal(kind: .personal(user: "admin"), canIngest: false, metricLabel: "api/admin", isRoot: true, userName: "admin")
+        }
+    }
+
+    /// What the table says for a credential whose own repository (for ingest tokens) or the event's named
+    /// repository (for API tokens) has `kind`; `named` is nil when the event names no repository.
+    static func expected(_ credential: Credential, kind: Repository.Kind, named: String?, family: IngestEndpointFamily)
+        -> IngestDecision.Expectation {
+        switch credential {
+        case .unknown: return .status(family == .hec ? 403 : 401, hec: 4)
+        case .personal, .personalRoot, .organizationTokenWithoutPermission, .systemTokenWithoutPermission:
+            return .status(403, hec: 4)
+        case .ingestToken:
+            return .accept
+        case .organizationToken, .systemToken:
+            guard named != nil else { return .status(400, hec: 7) }
+            return kind == .regular ? .accept : .status(400, hec: 7)
+        }
+    }
+
+    static func repositoryName(_ kind: Repository.Kind) -> String {
+        switch kind {
+        case .regular: "web"
+        case .system: "audit"
+        case .sandbox: "play"
+        }
+    }
+
+    @Test(arguments: Credential.allCases, IngestEndpointFamily.allCases)
+    func tableRows(_ credential: Credential, _ family: IngestEndpointFamily) {
+        for kind in Repository.Kind.allCases {
+            let repository = Self.repositoryName(kind)
+            let principal = Self.principal(credential, ownRepository: repository)
+            // The event names the repository in question, or (for ingest tokens) nothing.
+            for named in [repository, nil] as [String?] {
+                let decision = decideIngest(principal: principal, eventRepository: named, family: family) { Self.repositories[$0] }
+                let expectation = Self.expected(credential, kind: kind, named: named, family: family)
+                #expect(expectation.matches(decision, acceptedInto: repository), "\(credential) \(family) \(kind) named=\(named ?? "-")")
+            }
+        }
+    }
+
+    @Test(arguments: IngestEndpointFamily.allCases)
+    func repositoryTokenWithEventNamingAnotherRepositoryIsIncorrectIndex(_ family: IngestEndpointFamily) {
+        let principal = Self.principal(.ingestToken, ownRepository: "web")
+        let decision = decideIngest(principal: principal, eventRepository: "theirs", family: family) { Self.repositories[$0] }
+        guard case let .reject(400, reason, 7) = decision else { Issue.record("got \(decision)"); return }
+        #expect(reason.hasPrefix("Incorrect index"))
+    }
+
+    @Test(arguments: ["theirs", "nowhere"], IngestEndpointFamily.allCases)
+    func organizationTokenOutsideItsOrganizationOrUnknownIsIncorrectIndex(_ named: String, _ family: IngestEndpointFamily) {
+        let principal = Self.principal(.organizationToken, ownRepository: "")
+        let decision = decideIngest(principal: principal, eventRepository: named, family: family) { Self.repositories[$0] }
+        #expect(IngestDecision.Expectation.status(400, hec: 7).matches(decision, acceptedInto: named))
+    }
+
+    @Test(arguments: IngestEndpointFamily.allCases)
+    func systemTokenIngestsIntoAnyOrganization(_ family: IngestEndpointFamily) {
+        let principal = Self.principal(.systemToken, ownRepository: "")
+        #expect(decideIngest(principal: principal, eventRepository: "theirs", family: family) { Self.repositories[$0] }
+            == .accept(repository: "theirs"))
+        #expect(IngestDecision.Expectation.status(400, hec: 7).matches(
+            decideIngest(principal: principal, eventRepository: "nowhere", family: family) { Self.repositories[$0] },
+            acceptedInto: "nowhere"))
+    }
+
+    @Test func personalTokenMessage() {
+        let decision = decideIngest(principal: Self.principal(.personal, ownRepository: ""), eventRepository: "web",
+                                    family: .structured) { Self.repositories[$0] }
+        #expect(decision == .reject(status: 403, reason: "personal API tokens cannot ingest", hecCode: 4))
+    }
+
+    @Test(arguments: Credential.allCases)
+    func adminAPI(_ credential: Credential) {
+        let decision = decideAdmin(principal: Self.principal(credential, ownRepository: "web"))
+        switch credential {
+        case .unknown: #expect(decision == .reject(status: 401, reason: "unknown or missing token"))
+        case .ingestToken: #expect(decision == .reject(status: 403, reason: "ingest tokens cannot use the admin API"))
+        default: #expect(decision == .allow)
+        }
+    }
+}
+
+extension IngestDecision {
+    enum Expectation {
+        case accept
+        case status(Int, hec: Int)
+
+        func matches(_ decision: IngestDecision, acceptedInto repository: String) -> Bool {
+            switch (self, decision) {
+            case (.accept, .accept(let into)): return into == repository
+            case let (.status(status, hec), .reject(gotStatus, reason, gotHec)):
+                return status == gotStatus && hec == gotHec && !reason.isEmpty
+            default: return false
+            }
+        }
+    }
+}

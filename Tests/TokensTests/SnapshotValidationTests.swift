@@ -1,0 +1,152 @@
+import Testing
+import Parsers
+@testable import Tokens
+
+/// One refusal: how to break the fixture, the JSON path and a fragment of the reason.
+struct Refusal: CustomTestStringConvertible, Sendable {
+    let name: String
+    let path: String
+    let reason: String
+    let breakIt: @Sendable (inout Snapshot) -> Void
+
+    var testDescription: String { name }
+}
+
+@Suite struct SnapshotValidationTests {
+    static let refusals: [Refusal] = [
+        Refusal(name: "version", path: "$.version", reason: "unsupported version") { $0.version = 99 },
+        Refusal(name: "duplicate organization", path: "$.organizations[1].name", reason: "duplicate organization") {
+            $0.organizations[1].name = "default"
+        },
+        Refusal(name: "unknown organization", path: "$.repositories[0].organization", reason: "unknown organization 'nope'") {
+            $0.repositories[0].organization = "nope"
+        },
+        Refusal(name: "duplicate repository", path: "$.repositories[1].name", reason: "duplicate repository 'web'") {
+            $0.repositories[1].name = "web"
+        },
+        Refusal(name: "repository name with slash", path: "$.repositories[0].name", reason: "'/'") {
+            $0.repositories[0].name = "a/b"
+            $0.ingestTokens.removeAll()
+            $0.users.removeAll()
+            $0.apiTokens.removeAll()
+        },
+        Refusal(name: "user permission on unknown repository", path: "$.users[0].permissions.gone", reason: "unknown repository 'gone'") {
+            $0.users[0].permissions["gone"] = ["ChangeIngestTokens"]
+        },
+        Refusal(name: "ingest token on missing repository", path: "$.ingestTokens[1].repository", reason: "unknown repository 'missing'") {
+            $0.ingestTokens[1].repository = "missing"
+        },
+        Refusal(name: "duplicate ingest token name", path: "$.ingestTokens[1].name", reason: "duplicate ingest token name 'default'") {
+            $0.ingestTokens[1].name = "default"
+        },
+        Refusal(name: "unknown parser", path: "$.ingestTokens[0].parser", reason: "unknown parser 'nope'") {
+            $0.ingestTokens[0].parser = "nope"
+        },
+        Refusal(name: "bad base62", path: "$.ingestTokens[0].token", reason: "not a base62 token") {
+            $0.ingestTokens[0].token = String(repeating: "-", count: 43)
+        },
+        Refusal(name: "base62 of wrong length", path: "$.ingestTokens[0].token", reason: "43–44 characters") {
+            $0.ingestTokens[0].token = "abc"
+        },
+        Refusal(name: "custom token too short", path: "$.ingestTokens[0].token", reason: "at least 16") {
+            $0.ingestTokens[0].token = "short"
+            $0.ingestTokens[0].custom = true
+        },
+        Refusal(name: "sha256 not hex", path: "$.ingestTokens[1].tokenSha256", reason: "not 64 hexadecimal digits") {
+            $0.ingestTokens[1].tokenSha256 = String(repeating: "g", count: 64)
+        },
+        Refusal(name: "sha256 too short", path: "$.ingestTokens[1].tokenSha256", reason: "not 64 hexadecimal digits") {
+            $0.ingestTokens[1].tokenSha256 = "abcd"
+        },
+        Refusal(name: "token and sha256", path: "$.ingestTokens[0]", reason: "both token and tokenSha256") {
+            $0.ingestTokens[0].tokenSha256 = TokenDigest(hashing: "x").hex
+        },
+        Refusal(name: "neither token nor sha256", path: "$.ingestTokens[0]", reason: "needs token or tokenSha256") {
+            $0.ingestTokens[0].token = nil
+        },
+        Refusal(name: "duplicate token in clear", path: "$.ingestTokens[2]", reason: "duplicate token") {
+            $0.ingestTokens.append(IngestToken(name: "again", repository: "humio", token: Fixture.tokenA))
+        },
+        Refusal(name: "duplicate token clear vs digest", path: "$.ingestTokens[2]", reason: "as $.ingestTokens[1]") {
+            $0.ingestTokens.append(IngestToken(name: "again", repository: "humio", token: Fixture.tokenB))
+        },
+        Refusal(name: "ingest token equal to an API token", path: "$.ingestTokens[2]", reason: "as $.apiTokens[0]") {
+            $0.ingestTokens.append(IngestToken(name: "again", repository: "humio",
+                                               tokenSha256: TokenDigest(hashing: Fixture.apiToken).hex))
+        },
+        Refusal(name: "personal token of unknown user", path: "$.apiTokens[0].user", reason: "unknown user 'bob'") {
+            $0.apiTokens[0].user = "bob"
+        },
+        Refusal(name: "organization token of unknown organization", path: "$.apiTokens[1].organization",
+                reason: "unknown organization 'gone'") { $0.apiTokens[1].organization = "gone" },
+        Refusal(name: "API token without ~", path: "$.apiTokens[0].token", reason: "<id>~<secret>") {
+            $0.apiTokens[0].token = "abc123secret"
+        },
+        Refusal(name: "API token id mismatch", path: "$.apiTokens[0].token", reason: "does not match") {
+            $0.apiTokens[0].token = "zzz~secret"
+        },
+        Refusal(name: "duplicate API token id", path: "$.apiTokens[1].id", reason: "duplicate API token id") {
+            $0.apiTokens[1].id = Fixture.apiID
+        },
+        Refusal(name: "parser compile error", path: "$.parsers[1]", reason: "already exists") {
+            $0.parsers.append(CustomParserDefinition(name: "json", stages: []))
+        },
+        Refusal(name: "duplicate feature", path: "$.features[1]", reason: "duplicate feature") {
+            $0.features = ["CustomIngestTokens", "CustomIngestTokens"]
+        },
+    ]
+
+    @Test func fixtureIsValid() throws {
+        let index = try Fixture.snapshot().validate(file: "f.json")
+        #expect(index.ingestDigests.count == 2)
+        #expect(index.apiDigests.count == 2)
+        #expect(index.repositoriesByName["web"]?.kind == .regular)
+    }
+
+    @Test(arguments: refusals)
+    func refusesWithFilePathAndReason(_ refusal: Refusal) {
+        var snapshot = Fixture.snapshot()
+        refusal.breakIt(&snapshot)
+        #expect {
+            _ = try snapshot.validate(file: "/data/tokens.json")
+        } throws: { error in
+            guard case let .invalidSnapshot(file, path, reason) = error as? TokenError else { return false }
+            return file == "/data/tokens.json" && path == refusal.path && reason.contains(refusal.reason)
+        }
+    }
+
+    /// Malformed files, refused while decoding, also name the file, the path and the reason.
+    @Test(arguments: [
+        ("{\"version\": 1, \"repositories\": [", "$", "bad JSON"),
+        ("{\"repositories\": []}", "$.version", "missing required field 'version'"),
+        ("{\"version\": 1, \"ingestTokens\": [{\"name\": \"a\"}]}", "$.ingestTokens[0].repository", "missing required field"),
+        ("{\"version\": 1, \"repositories\": [{\"name\": \"r\", \"kind\": \"weird\"}]}", "$.repositories[0].kind", "weird"),
+        ("{\"version\": \"one\"}", "$.version", "expected an integer"),
+    ])
+    func refusesMalformedFiles(_ text: String, _ path: String, _ reason: String) {
+        let directory = TemporaryDirectory()
+        let file = SnapshotFile(path: directory.write("tokens.json", text))
+        #expect {
+            _ = try file.load()
+        } throws: { error in
+            guard case let .invalidSnapshot(name, errorPath, errorReason) = error as? TokenError else { return false }
+            return name == file.path && errorPath == path && errorReason.contains(reason)
+        }
+    }
+
+    @Test func errorDescriptionIsOneLineWithFilePathAndReason() {
+        let error = TokenError.invalidSnapshot(file: "/d/tokens.json", path: "$.ingestTokens[3].repository", reason: "unknown repository 'x'")
+        #expect(error.description == "/d/tokens.json: $.ingestTokens[3].repository: unknown repository 'x'")
+    }
+
+    @Test func defaultsApplyToOmittedFields() throws {
+        let directory = TemporaryDirectory()
+        let file = SnapshotFile(path: directory.write("tokens.json", """
+            {"version": 1, "organizations": [{"name": "default"}], "repositories": [{"name": "r"}],
+             "ingestTokens": [{"name": "t", "repository": "r", "token": "\(Fixture.tokenA)"}]}
+            """))
+        let snapshot = try file.load()
+        #expect(snapshot.repositories == [Repository(name: "r", organization: "default", kind: .regular)])
+        #expect(snapshot.users.isEmpty && snapshot.parsers.isEmpty && snapshot.features.isEmpty)
+    }
+}
