@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CSystemShims"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
     ],

@@ -88,6 +88,13 @@ int sluice_set_int_sockopt(int fd, int level, int name, int value) {
     return setsockopt(fd, level, name, &value, sizeof value);
 }
 
+int sluice_set_thread_name(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
+}
+
 /* ---- CRC32C ---- */
 
 static uint32_t crc32c_table[8][256];

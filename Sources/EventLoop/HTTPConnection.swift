@@ -13,8 +13,8 @@ final class HTTPConnection: LoopChannel {
     enum State {
         /// Waiting for (the rest of) a request head at `readStart`.
         case readingHead
-        /// The head is parsed; waiting for its body.
-        case readingBody(RequestHead)
+        /// The head (in ``head``) is parsed; waiting for its body.
+        case readingBody
         /// The handler took the request; the answer comes through ``completeDeferred(sequence:_:)``.
         case awaitingAnswer(keepAlive: Bool, requestEnd: Int)
         /// The last answer is being written; the connection closes once it is out.
@@ -29,6 +29,8 @@ final class HTTPConnection: LoopChannel {
     private var token = EventLoop.Token(slot: 0, generation: 0)
 
     private var state = State.readingHead
+    /// The current request's head, parsed in place so its header storage is reused.
+    private var head = RequestHead()
     private var readBuffer: [UInt8]
     private var readStart = 0
     private var readEnd = 0
@@ -84,12 +86,12 @@ final class HTTPConnection: LoopChannel {
         switch state {
         case .readingHead:
             if readEnd > readStart {
-                fail(.requestTimeout)
+                failTimeout()
             } else {
                 close()  // idle keep-alive connection
             }
         case .readingBody:
-            fail(.requestTimeout)
+            failTimeout()
         case .closing:
             close()  // the client stopped reading its answer
         case .awaitingAnswer, .closed:
@@ -167,7 +169,7 @@ final class HTTPConnection: LoopChannel {
                     break loop
                 }
                 let result = readBuffer.withUnsafeBytes { buffer in
-                    RequestParser.parseHead(UnsafeRawBufferPointer(rebasing: buffer[readStart..<readEnd]), limits: server.configuration.limits)
+                    RequestParser.parseHead(UnsafeRawBufferPointer(rebasing: buffer[readStart..<readEnd]), limits: server.configuration.limits, into: &head)
                 }
                 switch result {
                 case .needMore:
@@ -179,16 +181,16 @@ final class HTTPConnection: LoopChannel {
                 case .invalid(let error):
                     fail(error)
                     break loop
-                case .complete(let head):
-                    state = .readingBody(head)
+                case .complete:
+                    state = .readingBody
                     continueSent = false
-                    chunked = ChunkedDecoder(limits: server.configuration.limits)
+                    chunked.reset()
                     chunkedConsumed = 0
                     chunkedBody.removeAll(keepingCapacity: true)
                     deadline = loop.nowMillis + server.configuration.bodyStallMillis
                 }
-            case .readingBody(let head):
-                guard readBody(head) else { break loop }
+            case .readingBody:
+                guard readBody() else { break loop }
             case .awaitingAnswer, .closing, .closed:
                 break loop
             }
@@ -199,16 +201,16 @@ final class HTTPConnection: LoopChannel {
     private var isIdleDeadline = true
 
     /// Returns true when the request was dispatched and processing can go on.
-    private func readBody(_ head: RequestHead) -> Bool {
+    private func readBody() -> Bool {
         let bodyStart = readStart + head.headLength
         switch head.framing {
         case .none:
-            return dispatch(head, bodyRange: bodyStart..<bodyStart, requestEnd: bodyStart)
+            return dispatch(bodyRange: bodyStart..<bodyStart, requestEnd: bodyStart)
         case .contentLength(let length):
             if readEnd - bodyStart >= length {
-                return dispatch(head, bodyRange: bodyStart..<bodyStart + length, requestEnd: bodyStart + length)
+                return dispatch(bodyRange: bodyStart..<bodyStart + length, requestEnd: bodyStart + length)
             }
-            sendContinueIfExpected(head)
+            sendContinueIfExpected()
             let needed = head.headLength + length
             if readBuffer.count - readStart < needed {
                 if readStart > 0 { makeRoom() }
@@ -223,12 +225,12 @@ final class HTTPConnection: LoopChannel {
             switch progress {
             case .needMore(let consumed):
                 chunkedConsumed += consumed
-                sendContinueIfExpected(head)
+                sendContinueIfExpected()
                 deadline = lastProgress + server.configuration.bodyStallMillis
                 return false
             case .done(let consumed):
                 chunkedConsumed += consumed
-                return dispatch(head, bodyRange: nil, requestEnd: bodyStart + chunkedConsumed)
+                return dispatch(bodyRange: nil, requestEnd: bodyStart + chunkedConsumed)
             case .invalid(let error):
                 fail(error)
                 return false
@@ -236,7 +238,7 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
-    private func sendContinueIfExpected(_ head: RequestHead) {
+    private func sendContinueIfExpected() {
         guard head.expectContinue, !continueSent else { return }
         continueSent = true
         ResponseWriter.continue100.withUTF8Buffer { output.append(contentsOf: $0) }
@@ -244,12 +246,13 @@ final class HTTPConnection: LoopChannel {
     }
 
     /// Decodes the body and calls the handler. `bodyRange` is in the read buffer; nil means the chunked body.
-    private func dispatch(_ head: RequestHead, bodyRange: Range<Int>?, requestEnd: Int) -> Bool {
+    private func dispatch(bodyRange: Range<Int>?, requestEnd: Int) -> Bool {
         requestSequence &+= 1
         let keepAlive = head.keepAlive && !loop.isDraining
         let answer = DeferredAnswer(loop: loop, slot: token.slot, generation: token.generation, sequence: requestSequence)
         var handling = HTTPHandling.answered
         var failure: HTTPError?
+        let head = self.head
         readBuffer.withUnsafeBytes { buffer in
             let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
             func call(_ body: UnsafeRawBufferPointer) {
@@ -260,7 +263,11 @@ final class HTTPConnection: LoopChannel {
                 guard head.contentEncoding != .identity else { return call(raw) }
                 let inflater = self.inflater ?? BodyInflater()
                 self.inflater = inflater
-                switch inflater.inflate(raw, coding: head.contentEncoding, limit: server.configuration.limits.maxBodyBytes, into: &inflated) {
+                inflater.reset()
+                inflated.removeAll(keepingCapacity: true)
+                let result = inflater.inflate(raw, coding: head.contentEncoding, limit: server.configuration.limits.maxBodyBytes, into: &inflated)
+                    .flatMap { inflater.finish() }
+                switch result {
                 case .success:
                     inflated.withUnsafeBytes { call($0) }
                 case .failure(let error):
@@ -316,11 +323,20 @@ final class HTTPConnection: LoopChannel {
 
     /// Answers a wire-level error and closes after writing it.
     private func fail(_ error: HTTPError) {
-        server.metrics.countProtocolError(status: error.status)
+        fail(status: error.status, reason: error.reason)
+    }
+
+    /// A head or body that did not arrive in time: 408, then close.
+    private func failTimeout() {
+        fail(status: 408, reason: "request timeout")
+    }
+
+    private func fail(status: Int, reason: String) {
+        server.metrics.countProtocolError(status: status)
         var body: [UInt8] = []
-        ErrorBody.append(error.reason, into: &body)
+        ErrorBody.append(reason, into: &body)
         body.withUnsafeBytes {
-            ResponseWriter.append(status: error.status, body: $0, keepAlive: false, into: &output)
+            ResponseWriter.append(status: status, body: $0, keepAlive: false, into: &output)
         }
         state = .closing
         deadline = loop.nowMillis + server.configuration.bodyStallMillis

@@ -1,13 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 
 /// A plain pthread running one closure; ``join()`` waits for it.
 final class LoopThread: @unchecked Sendable {
     private var thread = pthread_t()
 
     init(name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) {
-        let box = Unmanaged.passRetained(Box(body))
+        let box = Unmanaged.passRetained(Box {
+            _ = sluice_set_thread_name(name)
+            body()
+        })
         let result = pthread_create(&thread, nil, { context in
             let body = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
             body.run()
@@ -17,7 +21,6 @@ final class LoopThread: @unchecked Sendable {
             box.release()
             throw SystemError("pthread_create", errno: result)
         }
-        _ = pthread_setname_np(thread, String(name.prefix(15)))
     }
 
     func join() {

@@ -37,7 +37,8 @@ extension GatewayHandler {
         case .unknown:
             return refuse(IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4), &output)
         }
-        if case .reject(let status, let reason, let code) = services.tokens.decideIngest(principal: principal, eventRepository: nil),
+        if case .reject(let status, let reason, let code) = decideIngest(principal: principal, eventRepository: nil,
+                                                                        family: endpoint.family, store: services.tokens),
            status == 401 || status == 403 {
             return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
         }
@@ -59,7 +60,7 @@ extension GatewayHandler {
         }
 
         let targets: [(repository: String, batch: EventBatch)]
-        switch routeEvents(principal) {
+        switch routeEvents(principal, family: endpoint.family) {
         case .success(let routed): targets = routed
         case .failure(let refusal): return refuse(refusal, &output)
         }
@@ -116,7 +117,7 @@ extension GatewayHandler {
 
     /// Sends every event to the repository its token allows; any event that may not go where it names
     /// refuses the whole request, so that a retry cannot store part of it twice.
-    private func routeEvents(_ principal: Principal) -> Result<[(repository: String, batch: EventBatch)], IngestRefusal> {
+    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<[(repository: String, batch: EventBatch)], IngestRefusal> {
         let batch = ingestState.batch
         if case .ingestToken(let own) = principal.kind {
             for index in 0..<batch.count {
@@ -130,7 +131,7 @@ extension GatewayHandler {
         ingestState.parts.removeAll(keepingCapacity: true)
         for index in 0..<batch.count {
             let named = Self.namedRepository(batch, event: index).map { String(decoding: batch.bytes($0), as: UTF8.self) }
-            switch services.tokens.decideIngest(principal: principal, eventRepository: named) {
+            switch decideIngest(principal: principal, eventRepository: named, family: family, store: services.tokens) {
             case .accept(let repository):
                 ingestState.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let status, let reason, let code):
@@ -162,6 +163,17 @@ extension GatewayHandler {
 }
 
 extension IngestEndpoint {
+    var family: IngestEndpointFamily {
+        switch self {
+        case .structured: return .structured
+        case .unstructured: return .unstructured
+        case .raw, .rawWithPathToken: return .raw
+        case .json: return .json
+        case .hec, .hecRaw: return .hec
+        case .elasticBulk: return .elasticBulk
+        }
+    }
+
     var format: IngestFormat {
         switch self {
         case .structured: return .structured

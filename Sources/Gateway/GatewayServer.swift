@@ -24,9 +24,7 @@ public final class GatewayServer {
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
 
-        if let bootstrap = try TokenStore.bootstrap(dataDirectory: data) {
-            printBootstrap(bootstrap)
-        }
+        let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
         let wal = try WALStore(options: configuration.walOptions, logger: logger)
         let server = HTTPServer(configuration: configuration.http, logger: logger)
@@ -35,6 +33,9 @@ public final class GatewayServer {
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
 
         let ports = server.boundPorts.withLock { $0 }
+        if let bootstrap, let first = configuration.http.listen.first {
+            printBootstrap(bootstrap, address: ListenAddress(host: first.host, port: ports.first ?? first.port))
+        }
         try writeRuntimeFile("sluice.pid", "\(getpid())\n")
         try writeRuntimeFile("sluice.port", "\(ports.first ?? 0)\n")
         logger.info("listening", metadata: [
@@ -64,16 +65,13 @@ public final class GatewayServer {
         try contents.write(toFile: "\(configuration.dataDirectory)/\(name)", atomically: true, encoding: .utf8)
     }
 
-    private func printBootstrap(_ bootstrap: BootstrapResult) {
-        let port = configuration.http.listen.first?.port ?? 8080
-        let host = configuration.http.listen.first?.host ?? "127.0.0.1"
+    private func printBootstrap(_ bootstrap: BootstrapResult, address: ListenAddress) {
         print("""
-            First start: created \(configuration.dataDirectory)/tokens.json with repository 'sandbox'.
-              ingest token (sandbox/default): \(bootstrap.ingestToken)
-              admin API token (user admin):   \(bootstrap.adminToken)
+            First start: created \(configuration.dataDirectory)/tokens.json with repository '\(bootstrap.repository)'.
+              ingest token (\(bootstrap.repository)/\(bootstrap.ingestTokenName)): \(bootstrap.ingestToken)
+              API token (user \(bootstrap.user), root): \(bootstrap.apiToken)
             Saved to \(configuration.dataDirectory)/bootstrap-credentials.json (mode 0600). Try:
-              curl -s http://\(host):\(port)/api/v1/ingest/humio-unstructured -H 'Authorization: Bearer \(bootstrap.ingestToken)' \\
-                -H 'Content-Type: application/json' -d '[{"messages":["2026-11-29T10:00:00Z level=info msg=hello"]}]'
+              \(bootstrap.curlCommand(baseURL: "http://\(address)"))
             """)
     }
 }
