@@ -1,0 +1,22 @@
+# Builds (release) and starts Sluice on a fresh data folder; sets SLUICE_PORT, SLUICE_DATA, SLUICE_TOKEN.
+sluice_start() {
+    local root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    (cd "$root" && swift build -c release --product sluice >/dev/null) || return 1
+    SLUICE_BIN="$root/.build/release/sluice"
+    SLUICE_DATA=$(mktemp -d)
+    "$SLUICE_BIN" serve --data "$SLUICE_DATA" --listen 127.0.0.1:0 "$@" >"$SLUICE_DATA/stdout.log" 2>"$SLUICE_DATA/stderr.log" &
+    SLUICE_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$SLUICE_DATA/sluice.port" ] && break
+        sleep 0.1
+    done
+    SLUICE_PORT=$(cat "$SLUICE_DATA/sluice.port")
+    SLUICE_TOKEN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$SLUICE_DATA/bootstrap-credentials.json")
+}
+
+sluice_stop() {
+    kill "$SLUICE_PID" 2>/dev/null
+    wait "$SLUICE_PID" 2>/dev/null
+    rm -rf "$SLUICE_DATA"
+}
