@@ -69,9 +69,7 @@ public final class BodyInflater {
                     heldByte = input[0]
                     return .success(())
                 }
-                let first = heldByte ?? input[0]
-                let second = heldByte == nil ? input[1] : input[0]
-                if let error = start(windowBits: windowBits(coding, first, second)) { return fail(error) }
+                if let error = start(windowBits: windowBits(coding, input)) { return fail(error) }
                 if var held = heldByte {
                     heldByte = nil
                     let result = withUnsafeBytes(of: &held) { run($0, limit: limit, into: &output) }
@@ -100,9 +98,12 @@ public final class BodyInflater {
         return .failure(error)
     }
 
-    /// gzip only for gzip; for deflate the zlib wrapper when the first two bytes are a valid zlib header.
-    private func windowBits(_ coding: ContentCoding, _ first: UInt8, _ second: UInt8) -> Int32 {
+    /// gzip only for gzip; for deflate the zlib wrapper when the first two bytes (the held byte, if any, then
+    /// `input`, which has at least two bytes when none is held) are a valid zlib header.
+    private func windowBits(_ coding: ContentCoding, _ input: UnsafeRawBufferPointer) -> Int32 {
         if coding == .gzip { return 15 + 16 }
+        let first = heldByte ?? input[0]
+        let second = heldByte == nil ? input[1] : input[0]
         let zlibHeader = first & 0x0F == 8 && first >> 4 <= 7 && (UInt16(first) << 8 | UInt16(second)) % 31 == 0
         return zlibHeader ? 15 : -15
     }

@@ -96,6 +96,7 @@ public struct ChunkedDecoder: Sendable {
         case .sizeStart:
             guard let digit = ASCII.hexValue(c) else { return .badRequest("invalid chunk size") }
             chunkRemaining = digit
+            if chunkRemaining > maxBodyBytes &- decodedBytes { return .payloadTooLarge }
             state = .size
         case .size:
             if let digit = ASCII.hexValue(c) {
@@ -129,7 +130,6 @@ public struct ChunkedDecoder: Sendable {
             }
         case .sizeLF:
             guard c == ASCII.lf else { return .badRequest("invalid line ending in chunked body") }
-            if chunkRemaining > maxBodyBytes &- decodedBytes { return .payloadTooLarge }
             state = chunkRemaining == 0 ? .trailerStart : .data
         case .dataCR:
             guard c == ASCII.cr else { return .badRequest("missing CRLF after chunk data") }
