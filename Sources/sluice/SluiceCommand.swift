@@ -5,6 +5,11 @@ struct SluiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A high-throughput log-ingest gateway speaking the Falcon LogScale ingest API.",
-        subcommands: [ServeCommand.self],
+        subcommands: [
+            ServeCommand.self,
+            TokensCommand.self,
+            ReposCommand.self,
+            APITokensCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -1,0 +1,62 @@
+/// One ingest token as `sluice tokens list` shows it: the value masked unless secrets were asked for.
+public struct IngestTokenRow: Codable, Sendable, Equatable {
+    public var repository: String
+    public var name: String
+    public var parser: String?
+    public var token: String
+}
+
+/// One repository as `sluice repos list` shows it.
+public struct RepositoryRow: Codable, Sendable, Equatable {
+    public var name: String
+    public var organization: String
+    public var kind: Repository.Kind
+    public var ingestTokens: Int
+}
+
+extension Snapshot {
+    /// The ingest tokens of `repository` (all when nil), in snapshot order; throws when the repository
+    /// does not exist.
+    public func ingestTokenRows(repository: String?, showSecrets: Bool) throws(TokenError) -> [IngestTokenRow] {
+        if let repository, self.repository(named: repository) == nil {
+            throw .notFound("repository '\(repository)' does not exist")
+        }
+        return ingestTokens.lazy.filter { repository == nil || $0.repository == repository }.map { token in
+            IngestTokenRow(repository: token.repository, name: token.name, parser: token.parser,
+                           token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets))
+        }
+    }
+
+    public func repositoryRows() -> [RepositoryRow] {
+        var counts = [String: Int]()
+        for token in ingestTokens { counts[token.repository, default: 0] += 1 }
+        return repositories.map {
+            RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0)
+        }
+    }
+
+    /// A token for display: in clear with `showSecrets`, else its first four characters and asterisks; a
+    /// token stored only as a digest shows as `sha256:` and the first 12 hex digits.
+    public static func display(token: String?, sha256: String?, showSecrets: Bool) -> String {
+        if let token {
+            return showSecrets ? token : String(token.prefix(4)) + String(repeating: "*", count: max(token.count - 4, 4))
+        }
+        return "sha256:" + (sha256.map { String($0.prefix(12)) } ?? "") + "…"
+    }
+}
+
+/// Left-aligned text columns for the CLI's list commands.
+public func renderColumns(_ header: [String], _ rows: [[String]]) -> String {
+    var widths = header.map(\.count)
+    for row in rows {
+        for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+    }
+    func line(_ cells: [String]) -> String {
+        var text = ""
+        for (i, cell) in cells.enumerated() {
+            text += i == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+        }
+        return text
+    }
+    return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+}
