@@ -11,6 +11,4 @@ public enum WALError: Error, Sendable, Equatable {
     case invalidRepositoryName
     /// The batch's encoded events exceed ``WALFormat/maxPayloadBytes``.
     case recordTooLarge(bytes: Int)
-    /// The data directory or a segment could not be opened or recovered at open.
-    case openFailed(String)
 }
