@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target: perf/fuzz.sh <Name> <seconds> [extra libFuzzer flags...]
 #
-# <Name> picks Tests/Fuzz/<Name>Fuzz.swift and the module it exercises; the target is compiled with the module's
-# sources by swiftc -sanitize=fuzzer,address -O into .build-fuzz/<Name>. The corpus lives in .build-fuzz/<Name>-corpus
+# <Name> picks Tests/Fuzz/<Name>Fuzz.swift and the module sources it exercises; the target is compiled with
+# swiftc -sanitize=fuzzer,address -O into .build-fuzz/<Name>. The corpus lives in .build-fuzz/<Name>-corpus
 # (seeded from Tests/Fuzz/<Name>-seeds), Tests/Fuzz/<Name>.dict is the dictionary when it exists, and crashes land
 # in .build-fuzz/<Name>-artifacts. How to read it: the final "stat::number_of_executed_units" is the number of
 # executions, "cov:" the edges reached; the exit status is non-zero when a crash or broken invariant was found.
@@ -13,10 +13,36 @@ name=${1:?usage: perf/fuzz.sh <Name> <seconds> [libFuzzer flags]}
 seconds=${2:?usage: perf/fuzz.sh <Name> <seconds> [libFuzzer flags]}
 shift 2
 
+out=.build-fuzz
+mkdir -p "$out/$name-corpus" "$out/$name-artifacts"
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g)
+
+# Builds a pure Swift module as an object + .swiftmodule the target can import.
+build_module() { # name sources...
+    local module=$1; shift
+    swiftc "${flags[@]}" -wmo -module-name "$module" -emit-module -emit-module-path "$out/$module.swiftmodule" \
+        -I "$out" -emit-object -o "$out/$module.o" "$@"
+}
+
+# The C shims as an object with a module map of their own.
+build_shims() {
+    clang -O2 -fsanitize=fuzzer-no-link,address -c Sources/CSystemShims/shims.c -I Sources/CSystemShims/include -o "$out/CSystemShims.o"
+    mkdir -p "$out/CSystemShims"
+    printf 'module CSystemShims {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CSystemShims/include/CSystemShims.h" > "$out/CSystemShims/module.modulemap"
+}
+
 case "$name" in
     HTTPRequest)
-        sources=(Sources/HTTPWire/*.swift)
-        flags=(-I Sources/CZlib -lz)
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -lz \
+            Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
+    WALRecord)
+        build_module EventModel Sources/EventModel/*.swift
+        build_shims
+        sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
+                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift)
+        swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
+            "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
@@ -24,13 +50,9 @@ case "$name" in
         ;;
 esac
 
-out=.build-fuzz
-mkdir -p "$out/$name-corpus" "$out/$name-artifacts"
 if [ -d "Tests/Fuzz/$name-seeds" ]; then
     cp -n "Tests/Fuzz/$name-seeds"/* "$out/$name-corpus/" 2>/dev/null || true
 fi
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "${name}Fuzz" \
-    "${flags[@]}" "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
 dict=()
 [ -f "Tests/Fuzz/$name.dict" ] && dict=(-dict="Tests/Fuzz/$name.dict")
 exec "$out/$name" "$out/$name-corpus" -max_total_time="$seconds" -artifact_prefix="$out/$name-artifacts/" \

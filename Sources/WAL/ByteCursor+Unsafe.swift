@@ -1,0 +1,105 @@
+/// Writes varints, little-endian integers and bytes into memory the caller sized beforehand.
+///
+/// Guarantees: never writes past the buffer given at init (precondition), so a wrong size bound is a trap,
+/// not a memory error.
+struct LayoutWriter {
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private(set) var position: Int
+
+    init(_ buffer: UnsafeMutableRawBufferPointer, position: Int = 0) {
+        self.base = buffer.baseAddress!
+        self.capacity = buffer.count
+        self.position = position
+    }
+
+    /// Most bytes a varint of a 64-bit value takes.
+    static let maxVarintBytes = 10
+
+    mutating func uvarint(_ value: UInt64) {
+        precondition(position + Self.maxVarintBytes <= capacity || position + Self.varintSize(value) <= capacity)
+        var v = value
+        while v >= 0x80 {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: position, as: UInt8.self)
+            position += 1
+            v >>= 7
+        }
+        base.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: position, as: UInt8.self)
+        position += 1
+    }
+
+    mutating func zvarint(_ value: Int64) {
+        uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func bytes(_ source: UnsafeRawBufferPointer) {
+        uvarint(UInt64(source.count))
+        precondition(position + source.count <= capacity)
+        if let from = source.baseAddress, source.count > 0 {
+            (base + position).copyMemory(from: from, byteCount: source.count)
+        }
+        position += source.count
+    }
+
+    static func varintSize(_ value: UInt64) -> Int {
+        var v = value
+        var size = 1
+        while v >= 0x80 { v >>= 7; size += 1 }
+        return size
+    }
+}
+
+/// Reads what ``LayoutWriter`` wrote, from untrusted bytes.
+///
+/// Guarantees: never reads outside the buffer; every read returns nil instead of running past the end or
+/// accepting an over-long varint.
+struct LayoutReader {
+    private let buffer: UnsafeRawBufferPointer
+    private(set) var position = 0
+
+    init(_ buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    var isAtEnd: Bool { position >= buffer.count }
+
+    mutating func uvarint() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < buffer.count {
+            let byte = buffer[position]
+            position += 1
+            if shift == 63 && byte > 1 { return nil }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return result }
+            shift += 7
+            if shift > 63 { return nil }
+        }
+        return nil
+    }
+
+    mutating func zvarint() -> Int64? {
+        guard let raw = uvarint() else { return nil }
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    /// A length-prefixed run of bytes, as a view into the buffer.
+    mutating func bytes() -> UnsafeRawBufferPointer? {
+        guard let length = uvarint(), length <= UInt64(buffer.count - position) else { return nil }
+        let start = position
+        position += Int(length)
+        return UnsafeRawBufferPointer(rebasing: buffer[start..<position])
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
+        T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    func storeLE<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A segment file on disk: `pwrite`, `pread`, `fdatasync`, `ftruncate` on one descriptor, retrying EINTR.
+final class PosixSegmentFile: SegmentFile {
+    private let fd: Int32
+    private let path: String
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close() }
+
+    private var closed = false
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        while true {
+            let n = pwrite(fd, base, bytes.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw SegmentIOError(call: "pwrite", path: path, code: errno) }
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let n = pread(fd, base, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw SegmentIOError(call: "pread", path: path, code: errno) }
+        }
+    }
+
+    func sync() throws(SegmentIOError) {
+        while fdatasync(fd) != 0 {
+            if errno != EINTR { throw SegmentIOError(call: "fdatasync", path: path, code: errno) }
+        }
+    }
+
+    func truncate(to length: Int) throws(SegmentIOError) {
+        while ftruncate(fd, off_t(length)) != 0 {
+            if errno != EINTR { throw SegmentIOError(call: "ftruncate", path: path, code: errno) }
+        }
+    }
+
+    func size() throws(SegmentIOError) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SegmentIOError(call: "fstat", path: path, code: errno) }
+        return Int(st.st_size)
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        _ = Glibc.close(fd)
+    }
+}
+
+/// The real file system.
+struct PosixFileSystem: SegmentFileSystem {
+    func open(_ path: String, create: Bool) throws(SegmentIOError) -> any SegmentFile {
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0)
+        let fd = Glibc.open(path, flags, 0o644)
+        guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
+        return PosixSegmentFile(fd: fd, path: path)
+    }
+
+    func openForReading(_ path: String) throws(SegmentIOError) -> any SegmentFile {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
+        return PosixSegmentFile(fd: fd, path: path)
+    }
+
+    func createDirectories(_ path: String) throws(SegmentIOError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw SegmentIOError(call: "mkdir", path: prefix, code: errno)
+            }
+            prefix += "/"
+        }
+    }
+
+    func list(_ path: String) throws(SegmentIOError) -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw SegmentIOError(call: "opendir", path: path, code: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    func remove(_ path: String) throws(SegmentIOError) {
+        if unlink(path) != 0 && errno != ENOENT { throw SegmentIOError(call: "unlink", path: path, code: errno) }
+    }
+
+    func syncDirectory(_ path: String) throws(SegmentIOError) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
+        defer { _ = Glibc.close(fd) }
+        if fsync(fd) != 0 { throw SegmentIOError(call: "fsync", path: path, code: errno) }
+    }
+
+    func info(_ path: String) -> SegmentFileInfo? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return SegmentFileInfo(size: Int(st.st_size),
+                               modifiedSeconds: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+    }
+}

@@ -1,0 +1,70 @@
+import EventModel
+import Logging
+
+/// The write-ahead log of one repository: appends from any thread, one writer thread behind it.
+///
+/// Guarantees: records are written in the order ``append(_:completion:)`` was called; each completion
+/// runs exactly once, on the writer thread, with the record's position once it is durable under the fsync
+/// policy, or with a ``WALError``; a failing log never affects another repository's.
+public final class RepositoryLog: Sendable {
+    public let repository: String
+    let queue = WriterQueue()
+    let metrics: RepositoryMetrics
+    let health = LogHealth()
+    let directory: SegmentDirectory
+    private let thread: JoinableThread
+
+    init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
+         logger: Logger) throws(SegmentIOError) {
+        self.repository = repository
+        self.directory = directory
+        let metrics = RepositoryMetrics()
+        self.metrics = metrics
+        let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)
+        let writer = SegmentWriter(repository: repository, directory: directory, fs: fs, options: options, metrics: metrics,
+                                   health: health, logger: logger, queue: queue, recovered: recovered)
+        let box = WriterBox(writer)
+        thread = JoinableThread { box.writer.run() }
+    }
+
+    /// False after a failed write until a later write succeeds; appends are still attempted (the retry).
+    public var isAvailable: Bool { health.available.load(ordering: .relaxed) }
+
+    /// Encodes and compresses `batch` on the calling thread (with that thread's reused encoder) and
+    /// enqueues it. An empty batch completes at once, with no record written.
+    public func append(_ batch: EventBatch, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        guard !batch.isEmpty else {
+            completion(.success(WALPosition(firstSequence: 0, eventCount: 0)))
+            return
+        }
+        let record: WALRecord
+        do throws(WALError) {
+            record = try ThreadLocalEncoder.encode(batch)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        append(record, completion: completion)
+    }
+
+    /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
+    public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        metrics.recordsWaiting.add(1, ordering: .relaxed)
+        if !queue.enqueue(PendingAppend(record: record, completion: completion)) {
+            metrics.recordsWaiting.subtract(1, ordering: .relaxed)
+            completion(.failure(.closed))
+        }
+    }
+
+    /// Stops accepting appends, lets the writer write and sync what is queued, and waits for it to exit.
+    func shutdown() {
+        queue.close()
+        thread.join()
+    }
+}
+
+/// Hands the writer (not Sendable: owned by its thread alone) to that thread.
+private final class WriterBox: @unchecked Sendable {
+    let writer: SegmentWriter
+    init(_ writer: SegmentWriter) { self.writer = writer }
+}

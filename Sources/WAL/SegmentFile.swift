@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed file-system call: which call, on what path, and errno.
+struct SegmentIOError: Error, Sendable, CustomStringConvertible {
+    var call: String
+    var path: String
+    var code: Int32
+
+    var description: String { "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))" }
+}
+
+/// The operations the WAL performs on one open segment file; tests substitute a fault-injecting one.
+///
+/// Guarantees expected of implementations: `write` writes at most `bytes.count` bytes at `offset` and
+/// reports how many (a short count is not an error); `sync` is `fdatasync`; a file is used by one thread
+/// at a time.
+protocol SegmentFile: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int
+    func sync() throws(SegmentIOError)
+    func truncate(to length: Int) throws(SegmentIOError)
+    func size() throws(SegmentIOError) -> Int
+    func close()
+}
+
+/// Size and last modification time of a file.
+struct SegmentFileInfo: Sendable {
+    var size: Int
+    var modifiedSeconds: Double
+}
+
+/// The directory-level operations of the WAL; tests substitute a fault-injecting one.
+protocol SegmentFileSystem: Sendable {
+    /// Opens a segment for reading and writing; `create` creates it empty (truncating what is there).
+    func open(_ path: String, create: Bool) throws(SegmentIOError) -> any SegmentFile
+    func openForReading(_ path: String) throws(SegmentIOError) -> any SegmentFile
+    func createDirectories(_ path: String) throws(SegmentIOError)
+    /// Names in a directory (without `.` and `..`); empty when it does not exist.
+    func list(_ path: String) throws(SegmentIOError) -> [String]
+    func remove(_ path: String) throws(SegmentIOError)
+    func syncDirectory(_ path: String) throws(SegmentIOError)
+    func info(_ path: String) -> SegmentFileInfo?
+}
+
+extension SegmentFile {
+    /// Writes all of `bytes` at `offset`, looping over short writes; throws on an error or a zero-byte write.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SegmentIOError) {
+        var done = 0
+        while done < bytes.count {
+            let written = try write(UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + done)
+            if written <= 0 { throw SegmentIOError(call: "pwrite (wrote nothing)", path: "", code: ENOSPC) }
+            done += written
+        }
+    }
+
+    /// Writes the first `count` (default: all) of `bytes` at `offset`.
+    func writeAll(_ bytes: [UInt8], count: Int? = nil, at offset: Int) throws(SegmentIOError) {
+        let result: Result<Void, SegmentIOError> = bytes.withUnsafeBytes { raw in
+            do throws(SegmentIOError) {
+                try writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<(count ?? raw.count)]), at: offset)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`, looping until full or end of file; returns bytes read.
+    func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let got = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: offset + done)
+            if got == 0 { break }
+            done += got
+        }
+        return done
+    }
+}

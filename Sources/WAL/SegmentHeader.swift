@@ -1,0 +1,41 @@
+import CSystemShims
+
+/// The 32-byte header at the start of every segment file (see `docs/wal.md`).
+///
+/// Guarantees: ``parse(_:)`` accepts only this format's magic, a version this reader knows and a matching
+/// header checksum.
+struct SegmentHeader: Sendable, Equatable {
+    var version: UInt16
+    var firstSequence: UInt64
+
+    enum Parse: Equatable {
+        case complete(SegmentHeader)
+        case needMore
+        case invalid(String)
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
+        let size = WALFormat.segmentHeaderSize
+        guard bytes.count >= size else { return .needMore }
+        guard bytes.prefix(8).elementsEqual(WALFormat.segmentMagic) else { return .invalid("not a Sluice WAL segment (bad magic)") }
+        let crc = sluice_crc32c(0, bytes.baseAddress!, size - 4)
+        guard crc == bytes.le(28, as: UInt32.self) else { return .invalid("segment header checksum mismatch") }
+        let version = bytes.le(8, as: UInt16.self)
+        guard version == WALFormat.formatVersion, Int(bytes.le(10, as: UInt16.self)) == size else {
+            return .invalid("unsupported segment format version \(version)")
+        }
+        return .complete(SegmentHeader(version: version, firstSequence: bytes.le(16, as: UInt64.self)))
+    }
+
+    static func encode(firstSequence: UInt64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
+        bytes.withUnsafeMutableBytes { out in
+            WALFormat.segmentMagic.withUnsafeBytes { out.copyMemory(from: $0) }
+            out.storeLE(WALFormat.formatVersion, at: 8)
+            out.storeLE(UInt16(WALFormat.segmentHeaderSize), at: 10)
+            out.storeLE(firstSequence, at: 16)
+            out.storeLE(sluice_crc32c(0, out.baseAddress!, WALFormat.segmentHeaderSize - 4), at: 28)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,90 @@
+/// Reads a segment's records one after the other, checking each one's limits and checksum.
+///
+/// Guarantees: never trusts a length before its header passed ``WALRecordHeader/parse(_:)``; stops at the
+/// first bad or incomplete record and says which (`torn`: the file ends inside it; `corrupt`: its bytes are
+/// wrong); reuses one buffer for every record.
+struct SegmentScanner {
+    enum Step: Equatable {
+        /// A record whose bytes are available through ``withRecord(_:)`` until the next step.
+        case record(WALRecordHeader, offset: Int)
+        /// The file ends exactly after the previous record.
+        case end(offset: Int)
+        /// The file ends inside the record starting at `offset`.
+        case torn(offset: Int, reason: String)
+        /// The record at `offset` is damaged.
+        case corrupt(offset: Int, reason: String)
+    }
+
+    private let file: any SegmentFile
+    private(set) var fileSize: Int
+    private(set) var offset: Int
+    private var buffer: [UInt8] = []
+    private var recordLength = 0
+
+    /// Starts after the segment header; `fileSize` bounds what is read.
+    init(file: any SegmentFile, fileSize: Int, offset: Int = WALFormat.segmentHeaderSize) {
+        self.file = file
+        self.fileSize = fileSize
+        self.offset = offset
+    }
+
+    /// Reads and checks the segment header.
+    static func readHeader(_ file: any SegmentFile) throws(SegmentIOError) -> SegmentHeader.Parse {
+        var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
+        let got = try readFully(file, into: &bytes, range: 0..<WALFormat.segmentHeaderSize, at: 0)
+        return bytes[0..<got].withUnsafeBytes { SegmentHeader.parse($0) }
+    }
+
+    /// Lets a follower see bytes appended since the scanner was made.
+    mutating func extend(toFileSize size: Int) {
+        fileSize = max(fileSize, size)
+    }
+
+    mutating func next() throws(SegmentIOError) -> Step {
+        let remaining = fileSize - offset
+        if remaining == 0 { return .end(offset: offset) }
+        let headerSize = WALFormat.recordHeaderSize
+        if remaining < headerSize { return .torn(offset: offset, reason: "\(remaining) bytes, fewer than a record header") }
+        if buffer.count < headerSize { buffer = [UInt8](repeating: 0, count: max(headerSize, 64 << 10)) }
+        let start = offset
+        let gotHeader = try Self.readFully(file, into: &buffer, range: 0..<headerSize, at: start)
+        if gotHeader < headerSize { return .torn(offset: offset, reason: "file ended inside a record header") }
+        let parsed = buffer.withUnsafeBytes { WALRecordHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<headerSize])) }
+        let header: WALRecordHeader
+        switch parsed {
+        case .complete(let value): header = value
+        case .needMore: return .torn(offset: offset, reason: "file ended inside a record header")
+        case .invalid(let reason): return .corrupt(offset: offset, reason: reason)
+        }
+        if header.recordLength > remaining {
+            return .torn(offset: offset, reason: "record of \(header.recordLength) bytes, \(remaining) left in the file")
+        }
+        if buffer.count < header.recordLength { buffer = [UInt8](repeating: 0, count: header.recordLength) }
+        let payloadLength = header.payloadLength
+        let gotPayload = try Self.readFully(file, into: &buffer, range: headerSize..<(headerSize + payloadLength), at: start + headerSize)
+        if gotPayload < payloadLength { return .torn(offset: offset, reason: "file ended inside a record payload") }
+        let matches = buffer.withUnsafeBytes {
+            WALRecordHeader.checksumMatches(UnsafeRawBufferPointer(rebasing: $0[0..<header.recordLength]), header: header)
+        }
+        if !matches { return .corrupt(offset: offset, reason: "checksum mismatch") }
+        recordLength = header.recordLength
+        offset += header.recordLength
+        return .record(header, offset: start)
+    }
+
+    static func readFully(_ file: any SegmentFile, into buffer: inout [UInt8], range: Range<Int>, at offset: Int) throws(SegmentIOError) -> Int {
+        let result: Result<Int, SegmentIOError> = buffer.withUnsafeMutableBytes { out in
+            do throws(SegmentIOError) {
+                return .success(try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: out[range]), at: offset))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The bytes of the record the last `.record` step returned.
+    func withRecord<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<recordLength])) }
+    }
+}

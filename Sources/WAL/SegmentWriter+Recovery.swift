@@ -1,0 +1,99 @@
+import Logging
+
+extension SegmentWriter {
+    /// The active segment after recovery: where appending resumes.
+    struct Recovered {
+        var file: any SegmentFile
+        var segmentFirstSequence: UInt64
+        var endOffset: Int
+        var nextSequence: UInt64
+        var sealed: [SegmentRef]
+    }
+
+    /// Opens a repository's log for appending: creates the folder and a first segment when there is none,
+    /// otherwise scans the last segment and cuts it at the first short, damaged or out-of-sequence record
+    /// (logging and counting the bytes cut).
+    static func recover(directory: SegmentDirectory, fs: any SegmentFileSystem, repository: String,
+                        metrics: RepositoryMetrics, logger: Logger) throws(SegmentIOError) -> Recovered {
+        try fs.createDirectories(directory.path)
+        var segments = try directory.segments(fs)
+        guard let last = segments.popLast() else {
+            let file = try createSegment(directory: directory, fs: fs, firstSequence: 0)
+            return Recovered(file: file, segmentFirstSequence: 0, endOffset: WALFormat.segmentHeaderSize, nextSequence: 0, sealed: [])
+        }
+        let file = try fs.open(last.path, create: false)
+        do throws(SegmentIOError) {
+            let size = try file.size()
+            let header = try SegmentScanner.readHeader(file)
+            guard case .complete(let parsed) = header, parsed.firstSequence == last.firstSequence else {
+                // A crash while the segment was being created, or a damaged header: start it again empty.
+                let reason: String
+                switch header {
+                case .complete: reason = "segment header names another first sequence"
+                case .needMore: reason = "segment shorter than its header"
+                case .invalid(let why): reason = why
+                }
+                try cut(file, at: 0, size: size, path: last.path, reason: reason, repository: repository, metrics: metrics, logger: logger)
+                try file.writeAll(SegmentHeader.encode(firstSequence: last.firstSequence), at: 0)
+                try file.sync()
+                return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: WALFormat.segmentHeaderSize,
+                                 nextSequence: last.firstSequence, sealed: segments)
+            }
+            var scanner = SegmentScanner(file: file, fileSize: size)
+            var expected = last.firstSequence
+            while true {
+                let step = try scanner.next()
+                switch step {
+                case .record(let record, let offset):
+                    if record.firstSequence != expected {
+                        try cut(file, at: offset, size: size, path: last.path,
+                                reason: "record sequence \(record.firstSequence), expected \(expected)",
+                                repository: repository, metrics: metrics, logger: logger)
+                        return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                         nextSequence: expected, sealed: segments)
+                    }
+                    expected = record.nextSequence
+                case .end(let offset):
+                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                     nextSequence: expected, sealed: segments)
+                case .torn(let offset, let reason), .corrupt(let offset, let reason):
+                    try cut(file, at: offset, size: size, path: last.path, reason: reason,
+                            repository: repository, metrics: metrics, logger: logger)
+                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                     nextSequence: expected, sealed: segments)
+                }
+            }
+        } catch {
+            file.close()
+            throw error
+        }
+    }
+
+    private static func cut(_ file: any SegmentFile, at offset: Int, size: Int, path: String, reason: String,
+                            repository: String, metrics: RepositoryMetrics, logger: Logger) throws(SegmentIOError) {
+        try file.truncate(to: offset)
+        try file.sync()
+        let bytes = size - offset
+        metrics.truncatedBytes.add(bytes, ordering: .relaxed)
+        logger.warning("WAL recovery cut the tail of the last segment", metadata: [
+            "repository": "\(repository)", "segment": "\(path)", "offset": "\(offset)",
+            "bytes_cut": "\(bytes)", "reason": "\(reason)",
+        ])
+    }
+
+    /// Creates an empty segment (header only) and makes its directory entry durable.
+    static func createSegment(directory: SegmentDirectory, fs: any SegmentFileSystem,
+                              firstSequence: UInt64) throws(SegmentIOError) -> any SegmentFile {
+        let path = directory.segmentPath(firstSequence)
+        let file = try fs.open(path, create: true)
+        do throws(SegmentIOError) {
+            try file.writeAll(SegmentHeader.encode(firstSequence: firstSequence), at: 0)
+            try fs.syncDirectory(directory.path)
+            return file
+        } catch {
+            file.close()
+            try? fs.remove(path)
+            throw error
+        }
+    }
+}

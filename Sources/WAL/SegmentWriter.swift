@@ -1,0 +1,338 @@
+import Logging
+import Synchronization
+
+/// Whether a repository's log currently accepts appends; shared by its writer and its appenders.
+final class LogHealth: Sendable {
+    let available = Atomic<Bool>(true)
+}
+
+/// The state one writer thread owns: the active segment, offsets, sequences, and the appends written but
+/// not yet complete. Runs group commit, rotation, retention and fault handling (see `docs/wal.md`).
+///
+/// Guarantees: used by its writer thread only; a record is completed successfully only once it is written
+/// (and, under `.always`, covered by an `fdatasync`); a failed write or sync leaves the segment truncated
+/// at the end of the last good record (as far as `ftruncate` allows) and never reuses an acknowledged
+/// sequence.
+final class SegmentWriter {
+    let repository: String
+    let directory: SegmentDirectory
+    let fs: any SegmentFileSystem
+    let options: WALOptions
+    let metrics: RepositoryMetrics
+    let health: LogHealth
+    let logger: Logger
+    let queue: WriterQueue
+
+    private var file: (any SegmentFile)?
+    private var segmentFirstSequence: UInt64
+    /// End of what was written successfully.
+    private var writtenOffset: Int
+    /// End of what an fdatasync covered (≤ writtenOffset); under `.always` nothing past it is acknowledged.
+    private var syncedOffset: Int
+    /// Set when a failed write could not be truncated away; the next write truncates first.
+    private var needsTruncate = false
+    private var nextSequence: UInt64
+    private var syncedNextSequence: UInt64
+    private var lastSyncNanos: UInt64
+    private var lastRetentionNanos: UInt64 = 0
+    private var sealed: [SegmentRef]
+
+    private var writeBuffer: [UInt8] = []
+    private var writeBufferCount = 0
+    private var stagedNextSequence: UInt64
+    private var staged: [(PendingAppend, WALPosition)] = []
+    private var awaitingSync: [(PendingAppend, WALPosition)] = []
+    private var spare: [PendingAppend] = []
+
+    init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
+         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, recovered: Recovered) {
+        self.repository = repository
+        self.directory = directory
+        self.fs = fs
+        self.options = options
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        self.queue = queue
+        file = recovered.file
+        segmentFirstSequence = recovered.segmentFirstSequence
+        writtenOffset = recovered.endOffset
+        syncedOffset = recovered.endOffset
+        nextSequence = recovered.nextSequence
+        syncedNextSequence = recovered.nextSequence
+        stagedNextSequence = recovered.nextSequence
+        sealed = recovered.sealed
+        lastSyncNanos = MonotonicClock.nanoseconds()
+    }
+
+    /// The sequence the next record will start at.
+    var sequence: UInt64 { nextSequence }
+
+    // MARK: Thread body
+
+    /// The writer thread: take what waits, commit it, sync on the interval, until closed and drained.
+    func run() {
+        enforceRetention()
+        var items: [PendingAppend] = []
+        while true {
+            switch queue.take(into: &items, deadline: nextDeadline()) {
+            case .items:
+                commit(&items)
+            case .timedOut:
+                if case .interval = options.fsync, writtenOffset > syncedOffset { syncWritten() }
+                if options.retentionHours != nil, MonotonicClock.nanoseconds() >= lastRetentionNanos + 60_000_000_000 {
+                    enforceRetention()
+                }
+            case .closed:
+                if writtenOffset > syncedOffset { syncWritten() }
+                file?.close()
+                file = nil
+                return
+            }
+        }
+    }
+
+    private func nextDeadline() -> UInt64? {
+        var deadline: UInt64?
+        if case .interval(let ms) = options.fsync, writtenOffset > syncedOffset {
+            deadline = lastSyncNanos + UInt64(ms) * 1_000_000
+        }
+        if options.retentionHours != nil {
+            let retention = lastRetentionNanos + 60_000_000_000
+            deadline = min(deadline ?? retention, retention)
+        }
+        return deadline
+    }
+
+    // MARK: Group commit
+
+    /// Writes `items` (emptied on return) as one group; under `.always` keeps writing what arrives
+    /// meanwhile, then one fdatasync covers them all and they complete.
+    func commit(_ items: inout [PendingAppend]) {
+        for item in items { stage(item) }
+        items.removeAll(keepingCapacity: true)
+        flush()
+        switch options.fsync {
+        case .always:
+            var groupBytes = 0
+            while groupBytes < 64 << 20, queue.takeNow(into: &spare) {
+                for item in spare {
+                    groupBytes += item.record.bytes.count
+                    stage(item)
+                }
+                spare.removeAll(keepingCapacity: true)
+                flush()
+            }
+            if !awaitingSync.isEmpty { syncWritten() }
+        case .interval(let ms):
+            if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000, writtenOffset > syncedOffset {
+                syncWritten()
+            }
+        case .none:
+            break
+        }
+    }
+
+    /// Puts one record into the write buffer (rotating first when it would overfill the segment).
+    private func stage(_ item: PendingAppend) {
+        let size = item.record.bytes.count
+        let segmentEnd = writtenOffset + writeBufferCount
+        if file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
+            flush()
+            rotate()
+        }
+        if file == nil {
+            openNextSegment()
+            guard file != nil else {
+                fail(item, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
+                return
+            }
+        }
+        if writeBuffer.count < writeBufferCount + size {
+            writeBuffer.append(contentsOf: repeatElement(0, count: writeBufferCount + size - writeBuffer.count))
+        }
+        let position = WALPosition(firstSequence: stagedNextSequence, eventCount: item.record.eventCount)
+        let start = writeBufferCount
+        writeBuffer.withUnsafeMutableBytes { out in
+            let record = UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + size)])
+            item.record.bytes.withUnsafeBytes { record.copyMemory(from: $0) }
+            WALRecordHeader.finish(record: record, firstSequence: position.firstSequence, payloadCRC: item.record.payloadCRC)
+        }
+        writeBufferCount += size
+        stagedNextSequence &+= UInt64(item.record.eventCount)
+        staged.append((item, position))
+    }
+
+    /// Writes the staged records with one write; on success they complete (or await the sync under
+    /// `.always`), on failure they fail and the segment is cut back to the last good record.
+    private func flush() {
+        guard writeBufferCount > 0, let file else { return }
+        do throws(SegmentIOError) {
+            if needsTruncate {
+                try file.truncate(to: writtenOffset)
+                needsTruncate = false
+            }
+            try file.writeAll(writeBuffer, count: writeBufferCount, at: writtenOffset)
+        } catch {
+            metrics.writeErrors.add(1, ordering: .relaxed)
+            cutBack(file, to: writtenOffset, after: error)
+            let failed = staged
+            staged.removeAll(keepingCapacity: true)
+            writeBufferCount = 0
+            stagedNextSequence = nextSequence
+            for (item, _) in failed { fail(item, .unavailable(error.description)) }
+            return
+        }
+        writtenOffset += writeBufferCount
+        nextSequence = stagedNextSequence
+        writeBufferCount = 0
+        markAvailable()
+        for (item, _) in staged {
+            metrics.recordsAppended.add(1, ordering: .relaxed)
+            metrics.eventsAppended.add(item.record.eventCount, ordering: .relaxed)
+            metrics.bytesUncompressed.add(item.record.uncompressedBytes, ordering: .relaxed)
+            metrics.bytesWritten.add(item.record.bytes.count, ordering: .relaxed)
+        }
+        if case .always = options.fsync {
+            awaitingSync.append(contentsOf: staged)
+        } else {
+            for (item, position) in staged { succeed(item, position) }
+        }
+        staged.removeAll(keepingCapacity: true)
+    }
+
+    /// fdatasync of everything written; completes what awaited it. A failure under `.always` cuts the
+    /// unacknowledged records away and fails them.
+    @discardableResult
+    private func syncWritten() -> Bool {
+        guard let file else { return false }
+        let started = MonotonicClock.nanoseconds()
+        do throws(SegmentIOError) {
+            try file.sync()
+        } catch {
+            metrics.writeErrors.add(1, ordering: .relaxed)
+            lastSyncNanos = MonotonicClock.nanoseconds()
+            guard case .always = options.fsync else {
+                // Already acknowledged under this policy: keep the records, report, retry on the next interval.
+                markUnavailable(error)
+                return false
+            }
+            cutBack(file, to: syncedOffset, after: error)
+            writtenOffset = syncedOffset
+            nextSequence = syncedNextSequence
+            stagedNextSequence = syncedNextSequence
+            let failed = awaitingSync
+            awaitingSync.removeAll(keepingCapacity: true)
+            for (item, _) in failed { fail(item, .unavailable(error.description)) }
+            return false
+        }
+        let finished = MonotonicClock.nanoseconds()
+        lastSyncNanos = finished
+        metrics.recordFsync(seconds: Double(finished - started) / 1e9)
+        syncedOffset = writtenOffset
+        syncedNextSequence = nextSequence
+        let done = awaitingSync
+        awaitingSync.removeAll(keepingCapacity: true)
+        for (item, position) in done { succeed(item, position) }
+        return true
+    }
+
+    /// Truncates the segment back to `offset` after a failed write or sync and marks the log unavailable.
+    private func cutBack(_ file: any SegmentFile, to offset: Int, after error: SegmentIOError) {
+        do throws(SegmentIOError) {
+            let size = try file.size()
+            if size > offset {
+                try file.truncate(to: offset)
+                metrics.truncatedBytes.add(size - offset, ordering: .relaxed)
+            }
+            needsTruncate = false
+        } catch {
+            needsTruncate = true
+        }
+        markUnavailable(error)
+    }
+
+    // MARK: Segments
+
+    /// Seals the active segment (fdatasync, close) so the next record starts a new one.
+    private func rotate() {
+        guard let current = file else { return }
+        // A failed seal keeps the segment active (a little past its size); the next record retries.
+        if writtenOffset > syncedOffset || !awaitingSync.isEmpty, !syncWritten() { return }
+        current.close()
+        file = nil
+        sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence)))
+        openNextSegment()
+        enforceRetention()
+    }
+
+    private func openNextSegment() {
+        do throws(SegmentIOError) {
+            let created = try Self.createSegment(directory: directory, fs: fs, firstSequence: nextSequence)
+            file = created
+            segmentFirstSequence = nextSequence
+            writtenOffset = WALFormat.segmentHeaderSize
+            syncedOffset = WALFormat.segmentHeaderSize
+            syncedNextSequence = nextSequence
+            stagedNextSequence = nextSequence
+            needsTruncate = false
+        } catch {
+            metrics.writeErrors.add(1, ordering: .relaxed)
+            markUnavailable(error)
+        }
+    }
+
+    /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit.
+    func enforceRetention() {
+        lastRetentionNanos = MonotonicClock.nanoseconds()
+        guard options.retentionBytes != nil || options.retentionHours != nil, !sealed.isEmpty else { return }
+        let infos = sealed.map { fs.info($0.path) }
+        var total = infos.reduce(0) { $0 + ($1?.size ?? 0) } + writtenOffset
+        let cutoff = options.retentionHours.map { WallClock.seconds() - $0 * 3600 }
+        var keepFrom = 0
+        for (index, info) in infos.enumerated() {
+            let overSize = options.retentionBytes.map { total > $0 } ?? false
+            let tooOld = cutoff.map { (info?.modifiedSeconds ?? 0) < $0 } ?? false
+            guard overSize || tooOld else { break }
+            do throws(SegmentIOError) {
+                try fs.remove(sealed[index].path)
+            } catch {
+                logger.warning("WAL retention could not delete a segment", metadata: [
+                    "repository": "\(repository)", "segment": "\(sealed[index].path)", "error": "\(error)"])
+                break
+            }
+            metrics.segmentsDeleted.add(1, ordering: .relaxed)
+            total -= info?.size ?? 0
+            keepFrom = index + 1
+        }
+        if keepFrom > 0 {
+            sealed.removeFirst(keepFrom)
+            try? fs.syncDirectory(directory.path)
+        }
+    }
+
+    // MARK: Completion
+
+    private func succeed(_ item: PendingAppend, _ position: WALPosition) {
+        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
+        item.completion(.success(position))
+    }
+
+    private func fail(_ item: PendingAppend, _ error: WALError) {
+        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
+        item.completion(.failure(error))
+    }
+
+    private func markUnavailable(_ error: SegmentIOError) {
+        if health.available.exchange(false, ordering: .relaxed) {
+            logger.error("WAL write failed; repository refuses appends until a write succeeds", metadata: [
+                "repository": "\(repository)", "error": "\(error)"])
+        }
+    }
+
+    private func markAvailable() {
+        if !health.available.exchange(true, ordering: .relaxed) {
+            logger.notice("WAL writes succeed again", metadata: ["repository": "\(repository)"])
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The WAL module; see docs/architecture.md.

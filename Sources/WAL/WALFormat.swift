@@ -1,0 +1,34 @@
+/// Constants of the on-disk format described in `docs/wal.md` (format version 1).
+///
+/// Guarantees: these values are the single source of truth for the writer, the reader, recovery and the
+/// tools; changing any of them is a format change and bumps ``formatVersion``.
+public enum WALFormat {
+    /// The version written into every new segment header.
+    public static let formatVersion: UInt16 = 1
+    /// `SLUICWAL` in ASCII.
+    public static let segmentMagic: [UInt8] = Array("SLUICWAL".utf8)
+    public static let segmentHeaderSize = 32
+    public static let recordHeaderSize = 48
+    /// Largest uncompressed event layout (and stored payload) a record may carry.
+    public static let maxPayloadBytes = 1 << 30
+    /// Flag bit: the payload is an LZ4 block (otherwise the layout is stored raw).
+    public static let flagLZ4: UInt16 = 1
+    /// Segment file name suffix.
+    public static let segmentSuffix = ".seg"
+    /// Digits in a segment file name.
+    public static let segmentNameDigits = 20
+
+    /// `00000000000000000042.seg` for sequence 42.
+    public static func segmentFileName(firstSequence: UInt64) -> String {
+        let digits = String(firstSequence)
+        return String(repeating: "0", count: max(0, segmentNameDigits - digits.count)) + digits + segmentSuffix
+    }
+
+    /// The first sequence in a segment file name, or nil when the name is not a segment's.
+    public static func firstSequence(fromFileName name: String) -> UInt64? {
+        guard name.hasSuffix(segmentSuffix) else { return nil }
+        let digits = name.dropLast(segmentSuffix.count)
+        guard digits.utf8.count == segmentNameDigits, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return UInt64(digits)
+    }
+}

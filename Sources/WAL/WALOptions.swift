@@ -1,0 +1,51 @@
+/// When an append is acknowledged relative to `fdatasync`.
+///
+/// Guarantees: `.always` completes a request only after an `fdatasync` that covers its record;
+/// `.interval` completes after `write` and syncs at least every `milliseconds`; `.none` completes after
+/// `write` (and syncs only when a segment is sealed and at shutdown).
+public enum FsyncPolicy: Sendable, Equatable {
+    case always
+    case interval(milliseconds: Int)
+    case none
+
+    /// Parses `always`, `none` or `interval=MS` (MS ≥ 1).
+    public init?(argument: String) {
+        switch argument {
+        case "always": self = .always
+        case "none": self = .none
+        default:
+            guard argument.hasPrefix("interval="), let ms = Int(argument.dropFirst("interval=".count)), ms >= 1 else {
+                return nil
+            }
+            self = .interval(milliseconds: ms)
+        }
+    }
+}
+
+/// Settings of a ``WALStore``; shared by every repository's log.
+public struct WALOptions: Sendable {
+    /// `DATA`: logs live under `DATA/repos/<escaped repository>/wal/`.
+    public var dataDirectory: String
+    public var fsync: FsyncPolicy = .always
+    /// A segment is sealed and a new one started when the next record would take it past this size.
+    public var segmentBytes = 128 << 20
+    /// Per repository: delete sealed segments, oldest first, while the log is larger than this.
+    public var retentionBytes: Int? = nil
+    /// Per repository: delete sealed segments last written longer ago than this.
+    public var retentionHours: Double? = nil
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// Where a record landed: the sequence of its first event and how many events it holds.
+public struct WALPosition: Sendable, Equatable {
+    public var firstSequence: UInt64
+    public var eventCount: Int
+
+    public init(firstSequence: UInt64, eventCount: Int) {
+        self.firstSequence = firstSequence
+        self.eventCount = eventCount
+    }
+}

@@ -1,0 +1,151 @@
+import EventModel
+
+/// Reads a repository's log record by record, from a sequence on, following it as it grows if asked.
+///
+/// Guarantees: never traps on damaged files; a damaged record in a sealed segment is reported once as
+/// ``Step/corruption(segment:offset:reason:)`` and the rest of that segment skipped; in the active (last)
+/// segment a damaged or incomplete tail is reported as the end of the log (it is either being written or
+/// will be cut by recovery), so following it simply waits.
+public struct WALReader {
+    /// What ``next(into:)`` found.
+    public enum Step: Sendable, Equatable {
+        /// A record; its events were appended to the batch. Events before `firstIncluded` (an index into
+        /// the record's events) lie before the requested start sequence and should be skipped.
+        case record(WALRecordHeader, firstIncluded: Int)
+        /// Nothing more for now; calling again later picks up what was appended since.
+        case endOfLog
+        /// A damaged sealed segment; reading continues with the next segment.
+        case corruption(segment: String, offset: Int, reason: String)
+    }
+
+    private let fs: any SegmentFileSystem
+    private let directory: SegmentDirectory
+    private let from: UInt64
+    private var current: SegmentRef?
+    private var file: (any SegmentFile)?
+    private var scanner: SegmentScanner?
+    private var decoder = WALRecordDecoder()
+
+    /// A reader of `repository` under `dataDirectory` starting at sequence `from`.
+    public init(dataDirectory: String, repository: String, from: UInt64 = 0) throws(WALError) {
+        try self.init(dataDirectory: dataDirectory, repository: repository, from: from, fileSystem: PosixFileSystem())
+    }
+
+    init(dataDirectory: String, repository: String, from: UInt64, fileSystem: any SegmentFileSystem) throws(WALError) {
+        guard let folder = RepositoryName.escape(repository) else { throw .invalidRepositoryName }
+        fs = fileSystem
+        directory = SegmentDirectory(dataDirectory: dataDirectory, escapedRepository: folder)
+        self.from = from
+    }
+
+    public mutating func next(into batch: inout EventBatch) -> Step {
+        while true {
+            if scanner == nil {
+                switch openNextSegment() {
+                case .opened: break
+                case .none: return .endOfLog
+                case .failed(let segment, let reason):
+                    return .corruption(segment: segment.path, offset: 0, reason: reason)
+                }
+            }
+            guard let segment = current else { return .endOfLog }
+            let step: SegmentScanner.Step
+            do throws(SegmentIOError) {
+                step = try scanner!.next()
+            } catch {
+                closeSegment()
+                return .corruption(segment: segment.path, offset: 0, reason: error.description)
+            }
+            switch step {
+            case .record(let header, let offset):
+                if header.nextSequence <= from { continue }
+                let eventsBefore = batch.count
+                let failure = scanner!.withRecord { record in
+                    decoder.decodePayload(UnsafeRawBufferPointer(rebasing: record[WALFormat.recordHeaderSize...]), header: header, into: &batch)
+                }
+                if let failure {
+                    closeSegment()
+                    return .corruption(segment: segment.path, offset: offset, reason: failure)
+                }
+                precondition(batch.count - eventsBefore == header.eventCount)
+                let skip = header.firstSequence < from ? Int(from - header.firstSequence) : 0
+                return .record(header, firstIncluded: skip)
+            case .end, .torn, .corrupt:
+                // List before looking at the size: once a later segment exists this one is final, so the
+                // size read after the listing is its last.
+                let isLast = isLastSegment(segment)
+                if let size = try? file?.size(), size > scanner!.fileSize {
+                    scanner!.extend(toFileSize: size)
+                    continue
+                }
+                if isLast { return .endOfLog }
+                closeSegment()
+                switch step {
+                case .torn(let offset, let reason):
+                    return .corruption(segment: segment.path, offset: offset, reason: "sealed segment ends inside a record: \(reason)")
+                case .corrupt(let offset, let reason):
+                    return .corruption(segment: segment.path, offset: offset, reason: reason)
+                default:
+                    continue
+                }
+            }
+        }
+    }
+
+    private enum Open {
+        case opened
+        case none
+        case failed(SegmentRef, String)
+    }
+
+    /// Opens the segment after the current one (or, at first, the one holding `from`).
+    private mutating func openNextSegment() -> Open {
+        guard let segments = try? directory.segments(fs), !segments.isEmpty else { return .none }
+        let candidate: SegmentRef?
+        if let current {
+            candidate = segments.first { $0.firstSequence > current.firstSequence }
+        } else {
+            candidate = segments.last { $0.firstSequence <= from } ?? segments.first
+        }
+        guard let segment = candidate else { return .none }
+        current = segment
+        do throws(SegmentIOError) {
+            let opened = try fs.openForReading(segment.path)
+            let size = try opened.size()
+            switch try SegmentScanner.readHeader(opened) {
+            case .complete(let header) where header.firstSequence == segment.firstSequence:
+                file = opened
+                scanner = SegmentScanner(file: opened, fileSize: size)
+                return .opened
+            case .needMore where isLastSegment(segment):
+                // Being created right now: wait for its header.
+                opened.close()
+                current = segments.last { $0.firstSequence < segment.firstSequence }
+                return .none
+            case .complete:
+                opened.close()
+                return .failed(segment, "segment header names another first sequence")
+            case .needMore:
+                opened.close()
+                return .failed(segment, "segment shorter than its header")
+            case .invalid(let reason):
+                opened.close()
+                return .failed(segment, reason)
+            }
+        } catch {
+            // Deleted by retention while listing, or unreadable: report and move on.
+            return .failed(segment, error.description)
+        }
+    }
+
+    private func isLastSegment(_ segment: SegmentRef) -> Bool {
+        guard let segments = try? directory.segments(fs) else { return true }
+        return !segments.contains { $0.firstSequence > segment.firstSequence }
+    }
+
+    private mutating func closeSegment() {
+        file?.close()
+        file = nil
+        scanner = nil
+    }
+}

@@ -1,0 +1,112 @@
+import CLZ4
+import EventModel
+
+/// A finished record except for its first sequence, which the writer assigns (see `docs/wal.md`).
+///
+/// Guarantees: `bytes` holds the whole record (header and payload); the writer only stores the first
+/// sequence and finishes the checksum over the header, never touching the payload.
+public struct WALRecord: Sendable {
+    public let bytes: [UInt8]
+    public let eventCount: Int
+    /// Size of the event layout before compression.
+    public let uncompressedBytes: Int
+    let payloadCRC: UInt32
+}
+
+/// Encodes and LZ4-compresses an ``EventBatch`` into a ``WALRecord`` on the calling thread.
+///
+/// Guarantees: pure (no I/O); the layout scratch buffer is reused across calls, so in steady state the only
+/// allocation per call is the record's own buffer, none per event.
+public struct WALRecordEncoder {
+    private var layout: [UInt8] = []
+
+    public init() {}
+
+    /// Encodes every event of `batch`. Fails only when the layout would exceed ``WALFormat/maxPayloadBytes``
+    /// (or the batch is empty, which the caller should not append).
+    public mutating func encode(_ batch: EventBatch) throws(WALError) -> WALRecord {
+        precondition(!batch.isEmpty, "a record holds at least one event")
+        var minTimestamp = Int64.max
+        var maxTimestamp = Int64.min
+        var bound = 0
+        let maxVarint = LayoutWriter.maxVarintBytes
+        for event in batch.events {
+            minTimestamp = min(minTimestamp, event.timestampMillis)
+            maxTimestamp = max(maxTimestamp, event.timestampMillis)
+            bound += 6 * maxVarint + Int(event.timezone.count) + Int(event.rawstring.count)
+                + Int(event.fieldCount) * 2 * maxVarint
+        }
+        for field in batch.fields {
+            bound += Int(field.name.count) + Int(field.value.count)
+        }
+        guard bound <= WALFormat.maxPayloadBytes * 2 else { throw .recordTooLarge(bytes: bound) }
+        if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
+
+        let used = writeLayout(batch, minTimestamp: minTimestamp)
+        guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
+        return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
+    }
+
+    private mutating func writeLayout(_ batch: EventBatch, minTimestamp: Int64) -> Int {
+        layout.withUnsafeMutableBytes { scratch in
+            batch.arena.withUnsafeBytes { arena in
+                var writer = LayoutWriter(scratch)
+                var previousIngest = minTimestamp
+                for event in batch.events {
+                    writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
+                    writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
+                    writer.zvarint(event.ingestMillis &- previousIngest)
+                    previousIngest = event.ingestMillis
+                    writer.bytes(arena.slice(event.timezone))
+                    writer.bytes(arena.slice(event.rawstring))
+                    writer.uvarint(UInt64(event.fieldCount))
+                    let first = Int(event.firstField)
+                    for index in first..<(first + Int(event.fieldCount)) {
+                        let field = batch.fields[index]
+                        writer.bytes(arena.slice(field.name))
+                        writer.bytes(arena.slice(field.value))
+                    }
+                }
+                return writer.position
+            }
+        }
+    }
+
+    private func compress(used: Int, eventCount: Int, minTimestamp: Int64, maxTimestamp: Int64) -> WALRecord {
+        let headerSize = WALFormat.recordHeaderSize
+        let capacity = headerSize + Int(LZ4_compressBound(Int32(used)))
+        var payloadCRC: UInt32 = 0
+        let bytes = layout.withUnsafeBytes { source in
+            [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+                let record = UnsafeMutableRawBufferPointer(out)
+                let payloadStart = record.baseAddress! + headerSize
+                let compressed = source.baseAddress.map { from in
+                    LZ4_compress_default(from.assumingMemoryBound(to: CChar.self),
+                                         payloadStart.assumingMemoryBound(to: CChar.self),
+                                         Int32(used), Int32(capacity - headerSize))
+                } ?? 0
+                let lz4 = compressed > 0 && Int(compressed) < used
+                let payloadLength = lz4 ? Int(compressed) : used
+                if !lz4, used > 0 { payloadStart.copyMemory(from: source.baseAddress!, byteCount: used) }
+                payloadCRC = WALRecordHeader.payloadChecksum(UnsafeRawBufferPointer(start: payloadStart, count: payloadLength))
+                let header = WALRecordHeader(
+                    recordLength: headerSize + payloadLength, checksum: 0, firstSequence: 0,
+                    eventCount: eventCount, flags: lz4 ? WALFormat.flagLZ4 : 0,
+                    minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, uncompressedLength: used)
+                header.write(into: record)
+                WALRecordHeader.finish(record: UnsafeMutableRawBufferPointer(rebasing: record[0..<(headerSize + payloadLength)]),
+                                       firstSequence: 0, payloadCRC: payloadCRC)
+                initialized = headerSize + payloadLength
+            }
+        }
+        return WALRecord(bytes: bytes, eventCount: eventCount, uncompressedBytes: used, payloadCRC: payloadCRC)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The bytes of an arena span (spans are valid by ``EventBatch``'s guarantee).
+    func slice(_ span: ByteSpan) -> UnsafeRawBufferPointer {
+        let start = Int(span.start)
+        return UnsafeRawBufferPointer(rebasing: self[start..<(start + Int(span.count))])
+    }
+}

@@ -1,0 +1,92 @@
+import Logging
+import Synchronization
+
+/// Every repository's write-ahead log under `DATA/repos`.
+///
+/// Guarantees: at init every existing repository's log is opened and recovered, so no request pays for
+/// recovery; ``log(for:)`` returns the same ``RepositoryLog`` for a name until ``shutdown()``; after
+/// ``shutdown()`` every queued append has completed and later appends fail with ``WALError/closed``.
+public final class WALStore: Sendable {
+    public let options: WALOptions
+    private let logger: Logger
+    private let fs: any SegmentFileSystem
+    private let state: Mutex<State>
+
+    private struct State: ~Copyable {
+        var logs: [String: RepositoryLog] = [:]
+        var closed = false
+    }
+
+    public convenience init(options: WALOptions, logger: Logger) throws {
+        try self.init(options: options, logger: logger, fileSystem: PosixFileSystem())
+    }
+
+    init(options: WALOptions, logger: Logger, fileSystem: any SegmentFileSystem) throws(WALError) {
+        self.options = options
+        self.logger = logger
+        self.fs = fileSystem
+        state = Mutex(State())
+        let repos = SegmentDirectory.reposPath(options.dataDirectory)
+        do throws(SegmentIOError) {
+            try fs.createDirectories(repos)
+            for folder in try fs.list(repos).sorted() {
+                guard let name = RepositoryName.unescape(folder) else {
+                    logger.warning("ignoring a folder that is not an escaped repository name", metadata: ["folder": "\(repos)/\(folder)"])
+                    continue
+                }
+                let log = try RepositoryLog(repository: name, directory: SegmentDirectory(dataDirectory: options.dataDirectory, escapedRepository: folder),
+                                            fs: fs, options: options, logger: logger)
+                state.withLock { $0.logs[name] = log }
+            }
+        } catch {
+            shutdown()
+            throw .unavailable("opening the WAL under \(repos): \(error)")
+        }
+    }
+
+    /// The log of `repository`, opened (and recovered) on first use.
+    public func log(for repository: String) throws(WALError) -> RepositoryLog {
+        let result: Result<RepositoryLog, WALError> = state.withLock { state in
+            if state.closed { return .failure(.closed) }
+            if let log = state.logs[repository] { return .success(log) }
+            guard let folder = RepositoryName.escape(repository) else { return .failure(.invalidRepositoryName) }
+            do throws(SegmentIOError) {
+                let log = try RepositoryLog(repository: repository,
+                                            directory: SegmentDirectory(dataDirectory: options.dataDirectory, escapedRepository: folder),
+                                            fs: fs, options: options, logger: logger)
+                state.logs[repository] = log
+                return .success(log)
+            } catch {
+                return .failure(.unavailable("opening the WAL of \(repository): \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Syncs and stops every writer; appends after this fail with ``WALError/closed``.
+    public func shutdown() {
+        let logs = state.withLock { state in
+            state.closed = true
+            return Array(state.logs.values)
+        }
+        for log in logs { log.shutdown() }
+    }
+
+    /// Names of the repositories with an open log.
+    public var repositories: [String] {
+        state.withLock { Array($0.logs.keys) }.sorted()
+    }
+
+    /// Prometheus exposition text for every repository's log.
+    public func metricsText() -> String {
+        let logs = state.withLock { Array($0.logs.values) }.sorted { $0.repository < $1.repository }
+        var lines: [String: [String]] = [:]
+        for log in logs { log.metrics.exposition(repository: log.repository, into: &lines) }
+        var out = ""
+        for (name, type, help) in RepositoryMetrics.help {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for line in lines[name] ?? [] { out += line + "\n" }
+        }
+        return out
+    }
+}

@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One append waiting for its repository's writer.
+struct PendingAppend: Sendable {
+    var record: WALRecord
+    var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+}
+
+/// The hand-off between appending threads and one writer thread: a pthread mutex and condition variable
+/// (monotonic clock) around the list of waiting appends.
+///
+/// Guarantees: appends are taken in the order they were enqueued; after ``close()`` nothing more is
+/// accepted and the writer still gets everything enqueued before; taking swaps buffers, so neither side
+/// allocates in steady state.
+final class WriterQueue: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var items: [PendingAppend] = []
+    private var closed = false
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Adds an append; false when the queue is closed.
+    func enqueue(_ item: PendingAppend) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard !closed else { return false }
+        items.append(item)
+        if items.count == 1 { pthread_cond_signal(condition) }
+        return true
+    }
+
+    func close() {
+        pthread_mutex_lock(mutex)
+        closed = true
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    enum Wait: Equatable {
+        case items
+        case timedOut
+        case closed
+    }
+
+    /// Waits until appends are waiting (moved into the empty `out`), the queue is closed and empty, or the
+    /// monotonic `deadline` (nanoseconds) passes.
+    func take(into out: inout [PendingAppend], deadline: UInt64?) -> Wait {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while items.isEmpty {
+            if closed { return .closed }
+            if let deadline {
+                if MonotonicClock.nanoseconds() >= deadline { return .timedOut }
+                var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+                _ = pthread_cond_timedwait(condition, mutex, &time)
+            } else {
+                pthread_cond_wait(condition, mutex)
+            }
+        }
+        swap(&items, &out)
+        return .items
+    }
+
+    /// Moves whatever is waiting into the empty `out` without blocking; false when nothing was.
+    func takeNow(into out: inout [PendingAppend]) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard !items.isEmpty else { return false }
+        swap(&items, &out)
+        return true
+    }
+}
+
+/// The monotonic clock, in nanoseconds.
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+/// A pthread that can be joined (the writer threads are plain threads, not Swift concurrency).
+final class JoinableThread: @unchecked Sendable {
+    private var thread = pthread_t()
+
+    private final class Body {
+        let run: () -> Void
+        init(run: @escaping () -> Void) { self.run = run }
+    }
+
+    init(_ run: @escaping @Sendable () -> Void) {
+        let body = Unmanaged.passRetained(Body(run: run)).toOpaque()
+        let result = pthread_create(&thread, nil, { argument in
+            let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
+            body.run()
+            return nil
+        }, body)
+        precondition(result == 0, "pthread_create failed: \(result)")
+    }
+
+    func join() {
+        pthread_join(thread, nil)
+    }
+}
+
+/// Wall-clock time, in seconds since the epoch (for retention ages, compared with file modification times).
+enum WallClock {
+    static func seconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

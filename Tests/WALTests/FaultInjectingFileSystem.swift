@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+@testable import WAL
+
+/// What the fault-injecting file system should do to files whose path contains ``FaultPlan/pathFilter``.
+struct Faults: Sendable {
+    /// Each write call writes at most this many bytes (a short write, not an error).
+    var maxBytesPerWrite: Int? = nil
+    /// Bytes that can still be written before writes fail with ENOSPC (a partial write fills them first).
+    var diskSpace: Int? = nil
+    /// Every write fails with this errno.
+    var writeErrno: Int32? = nil
+    /// Every fdatasync fails with this errno.
+    var syncErrno: Int32? = nil
+    /// Creating segments fails with this errno.
+    var createErrno: Int32? = nil
+    /// At the next fdatasync the machine "crashes": the file keeps what was synced plus this many of the
+    /// unsynced bytes, and every later operation fails with EIO.
+    var crashKeepingUnsyncedBytes: Int? = nil
+}
+
+/// The shared, thread-safe control panel of a ``FaultInjectingFileSystem``.
+final class FaultPlan: Sendable {
+    let faults = Mutex(Faults())
+    let pathFilter: String
+    let syncs = Atomic<Int>(0)
+    let writes = Atomic<Int>(0)
+    let crashed = Atomic<Bool>(false)
+    /// When set, the first fdatasync waits for this semaphore (to let appends pile up).
+    let firstSyncGate: DispatchSemaphore?
+    let firstSyncStarted = DispatchSemaphore(value: 0)
+    /// Signalled after every successful fdatasync.
+    let synced = DispatchSemaphore(value: 0)
+
+    init(pathFilter: String = "", gateFirstSync: Bool = false) {
+        self.pathFilter = pathFilter
+        firstSyncGate = gateFirstSync ? DispatchSemaphore(value: 0) : nil
+    }
+
+    func set(_ change: (inout Faults) -> Void) {
+        var copy = faults.withLock { $0 }
+        change(&copy)
+        faults.withLock { $0 = copy }
+    }
+    func applies(to path: String) -> Bool { pathFilter.isEmpty || path.contains(pathFilter) }
+}
+
+/// Wraps the real file system, injecting short writes, ENOSPC, EIO and a crash point between write and
+/// fdatasync according to a ``FaultPlan``.
+struct FaultInjectingFileSystem: SegmentFileSystem {
+    let real = PosixFileSystem()
+    let plan: FaultPlan
+
+    func open(_ path: String, create: Bool) throws(SegmentIOError) -> any SegmentFile {
+        if plan.applies(to: path) {
+            if plan.crashed.load(ordering: .relaxed) { throw SegmentIOError(call: "open", path: path, code: EIO) }
+            if create, let code = plan.faults.withLock({ $0.createErrno }) { throw SegmentIOError(call: "open", path: path, code: code) }
+        }
+        let file = try real.open(path, create: create)
+        return FaultInjectingFile(inner: file, path: path, plan: plan, durableSize: try file.size())
+    }
+
+    func openForReading(_ path: String) throws(SegmentIOError) -> any SegmentFile { try real.openForReading(path) }
+    func createDirectories(_ path: String) throws(SegmentIOError) { try real.createDirectories(path) }
+    func list(_ path: String) throws(SegmentIOError) -> [String] { try real.list(path) }
+    func remove(_ path: String) throws(SegmentIOError) { try real.remove(path) }
+    func syncDirectory(_ path: String) throws(SegmentIOError) { try real.syncDirectory(path) }
+    func info(_ path: String) -> SegmentFileInfo? { real.info(path) }
+}
+
+final class FaultInjectingFile: SegmentFile {
+    let inner: any SegmentFile
+    let path: String
+    let plan: FaultPlan
+    var durableSize: Int
+    var firstSync = true
+
+    init(inner: any SegmentFile, path: String, plan: FaultPlan, durableSize: Int) {
+        self.inner = inner
+        self.path = path
+        self.plan = plan
+        self.durableSize = durableSize
+    }
+
+    private var faulty: Bool { plan.applies(to: path) }
+
+    private func checkAlive(_ call: String) throws(SegmentIOError) {
+        if faulty, plan.crashed.load(ordering: .relaxed) { throw SegmentIOError(call: call, path: path, code: EIO) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
+        try checkAlive("pwrite")
+        guard faulty else { return try inner.write(bytes, at: offset) }
+        plan.writes.add(1, ordering: .relaxed)
+        let faults = plan.faults.withLock { $0 }
+        if let code = faults.writeErrno { throw SegmentIOError(call: "pwrite", path: path, code: code) }
+        var allowed = bytes.count
+        if let limit = faults.maxBytesPerWrite { allowed = min(allowed, limit) }
+        if let space = faults.diskSpace {
+            if space == 0 { throw SegmentIOError(call: "pwrite", path: path, code: ENOSPC) }
+            allowed = min(allowed, space)
+        }
+        let written = try inner.write(UnsafeRawBufferPointer(rebasing: bytes[0..<allowed]), at: offset)
+        if faults.diskSpace != nil { plan.set { $0.diskSpace = max(0, ($0.diskSpace ?? 0) - written) } }
+        return written
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
+        try checkAlive("pread")
+        return try inner.read(into: buffer, at: offset)
+    }
+
+    func sync() throws(SegmentIOError) {
+        try checkAlive("fdatasync")
+        guard faulty else { return try inner.sync() }
+        if firstSync {
+            firstSync = false
+            plan.firstSyncStarted.signal()
+            plan.firstSyncGate?.wait()
+        }
+        let faults = plan.faults.withLock { $0 }
+        if let keep = faults.crashKeepingUnsyncedBytes {
+            let size = try inner.size()
+            try inner.truncate(to: min(size, durableSize + keep))
+            plan.crashed.store(true, ordering: .relaxed)
+            throw SegmentIOError(call: "fdatasync", path: path, code: EIO)
+        }
+        if let code = faults.syncErrno { throw SegmentIOError(call: "fdatasync", path: path, code: code) }
+        try inner.sync()
+        durableSize = try inner.size()
+        plan.syncs.add(1, ordering: .relaxed)
+        plan.synced.signal()
+    }
+
+    func truncate(to length: Int) throws(SegmentIOError) {
+        try checkAlive("ftruncate")
+        try inner.truncate(to: length)
+    }
+
+    func size() throws(SegmentIOError) -> Int {
+        try checkAlive("fstat")
+        return try inner.size()
+    }
+
+    func close() { inner.close() }
+}

@@ -1,0 +1,104 @@
+import EventModel
+import Testing
+@testable import WAL
+
+struct WALRecordCodecTests {
+    static let cases: [(String, [SampleEvent])] = [
+        ("one plain event", [SampleEvent(timestamp: 1_700_000_000_123, ingest: 1_700_000_000_200, rawstring: Array("hello".utf8))]),
+        ("empty rawstring, timezone and fields", [SampleEvent(timestamp: 0, ingest: 0, rawstring: [])]),
+        ("empty field names and values", [SampleEvent(timestamp: 5, ingest: 4, rawstring: [1], fields: [([], []), (Array("#".utf8), [])])]),
+        ("binary bytes everywhere", [SampleEvent(timestamp: -1, nanos: 999_999, ingest: 7, timezone: [0, 0xFF, 0x80],
+                                                 rawstring: (0...255).map { UInt8($0) }, fields: [([0xC3, 0x28], [0, 10, 13, 0xFE])])]),
+        ("extreme timestamps", [SampleEvent(timestamp: .min, nanos: 0, ingest: .max, rawstring: Array("a".utf8)),
+                                SampleEvent(timestamp: .max, nanos: 1, ingest: .min, timezone: Array("+02:00".utf8), rawstring: Array("b".utf8))]),
+        ("1 MiB rawstring", [SampleEvent(timestamp: 10, ingest: 11, rawstring: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })]),
+        ("1000 log lines", logLines("codec", count: 1000)),
+    ]
+
+    @Test(arguments: cases)
+    func roundTrip(_ name: String, _ samples: [SampleEvent]) throws {
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: samples))
+        #expect(record.eventCount == samples.count)
+        var decoder = WALRecordDecoder()
+        var batch = EventBatch()
+        let result = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+        guard case .complete(let header) = result else {
+            Issue.record("\(name): \(result)")
+            return
+        }
+        #expect(header.recordLength == record.bytes.count)
+        #expect(header.minTimestamp == samples.map(\.timestamp).min())
+        #expect(header.maxTimestamp == samples.map(\.timestamp).max())
+        #expect(batch.samples == samples)
+    }
+
+    @Test func compressesRepetitiveLines() throws {
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: logLines("ratio", count: 1000)))
+        #expect(record.bytes.count * 3 < record.uncompressedBytes)
+        #expect(record.bytes[20] & 1 == 1)
+    }
+
+    @Test func incompressiblePayloadIsStoredRaw() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let noise = (0..<4096).map { _ -> UInt8 in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }
+        var encoder = WALRecordEncoder()
+        let samples = [SampleEvent(timestamp: 1, ingest: 1, rawstring: noise)]
+        let record = try encoder.encode(EventBatch(samples: samples))
+        #expect(record.bytes[20] & 1 == 0)
+        var decoder = WALRecordDecoder()
+        var batch = EventBatch()
+        let result = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+        #expect(batch.samples == samples, "\(result)")
+    }
+
+    @Test func everyPrefixNeedsMore() throws {
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: logLines("prefix", count: 3)))
+        var decoder = WALRecordDecoder()
+        for length in 0..<record.bytes.count {
+            var batch = EventBatch()
+            let result = record.bytes[0..<length].withUnsafeBytes { decoder.decode($0, into: &batch) }
+            guard case .needMore(let total) = result else {
+                Issue.record("prefix \(length): \(result)")
+                return
+            }
+            #expect(total > length)
+            #expect(batch.isEmpty)
+        }
+    }
+
+    @Test func everyFlippedByteIsRejectedAndLeavesTheBatchAlone() throws {
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: logLines("flip", count: 4)))
+        var decoder = WALRecordDecoder()
+        let existing = logLines("existing", count: 2)
+        for index in 0..<record.bytes.count {
+            var damaged = record.bytes
+            damaged[index] ^= 0x20
+            var batch = EventBatch(samples: existing)
+            let result = damaged.withUnsafeBytes { decoder.decode($0, into: &batch) }
+            switch result {
+            case .complete: Issue.record("flipped byte \(index) accepted")
+            case .invalid, .needMore: break
+            }
+            #expect(batch.samples == existing)
+        }
+    }
+
+    @Test func encoderReusesScratchAcrossBatches() throws {
+        var encoder = WALRecordEncoder()
+        var decoder = WALRecordDecoder()
+        for round in 0..<5 {
+            let samples = logLines("round\(round)", count: 10 + round * 50)
+            let record = try encoder.encode(EventBatch(samples: samples))
+            var batch = EventBatch()
+            _ = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+            #expect(batch.samples == samples)
+        }
+    }
+}
