@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EventModel
+
+/// Finds `key=value`, `key="quoted \" value"` and `key='quoted'` pairs in text and adds them as fields.
+///
+/// A key is the longest run of letters, digits, `_ . - @ / [ ]` just before the separator; a value is
+/// quoted (backslash escapes `\"`, `\'` and `\\`; other escapes are kept as written) or runs to the next
+/// whitespace, minus one trailing `,` or `;`. An unterminated quote makes the value run to the end of the
+/// text. Values without escapes are spans into the input; only unescaped values are written anew.
+struct KeyValueScanner: Sendable {
+    let separator: [UInt8]
+    /// A later pair replaces an existing field of the same name (otherwise the first wins).
+    let override: Bool
+
+    init(separator: [UInt8] = [UInt8(ascii: "=")], override: Bool = false) {
+        self.separator = separator
+        self.override = override
+    }
+
+    static let keyByte: [Bool] = (0..<256).map { b in
+        switch UInt8(b) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "/"),
+             UInt8(ascii: "["), UInt8(ascii: "]"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    /// Scans `input` from `start` and adds every pair to the batch's last event.
+    func scan(_ input: StageInput, from start: Int, into batch: inout EventBatch) {
+        guard let first = separator.first else { return }
+        let s = input.bytes
+        let n = s.count
+        guard n > 0, let base = s.baseAddress else { return }
+        let separatorCount = separator.count
+        var lowerBound = start
+        var i = start
+        separator.withUnsafeBytes { sep in
+            Self.keyByte.withUnsafeBufferPointer { keyByte in
+                while i < n {
+                    guard let hit = memchr(base + i, Int32(first), n - i) else { return }
+                    let at = UnsafeRawPointer(hit) - base
+                    if separatorCount > 1 {
+                        guard at + separatorCount <= n, memcmp(base + at, sep.baseAddress!, separatorCount) == 0 else {
+                            i = at + 1
+                            continue
+                        }
+                    }
+                    var keyStart = at
+                    while keyStart > lowerBound, keyByte[Int(s[keyStart - 1])] { keyStart -= 1 }
+                    i = at + separatorCount
+                    guard keyStart < at else { continue }
+                    let valueEnd = addValue(input, key: keyStart..<at, valueStart: i, into: &batch)
+                    i = valueEnd
+                    lowerBound = valueEnd
+                }
+            }
+        }
+    }
+
+    /// Reads the value starting at `valueStart`, adds the pair, and returns where scanning resumes.
+    private func addValue(_ input: StageInput, key: Range<Int>, valueStart: Int, into batch: inout EventBatch) -> Int {
+        let s = input.bytes
+        let n = s.count
+        var i = valueStart
+        let value: ByteSpan
+        if i < n, s[i] == UInt8(ascii: "\"") || s[i] == UInt8(ascii: "'") {
+            let quote = s[i]
+            i += 1
+            let contentStart = i
+            var escaped = false
+            while i < n, s[i] != quote {
+                if s[i] == UInt8(ascii: "\\"), i + 1 < n { escaped = true; i += 2 } else { i += 1 }
+            }
+            let contentEnd = min(i, n)
+            if i < n { i += 1 }  // closing quote
+            value = escaped
+                ? Self.unescape(input, contentStart, contentEnd, escapable: Self.isQuoteEscape, into: &batch)
+                : input.span(contentStart, contentEnd)
+        } else {
+            while i < n, !Self.isSpace(s[i]) { i += 1 }
+            var end = i
+            if end > valueStart, s[end - 1] == UInt8(ascii: ",") || s[end - 1] == UInt8(ascii: ";") { end -= 1 }
+            value = input.span(valueStart, end)
+        }
+        batch.addField(name: input.raw(key.lowerBound, key.upperBound), value: value, override: override)
+        return i
+    }
+
+    static func isQuoteEscape(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || b == UInt8(ascii: "\\")
+    }
+
+    /// Writes input `start ..< end` into the arena with `\X` replaced by `X` for each escapable `X`.
+    static func unescape(_ input: StageInput, _ start: Int, _ end: Int, escapable: (UInt8) -> Bool,
+                         into batch: inout EventBatch) -> ByteSpan {
+        let s = input.bytes
+        let spanStart = batch.arenaCount
+        var i = start
+        var runStart = start
+        while i < end {
+            if s[i] == UInt8(ascii: "\\"), i + 1 < end {
+                let next = s[i + 1]
+                if escapable(next) {
+                    batch.appendBytes(input.raw(runStart, i))
+                    batch.appendByte(next)
+                    i += 2
+                    runStart = i
+                    continue
+                }
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        batch.appendBytes(input.raw(runStart, end))
+        return batch.span(from: spanStart)
+    }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CPCRE2
+
+/// Buffers one thread reuses for every event it parses: a copy of the stage's input (so the event's
+/// arena can grow while the input is read), a buffer for composed field names, and PCRE2 match data.
+/// Created on a thread's first parse and freed when the thread exits; never shared between threads,
+/// so parsing allocates nothing per event once the buffers have grown to the largest input seen.
+final class ParseScratch {
+    private(set) var input: UnsafeMutableRawPointer
+    private var inputCapacity: Int
+    /// Bytes of a composed name (`a.b[0]`, `sd-id.param`); callers append and reset.
+    var name: [UInt8] = []
+    private var matchData: OpaquePointer?
+    private var matchPairs: Int = 0
+
+    init() {
+        inputCapacity = 4096
+        input = UnsafeMutableRawPointer.allocate(byteCount: inputCapacity, alignment: 16)
+        name.reserveCapacity(256)
+    }
+
+    deinit {
+        input.deallocate()
+        if let matchData { pcre2_match_data_free_8(matchData) }
+    }
+
+    /// Copies `bytes` into the input buffer and returns a view of the copy, valid until the next load.
+    func load(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        if bytes.count > inputCapacity {
+            input.deallocate()
+            inputCapacity = max(bytes.count, inputCapacity * 2)
+            input = UnsafeMutableRawPointer.allocate(byteCount: inputCapacity, alignment: 16)
+        }
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            input.copyMemory(from: base, byteCount: bytes.count)
+        }
+        return UnsafeRawBufferPointer(start: input, count: bytes.count)
+    }
+
+    /// Match data with room for at least `pairs` capture pairs; reused across patterns on this thread.
+    func matchData(pairs: Int) -> OpaquePointer? {
+        if let matchData, matchPairs >= pairs { return matchData }
+        if let matchData { pcre2_match_data_free_8(matchData) }
+        matchPairs = max(pairs, 32)
+        matchData = pcre2_match_data_create_8(UInt32(matchPairs), nil)
+        return matchData
+    }
+
+    /// This thread's scratch.
+    static var current: ParseScratch {
+        if let existing = pthread_getspecific(scratchKey) {
+            return Unmanaged<ParseScratch>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let scratch = ParseScratch()
+        pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch
+    }
+}
+
+private let scratchKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let status = pthread_key_create(&key) { pointer in
+        guard let pointer else { return }
+        Unmanaged<ParseScratch>.fromOpaque(pointer).release()
+    }
+    precondition(status == 0, "pthread_key_create failed")
+    return key
+}()

@@ -1,0 +1,252 @@
+/// Hand-written timestamp readers over raw bytes: ISO-8601/RFC 3339, the access-log date, syslog dates
+/// and epoch numbers. They read from `start` and report where they stopped, so callers can use them on a
+/// prefix (`kv`, `findTimestamp`) or demand the whole input (`ParsedTimestamp/end == count`).
+/// No allocation, no Foundation; every reader returns `nil` on anything it does not accept.
+public enum TimestampParser {
+    @inline(__always)
+    static func twoDigits(_ s: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        guard i + 1 < s.count else { return nil }
+        let a = s[i] &- 48, b = s[i + 1] &- 48
+        guard a < 10, b < 10 else { return nil }
+        return Int(a) * 10 + Int(b)
+    }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+
+    /// ISO-8601 / RFC 3339: `yyyy-MM-dd` then `T`, `t` or a space, `HH:mm[:ss[.fraction]]` (fraction of
+    /// any length, `.` or `,`), then `Z`, `±hh:mm`, `±hhmm`, `±hh` or nothing (read as UTC). A date alone
+    /// is midnight UTC. Seconds may be 60 (a leap second rolls into the next minute).
+    public static func iso8601(_ s: UnsafeRawBufferPointer, from start: Int = 0) -> ParsedTimestamp? {
+        var i = start
+        guard i + 10 <= s.count,
+              let c = twoDigits(s, i), let y = twoDigits(s, i + 2), s[i + 4] == UInt8(ascii: "-"),
+              let month = twoDigits(s, i + 5), s[i + 7] == UInt8(ascii: "-"),
+              let day = twoDigits(s, i + 8)
+        else { return nil }
+        let year = c * 100 + y
+        guard month >= 1, month <= 12, day >= 1, day <= CivilTime.daysInMonth(year: year, month: month) else { return nil }
+        i += 10
+        var hour = 0, minute = 0, second = 0, fraction = 0, fractionDigits = 0
+        let separator: UInt8 = i < s.count ? s[i] : 0
+        let hasTime: Bool
+        if separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == UInt8(ascii: " ") {
+            if let h = twoDigits(s, i + 1), i + 3 < s.count, s[i + 3] == UInt8(ascii: ":"), let m = twoDigits(s, i + 4) {
+                hasTime = true
+                hour = h
+                minute = m
+                i += 6
+            } else if separator == UInt8(ascii: " ") {
+                hasTime = false
+            } else {
+                return nil
+            }
+        } else {
+            hasTime = false
+        }
+        if !hasTime {
+            if i < s.count, isDigit(s[i]) { return nil }
+            let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: 0, fractionDigits: 0, end: i)
+        }
+        guard hour <= 23, minute <= 59 else { return nil }
+        if i < s.count, s[i] == UInt8(ascii: ":") {
+            guard let sec = twoDigits(s, i + 1), sec <= 60 else { return nil }
+            second = sec
+            i += 3
+            if i + 1 < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ","), isDigit(s[i + 1]) {
+                i += 1
+                (fraction, fractionDigits, i) = readFraction(s, i)
+            }
+        }
+        let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        let zoneStart = i
+        guard let (offset, zoneEnd) = zoneOffset(s, i, allowBare: false) else {
+            if i < s.count, isDigit(s[i]) { return nil }
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
+                                        fractionDigits: fractionDigits, end: i)
+        }
+        return ParsedTimestamp.make(seconds: seconds, offsetSeconds: offset, fractionNanos: fraction,
+                                    fractionDigits: fractionDigits, end: zoneEnd,
+                                    zoneStart: zoneStart, zoneCount: zoneEnd - zoneStart)
+    }
+
+    /// Reads fraction digits at `i` (at least one); keeps the first nine as nanoseconds, skips the rest.
+    @inline(__always)
+    static func readFraction(_ s: UnsafeRawBufferPointer, _ start: Int, maxDigits: Int = .max) -> (nanos: Int, digits: Int, end: Int) {
+        var i = start
+        var value = 0
+        var digits = 0
+        while i < s.count, digits < maxDigits, isDigit(s[i]) {
+            if digits < 9 { value = value * 10 + Int(s[i] &- 48) }
+            digits += 1
+            i += 1
+        }
+        var scaled = value
+        var d = min(digits, 9)
+        while d < 9 { scaled *= 10; d += 1 }
+        return (scaled, digits, i)
+    }
+
+    /// A zone designator at `i`: `Z`/`z`, `±hh:mm`, `±hhmm`, `±hh`; with `allowBare`, also `UTC`/`GMT`.
+    /// Returns the offset east of UTC in seconds and the end index.
+    static func zoneOffset(_ s: UnsafeRawBufferPointer, _ i: Int, allowBare: Bool) -> (Int, Int)? {
+        guard i < s.count else { return nil }
+        let b = s[i]
+        if b == UInt8(ascii: "Z") || b == UInt8(ascii: "z") { return (0, i + 1) }
+        if allowBare, i + 3 <= s.count {
+            let key = UInt32(s[i] | 0x20) << 16 | UInt32(s[i + 1] | 0x20) << 8 | UInt32(s[i + 2] | 0x20)
+            if key == 0x75_74_63 || key == 0x67_6D_74 { return (0, i + 3) }  // utc, gmt
+        }
+        guard b == UInt8(ascii: "+") || b == UInt8(ascii: "-"), let hh = twoDigits(s, i + 1), hh <= 18 else { return nil }
+        var minutes = 0
+        var end = i + 3
+        if end < s.count, s[end] == UInt8(ascii: ":") {
+            guard let mm = twoDigits(s, end + 1), mm <= 59 else { return nil }
+            minutes = mm
+            end += 3
+        } else if let mm = twoDigits(s, end) {
+            guard mm <= 59 else { return nil }
+            minutes = mm
+            end += 2
+        }
+        let offset = hh * 3600 + minutes * 60
+        return (b == UInt8(ascii: "-") ? -offset : offset, end)
+    }
+
+    /// The access-log date inside the brackets: `dd/Mon/yyyy:HH:mm:ss ±zzzz` (the zone may be absent → UTC).
+    public static func accessLog(_ s: UnsafeRawBufferPointer, from start: Int = 0) -> ParsedTimestamp? {
+        let i = start
+        guard i + 20 <= s.count,
+              let day = twoDigits(s, i), s[i + 2] == UInt8(ascii: "/"),
+              case let month = CivilTime.month(s[i + 3], s[i + 4], s[i + 5]), month != 0, s[i + 6] == UInt8(ascii: "/"),
+              let c = twoDigits(s, i + 7), let y = twoDigits(s, i + 9), s[i + 11] == UInt8(ascii: ":"),
+              let hour = twoDigits(s, i + 12), s[i + 14] == UInt8(ascii: ":"),
+              let minute = twoDigits(s, i + 15), s[i + 17] == UInt8(ascii: ":"),
+              let second = twoDigits(s, i + 18)
+        else { return nil }
+        let year = c * 100 + y
+        guard day >= 1, day <= CivilTime.daysInMonth(year: year, month: month), hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        var end = i + 20
+        var fraction = 0, fractionDigits = 0
+        if end + 1 < s.count, s[end] == UInt8(ascii: "."), isDigit(s[end + 1]) {
+            (fraction, fractionDigits, end) = readFraction(s, end + 1)
+        }
+        let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        if end + 1 < s.count, s[end] == UInt8(ascii: " "), let (offset, zoneEnd) = zoneOffset(s, end + 1, allowBare: false) {
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: offset, fractionNanos: fraction,
+                                        fractionDigits: fractionDigits, end: zoneEnd,
+                                        zoneStart: end + 1, zoneCount: zoneEnd - end - 1)
+        }
+        return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
+                                    fractionDigits: fractionDigits, end: end)
+    }
+
+    /// RFC 3164 `Mmm dd HH:mm:ss` (day space-padded or not, optional fraction), read in the zone with
+    /// `offsetSeconds`; the year is the reference instant's year, or the year before when that would put the
+    /// time more than a day after the reference.
+    public static func rfc3164(_ s: UnsafeRawBufferPointer, from start: Int = 0, referenceMillis: Int64,
+                               offsetSeconds: Int = 0) -> ParsedTimestamp? {
+        var i = start
+        guard i + 14 <= s.count, case let month = CivilTime.month(s[i], s[i + 1], s[i + 2]), month != 0,
+              s[i + 3] == UInt8(ascii: " ") else { return nil }
+        i += 4
+        if s[i] == UInt8(ascii: " ") { i += 1 }
+        var day = 0
+        guard i < s.count, isDigit(s[i]) else { return nil }
+        day = Int(s[i] &- 48)
+        i += 1
+        if i < s.count, isDigit(s[i]) { day = day * 10 + Int(s[i] &- 48); i += 1 }
+        guard i + 9 <= s.count, s[i] == UInt8(ascii: " "),
+              let hour = twoDigits(s, i + 1), s[i + 3] == UInt8(ascii: ":"),
+              let minute = twoDigits(s, i + 4), s[i + 6] == UInt8(ascii: ":"),
+              let second = twoDigits(s, i + 7),
+              day >= 1, day <= 31, hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        i += 9
+        var fraction = 0, fractionDigits = 0
+        if i + 1 < s.count, s[i] == UInt8(ascii: "."), isDigit(s[i + 1]) {
+            (fraction, fractionDigits, i) = readFraction(s, i + 1)
+        }
+        let referenceDays = Int(referenceMillis >= 0 ? referenceMillis / 86_400_000 : (referenceMillis - 86_399_999) / 86_400_000)
+        var year = CivilTime.civilFromDays(referenceDays).year
+        for _ in 0..<2 {
+            // Feb 29 only exists in leap years: step back to one that has it.
+            if day <= CivilTime.daysInMonth(year: year, month: month) {
+                let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+                let parsed = ParsedTimestamp.make(seconds: seconds, offsetSeconds: offsetSeconds, fractionNanos: fraction,
+                                                  fractionDigits: fractionDigits, end: i)
+                if parsed.millis <= referenceMillis + 86_400_000 { return parsed }
+            }
+            year -= 1
+        }
+        while year > 0, day > CivilTime.daysInMonth(year: year, month: month) { year -= 1 }
+        guard year > 0 else { return nil }
+        let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return ParsedTimestamp.make(seconds: seconds, offsetSeconds: offsetSeconds, fractionNanos: fraction,
+                                    fractionDigits: fractionDigits, end: i)
+    }
+
+    /// The unit an epoch number counts.
+    public enum EpochUnit: Sendable {
+        case seconds, milliseconds, microseconds, nanoseconds
+        /// Decided by the number of integer digits: ≤ 11 seconds, ≤ 14 milliseconds, ≤ 17 microseconds, else nanoseconds.
+        case automatic
+    }
+
+    /// An epoch number: digits with an optional `.fraction`, optional leading `-`.
+    public static func epoch(_ s: UnsafeRawBufferPointer, from start: Int = 0, unit: EpochUnit) -> ParsedTimestamp? {
+        var i = start
+        var negative = false
+        if i < s.count, s[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        let digitsStart = i
+        var value: Int64 = 0
+        while i < s.count, isDigit(s[i]) {
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = times10.addingReportingOverflow(Int64(s[i] &- 48))
+            guard !overflow, !overflow2 else { return nil }
+            value = next
+            i += 1
+        }
+        let integerDigits = i - digitsStart
+        guard integerDigits > 0 else { return nil }
+        var fraction = 0, fractionDigits = 0
+        if i + 1 < s.count, s[i] == UInt8(ascii: "."), isDigit(s[i + 1]) {
+            (fraction, fractionDigits, i) = readFraction(s, i + 1)
+        }
+        var resolved = unit
+        if unit == .automatic {
+            resolved = integerDigits <= 11 ? .seconds : integerDigits <= 14 ? .milliseconds : integerDigits <= 17 ? .microseconds : .nanoseconds
+        }
+        // Total nanoseconds would overflow Int64 for seconds past 2262, so keep millis and sub-millis apart.
+        var millis: Int64
+        var subMillisNanos: Int64
+        var precise: Bool
+        switch resolved {
+        case .seconds, .automatic:
+            guard value < 100_000_000_000 else { return nil }
+            millis = value * 1000 + Int64(fraction / 1_000_000)
+            subMillisNanos = Int64(fraction % 1_000_000)
+            precise = fractionDigits > 3
+        case .milliseconds:
+            guard value < 100_000_000_000_000 else { return nil }
+            millis = value
+            subMillisNanos = Int64(fraction / 1000)
+            precise = fractionDigits > 0
+        case .microseconds:
+            millis = value / 1000
+            subMillisNanos = (value % 1000) * 1000 + Int64(fraction / 1_000_000)
+            precise = true
+        case .nanoseconds:
+            millis = value / 1_000_000
+            subMillisNanos = value % 1_000_000
+            precise = true
+        }
+        if negative {
+            // -1.5 s is 1.5 s before the epoch: floor the millis, keep the sub-millis part non-negative.
+            if subMillisNanos > 0 { millis = -millis - 1; subMillisNanos = 1_000_000 - subMillisNanos } else { millis = -millis }
+        }
+        return ParsedTimestamp(millis: millis, nanos: precise ? Int32(subMillisNanos) : -1, end: i)
+    }
+}
