@@ -24,18 +24,25 @@ public final class GatewayMetrics: Sendable {
         var reason: String
     }
 
-    struct Shard {
+    struct Counts {
         var requests: [RequestKey: Int] = [:]
         var ingest: [IngestKey: IngestCounts] = [:]
         var rejects: [RejectKey: Int] = [:]
     }
 
-    private let shards: [Mutex<Shard>]
+    /// One loop's counters.
+    final class Shard: Sendable {
+        let counts = Mutex(Counts())
+
+        func withLock<R>(_ body: (inout Counts) -> R) -> R {
+            counts.withLock { body(&$0) }
+        }
+    }
+
+    private let shards: [Shard]
 
     public init(shardCount: Int) {
-        var shards: [Mutex<Shard>] = []
-        for _ in 0..<max(1, shardCount) { shards.append(Mutex(Shard())) }
-        self.shards = shards
+        shards = (0..<max(1, shardCount)).map { _ in Shard() }
     }
 
     func countRequest(shard: Int, route: String, status: Int) {
@@ -56,7 +63,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Prometheus text exposition.
     public func exposition() -> String {
-        var total = Shard()
+        var total = Counts()
         for shard in shards {
             shard.withLock { part in
                 for (key, value) in part.requests { total.requests[key, default: 0] += value }
