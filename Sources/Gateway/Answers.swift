@@ -31,7 +31,7 @@ enum Answers {
             ErrorBody.append(refusal.message, into: &body)
         case .hec:
             append("{\"text\":", &body)
-            appendJSONString(refusal.message, &body)
+            appendJSONString(refusal.hecText ?? refusal.message, &body)
             append(",\"code\":\(refusal.hecCode)", &body)
             if let number = refusal.invalidEventNumber { append(",\"invalid-event-number\":\(number)", &body) }
             append("}", &body)

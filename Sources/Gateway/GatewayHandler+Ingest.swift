@@ -8,14 +8,6 @@ import IngestFormats
 import Tokens
 import WAL
 
-/// The reusable buffers of one loop's ingest path.
-struct IngestState {
-    var decoder = IngestDecoder()
-    var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
-    /// Per-repository parts of a request from an organization or system token.
-    var parts: [String: EventBatch] = [:]
-}
-
 extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
     /// record of it is durable under the fsync policy.
@@ -46,14 +38,14 @@ extension GatewayHandler {
         let ingestMillis = Self.wallClockMillis()
         let context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
                                     parsers: services.tokens.parsers, limits: services.decodeLimits)
-        ingestState.batch.removeAll()
+        batch.removeAll()
         do {
-            try ingestState.decoder.decode(endpoint.format, body: request.body, context: context, into: &ingestState.batch)
+            try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)
         } catch {
             return refuse(Self.refusal(for: error), &output)
         }
-        let outcomes = endpoint == .elasticBulk ? ingestState.decoder.bulkOutcomes : []
-        if ingestState.batch.isEmpty {
+        let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
+        if batch.isEmpty {
             countRequest(route, 200)
             Answers.success(style, bulk: outcomes, tookMillis: 0, keepAlive: request.keepAlive, into: &output)
             return .answered
@@ -118,7 +110,7 @@ extension GatewayHandler {
     /// Sends every event to the repository its token allows; any event that may not go where it names
     /// refuses the whole request, so that a retry cannot store part of it twice.
     private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<[(repository: String, batch: EventBatch)], IngestRefusal> {
-        let batch = ingestState.batch
+        let batch = batch
         if case .ingestToken(let own) = principal.kind {
             for index in 0..<batch.count {
                 if let named = Self.namedRepository(batch, event: index), !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
@@ -128,18 +120,18 @@ extension GatewayHandler {
             }
             return .success([(own, batch)])
         }
-        ingestState.parts.removeAll(keepingCapacity: true)
+        parts.removeAll(keepingCapacity: true)
         for index in 0..<batch.count {
             let named = Self.namedRepository(batch, event: index).map { String(decoding: batch.bytes($0), as: UTF8.self) }
             switch decideIngest(principal: principal, eventRepository: named, family: family, store: services.tokens) {
             case .accept(let repository):
-                ingestState.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
+                parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let status, let reason, let code):
                 return .failure(IngestRefusal(status: status, reason: "incorrect_index", message: "event \(index): \(reason)",
                                               hecCode: code, invalidEventNumber: index))
             }
         }
-        return .success(ingestState.parts.map { ($0.key, $0.value) })
+        return .success(parts.map { ($0.key, $0.value) })
     }
 
     /// The `#repo` field (HEC `index`, a tag or field) of an event, if it names one.
@@ -151,8 +143,10 @@ extension GatewayHandler {
     }
 
     static func refusal(for error: DecodeError) -> IngestRefusal {
-        IngestRefusal(status: error.status, reason: error.metricReason, message: error.message,
-                      hecCode: error.hecCode ?? 6, invalidEventNumber: error.eventNumber)
+        var refusal = IngestRefusal(status: error.status, reason: error.metricReason, message: error.message,
+                                    hecCode: error.hecCode ?? 6, invalidEventNumber: error.eventNumber)
+        refusal.hecText = error.hecText
+        return refusal
     }
 
     static func wallClockMillis() -> Int64 {
@@ -183,6 +177,20 @@ extension IngestEndpoint {
         case .hec: return .hec
         case .hecRaw: return .hecRaw
         case .elasticBulk: return .elasticBulk
+        }
+    }
+}
+
+extension DecodeError {
+    /// Stable label for the rejects metric.
+    var metricReason: String {
+        switch self {
+        case .malformedJSON, .malformedEvent: return "malformed_json"
+        case .noData: return "no_data"
+        case .eventFieldRequired: return "event_field_required"
+        case .eventFieldBlank: return "event_field_blank"
+        case .invalidEvent: return "invalid_event"
+        case .malformedBulk: return "malformed_bulk"
         }
     }
 }

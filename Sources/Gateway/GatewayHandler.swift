@@ -1,5 +1,7 @@
 import EventLoop
+import EventModel
 import HTTPWire
+import IngestFormats
 
 /// The request logic of one event loop: routes each request and answers the small endpoints itself;
 /// ingest goes through ``GatewayHandler/ingest(_:_:output:answer:)``. Holds the loop's reusable
@@ -8,12 +10,15 @@ final class GatewayHandler: HTTPHandler {
     let services: GatewayServices
     let loop: EventLoop
     var credentials = CredentialReader()
-    var ingestState: IngestState
+    // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
+    var decoder = IngestDecoder()
+    var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
+    /// Per-repository parts of a request from an organization or system token.
+    var parts: [String: EventBatch] = [:]
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
         self.loop = loop
-        ingestState = IngestState()
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {

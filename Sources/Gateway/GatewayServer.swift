@@ -73,5 +73,6 @@ public final class GatewayServer {
             Saved to \(configuration.dataDirectory)/bootstrap-credentials.json (mode 0600). Try:
               \(bootstrap.curlCommand(baseURL: "http://\(address)"))
             """)
+        fflush(nil)
     }
 }

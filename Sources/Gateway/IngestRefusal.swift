@@ -9,6 +9,8 @@ public struct IngestRefusal: Error, Sendable, Equatable {
     /// Splunk HEC code for HEC paths.
     public var hecCode: Int
     public var invalidEventNumber: Int?
+    /// Splunk's own text for ``hecCode`` (HEC clients match on it); ``message`` when nil.
+    public var hecText: String?
 
     public init(status: Int, reason: String, message: String, hecCode: Int, invalidEventNumber: Int? = nil) {
         self.status = status
