@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func hecEventsAndRaw() throws {
-        let body = #"{"time":1795856400.5,"event":"a=1 b=two","host":"h1","source":"s1","fields":{"#env":"prod","k":"v"}} {"event":{"x":"y"}}"#
+        let body = ##"{"time":1795856400.5,"event":"a=1 b=two","host":"h1","source":"s1","fields":{"#env":"prod","k":"v"}} {"event":{"x":"y"}}"##
         let answer = try post("/services/collector/event", body, headers: ["Authorization": "Splunk \(token)"])
         #expect(answer.status == 200)
         #expect(answer.text == #"{"text":"Success","code":0}"#)

@@ -162,7 +162,7 @@ extension FileHandle {
         var result = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = read(fd, &buffer, buffer.count)
+            let n = Glibc.read(fd, &buffer, buffer.count)
             if n <= 0 { break }
             result.append(contentsOf: buffer[0..<n])
         }
