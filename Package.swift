@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release builds skip the dynamic exclusivity checks on the hot-path modules (debug builds and tests keep
+/// them): measured with callgrind on `GET /api/v1/status`, the checks were about 12 % of all instructions.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],
@@ -22,26 +26,26 @@ let package = Package(
         .target(name: "CSystemShims"),
 
         // Pure logic: no sockets, no threads, fuzzable alone.
-        .target(name: "HTTPWire", dependencies: ["CZlib"]),
-        .target(name: "EventModel"),
-        .target(name: "JSONStream"),
-        .target(name: "Parsers", dependencies: ["EventModel", "JSONStream", "CPCRE2"]),
-        .target(name: "IngestFormats", dependencies: ["EventModel", "JSONStream", "Parsers"]),
+        .target(name: "HTTPWire", dependencies: ["CZlib"], swiftSettings: hotPath),
+        .target(name: "EventModel", swiftSettings: hotPath),
+        .target(name: "JSONStream", swiftSettings: hotPath),
+        .target(name: "Parsers", dependencies: ["EventModel", "JSONStream", "CPCRE2"], swiftSettings: hotPath),
+        .target(name: "IngestFormats", dependencies: ["EventModel", "JSONStream", "Parsers"], swiftSettings: hotPath),
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
             "COpenSSL", "Parsers", "CSystemShims", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
             "EventModel", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
             "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: hotPath),
         .target(name: "Gateway", dependencies: [
             "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: hotPath),
         .executableTarget(name: "sluice", dependencies: [
             "Gateway", "Tokens", "WAL", "Parsers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

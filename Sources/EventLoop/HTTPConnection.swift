@@ -23,7 +23,8 @@ final class HTTPConnection: LoopChannel {
     }
 
     let fd: Int32
-    private unowned let loop: EventLoop
+    // The loop owns its channels and outlives them (it closes them before it exits).
+    private unowned(unsafe) let loop: EventLoop
     private let server: HTTPServerContext
     private let handler: HTTPHandler
     private var token = EventLoop.Token(slot: 0, generation: 0)

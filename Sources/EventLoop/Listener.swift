@@ -7,7 +7,8 @@ import CSystemShims
 /// connections above `--max-connections`, and stops accepting when the loop drains.
 final class Listener: LoopChannel {
     let fd: Int32
-    private unowned let loop: EventLoop
+    // The loop owns its channels and outlives them (it closes them before it exits).
+    private unowned(unsafe) let loop: EventLoop
     private let server: HTTPServerContext
     private let handler: HTTPHandler
     private var token = EventLoop.Token(slot: 0, generation: 0)
