@@ -19,6 +19,7 @@ public struct WALRecord: Sendable {
 /// allocation per call is the record's own buffer, none per event.
 public struct WALRecordEncoder {
     private var layout: [UInt8] = []
+    private let lz4 = LZ4Stream()
 
     public init() {}
 
@@ -80,11 +81,8 @@ public struct WALRecordEncoder {
             [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
                 let record = UnsafeMutableRawBufferPointer(out)
                 let payloadStart = record.baseAddress! + headerSize
-                let compressed = source.baseAddress.map { from in
-                    LZ4_compress_default(from.assumingMemoryBound(to: CChar.self),
-                                         payloadStart.assumingMemoryBound(to: CChar.self),
-                                         Int32(used), Int32(capacity - headerSize))
-                } ?? 0
+                let compressed = lz4.compress(UnsafeRawBufferPointer(rebasing: source[0..<used]),
+                                              into: UnsafeMutableRawBufferPointer(start: payloadStart, count: capacity - headerSize))
                 let lz4 = compressed > 0 && Int(compressed) < used
                 let payloadLength = lz4 ? Int(compressed) : used
                 if !lz4, used > 0 { payloadStart.copyMemory(from: source.baseAddress!, byteCount: used) }
