@@ -44,6 +44,16 @@ case "$name" in
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
             "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
+    KeyValue|AccessLog|Syslog|JSONParser|CustomPipeline|Timestamp)
+        # Parsers: the Parsers sources, the shared checks and the target in one module (so the target
+        # reaches internal API); JSONStream and EventModel as modules; PCRE2 from the system.
+        build_module EventModel Sources/EventModel/*.swift
+        build_module JSONStream Sources/JSONStream/*.swift
+        export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/Parsers.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
+            Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
+            "$out/EventModel.o" "$out/JSONStream.o" -o "$out/$name"
+        ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
         exit 2

@@ -9,7 +9,7 @@
 /// once, one or two. Missing parts default: year from the reference (ingest) time, month and day 1,
 /// time 0. Without an offset in the text, the pattern's ``TimeZoneRules`` apply.
 struct TimestampPattern: Sendable {
-    indirect enum Element: Sendable, Equatable {
+    enum Element: Sendable, Equatable {
         case literal(UInt8)
         case number(Part, minDigits: Int, maxDigits: Int)
         case twoDigitYear

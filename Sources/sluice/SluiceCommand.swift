@@ -10,6 +10,7 @@ struct SluiceCommand: ParsableCommand {
             TokensCommand.self,
             ReposCommand.self,
             APITokensCommand.self,
+            ParseCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -1,0 +1,9 @@
+/// libFuzzer target: the `json` built-ins on arbitrary bytes must never crash, hang or break an invariant
+/// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh JSONParser <seconds>`.
+private let registry = ParserRegistry.builtins
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    ParsersFuzz.check(registry.pipeline(named: "json")!, data, size)
+    return 0
+}

@@ -1,0 +1,10 @@
+/// libFuzzer target: the `kv` built-ins on arbitrary bytes must never crash, hang or break an invariant
+/// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh KeyValue <seconds>`.
+private let registry = ParserRegistry.builtins
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    ParsersFuzz.check(registry.pipeline(named: "kv")!, data, size)
+    ParsersFuzz.check(registry.pipeline(named: "kv-millis")!, data, size)
+    return 0
+}

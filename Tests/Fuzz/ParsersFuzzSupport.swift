@@ -1,0 +1,38 @@
+import EventModel
+
+/// Shared by the Parsers fuzz targets (compiled into each): runs a pipeline on one input as the last of
+/// two events and traps if an invariant breaks — spans outside the arena, the raw text or the earlier
+/// event changed, a nanosecond part out of range, or a failed event without its error fields.
+enum ParsersFuzz {
+    static func check(_ pipeline: ParserPipeline, _ data: UnsafePointer<UInt8>, _ size: Int, ingestMillis: Int64 = 1_795_910_400_000) {
+        let input = UnsafeRawBufferPointer(start: data, count: size)
+        var batch = EventBatch()
+        let earlier = batch.store(Array("earlier k=v".utf8))
+        batch.beginEvent(rawstring: earlier, ingestMillis: 0)
+        batch.addField(name: "x", value: "y")
+        batch.beginEvent(rawstring: input, ingestMillis: ingestMillis)
+        pipeline.parse(&batch)
+
+        precondition(batch.count == 2)
+        precondition(batch.fields(of: 0).count == 1 && batch.equals(batch.fields(of: 0).first!.value, "y"))
+        let event = batch.lastEvent
+        precondition(batch.withBytes(event.rawstring) { $0.elementsEqual(input) }, "rawstring changed")
+        precondition(event.timestampNanos >= -1 && event.timestampNanos <= 999_999)
+        for span in [event.rawstring, event.timezone] { inArena(span, batch) }
+        var failed = false
+        for field in batch.fields(of: 1) {
+            inArena(field.name, batch)
+            inArena(field.value, batch)
+            if batch.equals(field.name, "@error") { failed = true }
+        }
+        if failed {
+            precondition(batch.lastEventFieldIndex(named: "@error_msg") != nil)
+            precondition(batch.lastEventFieldIndex(named: "#error") != nil)
+            precondition(batch.lastEventFieldIndex(named: "@event_parsed") != nil)
+        }
+    }
+
+    static func inArena(_ span: ByteSpan, _ batch: EventBatch) {
+        precondition(span.start >= 0 && span.count >= 0 && Int(span.start) + Int(span.count) <= batch.arenaCount, "span outside the arena")
+    }
+}
