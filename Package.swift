@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceGateway", targets: ["Gateway"]),
+        // For the nested Benchmarks package.
+        .library(name: "SluiceTokens", targets: ["Tokens"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -80,25 +80,14 @@ public final class SnapshotFile: Sendable {
         return try body()
     }
 
-    // MARK: - Encoding
+    // MARK: - Decoding errors of the parts decoded with Codable
 
     func decode(_ bytes: [UInt8]) throws(TokenError) -> Snapshot {
-        do {
-            return try JSONDecoder().decode(Snapshot.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw Self.describe(error, file: path)
-        } catch {
-            throw .invalidSnapshot(file: path, path: "$", reason: "bad JSON: \(error)")
-        }
+        try SnapshotCodec.decode(bytes, file: path)
     }
 
     static func encode(_ snapshot: Snapshot) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, numbers and arrays cannot fail.
-        var bytes = [UInt8](try! encoder.encode(snapshot))
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        SnapshotCodec.encode(snapshot)
     }
 
     static func describe(_ error: DecodingError, file: String) -> TokenError {

@@ -117,7 +117,19 @@ struct Refusal: CustomTestStringConvertible, Sendable {
 
     /// Malformed files, refused while decoding, also name the file, the path and the reason.
     @Test(arguments: [
-        ("{\"version\": 1, \"repositories\": [", "$", "bad JSON"),
+        ("{\"version\": 1, \"repositories\": [", "$.repositories[0]", "bad JSON at line 1, column 33: expected an object, found the end of the file"),
+        ("{\"version\": 1,\n \"features\": [\"a\" \"b\"]}", "$.features", "bad JSON at line 2, column 19: expected ',' or ']', found '\"'"),
+        ("{\"version\": 1} x", "$", "bad JSON at line 1, column 16: expected the end of the file"),
+        ("{\"version\": 1, \"ingestTokens\": [{\"name\": \"a\", \"repository\": \"r\", \"tokenSHA256\": \"00\"}]}",
+         "$.ingestTokens[0].tokenSHA256", "unknown field 'tokenSHA256'"),
+        ("{\"version\": 1, \"version\": 2}", "$.version", "duplicate field 'version'"),
+        ("{\"version\": 1, \"features\": [\"\\ud800\"]}", "$.features[0]", "unpaired surrogate"),
+        ("{\"version\": 1.5}", "$.version", "expected an integer"),
+        ("{\"version\": 1, \"users\": [{\"name\": \"u\", \"root\": \"yes\"}]}", "$.users[0].root", "expected true or false"),
+        ("{\"version\": 1, \"parsers\": [{\"name\": \"p\", \"stages\": [{\"field\": \"x\"}]}]}",
+         "$.parsers[0].stages[0].op", "missing required field 'op'"),
+        ("{\"version\": 1, \"apiTokens\": [{\"id\": \"a\", \"name\": \"n\", \"kind\": \"robot\"}]}",
+         "$.apiTokens[0].kind", "unknown kind 'robot'"),
         ("{\"repositories\": []}", "$.version", "missing required field 'version'"),
         ("{\"version\": 1, \"ingestTokens\": [{\"name\": \"a\"}]}", "$.ingestTokens[0].repository", "missing required field"),
         ("{\"version\": 1, \"repositories\": [{\"name\": \"r\", \"kind\": \"weird\"}]}", "$.repositories[0].kind", "weird"),

@@ -1,0 +1,137 @@
+// Token benchmarks (issue 3, Performance):
+// - lookup: SHA-256 of a 44-byte token + stripe lock + table probe, median ns per lookup over rounds of
+//   100 000 lookups of tokens drawn at random from the set, at 10, 100 000 and 1 000 000 tokens. The
+//   1 000 000 figure should be within 1.2 x the 10 figure and under 150 ns.
+// - reload: loading, validating and swapping in a 1 000 000-token snapshot file (target under 2 s), and
+//   the resident memory it adds (target under 250 MB).
+// Read the figures as medians on this machine's two shared cores; run alone for stable numbers.
+import Foundation
+import Logging
+import Tokens
+
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func token44(_ i: Int) -> String {
+    // 44 base62 characters: a fixed prefix, the index, and random filler, like a generated token.
+    let random = TokenGenerator.ingestToken()
+    return String((String(i) + "x" + random).prefix(44)).padding(toLength: 44, withPad: "0", startingAt: 0)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+func benchmarkLookup(count: Int) -> Double {
+    var tokens = [[UInt8]]()
+    tokens.reserveCapacity(count)
+    var entries = [(digest: TokenDigest, principal: Principal)]()
+    entries.reserveCapacity(count)
+    for i in 0..<count {
+        let token = token44(i)
+        tokens.append(Array(token.utf8))
+        entries.append((TokenDigest(hashing: token),
+                        Principal(kind: .ingestToken(repository: "repo\(i % 100)"), canIngest: true, metricLabel: "repo/t\(i)")))
+    }
+    let cache = TokenCache(TokenSet(entries: entries))
+    entries = []
+    let perRound = 100_000
+    var generator = SystemRandomNumberGenerator()
+    let queries = (0..<perRound).map { _ in tokens[Int.random(in: 0..<count, using: &generator)] }
+    var rounds = [Double]()
+    var found = 0
+    for round in 0..<25 {
+        let start = ContinuousClock.now
+        for query in queries {
+            query.withUnsafeBytes { if cache.lookup($0) != nil { found &+= 1 } }
+        }
+        let elapsed = ContinuousClock.now - start
+        if round >= 3 {  // warm-up rounds dropped
+            let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            rounds.append(ns / Double(perRound))
+        }
+    }
+    precondition(found == 25 * perRound, "every query token must be found")
+    return median(rounds)
+}
+
+func benchmarkDigest() -> Double {
+    let token = Array(token44(1).utf8)
+    var sink: UInt64 = 0
+    var rounds = [Double]()
+    for _ in 0..<15 {
+        let start = ContinuousClock.now
+        for _ in 0..<100_000 { token.withUnsafeBytes { sink ^= TokenDigest(hashing: $0).w0 } }
+        let elapsed = ContinuousClock.now - start
+        rounds.append((Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / 100_000)
+    }
+    if sink == 42 { print("") }
+    return median(rounds)
+}
+
+/// Writes a snapshot of `count` ingest tokens into a new folder and returns the folder and its last token.
+func writeLargeSnapshot(count: Int) throws -> (directory: String, lastToken: String) {
+    let directory = NSTemporaryDirectory() + "/sluice-token-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var snapshot = try TokenStore.initialSnapshot().0
+    try snapshot.addRepository(name: "web")
+    snapshot.ingestTokens.reserveCapacity(count + 8)
+    for i in 0..<count {
+        snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: TokenGenerator.ingestToken()))
+    }
+    _ = try SnapshotFile(dataDirectory: directory).createIfAbsent { () throws(TokenError) in snapshot }
+    return (directory, snapshot.ingestTokens[count - 1].token!)
+}
+
+func seconds(_ duration: Duration) -> String {
+    String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+}
+
+/// Child process: loads the snapshot in `directory` into a fresh process and reports time and memory.
+func measureLoad(directory: String, lastToken: String) throws {
+    let before = residentBytes()
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    var start = ContinuousClock.now
+    let store = try TokenStore(dataDirectory: directory, logger: logger)
+    let load = ContinuousClock.now - start
+    let after = residentBytes()
+    start = ContinuousClock.now
+    precondition(store.reload())
+    let reload = ContinuousClock.now - start
+    var probe = lastToken
+    let hit = probe.withUTF8 { store.lookup(UnsafeRawBufferPointer($0)) } != nil
+    print("load \(store.cache.count) credentials: start \(seconds(load)), SIGHUP reload+swap \(seconds(reload)), "
+          + "+\((after - before) / 1_000_000) MB RSS over an empty process, last token found: \(hit)")
+}
+
+let arguments = CommandLine.arguments
+if arguments.count == 4 && arguments[1] == "load" {
+    try measureLoad(directory: arguments[2], lastToken: arguments[3])
+    exit(0)
+}
+if arguments.count == 2 && arguments[1] == "write" {
+    let (directory, last) = try writeLargeSnapshot(count: 1_000_000)
+    print(directory, last)
+    exit(0)
+}
+
+let digest = benchmarkDigest()
+print(String(format: "SHA-256 of a 44-byte token: %.1f ns", digest))
+var figures = [Int: Double]()
+for count in [10, 100_000, 1_000_000] {
+    figures[count] = benchmarkLookup(count: count)
+    print(String(format: "lookup at %7d tokens: %.1f ns median", count, figures[count]!))
+}
+print(String(format: "1M / 10 ratio: %.2f", figures[1_000_000]! / figures[10]!))
+let (directory, last) = try writeLargeSnapshot(count: 1_000_000)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+let child = Process()
+child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+child.arguments = ["load", directory, last]
+try child.run()
+child.waitUntilExit()

@@ -1,0 +1,124 @@
+import Foundation
+import Parsers
+
+extension SnapshotCodec {
+    /// The snapshot as JSON: fields in a fixed order, one list entry per line, optional fields left out
+    /// when absent, ending in a newline.
+    static func encode(_ snapshot: Snapshot) -> [UInt8] {
+        var out = JSONWriter()
+        out.raw("{\n  \"version\": \(snapshot.version)")
+        out.list("organizations", snapshot.organizations) { out, organization in
+            out.field("name", organization.name, first: true)
+        }
+        out.list("repositories", snapshot.repositories) { out, repository in
+            out.field("name", repository.name, first: true)
+            out.field("organization", repository.organization)
+            out.field("kind", repository.kind.rawValue)
+        }
+        out.list("users", snapshot.users) { out, user in
+            out.field("name", user.name, first: true)
+            out.raw(", \"root\": \(user.root)")
+            if !user.permissions.isEmpty {
+                out.raw(", \"permissions\": {")
+                for (i, repository) in user.permissions.keys.sorted().enumerated() {
+                    if i > 0 { out.raw(", ") }
+                    out.string(repository)
+                    out.raw(": ")
+                    out.strings(user.permissions[repository] ?? [])
+                }
+                out.raw("}")
+            }
+        }
+        out.list("apiTokens", snapshot.apiTokens) { out, token in
+            out.field("id", token.id, first: true)
+            out.field("name", token.name)
+            out.field("kind", token.kind.rawValue)
+            out.field("user", token.user)
+            out.field("organization", token.organization)
+            out.raw(", \"permissions\": ")
+            out.strings(token.permissions)
+            out.field("token", token.token)
+            out.field("tokenSha256", token.tokenSha256)
+        }
+        out.list("ingestTokens", snapshot.ingestTokens) { out, token in
+            out.field("name", token.name, first: true)
+            out.field("repository", token.repository)
+            out.field("parser", token.parser)
+            out.field("token", token.token)
+            out.field("tokenSha256", token.tokenSha256)
+            if let custom = token.custom { out.raw(", \"custom\": \(custom)") }
+        }
+        out.raw(",\n  \"parsers\": [")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for (i, parser) in snapshot.parsers.enumerated() {
+            out.raw(i == 0 ? "\n    " : ",\n    ")
+            // Plain strings, booleans and arrays: encoding cannot fail.
+            out.bytes.append(contentsOf: try! encoder.encode(parser))
+        }
+        out.raw(snapshot.parsers.isEmpty ? "]" : "\n  ]")
+        out.raw(",\n  \"features\": ")
+        out.strings(snapshot.features)
+        out.raw("\n}\n")
+        return out.bytes
+    }
+}
+
+/// Appends JSON text to a byte buffer.
+struct JSONWriter {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0a: raw("\\n")
+            case 0x0d: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func strings(_ list: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (i, text) in list.enumerated() {
+            if i > 0 { raw(", ") }
+            string(text)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func field(_ key: String, _ value: String?, first: Bool = false) {
+        guard let value else { return }
+        if !first { raw(", ") }
+        string(key)
+        raw(": ")
+        string(value)
+    }
+
+    /// `,\n  "name": [` then one `{…}` object per line.
+    mutating func list<T>(_ name: String, _ items: [T], _ fields: (inout JSONWriter, T) -> Void) {
+        raw(",\n  ")
+        string(name)
+        raw(": [")
+        for (i, item) in items.enumerated() {
+            raw(i == 0 ? "\n    {" : ",\n    {")
+            fields(&self, item)
+            raw("}")
+        }
+        raw(items.isEmpty ? "]" : "\n  ]")
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Parsers
+
+/// Reads and writes the snapshot file's JSON. Hand-written rather than `Codable` because a snapshot holds a
+/// million tokens: reading one goes straight from bytes to the model without an intermediate tree.
+///
+/// Guarantees: every refusal names the file, the JSON path and the reason (with line and column for
+/// syntax errors); unknown and duplicate fields are refused, so a misspelt `tokenSha256` cannot silently
+/// drop a token's digest; `null` counts as absent for optional fields; custom parser definitions are
+/// decoded with `Codable` (they are few). Output is deterministic, one list entry per line.
+enum SnapshotCodec {
+    static func decode(_ bytes: [UInt8], file: String) throws(TokenError) -> Snapshot {
+        var reader = JSONReader(bytes: bytes, file: file)
+        var snapshot = Snapshot()
+        var version: Int?
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "version": version = try reader.readInt()
+            case "organizations":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.organizations.append(try readOrganization(&reader)) }
+            case "repositories":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.repositories.append(try readRepository(&reader)) }
+            case "users":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.users.append(try readUser(&reader)) }
+            case "apiTokens":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.apiTokens.append(try readAPIToken(&reader)) }
+            case "ingestTokens":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.ingestTokens.append(try readIngestToken(&reader)) }
+            case "parsers": snapshot.parsers = try readParsers(&reader)
+            case "features":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.features.append(try reader.readString()) }
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        try reader.expectEnd()
+        guard let version else { throw reader.refuse(field: "version", "missing required field 'version'") }
+        snapshot.version = version
+        return snapshot
+    }
+
+    private static func readOrganization(_ reader: inout JSONReader) throws(TokenError) -> Organization {
+        var name: String?
+        try reader.readObject { (reader, key) throws(TokenError) in
+            guard key == "name" else { throw reader.refuse("unknown field '\(key)'") }
+            name = try reader.readString()
+        }
+        return Organization(name: try required(name, "name", reader))
+    }
+
+    private static func readRepository(_ reader: inout JSONReader) throws(TokenError) -> Repository {
+        var name: String?
+        var organization: String?
+        var kind: Repository.Kind?
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "name": name = try reader.readString()
+            case "organization": organization = try reader.readOptionalString()
+            case "kind":
+                guard let text = try reader.readOptionalString() else { return }
+                guard let parsed = Repository.Kind(rawValue: text) else {
+                    throw reader.refuse("unknown kind '\(text)': use regular, system or sandbox")
+                }
+                kind = parsed
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
+                          kind: kind ?? .regular)
+    }
+
+    private static func readUser(_ reader: inout JSONReader) throws(TokenError) -> User {
+        var name: String?
+        var root = false
+        var permissions: [String: [String]] = [:]
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "name": name = try reader.readString()
+            case "root": root = try reader.readNull() ? false : try reader.readBool()
+            case "permissions":
+                if try reader.readNull() { return }
+                try reader.readObject { (reader, repository) throws(TokenError) in
+                    permissions[repository] = try readStrings(&reader)
+                }
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        return User(name: try required(name, "name", reader), root: root, permissions: permissions)
+    }
+
+    private static func readAPIToken(_ reader: inout JSONReader) throws(TokenError) -> APIToken {
+        var id: String?, name: String?, kind: APIToken.Kind?
+        var token = APIToken(id: "", name: "", kind: .system)
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "id": id = try reader.readString()
+            case "name": name = try reader.readString()
+            case "kind":
+                let text = try reader.readString()
+                guard let parsed = APIToken.Kind(rawValue: text) else {
+                    throw reader.refuse("unknown kind '\(text)': use personal, organization or system")
+                }
+                kind = parsed
+            case "user": token.user = try reader.readOptionalString()
+            case "organization": token.organization = try reader.readOptionalString()
+            case "permissions": token.permissions = try reader.readNull() ? [] : try readStrings(&reader)
+            case "token": token.token = try reader.readOptionalString()
+            case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        token.id = try required(id, "id", reader)
+        token.name = try required(name, "name", reader)
+        token.kind = try required(kind, "kind", reader)
+        return token
+    }
+
+    private static func readIngestToken(_ reader: inout JSONReader) throws(TokenError) -> IngestToken {
+        var name: String?, repository: String?
+        var token = IngestToken(name: "", repository: "")
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "name": name = try reader.readString()
+            case "repository": repository = try reader.readString()
+            case "parser": token.parser = try reader.readOptionalString()
+            case "token": token.token = try reader.readOptionalString()
+            case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
+            case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        token.name = try required(name, "name", reader)
+        token.repository = try required(repository, "repository", reader)
+        return token
+    }
+
+    private static func readStrings(_ reader: inout JSONReader) throws(TokenError) -> [String] {
+        var strings: [String] = []
+        try reader.readArray { (reader, _) throws(TokenError) in strings.append(try reader.readString()) }
+        return strings
+    }
+
+    private static func readParsers(_ reader: inout JSONReader) throws(TokenError) -> [CustomParserDefinition] {
+        let range = try reader.skipValue()
+        do {
+            return try JSONDecoder().decode([CustomParserDefinition].self, from: Data(reader[range]))
+        } catch let error as DecodingError {
+            guard case let .invalidSnapshot(file, path, reason) = SnapshotFile.describe(error, file: reader.file) else {
+                return []
+            }
+            throw .invalidSnapshot(file: file, path: reader.pathText + path.dropFirst(), reason: reason)
+        } catch {
+            throw reader.refuse("\(error)")
+        }
+    }
+
+    private static func required<T>(_ value: T?, _ key: String, _ reader: JSONReader) throws(TokenError) -> T {
+        guard let value else { throw reader.refuse(field: key, "missing required field '\(key)'") }
+        return value
+    }
+}
