@@ -5,5 +5,5 @@ struct SluiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A high-throughput log-ingest gateway speaking the Falcon LogScale ingest API.",
-        subcommands: [])
+        subcommands: [WALCommand.self])
 }
