@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target: perf/fuzz.sh <Name> <seconds> [extra libFuzzer flags]
 # Compiles Tests/Fuzz/<Name>Fuzz.swift together with the sources it exercises (-sanitize=fuzzer,address -O)
-# into .build-fuzz/<Name>Fuzz and runs it for <seconds> on .build-fuzz/corpus-<Name> (seeded when the target has seeds).
+# into .build-fuzz/<Name>Fuzz and runs it for <seconds> on .build-fuzz/corpus-<Name>, plus the committed seeds in
+# Tests/Fuzz/corpus/<Name>/ when there are any (new inputs go to the first, writable, directory).
 # Read the last "#N DONE" / "stat::number_of_executed_units" line for the execution count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +32,6 @@ WALRecord)
     ;;
 esac
 
-exec "$out/${name}Fuzz" -max_total_time="$seconds" -print_final_stats=1 "$@" "$out/corpus-$name"
+seeds=()
+[ -d "Tests/Fuzz/corpus/$name" ] && seeds=("Tests/Fuzz/corpus/$name")
+exec "$out/${name}Fuzz" -max_total_time="$seconds" -print_final_stats=1 "$@" "$out/corpus-$name" "${seeds[@]}"
