@@ -40,7 +40,8 @@ case "$name" in
         build_module EventModel Sources/EventModel/*.swift
         build_shims
         sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
-                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift)
+                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift
+                 Sources/WAL/LZ4Stream+Unsafe.swift)
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
             "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
@@ -63,7 +64,10 @@ esac
 if [ -d "Tests/Fuzz/$name-seeds" ]; then
     cp -n "Tests/Fuzz/$name-seeds"/* "$out/$name-corpus/" 2>/dev/null || true
 fi
+# Committed seeds in Tests/Fuzz/corpus/<Name>/ are read too (new inputs go to the first, writable, folder).
+extra=()
+[ -d "Tests/Fuzz/corpus/$name" ] && extra=("Tests/Fuzz/corpus/$name")
 dict=()
 [ -f "Tests/Fuzz/$name.dict" ] && dict=(-dict="Tests/Fuzz/$name.dict")
-exec "$out/$name" "$out/$name-corpus" -max_total_time="$seconds" -artifact_prefix="$out/$name-artifacts/" \
+exec "$out/$name" "$out/$name-corpus" "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$out/$name-artifacts/" \
     -print_final_stats=1 "${dict[@]}" "$@"

@@ -1,5 +1,6 @@
 import EventModel
 import Logging
+import Synchronization
 
 /// The write-ahead log of one repository: appends from any thread, one writer thread behind it.
 ///
@@ -13,6 +14,7 @@ public final class RepositoryLog: Sendable {
     let health = LogHealth()
     let directory: SegmentDirectory
     private let thread: JoinableThread
+    private let stopped = Atomic<Bool>(false)
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
          logger: Logger) throws(SegmentIOError) {
@@ -57,9 +59,10 @@ public final class RepositoryLog: Sendable {
     }
 
     /// Stops accepting appends, lets the writer write and sync what is queued, and waits for it to exit.
+    /// Idempotent; must not be called from a completion (it runs on the writer thread it joins).
     func shutdown() {
         queue.close()
-        thread.join()
+        if !stopped.exchange(true, ordering: .acquiringAndReleasing) { thread.join() }
     }
 }
 

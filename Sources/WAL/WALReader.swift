@@ -38,6 +38,11 @@ public struct WALReader {
         self.from = from
     }
 
+    /// True when the repository has at least one segment.
+    public var logExists: Bool {
+        ((try? directory.segments(fs)) ?? []).isEmpty == false
+    }
+
     public mutating func next(into batch: inout EventBatch) -> Step {
         while true {
             if scanner == nil {

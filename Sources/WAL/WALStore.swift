@@ -63,7 +63,10 @@ public final class WALStore: Sendable {
         return try result.get()
     }
 
-    /// Syncs and stops every writer; appends after this fail with ``WALError/closed``.
+    deinit { shutdown() }
+
+    /// Syncs and stops every writer; appends after this fail with ``WALError/closed``. Idempotent; must not
+    /// be called from an append's completion (which runs on a writer thread).
     public func shutdown() {
         let logs = state.withLock { state in
             state.closed = true

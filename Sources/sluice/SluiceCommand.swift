@@ -11,6 +11,7 @@ struct SluiceCommand: ParsableCommand {
             ReposCommand.self,
             APITokensCommand.self,
             ParseCommand.self,
+            WALCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

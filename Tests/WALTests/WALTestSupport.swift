@@ -34,7 +34,11 @@ final class TemporaryDirectory {
     }
 }
 
-let testLogger = Logger(label: "wal-tests")
+let testLogger: Logger = {
+    var logger = Logger(label: "wal-tests")
+    logger.logLevel = .critical   // the fault tests provoke error lines on purpose
+    return logger
+}()
 
 /// Collects completions and lets a test wait for them (on a semaphore, never a sleep).
 final class Completions: Sendable {

@@ -1,0 +1,60 @@
+/// Per-repository figures of the logs under a data directory.
+public struct WALRepositoryStats: Sendable, Equatable {
+    public var repository: String
+    public var segments = 0
+    public var bytesOnDisk = 0
+    public var bytesUncompressed = 0
+    public var records = 0
+    public var events = 0
+    public var firstSequence: UInt64?
+    public var lastSequence: UInt64?
+    public var minTimestamp: Int64?
+    public var maxTimestamp: Int64?
+    /// Records or segments that could not be read (see `sluice wal verify`).
+    public var damaged = 0
+}
+
+/// Reads every record header of every log to sum up what is stored.
+///
+/// Guarantees: read-only; damaged parts are counted in ``WALRepositoryStats/damaged`` and skipped.
+public enum WALStats {
+    public static func collect(dataDirectory: String) -> [WALRepositoryStats] {
+        collect(dataDirectory: dataDirectory, fs: PosixFileSystem())
+    }
+
+    static func collect(dataDirectory: String, fs: any SegmentFileSystem) -> [WALRepositoryStats] {
+        let folders = (try? fs.list(SegmentDirectory.reposPath(dataDirectory)).sorted()) ?? []
+        return folders.map { folder in
+            var stats = WALRepositoryStats(repository: RepositoryName.unescape(folder) ?? folder)
+            let directory = SegmentDirectory(dataDirectory: dataDirectory, escapedRepository: folder)
+            for segment in (try? directory.segments(fs)) ?? [] {
+                stats.segments += 1
+                stats.bytesOnDisk += fs.info(segment.path)?.size ?? 0
+                guard let file = try? fs.openForReading(segment.path), let size = try? file.size() else {
+                    stats.damaged += 1
+                    continue
+                }
+                defer { file.close() }
+                guard case .complete = try? SegmentScanner.readHeader(file) else {
+                    stats.damaged += 1
+                    continue
+                }
+                var scanner = SegmentScanner(file: file, fileSize: size)
+                while let step = try? scanner.next() {
+                    guard case .record(let header, _) = step else {
+                        if case .end = step {} else { stats.damaged += 1 }
+                        break
+                    }
+                    stats.records += 1
+                    stats.events += header.eventCount
+                    stats.bytesUncompressed += header.uncompressedLength
+                    stats.firstSequence = stats.firstSequence ?? header.firstSequence
+                    stats.lastSequence = header.nextSequence - 1
+                    stats.minTimestamp = min(stats.minTimestamp ?? .max, header.minTimestamp)
+                    stats.maxTimestamp = max(stats.maxTimestamp ?? .min, header.maxTimestamp)
+                }
+            }
+            return stats
+        }
+    }
+}

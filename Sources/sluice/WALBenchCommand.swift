@@ -1,0 +1,183 @@
+import ArgumentParser
+import EventModel
+import Foundation
+import Logging
+import Synchronization
+import WAL
+
+extension WALCommand {
+    /// `sluice wal bench`: measures the WAL on realistic log lines — single-core encode+LZ4+CRC speed,
+    /// durable appends/s from concurrent closed-loop clients (group commit) against the median
+    /// `fdatasync` time measured in the same run, and replay speed. Leaves the log in `--data` for
+    /// `cat`/`verify`/`stats`. How to read it: `perf/wal-bench.md`.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Benchmark encode, group commit and replay on generated log lines.")
+
+        @Option(name: .customLong("data"), help: "Data directory to write into (a fresh one is best).")
+        var data: String
+
+        @Option(name: .customLong("repo"), help: "Repository to write.")
+        var repository = "bench"
+
+        @Option(name: .customLong("batch"), help: "Events per request batch.")
+        var batchSize = 1000
+
+        @Option(name: .customLong("clients"), help: "Concurrent clients, each waiting for its previous append.")
+        var clients = 64
+
+        @Option(name: .customLong("records"), help: "Appends per client.")
+        var records = 20
+
+        @Option(name: .customLong("fsync"), help: "always, none or interval=MS.")
+        var fsync = "always"
+
+        @Option(name: .customLong("segment-bytes"), help: "Segment size.")
+        var segmentBytes = 128 << 20
+
+        @Option(name: .customLong("dump-layout"), help: "Also write one batch's raw log lines here (for `lz4 -b1 FILE`).")
+        var dumpLayout: String?
+
+        func run() throws {
+            guard let policy = FsyncPolicy(argument: fsync) else { throw ValidationError("bad --fsync \(fsync)") }
+            let batches = (0..<8).map { BenchLines.batch(seed: UInt64($0), count: batchSize) }
+            if let dumpLayout {
+                var lines: [UInt8] = []
+                for batch in batches { for event in batch.events { lines += batch.bytes(event.rawstring); lines.append(10) } }
+                guard FileManager.default.createFile(atPath: dumpLayout, contents: Data(lines)) else { throw ValidationError("cannot write \(dumpLayout)") }
+            }
+
+            // 1. Encode + LZ4 + CRC32C on one core.
+            var encoder = WALRecordEncoder()
+            var rawBytes = 0, layoutBytes = 0, recordBytes = 0, encoded = 0
+            let encodeStart = ContinuousClock.now
+            while ContinuousClock.now - encodeStart < .seconds(1) {
+                for batch in batches {
+                    let record = try encoder.encode(batch)
+                    layoutBytes += record.uncompressedBytes
+                    recordBytes += record.bytes.count
+                    rawBytes += batch.events.reduce(0) { $0 + Int($1.rawstring.count) }
+                    encoded += 1
+                }
+            }
+            let encodeSeconds = (ContinuousClock.now - encodeStart).seconds
+            print(String(format: "encode: %d batches of %d events, %.1f MB/s of layout (%.1f MB/s of rawstrings), ratio %.2f",
+                         encoded, batchSize, Double(layoutBytes) / encodeSeconds / 1e6, Double(rawBytes) / encodeSeconds / 1e6,
+                         Double(layoutBytes) / Double(recordBytes)))
+
+            // 2. Median fdatasync on this file system.
+            let medianSync = try BenchLines.medianFdatasync(directory: data)
+            print(String(format: "fdatasync median: %.3f ms (so %.0f syncs/s)", medianSync * 1e3, 1 / medianSync))
+
+            // 3. Closed-loop clients appending to one repository.
+            var options = WALOptions(dataDirectory: data)
+            options.fsync = policy
+            options.segmentBytes = segmentBytes
+            var logger = Logger(label: "wal-bench")
+            logger.logLevel = .warning
+            let store = try WALStore(options: options, logger: logger)
+            let log = try store.log(for: repository)
+            let failures = Atomic<Int>(0)
+            let appendStart = ContinuousClock.now
+            // One thread per client (concurrentPerform would cap concurrency at the core count).
+            let finished = DispatchGroup()
+            for client in 0..<clients {
+                finished.enter()
+                Thread.detachNewThread {
+                    let done = DispatchSemaphore(value: 0)
+                    for index in 0..<records {
+                        log.append(batches[(client + index) % batches.count]) { result in
+                            if case .failure = result { failures.add(1, ordering: .relaxed) }
+                            done.signal()
+                        }
+                        done.wait()
+                    }
+                    finished.leave()
+                }
+            }
+            finished.wait()
+            let appendSeconds = (ContinuousClock.now - appendStart).seconds
+            let metrics = store.metricsText()
+            store.shutdown()
+            let total = clients * records
+            let fsyncs = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_wal_fsyncs_total{") }?.split(separator: " ").last ?? "?"
+            print(String(format: "append (%@, %d clients): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %@ fsyncs, %d failed; %.1f × (1 / median fdatasync)",
+                         fsync, clients, total, appendSeconds, Double(total) / appendSeconds, Double(total * batchSize) / appendSeconds,
+                         String(fsyncs), failures.load(ordering: .relaxed), Double(total) / appendSeconds * medianSync))
+
+            // 4. Replay.
+            var reader = try WALReader(dataDirectory: data, repository: repository)
+            var batch = EventBatch()
+            var events = 0, replayLayout = 0
+            let replayStart = ContinuousClock.now
+            replay: while true {
+                batch.removeAll()
+                switch reader.next(into: &batch) {
+                case .record(let header, _):
+                    events += header.eventCount
+                    replayLayout += header.uncompressedLength
+                case .corruption(let segment, let offset, let reason):
+                    print("replay: corruption in \(segment) at \(offset): \(reason)")
+                case .endOfLog:
+                    break replay
+                }
+            }
+            let replaySeconds = (ContinuousClock.now - replayStart).seconds
+            print(String(format: "replay: %d events, %.1f MB/s of layout", events, Double(replayLayout) / replaySeconds / 1e6))
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Generated access-log-like lines with a few fields, deterministic per seed.
+enum BenchLines {
+    static func batch(seed: UInt64, count: Int) -> EventBatch {
+        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let paths = ["/api/v1/orders", "/api/v1/users/me", "/static/app.js", "/health", "/api/v2/search?q=shoes", "/login"]
+        let agents = ["Mozilla/5.0 (X11; Linux x86_64)", "curl/8.5.0", "Go-http-client/1.1", "okhttp/4.12.0"]
+        let methods = ["GET", "POST", "PUT"]
+        var batch = EventBatch(reservingArena: count * 260, events: count, fields: count * 4)
+        let base: Int64 = 1_764_374_400_000
+        for index in 0..<count {
+            let ts = base + Int64(index) * 3 + Int64(next(3))
+            let line = "10.\(next(256)).\(next(256)).\(next(256)) - - [29/Nov/2026:00:00:\(String(format: "%02d", index % 60)) +0000] \"\(methods[next(3)]) \(paths[next(paths.count)]) HTTP/1.1\" \(next(10) == 0 ? 500 : 200) \(next(50_000)) \"-\" \"\(agents[next(agents.count)])\" rt=\(next(900)).\(next(1000))ms trace=\(String(state, radix: 16))"
+            Array(line.utf8).withUnsafeBytes { _ = batch.beginEvent(rawstring: $0, ingestMillis: base + 10_000) }
+            batch.setTimestamp(millis: ts)
+            batch.addField(name: "host", value: "web-\(next(12))")
+            batch.addField(name: "#service", value: "checkout")
+        }
+        return batch
+    }
+
+    /// Median of 30 `fdatasync`s after 4 KiB appends to a scratch file in `directory`.
+    static func medianFdatasync(directory: String) throws -> Double {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/fdatasync-probe"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ValidationError("cannot create \(path)") }
+        defer { close(fd); unlink(path) }
+        let block = [UInt8](repeating: 0x5A, count: 4096)
+        var times: [Double] = []
+        for _ in 0..<30 {
+            _ = block.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            let start = ContinuousClock.now
+            fdatasync(fd)
+            times.append((ContinuousClock.now - start).seconds)
+        }
+        return times.sorted()[times.count / 2]
+    }
+}
+
+extension EventBatch {
+    fileprivate mutating func addField(name: String, value: String) {
+        let n = store(Array(name.utf8))
+        let v = store(Array(value.utf8))
+        addField(name: n, value: v)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import EventModel
+import WAL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sluice wal cat|verify|stats`: read, check and summarise the write-ahead logs under a data directory.
+struct WALCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal",
+        abstract: "Read, check and summarise the write-ahead logs.",
+        subcommands: [Cat.self, Verify.self, Stats.self, Bench.self])
+
+    struct Cat: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a repository's events as NDJSON.")
+
+        @Option(name: .customLong("data"), help: "The data directory (holds repos/).")
+        var data: String
+
+        @Option(name: .customLong("repo"), help: "The repository.")
+        var repository: String
+
+        @Option(name: .customLong("from"), help: "First sequence to print.")
+        var from: UInt64 = 0
+
+        @Flag(name: .customLong("follow"), help: "Keep printing events as they are appended.")
+        var follow = false
+
+        @Option(name: .customLong("limit"), help: "Stop after this many events.")
+        var limit: Int?
+
+        @Flag(name: .customLong("sequence"), help: "Add each event's sequence as @sequence.")
+        var sequence = false
+
+        func run() throws {
+            var reader = try WALReader(dataDirectory: data, repository: repository, from: from)
+            guard follow || reader.logExists else {
+                printError("no log for repository \(repository) under \(data)")
+                throw ExitCode(1)
+            }
+            var batch = EventBatch()
+            var out: [UInt8] = []
+            var printed = 0
+            let limit = self.limit ?? .max
+            while printed < limit {
+                batch.removeAll()
+                switch reader.next(into: &batch) {
+                case .record(let header, let firstIncluded):
+                    out.removeAll(keepingCapacity: true)
+                    for index in firstIncluded..<batch.count where printed < limit {
+                        WALEventJSON.appendLine(batch, event: index, sequence: sequence ? header.firstSequence + UInt64(index) : nil, to: &out)
+                        printed += 1
+                    }
+                    writeOut(out)
+                case .corruption(let segment, let offset, let reason):
+                    printError("skipping the rest of \(segment): damaged record at offset \(offset): \(reason)")
+                case .endOfLog:
+                    guard follow else { return }
+                    usleep(200_000)
+                }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every segment header, record checksum and sequence; exit 1 when anything is bad.")
+
+        @Option(name: .customLong("data"), help: "The data directory (holds repos/).")
+        var data: String
+
+        @Option(name: .customLong("repo"), help: "Check only this repository.")
+        var repository: String?
+
+        func run() throws {
+            let report = WALVerifier.verify(dataDirectory: data, repository: repository)
+            for problem in report.problems {
+                print("BAD \(problem.repository) \(problem.segment) offset \(problem.offset): \(problem.reason)")
+            }
+            print("\(report.repositories) repositories, \(report.segments) segments, \(report.records) records, \(report.events) events checked; \(report.problems.count) problems")
+            if !report.isClean { throw ExitCode(1) }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print per repository: segments, bytes, events, sequences and timestamps.")
+
+        @Option(name: .customLong("data"), help: "The data directory (holds repos/).")
+        var data: String
+
+        func run() throws {
+            print(["repository", "segments", "bytes_on_disk", "bytes_uncompressed", "records", "events",
+                   "first_sequence", "last_sequence", "min_timestamp", "max_timestamp", "damaged"].joined(separator: "\t"))
+            for stats in WALStats.collect(dataDirectory: data) {
+                print([stats.repository, "\(stats.segments)", "\(stats.bytesOnDisk)", "\(stats.bytesUncompressed)", "\(stats.records)",
+                       "\(stats.events)", stats.firstSequence.map { "\($0)" } ?? "-", stats.lastSequence.map { "\($0)" } ?? "-",
+                       stats.minTimestamp.map { "\($0)" } ?? "-", stats.maxTimestamp.map { "\($0)" } ?? "-", "\(stats.damaged)"]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+private func writeOut(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(1, raw.baseAddress! + done, raw.count - done)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
+    }
+}
+
+private func printError(_ message: String) {
+    let line = "sluice wal: " + message + "\n"
+    _ = line.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress!, $0.count - 1) }
+}

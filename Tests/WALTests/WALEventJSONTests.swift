@@ -1,0 +1,50 @@
+import EventModel
+import Foundation
+import Testing
+@testable import WAL
+
+struct WALEventJSONTests {
+    static let strings: [([UInt8], String)] = [
+        (Array("plain".utf8), #""plain""#),
+        (Array("q\"b\\n\n\t\r".utf8), #""q\"b\\n\n\t\r""#),
+        ([0x01, 0x1F, 0x7F], #""\u0001\u001f\#u{7F}""#),
+        (Array("café 日志 😀".utf8), "\"café 日志 😀\""),
+        ([0xC3, 0x28], #""\ufffd(""#),
+        ([0xFF, 0x41], #""\ufffdA""#),
+        ([0xED, 0xA0, 0x80], #""\ufffd\ufffd\ufffd""#),   // a UTF-16 surrogate is not UTF-8
+        ([0xE2, 0x82], #""\ufffd\ufffd""#),              // truncated sequence
+        ([0xC0, 0xAF], #""\ufffd\ufffd""#),              // overlong
+    ]
+
+    @Test(arguments: strings)
+    func escapesStrings(_ bytes: [UInt8], _ expected: String) {
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+    }
+
+    @Test func writesEventsAsParseableJSONLines() throws {
+        let samples = [
+            SampleEvent(timestamp: 1_700_000_000_123, nanos: 456, ingest: 1_700_000_000_200, rawstring: [0x61, 0xFF, 0x0A],
+                        fields: [(Array("host".utf8), Array("web-1".utf8)), (Array("#env".utf8), Array("prod".utf8))]),
+            SampleEvent(timestamp: -5, ingest: 7, timezone: Array("+02:00".utf8), rawstring: []),
+        ]
+        let batch = EventBatch(samples: samples)
+        var out: [UInt8] = []
+        for index in 0..<batch.count { WALEventJSON.appendLine(batch, event: index, sequence: UInt64(index), to: &out) }
+        let lines = String(decoding: out, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["@timestamp"] as? Int == 1_700_000_000_123)
+        #expect(first["@timestamp.nanos"] as? Int == 456)
+        #expect(first["@timezone"] as? String == "Z")
+        #expect(first["@rawstring"] as? String == "a\u{FFFD}\n")
+        #expect(first["@ingesttimestamp"] as? Int == 1_700_000_000_200)
+        #expect(first["host"] as? String == "web-1")
+        #expect(first["#env"] as? String == "prod")
+        let second = try #require(JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["@timestamp.nanos"] == nil)
+        #expect(second["@timezone"] as? String == "+02:00")
+        #expect(second["@sequence"] as? Int == 1)
+    }
+}
