@@ -11,7 +11,7 @@ struct UnstructuredDecodingTests {
          #"[{"messages":["x"],"fields":{"f":"1"},"type":"mine"}]"#,
          [Rendered(raw: "x", millis: Harness.ingest, fields: ["f=1", "#type=mine"])]),
         ("no type: kv", #"[{"messages":["x=1"]}]"#,
-         [Rendered(raw: "x=1", millis: Harness.ingest, fields: ["#type=kv"])]),
+         [Rendered(raw: "x=1", millis: Harness.ingest, fields: ["#type=kv", "x=1"])]),
         ("a #type tag names the parser", ##"[{"tags":{"#type":"mine"},"messages":["m"]}]"##,
          [Rendered(raw: "m", millis: Harness.ingest, fields: ["#type=mine"])]),
         ("unknown parser: stored unparsed with an error", #"[{"type":"nope","messages":["m"]}]"#,
