@@ -72,12 +72,12 @@ final class SluiceProcess: @unchecked Sendable {
         return logText
     }
 
-    /// Waits (up to 30 s) until the server's log contains `text`.
-    func waitForLog(_ text: String) throws {
+    /// Waits (up to 30 s) until the server's log contains `text` (at least `occurrences` times).
+    func waitForLog(_ text: String, occurrences: Int = 1) throws {
         let deadline = Date().addingTimeInterval(30)
         lock.lock()
         defer { lock.unlock() }
-        while !logText.contains(text) {
+        while logText.components(separatedBy: text).count - 1 < occurrences {
             guard lock.wait(until: deadline) else { throw TestFailure("log never showed '\(text)': \(logText)") }
         }
     }
