@@ -161,6 +161,22 @@ import Testing
         #expect(try storedEvents().last?["@rawstring"] as? String == "compressed line")
     }
 
+    @Test func gzipBombStopsAtTheLimitAndStoresNothing() throws {
+        // 1 GiB of zeros, about 1 MiB compressed: decoding stops at the 32 MiB limit.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "head -c 1073741824 /dev/zero | gzip -1"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let bomb = Array(output.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        let client = try RawHTTPClient(port: server.port)
+        let answer = try client.request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)", "Content-Encoding": "gzip"], body: bomb)
+        #expect(answer.status == 413)
+        #expect(try storedEvents().isEmpty)
+    }
+
     @Test func bodySplitIntoManyWritesWithContinue() throws {
         let client = try RawHTTPClient(port: server.port)
         let body = Array(String(repeating: "x", count: 5000).utf8)
