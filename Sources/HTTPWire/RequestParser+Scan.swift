@@ -22,7 +22,7 @@ extension RequestParser {
                 // Empty lines before the request line are ignored (RFC 9112 §2.2).
                 if b[i] == ASCII.cr {
                     s.phase = .leadingLF
-                    i &+= 1
+                    i += 1
                 } else {
                     s.mark = i
                     s.phase = .method
@@ -30,53 +30,53 @@ extension RequestParser {
 
             case .leadingLF:
                 guard b[i] == ASCII.lf else { return bad("invalid line ending") }
-                i &+= 1
+                i += 1
                 s.phase = .leadingLine
 
             case .method:
                 while i < end && b[i] != ASCII.sp {
                     guard ASCII.isTokenChar(b[i]) else { return bad("invalid method") }
-                    i &+= 1
+                    i += 1
                 }
                 guard i < end else { continue }
                 guard i > s.mark else { return bad("invalid method") }
                 head.methodToken = s.mark..<i
                 head.method = HTTPMethod(token: s.mark..<i, in: b)
-                i &+= 1
+                i += 1
                 s.mark = i
                 s.phase = .target
 
             case .target:
                 while i < end && b[i] != ASCII.sp {
                     guard ASCII.isTargetChar(b[i]) else { return bad("invalid request target") }
-                    i &+= 1
+                    i += 1
                 }
                 guard i < end else { continue }
                 guard i > s.mark else { return bad("invalid request target") }
                 head.target = s.mark..<i
                 splitTarget(b, &head)
-                i &+= 1
+                i += 1
                 s.mark = i
                 s.phase = .version
 
             case .version:
                 // "HTTP/" DIGIT "." DIGIT CRLF
                 let pattern = ("HTTP/0.0\r\n" as StaticString).utf8Start
-                while i < end && i &- s.mark < 10 {
+                while i < end && i - s.mark < 10 {
                     let c = b[i]
-                    let k = i &- s.mark
+                    let k = i - s.mark
                     switch k {
-                    case 5, 7:
+                    case 5, 7:  // DIGIT; the subtraction wraps on purpose so one compare tests 0...9
                         guard c &- 0x30 < 10 else { return bad("invalid HTTP version") }
-                        if k == 5 { s.major = c &- 0x30 } else { s.minor = c &- 0x30 }
+                        if k == 5 { s.major = c - 0x30 } else { s.minor = c - 0x30 }
                     case 8, 9:
                         guard c == pattern[k] else { return bad(k == 8 ? "invalid HTTP version" : "invalid line ending") }
                     default:
                         guard c == pattern[k] else { return bad("invalid HTTP version") }
                     }
-                    i &+= 1
+                    i += 1
                 }
-                guard i &- s.mark == 10 else { continue }
+                guard i - s.mark == 10 else { continue }
                 switch (s.major, s.minor) {
                 case (1, 1): head.version = .http11
                 case (1, 0): head.version = .http10
@@ -88,7 +88,7 @@ extension RequestParser {
                 let first = b[i]
                 if first == ASCII.cr {
                     s.phase = .finalLF
-                    i &+= 1
+                    i += 1
                 } else {
                     if ASCII.isWhitespace(first) { return bad("obsolete line folding") }
                     s.mark = i
@@ -97,7 +97,7 @@ extension RequestParser {
 
             case .finalLF:
                 guard b[i] == ASCII.lf else { return bad("invalid line ending") }
-                head.headLength = i &+ 1
+                head.headLength = i + 1
                 return .complete
 
             case .name:
@@ -105,16 +105,16 @@ extension RequestParser {
                     let c = b[i]
                     if ASCII.isWhitespace(c) { return bad("whitespace in header name") }
                     guard ASCII.isTokenChar(c) else { return bad("invalid header name") }
-                    i &+= 1
+                    i += 1
                 }
                 guard i < end else { continue }
                 guard i > s.mark else { return bad("empty header name") }
                 s.nameEnd = i
-                i &+= 1
+                i += 1
                 s.phase = .valueStart
 
             case .valueStart:
-                while i < end && ASCII.isWhitespace(b[i]) { i &+= 1 }
+                while i < end && ASCII.isWhitespace(b[i]) { i += 1 }
                 guard i < end else { continue }
                 s.valueStart = i
                 s.valueEnd = i
@@ -125,16 +125,16 @@ extension RequestParser {
                     let c = b[i]
                     if c == ASCII.cr { break }
                     guard ASCII.isFieldValueChar(c) else { return bad("invalid character in header value") }
-                    i &+= 1
+                    i += 1
                     if !ASCII.isWhitespace(c) { s.valueEnd = i }
                 }
                 guard i < end else { continue }
-                i &+= 1
+                i += 1
                 s.phase = .valueLF
 
             case .valueLF:
                 guard b[i] == ASCII.lf else { return bad("invalid line ending") }
-                i &+= 1
+                i += 1
                 guard head.headers.count < limits.maxHeaderCount else { return .invalid(.headTooLarge) }
                 head.headers.append(HeaderField(name: s.mark..<s.nameEnd, value: s.valueStart..<s.valueEnd))
                 s.phase = .lineStart
@@ -154,16 +154,16 @@ extension RequestParser {
                 let c = b[i]
                 if c == ASCII.question { break }
                 if c == ASCII.slash {
-                    slashes &+= 1
+                    slashes += 1
                     if slashes == 3 { break }
                 }
-                i &+= 1
+                i += 1
             }
             pathStart = i
         }
         var i = pathStart
-        while i < target.upperBound && b[i] != ASCII.question { i &+= 1 }
+        while i < target.upperBound && b[i] != ASCII.question { i += 1 }
         head.path = pathStart..<i
-        head.query = i < target.upperBound ? (i &+ 1)..<target.upperBound : nil
+        head.query = i < target.upperBound ? (i + 1)..<target.upperBound : nil
     }
 }
