@@ -125,6 +125,12 @@ import Testing
         }
     }
 
+    @Test(arguments: [ContentCoding.identity, .gzip, .deflate])
+    func emptyBodyDecodesToNothing(_ coding: ContentCoding) {
+        let (result, output) = inflate([], coding: coding, pieceSize: 1)
+        #expect(result.error == nil && output.isEmpty)
+    }
+
     @Test func corruptedGzipIsBadRequest() {
         var compressed = ZlibCompressor.compress(testPayload(count: 5000), .gzip)
         compressed[compressed.count - 6] ^= 0xFF  // the CRC32 of the trailer
