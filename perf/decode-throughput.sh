@@ -21,4 +21,4 @@ library Parsers -I Sources/CPCRE2
 swiftc -parse-as-library -O -wmo -module-name DecodeThroughput -I "$out/lib" -I Sources/CPCRE2 -L "$out/lib" \
     -lParsers -lJSONStream -lEventModel -lpcre2-8 Sources/IngestFormats/*.swift perf/DecodeThroughput.swift \
     -o "$out/decode-throughput"
-exec "$out/decode-throughput"
+exec "$out/decode-throughput" "$@"

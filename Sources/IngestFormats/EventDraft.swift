@@ -51,17 +51,17 @@ extension IngestDecoder {
         case .pipeline(let pipeline):
             if batch.lastEvent.rawstring.count > 0 {
                 if !draft.hasType {
-                    let name = batch.store(pipeline.name.utf8)
+                    let name = batch.store(text: pipeline.name)
                     batch.addField(name: batch.store("#type"), value: name)
                 }
                 pipeline.parse(&batch)
             }
         case .unknown(let name):
             let start = batch.arenaCount
-            batch.appendBytes("no parser named '".utf8)
+            batch.append("no parser named '")
             batch.withBytes(name) { scratch.removeAll(keepingCapacity: true); scratch.append(contentsOf: $0) }
-            batch.appendBytes(scratch)
-            batch.appendBytes("'; event stored unparsed".utf8)
+            batch.append(bytes: scratch)
+            batch.append("'; event stored unparsed")
             markError(message: batch.span(from: start), &batch)
         }
         let event = batch.lastEvent
@@ -112,8 +112,8 @@ extension IngestDecoder {
         }
         batch.truncateFields(toCount: kept)
         let start = batch.arenaCount
-        batch.appendBytes(scratch)
-        batch.appendBytes("...".utf8)
+        batch.append(bytes: scratch)
+        batch.append("...")
         batch.setRawstring(batch.span(from: start))
     }
 }
