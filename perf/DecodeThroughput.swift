@@ -2,7 +2,7 @@
 // IngestFormats decoders turn into events (no parser configured, so the decoders alone are measured).
 // Built and run by perf/decode-throughput.sh (swiftc -O, no sanitizers). Bodies are typical log JSON: 1000
 // events of about 270 bytes, as humiolib (structured) and Splunk's logging libraries (HEC) send them.
-// `decode-throughput.sh validate|decode` runs one half only. Read the output as: name, body size, MB/s (10^6 bytes
+// `decode-throughput.sh validate|decode` runs one half only; `rounds <n>` is for counting allocations. Read the output as: name, body size, MB/s (10^6 bytes
 // of body per CPU second of this thread), events per CPU second.
 
 import EventModel
@@ -71,6 +71,22 @@ struct DecodeThroughput {
             ("hec-object", .hec, hecObjectBody(events: count)),
         ]
         let only = CommandLine.arguments.dropFirst().first
+        if only == "rounds", let rounds = CommandLine.arguments.dropFirst(2).first.flatMap({ Int($0) }) {
+            // A fixed amount of work and no timing, for counting allocations: run under
+            // `valgrind` with two round counts; the difference in "total heap usage" is the steady state.
+            let context = DecodeContext(ingestMillis: 1_700_000_000_000, parsers: try! ParserRegistry.compile([]))
+            var decoder = IngestDecoder()
+            var batch = EventBatch()
+            for (_, format, body) in bodies {
+                body.withUnsafeBytes { bytes in
+                    for _ in 0..<rounds {
+                        batch.removeAll()
+                        try! decoder.decode(format, body: bytes, context: context, into: &batch)
+                    }
+                }
+            }
+            return
+        }
         for (name, _, body) in bodies where only == nil || only == "validate" {
             measure("validate \(name)", body, events: count) { bytes in
                 var reader = JSONReader(bytes)

@@ -45,6 +45,7 @@ extension IngestDecoder {
     /// Runs the parser, settles the timestamp and applies the limits to the event just built.
     mutating func finishEvent(_ draft: EventDraft, parser: ParserChoice, _ context: DecodeContext,
                               _ batch: inout EventBatch) {
+        let before = batch.lastEvent
         switch parser {
         case .none:
             break
@@ -64,8 +65,10 @@ extension IngestDecoder {
             batch.append("'; event stored unparsed")
             markError(message: batch.span(from: start), &batch)
         }
+        // A time the parser found replaces an unreadable one the envelope had.
         let event = batch.lastEvent
-        let problem = draft.timestampProblem
+        let parserSetTime = event.timestampMillis != before.timestampMillis || event.timestampNanos != before.timestampNanos
+        let problem = (parserSetTime ? nil : draft.timestampProblem)
             ?? Timestamp(millis: event.timestampMillis, nanos: event.timestampNanos).problem(ingestMillis: context.ingestMillis)
         if let problem {
             batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
