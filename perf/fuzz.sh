@@ -55,6 +55,18 @@ case "$name" in
             Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
             "$out/EventModel.o" "$out/JSONStream.o" -o "$out/$name"
         ;;
+    JSONStream)
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/JSONStream/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
+    Structured|Unstructured|Raw|JSONIngest|HEC|HECRaw|Bulk)
+        # The decoders with their support file in one module; EventModel, JSONStream and Parsers as modules.
+        build_module EventModel Sources/EventModel/*.swift
+        build_module JSONStream Sources/JSONStream/*.swift
+        build_module Parsers -I Sources/CPCRE2 Sources/Parsers/*.swift
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
+            Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
+            "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
+        ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
         exit 2
