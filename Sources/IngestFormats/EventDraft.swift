@@ -1,0 +1,119 @@
+import EventModel
+import Parsers
+
+/// What a decoder knows about the event it is building beyond what the batch holds.
+struct EventDraft {
+    /// The arena size when the event began: the event's own bytes are the ones after it.
+    var arenaStart: Int
+    /// Set when the event's timestamp could not be read; the event then keeps the ingest time.
+    var timestampProblem: StaticString? = nil
+    /// True once a `timezone` member set the zone, so a zone inside an ISO timestamp does not override it.
+    var explicitTimezone = false
+    /// True once the event has a `#type` field.
+    var hasType = false
+    /// The parser name the request gave for this event (`type`, `sourcetype`, `#type`), in the arena.
+    var requestedParser: ByteSpan? = nil
+}
+
+/// Which parser runs over an event.
+enum ParserChoice {
+    case none
+    case pipeline(ParserPipeline)
+    /// The request named a parser that does not exist: the event is stored unparsed, with an error.
+    case unknown(ByteSpan)
+}
+
+extension IngestDecoder {
+    /// Begins an event whose time is the ingest time until told otherwise.
+    func beginEvent(_ context: DecodeContext, _ batch: inout EventBatch) -> EventDraft {
+        let start = batch.arenaCount
+        batch.beginEvent(rawstring: .empty, ingestMillis: context.ingestMillis)
+        return EventDraft(arenaStart: start)
+    }
+
+    /// Token parser, else the named one, else the endpoint's default.
+    mutating func chooseParser(_ draft: EventDraft, fallback: ParserPipeline?, _ context: DecodeContext,
+                               _ batch: EventBatch) -> ParserChoice {
+        if let token = context.tokenParser { return .pipeline(token) }
+        if let requested = draft.requestedParser {
+            let found = batch.withBytes(requested) { parserLookup.pipeline(named: $0, in: context.parsers) }
+            return found.map(ParserChoice.pipeline) ?? .unknown(requested)
+        }
+        return fallback.map(ParserChoice.pipeline) ?? .none
+    }
+
+    /// Runs the parser, settles the timestamp and applies the limits to the event just built.
+    mutating func finishEvent(_ draft: EventDraft, parser: ParserChoice, _ context: DecodeContext,
+                              _ batch: inout EventBatch) {
+        switch parser {
+        case .none:
+            break
+        case .pipeline(let pipeline):
+            if batch.lastEvent.rawstring.count > 0 {
+                if !draft.hasType {
+                    let name = batch.store(pipeline.name.utf8)
+                    batch.addField(name: batch.store("#type"), value: name)
+                }
+                pipeline.parse(&batch)
+            }
+        case .unknown(let name):
+            let start = batch.arenaCount
+            batch.appendBytes("no parser named '".utf8)
+            batch.withBytes(name) { scratch.removeAll(keepingCapacity: true); scratch.append(contentsOf: $0) }
+            batch.appendBytes(scratch)
+            batch.appendBytes("'; event stored unparsed".utf8)
+            markError(message: batch.span(from: start), &batch)
+        }
+        let event = batch.lastEvent
+        let problem = draft.timestampProblem
+            ?? Timestamp(millis: event.timestampMillis, nanos: event.timestampNanos).problem(ingestMillis: context.ingestMillis)
+        if let problem {
+            batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
+            markError(message: batch.store(problem), &batch)
+        }
+        applyLimits(draft, context.limits, &batch)
+    }
+
+    /// Adds `@error=true` (once) and an `@error_msg`.
+    func markError(message: ByteSpan, _ batch: inout EventBatch) {
+        if batch.lastEventFieldIndex(named: "@error") == nil {
+            batch.addField(name: "@error", value: "true")
+        }
+        batch.addField(name: batch.store("@error_msg"), value: message)
+    }
+
+    /// Field count: sorted by name, the first `maxFields` kept. Size: the larger of the raw text and the
+    /// other bytes the event stored; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary) and
+    /// suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
+    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ batch: inout EventBatch) {
+        if Int(batch.lastEvent.fieldCount) > limits.maxFields {
+            batch.sortLastEventFields()
+            batch.truncateFields(toCount: max(0, limits.maxFields))
+        }
+        let raw = batch.lastEvent.rawstring
+        let own = batch.arenaCount - draft.arenaStart
+        let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
+        guard max(Int(raw.count), own - rawOwn) > limits.maxEventBytes else { return }
+        var keep = min(Int(raw.count), max(0, limits.maxEventBytes - 3))
+        batch.withBytes(raw) { bytes in
+            while keep > 0, keep < bytes.count, bytes[keep] & 0xC0 == 0x80 { keep -= 1 }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<keep]))
+        }
+        let event = batch.lastEvent
+        var kept = 0
+        for index in Int(event.firstField)..<Int(event.firstField + event.fieldCount) {
+            let field = batch.fields[index]
+            let isTag = field.name.count > 0 && batch.arena[Int(field.name.start)] == UInt8(ascii: "#")
+            if isTag {
+                batch.setField(at: Int(event.firstField) + kept, field)
+                kept += 1
+            }
+        }
+        batch.truncateFields(toCount: kept)
+        let start = batch.arenaCount
+        batch.appendBytes(scratch)
+        batch.appendBytes("...".utf8)
+        batch.setRawstring(batch.span(from: start))
+    }
+}

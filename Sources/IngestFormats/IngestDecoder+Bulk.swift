@@ -1,0 +1,138 @@
+import EventModel
+import JSONStream
+
+/// Elasticsearch `_bulk`: NDJSON lines, each action line (`{"index":{..}}`, `create`, `delete`, `update`)
+/// followed by a source line for all but `delete`. `index` and `create` store the source object as an
+/// event (members as fields, `@timestamp` as the time, the line as `@rawstring`, `_index` or the path's
+/// index as `#repo`); `delete` and `update` are refused per item (an `update`'s body line is consumed);
+/// a source that is valid JSON but not an object is refused per item. Blank lines are skipped. Malformed
+/// JSON, an unknown action or an action missing its source line refuse the whole request.
+extension IngestDecoder {
+    mutating func decodeBulk(_ body: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        var lines = LineCursor(body: body)
+        while let action = lines.next() {
+            let line = lines.number
+            let (kind, index) = try readBulkAction(action, line: line, body, context, &batch)
+            switch kind {
+            case .delete:
+                bulkOutcomes.append(.refused(action: .delete, status: 400, type: "illegal_argument_exception",
+                                             reason: "delete is not supported by this ingest endpoint"))
+                continue
+            case .index, .create, .update:
+                break
+            }
+            guard let source = lines.next() else {
+                throw DecodeError.malformedBulk(line: line, reason: "the \(kind.name) action has no source line")
+            }
+            var reader = JSONReader(lines.bytes(source), maxDepth: context.limits.maxDepth)
+            do {
+                if kind == .update {
+                    try reader.skipValue()
+                    try reader.finish()
+                    bulkOutcomes.append(.refused(action: .update, status: 400, type: "illegal_argument_exception",
+                                                 reason: "update is not supported by this ingest endpoint"))
+                } else if try reader.peek() != .object {
+                    try reader.skipValue()
+                    try reader.finish()
+                    bulkOutcomes.append(.refused(action: kind, status: 400, type: "mapper_parsing_exception",
+                                                 reason: "the source must be a JSON object"))
+                } else {
+                    try bulkEvent(&reader, index: index, source: source, lines, context, &batch)
+                    bulkOutcomes.append(.created(action: kind))
+                }
+            } catch let error as JSONError {
+                throw DecodeError(error, shift: source.lowerBound)
+            }
+        }
+        if bulkOutcomes.isEmpty { throw DecodeError.noData }
+    }
+
+    /// Reads an action line: its action and the `_index` it names (stored in the arena), if any.
+    mutating func readBulkAction(_ range: Range<Int>, line: Int, _ body: UnsafeRawBufferPointer,
+                                 _ context: DecodeContext, _ batch: inout EventBatch) throws -> (BulkAction, ByteSpan?) {
+        var reader = JSONReader(UnsafeRawBufferPointer(rebasing: body[range]), maxDepth: context.limits.maxDepth)
+        do {
+            if try reader.peek() != .object {
+                throw DecodeError.malformedBulk(line: line, reason: "an action line must be a JSON object")
+            }
+            try reader.beginObject()
+            guard let name = try reader.nextMember() else {
+                throw DecodeError.malformedBulk(line: line, reason: "the action line names no action")
+            }
+            let action: BulkAction
+            if reader.equals(name, "index") { action = .index }
+            else if reader.equals(name, "create") { action = .create }
+            else if reader.equals(name, "delete") { action = .delete }
+            else if reader.equals(name, "update") { action = .update }
+            else {
+                throw DecodeError.malformedBulk(line: line, reason: "unknown action; expected create, delete, index or update")
+            }
+            var index: ByteSpan? = nil
+            if try reader.peek() != .object {
+                throw DecodeError.malformedBulk(line: line, reason: "the action's metadata must be an object")
+            }
+            try reader.beginObject()
+            while let member = try reader.nextMember() {
+                if reader.equals(member, "_index"), try reader.peek() == .string {
+                    index = Self.store(try reader.readString(), of: reader, &batch)
+                } else {
+                    try reader.skipValue()
+                }
+            }
+            if try reader.nextMember() != nil {
+                throw DecodeError.malformedBulk(line: line, reason: "an action line must name exactly one action")
+            }
+            try reader.finish()
+            return (action, index)
+        } catch let error as JSONError {
+            throw DecodeError(error, shift: range.lowerBound)
+        }
+    }
+
+    mutating func bulkEvent(_ reader: inout JSONReader, index: ByteSpan?, source: Range<Int>, _ lines: LineCursor,
+                            _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        var draft = beginEvent(context, &batch)
+        try readObjectEvent(&reader, &draft, eventNumber: bulkOutcomes.count, &batch)
+        try reader.finish()
+        batch.setRawstring(batch.store(lines.bytes(source)))
+        if let index {
+            batch.addField(name: batch.store("#repo"), value: index)
+        } else if !context.bulkDefaultIndex.isEmpty {
+            batch.addField(name: batch.store("#repo"), value: batch.store(context.bulkDefaultIndex))
+        }
+        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        finishEvent(draft, parser: parser, context, &batch)
+    }
+}
+
+/// Walks the non-blank lines of an NDJSON body (`\n` separated, a trailing `\r` dropped).
+struct LineCursor {
+    let body: UnsafeRawBufferPointer
+    var position = 0
+    /// The 1-based number of the line last returned.
+    var number = 0
+
+    init(body: UnsafeRawBufferPointer) {
+        self.body = body
+    }
+
+    mutating func next() -> Range<Int>? {
+        while position < body.count {
+            let start = position
+            var end = start
+            while end < body.count && body[end] != 0x0A { end += 1 }
+            position = end + 1
+            number += 1
+            var trimmed = end
+            while trimmed > start, body[trimmed - 1] == 0x0D || body[trimmed - 1] == 0x20 || body[trimmed - 1] == 0x09 { trimmed -= 1 }
+            var first = start
+            while first < trimmed, body[first] == 0x20 || body[first] == 0x09 { first += 1 }
+            if first < trimmed { return start..<trimmed }
+        }
+        return nil
+    }
+
+    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: body[range])
+    }
+}

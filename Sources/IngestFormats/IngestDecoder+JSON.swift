@@ -1,0 +1,59 @@
+import EventModel
+import JSONStream
+
+/// LogScale `json`: an object is one event, an array holds one object per event. Members become fields
+/// (nested objects flattened with dots, arrays with indices); `@timestamp` (ISO-8601 or epoch) sets the
+/// time and `@timezone` the zone; `@rawstring` is the object's JSON text as sent. Only the token's
+/// parser runs.
+extension IngestDecoder {
+    mutating func decodeJSON(_ body: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
+        if reader.isAtEnd() { throw DecodeError.noData }
+        switch try reader.peek() {
+        case .object:
+            try jsonEvent(&reader, eventNumber: 0, context, &batch)
+        case .array:
+            try reader.beginArray()
+            var eventNumber = 0
+            while try reader.nextElement() {
+                try jsonEvent(&reader, eventNumber: eventNumber, context, &batch)
+                eventNumber += 1
+            }
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: 0, reason: "expected an object or an array, found \(kind)")
+        }
+        try reader.finish()
+    }
+
+    /// One object as an event; shared by the json and bulk decoders. Returns the event's draft unfinished.
+    mutating func jsonEvent(_ reader: inout JSONReader, eventNumber: Int, _ context: DecodeContext,
+                            _ batch: inout EventBatch) throws {
+        let kind = try reader.peek()
+        guard kind == .object else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "an event must be an object, found \(kind)")
+        }
+        var draft = beginEvent(context, &batch)
+        let start = reader.offset
+        try readObjectEvent(&reader, &draft, eventNumber: eventNumber, &batch)
+        batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
+        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        finishEvent(draft, parser: parser, context, &batch)
+    }
+
+    /// Reads an object's members into the event: `@timestamp` and `@timezone` as the event's time and
+    /// zone, everything else as flattened fields.
+    mutating func readObjectEvent(_ reader: inout JSONReader, _ draft: inout EventDraft, eventNumber: Int,
+                                  _ batch: inout EventBatch) throws {
+        try reader.beginObject()
+        while let member = try reader.nextMember() {
+            if reader.equals(member, "@timestamp") {
+                try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "@timestamp")
+            } else if reader.equals(member, "@timezone") {
+                try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
+            } else {
+                setName(member, of: reader)
+                try addFlattened(&reader, &draft, &batch)
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import EventModel
+import JSONStream
+
+/// LogScale `humio-structured`: `[{"tags": {..}, "events": [{"timestamp", "timezone", "attributes", "rawstring"}]}]`.
+/// A single group object without the array is accepted too. Events are stored as sent; only the token's
+/// parser runs (on `rawstring`). Without `rawstring` the raw text stays empty: readers render the
+/// attributes (spec "Event model").
+extension IngestDecoder {
+    mutating func decodeStructured(_ body: UnsafeRawBufferPointer, _ context: DecodeContext,
+                                   _ batch: inout EventBatch) throws {
+        var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
+        if reader.isAtEnd() { throw DecodeError.noData }
+        var eventNumber = 0
+        switch try reader.peek() {
+        case .array:
+            try reader.beginArray()
+            while try reader.nextElement() { try structuredGroup(&reader, body, &eventNumber, context, &batch) }
+        case .object:
+            try structuredGroup(&reader, body, &eventNumber, context, &batch)
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: 0, reason: "expected an array of groups, found \(kind)")
+        }
+        try reader.finish()
+    }
+
+    /// One group. Its events are decoded as they come; when `tags` come after `events`, the group's
+    /// events are dropped and decoded again with the tags (both parts are already validated then).
+    mutating func structuredGroup(_ reader: inout JSONReader, _ body: UnsafeRawBufferPointer, _ eventNumber: inout Int,
+                                  _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        let kind = try reader.peek()
+        guard kind == .object else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a group must be an object, found \(kind)")
+        }
+        let mark = BatchMark(batch)
+        let firstNumber = eventNumber
+        groupFields.removeAll(keepingCapacity: true)
+        var tags: (offset: Int, depth: Int)? = nil
+        var events: (offset: Int, depth: Int)? = nil
+        var decodeAgain = false
+        try reader.beginObject()
+        while let member = try reader.nextMember() {
+            if reader.equals(member, "tags") {
+                _ = try reader.peek()
+                tags = (reader.offset, reader.depth)
+                try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
+                decodeAgain = events != nil
+            } else if reader.equals(member, "events") {
+                _ = try reader.peek()
+                events = (reader.offset, reader.depth)
+                try structuredEvents(&reader, &eventNumber, context, &batch)
+            } else {
+                try reader.skipValue()
+            }
+        }
+        guard decodeAgain, let tags, let events else { return }
+        mark.restore(&batch)
+        eventNumber = firstNumber
+        var tagsReader = JSONReader(body, from: tags.offset, maxDepth: context.limits.maxDepth - tags.depth)
+        try readGroupFields(&tagsReader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
+        var eventsReader = JSONReader(body, from: events.offset, maxDepth: context.limits.maxDepth - events.depth)
+        try structuredEvents(&eventsReader, &eventNumber, context, &batch)
+    }
+
+    mutating func structuredEvents(_ reader: inout JSONReader, _ eventNumber: inout Int, _ context: DecodeContext,
+                                   _ batch: inout EventBatch) throws {
+        switch try reader.peek() {
+        case .null:
+            try reader.readNull()
+            return
+        case .array:
+            break
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "events must be an array, found \(kind)")
+        }
+        try reader.beginArray()
+        while try reader.nextElement() {
+            try structuredEvent(&reader, eventNumber, context, &batch)
+            eventNumber += 1
+        }
+    }
+
+    mutating func structuredEvent(_ reader: inout JSONReader, _ eventNumber: Int, _ context: DecodeContext,
+                                  _ batch: inout EventBatch) throws {
+        let kind = try reader.peek()
+        guard kind == .object else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "an event must be an object, found \(kind)")
+        }
+        var draft = beginEvent(context, &batch)
+        addGroupFields(&draft, &batch)
+        try reader.beginObject()
+        while let member = try reader.nextMember() {
+            if reader.equals(member, "timestamp") {
+                try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "timestamp")
+            } else if reader.equals(member, "timezone") {
+                try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
+            } else if reader.equals(member, "attributes") {
+                try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
+            } else if reader.equals(member, "rawstring") {
+                switch try reader.peek() {
+                case .string: batch.setRawstring(Self.store(try reader.readString(), of: reader, &batch))
+                case .null: try reader.readNull()
+                case let kind:
+                    throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")
+                }
+            } else {
+                try reader.skipValue()
+            }
+        }
+        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        finishEvent(draft, parser: parser, context, &batch)
+    }
+
+    /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.
+    mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
+                             eventNumber: Int, member: StaticString) throws {
+        switch try reader.peek() {
+        case .object: break
+        case .null:
+            try reader.readNull()
+            return
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be an object, found \(kind)")
+        }
+        try reader.beginObject()
+        while let name = try reader.nextMember() {
+            setName(name, of: reader)
+            try addFlattened(&reader, &draft, &batch)
+        }
+    }
+
+    /// Reads a `tags` (names prefixed `#` unless they already are) or `fields` object into ``groupFields``;
+    /// values are scalars (stored as text).
+    mutating func readGroupFields(_ reader: inout JSONReader, tagPrefix: Bool, eventNumber: Int,
+                                  _ batch: inout EventBatch, reset: Bool) throws {
+        if reset { groupFields.removeAll(keepingCapacity: true) }
+        switch try reader.peek() {
+        case .object: break
+        case .null:
+            try reader.readNull()
+            return
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(tagPrefix ? "tags" : "fields") must be an object, found \(kind)")
+        }
+        try reader.beginObject()
+        while let member = try reader.nextMember() {
+            let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
+            setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
+            let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
+            groupFields.append(SharedField(name: batch.store(name), value: value))
+        }
+    }
+
+    /// Adds the group's shared fields to the event being built.
+    func addGroupFields(_ draft: inout EventDraft, _ batch: inout EventBatch) {
+        for field in groupFields {
+            batch.addField(name: field.name, value: field.value)
+            if batch.equals(field.name, "#type") { draft.hasType = true }
+        }
+    }
+}

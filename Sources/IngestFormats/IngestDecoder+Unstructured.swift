@@ -1,0 +1,129 @@
+import EventModel
+import JSONStream
+
+/// LogScale `humio-unstructured`: `[{"messages": [string], "type": parser, "fields": {..}, "tags": {..}}]`.
+/// One event per message; `fields` and `tags` (as `#` tags) on every message; `type` becomes `#type` and
+/// names the parser (unless the token has one), else a `#type` tag or field does, else `kv` runs.
+/// Empty messages are skipped.
+extension IngestDecoder {
+    mutating func decodeUnstructured(_ body: UnsafeRawBufferPointer, _ context: DecodeContext,
+                                     _ batch: inout EventBatch) throws {
+        var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
+        if reader.isAtEnd() { throw DecodeError.noData }
+        var eventNumber = 0
+        switch try reader.peek() {
+        case .array:
+            try reader.beginArray()
+            while try reader.nextElement() { try unstructuredGroup(&reader, body, &eventNumber, context, &batch) }
+        case .object:
+            try unstructuredGroup(&reader, body, &eventNumber, context, &batch)
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: 0, reason: "expected an array of groups, found \(kind)")
+        }
+        try reader.finish()
+    }
+
+    /// Where a group member sits in the body: its value's offset and the depth around it.
+    struct MemberPlace {
+        var offset: Int
+        var depth: Int
+    }
+
+    /// One group; as for structured groups, messages are decoded as they come, and decoded again when
+    /// `type`, `fields` or `tags` come after them.
+    mutating func unstructuredGroup(_ reader: inout JSONReader, _ body: UnsafeRawBufferPointer, _ eventNumber: inout Int,
+                                    _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        let kind = try reader.peek()
+        guard kind == .object else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a group must be an object, found \(kind)")
+        }
+        let mark = BatchMark(batch)
+        let firstNumber = eventNumber
+        groupFields.removeAll(keepingCapacity: true)
+        var type: ByteSpan? = nil
+        var typePlace: MemberPlace? = nil
+        var fieldsPlace: MemberPlace? = nil
+        var tagsPlace: MemberPlace? = nil
+        var messagesPlace: MemberPlace? = nil
+        var decodeAgain = false
+        try reader.beginObject()
+        while let name = try reader.nextMember() {
+            _ = try reader.peek()
+            let place = MemberPlace(offset: reader.offset, depth: reader.depth)
+            if reader.equals(name, "messages") {
+                messagesPlace = place
+                try unstructuredMessages(&reader, &eventNumber, type, context, &batch)
+                continue
+            } else if reader.equals(name, "type") {
+                typePlace = place
+                type = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: "type")
+            } else if reader.equals(name, "fields") {
+                fieldsPlace = place
+                try readGroupFields(&reader, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
+            } else if reader.equals(name, "tags") {
+                tagsPlace = place
+                try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
+            } else {
+                try reader.skipValue()
+                continue
+            }
+            if messagesPlace != nil { decodeAgain = true }
+        }
+        guard decodeAgain, let messagesPlace else { return }
+        mark.restore(&batch)
+        eventNumber = firstNumber
+        groupFields.removeAll(keepingCapacity: true)
+        type = nil
+        let limit = context.limits.maxDepth
+        if let place = typePlace {
+            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+            type = try Self.readText(&part, &batch, eventNumber: eventNumber, member: "type")
+        }
+        if let place = fieldsPlace {
+            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+            try readGroupFields(&part, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
+        }
+        if let place = tagsPlace {
+            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+            try readGroupFields(&part, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
+        }
+        var part = JSONReader(body, from: messagesPlace.offset, maxDepth: limit - messagesPlace.depth)
+        try unstructuredMessages(&part, &eventNumber, type, context, &batch)
+    }
+
+    mutating func unstructuredMessages(_ reader: inout JSONReader, _ eventNumber: inout Int, _ type: ByteSpan?,
+                                       _ context: DecodeContext, _ batch: inout EventBatch) throws {
+        switch try reader.peek() {
+        case .array: break
+        case .null:
+            try reader.readNull()
+            return
+        case let kind:
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "messages must be an array, found \(kind)")
+        }
+        // The parser a `#type` tag or field names, when `type` is absent.
+        var requested = type
+        if requested == nil, let typeField = groupFields.last(where: { batch.equals($0.name, "#type") }) {
+            requested = typeField.value
+        }
+        try reader.beginArray()
+        while try reader.nextElement() {
+            let kind = try reader.peek()
+            guard kind == .string else {
+                throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a message must be a string, found \(kind)")
+            }
+            let message = try reader.readString()
+            guard message.span.count > 0 else { continue }
+            var draft = beginEvent(context, &batch)
+            batch.setRawstring(Self.store(message, of: reader, &batch))
+            addGroupFields(&draft, &batch)
+            if let type, !draft.hasType {
+                batch.addField(name: batch.store("#type"), value: type)
+                draft.hasType = true
+            }
+            draft.requestedParser = requested
+            finishEvent(draft, parser: chooseParser(draft, fallback: kvParser, context, batch), context, &batch)
+            eventNumber += 1
+        }
+    }
+}

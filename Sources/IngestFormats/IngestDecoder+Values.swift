@@ -1,0 +1,92 @@
+import EventModel
+import JSONStream
+
+extension IngestDecoder {
+    /// Stores a string's unescaped bytes in the arena.
+    static func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+        if !string.hasEscapes { return batch.store(reader.bytes(string.span)) }
+        let start = batch.arenaCount
+        reader.forEachUnescapedChunk(of: string) { batch.appendBytes($0) }
+        return batch.span(from: start)
+    }
+
+    /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.
+    static func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+        switch scalar {
+        case .string(let string): store(string, of: reader, &batch)
+        case .number(let number): batch.store(reader.bytes(number.span))
+        case .bool(let value): value ? batch.store("true") : batch.store("false")
+        case .null: batch.store("null")
+        }
+    }
+
+    /// Reads the next value as text for a field such as `@host`: any scalar; a container is a type error.
+    static func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
+                         member: StaticString) throws -> ByteSpan {
+        let kind = try reader.peek()
+        guard kind != .object && kind != .array else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be a string, found \(kind)")
+        }
+        return store(try reader.readScalar(), of: reader, &batch)
+    }
+
+    /// Sets ``name`` to a member name.
+    mutating func setName(_ member: JSONString, of reader: JSONReader, prefix: UInt8? = nil) {
+        name.removeAll(keepingCapacity: true)
+        if let prefix { name.append(prefix) }
+        appendName(member, of: reader)
+    }
+
+    mutating func appendName(_ member: JSONString, of reader: JSONReader) {
+        if member.hasEscapes {
+            reader.unescape(member, appendingTo: &name)
+        } else {
+            name.append(contentsOf: reader.bytes(member.span))
+        }
+    }
+
+    /// Adds the value at the reader as fields named after ``name``: scalars as one field, objects
+    /// flattened with dots (`a.b`), arrays with indices (`a[0]`), an empty object or array as `{}`/`[]`.
+    mutating func addFlattened(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch) throws {
+        let base = name.count
+        switch try reader.peek() {
+        case .object:
+            try reader.beginObject()
+            var empty = true
+            while let member = try reader.nextMember() {
+                empty = false
+                if base > 0 { name.append(UInt8(ascii: ".")) }
+                appendName(member, of: reader)
+                try addFlattened(&reader, &draft, &batch)
+                name.removeSubrange(base...)
+            }
+            if empty { addNamedField(batch.store("{}"), &draft, &batch) }
+        case .array:
+            try reader.beginArray()
+            var index = 0
+            while try reader.nextElement() {
+                name.append(UInt8(ascii: "["))
+                appendDecimal(index)
+                name.append(UInt8(ascii: "]"))
+                try addFlattened(&reader, &draft, &batch)
+                name.removeSubrange(base...)
+                index += 1
+            }
+            if index == 0 { addNamedField(batch.store("[]"), &draft, &batch) }
+        default:
+            let value = Self.store(try reader.readScalar(), of: reader, &batch)
+            addNamedField(value, &draft, &batch)
+        }
+    }
+
+    /// Adds a field named ``name``, noting a `#type`.
+    mutating func addNamedField(_ value: ByteSpan, _ draft: inout EventDraft, _ batch: inout EventBatch) {
+        if name.count == 5 && name.elementsEqual("#type".utf8) { draft.hasType = true }
+        batch.addField(name: batch.store(name), value: value)
+    }
+
+    mutating func appendDecimal(_ value: Int) {
+        if value >= 10 { appendDecimal(value / 10) }
+        name.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+}

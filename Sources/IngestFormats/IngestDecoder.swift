@@ -1,0 +1,104 @@
+import EventModel
+import JSONStream
+import Parsers
+
+/// Turns a request body into events appended to an ``EventBatch``, reading the body in place.
+///
+/// Guarantees:
+/// - all or nothing: when ``decode(_:body:context:into:)`` throws, the batch is exactly as it was;
+/// - every event gets `@ingesttimestamp`, a sane `@timestamp` (out of range or unreadable → ingest time
+///   plus `@error=true` and `@error_msg`), and is run through the parser the spec's rules choose
+///   (token parser, else the one the request names, else the endpoint default);
+/// - every event respects ``DecodeLimits`` (size and field count), and all stored text is valid UTF-8;
+/// - once its scratch buffers and the batch have grown to their working size, decoding allocates
+///   nothing per event (parsers aside).
+///
+/// Keep one per event loop or connection and reuse it: it holds the scratch buffers.
+public struct IngestDecoder: Sendable {
+    /// For ``IngestFormat/elasticBulk``: one outcome per action, in request order (empty otherwise).
+    public var bulkOutcomes: [BulkItemOutcome] = []
+
+    /// The flattened name of the field being built (`a.b[0].c`).
+    var name: [UInt8] = []
+    /// Bytes copied out of the arena or unescaped before use (truncation, timestamps with escapes).
+    var scratch: [UInt8] = []
+    /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
+    var groupFields: [SharedField] = []
+    var parserLookup = ParserLookup()
+    /// The registry's `kv` parser for this decode, looked up once.
+    var kvParser: ParserPipeline?
+
+    public init() {}
+
+    /// Decodes `body` as `format`, appending its events to `batch`.
+    public mutating func decode(_ format: IngestFormat, body: UnsafeRawBufferPointer, context: DecodeContext,
+                                into batch: inout EventBatch) throws(DecodeError) {
+        bulkOutcomes.removeAll(keepingCapacity: true)
+        parserLookup.reset()
+        kvParser = context.parsers.pipeline(named: "kv")
+        let mark = BatchMark(batch)
+        do {
+            switch format {
+            case .structured: try decodeStructured(body, context, &batch)
+            case .unstructured: try decodeUnstructured(body, context, &batch)
+            case .raw: try decodeRaw(body, context, &batch)
+            case .json: try decodeJSON(body, context, &batch)
+            case .hec: try decodeHEC(body, context, &batch)
+            case .hecRaw: try decodeHECRaw(body, context, &batch)
+            case .elasticBulk: try decodeBulk(body, context, &batch)
+            }
+        } catch {
+            mark.restore(&batch)
+            bulkOutcomes.removeAll(keepingCapacity: true)
+            switch error {
+            case let error as DecodeError: throw error
+            case let error as JSONError: throw DecodeError(error)
+            default: throw DecodeError.malformedJSON(offset: 0, reason: "\(error)")
+            }
+        }
+    }
+}
+
+/// Where a batch stood, so that a failed decode (or a group decoded again) can put it back.
+struct BatchMark {
+    let events: Int
+    let arena: Int
+
+    init(_ batch: EventBatch) {
+        events = batch.count
+        arena = batch.arenaCount
+    }
+
+    func restore(_ batch: inout EventBatch) {
+        while batch.count > events { batch.removeLastEvent() }
+        if batch.arenaCount > arena { batch.truncateArena(to: arena) }
+    }
+}
+
+/// Remembers the last parser name a request asked for, so a request naming the same parser for every
+/// event looks it up (and builds its `String` key) once.
+struct ParserLookup: Sendable {
+    var name: [UInt8] = []
+    var pipeline: ParserPipeline?
+    var filled = false
+
+    mutating func reset() {
+        filled = false
+        pipeline = nil
+    }
+
+    mutating func pipeline(named bytes: UnsafeRawBufferPointer, in registry: ParserRegistry) -> ParserPipeline? {
+        if filled && name.elementsEqual(bytes) { return pipeline }
+        name.removeAll(keepingCapacity: true)
+        name.append(contentsOf: bytes)
+        pipeline = registry.pipeline(named: bytes)
+        filled = true
+        return pipeline
+    }
+}
+
+/// A field name and value already in the arena that several events share (a group's tags and fields).
+struct SharedField: Sendable {
+    var name: ByteSpan
+    var value: ByteSpan
+}

@@ -1,0 +1,38 @@
+/// The body formats of the ingest endpoints (see `shared/spec/ingest-api.md`, "Endpoints").
+public enum IngestFormat: Sendable, Equatable, CaseIterable {
+    /// LogScale `humio-structured`: an array of `{"tags", "events": [{"timestamp", "timezone", "attributes", "rawstring"}]}`.
+    case structured
+    /// LogScale `humio-unstructured`: an array of `{"messages", "type", "fields", "tags"}`.
+    case unstructured
+    /// LogScale `raw`: the whole body is one event.
+    case raw
+    /// LogScale `json`: an object (one event) or an array of objects (one event each).
+    case json
+    /// Splunk HEC event endpoint: JSON objects separated only by whitespace.
+    case hec
+    /// Splunk HEC raw endpoint: one event per line.
+    case hecRaw
+    /// Elasticsearch `_bulk`: NDJSON action/source line pairs.
+    case elasticBulk
+}
+
+/// An Elasticsearch bulk action.
+public enum BulkAction: Sendable, Equatable {
+    case index, create, delete, update
+
+    /// The action's name as the bulk answer spells it.
+    public var name: String {
+        switch self {
+        case .index: "index"
+        case .create: "create"
+        case .delete: "delete"
+        case .update: "update"
+        }
+    }
+}
+
+/// The outcome of one bulk item, in request order: stored (status 201) or refused with an Elasticsearch-style error.
+public enum BulkItemOutcome: Sendable, Equatable {
+    case created(action: BulkAction)
+    case refused(action: BulkAction, status: Int, type: String, reason: String)
+}

@@ -1,1 +1,0 @@
-// The IngestFormats module; see docs/architecture.md.

@@ -1,0 +1,45 @@
+extension JSONReader {
+    /// Scans the number at `offset` against `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    @inline(__always)
+    mutating func scanNumber() throws(JSONError) -> JSONNumber {
+        let start = offset
+        var index = offset
+        var isInteger = true
+        if base[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < end else { throw error(.unexpectedEnd, at: index) }
+        if base[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if Self.isDigit(base[index]) {
+            index = skipDigits(from: index)
+        } else {
+            throw error(.invalidNumber, at: index)
+        }
+        if index < end && base[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard index < end else { throw error(.unexpectedEnd, at: index) }
+            guard Self.isDigit(base[index]) else { throw error(.invalidNumber, at: index) }
+            index = skipDigits(from: index)
+        }
+        if index < end && (base[index] | 0x20) == UInt8(ascii: "e") {
+            isInteger = false
+            index += 1
+            if index < end && (base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-")) { index += 1 }
+            guard index < end else { throw error(.unexpectedEnd, at: index) }
+            guard Self.isDigit(base[index]) else { throw error(.invalidNumber, at: index) }
+            index = skipDigits(from: index)
+        }
+        offset = index
+        return JSONNumber(span: JSONSpan(start: start, count: index - start), isInteger: isInteger)
+    }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    @inline(__always)
+    func skipDigits(from start: Int) -> Int {
+        var index = start
+        while index < end && Self.isDigit(base[index]) { index += 1 }
+        return index
+    }
+}

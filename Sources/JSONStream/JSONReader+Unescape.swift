@@ -1,0 +1,103 @@
+extension JSONReader {
+    /// Calls `body` with the unescaped bytes of `string` in order, as runs of raw bytes and small decoded
+    /// pieces; allocates nothing. `\uXXXX` pairs become one UTF-8 scalar; an unpaired surrogate becomes
+    /// U+FFFD (the reader accepts it, as RFC 8259's grammar does, but never hands out invalid UTF-8).
+    public func forEachUnescapedChunk(of string: JSONString, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let raw = bytes(string.span)
+        guard string.hasEscapes else {
+            body(raw)
+            return
+        }
+        var runStart = 0
+        var index = 0
+        while index < raw.count {
+            guard raw[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            if runStart < index { body(UnsafeRawBufferPointer(rebasing: raw[runStart..<index])) }
+            let (scalar, length) = Self.decodeEscape(raw, at: index)
+            Self.withUTF8(of: scalar, body)
+            index += length
+            runStart = index
+        }
+        if runStart < raw.count { body(UnsafeRawBufferPointer(rebasing: raw[runStart...])) }
+    }
+
+    /// Appends the unescaped bytes of `string` to `out`.
+    public func unescape(_ string: JSONString, appendingTo out: inout [UInt8]) {
+        forEachUnescapedChunk(of: string) { out.append(contentsOf: $0) }
+    }
+
+    /// Whether the (unescaped) string equals `literal`.
+    public func equals(_ string: JSONString, _ literal: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        guard string.hasEscapes else { return bytes(string.span).elementsEqual(expected) }
+        var position = 0
+        var same = true
+        forEachUnescapedChunk(of: string) { chunk in
+            guard same, position + chunk.count <= expected.count,
+                  chunk.elementsEqual(UnsafeRawBufferPointer(rebasing: expected[position..<position + chunk.count]))
+            else {
+                same = false
+                return
+            }
+            position += chunk.count
+        }
+        return same && position == expected.count
+    }
+
+    /// Decodes the validated escape at `index`; returns the scalar and the escape's length in bytes.
+    static func decodeEscape(_ raw: UnsafeRawBufferPointer, at index: Int) -> (UInt32, Int) {
+        switch raw[index + 1] {
+        case UInt8(ascii: "b"): return (0x08, 2)
+        case UInt8(ascii: "f"): return (0x0C, 2)
+        case UInt8(ascii: "n"): return (0x0A, 2)
+        case UInt8(ascii: "r"): return (0x0D, 2)
+        case UInt8(ascii: "t"): return (0x09, 2)
+        case UInt8(ascii: "u"): break
+        default: return (UInt32(raw[index + 1]), 2)
+        }
+        let unit = hex4(raw, at: index + 2)
+        if unit >= 0xD800 && unit < 0xDC00 {
+            // A high surrogate: a low one must follow as another `\u` escape.
+            if index + 12 <= raw.count, raw[index + 6] == UInt8(ascii: "\\"), raw[index + 7] == UInt8(ascii: "u") {
+                let low = hex4(raw, at: index + 8)
+                if low >= 0xDC00 && low < 0xE000 {
+                    return (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
+                }
+            }
+            return (0xFFFD, 6)
+        }
+        if unit >= 0xDC00 && unit < 0xE000 { return (0xFFFD, 6) }
+        return (unit, 6)
+    }
+
+    static func hex4(_ raw: UnsafeRawBufferPointer, at index: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for offset in index..<index + 4 { value = value << 4 | (hexValue(raw[offset]) ?? 0) }
+        return value
+    }
+
+    static func withUTF8(of scalar: UInt32, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var encoded: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let count: Int
+        switch scalar {
+        case ..<0x80:
+            encoded.0 = UInt8(scalar); count = 1
+        case ..<0x800:
+            encoded.0 = UInt8(0xC0 | scalar >> 6)
+            encoded.1 = UInt8(0x80 | scalar & 0x3F); count = 2
+        case ..<0x10000:
+            encoded.0 = UInt8(0xE0 | scalar >> 12)
+            encoded.1 = UInt8(0x80 | scalar >> 6 & 0x3F)
+            encoded.2 = UInt8(0x80 | scalar & 0x3F); count = 3
+        default:
+            encoded.0 = UInt8(0xF0 | scalar >> 18)
+            encoded.1 = UInt8(0x80 | scalar >> 12 & 0x3F)
+            encoded.2 = UInt8(0x80 | scalar >> 6 & 0x3F)
+            encoded.3 = UInt8(0x80 | scalar & 0x3F); count = 4
+        }
+        withUnsafeBytes(of: &encoded) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+}

@@ -1,0 +1,249 @@
+/// A pull reader over one JSON text in memory, validating RFC 8259 fully as it goes and allocating nothing.
+///
+/// The caller walks the document: ``peek()`` tells the next value's kind, ``beginObject()`` and
+/// ``nextMember()`` walk an object's members, ``beginArray()`` and ``nextElement()`` an array's elements,
+/// ``readString()``, ``readNumber()``, ``readBool()``, ``readNull()`` read scalars and ``skipValue()``
+/// validates and skips a whole value. Guarantees:
+/// - every byte the reader passes over has been validated (structure, escapes, UTF-8, number grammar);
+/// - every error is a ``JSONError`` carrying the byte offset of the problem; nothing traps on input;
+/// - containers nest at most ``maxDepth`` deep (deeper → ``JSONError/Reason/tooDeep(limit:)``);
+/// - string and number values are spans into the buffer; the buffer must outlive the reader's results.
+///
+/// The reader holds a raw pointer, so it is a transient value: make one per document, on one thread.
+public struct JSONReader {
+    /// The buffer being read.
+    public let bytes: UnsafeRawBufferPointer
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let end: Int
+    /// The offset of the next unread byte.
+    public internal(set) var offset: Int
+    /// How many containers are open.
+    public internal(set) var depth = 0
+    public let maxDepth: Int
+    /// True right after `{` or `[`: the next member or element needs no comma.
+    @usableFromInline var atContainerStart = false
+
+    public init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) {
+        self.bytes = bytes
+        // An empty buffer may have no base address; `end` is 0 then, so the placeholder is never read.
+        self.base = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
+            ?? UnsafePointer(bitPattern: 1)!
+        self.end = bytes.count
+        self.offset = 0
+        self.maxDepth = maxDepth
+    }
+
+    /// Starts reading at `offset` (for bodies holding several documents, such as HEC or NDJSON).
+    public init(_ bytes: UnsafeRawBufferPointer, from offset: Int, maxDepth: Int = 64) {
+        self.init(bytes, maxDepth: maxDepth)
+        self.offset = min(max(0, offset), end)
+    }
+
+    /// The raw bytes of a span.
+    public func bytes(_ span: JSONSpan) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end])
+    }
+
+    @inline(__always)
+    func error(_ reason: JSONError.Reason, at offset: Int) -> JSONError {
+        JSONError(offset: offset, reason: reason)
+    }
+
+    /// Skips whitespace; returns the next byte, or nil at the end of the buffer.
+    @inline(__always)
+    mutating func skipWhitespace() -> UInt8? {
+        while offset < end {
+            let byte = base[offset]
+            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                offset += 1
+            } else {
+                return byte
+            }
+        }
+        return nil
+    }
+
+    /// Skips whitespace and reports whether the buffer is used up.
+    public mutating func isAtEnd() -> Bool {
+        skipWhitespace() == nil
+    }
+
+    /// Requires that only whitespace remains.
+    public mutating func finish() throws(JSONError) {
+        if skipWhitespace() != nil { throw error(.trailingData, at: offset) }
+    }
+
+    /// The kind of the next value (after whitespace), without consuming it.
+    public mutating func peek() throws(JSONError) -> JSONKind {
+        guard let byte = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+        switch byte {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        default: throw error(.expectedValue, at: offset)
+        }
+    }
+
+    mutating func expect(_ kind: JSONKind) throws(JSONError) {
+        let found = try peek()
+        if found != kind { throw error(.wrongType(expected: kind, found: found), at: offset) }
+    }
+
+    // MARK: Containers
+
+    /// Consumes `{`.
+    public mutating func beginObject() throws(JSONError) {
+        try expect(.object)
+        try open()
+    }
+
+    /// Consumes `[`.
+    public mutating func beginArray() throws(JSONError) {
+        try expect(.array)
+        try open()
+    }
+
+    mutating func open() throws(JSONError) {
+        if depth >= maxDepth { throw error(.tooDeep(limit: maxDepth), at: offset) }
+        depth += 1
+        offset += 1
+        atContainerStart = true
+    }
+
+    /// Moves to the next member of the current object: returns its name, having consumed the name and
+    /// the `:` (read or skip the value next), or nil having consumed the closing `}`.
+    public mutating func nextMember() throws(JSONError) -> JSONString? {
+        guard var byte = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+        if byte == UInt8(ascii: "}") {
+            offset += 1
+            depth -= 1
+            atContainerStart = false
+            return nil
+        }
+        if !atContainerStart {
+            guard byte == UInt8(ascii: ",") else { throw error(.expectedCommaOr(closing: UInt8(ascii: "}")), at: offset) }
+            offset += 1
+            guard let next = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+            byte = next
+        }
+        guard byte == UInt8(ascii: "\"") else { throw error(.expectedMemberName, at: offset) }
+        let name = try scanString()
+        guard let colon = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+        guard colon == UInt8(ascii: ":") else { throw error(.expectedColon, at: offset) }
+        offset += 1
+        atContainerStart = false
+        return name
+    }
+
+    /// Moves to the next element of the current array: true when one follows (read or skip it next),
+    /// false having consumed the closing `]`.
+    public mutating func nextElement() throws(JSONError) -> Bool {
+        guard let byte = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+        if byte == UInt8(ascii: "]") {
+            offset += 1
+            depth -= 1
+            atContainerStart = false
+            return false
+        }
+        if atContainerStart {
+            atContainerStart = false
+            return true
+        }
+        guard byte == UInt8(ascii: ",") else { throw error(.expectedCommaOr(closing: UInt8(ascii: "]")), at: offset) }
+        offset += 1
+        // A `]` right after the comma is caught by the value reader as "expected a value".
+        return true
+    }
+
+    // MARK: Scalars
+
+    /// Reads a string value.
+    public mutating func readString() throws(JSONError) -> JSONString {
+        try expect(.string)
+        atContainerStart = false
+        return try scanString()
+    }
+
+    /// Reads a number value.
+    public mutating func readNumber() throws(JSONError) -> JSONNumber {
+        try expect(.number)
+        atContainerStart = false
+        return try scanNumber()
+    }
+
+    /// Reads `true` or `false`.
+    public mutating func readBool() throws(JSONError) -> Bool {
+        try expect(.bool)
+        atContainerStart = false
+        if base[offset] == UInt8(ascii: "t") {
+            try scanLiteral("true")
+            return true
+        }
+        try scanLiteral("false")
+        return false
+    }
+
+    /// Reads `null`.
+    public mutating func readNull() throws(JSONError) {
+        try expect(.null)
+        atContainerStart = false
+        try scanLiteral("null")
+    }
+
+    /// Reads any scalar; an object or array is a ``JSONError/Reason/wrongType(expected:found:)`` error.
+    public mutating func readScalar() throws(JSONError) -> JSONScalar {
+        let kind = try peek()
+        switch kind {
+        case .string: return .string(try readString())
+        case .number: return .number(try readNumber())
+        case .bool: return .bool(try readBool())
+        case .null:
+            try readNull()
+            return .null
+        case .object, .array:
+            throw error(.wrongType(expected: .string, found: kind), at: offset)
+        }
+    }
+
+    mutating func scanLiteral(_ literal: StaticString) throws(JSONError) {
+        let count = literal.utf8CodeUnitCount
+        let start = literal.utf8Start
+        for index in 0..<count {
+            guard offset + index < end else { throw error(.unexpectedEnd, at: offset + index) }
+            if base[offset + index] != start[index] { throw error(.invalidLiteral, at: offset + index) }
+        }
+        offset += count
+    }
+
+    // MARK: Whole values
+
+    /// Validates and skips the next value, however nested (within ``maxDepth``).
+    public mutating func skipValue() throws(JSONError) {
+        switch try peek() {
+        case .object:
+            try beginObject()
+            while try nextMember() != nil { try skipValue() }
+        case .array:
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        case .string:
+            _ = try readString()
+        case .number:
+            _ = try readNumber()
+        case .bool:
+            _ = try readBool()
+        case .null:
+            try readNull()
+        }
+    }
+
+    /// Validates a whole document: one value and nothing but whitespace after it.
+    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONError) {
+        var reader = JSONReader(bytes, maxDepth: maxDepth)
+        try reader.skipValue()
+        try reader.finish()
+    }
+}

@@ -1,1 +1,0 @@
-// The JSONStream module; see docs/architecture.md.
