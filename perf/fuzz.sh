@@ -19,12 +19,14 @@ case "$name" in
         flags=(-I Sources/CZlib -lz)
         ;;
     KeyValue|AccessLog|Syslog|JSONParser|CustomPipeline|Timestamp)
-        # Parsers: EventModel as its own module, then the Parsers sources, the shared checks and the target
-        # in one module (so the target reaches internal API); PCRE2 from the system.
+        # Parsers: EventModel and JSONStream as their own modules, then the Parsers sources, the shared checks
+        # and the target in one module (so the target reaches internal API); PCRE2 from the system.
         mkdir -p .build-fuzz
-        swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name EventModel -emit-module \
-            -emit-module-path .build-fuzz/EventModel.swiftmodule -emit-object -o .build-fuzz/EventModel.o Sources/EventModel/*.swift
-        sources=(Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift .build-fuzz/EventModel.o)
+        for module in EventModel JSONStream; do
+            swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name "$module" -emit-module \
+                -emit-module-path ".build-fuzz/$module.swiftmodule" -emit-object -o ".build-fuzz/$module.o" Sources/"$module"/*.swift
+        done
+        sources=(Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift .build-fuzz/EventModel.o .build-fuzz/JSONStream.o)
         flags=(-I .build-fuzz -I Sources/CPCRE2 -lpcre2-8)
         export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/Parsers.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
         ;;

@@ -9,11 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.build-bench
 mkdir -p "$out"
-swiftc -O -wmo -parse-as-library -module-name EventModel -emit-module -emit-module-path "$out/EventModel.swiftmodule" \
-    -emit-object -o "$out/EventModel.o" Sources/EventModel/*.swift
+for module in EventModel JSONStream; do
+    swiftc -O -wmo -parse-as-library -module-name "$module" -emit-module -emit-module-path "$out/$module.swiftmodule" \
+        -emit-object -o "$out/$module.o" Sources/"$module"/*.swift
+done
 clang -O2 -c perf/ParsersBench/AllocationCounter.c -o "$out/AllocationCounter.o"
 swiftc -O -wmo -module-name ParsersBench -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
-    Sources/Parsers/*.swift perf/ParsersBench/main.swift "$out/EventModel.o" "$out/AllocationCounter.o" -o "$out/parsers-bench"
+    Sources/Parsers/*.swift perf/ParsersBench/main.swift "$out/EventModel.o" "$out/JSONStream.o" "$out/AllocationCounter.o" -o "$out/parsers-bench"
 "$out/parsers-bench"
 for kind in kv json accesslog; do
     echo "lz4 -b1 on the $kind lines:"
