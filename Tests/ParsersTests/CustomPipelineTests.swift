@@ -171,3 +171,33 @@ private func pipeline(_ stages: [StageDefinition]) throws -> ParserPipeline {
         _ = try ParserRegistry.compile(definitions)
     }
 }
+
+@Suite struct PipelineRuleTests {
+    @Test(arguments: [
+        ("1969-12-31T23:59:59Z a=1", "timestamp before 1971; ingest time used"),
+        ("1970-06-01T00:00:00Z a=1", "timestamp before 1971; ingest time used"),
+        ("2026-11-30T00:00:01Z a=1", "timestamp more than a day in the future; ingest time used"),
+    ])
+    func outOfRangeTimestampsFallBackToIngestTime(_ line: String, _ reason: String) {
+        let event = ParsedEvent.run("kv", line)
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis)
+        #expect(event.timestampNanos == -1)
+        #expect(event["@error"] == "true")
+        #expect(event["@error_msg"] == reason)
+        #expect(event["a"] == "1", "the fields stay")
+        #expect(event["@event_parsed"] == nil)
+    }
+
+    @Test func timestampWithinADayIsKept() {
+        let event = ParsedEvent.run("kv", "2026-11-29T23:59:59Z a=1")
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis + 86_399_000)
+        #expect(event["@error"] == nil)
+    }
+
+    @Test func unknownParserKeepsTheEventUnparsed() {
+        let event = ParsedEvent.run(ParserPipeline.unknownParser, Array("a=1".utf8))
+        #expect(event.fields.map { "\($0.0)=\($0.1)" } == [
+            "@error=true", "#error=true", "@event_parsed=false", "@error_msg=no parser with this name",
+        ])
+    }
+}
