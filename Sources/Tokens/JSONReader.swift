@@ -70,7 +70,8 @@ struct JSONReader {
         }
     }
 
-    private mutating func peek() -> UInt8? {
+    /// The first byte of the next value (after white space), or nil at the end.
+    mutating func peek() -> UInt8? {
         skipSpace()
         return position < bytes.count ? bytes[position] : nil
     }
