@@ -67,6 +67,11 @@ case "$name" in
             Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
             "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
         ;;
+    SnapshotJSON)
+        # Tokens: the snapshot's JSON reader and writer with the module's error type, in one module.
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
+            Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
         exit 2
