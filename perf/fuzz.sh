@@ -14,7 +14,7 @@ mkdir -p "$out/corpus-$name"
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g)
 
 case "$name" in
-WALRecord)
+WALRecord|WALSegment)
     # EventModel as its own module, CSystemShims (CRC32C) as an object with a generated module map, LZ4 from the system.
     swiftc "${flags[@]}" -wmo -module-name EventModel -emit-module -emit-module-path "$out/EventModel.swiftmodule" \
         -emit-object -o "$out/EventModel.o" Sources/EventModel/*.swift
@@ -23,8 +23,11 @@ WALRecord)
     printf 'module CSystemShims {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CSystemShims/include/CSystemShims.h" > "$out/CSystemShims/module.modulemap"
     sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
              Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift)
+    if [ "$name" = WALSegment ]; then
+        sources+=(Sources/WAL/SegmentFile.swift Sources/WAL/SegmentHeader.swift Sources/WAL/SegmentScanner.swift)
+    fi
     swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
-        "${sources[@]}" Tests/Fuzz/WALRecordFuzz.swift "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/${name}Fuzz"
+        "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/${name}Fuzz"
     ;;
 *)
     echo "unknown fuzz target $name" >&2

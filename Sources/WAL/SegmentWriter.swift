@@ -65,9 +65,6 @@ final class SegmentWriter {
         lastSyncNanos = MonotonicClock.nanoseconds()
     }
 
-    /// The sequence the next record will start at.
-    var sequence: UInt64 { nextSequence }
-
     // MARK: Thread body
 
     /// The writer thread: take what waits, commit it, sync on the interval, until closed and drained.
