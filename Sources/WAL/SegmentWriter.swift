@@ -156,7 +156,7 @@ final class SegmentWriter {
             WALRecordHeader.finish(record: record, firstSequence: position.firstSequence, payloadCRC: item.record.payloadCRC)
         }
         writeBufferCount += size
-        stagedNextSequence &+= UInt64(item.record.eventCount)
+        stagedNextSequence += UInt64(item.record.eventCount)
         staged.append((item, position))
     }
 

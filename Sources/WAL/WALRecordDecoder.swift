@@ -61,6 +61,7 @@ public struct WALRecordDecoder {
 
     private func appendEvents(_ layout: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
         var reader = LayoutReader(layout)
+        // Wrapping arithmetic is the format's definition (docs/wal.md, event layout), not a speed shortcut.
         var previousIngest = header.minTimestamp
         let span = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
         for _ in 0..<header.eventCount {

@@ -59,6 +59,7 @@ public struct WALRecordEncoder {
         layout.withUnsafeMutableBytes { scratch in
             batch.arena.withUnsafeBytes { arena in
                 var writer = LayoutWriter(scratch)
+                // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
                 var previousIngest = minTimestamp
                 for event in batch.events {
                     writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
