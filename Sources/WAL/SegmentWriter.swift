@@ -299,6 +299,9 @@ final class SegmentWriter {
                 break
             }
             metrics.segmentsDeleted.add(1, ordering: .relaxed)
+            logger.info("WAL retention deleted a sealed segment", metadata: [
+                "repository": "\(repository)", "segment": "\(sealed[index].path)", "bytes": "\(info?.size ?? 0)",
+                "reason": "\(overSize ? "retention-bytes" : "retention-hours")"])
             total -= info?.size ?? 0
             keepFrom = index + 1
         }
