@@ -66,6 +66,15 @@ extension WALCommand {
             print(String(format: "encode: %.1f MB/s of layout = %.0f %% of plain LZ4 on the same bytes (%.1f MB/s); on disk %.3f × plain LZ4 blocks (ratio %.2f)",
                          encodeSpeed / 1e6, encodeSpeed / referenceSpeed * 100, referenceSpeed / 1e6,
                          Double(recordBytes) / Double(referenceBytes), Double(layoutTotal) / Double(recordBytes)))
+            let encodedRecords = try batches.map { try encoder.encode($0) }
+            var decoder = WALRecordDecoder()
+            var decoded = EventBatch()
+            let decodeSpeed = try BenchLines.speed(bytesPerRound: layoutTotal) {
+                for record in encodedRecords {
+                    decoded.removeAll()
+                    _ = record.bytes.withUnsafeBytes { decoder.decode($0, into: &decoded) }
+                }
+            }
             var compressed: [[UInt8]] = []
             for layout in layouts {
                 let size = layout.withUnsafeBytes { LZ4Reference.compress($0, into: &scratch) }
@@ -135,6 +144,8 @@ extension WALCommand {
                 }
             }
             let replaySeconds = (ContinuousClock.now - replayStart).seconds
+            print(String(format: "decode in memory (CRC32C + LZ4 + events into an EventBatch): %.1f MB/s of layout = %.0f %% of plain LZ4 decompression",
+                         decodeSpeed / 1e6, decodeSpeed / decompressSpeed * 100))
             let replaySpeed = Double(replayLayout) / replaySeconds
             print(String(format: "replay: %d events, %.1f MB/s of layout = %.0f %% of plain LZ4 decompression (%.1f MB/s)",
                          events, replaySpeed / 1e6, replaySpeed / decompressSpeed * 100, decompressSpeed / 1e6))
