@@ -36,12 +36,15 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -lz \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
-    WALRecord)
+    WALRecord|WALSegment)
         build_module EventModel Sources/EventModel/*.swift
         build_shims
         sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
                  Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift
                  Sources/WAL/LZ4Stream+Unsafe.swift)
+        if [ "$name" = WALSegment ]; then
+            sources+=(Sources/WAL/SegmentFile.swift Sources/WAL/SegmentHeader.swift Sources/WAL/SegmentScanner.swift)
+        fi
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
             "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
