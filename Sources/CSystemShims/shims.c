@@ -81,6 +81,8 @@ int sluice_ignore_sigpipe(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_IGN;
+    /* SIGXFSZ too: past a file-size limit, write() then fails with EFBIG, which the WAL answers as 503. */
+    if (sigaction(SIGXFSZ, &action, NULL) != 0) return -1;
     return sigaction(SIGPIPE, &action, NULL);
 }
 

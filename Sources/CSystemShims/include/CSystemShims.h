@@ -45,6 +45,7 @@ int sluice_eventfd_drain(int fd);
 int sluice_signalfd_for(const int *signals, int count);
 /* Reads one signal from a signalfd; returns the signal number or -1. */
 int sluice_signalfd_read(int fd);
+/* Ignores SIGPIPE (and SIGXFSZ, so writes past a file-size limit fail with EFBIG instead of killing us). */
 int sluice_ignore_sigpipe(void);
 
 int sluice_set_int_sockopt(int fd, int level, int name, int value);
