@@ -98,6 +98,7 @@ enum JSONFlattener {
     }
 
     private static func addField(_ value: ByteSpan, _ batch: inout EventBatch, _ scratch: ParseScratch) {
+        guard !scratch.name.withUnsafeBytes({ EventBatch.isReservedName($0) }) else { return }
         let name = scratch.name.withUnsafeBytes { batch.store($0) }
         batch.addField(name: name, value: value)
     }

@@ -14,7 +14,7 @@ public final class ParserPipeline: Sendable {
     }
 
     /// Parses the batch's last event in place. Never throws and never drops the event: a failing stage
-    /// removes the fields it had added, marks the event with `@error`, `#error`, `@event_parsed=false`
+    /// removes the fields it had added and puts back the time it had set, marks the event with `@error`, `#error`, `@event_parsed=false`
     /// and `@error_msg`, and the remaining stages are skipped. A timestamp the pipeline sets before 1971
     /// or more than a day after the ingest time is replaced by the ingest time, with `@error=true` and
     /// `@error_msg` saying so (the event model's rule).
@@ -23,9 +23,11 @@ public final class ParserPipeline: Sendable {
         let scratch = ParseScratch.current
         let before = batch.lastEvent
         for stage in stages {
-            let fieldsBefore = Int(batch.lastEvent.fieldCount)
+            let beforeStage = batch.lastEvent
             if let failure = stage.run(&batch, scratch: scratch) {
-                batch.truncateFields(toCount: fieldsBefore)
+                batch.truncateFields(toCount: Int(beforeStage.fieldCount))
+                batch.setTimestamp(millis: beforeStage.timestampMillis, nanos: beforeStage.timestampNanos)
+                batch.setTimezone(beforeStage.timezone)
                 batch.markParseFailure(failure)
                 return
             }

@@ -201,3 +201,33 @@ private func pipeline(_ stages: [StageDefinition]) throws -> ParserPipeline {
         ])
     }
 }
+
+@Suite struct ReservedFieldTests {
+    @Test(arguments: [
+        ("kv", #"2024-01-15T10:00:00Z @error=true @error_msg="fake" @event_parsed=false @rawstring=x @timezone=y ok=1"#),
+        ("json", ##"{"@error":"true","#error":"true","@error_msg":"fake","@ingesttimestamp":1,"ok":"1"}"##),
+        ("syslog-utc", #"Jan  5 03:04:05 h app: @error=true ok=1"#),
+    ])
+    func contentCannotForgeErrorOrModelFields(_ parser: String, _ line: String) {
+        let event = ParsedEvent.run(parser, line)
+        #expect(event["ok"] == "1")
+        for name in ["@error", "#error", "@error_msg", "@event_parsed", "@rawstring", "@ingesttimestamp", "@timezone"] {
+            #expect(event[name] == nil, "\(name) was created from content")
+        }
+    }
+
+    @Test func versionAndOtherAtFieldsStay() {
+        let event = ParsedEvent.run("json", #"{"@version":"1","@host":"h"}"#)
+        #expect(event["@version"] == "1")
+        #expect(event["@host"] == "h")
+    }
+
+    /// Found by the Syslog fuzz target: an RFC 5424 line whose timestamp was read before its structured
+    /// data failed kept that (year 411) time.
+    @Test func failingStagePutsBackTheTime() {
+        let event = ParsedEvent.run("syslog", #"<6>1 0411-09-04 h a - - [x y="unterminated"#)
+        #expect(event["@error_msg"] == "syslog: invalid structured data")
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis)
+        #expect(event.timezone == "")
+    }
+}
