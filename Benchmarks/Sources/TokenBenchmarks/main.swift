@@ -129,6 +129,14 @@ func measureLoad(directory: String, lastToken: String) throws {
     precondition(store.reload())
     let reload = ContinuousClock.now - start
     let reloadCPU = cpuSeconds() - cpu
+    start = ContinuousClock.now
+    cpu = cpuSeconds()
+    let added = try store.edit { (snapshot) throws(TokenError) in try snapshot.addIngestToken(repository: "web", name: "bench-edit") }
+    let edit = ContinuousClock.now - start
+    let editCPU = cpuSeconds() - cpu
+    var addedProbe = added
+    precondition(addedProbe.withUTF8 { store.lookup(UnsafeRawBufferPointer($0)) } != nil)
+    print("edit (add one token, write, serve) at \(store.cache.count) credentials: \(seconds(edit)) (CPU \(String(format: "%.2f", editCPU)) s)")
     var probe = lastToken
     let hit = probe.withUTF8 { store.lookup(UnsafeRawBufferPointer($0)) } != nil
     print("load \(store.cache.count) credentials: start \(seconds(load)) (CPU \(String(format: "%.2f", loadCPU)) s), "
@@ -137,7 +145,6 @@ func measureLoad(directory: String, lastToken: String) throws {
           + "+\((steady - before) / 1_000_000) MB held (after malloc_trim), last token found: \(hit)")
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)  // keep this process's lines in order with the child's
 let arguments = CommandLine.arguments
 if arguments.count == 4 && arguments[1] == "load" {
     try measureLoad(directory: arguments[2], lastToken: arguments[3])
@@ -164,5 +171,6 @@ defer { try? FileManager.default.removeItem(atPath: directory) }
 let child = Process()
 child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
 child.arguments = ["load", directory, last]
+fflush(nil)  // this process's lines first
 try child.run()
 child.waitUntilExit()
