@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -38,8 +39,12 @@ let package = Package(
         .target(name: "EventLoop", dependencies: [
             "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Admin", dependencies: [
+            "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GraphQL", package: "GraphQL"),
+        ]),
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
+            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
     ],
