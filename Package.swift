@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,14 +52,9 @@ public final class AdminAPI: Sendable {
     /// Executes one GraphQL request. `credential` is the SHA-256 of the token as sent; it identifies an
     /// organization or system API token's entry (and so its permission list) exactly.
     public func execute(body: [UInt8], principal: Principal?, credential: TokenDigest? = nil) async -> AdminResponse {
-        if case let .reject(status, reason) = decideAdmin(principal: principal) {
-            return Self.errors(status: status, [GraphQLError(message: reason)])
-        }
+        if let refusal = refusal(principal: principal, bodyBytes: body.count) { return refusal }
         guard let principal, let caller = AdminCaller(principal: principal, credential: credential, snapshot: tokens.snapshot) else {
-            return Self.errors(status: 403, [GraphQLError(message: "ingest tokens cannot use the admin API")])
-        }
-        guard body.count <= limits.maxBodyBytes else {
-            return Self.errors(status: 413, [GraphQLError(message: AdminError.bodyTooLarge(limit: limits.maxBodyBytes).description)])
+            return Self.errors(status: 403, [GraphQLError(message: Self.ingestTokenRefusal)])
         }
         let request: GraphQLRequest
         do {
@@ -94,6 +89,21 @@ public final class AdminAPI: Sendable {
         logger.debug("admin request", metadata: ["actor": "\(caller.actor)", "errors": "\(result.errors.count)"])
         return Self.encode(status: 200, result)
     }
+
+    /// The answer for a request refused before its body is read: 401 (no or unknown credential), 403
+    /// (ingest token) or 413 (body over the limit); nil when it may go on. Pure and cheap, so an event loop
+    /// can call it and answer at once instead of handing the request to the worker pool.
+    public func refusal(principal: Principal?, bodyBytes: Int) -> AdminResponse? {
+        if case let .reject(status, reason) = decideAdmin(principal: principal) {
+            return Self.errors(status: status, [GraphQLError(message: reason)])
+        }
+        guard bodyBytes <= limits.maxBodyBytes else {
+            return Self.errors(status: 413, [GraphQLError(message: AdminError.bodyTooLarge(limit: limits.maxBodyBytes).description)])
+        }
+        return nil
+    }
+
+    static let ingestTokenRefusal = "ingest tokens cannot use the admin API"
 
     static func errors(status: Int, _ errors: [GraphQLError]) -> AdminResponse {
         encode(status: status, GraphQLResult(errors: errors))
