@@ -19,8 +19,8 @@ public struct AdminResponse: Sendable, Equatable {
 /// `AdminResponse` out. Guarantees:
 /// - no or an unknown credential → 401, an ingest token → 403, before the body is looked at;
 /// - a body over `limits.maxBodyBytes` → 413; a body that is not `{"query", "variables", "operationName"}`
-///   JSON, a syntax error, a document over the depth, alias or size limits, or one that fails
-///   validation → 400 with `errors`, and nothing executed;
+///   JSON, a query nested too deeply to parse safely, a syntax error, a document over the depth, alias or
+///   size limits, or one that fails validation → 400 with `errors`, and nothing executed;
 /// - otherwise 200 with `data` and, for refused fields (permissions, failed edits), `errors` entries
 ///   carrying the field's `path` and `locations`;
 /// - every mutation, applied or refused, is recorded through the `AuditSink` before the answer, and an
@@ -61,6 +61,9 @@ public final class AdminAPI: Sendable {
             request = try JSONDecoder().decode(GraphQLRequest.self, from: Data(body))
         } catch {
             return Self.errors(status: 400, [GraphQLError(message: AdminError.malformedRequest("expected a JSON object with a \"query\" string").description)])
+        }
+        if let problem = limits.nestingProblem(in: request.query) {
+            return Self.errors(status: 400, [GraphQLError(message: AdminError.tooComplex(problem).description)])
         }
         let document: Document
         do {

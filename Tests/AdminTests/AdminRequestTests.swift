@@ -52,7 +52,37 @@ import Tokens
         }
         let answer = try await harness.run("{ repositories { ...L0 } } " + fragments.joined(separator: " "))
         #expect(answer.status == 400)
-        #expect(answer.messages == ["Query too complex: more than 5000 selected fields"])
+        #expect(answer.messages == ["Query too complex: more than 2000 selected fields"])
+    }
+
+    @Test func deepNestingIsRefusedBeforeParsing() async throws {
+        let harness = try AdminHarness()
+        // Deep enough to overflow the recursive parser's stack if it were parsed.
+        let depth = 300_000
+        let query = "{" + String(repeating: "a{", count: depth) + "b" + String(repeating: "}", count: depth + 1)
+        let answer = try await harness.run(query)
+        #expect(answer.status == 400)
+        #expect(answer.messages == ["Query too complex: brackets nested deeper than 64"])
+        let values = "{ repository(name: " + String(repeating: "[", count: 65) + String(repeating: "]", count: 65) + ") { name } }"
+        #expect(try await harness.run(values).messages == ["Query too complex: brackets nested deeper than 64"])
+    }
+
+    @Test(arguments: [
+        (#"{ repository(name: "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{") { name } }"#, true),
+        (#"{ repository(name: """{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{""") { name } }"#, true),
+        ("# {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\n{ repositories { name } }", true),
+        (#"{ repository(name: "\"") { name } } "# + String(repeating: "{", count: 65), false),
+    ])
+    func nestingIgnoresStringsAndComments(query: String, withinLimit: Bool) {
+        #expect((AdminLimits().nestingProblem(in: query) == nil) == withinLimit)
+    }
+
+    @Test func unusedFragmentsCountTowardTheSelectionBudget() async throws {
+        let harness = try AdminHarness()
+        let fields = String(repeating: "name ", count: 2_001)
+        let answer = try await harness.run("{ repositories { name } } fragment Unused on Repository { \(fields) }")
+        #expect(answer.status == 400)
+        #expect(answer.messages == ["Query too complex: more than 2000 selected fields"])
     }
 
     @Test func fragmentCyclesAreRefusedByValidation() async throws {

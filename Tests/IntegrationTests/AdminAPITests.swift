@@ -135,6 +135,10 @@ import Testing
         let answer = try graphql(deep, token: rootToken)
         #expect(answer.status == 400)
         #expect(messages(answer.object) == ["Query too complex: depth exceeds 15"])
+        // Nested deep enough to overflow a recursive parser: refused from the text, and the server lives on.
+        let nested = try graphql("{" + String(repeating: "a{", count: 300_000) + String(repeating: "}", count: 300_001), token: rootToken)
+        #expect(nested.status == 400)
+        #expect(try client.request("GET", "/api/v1/status").status == 200)
     }
 
     @Test func everyMutationIsAudited() throws {
