@@ -61,7 +61,10 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "AdminTests", dependencies: ["Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL")]),
+        .testTarget(name: "AdminTests", dependencies: [
+            "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
     ],

@@ -1,4 +1,7 @@
 import Admin
+import Foundation
+import Logging
+import WAL
 import EventModel
 import Testing
 import Tokens
@@ -38,5 +41,24 @@ import Tokens
         #expect(fields.map(\.0) == ["actor", "actorKind", "operation", "result", "error"])
         #expect(fields.last?.1 == "say \"no\"")
         #expect(batch.events[0].timestampMillis == 1_700_000_000_000)
+    }
+
+    @Test func walSinkStoresTheEventBeforeReturning() async throws {
+        let harness = try AdminHarness()
+        let wal = try WALStore(options: WALOptions(dataDirectory: harness.path), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { wal.shutdown() }
+        let sink = WALAuditSink(wal: wal, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let event = AuditEvent(actor: "admin", actorKind: "user", operation: "removeIngestToken", repository: "web", tokenName: "old",
+                               result: .success, error: nil)
+        await sink.record(event)
+
+        var reader = try WALReader(dataDirectory: harness.path, repository: WALAuditSink.repository)
+        var batch = EventBatch()
+        guard case .record = reader.next(into: &batch) else {
+            Issue.record("no audit record in the WAL")
+            return
+        }
+        #expect(batch.count == 1)
+        #expect(String(decoding: batch.bytes(batch.events[0].rawstring), as: UTF8.self) == event.jsonLine)
     }
 }
