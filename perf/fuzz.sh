@@ -44,6 +44,10 @@ case "$name" in
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
             "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
+    AdminQueryText)
+        # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
         exit 2
