@@ -1,4 +1,5 @@
 import Admin
+import Foundation
 import Testing
 import Tokens
 
@@ -78,6 +79,17 @@ import Tokens
         #expect(harness.tokenValue(repository: "other", name: "default") != nil)
         let system = try await harness.run(#"mutation { removeIngestToken(repositoryName: "humio", name: "default") { result } }"#, as: .systemManager)
         #expect(system.messages == [AdminMessages.changeIngestTokens])
+    }
+
+    @Test func refusedCallersNeverTakeTheWritersLock() async throws {
+        let harness = try AdminHarness()
+        let lock = open(harness.path + "/tokens.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(lock) }
+        #expect(flock(lock, LOCK_EX) == 0)
+        // Would wait for the lock forever if the permission were only checked inside the edit.
+        let answer = try await harness.run(Self.addToWeb, as: .plainUser)
+        #expect(answer.messages == [AdminMessages.changeIngestTokens])
+        #expect(harness.audit.recorded.map(\.result) == [.refused])
     }
 
     // MARK: Custom tokens
