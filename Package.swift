@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -44,8 +45,12 @@ let package = Package(
         .target(name: "EventLoop", dependencies: [
             "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        .target(name: "Admin", dependencies: [
+            "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GraphQL", package: "GraphQL"),
+        ]),
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
+            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .executableTarget(name: "sluice", dependencies: [
@@ -62,8 +67,12 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AdminTests", dependencies: [
+            "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

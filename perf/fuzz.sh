@@ -75,6 +75,10 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
             Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
+    AdminQueryText)
+        # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
         exit 2

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Admin
 import EventLoop
 import Foundation
 import Logging
@@ -28,8 +29,10 @@ public final class GatewayServer {
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
         let wal = try WALStore(options: configuration.walOptions, logger: logger)
         let server = HTTPServer(configuration: configuration.http, logger: logger)
+        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), logger: logger)
+        let adminPool = AdminWorkerPool(threads: 2)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
-                                       server: server, decodeLimits: configuration.decodeLimits)
+                                       server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool)
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
 
         let ports = server.boundPorts.withLock { $0 }
@@ -55,6 +58,7 @@ public final class GatewayServer {
         }
         server.shutdown()
         server.wait()
+        adminPool.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")
         logger.info("stopped")

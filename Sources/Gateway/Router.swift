@@ -28,6 +28,7 @@ public enum Router {
         ("/services/collector/ack", .hecAck),
         ("/services/collector/ack/1.0", .hecAck),
         ("/_bulk", .ingest(.elasticBulk)),
+        ("/graphql", .graphql),
     ]
 
     static let rawTokenPrefix: StaticString = "/api/v1/ingest/raw/"
