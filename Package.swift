@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -42,8 +43,12 @@ let package = Package(
             "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
+        .target(name: "Bench", dependencies: [
+            "HTTPWire", "CSystemShims", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "sluice", dependencies: [
-            "Gateway", "Tokens", "WAL", "Parsers",
+            "Gateway", "Tokens", "WAL", "Parsers", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +62,7 @@ let package = Package(
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,7 @@ struct SluiceCommand: ParsableCommand {
             TokensCommand.self,
             ReposCommand.self,
             APITokensCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }
