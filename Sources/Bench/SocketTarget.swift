@@ -1,6 +1,5 @@
-#if canImport(Glibc)
+import CSystemShims
 import Glibc
-#endif
 
 /// A resolved TCP address to connect to (the first address `getaddrinfo` gives, IPv4 or IPv6).
 struct SocketTarget: @unchecked Sendable {
