@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -53,8 +54,12 @@ let package = Package(
             "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
+        .target(name: "Bench", dependencies: [
+            "HTTPWire", "CSystemShims", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "sluice", dependencies: [
-            "Gateway", "Tokens", "WAL", "Parsers",
+            "Gateway", "Tokens", "WAL", "Parsers", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,6 +78,7 @@ let package = Package(
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire"]),
     ],
     swiftLanguageModes: [.v6]
 )
