@@ -42,7 +42,7 @@ public struct Principal: Sendable {
     static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
     static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2
 
-    private let scope: Scope
+    let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
     public let metricLabel: String
 
