@@ -108,7 +108,7 @@ struct BenchCommand: ParsableCommand {
             let line = BenchReport.progressLine(snapshot)
             printError(terminal ? "\r\u{1B}[2K" + line : line, terminator: terminal ? "" : "\n")
         }
-        let result = try BenchRunner(configuration: configuration).run(progress: progress)
+        let result = try BenchRunner(configuration: configuration).run(stopOnSignals: true, progress: progress)
         if terminal && !quiet { printError("") }
         print(json ? BenchReport.json(result, configuration: configuration)
                    : BenchReport.summary(result, configuration: configuration))
