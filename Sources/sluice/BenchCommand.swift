@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "structured, unstructured, json, raw, hec, hec-raw or bulk.")
     var format = "structured"
 
-    @Option(name: .long, help: "Events per request.")
+    @Option(name: .long, help: "Events per request (for raw: lines in its one event).")
     var batch = 1
 
     @Option(name: .long, help: "Make every generated event exactly N bytes (padded or cut).")
