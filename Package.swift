@@ -42,7 +42,7 @@ let package = Package(
             "EventModel", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
-            "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
+            "CSystemShims", "COpenSSL", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Gateway", dependencies: [
             "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
