@@ -75,6 +75,23 @@ import Glibc
         #expect(try server.metric("sluice_tls_resumed_handshakes_total") == 2)
     }
 
+    /// Pipelined requests and multi-megabyte bodies: the TLS session buffers records that epoll never
+    /// reports, and every one of them must still be read and answered in order.
+    @Test func pipelinedRequestsAndLargeBodiesOverOneTLSConnection() throws {
+        let fixtures = try TLSFixtures()
+        let (certificate, key) = try fixtures.makeServerCertificate("server")
+        let server = try SluiceProcess(tlsCertificate: certificate, key: key)
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        let report = try python(["pipeline", "\(try server.tlsPort())", certificate, token])
+        #expect(report["pipelined"] as? [Int] == Array(repeating: 200, count: 20), "\(report)")
+        #expect(report["large"] as? [Int] == [200, 200, 200], "\(report)")
+        let events = try stored(server).compactMap { $0["@rawstring"] as? String }
+        #expect(events.filter { $0.hasPrefix("pipelined ") } == (0..<20).map { "pipelined \($0)" })
+        // The raw endpoint stores each body as one event (cut at the event size limit).
+        #expect(events.filter { $0.hasPrefix("xxx") }.count == 3)
+        #expect(try server.metric("sluice_tls_handshakes_total") == 1)
+    }
+
     @Test func clientThatDoesNotTrustTheCertificateFailsCleanly() throws {
         let fixtures = try TLSFixtures()
         let (certificate, key) = try fixtures.makeServerCertificate("server")

@@ -4,6 +4,8 @@ usage: tls_client.py basic PORT CAFILE TOKEN       requests over TLS 1.2 and 1.3
        tls_client.py untrusted PORT                a client with only the system CAs must refuse the server
        tls_client.py reload PORT CAFILE TOKEN      new connection per request until a second certificate was
                                                    served 10 times; prints "ready" after 10 requests
+       tls_client.py pipeline PORT CAFILE TOKEN    pipelined ingest requests in one write, then bodies of
+                                                   several megabytes, on one TLS connection
 """
 import hashlib, http.client, json, socket, ssl, sys, time
 
@@ -91,12 +93,56 @@ def reload(port, cafile, token):
             "first": fingerprints[0] if fingerprints else None, "last": fingerprints[-1] if fingerprints else None}
 
 
+def read_answers(tls, count):
+    """Reads `count` HTTP/1.1 answers with Content-Length bodies; returns their status codes."""
+    data, statuses = b"", []
+    while len(statuses) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            head = data[:end].decode()
+            length = next((int(line.split(":", 1)[1]) for line in head.split("\r\n") if line.lower().startswith("content-length:")), 0)
+            if len(data) >= end + 4 + length:
+                statuses.append(int(head.split(" ")[1]))
+                data = data[end + 4 + length:]
+                continue
+        chunk = tls.recv(1 << 20)
+        if not chunk:
+            raise RuntimeError("closed after %d answers" % len(statuses))
+        data += chunk
+    return statuses
+
+
+def pipeline(port, cafile, token):
+    ctx = context(cafile)
+    report = {}
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as tcp:
+        with ctx.wrap_socket(tcp, server_hostname="127.0.0.1") as tls:
+            requests = b""
+            for i in range(20):
+                body = b"pipelined %d" % i
+                requests += (b"POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (token.encode(), len(body), body))
+            tls.sendall(requests)
+            report["pipelined"] = read_answers(tls, 20)
+            sizes = []
+            for megabytes in (1, 4, 9):
+                line = b"x" * 999 + b"\n"
+                body = line * (megabytes * 1000)
+                tls.sendall(b"POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                            b"Content-Length: %d\r\n\r\n" % (token.encode(), len(body)) + body)
+                sizes.append(read_answers(tls, 1)[0])
+            report["large"] = sizes
+    return report
+
+
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "basic":
         result = basic(port, sys.argv[3], sys.argv[4])
     elif mode == "untrusted":
         result = untrusted(port)
+    elif mode == "pipeline":
+        result = pipeline(port, sys.argv[3], sys.argv[4])
     else:
         result = reload(port, sys.argv[3], sys.argv[4])
     print(json.dumps(result), flush=True)
