@@ -27,12 +27,14 @@ enum ConnectionTransport {
         }
     }
 
-    /// Bytes the transport already holds that the socket will not signal again.
+    /// Whether a short read does not mean the socket is drained: TLS hands out one record per read and
+    /// may hold more records than it returned, which epoll does not know about, so the connection keeps
+    /// reading until the session would block. A plain short read means the kernel buffer is empty.
     @inline(__always)
-    var hasBufferedInput: Bool {
+    var readsUntilWouldBlock: Bool {
         switch self {
         case .plain: false
-        case .tls(let session): session.hasBufferedInput
+        case .tls: true
         }
     }
 

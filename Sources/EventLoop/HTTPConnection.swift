@@ -154,7 +154,7 @@ final class HTTPConnection: LoopChannel {
                 lastProgress = loop.nowMillis
                 server.metrics.bytesIn.add(count, ordering: .relaxed)
                 process()
-                if count < room && !transport.hasBufferedInput { return }
+                if count < room && !transport.readsUntilWouldBlock { return }
             }
         }
     }
