@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, found through pkg-config).
@@ -44,12 +46,20 @@ let package = Package(
         .target(name: "EventLoop", dependencies: [
             "CSystemShims", "COpenSSL", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        .target(name: "Admin", dependencies: [
+            "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GraphQL", package: "GraphQL"),
+        ]),
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
+            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
+        .target(name: "Bench", dependencies: [
+            "HTTPWire", "CSystemShims", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "sluice", dependencies: [
-            "Gateway", "Tokens", "WAL", "Parsers",
+            "Gateway", "Tokens", "WAL", "Parsers", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,8 +72,13 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AdminTests", dependencies: [
+            "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,12 +36,15 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -lz \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
-    WALRecord)
+    WALRecord|WALSegment)
         build_module EventModel Sources/EventModel/*.swift
         build_shims
         sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
                  Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordDecoder.swift
                  Sources/WAL/LZ4Stream+Unsafe.swift)
+        if [ "$name" = WALSegment ]; then
+            sources+=(Sources/WAL/SegmentFile.swift Sources/WAL/SegmentHeader.swift Sources/WAL/SegmentScanner.swift)
+        fi
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
             "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
@@ -54,6 +57,27 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
             Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
             "$out/EventModel.o" "$out/JSONStream.o" -o "$out/$name"
+        ;;
+    JSONStream)
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/JSONStream/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
+    Structured|Unstructured|Raw|JSONIngest|HEC|HECRaw|Bulk)
+        # The decoders with their support file in one module; EventModel, JSONStream and Parsers as modules.
+        build_module EventModel Sources/EventModel/*.swift
+        build_module JSONStream Sources/JSONStream/*.swift
+        build_module Parsers -I Sources/CPCRE2 Sources/Parsers/*.swift
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
+            Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
+            "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
+        ;;
+    SnapshotJSON)
+        # Tokens: the snapshot's JSON reader and writer with the module's error type, in one module.
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
+            Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        ;;
+    AdminQueryText)
+        # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
     *)
         echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2

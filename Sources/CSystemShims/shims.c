@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <time.h>
 
 const uint32_t SLUICE_EPOLLIN = EPOLLIN;
 const uint32_t SLUICE_EPOLLOUT = EPOLLOUT;
@@ -27,6 +28,16 @@ int sluice_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
 
 int sluice_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms) {
     return epoll_wait(epfd, events, maxevents, timeout_ms);
+}
+
+int sluice_epoll_wait_nanos(int epfd, struct epoll_event *events, int maxevents, int64_t timeout_ns) {
+    if (timeout_ns < 0) return epoll_wait(epfd, events, maxevents, -1);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+    struct timespec timeout = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+    int n = epoll_pwait2(epfd, events, maxevents, &timeout, NULL);
+    if (n >= 0 || errno != ENOSYS) return n;
+#endif
+    return epoll_wait(epfd, events, maxevents, (int)((timeout_ns + 999999) / 1000000));
 }
 
 uint64_t sluice_epoll_event_data(const struct epoll_event *event) { return event->data.u64; }
@@ -81,6 +92,8 @@ int sluice_ignore_sigpipe(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_IGN;
+    /* SIGXFSZ too: past a file-size limit, write() then fails with EFBIG, which the WAL answers as 503. */
+    if (sigaction(SIGXFSZ, &action, NULL) != 0) return -1;
     return sigaction(SIGPIPE, &action, NULL);
 }
 

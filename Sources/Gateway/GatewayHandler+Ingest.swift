@@ -58,10 +58,10 @@ extension GatewayHandler {
         }
         var logs: [RepositoryLog] = []
         for target in targets {
-            do {
+            do throws(WALError) {
                 logs.append(try services.wal.log(for: target.repository))
             } catch {
-                return refuse(.walUnavailable("\(error)"), &output)
+                return refuse(IngestRefusal(error), &output)
             }
         }
 
@@ -88,7 +88,7 @@ extension GatewayHandler {
                         let took = EventLoop.monotonicNowMillis() - startedMillis
                         Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
                     case .failure(let error):
-                        let refusal = error == .closed ? IngestRefusal.shuttingDown : .walUnavailable("\(error)")
+                        let refusal = IngestRefusal(error)
                         services.metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
                         services.metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
                         Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)

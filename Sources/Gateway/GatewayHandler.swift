@@ -51,6 +51,8 @@ final class GatewayHandler: HTTPHandler {
             return .answered
         case .ingest(let endpoint):
             return ingest(endpoint, request, output: &output, answer: answer)
+        case .graphql:
+            return admin(request, output: &output, answer: answer)
         }
     }
 

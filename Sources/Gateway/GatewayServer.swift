@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Admin
 import EventLoop
 import Foundation
 import Logging
@@ -34,8 +35,10 @@ public final class GatewayServer {
         }
         let tlsContexts = http.tlsContexts
         let server = HTTPServer(configuration: http, logger: logger)
+        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), logger: logger)
+        let adminPool = AdminWorkerPool(threads: 2)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
-                                       server: server, decodeLimits: configuration.decodeLimits)
+                                       server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool)
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
 
         let ports = server.boundPorts.withLock { $0 }
@@ -65,6 +68,7 @@ public final class GatewayServer {
         }
         server.shutdown()
         server.wait()
+        adminPool.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")
         logger.info("stopped")

@@ -1,3 +1,4 @@
+import Admin
 import EventLoop
 import IngestFormats
 import Tokens
@@ -10,13 +11,19 @@ final class GatewayServices: Sendable {
     let metrics: GatewayMetrics
     let server: HTTPServer
     let decodeLimits: DecodeLimits
+    /// The admin API and the threads it runs on (off the event loops).
+    let admin: AdminAPI
+    let adminPool: AdminWorkerPool
 
-    init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits) {
+    init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
+         admin: AdminAPI, adminPool: AdminWorkerPool) {
         self.tokens = tokens
         self.wal = wal
         self.metrics = metrics
         self.server = server
         self.decodeLimits = decodeLimits
+        self.admin = admin
+        self.adminPool = adminPool
     }
 
     func metricsExposition() -> String {

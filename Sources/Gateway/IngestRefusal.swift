@@ -1,3 +1,5 @@
+import WAL
+
 /// Why an ingest request is refused, carrying everything each answer style needs. The single place
 /// where credential, scope, decoding and WAL failures become HTTP answers (see ``Answers``).
 public struct IngestRefusal: Error, Sendable, Equatable {
@@ -30,6 +32,20 @@ public struct IngestRefusal: Error, Sendable, Equatable {
 
     public static func walUnavailable(_ detail: String) -> IngestRefusal {
         IngestRefusal(status: 503, reason: "wal_unavailable", message: "Server is busy: the write-ahead log cannot accept events (\(detail))", hecCode: 9)
+    }
+
+    /// How a write-ahead-log failure is answered: 503 (retry later) unless retrying cannot help.
+    public init(_ error: WALError) {
+        switch error {
+        case .closed:
+            self = .shuttingDown
+        case .unavailable(let detail):
+            self = .walUnavailable(detail)
+        case .recordTooLarge(let bytes):
+            self.init(status: 413, reason: "record_too_large", message: "the request's events take \(bytes) bytes, more than one WAL record holds", hecCode: 6)
+        case .invalidRepositoryName:
+            self.init(status: 400, reason: "invalid_repository", message: "the repository name cannot be stored", hecCode: 7)
+        }
     }
 
     public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)

@@ -38,6 +38,8 @@ public enum Route: Sendable, Equatable {
     case hecHealth
     case hecAck
     case ingest(IngestEndpoint)
+    /// The admin API (GraphQL, POST only).
+    case graphql
 
     public var metricName: String {
         switch self {
@@ -47,6 +49,7 @@ public enum Route: Sendable, Equatable {
         case .hecHealth: return "hec-health"
         case .hecAck: return "hec-ack"
         case .ingest(let endpoint): return endpoint.metricName
+        case .graphql: return "graphql"
         }
     }
 
@@ -55,7 +58,7 @@ public enum Route: Sendable, Equatable {
         switch self {
         case .status, .elasticHandshake: return [.get, .head]
         case .metrics, .hecHealth: return [.get]
-        case .hecAck: return [.post]
+        case .hecAck, .graphql: return [.post]
         case .ingest(.elasticBulk): return [.post, .put]
         case .ingest: return [.post]
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPWire
 
 /// Maps a request path (bytes, no query) to a ``Route``. A table of exact paths plus the three path
@@ -25,6 +28,7 @@ public enum Router {
         ("/services/collector/ack", .hecAck),
         ("/services/collector/ack/1.0", .hecAck),
         ("/_bulk", .ingest(.elasticBulk)),
+        ("/graphql", .graphql),
     ]
 
     static let rawTokenPrefix: StaticString = "/api/v1/ingest/raw/"
@@ -51,8 +55,11 @@ public enum Router {
 }
 
 extension UnsafeRawBufferPointer {
+    /// Byte equality with a literal through `memcmp` (the route table is scanned on every request).
     func equals(_ text: StaticString) -> Bool {
-        count == text.utf8CodeUnitCount && text.withUTF8Buffer { self.elementsEqual($0) }
+        guard count == text.utf8CodeUnitCount else { return false }
+        guard let base = baseAddress, count > 0 else { return true }
+        return memcmp(base, text.utf8Start, count) == 0
     }
 
     func hasPrefix(_ text: StaticString) -> Bool {

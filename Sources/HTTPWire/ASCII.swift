@@ -18,40 +18,34 @@ enum ASCII {
     /// `tchar` bits for bytes 64...127: A-Z ^ _ ` a-z | ~.
     static let tcharHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
-    @inline(__always)
     static func isTokenChar(_ byte: UInt8) -> Bool {
-        if byte < 64 { return tcharLow & (1 &<< UInt64(byte)) != 0 }
-        if byte < 128 { return tcharHigh & (1 &<< UInt64(byte &- 64)) != 0 }
+        if byte < 64 { return tcharLow & (1 << UInt64(byte)) != 0 }
+        if byte < 128 { return tcharHigh & (1 << UInt64(byte - 64)) != 0 }
         return false
     }
 
-    @inline(__always)
     static func isFieldValueChar(_ byte: UInt8) -> Bool {
         byte == ht || (byte >= sp && byte != 0x7F)
     }
 
-    @inline(__always)
     static func isTargetChar(_ byte: UInt8) -> Bool {
         byte > sp && byte != 0x7F
     }
 
-    @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == sp || byte == ht
     }
 
-    @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
+        byte &- 0x41 < 26 ? byte | 0x20 : byte  // wraps on purpose: one compare tests A...Z
     }
 
     /// The value of a hexadecimal digit, or nil.
-    @inline(__always)
     static func hexValue(_ byte: UInt8) -> Int? {
         switch byte {
-        case 0x30...0x39: Int(byte &- 0x30)
-        case 0x41...0x46: Int(byte &- 0x41 &+ 10)
-        case 0x61...0x66: Int(byte &- 0x61 &+ 10)
+        case 0x30...0x39: Int(byte - 0x30)
+        case 0x41...0x46: Int(byte - 0x41 + 10)
+        case 0x61...0x66: Int(byte - 0x61 + 10)
         default: nil
         }
     }
@@ -62,8 +56,8 @@ enum ASCII {
         let bytes = literal.utf8Start
         var i = 0
         while i < range.count {
-            if buffer[range.lowerBound &+ i] != bytes[i] { return false }
-            i &+= 1
+            if buffer[range.lowerBound + i] != bytes[i] { return false }
+            i += 1
         }
         return true
     }
@@ -76,8 +70,8 @@ enum ASCII {
         let bytes = literal.utf8Start
         var i = 0
         while i < range.count {
-            if lowercased(buffer[range.lowerBound &+ i]) != bytes[i] { return false }
-            i &+= 1
+            if lowercased(buffer[range.lowerBound + i]) != bytes[i] { return false }
+            i += 1
         }
         return true
     }
@@ -90,12 +84,12 @@ enum ASCII {
     ) -> Bool {
         var i = range.lowerBound
         while i < range.upperBound {
-            while i < range.upperBound && (isWhitespace(buffer[i]) || buffer[i] == comma) { i &+= 1 }
+            while i < range.upperBound && (isWhitespace(buffer[i]) || buffer[i] == comma) { i += 1 }
             let start = i
             var end = i
             while i < range.upperBound && buffer[i] != comma {
-                if !isWhitespace(buffer[i]) { end = i &+ 1 }
-                i &+= 1
+                if !isWhitespace(buffer[i]) { end = i + 1 }
+                i += 1
             }
             if end > start && !body(start..<end) { return false }
         }

@@ -58,8 +58,8 @@ public final class BodyInflater {
         switch coding {
         case .identity:
             phase = .ended
-            guard input.count <= limit &- decodedBytes else { return fail(.payloadTooLarge) }
-            decodedBytes &+= input.count
+            guard input.count <= limit - decodedBytes else { return fail(.payloadTooLarge) }
+            decodedBytes += input.count
             output.append(contentsOf: input)
             return .success(())
         case .gzip, .deflate:
@@ -80,11 +80,13 @@ public final class BodyInflater {
         }
     }
 
-    /// Checks that the stream ended where the body ended; a truncated stream is 400.
+    /// Checks that the stream ended where the body ended; a truncated stream is 400. An empty body (nothing fed)
+    /// decodes to nothing, whatever its coding.
     public func finish() -> Result<Void, HTTPError> {
         if let failure { return .failure(failure) }
-        switch (phase, coding) {
-        case (.ended, _), (.idle, .identity): return .success(())
+        switch phase {
+        case .ended: return .success(())
+        case .idle where heldByte == nil: return .success(())
         default: return fail(streamError)
         }
     }
@@ -124,12 +126,12 @@ public final class BodyInflater {
     private func run(_ input: UnsafeRawBufferPointer, limit: Int, into output: inout [UInt8]) -> Result<Void, HTTPError> {
         var offset = 0
         while offset < input.count {
-            let piece = min(input.count &- offset, Int(UInt32.max))
+            let piece = min(input.count - offset, Int(UInt32.max))
             let base = input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self)
             stream.pointee.next_in = UnsafeMutablePointer(mutating: base)
             stream.pointee.avail_in = UInt32(piece)
             if let error = drain(limit: limit, into: &output) { return fail(error) }
-            offset &+= piece
+            offset += piece
         }
         return .success(())
     }
@@ -143,16 +145,16 @@ public final class BodyInflater {
                 guard coding == .gzip, inflateReset(stream) == Z_OK else { return streamError }
                 phase = .streaming
             }
-            let left = limit &- decodedBytes
+            let left = limit - decodedBytes
             // One byte more than the limit allows, so that passing the limit is seen.
-            let room = left >= Self.scratchSize ? Self.scratchSize : left &+ 1
+            let room = left >= Self.scratchSize ? Self.scratchSize : left + 1
             stream.pointee.next_out = scratch
             stream.pointee.avail_out = UInt32(room)
             let rc = CZlib.inflate(stream, Z_NO_FLUSH)
-            let produced = room &- Int(stream.pointee.avail_out)
+            let produced = room - Int(stream.pointee.avail_out)
             if produced > 0 {
                 guard produced <= left else { return .payloadTooLarge }
-                decodedBytes &+= produced
+                decodedBytes += produced
                 output.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: produced))
             }
             switch rc {

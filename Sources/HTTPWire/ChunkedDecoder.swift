@@ -67,17 +67,17 @@ public struct ChunkedDecoder: Sendable {
         let count = input.count
         while i < count {
             if state == .data {
-                let take = min(chunkRemaining, count &- i)
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<(i &+ take)]))
-                i &+= take
-                chunkRemaining &-= take
-                decodedBytes &+= take
+                let take = min(chunkRemaining, count - i)
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]))
+                i += take
+                chunkRemaining -= take
+                decodedBytes += take
                 if chunkRemaining == 0 { state = .dataCR }
                 continue
             }
             let c = input[i]
-            i &+= 1
-            framingBytes &+= 1
+            i += 1
+            framingBytes += 1
             if framingBytes > maxFramingBytes { return fail(.payloadTooLarge) }
             if let error = step(c) { return fail(error) }
             if state == .done { return .done(consumed: i) }
@@ -96,13 +96,13 @@ public struct ChunkedDecoder: Sendable {
         case .sizeStart:
             guard let digit = ASCII.hexValue(c) else { return .badRequest("invalid chunk size") }
             chunkRemaining = digit
-            if chunkRemaining > maxBodyBytes &- decodedBytes { return .payloadTooLarge }
+            if chunkRemaining > maxBodyBytes - decodedBytes { return .payloadTooLarge }
             state = .size
         case .size:
             if let digit = ASCII.hexValue(c) {
                 // chunkRemaining <= maxBodyBytes here, so this cannot overflow.
-                chunkRemaining = chunkRemaining &* 16 &+ digit
-                if chunkRemaining > maxBodyBytes &- decodedBytes { return .payloadTooLarge }
+                chunkRemaining = chunkRemaining * 16 + digit
+                if chunkRemaining > maxBodyBytes - decodedBytes { return .payloadTooLarge }
             } else if c == ASCII.cr {
                 state = .sizeLF
             } else if c == ASCII.semicolon {
@@ -123,7 +123,7 @@ public struct ChunkedDecoder: Sendable {
                 extensionBytes = 0
                 state = .sizeLF
             } else if ASCII.isFieldValueChar(c) {
-                extensionBytes &+= 1
+                extensionBytes += 1
                 if extensionBytes > Self.maxExtensionBytes { return .badRequest("chunk extension too long") }
             } else {
                 return .badRequest("invalid chunk extension")
@@ -174,7 +174,7 @@ public struct ChunkedDecoder: Sendable {
     }
 
     private mutating func countTrailerByte() -> HTTPError? {
-        trailerBytes &+= 1
+        trailerBytes += 1
         return trailerBytes > maxTrailerBytes ? .headTooLarge : nil
     }
 }

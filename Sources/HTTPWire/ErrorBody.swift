@@ -31,15 +31,15 @@ public enum ErrorBody {
         var count = 12  // {"error":""}
         for byte in reason.utf8 {
             switch byte {
-            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: count &+= 2
-            case 0x00..<0x20, 0x7F: count &+= 6
-            default: count &+= 1
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: count += 2
+            case 0x00..<0x20, 0x7F: count += 6
+            default: count += 1
             }
         }
         return count
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 &+ nibble : 0x41 &+ nibble &- 10
+        nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10
     }
 }

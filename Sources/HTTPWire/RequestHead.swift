@@ -45,8 +45,11 @@ public struct RequestHead: Sendable {
         headers.reserveCapacity(16)
     }
 
-    /// Clears every member but keeps the header storage.
-    mutating func reset() {
+    /// Where an unfinished scan stopped (see ``RequestParser/parseHead(_:limits:into:)``).
+    var scan = HeadScanState()
+
+    /// Clears every member, including a suspended scan, but keeps the header storage.
+    public mutating func reset() {
         method = .other
         methodToken = 0..<0
         version = .http11
@@ -60,6 +63,7 @@ public struct RequestHead: Sendable {
         contentEncoding = .identity
         authorization = nil
         headLength = 0
+        scan = HeadScanState()
     }
 
     /// The value of the first field named `lowercasedName` (compared ignoring ASCII case), or nil.

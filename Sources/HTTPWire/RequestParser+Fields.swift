@@ -93,7 +93,7 @@ extension RequestParser {
         guard !range.isEmpty else { return nil }
         var value = 0
         for i in range {
-            let digit = b[i] &- 0x30
+            let digit = b[i] &- 0x30  // wraps on purpose: one compare below tests 0...9
             guard digit < 10 else { return nil }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(Int(digit))

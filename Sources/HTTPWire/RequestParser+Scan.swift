@@ -1,114 +1,144 @@
-// The syntactic pass: request line and field lines, byte by byte, up to `end`.
+// The syntactic pass: request line and field lines, as a byte-level state machine that can stop at any byte
+// (`.needMore`) and continue there on the next call.
 extension RequestParser {
     private static func bad(_ why: String) -> HeadParseStatus { .invalid(.badRequest(why)) }
 
-    /// Fills method, version, target, path, query, headers and headLength; `.needMore` when `end` is reached.
+    /// Fills method, version, target, path, query, headers and headLength, continuing from `head.scan`;
+    /// `.needMore` when `end` is reached (with `head.scan` saved).
     static func scanHead(
         _ b: UnsafeRawBufferPointer, end: Int, limits: HTTPLimits, into head: inout RequestHead
     ) -> HeadParseStatus {
-        var i = 0
-
-        // Empty lines before the request line are ignored (RFC 9112 §2.2).
-        while i < end && b[i] == ASCII.cr {
-            guard i &+ 1 < end else { return .needMore }
-            guard b[i &+ 1] == ASCII.lf else { return bad("invalid line ending") }
-            i &+= 2
-        }
-
-        // method SP
-        let methodStart = i
+        var s = head.scan
+        var i = s.offset
         while true {
-            guard i < end else { return .needMore }
-            let c = b[i]
-            if c == ASCII.sp { break }
-            guard ASCII.isTokenChar(c) else { return bad("invalid method") }
-            i &+= 1
-        }
-        guard i > methodStart else { return bad("invalid method") }
-        head.methodToken = methodStart..<i
-        head.method = HTTPMethod(token: methodStart..<i, in: b)
-        i &+= 1
-
-        // request-target SP
-        let targetStart = i
-        while true {
-            guard i < end else { return .needMore }
-            let c = b[i]
-            if c == ASCII.sp { break }
-            guard ASCII.isTargetChar(c) else { return bad("invalid request target") }
-            i &+= 1
-        }
-        guard i > targetStart else { return bad("invalid request target") }
-        head.target = targetStart..<i
-        splitTarget(b, &head)
-        i &+= 1
-
-        // HTTP-version CRLF: "HTTP/" DIGIT "." DIGIT
-        let versionPattern: StaticString = "HTTP/0.0\r\n"
-        let pattern = versionPattern.utf8Start
-        var digits: (major: UInt8, minor: UInt8) = (0, 0)
-        for k in 0..<10 {
-            guard i < end else { return .needMore }
-            let c = b[i]
-            switch k {
-            case 5, 7:
-                guard c &- 0x30 < 10 else { return bad("invalid HTTP version") }
-                if k == 5 { digits.major = c &- 0x30 } else { digits.minor = c &- 0x30 }
-            case 9:
-                guard c == ASCII.lf else { return bad("invalid line ending") }
-            default:
-                guard c == pattern[k] else { return bad("invalid HTTP version") }
+            guard i < end else {
+                s.offset = i
+                s.suspended = true
+                head.scan = s
+                return .needMore
             }
-            i &+= 1
-        }
-        switch digits {
-        case (1, 1): head.version = .http11
-        case (1, 0): head.version = .http10
-        default: return .invalid(.unsupportedVersion)
-        }
+            switch s.phase {
+            case .leadingLine:
+                // Empty lines before the request line are ignored (RFC 9112 §2.2).
+                if b[i] == ASCII.cr {
+                    s.phase = .leadingLF
+                    i += 1
+                } else {
+                    s.mark = i
+                    s.phase = .method
+                }
 
-        // *( field-line CRLF ) CRLF
-        while true {
-            guard i < end else { return .needMore }
-            let first = b[i]
-            if first == ASCII.cr {
-                guard i &+ 1 < end else { return .needMore }
-                guard b[i &+ 1] == ASCII.lf else { return bad("invalid line ending") }
-                head.headLength = i &+ 2
+            case .leadingLF:
+                guard b[i] == ASCII.lf else { return bad("invalid line ending") }
+                i += 1
+                s.phase = .leadingLine
+
+            case .method:
+                while i < end && b[i] != ASCII.sp {
+                    guard ASCII.isTokenChar(b[i]) else { return bad("invalid method") }
+                    i += 1
+                }
+                guard i < end else { continue }
+                guard i > s.mark else { return bad("invalid method") }
+                head.methodToken = s.mark..<i
+                head.method = HTTPMethod(token: s.mark..<i, in: b)
+                i += 1
+                s.mark = i
+                s.phase = .target
+
+            case .target:
+                while i < end && b[i] != ASCII.sp {
+                    guard ASCII.isTargetChar(b[i]) else { return bad("invalid request target") }
+                    i += 1
+                }
+                guard i < end else { continue }
+                guard i > s.mark else { return bad("invalid request target") }
+                head.target = s.mark..<i
+                splitTarget(b, &head)
+                i += 1
+                s.mark = i
+                s.phase = .version
+
+            case .version:
+                // "HTTP/" DIGIT "." DIGIT CRLF
+                let pattern = ("HTTP/0.0\r\n" as StaticString).utf8Start
+                while i < end && i - s.mark < 10 {
+                    let c = b[i]
+                    let k = i - s.mark
+                    switch k {
+                    case 5, 7:  // DIGIT; the subtraction wraps on purpose so one compare tests 0...9
+                        guard c &- 0x30 < 10 else { return bad("invalid HTTP version") }
+                        if k == 5 { s.major = c - 0x30 } else { s.minor = c - 0x30 }
+                    case 8, 9:
+                        guard c == pattern[k] else { return bad(k == 8 ? "invalid HTTP version" : "invalid line ending") }
+                    default:
+                        guard c == pattern[k] else { return bad("invalid HTTP version") }
+                    }
+                    i += 1
+                }
+                guard i - s.mark == 10 else { continue }
+                switch (s.major, s.minor) {
+                case (1, 1): head.version = .http11
+                case (1, 0): head.version = .http10
+                default: return .invalid(.unsupportedVersion)
+                }
+                s.phase = .lineStart
+
+            case .lineStart:
+                let first = b[i]
+                if first == ASCII.cr {
+                    s.phase = .finalLF
+                    i += 1
+                } else {
+                    if ASCII.isWhitespace(first) { return bad("obsolete line folding") }
+                    s.mark = i
+                    s.phase = .name
+                }
+
+            case .finalLF:
+                guard b[i] == ASCII.lf else { return bad("invalid line ending") }
+                head.headLength = i + 1
                 return .complete
-            }
-            if ASCII.isWhitespace(first) { return bad("obsolete line folding") }
 
-            let nameStart = i
-            while true {
-                guard i < end else { return .needMore }
-                let c = b[i]
-                if c == ASCII.colon { break }
-                if ASCII.isWhitespace(c) { return bad("whitespace in header name") }
-                guard ASCII.isTokenChar(c) else { return bad("invalid header name") }
-                i &+= 1
-            }
-            guard i > nameStart else { return bad("empty header name") }
-            let nameEnd = i
-            i &+= 1
+            case .name:
+                while i < end && b[i] != ASCII.colon {
+                    let c = b[i]
+                    if ASCII.isWhitespace(c) { return bad("whitespace in header name") }
+                    guard ASCII.isTokenChar(c) else { return bad("invalid header name") }
+                    i += 1
+                }
+                guard i < end else { continue }
+                guard i > s.mark else { return bad("empty header name") }
+                s.nameEnd = i
+                i += 1
+                s.phase = .valueStart
 
-            while i < end && ASCII.isWhitespace(b[i]) { i &+= 1 }
-            let valueStart = i
-            var valueEnd = i
-            while true {
-                guard i < end else { return .needMore }
-                let c = b[i]
-                if c == ASCII.cr { break }
-                guard ASCII.isFieldValueChar(c) else { return bad("invalid character in header value") }
-                i &+= 1
-                if !ASCII.isWhitespace(c) { valueEnd = i }
-            }
-            guard i &+ 1 < end else { return .needMore }
-            guard b[i &+ 1] == ASCII.lf else { return bad("invalid line ending") }
-            i &+= 2
+            case .valueStart:
+                while i < end && ASCII.isWhitespace(b[i]) { i += 1 }
+                guard i < end else { continue }
+                s.valueStart = i
+                s.valueEnd = i
+                s.phase = .value
 
-            guard head.headers.count < limits.maxHeaderCount else { return .invalid(.headTooLarge) }
-            head.headers.append(HeaderField(name: nameStart..<nameEnd, value: valueStart..<valueEnd))
+            case .value:
+                while i < end {
+                    let c = b[i]
+                    if c == ASCII.cr { break }
+                    guard ASCII.isFieldValueChar(c) else { return bad("invalid character in header value") }
+                    i += 1
+                    if !ASCII.isWhitespace(c) { s.valueEnd = i }
+                }
+                guard i < end else { continue }
+                i += 1
+                s.phase = .valueLF
+
+            case .valueLF:
+                guard b[i] == ASCII.lf else { return bad("invalid line ending") }
+                i += 1
+                guard head.headers.count < limits.maxHeaderCount else { return .invalid(.headTooLarge) }
+                head.headers.append(HeaderField(name: s.mark..<s.nameEnd, value: s.valueStart..<s.valueEnd))
+                s.phase = .lineStart
+            }
         }
     }
 
@@ -124,16 +154,16 @@ extension RequestParser {
                 let c = b[i]
                 if c == ASCII.question { break }
                 if c == ASCII.slash {
-                    slashes &+= 1
+                    slashes += 1
                     if slashes == 3 { break }
                 }
-                i &+= 1
+                i += 1
             }
             pathStart = i
         }
         var i = pathStart
-        while i < target.upperBound && b[i] != ASCII.question { i &+= 1 }
+        while i < target.upperBound && b[i] != ASCII.question { i += 1 }
         head.path = pathStart..<i
-        head.query = i < target.upperBound ? (i &+ 1)..<target.upperBound : nil
+        head.query = i < target.upperBound ? (i + 1)..<target.upperBound : nil
     }
 }

@@ -14,8 +14,9 @@ public enum HeadParseStatus: Sendable, Equatable {
 
 /// A stateless, zero-copy HTTP/1.1 request-head parser in the style of picohttpparser.
 ///
-/// Each call parses the buffer from its first byte, so the caller simply calls again with more bytes after
-/// `.needMore`. Guarantees:
+/// ``parseHead(_:limits:)`` parses the buffer from its first byte, so the caller simply calls again with more bytes
+/// after `.needMore`; ``parseHead(_:limits:into:)`` continues where the previous `.needMore` stopped, so the work is
+/// linear in the head's size however it is split. Guarantees:
 /// - never reads past `limits.maxHeadBytes`; an unfinished head that long is `.headTooLarge` (431) at once;
 /// - a malformed prefix is `.invalid` as soon as the offending byte arrives, and a valid head is `.needMore`
 ///   until its last byte, whatever way it is split;
@@ -34,19 +35,27 @@ public enum RequestParser {
         }
     }
 
-    /// Parses into a caller-owned head (reset first), so a connection reuses its header storage.
+    /// Parses into a caller-owned head, so a connection reuses its header storage.
+    ///
+    /// After `.needMore` the head remembers where the scan stopped, and the next call continues there: pass the
+    /// same request's bytes again (from its first byte, possibly moved to another buffer) with more appended. Any
+    /// other verdict, a shorter buffer, or ``RequestHead/reset()`` starts the next call from scratch.
     public static func parseHead(
         _ buffer: UnsafeRawBufferPointer, limits: HTTPLimits, into head: inout RequestHead
     ) -> HeadParseStatus {
-        head.reset()
+        if !head.scan.suspended || buffer.count < head.scan.offset { head.reset() }
         let end = min(buffer.count, limits.maxHeadBytes)
+        let status: HeadParseStatus
         switch scanHead(buffer, end: end, limits: limits, into: &head) {
         case .complete:
-            return interpretFields(buffer, limits: limits, head: &head)
+            status = interpretFields(buffer, limits: limits, head: &head)
         case .needMore:
-            return buffer.count >= limits.maxHeadBytes ? .invalid(.headTooLarge) : .needMore
+            guard buffer.count >= limits.maxHeadBytes else { return .needMore }
+            status = .invalid(.headTooLarge)
         case .invalid(let error):
-            return .invalid(error)
+            status = .invalid(error)
         }
+        head.scan.suspended = false
+        return status
     }
 }

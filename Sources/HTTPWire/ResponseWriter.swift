@@ -57,7 +57,6 @@ public enum ResponseWriter {
         appendLiteral("\r\n", &out)
     }
 
-    @inline(__always)
     static func appendLiteral(_ literal: StaticString, _ out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
@@ -65,9 +64,9 @@ public enum ResponseWriter {
     /// Appends the decimal digits of a non-negative integer.
     static func appendDecimal(_ value: Int, _ out: inout [UInt8]) {
         var scale = 1
-        while scale <= value / 10 { scale &*= 10 }
+        while scale <= value / 10 { scale *= 10 }
         while scale > 0 {
-            out.append(0x30 &+ UInt8(truncatingIfNeeded: value / scale % 10))
+            out.append(0x30 + UInt8(truncatingIfNeeded: value / scale % 10))
             scale /= 10
         }
     }

@@ -45,27 +45,30 @@ extension IngestDecoder {
     /// Runs the parser, settles the timestamp and applies the limits to the event just built.
     mutating func finishEvent(_ draft: EventDraft, parser: ParserChoice, _ context: DecodeContext,
                               _ batch: inout EventBatch) {
+        let before = batch.lastEvent
         switch parser {
         case .none:
             break
         case .pipeline(let pipeline):
             if batch.lastEvent.rawstring.count > 0 {
                 if !draft.hasType {
-                    let name = batch.store(pipeline.name.utf8)
+                    let name = batch.store(text: pipeline.name)
                     batch.addField(name: batch.store("#type"), value: name)
                 }
                 pipeline.parse(&batch)
             }
         case .unknown(let name):
             let start = batch.arenaCount
-            batch.appendBytes("no parser named '".utf8)
+            batch.append("no parser named '")
             batch.withBytes(name) { scratch.removeAll(keepingCapacity: true); scratch.append(contentsOf: $0) }
-            batch.appendBytes(scratch)
-            batch.appendBytes("'; event stored unparsed".utf8)
+            batch.append(bytes: scratch)
+            batch.append("'; event stored unparsed")
             markError(message: batch.span(from: start), &batch)
         }
+        // A time the parser found replaces an unreadable one the envelope had.
         let event = batch.lastEvent
-        let problem = draft.timestampProblem
+        let parserSetTime = event.timestampMillis != before.timestampMillis || event.timestampNanos != before.timestampNanos
+        let problem = (parserSetTime ? nil : draft.timestampProblem)
             ?? Timestamp(millis: event.timestampMillis, nanos: event.timestampNanos).problem(ingestMillis: context.ingestMillis)
         if let problem {
             batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
@@ -112,8 +115,8 @@ extension IngestDecoder {
         }
         batch.truncateFields(toCount: kept)
         let start = batch.arenaCount
-        batch.appendBytes(scratch)
-        batch.appendBytes("...".utf8)
+        batch.append(bytes: scratch)
+        batch.append("...")
         batch.setRawstring(batch.span(from: start))
     }
 }

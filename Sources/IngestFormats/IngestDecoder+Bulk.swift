@@ -98,7 +98,7 @@ extension IngestDecoder {
         if let index {
             batch.addField(name: batch.store("#repo"), value: index)
         } else if !context.bulkDefaultIndex.isEmpty {
-            batch.addField(name: batch.store("#repo"), value: batch.store(context.bulkDefaultIndex))
+            batch.addField(name: batch.store("#repo"), value: batch.store(bytes: context.bulkDefaultIndex))
         }
         let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
         finishEvent(draft, parser: parser, context, &batch)

@@ -25,7 +25,7 @@ extension IngestDecoder {
         try reader.finish()
     }
 
-    /// One object as an event; shared by the json and bulk decoders. Returns the event's draft unfinished.
+    /// One object as an event, its JSON text as `@rawstring`.
     mutating func jsonEvent(_ reader: inout JSONReader, eventNumber: Int, _ context: DecodeContext,
                             _ batch: inout EventBatch) throws {
         let kind = try reader.peek()

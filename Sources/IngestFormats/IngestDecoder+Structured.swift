@@ -146,7 +146,7 @@ extension IngestDecoder {
             let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
             setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
             let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
-            groupFields.append(SharedField(name: batch.store(name), value: value))
+            groupFields.append(SharedField(name: batch.store(bytes: name), value: value))
         }
     }
 

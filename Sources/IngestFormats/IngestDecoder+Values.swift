@@ -82,7 +82,7 @@ extension IngestDecoder {
     /// Adds a field named ``name``, noting a `#type`.
     mutating func addNamedField(_ value: ByteSpan, _ draft: inout EventDraft, _ batch: inout EventBatch) {
         if name.count == 5 && name.elementsEqual("#type".utf8) { draft.hasType = true }
-        batch.addField(name: batch.store(name), value: value)
+        batch.addField(name: batch.store(bytes: name), value: value)
     }
 
     mutating func appendDecimal(_ value: Int) {

@@ -9,7 +9,7 @@ enum UTF8Text {
         var runStart = 0
         while true {
             batch.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<bad.start]))
-            batch.appendBytes([0xEF, 0xBF, 0xBD])
+            batch.append("\u{FFFD}")
             runStart = bad.start + bad.length
             guard let next = invalidSequence(in: bytes, from: runStart) else { break }
             bad = next

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension JSONReader {
     /// Calls `body` with the unescaped bytes of `string` in order, as runs of raw bytes and small decoded
     /// pieces; allocates nothing. `\uXXXX` pairs become one UTF-8 scalar; an unpaired surrogate becomes
@@ -32,7 +38,13 @@ extension JSONReader {
     /// Whether the (unescaped) string equals `literal`.
     public func equals(_ string: JSONString, _ literal: StaticString) -> Bool {
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-        guard string.hasEscapes else { return bytes(string.span).elementsEqual(expected) }
+        guard string.hasEscapes else {
+            // Length first, then memcmp: byte-wise `elementsEqual` was 10 % of decoding (perf/decode-throughput.sh).
+            guard string.span.count == expected.count else { return false }
+            return expected.isEmpty || memcmp(base + string.span.start, expected.baseAddress!, expected.count) == 0
+        }
+        // An escaped string is never shorter than what it unescapes to.
+        guard string.span.count >= expected.count else { return false }
         var position = 0
         var same = true
         forEachUnescapedChunk(of: string) { chunk in

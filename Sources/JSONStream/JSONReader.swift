@@ -196,12 +196,19 @@ public struct JSONReader {
     /// Reads any scalar; an object or array is a ``JSONError/Reason/wrongType(expected:found:)`` error.
     public mutating func readScalar() throws(JSONError) -> JSONScalar {
         let kind = try peek()
+        atContainerStart = false
         switch kind {
-        case .string: return .string(try readString())
-        case .number: return .number(try readNumber())
-        case .bool: return .bool(try readBool())
+        case .string: return .string(try scanString())
+        case .number: return .number(try scanNumber())
+        case .bool:
+            if base[offset] == UInt8(ascii: "t") {
+                try scanLiteral("true")
+                return .bool(true)
+            }
+            try scanLiteral("false")
+            return .bool(false)
         case .null:
-            try readNull()
+            try scanLiteral("null")
             return .null
         case .object, .array:
             throw error(.wrongType(expected: .string, found: kind), at: offset)

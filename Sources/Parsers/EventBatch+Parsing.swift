@@ -52,7 +52,9 @@ extension EventBatch {
     }
 
     /// Adds a field whose name bytes are in scratch (not the arena), honouring first-wins unless `override`.
+    /// A name only Sluice may set (``isReservedName(_:)``) is skipped.
     mutating func addField(name: UnsafeRawBufferPointer, value: ByteSpan, override: Bool) {
+        guard !Self.isReservedName(name) else { return }
         if let index = lastFieldIndex(named: name) {
             guard override else { return }
             var field = fields[index]
@@ -63,6 +65,17 @@ extension EventBatch {
         let nameSpan = store(name)
         addField(name: nameSpan, value: value)
     }
+
+    /// Names that parsed content must not create, because Sluice alone sets them: the error markers and
+    /// the event model's own members. (`@timestamp` may appear as a field, for `parseTimestamp` to read.)
+    static func isReservedName(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count >= 6, name[0] == UInt8(ascii: "@") || name[0] == UInt8(ascii: "#") else { return false }
+        return reservedNames.contains { $0.count == name.count && $0.elementsEqual(name) }
+    }
+
+    private static let reservedNames: [[UInt8]] = [
+        "@error", "@error_msg", "@event_parsed", "#error", "@rawstring", "@ingesttimestamp", "@timezone",
+    ].map { Array($0.utf8) }
 
     /// Marks the last event as failed by a parser: `@error`, `#error`, `@event_parsed` and `@error_msg`.
     mutating func markParseFailure(_ reason: StaticString) {

@@ -14,18 +14,48 @@ public final class ParserPipeline: Sendable {
     }
 
     /// Parses the batch's last event in place. Never throws and never drops the event: a failing stage
-    /// removes the fields it had added, marks the event with `@error`, `#error`, `@event_parsed=false`
-    /// and `@error_msg`, and the remaining stages are skipped.
+    /// removes the fields it had added and puts back the time it had set, marks the event with `@error`, `#error`, `@event_parsed=false`
+    /// and `@error_msg`, and the remaining stages are skipped. A timestamp the pipeline sets before 1971
+    /// or more than a day after the ingest time is replaced by the ingest time, with `@error=true` and
+    /// `@error_msg` saying so (the event model's rule).
     public func parse(_ batch: inout EventBatch) {
         guard !stages.isEmpty, !batch.isEmpty else { return }
         let scratch = ParseScratch.current
+        let before = batch.lastEvent
         for stage in stages {
-            let fieldsBefore = Int(batch.lastEvent.fieldCount)
+            let beforeStage = batch.lastEvent
             if let failure = stage.run(&batch, scratch: scratch) {
-                batch.truncateFields(toCount: fieldsBefore)
+                batch.truncateFields(toCount: Int(beforeStage.fieldCount))
+                batch.setTimestamp(millis: beforeStage.timestampMillis, nanos: beforeStage.timestampNanos)
+                batch.setTimezone(beforeStage.timezone)
                 batch.markParseFailure(failure)
                 return
             }
         }
+        let after = batch.lastEvent
+        if after.timestampMillis != before.timestampMillis || after.timestampNanos != before.timestampNanos {
+            if after.timestampMillis < Self.earliestMillis {
+                batch.resetTimestamp(to: before, reason: "timestamp before 1971; ingest time used")
+            } else if after.timestampMillis > after.ingestMillis + 86_400_000 {
+                batch.resetTimestamp(to: before, reason: "timestamp more than a day in the future; ingest time used")
+            }
+        }
+    }
+
+    /// 1971-01-01T00:00:00Z.
+    static let earliestMillis: Int64 = 31_536_000_000
+
+    /// A pipeline for a parser name that matches nothing: the event is kept unparsed with `@error_msg`
+    /// saying so (the spec's Sluice rule for unknown parser names).
+    public static let unknownParser = ParserPipeline(name: "", stages: [.fail("no parser with this name")])
+}
+
+extension EventBatch {
+    /// Puts back the time the event had before the pipeline ran and records why.
+    fileprivate mutating func resetTimestamp(to before: Event, reason: StaticString) {
+        setTimestamp(millis: before.ingestMillis, nanos: -1)
+        setTimezone(.empty)
+        setField("@error", value: store("true"))
+        setField("@error_msg", value: store(reason))
     }
 }

@@ -31,6 +31,8 @@ enum ParserStage: Sendable {
     case drop([FieldName])
     case rename(from: FieldName, to: FieldName)
     case set(FieldName, value: [UInt8])
+    /// Always fails with the reason (an unknown parser name).
+    case fail(StaticString)
 
     func run(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         switch self {
@@ -113,6 +115,8 @@ enum ParserStage: Sendable {
             field.name = to.bytes.withUnsafeBytes { batch.store($0) }
             batch.setField(at: index, field)
             return nil
+        case .fail(let reason):
+            return reason
         case .set(let name, let value):
             let span = value.withUnsafeBytes { batch.store($0) }
             if let index = batch.lastFieldIndex(named: name) {

@@ -10,6 +10,9 @@ struct JSONReader {
     private let bytes: [UInt8]
     private(set) var position = 0
     private(set) var path: [PathComponent] = []
+    /// The keys seen so far in each object being read, innermost last; reused, so reading allocates no
+    /// list per object.
+    private var seenKeys: [String] = []
     let file: String
 
     init(bytes: [UInt8], file: String) {
@@ -67,7 +70,8 @@ struct JSONReader {
         }
     }
 
-    private mutating func peek() -> UInt8? {
+    /// The first byte of the next value (after white space), or nil at the end.
+    mutating func peek() -> UInt8? {
         skipSpace()
         return position < bytes.count ? bytes[position] : nil
     }
@@ -96,13 +100,14 @@ struct JSONReader {
     mutating func readObject(_ field: (inout JSONReader, String) throws(TokenError) -> Void) throws(TokenError) {
         guard peek() == UInt8(ascii: "{") else { throw mismatch("an object") }
         position += 1
-        var seen: [String] = []
         if peek() == UInt8(ascii: "}") { position += 1; return }
+        let firstKey = seenKeys.count
+        defer { seenKeys.removeSubrange(firstKey...) }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw syntax("a field name") }
             let key = try readStringBody()
-            if seen.contains(key) { throw refuse(field: key, "duplicate field '\(key)'") }
-            seen.append(key)
+            if seenKeys[firstKey...].contains(key) { throw refuse(field: key, "duplicate field '\(key)'") }
+            seenKeys.append(key)
             try expect(UInt8(ascii: ":"), "':'")
             path.append(.key(key))
             try field(&self, key)
@@ -208,15 +213,15 @@ struct JSONReader {
     private mutating func readStringBody() throws(TokenError) -> String {
         position += 1
         let start = position
+        var high: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<position], as: UTF8.self) else {
-                    throw refuse("a string is not valid UTF-8")
-                }
+                let text = try makeString(start..<position, ascii: high < 0x80)
                 position += 1
                 return text
             }
+            high |= byte
             if byte == UInt8(ascii: "\\") {
                 position = start
                 return try readEscapedStringBody()
@@ -234,7 +239,8 @@ struct JSONReader {
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: out, as: UTF8.self) else { throw refuse("a string is not valid UTF-8") }
+                let text = String(decoding: out, as: UTF8.self)
+                guard text.utf8.elementsEqual(out) else { throw refuse("a string is not valid UTF-8") }
                 return text
             case UInt8(ascii: "\\"):
                 guard position < bytes.count else { throw syntax("an escape") }
@@ -268,6 +274,13 @@ struct JSONReader {
             }
         }
         throw syntax("'\"'")
+    }
+
+    /// The text of `range`; decoding replaces invalid UTF-8, so anything but ASCII is compared back.
+    private func makeString(_ range: Range<Int>, ascii: Bool) throws(TokenError) -> String {
+        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        if !ascii && !text.utf8.elementsEqual(bytes[range]) { throw refuse("a string is not valid UTF-8") }
+        return text
     }
 
     private mutating func readHex4() throws(TokenError) -> UInt32 {

@@ -16,43 +16,63 @@ public struct Principal: Sendable {
         case personal(user: String)
     }
 
+    /// One allocation per credential, kept small (a million of them live in a large snapshot): the kind
+    /// as a tag plus its one name, and the flags in a byte.
     private final class Storage: Sendable {
-        let kind: Kind
-        let canIngest: Bool
+        let tag: UInt8
+        let flags: UInt8
+        let scope: String
         let metricLabel: String
         let parser: ParserPipeline?
-        let isRoot: Bool
-        let userName: String?
 
-        init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline?, isRoot: Bool, userName: String?) {
-            self.kind = kind
-            self.canIngest = canIngest
+        init(tag: UInt8, flags: UInt8, scope: String, metricLabel: String, parser: ParserPipeline?) {
+            self.tag = tag
+            self.flags = flags
+            self.scope = scope
             self.metricLabel = metricLabel
             self.parser = parser
-            self.isRoot = isRoot
-            self.userName = userName
         }
     }
 
+    private static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
+    private static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2
+
     private let storage: Storage
 
-    public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil,
-                isRoot: Bool = false, userName: String? = nil) {
-        storage = Storage(kind: kind, canIngest: canIngest, metricLabel: metricLabel, parser: parser,
-                          isRoot: isRoot, userName: userName)
+    public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false) {
+        let tag: UInt8
+        let scope: String
+        switch kind {
+        case let .ingestToken(repository): (tag, scope) = (Self.ingestTag, repository)
+        case let .organizationToken(organization): (tag, scope) = (Self.organizationTag, organization)
+        case .systemToken: (tag, scope) = (Self.systemTag, "")
+        case let .personal(user): (tag, scope) = (Self.personalTag, user)
+        }
+        let flags = (canIngest ? Self.canIngestFlag : 0) | (isRoot ? Self.rootFlag : 0)
+        storage = Storage(tag: tag, flags: flags, scope: scope, metricLabel: metricLabel, parser: parser)
     }
 
-    public var kind: Kind { storage.kind }
+    public var kind: Kind {
+        switch storage.tag {
+        case Self.ingestTag: .ingestToken(repository: storage.scope)
+        case Self.organizationTag: .organizationToken(organization: storage.scope)
+        case Self.systemTag: .systemToken
+        default: .personal(user: storage.scope)
+        }
+    }
+
     /// True for ingest tokens and for API tokens holding an ingest permission of their kind.
-    public var canIngest: Bool { storage.canIngest }
+    public var canIngest: Bool { storage.flags & Self.canIngestFlag != 0 }
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
     public var metricLabel: String { storage.metricLabel }
     /// The ingest token's parser, compiled with the snapshot it came from; nil when none is assigned.
     public var parser: ParserPipeline? { storage.parser }
     /// True for personal tokens of root users.
-    public var isRoot: Bool { storage.isRoot }
-    /// The user of a personal token.
-    public var userName: String? { storage.userName }
+    public var isRoot: Bool { storage.flags & Self.rootFlag != 0 }
+    /// The user of a personal token (nil for other kinds).
+    public var userName: String? { storage.tag == Self.personalTag ? storage.scope : nil }
+    /// The repository of an ingest token (without building a `Kind`).
+    public var ingestRepository: String? { storage.tag == Self.ingestTag ? storage.scope : nil }
 }
 
 /// A complete generation of credentials: digest → principal, built from a validated snapshot and handed to
@@ -83,7 +103,7 @@ public struct TokenSet: Sendable {
             case .personal:
                 let user = token.user ?? ""
                 principal = Principal(kind: .personal(user: user), canIngest: false, metricLabel: label,
-                                      isRoot: rootUsers.contains(user), userName: user)
+                                      isRoot: rootUsers.contains(user))
             case .organization:
                 principal = Principal(kind: .organizationToken(organization: token.organization ?? ""),
                                       canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinOrganization),

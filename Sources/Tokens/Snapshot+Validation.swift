@@ -66,18 +66,26 @@ extension Snapshot {
             throw refuse("$.features[\(i)]", feature.isEmpty ? "empty feature name" : "duplicate feature '\(feature)'")
         }
 
-        var owners = [TokenDigest: String](minimumCapacity: ingestTokens.count + apiTokens.count)
-        func claim(_ digest: TokenDigest, _ path: String) throws(TokenError) {
-            if let first = owners.updateValue(path, forKey: digest) {
-                throw refuse(path, "duplicate token: the same token (by SHA-256) as \(first)")
+        // Entries are numbered API tokens first, then ingest tokens; paths are only spelled out for a
+        // refusal, so a million valid tokens cost no string building.
+        var digests = [TokenDigest]()
+        digests.reserveCapacity(apiTokens.count + ingestTokens.count)
+        var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestTokens.count)
+        func entryPath(_ entry: Int) -> String {
+            entry < apiTokens.count ? "$.apiTokens[\(entry)]" : "$.ingestTokens[\(entry - apiTokens.count)]"
+        }
+        func claim(_ digest: TokenDigest) throws(TokenError) {
+            if let first = seenDigests.insert(hash: digest.w1, isEqual: { digests[$0] == digest }) {
+                throw refuse(entryPath(digests.count), "duplicate token: the same token (by SHA-256) as \(entryPath(first))")
             }
+            digests.append(digest)
         }
 
         var apiDigests = [TokenDigest]()
         apiDigests.reserveCapacity(apiTokens.count)
         var apiIDs = Set<String>()
         for (i, token) in apiTokens.enumerated() {
-            let base = "$.apiTokens[\(i)]"
+            var base: String { "$.apiTokens[\(i)]" }
             guard Base62.isBase62(token.id) else { throw refuse("\(base).id", "the id must be base62 characters") }
             guard apiIDs.insert(token.id).inserted else { throw refuse("\(base).id", "duplicate API token id '\(token.id)'") }
             if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
@@ -111,20 +119,24 @@ extension Snapshot {
             case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
             case (nil, nil): throw refuse(base, "needs token or tokenSha256")
             }
-            try claim(digest, "\(base)")
+            try claim(digest)
             apiDigests.append(digest)
         }
 
         var ingestDigests = [TokenDigest]()
         ingestDigests.reserveCapacity(ingestTokens.count)
-        var tokenNames = Set<NameInRepository>(minimumCapacity: ingestTokens.count)
-        for (i, token) in ingestTokens.enumerated() {
-            let base = "$.ingestTokens[\(i)]"
+        var tokenNames = DuplicateFinder(expected: ingestTokens.count)
+        for i in ingestTokens.indices {
+            let token = ingestTokens[i]
+            var base: String { "$.ingestTokens[\(i)]" }
             if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
             guard repositoriesByName[token.repository] != nil else {
                 throw refuse("\(base).repository", "unknown repository '\(token.repository)'")
             }
-            guard tokenNames.insert(NameInRepository(repository: token.repository, name: token.name)).inserted else {
+            let nameHash = DuplicateFinder.hash(token.repository, token.name)
+            guard tokenNames.insert(hash: nameHash, isEqual: {
+                ingestTokens[$0].name == token.name && ingestTokens[$0].repository == token.repository
+            }) == nil else {
                 throw refuse("\(base).name", "duplicate ingest token name '\(token.name)' in repository '\(token.repository)'")
             }
             if let parser = token.parser, registry.pipeline(named: parser) == nil {
@@ -144,7 +156,7 @@ extension Snapshot {
             case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
             case (nil, nil): throw refuse(base, "needs token or tokenSha256")
             }
-            try claim(digest, base)
+            try claim(digest)
             ingestDigests.append(digest)
         }
 
@@ -153,18 +165,18 @@ extension Snapshot {
     }
 }
 
-struct NameInRepository: Hashable {
-    var repository: String
-    var name: String
-}
-
 extension Snapshot {
     /// Why `name` cannot name an organization, user, token or API token; nil when it can.
     static func nameProblem(_ name: String) -> String? {
         if name.isEmpty { return "empty name" }
         if name.utf8.count > 255 { return "name longer than 255 bytes" }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            return "name contains control characters"
+        // C0 controls, DEL, and C1 controls (U+0080–U+009F, encoded C2 80–C2 9F).
+        var previous: UInt8 = 0
+        for byte in name.utf8 {
+            if byte < 0x20 || byte == 0x7f || (previous == 0xc2 && byte >= 0x80 && byte <= 0x9f) {
+                return "name contains control characters"
+            }
+            previous = byte
         }
         return nil
     }

@@ -51,17 +51,24 @@ extension SnapshotFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(file: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .system(file: path, operation: "fstat", errno: errno) }
+        // Read straight into a buffer of the file's size (plus one byte to notice growth), then on in
+        // chunks should the file be longer than it said.
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var count = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 1 << 16)) }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .system(file: path, operation: "read", errno: errno)
             }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
+            if n == 0 { break }
+            count += n
         }
+        bytes.removeLast(bytes.count - count)
+        return bytes
     }
 }
 

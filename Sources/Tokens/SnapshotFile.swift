@@ -48,12 +48,21 @@ public final class SnapshotFile: Sendable {
     /// atomically. Nothing is written when `body` throws or the result is invalid.
     @discardableResult
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
-        try withWriterLock { () throws(TokenError) -> T in
-            var snapshot = try load()
+        try editIndexed(body).result
+    }
+
+    /// As `edit`, also returning the snapshot written and what validating it computed (so a store can
+    /// serve it without reading the file back).
+    public func editIndexed<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError)
+        -> (result: T, snapshot: Snapshot, index: SnapshotIndex) {
+        try withWriterLock { () throws(TokenError) in
+            // Decoded but not validated before the edit: the edited result is validated in full, and a
+            // problem already in the file is reported with its path all the same.
+            var snapshot = try decode(try readAll())
             let result = try body(&snapshot)
-            _ = try snapshot.validate(file: path)
+            let index = try snapshot.validate(file: path)
             try write(snapshot)
-            return result
+            return (result, snapshot, index)
         }
     }
 

@@ -1,71 +1,66 @@
-/// One stripe's open-addressing table: digests in a flat word array (four words a slot), each slot's
-/// principal index beside it (-1 when empty), linear probing, load factor at most one half. Immutable once
-/// built; the cache swaps whole tables.
+/// One stripe's open-addressing table: each slot holds a digest and its principal side by side (40 bytes),
+/// so a hit reads one slot and one principal; linear probing; load factor at most two thirds; the home
+/// slot is the digest's second word mapped onto the capacity by multiply-shift. Immutable once built;
+/// the cache swaps whole tables.
 struct StripeTable: Sendable {
-    private let keys: [UInt64]
-    private let slots: [Int32]
-    private let principals: [Principal]
-    private let mask: Int
+    struct Slot: Sendable {
+        var w0: UInt64 = 0
+        var w1: UInt64 = 0
+        var w2: UInt64 = 0
+        var w3: UInt64 = 0
+        /// nil marks an empty slot.
+        var principal: Principal?
+    }
+
+    private let slots: [Slot]
+    let count: Int
 
     static let empty = StripeTable(entries: [])
 
     init(entries: [(digest: TokenDigest, principal: Principal)]) {
-        var capacity = 8
-        while capacity < entries.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: 0, count: capacity * 4)
-        var slots = [Int32](repeating: -1, count: capacity)
-        var principals = [Principal]()
-        principals.reserveCapacity(entries.count)
-        let mask = capacity - 1
+        let capacity = max(8, entries.count + entries.count / 2 + 1)
+        var slots = [Slot](repeating: Slot(), count: capacity)
+        var count = 0
         for entry in entries {
-            var slot = Self.home(entry.digest, mask: mask)
+            let digest = entry.digest
+            var slot = Self.home(digest, capacity: capacity)
             var duplicate = false
-            while slots[slot] >= 0 {
-                if Self.digest(in: keys, at: slot).constantTimeEquals(entry.digest) { duplicate = true; break }
-                slot = (slot + 1) & mask
+            while slots[slot].principal != nil {
+                let existing = slots[slot]
+                if TokenDigest(w0: existing.w0, w1: existing.w1, w2: existing.w2, w3: existing.w3).constantTimeEquals(digest) {
+                    duplicate = true
+                    break
+                }
+                slot = slot + 1 == capacity ? 0 : slot + 1
             }
             if duplicate { continue }  // validation refuses duplicates; the first one wins otherwise
-            slots[slot] = Int32(principals.count)
-            principals.append(entry.principal)
-            keys[slot * 4] = entry.digest.w0
-            keys[slot * 4 + 1] = entry.digest.w1
-            keys[slot * 4 + 2] = entry.digest.w2
-            keys[slot * 4 + 3] = entry.digest.w3
+            slots[slot] = Slot(w0: digest.w0, w1: digest.w1, w2: digest.w2, w3: digest.w3, principal: entry.principal)
+            count += 1
         }
-        self.keys = keys
         self.slots = slots
-        self.principals = principals
-        self.mask = mask
+        self.count = count
     }
-
-    var count: Int { principals.count }
 
     /// The principal stored under `digest`. Every occupied slot on the probe path is compared on all 32
     /// bytes (XOR-accumulated), so a near miss costs the same as a hit.
     func find(_ digest: TokenDigest) -> Principal? {
-        let index: Int32 = keys.withUnsafeBufferPointer { keys in
-            slots.withUnsafeBufferPointer { slots in
-                var slot = Self.home(digest, mask: mask)
-                while true {
-                    let candidate = slots[slot]
-                    if candidate < 0 { return -1 }
-                    let base = slot &* 4
-                    let difference = (keys[base] ^ digest.w0) | (keys[base &+ 1] ^ digest.w1)
-                        | (keys[base &+ 2] ^ digest.w2) | (keys[base &+ 3] ^ digest.w3)
-                    if difference == 0 { return candidate }
-                    slot = (slot &+ 1) & mask
-                }
+        slots.withUnsafeBufferPointer { slots in
+            let capacity = slots.count
+            var slot = Self.home(digest, capacity: capacity)
+            while true {
+                guard slots[slot].principal != nil else { return nil }
+                let difference = (slots[slot].w0 ^ digest.w0) | (slots[slot].w1 ^ digest.w1)
+                    | (slots[slot].w2 ^ digest.w2) | (slots[slot].w3 ^ digest.w3)
+                if difference == 0 { return slots[slot].principal }
+                slot = slot &+ 1 == capacity ? 0 : slot &+ 1
             }
         }
-        return index < 0 ? nil : principals[Int(index)]
     }
 
-    /// The home slot: from the second word, independent of the leading byte that chose the stripe.
-    private static func home(_ digest: TokenDigest, mask: Int) -> Int {
-        Int(truncatingIfNeeded: digest.w1) & mask
-    }
-
-    private static func digest(in keys: [UInt64], at slot: Int) -> TokenDigest {
-        TokenDigest(w0: keys[slot * 4], w1: keys[slot * 4 + 1], w2: keys[slot * 4 + 2], w3: keys[slot * 4 + 3])
+    /// The home slot: the second digest word (independent of the leading byte that chose the stripe)
+    /// scaled onto `0..<capacity` by the high half of a 64×64-bit product.
+    @inline(__always)
+    private static func home(_ digest: TokenDigest, capacity: Int) -> Int {
+        Int(truncatingIfNeeded: digest.w1.multipliedFullWidth(by: UInt64(capacity)).high)
     }
 }

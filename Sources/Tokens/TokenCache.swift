@@ -19,6 +19,8 @@ public final class TokenCache: Sendable {
 
     private final class Stripe: Sendable {
         let table = Mutex(StripeTable.empty)
+        /// Keeps neighbouring stripes' locks off one cache line (both cores lock stripes all the time).
+        private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 
     private let stripes: [Stripe]

@@ -59,24 +59,35 @@ public final class TokenStore: Sendable {
                 logRefusal(error)
                 throw error
             }
-            let set = TokenSet(snapshot: loaded.snapshot, index: loaded.index)
-            state.withLock {
-                $0 = State(snapshot: loaded.snapshot, registry: loaded.index.registry,
-                           repositories: loaded.index.repositoriesByName)
-            }
-            cache.replace(with: set)
-            reloadCount.add(1, ordering: .relaxed)
-            logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
+            install(loaded.snapshot, loaded.index)
         }
     }
 
-    /// Edits the snapshot under the writers' lock (see `SnapshotFile.edit`), then reloads, so the change
-    /// serves before this returns.
+    /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
+    private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
+        let set = TokenSet(snapshot: snapshot, index: index)
+        let previous = state.withLock { state in
+            let previous = state
+            state = State(snapshot: snapshot, registry: index.registry, repositories: index.repositoriesByName)
+            return previous
+        }
+        cache.replace(with: set)
+        reloadCount.add(1, ordering: .relaxed)
+        logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
+        _ = previous  // the old generation is released here, outside the state lock
+    }
+
+    /// Edits the snapshot under the writers' lock (see `SnapshotFile.edit`) and serves the written
+    /// snapshot, so the change takes effect before this returns (counted as a reload).
     @discardableResult
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
-        let result = try file.edit(body)
-        try reloadOrThrow()
-        return result
+        var result: T?
+        try reloading.withLock { _ throws(TokenError) in
+            let edited = try file.editIndexed(body)
+            install(edited.snapshot, edited.index)
+            result = edited.result
+        }
+        return result!
     }
 
     /// The credential's principal, or nil (see `TokenCache.lookup`).

@@ -12,14 +12,12 @@ public final class RepositoryLog: Sendable {
     let queue = WriterQueue()
     let metrics: RepositoryMetrics
     let health = LogHealth()
-    let directory: SegmentDirectory
     private let thread: JoinableThread
     private let stopped = Atomic<Bool>(false)
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
          logger: Logger) throws(SegmentIOError) {
         self.repository = repository
-        self.directory = directory
         let metrics = RepositoryMetrics()
         self.metrics = metrics
         let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)

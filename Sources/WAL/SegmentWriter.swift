@@ -65,9 +65,6 @@ final class SegmentWriter {
         lastSyncNanos = MonotonicClock.nanoseconds()
     }
 
-    /// The sequence the next record will start at.
-    var sequence: UInt64 { nextSequence }
-
     // MARK: Thread body
 
     /// The writer thread: take what waits, commit it, sync on the interval, until closed and drained.
@@ -159,7 +156,7 @@ final class SegmentWriter {
             WALRecordHeader.finish(record: record, firstSequence: position.firstSequence, payloadCRC: item.record.payloadCRC)
         }
         writeBufferCount += size
-        stagedNextSequence &+= UInt64(item.record.eventCount)
+        stagedNextSequence += UInt64(item.record.eventCount)
         staged.append((item, position))
     }
 
@@ -302,6 +299,9 @@ final class SegmentWriter {
                 break
             }
             metrics.segmentsDeleted.add(1, ordering: .relaxed)
+            logger.info("WAL retention deleted a sealed segment", metadata: [
+                "repository": "\(repository)", "segment": "\(sealed[index].path)", "bytes": "\(info?.size ?? 0)",
+                "reason": "\(overSize ? "retention-bytes" : "retention-hours")"])
             total -= info?.size ?? 0
             keepFrom = index + 1
         }

@@ -59,25 +59,38 @@ public struct WALRecordDecoder {
         return nil
     }
 
+    /// Appends the record's events. When the batch's arena can address it, the whole layout is copied into
+    /// the arena with one copy and every span points into that copy (the few varint bytes between spans
+    /// ride along); otherwise each span's bytes are copied on their own.
     private func appendEvents(_ layout: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
+        let base = batch.arenaCount
+        let bulk = base + layout.count <= Int(Int32.max)
+        if bulk { batch.appendBytes(layout) }
+        let start = layout.baseAddress!
+        func span(_ bytes: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
+            guard bulk else { return batch.store(bytes) }
+            let offset = bytes.baseAddress.map { $0 - start } ?? 0
+            return ByteSpan(start: Int32(base + offset), count: Int32(bytes.count))
+        }
         var reader = LayoutReader(layout)
+        // Wrapping arithmetic is the format's definition (docs/wal.md, event layout), not a speed shortcut.
         var previousIngest = header.minTimestamp
-        let span = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
+        let range = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
         for _ in 0..<header.eventCount {
-            guard let offset = reader.uvarint(), offset <= span else { return "event timestamp outside the record's range" }
+            guard let offset = reader.uvarint(), offset <= range else { return "event timestamp outside the record's range" }
             guard let nanosPlusOne = reader.uvarint(), nanosPlusOne <= 1_000_000 else { return "bad @timestamp.nanos" }
             guard let ingestDelta = reader.zvarint() else { return "bad @ingesttimestamp" }
             guard let timezone = reader.bytes(), let rawstring = reader.bytes() else { return "event bytes run past the payload" }
             guard let fieldCount = reader.uvarint(), fieldCount <= UInt64(layout.count) else { return "bad field count" }
             let ingest = previousIngest &+ ingestDelta
             previousIngest = ingest
-            batch.beginEvent(rawstring: rawstring, ingestMillis: ingest)
+            batch.beginEvent(rawstring: span(rawstring, &batch), ingestMillis: ingest)
             batch.setTimestamp(millis: header.minTimestamp &+ Int64(bitPattern: offset),
                                nanos: nanosPlusOne == 0 ? -1 : Int32(nanosPlusOne - 1))
-            batch.setTimezone(batch.store(timezone))
+            batch.setTimezone(span(timezone, &batch))
             for _ in 0..<Int(fieldCount) {
                 guard let name = reader.bytes(), let value = reader.bytes() else { return "field bytes run past the payload" }
-                batch.addField(name: name, value: value)
+                batch.addField(name: span(name, &batch), value: span(value, &batch))
             }
         }
         guard reader.isAtEnd else { return "bytes after the last event" }

@@ -15,13 +15,20 @@ public struct WALRecord: Sendable {
 
 /// Encodes and LZ4-compresses an ``EventBatch`` into a ``WALRecord`` on the calling thread.
 ///
-/// Guarantees: pure (no I/O); the layout scratch buffer is reused across calls, so in steady state the only
-/// allocation per call is the record's own buffer, none per event.
+/// Guarantees: pure (no I/O); the layout and compression scratch buffers are reused across calls, so in
+/// steady state the only allocation per call is the record's own (exact-size) buffer, none per event.
 public struct WALRecordEncoder {
     private var layout: [UInt8] = []
+    private var layoutCount = 0
+    private var output: [UInt8] = []
     private let lz4 = LZ4Stream()
 
     public init() {}
+
+    /// The uncompressed event layout of the last ``encode(_:)`` (for benchmarks and tools).
+    public func withLastLayout<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try layout.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<layoutCount])) }
+    }
 
     /// Encodes every event of `batch`. Fails only when the layout would exceed ``WALFormat/maxPayloadBytes``
     /// (or the batch is empty, which the caller should not append).
@@ -44,6 +51,7 @@ public struct WALRecordEncoder {
         if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
 
         let used = writeLayout(batch, minTimestamp: minTimestamp)
+        layoutCount = used
         guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
         return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
     }
@@ -52,6 +60,7 @@ public struct WALRecordEncoder {
         layout.withUnsafeMutableBytes { scratch in
             batch.arena.withUnsafeBytes { arena in
                 var writer = LayoutWriter(scratch)
+                // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
                 var previousIngest = minTimestamp
                 for event in batch.events {
                     writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
@@ -73,19 +82,22 @@ public struct WALRecordEncoder {
         }
     }
 
-    private func compress(used: Int, eventCount: Int, minTimestamp: Int64, maxTimestamp: Int64) -> WALRecord {
+    /// Compresses the layout into the reused `output` scratch (header space first), then copies the finished
+    /// record into an array of its exact size: the scratch is sized for LZ4's worst case, which for large
+    /// batches would otherwise be a fresh mmap'd (page-faulting) allocation per record.
+    private mutating func compress(used: Int, eventCount: Int, minTimestamp: Int64, maxTimestamp: Int64) -> WALRecord {
         let headerSize = WALFormat.recordHeaderSize
         let capacity = headerSize + Int(LZ4_compressBound(Int32(used)))
+        if output.count < capacity { output = [UInt8](repeating: 0, count: capacity) }
         var payloadCRC: UInt32 = 0
-        let bytes = layout.withUnsafeBytes { source in
-            [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-                let record = UnsafeMutableRawBufferPointer(out)
+        let recordLength = layout.withUnsafeBytes { source in
+            output.withUnsafeMutableBytes { record in
                 let payloadStart = record.baseAddress! + headerSize
                 let compressed = lz4.compress(UnsafeRawBufferPointer(rebasing: source[0..<used]),
                                               into: UnsafeMutableRawBufferPointer(start: payloadStart, count: capacity - headerSize))
                 let lz4 = compressed > 0 && Int(compressed) < used
                 let payloadLength = lz4 ? Int(compressed) : used
-                if !lz4, used > 0 { payloadStart.copyMemory(from: source.baseAddress!, byteCount: used) }
+                if !lz4 { payloadStart.copyMemory(from: source.baseAddress!, byteCount: used) }
                 payloadCRC = WALRecordHeader.payloadChecksum(UnsafeRawBufferPointer(start: payloadStart, count: payloadLength))
                 let header = WALRecordHeader(
                     recordLength: headerSize + payloadLength, checksum: 0, firstSequence: 0,
@@ -94,9 +106,10 @@ public struct WALRecordEncoder {
                 header.write(into: record)
                 WALRecordHeader.finish(record: UnsafeMutableRawBufferPointer(rebasing: record[0..<(headerSize + payloadLength)]),
                                        firstSequence: 0, payloadCRC: payloadCRC)
-                initialized = headerSize + payloadLength
+                return headerSize + payloadLength
             }
         }
+        let bytes = Array(output[0..<recordLength])
         return WALRecord(bytes: bytes, eventCount: eventCount, uncompressedBytes: used, payloadCRC: payloadCRC)
     }
 }

@@ -16,7 +16,7 @@ public struct WALRecordHeader: Sendable, Equatable {
 
     public var payloadLength: Int { recordLength - WALFormat.recordHeaderSize }
     public var isCompressed: Bool { flags & WALFormat.flagLZ4 != 0 }
-    /// The sequence after this record's last event.
+    /// The sequence after this record's last event (wrapping: a damaged header must not trap a reader).
     public var nextSequence: UInt64 { firstSequence &+ UInt64(eventCount) }
 
     /// Parsing a header: complete, need more bytes (how many in total), or invalid with a reason.

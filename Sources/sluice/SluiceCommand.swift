@@ -12,6 +12,7 @@ struct SluiceCommand: ParsableCommand {
             APITokensCommand.self,
             ParseCommand.self,
             WALCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

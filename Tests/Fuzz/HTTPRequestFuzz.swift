@@ -5,6 +5,7 @@
 // - a complete head lies inside the input, every range inside the head, and the head alone parses the same,
 //   while the head minus its last byte needs more;
 // - an invalid verdict stays the same when more bytes follow (it never depended on bytes after the fault);
+// - a reused head fed the input in three reads (resuming its scan) reaches the same verdict and head;
 // - the chunked decoder gives the same outcome and body whole and split in two, and never passes the limit;
 // - the inflater never outputs more than its limit.
 
@@ -14,6 +15,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let small = HTTPLimits(maxHeadBytes: 512, maxBodyBytes: 4096, maxHeaderCount: 8)
     checkHead(input, limits: HTTPLimits())
     checkHead(input, limits: small)
+    checkResumed(input, limits: small)
     checkChunked(input, limits: small)
     checkInflater(input)
     return 0
@@ -51,6 +53,30 @@ private func checkHead(_ input: UnsafeRawBufferPointer, limits: HTTPLimits) {
         if case .invalid(let earlier) = RequestParser.parseHead(shorter, limits: limits) {
             check(earlier == error, "verdict changed with more bytes")
         }
+    }
+}
+
+/// A reused head fed the input in three reads ends with the same verdict as a whole parse.
+private func checkResumed(_ input: UnsafeRawBufferPointer, limits: HTTPLimits) {
+    let whole = RequestParser.parseHead(input, limits: limits)
+    var head = RequestHead()
+    let a = input.isEmpty ? 0 : Int(input[input.count - 1]) % (input.count + 1)
+    let b = a + (input.count - a) / 2
+    var status = HeadParseStatus.needMore
+    for end in [a, b, input.count] where status == .needMore {
+        status = RequestParser.parseHead(UnsafeRawBufferPointer(rebasing: input[..<end]), limits: limits, into: &head)
+    }
+    switch (whole, status) {
+    case (.complete(let expected), .complete):
+        check(expected.headLength == head.headLength && expected.headers == head.headers, "resumed head differs")
+        check(expected.framing == head.framing && expected.keepAlive == head.keepAlive, "resumed semantics differ")
+        check(expected.target == head.target && expected.path == head.path && expected.query == head.query, "target")
+    case (.needMore, .needMore):
+        break
+    case (.invalid(let expected), .invalid(let error)):
+        check(expected == error, "resumed verdict differs")
+    default:
+        fatalError("resumed parse disagrees with whole parse")
     }
 }
 

@@ -19,17 +19,20 @@ enum ParsersFuzz {
         precondition(batch.withBytes(event.rawstring) { $0.elementsEqual(input) }, "rawstring changed")
         precondition(event.timestampNanos >= -1 && event.timestampNanos <= 999_999)
         for span in [event.rawstring, event.timezone] { inArena(span, batch) }
-        var failed = false
         for field in batch.fields(of: 1) {
             inArena(field.name, batch)
             inArena(field.value, batch)
-            if batch.equals(field.name, "@error") { failed = true }
         }
-        if failed {
+        // Any error names its reason; a failed stage (`@event_parsed=false`) also sets both error flags.
+        if batch.lastEventFieldIndex(named: "@error") != nil {
             precondition(batch.lastEventFieldIndex(named: "@error_msg") != nil)
-            precondition(batch.lastEventFieldIndex(named: "#error") != nil)
-            precondition(batch.lastEventFieldIndex(named: "@event_parsed") != nil)
         }
+        if batch.lastEventFieldIndex(named: "@event_parsed") != nil {
+            precondition(batch.lastEventFieldIndex(named: "#error") != nil && batch.lastEventFieldIndex(named: "@error") != nil)
+        }
+        // A parsed time is never before 1971 nor more than a day after ingest.
+        precondition(event.timestampMillis == ingestMillis
+            || (event.timestampMillis >= 31_536_000_000 && event.timestampMillis <= ingestMillis + 86_400_000))
     }
 
     static func inArena(_ span: ByteSpan, _ batch: EventBatch) {

@@ -123,6 +123,15 @@ struct MalformedHead: Sendable, CustomTestStringConvertible {
         #expect(refused)
     }
 
+    /// A reused head fed byte by byte reaches the same verdict as a whole parse, at the same byte.
+    @Test(arguments: MalformedHead.all)
+    func resumedByteByByteGivesTheSameVerdict(_ malformed: MalformedHead) {
+        let bytes = malformed.raw
+        let (resumed, _) = parseResuming(bytes, ends: 0..<bytes.count, limits: malformed.limits)
+        let fresh = (0...bytes.count).map { parseStatus(Array(bytes[..<$0]), limits: malformed.limits) }
+        #expect(resumed == fresh)
+    }
+
     @Test func errorsMapToTheirStatus() {
         let table: [(HTTPError, Int)] = [
             (.headTooLarge, 431), (.badRequest("x"), 400), (.payloadTooLarge, 413), (.unsupportedVersion, 505),

@@ -137,6 +137,41 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// One reused head fed byte by byte continues where it stopped and ends with the same head as a whole parse.
+    @Test(arguments: ValidHead.all)
+    func resumedByteByByte(_ expected: ValidHead) {
+        let bytes = expected.bytes
+        let (verdicts, head) = parseResuming(bytes, ends: 0..<bytes.count)
+        #expect(verdicts.dropLast().allSatisfy { $0 == .needMore })
+        #expect(verdicts.last == .complete)
+        check(head, expected, bytes)
+    }
+
+    @Test(arguments: ValidHead.all)
+    func resumedSplitAtEveryOffset(_ expected: ValidHead) {
+        let bytes = expected.bytes + [UInt8]("body")
+        for split in 0...expected.bytes.count {
+            let (verdicts, head) = parseResuming(bytes, ends: [split])
+            #expect(verdicts == [split == expected.bytes.count ? .complete : .needMore, .complete], "split at \(split)")
+            check(head, expected, bytes)
+        }
+    }
+
+    @Test func resumingStartsOverWhenTheBufferShrinksOrAfterReset() {
+        var head = RequestHead()
+        let first = [UInt8]("POST /first HTTP/1.1\r\nX-Long-Name: value")
+        let other = [UInt8]("GET /b HTTP/1.1\r\n\r\n")
+        first.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .needMore) }
+        other.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .complete) }
+        #expect(other.string(head.path) == "/b" && head.headers.isEmpty)
+
+        first.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .needMore) }
+        head.reset()
+        let longer = [UInt8]("GET /c HTTP/1.1\r\nX-Long-Name: value-and-more\r\n\r\n")
+        longer.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .complete) }
+        #expect(head.method == .get && longer.string(head.path) == "/c" && head.headers.count == 1)
+    }
+
     @Test func reusedHeadKeepsNoStaleFields() {
         var head = RequestHead()
         let first = ValidHead.all[2].bytes

@@ -37,3 +37,18 @@ func testPayload(count: Int, seed: UInt64 = 42) -> [UInt8] {
     }
     return Array(out.prefix(count))
 }
+
+/// Parses `bytes` with one reused head, offering the prefixes ending at `ends` and then the whole buffer, as a
+/// connection does while a head trickles in; returns every verdict and the head.
+func parseResuming(
+    _ bytes: [UInt8], ends: some Sequence<Int>, limits: HTTPLimits = HTTPLimits()
+) -> ([HeadParseStatus], RequestHead) {
+    var head = RequestHead()
+    var verdicts: [HeadParseStatus] = []
+    for end in Array(ends) + [bytes.count] {
+        // A fresh array each time: the bytes may move between reads.
+        let prefix = Array(bytes[..<end])
+        verdicts.append(prefix.withUnsafeBytes { RequestParser.parseHead($0, limits: limits, into: &head) })
+    }
+    return (verdicts, head)
+}

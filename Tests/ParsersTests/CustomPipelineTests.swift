@@ -171,3 +171,63 @@ private func pipeline(_ stages: [StageDefinition]) throws -> ParserPipeline {
         _ = try ParserRegistry.compile(definitions)
     }
 }
+
+@Suite struct PipelineRuleTests {
+    @Test(arguments: [
+        ("1969-12-31T23:59:59Z a=1", "timestamp before 1971; ingest time used"),
+        ("1970-06-01T00:00:00Z a=1", "timestamp before 1971; ingest time used"),
+        ("2026-11-30T00:00:01Z a=1", "timestamp more than a day in the future; ingest time used"),
+    ])
+    func outOfRangeTimestampsFallBackToIngestTime(_ line: String, _ reason: String) {
+        let event = ParsedEvent.run("kv", line)
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis)
+        #expect(event.timestampNanos == -1)
+        #expect(event["@error"] == "true")
+        #expect(event["@error_msg"] == reason)
+        #expect(event["a"] == "1", "the fields stay")
+        #expect(event["@event_parsed"] == nil)
+    }
+
+    @Test func timestampWithinADayIsKept() {
+        let event = ParsedEvent.run("kv", "2026-11-29T23:59:59Z a=1")
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis + 86_399_000)
+        #expect(event["@error"] == nil)
+    }
+
+    @Test func unknownParserKeepsTheEventUnparsed() {
+        let event = ParsedEvent.run(ParserPipeline.unknownParser, Array("a=1".utf8))
+        #expect(event.fields.map { "\($0.0)=\($0.1)" } == [
+            "@error=true", "#error=true", "@event_parsed=false", "@error_msg=no parser with this name",
+        ])
+    }
+}
+
+@Suite struct ReservedFieldTests {
+    @Test(arguments: [
+        ("kv", #"2024-01-15T10:00:00Z @error=true @error_msg="fake" @event_parsed=false @rawstring=x @timezone=y ok=1"#),
+        ("json", ##"{"@error":"true","#error":"true","@error_msg":"fake","@ingesttimestamp":1,"ok":"1"}"##),
+        ("syslog-utc", #"Jan  5 03:04:05 h app: @error=true ok=1"#),
+    ])
+    func contentCannotForgeErrorOrModelFields(_ parser: String, _ line: String) {
+        let event = ParsedEvent.run(parser, line)
+        #expect(event["ok"] == "1")
+        for name in ["@error", "#error", "@error_msg", "@event_parsed", "@rawstring", "@ingesttimestamp", "@timezone"] {
+            #expect(event[name] == nil, "\(name) was created from content")
+        }
+    }
+
+    @Test func versionAndOtherAtFieldsStay() {
+        let event = ParsedEvent.run("json", #"{"@version":"1","@host":"h"}"#)
+        #expect(event["@version"] == "1")
+        #expect(event["@host"] == "h")
+    }
+
+    /// Found by the Syslog fuzz target: an RFC 5424 line whose timestamp was read before its structured
+    /// data failed kept that (year 411) time.
+    @Test func failingStagePutsBackTheTime() {
+        let event = ParsedEvent.run("syslog", #"<6>1 0411-09-04 h a - - [x y="unterminated"#)
+        #expect(event["@error_msg"] == "syslog: invalid structured data")
+        #expect(event.timestampMillis == ParsedEvent.ingestMillis)
+        #expect(event.timezone == "")
+    }
+}

@@ -48,13 +48,14 @@ import Testing
         #expect(event.fields.count == 4, "fields of the failed stage are removed")
     }
 
-    @Test func nonUTF8StringsPassThrough() {
+    /// JSON must be UTF-8: the reader refuses other bytes, and the event is kept with the reason.
+    @Test func nonUTF8StringsAreRefused() {
         var line = Array(#"{"a":""#.utf8)
         line += [0xC3, 0x28, 0xFF]
         line += Array(#"","b":2}"#.utf8)
         let event = ParsedEvent.run(ParserRegistry.builtins.pipeline(named: "json")!, line)
-        #expect(!event.failed)
-        #expect(event["b"] == "2")
+        #expect(event["@error_msg"] == "json: invalid UTF-8")
+        #expect(event["b"] == nil)
     }
 
     @Test func noneParsesNothing() {

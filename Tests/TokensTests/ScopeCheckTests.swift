@@ -29,9 +29,9 @@ import Testing
         case .systemTokenWithoutPermission:
             return Principal(kind: .systemToken, canIngest: false, metricLabel: "api/sys")
         case .personal:
-            return Principal(kind: .personal(user: "alice"), canIngest: false, metricLabel: "api/alice", userName: "alice")
+            return Principal(kind: .personal(user: "alice"), canIngest: false, metricLabel: "api/alice")
         case .personalRoot:
-            return Principal(kind: .personal(user: "admin"), canIngest: false, metricLabel: "api/admin", isRoot: true, userName: "admin")
+            return Principal(kind: .personal(user: "admin"), canIngest: false, metricLabel: "api/admin", isRoot: true)
         }
     }
 

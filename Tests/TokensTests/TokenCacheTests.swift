@@ -97,3 +97,16 @@ import Testing
         #expect(TokenDigest(hex: "xyz") == nil)
     }
 }
+
+@Suite struct PrincipalTests {
+    @Test(arguments: [
+        Principal.Kind.ingestToken(repository: "web"), .organizationToken(organization: "acme"), .systemToken, .personal(user: "bob"),
+    ], [false, true])
+    func kindsAndFlagsRoundTrip(_ kind: Principal.Kind, _ flag: Bool) {
+        let principal = Principal(kind: kind, canIngest: flag, metricLabel: "label", isRoot: !flag)
+        #expect(principal.kind == kind)
+        #expect(principal.canIngest == flag && principal.isRoot == !flag && principal.metricLabel == "label")
+        if case let .personal(user) = kind { #expect(principal.userName == user) } else { #expect(principal.userName == nil) }
+        if case let .ingestToken(repository) = kind { #expect(principal.ingestRepository == repository) } else { #expect(principal.ingestRepository == nil) }
+    }
+}

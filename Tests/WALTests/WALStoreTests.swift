@@ -150,3 +150,15 @@ struct WALStoreTests {
         #expect(text.contains("# TYPE sluice_wal_fsync_seconds histogram"))
     }
 }
+
+struct WALAppendEdgeTests {
+    @Test func emptyBatchCompletesAtOnceWithoutARecord() throws {
+        let dir = TemporaryDirectory()
+        let store = try WALStore(options: WALOptions(dataDirectory: dir.path), logger: testLogger)
+        let log = try store.log(for: "empty")
+        #expect(log.appendAndWait([]) == .success(WALPosition(firstSequence: 0, eventCount: 0)))
+        #expect(try log.appendAndWait(logLines("x", count: 1)).get().firstSequence == 0)
+        store.shutdown()
+        #expect(try readAll(dir.path, "empty").events.count == 1)
+    }
+}

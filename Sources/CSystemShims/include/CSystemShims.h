@@ -19,6 +19,8 @@
 int sluice_epoll_create(void);
 int sluice_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 int sluice_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms);
+/* epoll_pwait2 with a nanosecond timeout (negative: wait forever); falls back to epoll_wait rounded up to ms. */
+int sluice_epoll_wait_nanos(int epfd, struct epoll_event *events, int maxevents, int64_t timeout_ns);
 uint64_t sluice_epoll_event_data(const struct epoll_event *event);
 uint32_t sluice_epoll_event_flags(const struct epoll_event *event);
 
@@ -45,6 +47,7 @@ int sluice_eventfd_drain(int fd);
 int sluice_signalfd_for(const int *signals, int count);
 /* Reads one signal from a signalfd; returns the signal number or -1. */
 int sluice_signalfd_read(int fd);
+/* Ignores SIGPIPE (and SIGXFSZ, so writes past a file-size limit fail with EFBIG instead of killing us). */
 int sluice_ignore_sigpipe(void);
 
 int sluice_set_int_sockopt(int fd, int level, int name, int value);

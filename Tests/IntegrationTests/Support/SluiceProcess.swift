@@ -33,11 +33,18 @@ final class SluiceProcess: @unchecked Sendable {
         return path
     }
 
-    init(dataDirectory: String? = nil, arguments: [String] = []) throws {
+    /// `fileSizeLimitKiB` starts the server under `ulimit -f`, so writes past it fail as on a full disk.
+    init(dataDirectory: String? = nil, arguments: [String] = [], fileSizeLimitKiB: Int? = nil) throws {
         self.dataDirectory = dataDirectory ?? Self.makeDataDirectory()
         ownsDirectory = dataDirectory == nil
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0", "--threads", "2"] + arguments
+        let serve = ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0", "--threads", "2"] + arguments
+        if let fileSizeLimitKiB {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "ulimit -f \(fileSizeLimitKiB) && exec \"$0\" \"$@\"", Self.binary] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = serve
+        }
         process.standardError = stderrPipe
         process.standardOutput = stdoutPipe
         try process.run()

@@ -1,0 +1,122 @@
+import Foundation
+import GraphQL
+import Logging
+import Tokens
+
+/// An answer of the admin API: HTTP status and JSON body (the GraphQL envelope
+/// `{"data": ..., "errors": [{"message", "locations", "path"}]}`).
+public struct AdminResponse: Sendable, Equatable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// The admin API (`POST /graphql`) without HTTP: a JSON body and the authenticated principal in, an
+/// `AdminResponse` out. Guarantees:
+/// - no or an unknown credential → 401, an ingest token → 403, before the body is looked at;
+/// - a body over `limits.maxBodyBytes` → 413; a body that is not `{"query", "variables", "operationName"}`
+///   JSON, a query nested too deeply to parse safely, a syntax error, a document over the depth, alias or
+///   size limits, or one that fails validation → 400 with `errors`, and nothing executed;
+/// - otherwise 200 with `data` and, for refused fields (permissions, failed edits), `errors` entries
+///   carrying the field's `path` and `locations`;
+/// - every mutation, applied or refused, is recorded through the `AuditSink` before the answer, and an
+///   applied one serves (is in the reloaded token set) before the answer.
+/// Execution is `async` because the GraphQL executor is; run it on a dedicated executor
+/// (`AdminWorkerPool`) so the blocking snapshot writes never occupy an event loop or the shared pool.
+public final class AdminAPI: Sendable {
+    public let tokens: TokenStore
+    public let limits: AdminLimits
+    private let audit: any AuditSink
+    private let schema: GraphQLSchema
+    private let logger: Logger
+
+    public init(tokens: TokenStore, audit: any AuditSink, limits: AdminLimits = AdminLimits(), logger: Logger) {
+        self.tokens = tokens
+        self.audit = audit
+        self.limits = limits
+        self.logger = logger
+        do {
+            schema = try AdminSchema.make()
+        } catch {
+            // The schema is a constant of this module: failing to build it is a programming error.
+            preconditionFailure("admin GraphQL schema does not build: \(error)")
+        }
+        let problems = validateSchema(schema: schema)
+        precondition(problems.isEmpty, "admin GraphQL schema is invalid: \(problems)")
+    }
+
+    /// Executes one GraphQL request. `credential` is the SHA-256 of the token as sent; it identifies an
+    /// organization or system API token's entry (and so its permission list) exactly.
+    public func execute(body: [UInt8], principal: Principal?, credential: TokenDigest? = nil) async -> AdminResponse {
+        if let refusal = refusal(principal: principal, bodyBytes: body.count) { return refusal }
+        guard let principal, let caller = AdminCaller(principal: principal, credential: credential, snapshot: tokens.snapshot) else {
+            return Self.errors(status: 403, [GraphQLError(message: Self.ingestTokenRefusal)])
+        }
+        let request: GraphQLRequest
+        do {
+            request = try JSONDecoder().decode(GraphQLRequest.self, from: Data(body))
+        } catch {
+            return Self.errors(status: 400, [GraphQLError(message: AdminError.malformedRequest("expected a JSON object with a \"query\" string").description)])
+        }
+        if let problem = limits.nestingProblem(in: request.query) {
+            return Self.errors(status: 400, [GraphQLError(message: AdminError.tooComplex(problem).description)])
+        }
+        let document: Document
+        do {
+            document = try parse(source: Source(body: request.query, name: "GraphQL request"))
+        } catch let error as GraphQLError {
+            return Self.errors(status: 400, [error])
+        } catch {
+            return Self.errors(status: 400, [GraphQLError(message: "\(error)")])
+        }
+        if let problem = limits.problem(in: document) {
+            return Self.errors(status: 400, [GraphQLError(message: AdminError.tooComplex(problem).description)])
+        }
+        let invalid = validate(schema: schema, ast: document)
+        guard invalid.isEmpty else { return Self.errors(status: 400, invalid) }
+
+        let operations = AdminOperations(tokens: tokens, audit: audit, caller: caller)
+        let result: GraphQLResult
+        do {
+            result = try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: operations,
+                                               variableValues: request.variables, operationName: request.operationName)
+        } catch let error as GraphQLError {
+            return Self.errors(status: 400, [error])
+        } catch {
+            return Self.errors(status: 500, [GraphQLError(message: "\(error)")])
+        }
+        logger.debug("admin request", metadata: ["actor": "\(caller.actor)", "errors": "\(result.errors.count)"])
+        return Self.encode(status: 200, result)
+    }
+
+    /// The answer for a request refused before its body is read: 401 (no or unknown credential), 403
+    /// (ingest token) or 413 (body over the limit); nil when it may go on. Pure and cheap, so an event loop
+    /// can call it and answer at once instead of handing the request to the worker pool.
+    public func refusal(principal: Principal?, bodyBytes: Int) -> AdminResponse? {
+        if case let .reject(status, reason) = decideAdmin(principal: principal) {
+            return Self.errors(status: status, [GraphQLError(message: reason)])
+        }
+        guard bodyBytes <= limits.maxBodyBytes else {
+            return Self.errors(status: 413, [GraphQLError(message: AdminError.bodyTooLarge(limit: limits.maxBodyBytes).description)])
+        }
+        return nil
+    }
+
+    static let ingestTokenRefusal = "ingest tokens cannot use the admin API"
+
+    static func errors(status: Int, _ errors: [GraphQLError]) -> AdminResponse {
+        encode(status: status, GraphQLResult(errors: errors))
+    }
+
+    static func encode(status: Int, _ result: GraphQLResult) -> AdminResponse {
+        do {
+            return AdminResponse(status: status, body: [UInt8](try GraphQLJSONEncoder().encode(result)))
+        } catch {
+            return AdminResponse(status: 500, body: Array("{\"errors\":[{\"message\":\"could not encode the answer\"}]}".utf8))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Logging
+import Tokens
+
+/// What the GraphQL resolvers do, free of GraphQL: each operation checks the caller's permission,
+/// applies its change through `TokenStore.edit` (writers' lock, validation, atomic write, reload — so
+/// the change serves before it returns) and records one audit event, whether it succeeded or was refused.
+/// Permission is checked on the serving snapshot first (a refused caller costs no lock and no file read)
+/// and decided on the snapshot being edited, under the lock.
+struct AdminOperations: Sendable {
+    let tokens: TokenStore
+    let audit: any AuditSink
+    let caller: AdminCaller
+
+    // MARK: Queries
+
+    func repository(named name: String) throws(AdminError) -> Repository {
+        guard let repository = tokens.snapshot.repository(named: name) else {
+            throw .token(.notFound("repository '\(name)' does not exist"))
+        }
+        return repository
+    }
+
+    func repositories() -> [Repository] {
+        caller.listedRepositories(in: tokens.snapshot)
+    }
+
+    /// The ingest tokens of `repository`; refused for system repositories and callers who may not
+    /// manage them, with the spec's text.
+    func ingestTokens(of repository: String) throws(AdminError) -> [IngestToken] {
+        let snapshot = tokens.snapshot
+        guard let found = snapshot.repository(named: repository), found.kind != .system,
+              caller.mayManageIngestTokens(of: found, in: snapshot) else {
+            throw .permissionDenied(AdminMessages.readIngestTokens)
+        }
+        return snapshot.ingestTokens(in: repository)
+    }
+
+    // MARK: Mutations
+
+    func addIngestToken(repository: String, name: String, parser: String?, customToken: String?) async throws(AdminError) -> IngestToken {
+        try await mutate("addIngestTokenV3", repository: repository, tokenName: name, authorize: { (snapshot: Snapshot) throws(TokenError) in
+            try requireManage(repository, snapshot)
+            if customToken != nil { try snapshot.checkCustomTokenAllowed(callerIsRoot: caller.isRoot(in: snapshot)) }
+        }) { (snapshot: inout Snapshot) throws(TokenError) in
+            let value = try snapshot.addIngestToken(repository: repository, name: name, parser: parser, customToken: customToken)
+            return IngestToken(name: name, repository: repository, parser: parser, token: value)
+        }
+    }
+
+    func assignParser(repository: String, tokenName: String, parser: String) async throws(AdminError) -> IngestToken {
+        try await mutate("assignParserToIngestTokenV2", repository: repository, tokenName: tokenName, authorize: manage(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.assignParser(repository: repository, tokenName: tokenName, parser: parser)
+        }
+    }
+
+    func unassignParser(repository: String, tokenName: String) async throws(AdminError) -> Repository {
+        try await mutate("unassignIngestToken", repository: repository, tokenName: tokenName, authorize: manage(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.unassignParser(repository: repository, tokenName: tokenName)
+            return try requireManage(repository, snapshot)
+        }
+    }
+
+    func removeIngestToken(repository: String, name: String) async throws(AdminError) {
+        try await mutate("removeIngestToken", repository: repository, tokenName: name, authorize: manage(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.removeIngestToken(repository: repository, name: name)
+        }
+    }
+
+    func setFeature(_ feature: String, enabled: Bool) async throws(AdminError) {
+        try await mutate(enabled ? "enableFeature" : "disableFeature", repository: nil, tokenName: nil, authorize: requireRoot) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setFeature(feature, enabled: enabled)
+        }
+    }
+
+    func createRepository(name: String) async throws(AdminError) -> Repository {
+        try await mutate("createRepository", repository: name, tokenName: "default", authorize: { (snapshot: Snapshot) throws(TokenError) in
+            _ = try repositoryOrganization(snapshot)
+        }) { (snapshot: inout Snapshot) throws(TokenError) in
+            let organization = try repositoryOrganization(snapshot)
+            try snapshot.addRepository(name: name, organization: organization)
+            return Repository(name: name, organization: organization)
+        }
+    }
+
+    func createAPIToken(kind: APIToken.Kind, name: String, permissions: [String]) async throws(AdminError) -> String {
+        let operation = kind == .system ? "createSystemPermissionsToken" : "createOrganizationPermissionsToken"
+        return try await mutate(operation, repository: nil, tokenName: name, authorize: requireRoot) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.addAPIToken(kind: kind, name: name, organization: kind == .organization ? Snapshot.defaultOrganization : nil,
+                                     permissions: permissions)
+        }
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    private func requireManage(_ repository: String, _ snapshot: Snapshot) throws(TokenError) -> Repository {
+        guard let found = snapshot.repository(named: repository) else {
+            // Non-managers learn nothing about which repositories exist.
+            throw caller.isRoot(in: snapshot) ? .notFound("repository '\(repository)' does not exist")
+                                              : .permissionDenied(AdminMessages.changeIngestTokens)
+        }
+        guard caller.mayManageIngestTokens(of: found, in: snapshot) else {
+            throw .permissionDenied(AdminMessages.changeIngestTokens)
+        }
+        return found
+    }
+
+    private func manage(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
+        { (snapshot: Snapshot) throws(TokenError) in try requireManage(repository, snapshot) }
+    }
+
+    private func repositoryOrganization(_ snapshot: Snapshot) throws(TokenError) -> String {
+        guard let organization = caller.repositoryOrganization(in: snapshot) else {
+            throw .permissionDenied(AdminMessages.createRepository)
+        }
+        return organization
+    }
+
+    private func requireRoot(_ snapshot: Snapshot) throws(TokenError) {
+        guard caller.isRoot(in: snapshot) else { throw .permissionDenied(AdminMessages.rootOnly) }
+    }
+
+    /// Checks `authorize` on the serving snapshot first (so a refused caller never takes the writers' lock
+    /// or makes the server re-read the file), then again inside `TokenStore.edit` on the snapshot being
+    /// edited, runs `body` there, records the audit event, and returns or throws.
+    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?,
+                           authorize: (Snapshot) throws(TokenError) -> Void,
+                           _ body: (inout Snapshot) throws(TokenError) -> T) async throws(AdminError) -> T {
+        let outcome: Result<T, AdminError>
+        do throws(TokenError) {
+            try authorize(tokens.snapshot)
+            outcome = .success(try tokens.edit { (snapshot: inout Snapshot) throws(TokenError) -> T in
+                try authorize(snapshot)
+                return try body(&snapshot)
+            })
+        } catch {
+            if case let .permissionDenied(message) = error { outcome = .failure(.permissionDenied(message)) }
+            else { outcome = .failure(.token(error)) }
+        }
+        var event = AuditEvent(actor: caller.actor, actorKind: caller.actorKind, operation: operation,
+                               repository: repository, tokenName: tokenName, result: .success, error: nil)
+        if case let .failure(error) = outcome {
+            event.result = .refused
+            event.error = error.description
+        }
+        await audit.record(event)
+        return try outcome.get()
+    }
+}

@@ -1,0 +1,86 @@
+import GraphQL
+import Tokens
+
+/// The LogScale-compatible schema (docs/admin-graphql.md) with names, argument names and result shapes
+/// as LogScale has them. Resolvers read the request's `AdminOperations` from the GraphQL context and do
+/// nothing but unpack arguments and shape results.
+///
+/// Sluice's choices where the spec leaves room: `Parser.id` is the parser's name; `RepositoryType` is
+/// `DEFAULT` for regular, `SYSTEM` for system and `PERSONAL` for sandbox repositories; a token stored only
+/// as its SHA-256 shows as `sha256:<first 12 hex digits>…`; `FeatureFlag` has the one flag Sluice knows.
+enum AdminSchema {
+    static func make() throws -> GraphQLSchema {
+        let parser = try GraphQLObjectType(name: "Parser", fields: [
+            "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
+            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
+        ])
+        let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
+            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
+            "token": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
+                let token = try cast(source, IngestToken.self)
+                return Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: true)
+            },
+            "parser": GraphQLField(type: parser) { source, _, _, _ in
+                try cast(source, IngestToken.self).parser.map(ParserNode.init(name:))
+            },
+        ])
+        let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
+            "PERSONAL": GraphQLEnumValue(value: "PERSONAL"), "TRIAL": GraphQLEnumValue(value: "TRIAL"),
+            "DEFAULT": GraphQLEnumValue(value: "DEFAULT"), "SYSTEM": GraphQLEnumValue(value: "SYSTEM"),
+            "MANAGED": GraphQLEnumValue(value: "MANAGED"),
+        ])
+        let repository = try GraphQLObjectType(name: "Repository", fields: [
+            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).name },
+            "type": GraphQLField(type: GraphQLNonNull(repositoryType)) { source, _, _, _ in
+                switch try cast(source, Repository.self).kind {
+                case .regular: return "DEFAULT"
+                case .system: return "SYSTEM"
+                case .sandbox: return "PERSONAL"
+                }
+            },
+            "ingestTokens": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(ingestToken)))) { source, _, context, _ in
+                try operations(context).ingestTokens(of: cast(source, Repository.self).name)
+            },
+        ])
+        let query = try GraphQLObjectType(name: "Query", fields: [
+            "repository": GraphQLField(type: GraphQLNonNull(repository),
+                                       args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))]) { _, args, context, _ in
+                try operations(context).repository(named: string(args, "name"))
+            },
+            "repositories": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(repository)))) { _, _, context, _ in
+                try operations(context).repositories()
+            },
+        ])
+        let mutation = try mutationType(repository: repository, ingestToken: ingestToken)
+        return try GraphQLSchema(query: query, mutation: mutation)
+    }
+
+    // MARK: Resolver helpers
+
+    static func operations(_ context: any Sendable) throws -> AdminOperations {
+        try cast(context, AdminOperations.self)
+    }
+
+    static func cast<T>(_ value: any Sendable, _ type: T.Type) throws -> T {
+        guard let typed = value as? T else { throw AdminError.malformedRequest("internal: expected \(T.self)") }
+        return typed
+    }
+
+    /// A required string argument (validation has checked it is there), at `path` inside `args`.
+    static func string(_ args: Map, _ path: IndexPathElement...) throws -> String {
+        guard let text = args[IndexPath(path)].string else {
+            throw AdminError.malformedRequest("argument \(path.map { "\($0)" }.joined(separator: ".")) missing")
+        }
+        return text
+    }
+
+    /// An optional string argument: nil when absent or null.
+    static func optionalString(_ args: Map, _ path: IndexPathElement...) -> String? {
+        args[IndexPath(path)].string
+    }
+}
+
+/// A parser as the schema shows it.
+struct ParserNode: Sendable {
+    let name: String
+}

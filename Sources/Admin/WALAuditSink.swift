@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventModel
+import Logging
+import Tokens
+import WAL
+
+/// Appends audit events to the `humio-audit` repository's write-ahead log, one event per record, and
+/// waits until the record is durable under the WAL's fsync policy. A failed append is logged (without
+/// any token value) and does not fail the mutation, which has already taken effect.
+public struct WALAuditSink: AuditSink {
+    public static let repository = "humio-audit"
+
+    private let wal: WALStore
+    private let logger: Logger
+
+    public init(wal: WALStore, logger: Logger) {
+        self.wal = wal
+        self.logger = logger
+    }
+
+    public func record(_ event: AuditEvent) async {
+        let batch = Self.batch(for: event, nowMillis: Self.wallClockMillis())
+        let log: RepositoryLog
+        do {
+            log = try wal.log(for: Self.repository)
+        } catch {
+            logger.error("audit event not stored", metadata: ["operation": "\(event.operation)", "error": "\(error)"])
+            return
+        }
+        let failure: WALError? = await withCheckedContinuation { continuation in
+            log.append(batch) { result in
+                if case let .failure(error) = result { continuation.resume(returning: error) } else { continuation.resume(returning: nil) }
+            }
+        }
+        if let failure {
+            logger.error("audit event not stored", metadata: ["operation": "\(event.operation)", "error": "\(failure)"])
+        }
+    }
+
+    /// One event: the JSON line as raw string, every field as an event field, timestamp now.
+    public static func batch(for event: AuditEvent, nowMillis: Int64) -> EventBatch {
+        var batch = EventBatch()
+        _ = batch.beginEvent(rawstring: batch.store(Array(event.jsonLine.utf8)), ingestMillis: nowMillis)
+        batch.setTimestamp(millis: nowMillis)
+        for field in event.fields {
+            let name = batch.store(Array(field.name.utf8))
+            let value = batch.store(Array(field.value.utf8))
+            batch.addField(name: name, value: value)
+        }
+        return batch
+    }
+
+    static func wallClockMillis() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,46 @@
+/// Everything a benchmark run needs, validated.
+///
+/// Guarantees (checked by ``validate()``): at least one connection per thread, a positive batch, a positive
+/// duration or request count, a positive rate if any; `dataLines`, when given, replace generated lines.
+public struct BenchConfiguration: Sendable {
+    public var url: BenchURL
+    public var token: String?
+    public var format: BenchFormat = .structured
+    public var batch = 1
+    public var eventBytes: Int?
+    /// Lines to replay instead of generated ones (`--data-file`).
+    public var dataLines: [[UInt8]] = []
+    public var gzip = false
+    public var connections = 64
+    public var threads = 1
+    /// Seconds to run; with `requests` too, whichever comes first.
+    public var duration: Double?
+    public var requests: Int?
+    /// Open loop: requests per second across all threads; nil for closed loop.
+    public var rate: Double?
+    public var seed: UInt64 = 1
+    /// How long to wait for answers in flight after the end, in seconds.
+    public var drainSeconds: Double = 10
+    /// Distinct pre-built requests; nil picks ``RequestPool/suggestedCount(batch:eventBytes:)``.
+    public var poolSize: Int?
+
+    public init(url: BenchURL) {
+        self.url = url
+    }
+
+    public func validate() throws(BenchError) {
+        guard batch >= 1 else { throw .invalidOption("--batch must be at least 1") }
+        guard threads >= 1 else { throw .invalidOption("--threads must be at least 1") }
+        guard connections >= threads else { throw .invalidOption("--connections must be at least --threads") }
+        if let eventBytes, eventBytes < 1 { throw .invalidOption("--event-bytes must be positive") }
+        if let duration, !(duration > 0) { throw .invalidOption("--duration must be positive") }
+        if let requests, requests < 1 { throw .invalidOption("--requests must be positive") }
+        if duration == nil && requests == nil { throw .invalidOption("give --duration or --requests") }
+        if let rate, !(rate > 0) { throw .invalidOption("--rate must be positive") }
+    }
+
+    /// The payload generator this configuration describes.
+    public func makeGenerator() -> PayloadGenerator {
+        PayloadGenerator(seed: seed, eventBytes: eventBytes, replay: dataLines)
+    }
+}

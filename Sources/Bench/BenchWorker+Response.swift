@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPWire
+
+/// Reading answers: the head parsed in place in the connection's buffer, the body counted and dropped.
+extension BenchWorker {
+    func readAvailable(_ connection: BenchConnection) {
+        if connection.buffered == connection.buffer.count { connection.growBuffer() }
+        var count: Int
+        repeat {
+            count = read(connection.fd, connection.buffer.baseAddress! + connection.buffered,
+                         connection.buffer.count - connection.buffered)
+        } while count < 0 && errno == EINTR
+        if count < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK { return }
+            return fail(connection, .io)
+        }
+        if count == 0 { return endOfStream(connection) }
+        if connection.state == .idle { return fail(connection, .proto) }  // bytes nobody asked for
+        connection.buffered += count
+        process(connection)
+    }
+
+    private func endOfStream(_ connection: BenchConnection) {
+        switch connection.state {
+        case .idle:
+            // The server closed a keep-alive connection between requests: not an error, just reconnect.
+            closeSocket(connection)
+            if issuing { open(connection) }
+        case .reading, .writing:
+            if let head = connection.head, head.framing == .untilClose {
+                complete(connection, head)
+            } else {
+                fail(connection, .closed)
+            }
+        case .closed, .connecting:
+            fail(connection, .connect)
+        }
+    }
+
+    private func process(_ connection: BenchConnection) {
+        while true {
+            guard let head = connection.head else {
+                let parsed = ResponseParser.parseHead(UnsafeRawBufferPointer(rebasing: connection.buffer[0..<connection.buffered]))
+                switch parsed {
+                case .needMore:
+                    return
+                case .invalid:
+                    return fail(connection, .proto)
+                case .complete(let head):
+                    if head.status < 200 {  // interim answer (100 Continue): drop it, the real one follows
+                        dropPrefix(connection, head.headLength)
+                        continue
+                    }
+                    connection.head = head
+                    let bodyStart = head.headLength
+                    switch head.framing {
+                    case .none:
+                        return finish(connection, head, extra: connection.buffered - bodyStart)
+                    case .contentLength(let length):
+                        let available = connection.buffered - bodyStart
+                        if available >= length { return finish(connection, head, extra: available - length) }
+                        connection.bodyRemaining = length - available
+                        connection.buffered = 0
+                        return
+                    case .chunked:
+                        return feedChunked(connection, head, from: bodyStart)
+                    case .untilClose:
+                        connection.buffered = 0
+                        return
+                    }
+                }
+            }
+            switch head.framing {
+            case .contentLength:
+                let available = connection.buffered
+                connection.buffered = 0
+                if available >= connection.bodyRemaining {
+                    return finish(connection, head, extra: available - connection.bodyRemaining)
+                }
+                connection.bodyRemaining -= available
+            case .chunked:
+                feedChunked(connection, head, from: 0)
+            case .untilClose, .none:
+                connection.buffered = 0
+            }
+            return
+        }
+    }
+
+    private func feedChunked(_ connection: BenchConnection, _ head: ResponseHead, from start: Int) {
+        connection.chunkSink.removeAll(keepingCapacity: true)
+        let input = UnsafeRawBufferPointer(rebasing: connection.buffer[start..<connection.buffered])
+        switch connection.chunked.feed(input, into: &connection.chunkSink) {
+        case .needMore:
+            connection.buffered = 0
+        case .done(let consumed):
+            connection.chunked.reset()
+            finish(connection, head, extra: input.count - consumed)
+        case .invalid:
+            fail(connection, .proto)
+        }
+    }
+
+    private func dropPrefix(_ connection: BenchConnection, _ count: Int) {
+        let rest = connection.buffered - count
+        if rest > 0 {
+            let base = connection.buffer.baseAddress!
+            memmove(base, base + count, rest)
+        }
+        connection.buffered = rest
+    }
+
+    /// The answer is complete; bytes after it mean the server sent something unasked (we never pipeline).
+    private func finish(_ connection: BenchConnection, _ head: ResponseHead, extra: Int) {
+        if extra > 0 {
+            result.countError(.proto)
+            progress.errors.wrappingAdd(1, ordering: .relaxed)
+        }
+        complete(connection, head, reusable: extra == 0)
+    }
+
+    func complete(_ connection: BenchConnection, _ head: ResponseHead, reusable: Bool = true) {
+        now = MonotonicClock.nanos()
+        let entry = entries[connection.entryIndex]
+        result.latencies.record(nanos: now &- connection.startNanos)
+        result.statusCounts[min(max(head.status, 0), 999)] += 1
+        result.requests += 1
+        result.bodyBytes += entry.bodyBytes
+        result.rawBodyBytes += entry.rawBodyBytes
+        if head.status >= 200 && head.status < 300 { result.events += entry.events }
+        progress.requests.wrappingAdd(1, ordering: .relaxed)
+        progress.bodyBytes.wrappingAdd(entry.bodyBytes, ordering: .relaxed)
+        inFlight -= 1
+        connection.consecutiveFailures = 0
+        let reusable = reusable && head.keepAlive && connection.state == .reading
+        connection.resetResponse()
+        if reusable {
+            connection.state = .idle
+            ready(connection)
+        } else {
+            closeSocket(connection)
+            if issuing { open(connection) }
+        }
+    }
+}

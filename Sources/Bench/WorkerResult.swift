@@ -1,0 +1,31 @@
+/// Kinds of failure a benchmark connection can meet; each request lost to one counts as an error.
+public enum BenchErrorKind: String, CaseIterable, Sendable {
+    /// The connection could not be established.
+    case connect
+    /// `read`/`write` failed (reset, broken pipe).
+    case io
+    /// The server closed the connection before the answer was complete.
+    case closed
+    /// The answer was not valid HTTP/1.1.
+    case proto = "protocol"
+    /// The answer did not arrive before the drain deadline at the end of the run.
+    case timeout
+}
+
+/// What one worker measured; the runner merges them into a ``BenchResult``.
+struct WorkerResult: Sendable {
+    var latencies = LatencyHistogram()
+    /// Answers by status code (index = code, 0...999).
+    var statusCounts = [Int](repeating: 0, count: 1000)
+    var errors = [Int](repeating: 0, count: BenchErrorKind.allCases.count)
+    var requests = 0
+    var events = 0
+    var bodyBytes = 0
+    var rawBodyBytes = 0
+    /// Open loop: requests on the timetable never sent because no connection was free before the end.
+    var unsent = 0
+
+    mutating func countError(_ kind: BenchErrorKind) {
+        errors[BenchErrorKind.allCases.firstIndex(of: kind)!] += 1
+    }
+}

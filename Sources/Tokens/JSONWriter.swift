@@ -1,0 +1,58 @@
+/// Appends JSON text to a byte buffer.
+struct JSONWriter {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0a: raw("\\n")
+            case 0x0d: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func strings(_ list: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (i, text) in list.enumerated() {
+            if i > 0 { raw(", ") }
+            string(text)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func field(_ key: String, _ value: String?, first: Bool = false) {
+        guard let value else { return }
+        if !first { raw(", ") }
+        string(key)
+        raw(": ")
+        string(value)
+    }
+
+    /// `,\n  "name": [` then one `{…}` object per line.
+    mutating func list<T>(_ name: String, _ items: [T], _ fields: (inout JSONWriter, T) -> Void) {
+        raw(",\n  ")
+        string(name)
+        raw(": [")
+        for (i, item) in items.enumerated() {
+            raw(i == 0 ? "\n    {" : ",\n    {")
+            fields(&self, item)
+            raw("}")
+        }
+        raw(items.isEmpty ? "]" : "\n  ]")
+    }
+}
