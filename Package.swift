@@ -44,7 +44,7 @@ let package = Package(
             "EventModel", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
-            "CSystemShims", "HTTPWire", .product(name: "Logging", package: "swift-log"),
+            "CSystemShims", "COpenSSL", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
             "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),

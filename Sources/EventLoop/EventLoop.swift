@@ -37,6 +37,9 @@ public final class EventLoop: @unchecked Sendable {
     /// The loop's clock, refreshed once per wake-up.
     private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
     private var nextTick: Int64 = 0
+    /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
+    /// connections are closed at once.
+    var tlsHandshakesInProgress = 0
     private static let tickMillis: Int64 = 500
     private static let wakeSlot = UInt64(UInt32.max)
 

@@ -24,12 +24,14 @@ final class HTTPConnection: LoopChannel {
 
     let fd: Int32
     // The loop owns its channels and outlives them (it closes them before it exits).
-    private unowned(unsafe) let loop: EventLoop
-    private let server: HTTPServerContext
+    unowned(unsafe) let loop: EventLoop
+    let server: HTTPServerContext
     private let handler: HTTPHandler
-    private var token = EventLoop.Token(slot: 0, generation: 0)
+    /// Plain socket or TLS; see HTTPConnection+TLS.swift for the handshake.
+    let transport: ConnectionTransport
+    private(set) var token = EventLoop.Token(slot: 0, generation: 0)
 
-    private var state = State.readingHead
+    private(set) var state = State.readingHead
     /// The current request's head, parsed in place so its header storage is reused.
     private var head = RequestHead()
     private var readBuffer: [UInt8]
@@ -37,7 +39,7 @@ final class HTTPConnection: LoopChannel {
     private var readEnd = 0
     private var output: [UInt8] = []
     private var outputSent = 0
-    private var interest: UInt32 = 0
+    var interest: UInt32 = 0
 
     private var chunked: ChunkedDecoder
     private var chunkedConsumed = 0
@@ -48,17 +50,18 @@ final class HTTPConnection: LoopChannel {
     private var requestSequence: UInt64 = 0
 
     /// When the current phase times out, and what that means.
-    private var deadline: Int64
+    var deadline: Int64
     private var lastProgress: Int64
 
     static let initialBufferSize = 16 * 1024
     private static let retainedBufferLimit = 256 * 1024
 
-    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler) {
+    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler, transport: ConnectionTransport = .plain) {
         self.fd = fd
         self.loop = loop
         self.server = server
         self.handler = handler
+        self.transport = transport
         readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize)
         chunked = ChunkedDecoder(limits: server.configuration.limits)
         deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
@@ -69,11 +72,16 @@ final class HTTPConnection: LoopChannel {
         token = try loop.register(self, interest: SLUICE_EPOLLIN)
         interest = SLUICE_EPOLLIN
         server.metrics.openConnections.add(1, ordering: .relaxed)
+        if case .tls = transport { startHandshake() }
     }
 
     // MARK: Events
 
     func ready(flags: UInt32) {
+        if case .tls(let session) = transport {
+            tlsReady(session, flags: flags)
+            return
+        }
         if flags & SLUICE_EPOLLOUT != 0 { flush() }
         if flags & SLUICE_EPOLLIN != 0 {
             readAvailable()
@@ -84,6 +92,10 @@ final class HTTPConnection: LoopChannel {
 
     func tick(nowMillis: Int64) {
         guard nowMillis >= deadline else { return }
+        if case .tls(let session) = transport, session.isHandshaking {
+            tlsFailed(.handshakeTimeout)
+            return
+        }
         switch state {
         case .readingHead:
             if readEnd > readStart {
@@ -108,7 +120,7 @@ final class HTTPConnection: LoopChannel {
 
     // MARK: Reading
 
-    private var isReading: Bool {
+    var isReading: Bool {
         switch state {
         case .readingHead, .readingBody: return true
         case .awaitingAnswer, .closing, .closed: return false
@@ -117,17 +129,18 @@ final class HTTPConnection: LoopChannel {
 
     /// Reads while the socket fills the buffer, processing after every read; level-triggered epoll
     /// reports the descriptor again when more arrives.
-    private func readAvailable() {
+    func readAvailable() {
         while isReading {
             if readEnd == readBuffer.count { makeRoom() }
             let room = readBuffer.count - readEnd
             let result: IOResult<Int>
             do {
-                result = try readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in
-                    try Syscall.read(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[readEnd...]))
+                result = try readBuffer.withUnsafeMutableBytes { buffer throws(TransportError) in
+                    try transport.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[readEnd...]))
                 }
             } catch {
-                close()
+                // Array's closure methods rethrow untyped; the closure throws only TransportError.
+                transportFailed(error as? TransportError ?? .tls(.internalError))
                 return
             }
             switch result {
@@ -141,7 +154,7 @@ final class HTTPConnection: LoopChannel {
                 lastProgress = loop.nowMillis
                 server.metrics.bytesIn.add(count, ordering: .relaxed)
                 process()
-                if count < room { return }
+                if count < room && !transport.readsUntilWouldBlock { return }
             }
         }
     }
@@ -302,6 +315,7 @@ final class HTTPConnection: LoopChannel {
         write(&output, keepAlive)
         finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
         process()
+        if case .tls = transport { resumeBufferedInput() }
     }
 
     private func finishRequest(keepAlive: Bool, requestEnd: Int) {
@@ -346,15 +360,16 @@ final class HTTPConnection: LoopChannel {
 
     // MARK: Writing
 
-    private func flush() {
+    func flush() {
         while outputSent < output.count {
             let result: IOResult<Int>
             do {
-                result = try output.withUnsafeBytes { buffer throws(SystemError) in
-                    try Syscall.write(fd, UnsafeRawBufferPointer(rebasing: buffer[outputSent...]))
+                result = try output.withUnsafeBytes { buffer throws(TransportError) in
+                    try transport.write(fd, UnsafeRawBufferPointer(rebasing: buffer[outputSent...]))
                 }
             } catch {
-                close()
+                // Array's closure methods rethrow untyped; the closure throws only TransportError.
+                transportFailed(error as? TransportError ?? .tls(.internalError))
                 return
             }
             switch result {
@@ -380,7 +395,7 @@ final class HTTPConnection: LoopChannel {
     }
 
     /// Reads only while no answer is pending or unwritten, so a client cannot queue unbounded work.
-    private func updateInterest() {
+    func updateInterest() {
         var wanted: UInt32 = 0
         if outputSent < output.count { wanted |= SLUICE_EPOLLOUT }
         switch state {
@@ -390,16 +405,30 @@ final class HTTPConnection: LoopChannel {
             break
         }
         if case .closed = state { return }
+        wanted = transport.interest(for: wanted)
         if wanted != interest {
             interest = wanted
             loop.modify(self, token: token, interest: wanted)
         }
     }
 
-    private func close() {
+    /// The socket or the TLS session failed: TLS failures are counted by reason; the connection closes.
+    private func transportFailed(_ error: TransportError) {
+        if case .tls(let failure) = error {
+            tlsFailed(failure)
+        } else {
+            close()
+        }
+    }
+
+    /// Whether every byte of output has been handed to the transport.
+    var isOutputFlushed: Bool { outputSent == output.count }
+
+    func close() {
         if case .closed = state { return }
         state = .closed
         loop.deregister(self, token: token)
+        if case .tls = transport { endSession() }
         Syscall.close(fd)
         server.metrics.openConnections.subtract(1, ordering: .relaxed)
     }

@@ -36,6 +36,8 @@ public final class HTTPServer: Sendable {
     private let state = Mutex<(loops: [EventLoop], threads: [LoopThread])>(([], []))
     /// The ports actually bound, in the order of `configuration.listen` (useful with port 0).
     public let boundPorts = Mutex<[UInt16]>([])
+    /// The TLS ports actually bound, in the order of `configuration.tlsListen`.
+    public let boundTLSPorts = Mutex<[UInt16]>([])
 
     public init(configuration: HTTPServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -45,10 +47,13 @@ public final class HTTPServer: Sendable {
 
     public var loops: [EventLoop] { state.withLock { $0.loops } }
 
-    /// Binds every listener on every loop and starts the loop threads.
+    /// Binds every listener (plain and TLS) on every loop and starts the loop threads.
+    /// `configuration.tlsContexts` must be set when `configuration.tlsListen` is not empty.
     public func start(handlerFactory: (EventLoop) -> HTTPHandler) throws(SystemError) {
+        precondition(configuration.tlsListen.isEmpty || configuration.tlsContexts != nil, "TLS listeners need tlsContexts")
         var loops: [EventLoop] = []
         var ports: [UInt16] = configuration.listen.map(\.port)
+        var tlsPorts: [UInt16] = configuration.tlsListen.map(\.port)
         for index in 0..<max(1, configuration.threads) {
             let loop = try EventLoop(index: index)
             let handler = handlerFactory(loop)
@@ -59,9 +64,16 @@ public final class HTTPServer: Sendable {
                 let listener = Listener(fd: bound.fd, loop: loop, server: context, handler: handler)
                 try listener.start()
             }
+            for (listenIndex, address) in configuration.tlsListen.enumerated() {
+                let bound = try ListeningSocket.open(ListenAddress(host: address.host, port: tlsPorts[listenIndex]))
+                tlsPorts[listenIndex] = bound.port
+                let listener = Listener(fd: bound.fd, loop: loop, server: context, handler: handler, tls: configuration.tlsContexts)
+                try listener.start()
+            }
             loops.append(loop)
         }
         boundPorts.withLock { $0 = ports }
+        boundTLSPorts.withLock { $0 = tlsPorts }
         var threads: [LoopThread] = []
         for loop in loops {
             threads.append(try LoopThread(name: "sluice-loop-\(loop.index)") { loop.run() })

@@ -3,6 +3,15 @@ import HTTPWire
 /// Everything the HTTP server needs to know, with the defaults `sluice serve` uses.
 public struct HTTPServerConfiguration: Sendable {
     public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 8080)]
+    /// Addresses that speak HTTPS; they need ``tlsContexts``. Plain and TLS listeners run side by side.
+    public var tlsListen: [ListenAddress] = []
+    /// Certificate and key for ``tlsListen`` (reloadable); required when ``tlsListen`` is not empty.
+    public var tlsContexts: TLSContextProvider?
+    /// A TLS handshake must finish within this time of the connection's accept.
+    public var tlsHandshakeTimeoutMillis: Int64 = 10_000
+    /// TLS handshakes in progress per loop above which new TLS connections are closed at once, so a
+    /// flood of half-open TLS connections cannot starve the loop.
+    public var maxTLSHandshakesPerLoop: Int = 256
     /// Event loops (threads); each binds its own `SO_REUSEPORT` socket on every address.
     public var threads: Int = HTTPServerConfiguration.coreCount
     public var limits = HTTPLimits()

@@ -4,19 +4,23 @@ import Glibc
 import CSystemShims
 
 /// One loop's listening socket on one address: accepts until the kernel queue is empty, refuses
-/// connections above `--max-connections`, and stops accepting when the loop drains.
+/// connections above `--max-connections` (and, on a TLS listener, above the loop's cap of handshakes
+/// in progress), and stops accepting when the loop drains.
 final class Listener: LoopChannel {
     let fd: Int32
     // The loop owns its channels and outlives them (it closes them before it exits).
     private unowned(unsafe) let loop: EventLoop
     private let server: HTTPServerContext
     private let handler: HTTPHandler
+    /// Set on a TLS listener: each connection starts a session from the provider's current context.
+    private let tls: TLSContextProvider?
     private var token = EventLoop.Token(slot: 0, generation: 0)
     private var paused = false
     private var closed = false
 
-    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler) {
+    init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler, tls: TLSContextProvider? = nil) {
         self.fd = fd
+        self.tls = tls
         self.loop = loop
         self.server = server
         self.handler = handler
@@ -47,15 +51,37 @@ final class Listener: LoopChannel {
                 Syscall.close(client)
                 continue
             }
+            var transport = ConnectionTransport.plain
+            if let tls {
+                guard let session = startSession(tls, fd: client) else {
+                    Syscall.close(client)
+                    continue
+                }
+                transport = .tls(session)
+            }
             _ = sluice_set_int_sockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             server.metrics.acceptedConnections.add(1, ordering: .relaxed)
-            let connection = HTTPConnection(fd: client, loop: loop, server: server, handler: handler)
+            let connection = HTTPConnection(fd: client, loop: loop, server: server, handler: handler, transport: transport)
             do {
                 try connection.start()
             } catch {
                 Syscall.close(client)
             }
         }
+    }
+
+    /// A session for a new TLS connection, or nil (counted) when the loop has too many handshakes in
+    /// progress or OpenSSL cannot allocate one.
+    private func startSession(_ tls: TLSContextProvider, fd client: Int32) -> TLSSession? {
+        guard loop.tlsHandshakesInProgress < server.configuration.maxTLSHandshakesPerLoop else {
+            server.metrics.tls.countFailure(.handshakeLimit)
+            return nil
+        }
+        guard let session = tls.context.makeSession(fd: client) else {
+            server.metrics.tls.countFailure(.internalError)
+            return nil
+        }
+        return session
     }
 
     func tick(nowMillis: Int64) {

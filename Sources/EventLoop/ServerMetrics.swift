@@ -7,6 +7,8 @@ public final class ServerMetrics: Sendable {
     public let refusedConnections = Atomic<Int>(0)
     public let bytesIn = Atomic<Int>(0)
     public let bytesOut = Atomic<Int>(0)
+    /// Handshakes and failures of the TLS listeners.
+    public let tls = TLSMetrics()
     /// Requests refused by the wire layer before any handler saw them, by status.
     /// Rare by nature, so one lock is enough.
     private let protocolErrors = Mutex<[Int: Int]>([:])
@@ -42,6 +44,6 @@ public final class ServerMetrics: Sendable {
         for (status, count) in protocolErrors.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             text += "sluice_http_parse_errors_total{status=\"\(status)\"} \(count)\n"
         }
-        return text
+        return text + tls.exposition()
     }
 }

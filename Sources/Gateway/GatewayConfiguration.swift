@@ -11,6 +11,8 @@ public struct GatewayConfiguration: Sendable {
     public var retentionBytes: Int?
     public var retentionHours: Double?
     public var decodeLimits = DecodeLimits()
+    /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
+    public var tls: TLSFiles?
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

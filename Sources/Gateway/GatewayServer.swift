@@ -8,8 +8,9 @@ import Logging
 import Tokens
 import WAL
 
-/// A running Sluice: first-start bootstrap, token store, write-ahead logs, the HTTP server, and the
-/// signal loop (SIGHUP reloads tokens, SIGTERM/SIGINT drain and stop). ``run()`` returns the exit code.
+/// A running Sluice: first-start bootstrap, token store, write-ahead logs, the HTTP server (plain and
+/// TLS listeners), and the signal loop (SIGHUP reloads tokens and the TLS certificate, SIGTERM/SIGINT
+/// drain and stop). ``run()`` returns the exit code.
 public final class GatewayServer {
     public let configuration: GatewayConfiguration
     private let logger: Logger
@@ -28,7 +29,12 @@ public final class GatewayServer {
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
         let wal = try WALStore(options: configuration.walOptions, logger: logger)
-        let server = HTTPServer(configuration: configuration.http, logger: logger)
+        var http = configuration.http
+        if let files = configuration.tls {
+            http.tlsContexts = try TLSContextProvider(files: files)
+        }
+        let tlsContexts = http.tlsContexts
+        let server = HTTPServer(configuration: http, logger: logger)
         let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), logger: logger)
         let adminPool = AdminWorkerPool(threads: 2)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
@@ -41,8 +47,11 @@ public final class GatewayServer {
         }
         try writeRuntimeFile("sluice.pid", "\(getpid())\n")
         try writeRuntimeFile("sluice.port", "\(ports.first ?? 0)\n")
+        let tlsPorts = server.boundTLSPorts.withLock { $0 }
+        if let first = tlsPorts.first { try writeRuntimeFile("sluice.tls-port", "\(first)\n") }
         logger.info("listening", metadata: [
             "addresses": "\(zip(configuration.http.listen, ports).map { "\($0.host):\($1)" })",
+            "tls": "\(zip(http.tlsListen, tlsPorts).map { "\($0.host):\($1)" })",
             "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
         ])
 
@@ -51,6 +60,7 @@ public final class GatewayServer {
             if signal == SIGHUP {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
+                if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
@@ -63,6 +73,16 @@ public final class GatewayServer {
         unlink("\(data)/sluice.pid")
         logger.info("stopped")
         return 0
+    }
+
+    /// A bad certificate/key pair keeps the previous context serving and logs one line saying why.
+    private func reloadTLS(_ contexts: TLSContextProvider) {
+        do {
+            try contexts.reload()
+            logger.info("tls certificate reloaded", metadata: ["certificate": "\(contexts.files.certificateChain)"])
+        } catch {
+            logger.error("tls certificate reload refused; keeping the previous certificate", metadata: ["error": "\(error)"])
+        }
     }
 
     private func writeRuntimeFile(_ name: String, _ contents: String) throws {

@@ -16,6 +16,24 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "HOST:PORT to listen on (repeatable; port 0 picks a free port).")
     var listen: [String] = ["127.0.0.1:8080"]
 
+    @Option(name: .long, help: "HOST:PORT to listen on with TLS (repeatable; needs --tls-cert and --tls-key).")
+    var tlsListen: [String] = []
+
+    @Option(name: .long, help: "PEM certificate chain for --tls-listen (server certificate first; reloaded on SIGHUP).")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "PEM private key of --tls-cert (reloaded on SIGHUP).")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "PEM CA bundle: TLS clients must present a certificate it signed (mTLS), in addition to their token.")
+    var tlsClientCa: String?
+
+    @Option(name: .long, help: "Seconds a TLS handshake may take.")
+    var tlsHandshakeTimeout = 10.0
+
+    @Option(name: .long, help: "TLS handshakes in progress per event loop above which new TLS connections are closed at once.")
+    var tlsMaxHandshakes = 256
+
     @Option(name: .long, help: "Event loops (threads); default: number of cores.")
     var threads = HTTPServerConfiguration.coreCount
 
@@ -57,6 +75,18 @@ struct ServeCommand: ParsableCommand {
         for address in listen where ListenAddress(parsing: address) == nil {
             throw ValidationError("--listen \(address): expected HOST:PORT")
         }
+        for address in tlsListen where ListenAddress(parsing: address) == nil {
+            throw ValidationError("--tls-listen \(address): expected HOST:PORT")
+        }
+        if !tlsListen.isEmpty && (tlsCert == nil || tlsKey == nil) {
+            throw ValidationError("--tls-listen needs --tls-cert and --tls-key")
+        }
+        if tlsListen.isEmpty && (tlsCert != nil || tlsKey != nil || tlsClientCa != nil) {
+            throw ValidationError("--tls-cert, --tls-key and --tls-client-ca need --tls-listen")
+        }
+        guard tlsHandshakeTimeout > 0, tlsMaxHandshakes >= 1 else {
+            throw ValidationError("--tls-handshake-timeout and --tls-max-handshakes must be positive")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
@@ -73,6 +103,12 @@ struct ServeCommand: ParsableCommand {
         var configuration = GatewayConfiguration(dataDirectory: data)
         configuration.http.listen = listen.compactMap(ListenAddress.init(parsing:))
         configuration.http.threads = threads
+        configuration.http.tlsListen = tlsListen.compactMap(ListenAddress.init(parsing:))
+        configuration.http.tlsHandshakeTimeoutMillis = Int64(tlsHandshakeTimeout * 1000)
+        configuration.http.maxTLSHandshakesPerLoop = tlsMaxHandshakes
+        if let tlsCert, let tlsKey {
+            configuration.tls = TLSFiles(certificateChain: tlsCert, privateKey: tlsKey, clientCA: tlsClientCa)
+        }
         configuration.http.limits.maxBodyBytes = maxRequestBytes
         configuration.http.limits.maxHeadBytes = maxHeadBytes
         configuration.http.maxConnections = maxConnections

@@ -1,0 +1,49 @@
+import Synchronization
+
+/// TLS counters shared by all loops: full and resumed handshakes as relaxed atomics, failures by
+/// ``TLSFailure`` reason under one lock (failures are rare next to handshakes, and each costs a
+/// connection anyway).
+public final class TLSMetrics: Sendable {
+    public let fullHandshakes = Atomic<Int>(0)
+    public let resumedHandshakes = Atomic<Int>(0)
+    private let failures = Mutex<[Int]>(Array(repeating: 0, count: TLSFailure.allCases.count))
+
+    public init() {}
+
+    func countHandshake(resumed: Bool) {
+        if resumed {
+            resumedHandshakes.add(1, ordering: .relaxed)
+        } else {
+            fullHandshakes.add(1, ordering: .relaxed)
+        }
+    }
+
+    func countFailure(_ failure: TLSFailure) {
+        failures.withLock { $0[failure.rawValue] += 1 }
+    }
+
+    /// How many connections failed for `failure` so far.
+    public func failureCount(_ failure: TLSFailure) -> Int {
+        failures.withLock { $0[failure.rawValue] }
+    }
+
+    /// Prometheus text exposition; every reason is listed, zeros included.
+    public func exposition() -> String {
+        var text = """
+        # HELP sluice_tls_handshakes_total Full TLS handshakes completed.
+        # TYPE sluice_tls_handshakes_total counter
+        sluice_tls_handshakes_total \(fullHandshakes.load(ordering: .relaxed))
+        # HELP sluice_tls_resumed_handshakes_total TLS handshakes completed by resuming a session ticket.
+        # TYPE sluice_tls_resumed_handshakes_total counter
+        sluice_tls_resumed_handshakes_total \(resumedHandshakes.load(ordering: .relaxed))
+        # HELP sluice_tls_errors_total TLS connections that failed, by reason.
+        # TYPE sluice_tls_errors_total counter
+
+        """
+        let counts = failures.withLock { $0 }
+        for failure in TLSFailure.allCases {
+            text += "sluice_tls_errors_total{reason=\"\(failure.label)\"} \(counts[failure.rawValue])\n"
+        }
+        return text
+    }
+}
