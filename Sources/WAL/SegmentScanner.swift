@@ -59,7 +59,8 @@ struct SegmentScanner {
         if header.recordLength > remaining {
             return .torn(offset: offset, reason: "record of \(header.recordLength) bytes, \(remaining) left in the file")
         }
-        if buffer.count < header.recordLength { buffer = [UInt8](repeating: 0, count: header.recordLength) }
+        // Grow in place: the header already read sits at the front of the buffer.
+        if buffer.count < header.recordLength { buffer.append(contentsOf: repeatElement(0, count: header.recordLength - buffer.count)) }
         let payloadLength = header.payloadLength
         let gotPayload = try Self.readFully(file, into: &buffer, range: headerSize..<(headerSize + payloadLength), at: start + headerSize)
         if gotPayload < payloadLength { return .torn(offset: offset, reason: "file ended inside a record payload") }

@@ -43,6 +43,34 @@ struct WALStoreTests {
         #expect(from.events.map(\.0) == Array(7..<UInt64(expected.count)))
     }
 
+    /// Records larger than the reader's first buffer (64 KiB) are read back, and a reopen's recovery keeps
+    /// them: growing that buffer once lost the header already read and cut such records as corrupt.
+    @Test(arguments: [60_000, 70_000, 300_000, 2_000_000])
+    func recordsOfAnySizeSurviveReopen(_ bytes: Int) throws {
+        let dir = TemporaryDirectory()
+        var generator: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let incompressible = (0..<bytes).map { _ -> UInt8 in
+            generator ^= generator << 13
+            generator ^= generator >> 7
+            generator ^= generator << 17
+            return UInt8(97 + generator % 26)
+        }
+        let samples = [SampleEvent(timestamp: 1_700_000_000_000, ingest: 1_700_000_000_001, rawstring: incompressible)]
+            + logLines("after", count: 2)
+        do {
+            let store = try makeStore(dir)
+            let log = try store.log(for: "big")
+            #expect(log.appendAndWait(Array(samples.prefix(1))) == .success(WALPosition(firstSequence: 0, eventCount: 1)))
+            store.shutdown()
+        }
+        let reopened = try makeStore(dir)
+        #expect(try reopened.log(for: "big").appendAndWait(Array(samples.dropFirst())) == .success(WALPosition(firstSequence: 1, eventCount: 2)))
+        reopened.shutdown()
+        let read = try readAll(dir.path, "big")
+        #expect(read.corruption.isEmpty)
+        #expect(read.events.map(\.1) == samples)
+    }
+
     @Test func groupCommitCoversEveryWaitingRecordWithOneFsync() throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan(gateFirstSync: true)
