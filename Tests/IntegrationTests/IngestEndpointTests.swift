@@ -79,6 +79,21 @@ import Testing
         #expect(events.suffix(2).map { $0["@rawstring"] as? String } == ["first", "second"])
     }
 
+    @Test func thousandAccessLogLinesAreParsedStoredAndVerified() throws {
+        let lines = (0..<1000).map { index in
+            "10.1.\(index % 250).\(index % 7) - - [28/Nov/2026:10:\(String(format: "%02d", index / 60 % 60)):\(String(format: "%02d", index % 60)) +0000] "
+                + "\\\"GET /api/items/\(index)?page=\(index % 9) HTTP/1.1\\\" \(200 + index % 3) \(1000 + index) \\\"-\\\" \\\"curl/8.5\\\" 0.0\(index % 10)"
+        }
+        let body = "[{\"type\":\"accesslog\",\"messages\":[" + lines.map { "\"\($0)\"" }.joined(separator: ",") + "]}]"
+        #expect(try post("/api/v1/ingest/humio-unstructured", body).status == 200)
+        let events = try storedEvents().suffix(1000)
+        #expect(events.count == 1000)
+        #expect(events.last?["url"] as? String == "/api/items/999?page=0")
+        #expect(events.first?["statuscode"] as? String == "200")
+        let verify = try SluiceProcess.run(["wal", "verify", "--data", server.dataDirectory])
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
     @Test func elasticBulkAnswersPerItem() throws {
         let body = """
             {"index":{"_index":"sandbox"}}
