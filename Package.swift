@@ -13,6 +13,11 @@ let package = Package(
         .library(name: "SluiceGateway", targets: ["Gateway"]),
         // For the nested Benchmarks package.
         .library(name: "SluiceTokens", targets: ["Tokens"]),
+        .library(name: "SluiceHTTPWire", targets: ["HTTPWire"]),
+        .library(name: "SluiceEventModel", targets: ["EventModel"]),
+        .library(name: "SluiceParsers", targets: ["Parsers"]),
+        .library(name: "SluiceIngestFormats", targets: ["IngestFormats"]),
+        .library(name: "SluiceWAL", targets: ["WAL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

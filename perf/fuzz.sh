@@ -32,7 +32,7 @@ build_shims() {
 }
 
 case "$name" in
-    HTTPRequest)
+    HTTPRequest|HTTPResponse)
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -lz \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;

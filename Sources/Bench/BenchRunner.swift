@@ -20,7 +20,9 @@ public struct BenchProgress: Sendable {
 /// the calling thread, and merges the workers' results.
 ///
 /// Guarantees: payloads are all generated before the clock starts; connection set-up is inside the measured
-/// time; the open-loop timetables of the threads interleave so the combined offered load is evenly spaced.
+/// time; the open-loop timetables of the threads interleave so the combined offered load is evenly spaced;
+/// with `stopOnSignals`, SIGINT/SIGTERM end the run early (answers in flight are awaited) and the result covers
+/// the time until then.
 public struct BenchRunner: Sendable {
     public let configuration: BenchConfiguration
 
@@ -28,7 +30,9 @@ public struct BenchRunner: Sendable {
         self.configuration = configuration
     }
 
-    public func run(progressEvery interval: Double = 1, progress: ((BenchProgress) -> Void)? = nil) throws(BenchError) -> BenchResult {
+    public func run(
+        progressEvery interval: Double = 1, stopOnSignals: Bool = false, progress: ((BenchProgress) -> Void)? = nil
+    ) throws(BenchError) -> BenchResult {
         let configuration = configuration
         try configuration.validate()
         _ = sluice_ignore_sigpipe()
@@ -40,6 +44,8 @@ public struct BenchRunner: Sendable {
             url: configuration.url, token: configuration.token, format: configuration.format,
             batch: configuration.batch, gzip: configuration.gzip, generator: &generator, count: poolSize)
 
+        let signals = stopOnSignals ? SignalStop() : nil
+        defer { signals?.release() }
         let cpuBefore = Self.cpuSeconds()
         let start = MonotonicClock.nanos()
         let workers = (0..<configuration.threads).map { index in
@@ -52,7 +58,7 @@ public struct BenchRunner: Sendable {
                 do throws(BenchError) { try worker.run() } catch { failure.withLock { $0 = $0 ?? error } }
             })
         }
-        reportProgress(workers, start: start, interval: interval, progress)
+        reportProgress(workers, start: start, interval: interval, signals: signals, progress)
         for thread in threads { thread.join() }
         let end = MonotonicClock.nanos()
         if let error = failure.withLock({ $0 }) { throw error }
@@ -81,15 +87,21 @@ public struct BenchRunner: Sendable {
             drainNanos: UInt64(configuration.drainSeconds * 1e9), schedule: schedule)
     }
 
-    private func reportProgress(_ workers: [BenchWorker], start: UInt64, interval: Double,
+    private func reportProgress(_ workers: [BenchWorker], start: UInt64, interval: Double, signals: SignalStop?,
                                 _ progress: ((BenchProgress) -> Void)?) {
         var lastRequests = 0
         var lastBytes = 0
         var lastTime = start
         var nextReport = start &+ UInt64(interval * 1e9)
         while !workers.allSatisfy({ $0.progress.finished.load(ordering: .acquiring) }) {
-            var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
-            nanosleep(&pause, nil)
+            if let signals {
+                if signals.wait(milliseconds: 50) {
+                    for worker in workers { worker.progress.stopRequested.store(true, ordering: .relaxed) }
+                }
+            } else {
+                var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+                nanosleep(&pause, nil)
+            }
             let now = MonotonicClock.nanos()
             guard let progress, now >= nextReport else { continue }
             nextReport = now &+ UInt64(interval * 1e9)

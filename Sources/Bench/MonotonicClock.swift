@@ -4,7 +4,6 @@ import Glibc
 
 /// `CLOCK_MONOTONIC` in nanoseconds (a vDSO call, no syscall).
 enum MonotonicClock {
-    @inline(__always)
     static func nanos() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -1,7 +1,7 @@
 import CSystemShims
 import Glibc
 
-/// A resolved TCP address to connect to (the first address `getaddrinfo` gives, IPv4 or IPv6).
+/// A resolved TCP address to connect to: the first IPv4 address `getaddrinfo` gives, else its first address.
 struct SocketTarget: @unchecked Sendable {
     let family: Int32
     private(set) var storage = sockaddr_storage()
@@ -12,10 +12,19 @@ struct SocketTarget: @unchecked Sendable {
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, var first = list else {
             throw .unresolvableHost(host)
         }
         defer { freeaddrinfo(list) }
+        // Prefer IPv4: `localhost` often resolves to ::1 first while servers listen on 127.0.0.1.
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let candidate = entry {
+            if candidate.pointee.ai_family == AF_INET {
+                first = candidate
+                break
+            }
+            entry = candidate.pointee.ai_next
+        }
         family = first.pointee.ai_family
         length = first.pointee.ai_addrlen
         withUnsafeMutableBytes(of: &storage) { raw in

@@ -7,4 +7,6 @@ final class WorkerProgress: Sendable {
     let bodyBytes = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
     let finished = Atomic<Bool>(false)
+    /// Set by the runner on SIGINT/SIGTERM: stop issuing, drain what is in flight, report.
+    let stopRequested = Atomic<Bool>(false)
 }

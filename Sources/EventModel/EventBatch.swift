@@ -41,43 +41,63 @@ public struct Field: Sendable, Equatable {
 /// `fields[firstField ..< firstField + fieldCount]`; fields can only be added to, changed in or removed
 /// from the last event, so earlier events never move. ``removeAll()`` keeps every capacity.
 public struct EventBatch: Sendable {
-    public private(set) var arena: [UInt8] = []
+    /// The arena's backing store: always fully initialised (zeros past ``arenaCount``), so bytes are copied
+    /// in with one `memcpy` instead of `Array.append(contentsOf:)`, whose per-call cost dominated on small
+    /// field values (callgrind, 1000-event structured requests: 12 % of all instructions).
+    private var storage: [UInt8] = []
+    /// Bytes of ``storage`` in use.
+    public private(set) var arenaCount = 0
     public private(set) var events: [Event] = []
     public private(set) var fields: [Field] = []
 
     public init() {}
 
     public init(reservingArena arenaBytes: Int, events eventCount: Int, fields fieldCount: Int) {
-        arena.reserveCapacity(arenaBytes)
+        storage = [UInt8](repeating: 0, count: arenaBytes)
         events.reserveCapacity(eventCount)
         fields.reserveCapacity(fieldCount)
     }
+
+    /// Every byte the batch's spans point into.
+    public var arena: ArraySlice<UInt8> { storage[0..<arenaCount] }
+
+    /// Bytes the arena holds before it must grow.
+    public var arenaCapacity: Int { storage.count }
 
     public var count: Int { events.count }
     public var isEmpty: Bool { events.isEmpty }
 
     /// Empties the batch, keeping every buffer's capacity.
     public mutating func removeAll() {
-        arena.removeAll(keepingCapacity: true)
+        arenaCount = 0
         events.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
     }
 
     // MARK: Bytes
 
+    /// Makes room for `extra` more arena bytes, doubling so that growth is amortised.
+    @inline(__always)
+    private mutating func reserveArena(_ extra: Int) {
+        let needed = arenaCount + extra
+        if needed > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: Swift.max(needed, storage.count * 2, 4096) - storage.count))
+        }
+    }
+
     /// Copies bytes into the arena.
     @discardableResult
     public mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSpan {
-        let start = arena.count
-        arena.append(contentsOf: bytes)
+        let start = arenaCount
+        appendBytes(bytes)
         return ByteSpan(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: bytes.count))
     }
 
     @discardableResult
     public mutating func store<C: Collection>(_ bytes: C) -> ByteSpan where C.Element == UInt8 {
-        let start = arena.count
-        arena.append(contentsOf: bytes)
-        return ByteSpan(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: arena.count - start))
+        let start = arenaCount
+        appendBytes(bytes)
+        return span(from: start)
     }
 
     @discardableResult
@@ -85,29 +105,49 @@ public struct EventBatch: Sendable {
         text.withUTF8Buffer { store(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Starts a span that bytes appended with ``appendByte(_:)``/``appendBytes(_:)`` extend; finish it with ``endSpan(_:)``.
-    public var arenaCount: Int { arena.count }
+    public mutating func appendByte(_ byte: UInt8) {
+        reserveArena(1)
+        storage[arenaCount] = byte
+        arenaCount += 1
+    }
 
-    public mutating func appendByte(_ byte: UInt8) { arena.append(byte) }
-    public mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) { arena.append(contentsOf: bytes) }
-    public mutating func appendBytes<C: Collection>(_ bytes: C) where C.Element == UInt8 { arena.append(contentsOf: bytes) }
+    public mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserveArena(bytes.count)
+        let start = arenaCount
+        storage.withUnsafeMutableBytes { target in
+            (target.baseAddress! + start).copyMemory(from: source, byteCount: bytes.count)
+        }
+        arenaCount += bytes.count
+    }
+
+    public mutating func appendBytes<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { appendBytes(UnsafeRawBufferPointer($0)) }
+        guard copied == nil else { return }
+        reserveArena(bytes.count)
+        for byte in bytes {
+            storage[arenaCount] = byte
+            arenaCount += 1
+        }
+    }
 
     /// The span from `start` (a former ``arenaCount``) to the arena's end.
     public func span(from start: Int) -> ByteSpan {
-        ByteSpan(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: arena.count - start))
+        ByteSpan(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: arenaCount - start))
     }
 
     /// Drops arena bytes past `count` (only those no event or field points at).
     public mutating func truncateArena(to count: Int) {
-        arena.removeSubrange(count...)
+        precondition(count <= arenaCount, "the arena only shrinks")
+        arenaCount = count
     }
 
     public func bytes(_ span: ByteSpan) -> ArraySlice<UInt8> {
-        arena[Int(span.start)..<Int(span.start + span.count)]
+        storage[Int(span.start)..<Int(span.start + span.count)]
     }
 
     public func withBytes<R>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try arena.withUnsafeBytes { all in
+        try storage.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[Int(span.start)..<Int(span.start + span.count)]))
         }
     }
@@ -221,7 +261,7 @@ public struct EventBatch: Sendable {
     public mutating func sortLastEventFields() {
         let event = events[events.count - 1]
         let range = Int(event.firstField)..<Int(event.firstField + event.fieldCount)
-        let arena = self.arena
+        let arena = storage
         fields[range].sort { lhs, rhs in
             arena[Int(lhs.name.start)..<Int(lhs.name.start + lhs.name.count)]
                 .lexicographicallyPrecedes(arena[Int(rhs.name.start)..<Int(rhs.name.start + rhs.name.count)])

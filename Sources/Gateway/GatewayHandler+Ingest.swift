@@ -114,8 +114,7 @@ extension GatewayHandler {
         if case .ingestToken(let own) = principal.kind {
             for index in 0..<batch.count {
                 if let named = Self.namedRepository(batch, event: index), !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
-                    return .failure(IngestRefusal(status: 400, reason: "incorrect_index", message: "Incorrect index: event \(index) names another repository than its token's",
-                                                  hecCode: 7, invalidEventNumber: index))
+                    return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))
                 }
             }
             return .success([(own, batch)])
@@ -127,8 +126,10 @@ extension GatewayHandler {
             case .accept(let repository):
                 parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let status, let reason, let code):
-                return .failure(IngestRefusal(status: status, reason: "incorrect_index", message: "event \(index): \(reason)",
-                                              hecCode: code, invalidEventNumber: index))
+                var refusal = IngestRefusal.incorrectIndex("event \(index): \(reason)", event: index)
+                refusal.status = status
+                refusal.hecCode = code
+                return .failure(refusal)
             }
         }
         return .success(parts.map { ($0.key, $0.value) })

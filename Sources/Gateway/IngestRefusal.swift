@@ -48,5 +48,12 @@ public struct IngestRefusal: Error, Sendable, Equatable {
         }
     }
 
+    /// An event names a repository its token may not write to (HEC code 7).
+    public static func incorrectIndex(_ message: String, event: Int) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 400, reason: "incorrect_index", message: message, hecCode: 7, invalidEventNumber: event)
+        refusal.hecText = "Incorrect index"
+        return refusal
+    }
+
     public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)
 }

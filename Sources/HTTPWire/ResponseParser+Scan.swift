@@ -15,7 +15,6 @@ extension ResponseParser {
     }
 
     /// ASCII lower-casing of one byte.
-    @inline(__always)
     static func lower(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }

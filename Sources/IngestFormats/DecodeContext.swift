@@ -7,7 +7,8 @@ public struct DecodeLimits: Sendable, Equatable {
     public var maxEventBytes = 1 << 20
     /// Fields one event may carry; beyond it the fields are sorted by name and the first `maxFields` kept.
     public var maxFields = 8000
-    /// JSON nesting the envelope may have; deeper is a malformed request.
+    /// JSON nesting the envelope may have; deeper is a malformed request. It also bounds the decoders'
+    /// recursion (a few hundred bytes of stack per level), so keep it in the hundreds at most.
     public var maxDepth = 64
 
     public init() {}

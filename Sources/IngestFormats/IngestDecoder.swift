@@ -75,25 +75,36 @@ struct BatchMark {
     }
 }
 
-/// Remembers the last parser name a request asked for, so a request naming the same parser for every
-/// event looks it up (and builds its `String` key) once.
+/// Remembers the parser names a request asked for (up to ``capacity`` of them), so that a request naming
+/// the same few parsers for every event (HEC bodies mixing sourcetypes) looks each up, and builds its
+/// `String` key, once. Forgotten between requests: a snapshot reload may change what a name means.
 struct ParserLookup: Sendable {
-    var name: [UInt8] = []
-    var pipeline: ParserPipeline?
-    var filled = false
+    static let capacity = 8
+
+    /// The names, back to back, and where each ends.
+    var names: [UInt8] = []
+    var ends: [Int] = []
+    var pipelines: [ParserPipeline?] = []
 
     mutating func reset() {
-        filled = false
-        pipeline = nil
+        names.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        pipelines.removeAll(keepingCapacity: true)
     }
 
     mutating func pipeline(named bytes: UnsafeRawBufferPointer, in registry: ParserRegistry) -> ParserPipeline? {
-        if filled && name.elementsEqual(bytes) { return pipeline }
-        name.removeAll(keepingCapacity: true)
-        name.append(contentsOf: bytes)
-        pipeline = registry.pipeline(named: bytes)
-        filled = true
-        return pipeline
+        var start = 0
+        for (index, end) in ends.enumerated() {
+            if end - start == bytes.count && names[start..<end].elementsEqual(bytes) { return pipelines[index] }
+            start = end
+        }
+        let found = registry.pipeline(named: bytes)
+        if ends.count < Self.capacity {
+            names.append(contentsOf: bytes)
+            ends.append(names.count)
+            pipelines.append(found)
+        }
+        return found
     }
 }
 

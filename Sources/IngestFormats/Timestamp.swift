@@ -14,6 +14,7 @@ struct Timestamp: Equatable {
     /// Why the time cannot be stored as given, relative to the ingest time, if it cannot.
     func problem(ingestMillis: Int64) -> StaticString? {
         if millis < Self.earliestMillis { return "timestamp before 1971; ingest time used" }
+        // Wrapping: no trap whatever the clock says.
         if millis > ingestMillis &+ Self.dayMillis { return "timestamp more than a day in the future; ingest time used" }
         return nil
     }
@@ -92,6 +93,6 @@ extension Timestamp {
         return Timestamp(millis: Int64(whole), nanos: -1)
     }
 
-    @inline(__always)
+    /// One comparison: bytes below `0` wrap around to large values.
     static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 }

@@ -60,7 +60,6 @@ enum AccessLogParser {
         return nil
     }
 
-    @inline(__always)
     private static func isPlaceholder(_ s: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         range.count == 1 && s[range.lowerBound] == UInt8(ascii: "-")
     }

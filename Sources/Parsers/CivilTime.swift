@@ -48,7 +48,6 @@ enum CivilTime {
     }
 
     /// Month number (1...12) of an English month name's first three letters, any case; 0 when none.
-    @inline(__always)
     static func month(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> Int {
         let key = UInt32(b0 | 0x20) << 16 | UInt32(b1 | 0x20) << 8 | UInt32(b2 | 0x20)
         switch key {

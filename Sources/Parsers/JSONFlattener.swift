@@ -7,16 +7,20 @@ import JSONStream
 /// epoch-milliseconds number) becomes the event's time instead of a field (kept as a field if unreadable).
 ///
 /// Reads with ``JSONReader`` (validating, depth ≤ 64) over the scratch copy: values without escapes are
-/// spans into the input, composed names are built in ``ParseScratch/name``. Duplicate names are all kept.
+/// spans into the input, composed names are built in ``ParseScratch/name`` (moved into a local while parsing). Duplicate names are all kept.
 enum JSONFlattener {
     static let maxDepth = 64
 
     static func parse(_ input: StageInput, setTimestamp: Bool, into batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         var reader = JSONReader(input.bytes, maxDepth: maxDepth)
-        scratch.name.removeAll(keepingCapacity: true)
+        // The name buffer moves into a local for the parse: no exclusivity checks or retains per member.
+        var name: [UInt8] = []
+        swap(&name, &scratch.name)
+        defer { swap(&name, &scratch.name) }
+        name.removeAll(keepingCapacity: true)
         do {
             guard try reader.peek() == .object else { return "json: not a JSON object" }
-            try value(&reader, input, setTimestamp: setTimestamp, into: &batch, scratch: scratch)
+            try value(&reader, input, setTimestamp: setTimestamp, into: &batch, name: &name)
             try reader.finish()
         } catch {
             return reason(error)
@@ -24,33 +28,37 @@ enum JSONFlattener {
         return nil
     }
 
-    /// Reads one value, adding fields under the name in `scratch.name`.
+    /// Reads one value, adding fields under `name` (the dotted/indexed path so far).
     private static func value(_ reader: inout JSONReader, _ input: StageInput, setTimestamp: Bool = false,
-                              into batch: inout EventBatch, scratch: ParseScratch) throws(JSONError) {
+                              into batch: inout EventBatch, name: inout [UInt8]) throws(JSONError) {
         switch try reader.peek() {
         case .object:
             try reader.beginObject()
-            let prefixCount = scratch.name.count
-            while let name = try reader.nextMember() {
-                if prefixCount > 0 { scratch.name.append(UInt8(ascii: ".")) }
-                reader.forEachUnescapedChunk(of: name) { scratch.name.append(contentsOf: $0) }
-                if setTimestamp, reader.equals(name, "@timestamp"), try timestamp(&reader, input, into: &batch) {
-                    scratch.name.removeSubrange(prefixCount...)
+            let prefixCount = name.count
+            while let member = try reader.nextMember() {
+                if prefixCount > 0 { name.append(UInt8(ascii: ".")) }
+                if member.hasEscapes {
+                    reader.forEachUnescapedChunk(of: member) { name.append(contentsOf: $0) }
+                } else {
+                    name.append(contentsOf: reader.bytes(member.span))
+                }
+                if setTimestamp, reader.equals(member, "@timestamp"), try timestamp(&reader, input, into: &batch) {
+                    name.removeSubrange(prefixCount...)
                     continue
                 }
-                try value(&reader, input, into: &batch, scratch: scratch)
-                scratch.name.removeSubrange(prefixCount...)
+                try value(&reader, input, into: &batch, name: &name)
+                name.removeSubrange(prefixCount...)
             }
         case .array:
             try reader.beginArray()
-            let prefixCount = scratch.name.count
+            let prefixCount = name.count
             var index = 0
             while try reader.nextElement() {
-                scratch.name.append(UInt8(ascii: "["))
-                appendDecimal(index, to: &scratch.name)
-                scratch.name.append(UInt8(ascii: "]"))
-                try value(&reader, input, into: &batch, scratch: scratch)
-                scratch.name.removeSubrange(prefixCount...)
+                name.append(UInt8(ascii: "["))
+                appendDecimal(index, to: &name)
+                name.append(UInt8(ascii: "]"))
+                try value(&reader, input, into: &batch, name: &name)
+                name.removeSubrange(prefixCount...)
                 index += 1
             }
         case .string:
@@ -63,14 +71,14 @@ enum JSONFlattener {
             } else {
                 span = input.span(string.span.start, string.span.end)
             }
-            addField(span, &batch, scratch)
+            addField(span, &batch, name)
         case .number:
             let number = try reader.readNumber()
-            addField(input.span(number.span.start, number.span.end), &batch, scratch)
+            addField(input.span(number.span.start, number.span.end), &batch, name)
         case .bool, .null:
             let start = reader.offset  // `peek` has skipped the whitespace
             if try reader.peek() == .null { try reader.readNull() } else { _ = try reader.readBool() }
-            addField(input.span(start, reader.offset), &batch, scratch)
+            addField(input.span(start, reader.offset), &batch, name)
         }
     }
 
@@ -97,10 +105,12 @@ enum JSONFlattener {
         return true
     }
 
-    private static func addField(_ value: ByteSpan, _ batch: inout EventBatch, _ scratch: ParseScratch) {
-        guard !scratch.name.withUnsafeBytes({ EventBatch.isReservedName($0) }) else { return }
-        let name = scratch.name.withUnsafeBytes { batch.store($0) }
-        batch.addField(name: name, value: value)
+    private static func addField(_ value: ByteSpan, _ batch: inout EventBatch, _ name: [UInt8]) {
+        name.withUnsafeBytes { name in
+            guard !EventBatch.isReservedName(name) else { return }
+            let nameSpan = batch.store(name)
+            batch.addField(name: nameSpan, value: value)
+        }
     }
 
     static func reason(_ error: JSONError) -> StaticString {

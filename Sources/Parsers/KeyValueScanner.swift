@@ -32,7 +32,6 @@ struct KeyValueScanner: Sendable {
         }
     }
 
-    @inline(__always)
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Scans `input` from `start` and adds every pair to the batch's last event.

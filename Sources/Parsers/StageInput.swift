@@ -8,11 +8,9 @@ struct StageInput {
 
     var count: Int { bytes.count }
 
-    @inline(__always)
     subscript(_ index: Int) -> UInt8 { bytes[index] }
 
     /// The arena span of input bytes `start ..< end`.
-    @inline(__always)
     func span(_ start: Int, _ end: Int) -> ByteSpan {
         ByteSpan(start: Int32(truncatingIfNeeded: arenaOffset + start), count: Int32(truncatingIfNeeded: end - start))
     }

@@ -93,8 +93,19 @@ extension TimeZoneRules {
             guard type < h.typecnt else { throw .invalidFile }
             offsets.append(typeOffsets[type])
         }
+        var footer: PosixTimeZoneRule? = nil
+        if timeSize == 8 {
+            // v2+: after the data block, the footer "\n<POSIX TZ string>\n".
+            var k = typeStart + h.typecnt * 6 + h.charcnt + h.leapcnt * 12 + h.isstdcnt + h.isutcnt
+            if k < bytes.count, bytes[k] == 0x0A {
+                k += 1
+                let start = k
+                while k < bytes.count, bytes[k] != 0x0A { k += 1 }
+                if k < bytes.count { footer = PosixTimeZoneRule(Array(bytes[start..<k])) }
+            }
+        }
         return TimeZoneRules(name: name, transitions: transitions, offsets: offsets,
-                             initialOffset: typeOffsets[0])  // RFC 8536: type 0 before the first transition
+                             initialOffset: typeOffsets[0], footer: footer)  // RFC 8536: type 0 before the first transition
     }
 }
 

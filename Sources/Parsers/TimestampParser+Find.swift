@@ -30,7 +30,6 @@ extension TimestampParser {
         return nil
     }
 
-    @inline(__always)
     static func isAlphanumeric(_ b: UInt8) -> Bool {
         isDigit(b) || ((b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z"))
     }

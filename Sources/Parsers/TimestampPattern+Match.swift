@@ -54,7 +54,7 @@ extension TimestampPattern {
                 var value = 0
                 let start = i
                 while i < s.count, i - start < maxDigits, TimestampParser.isDigit(s[i]) {
-                    value = value * 10 + Int(s[i] &- 48)
+                    value = value * 10 + Int(s[i] - 48)
                     i += 1
                 }
                 guard i - start >= minDigits else { return false }
@@ -90,7 +90,7 @@ extension TimestampPattern {
             case .nanoOfSecond:
                 var value = 0
                 let start = i
-                while i < s.count, i - start < 9, TimestampParser.isDigit(s[i]) { value = value * 10 + Int(s[i] &- 48); i += 1 }
+                while i < s.count, i - start < 9, TimestampParser.isDigit(s[i]) { value = value * 10 + Int(s[i] - 48); i += 1 }
                 guard i > start else { return false }
                 state.fraction = value
                 state.fractionDigits = 9

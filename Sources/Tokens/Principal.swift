@@ -1,8 +1,12 @@
 import Parsers
 
 /// Who a credential authenticates as: what kind of token it is, what it may ingest into, its compiled
-/// parser, and a stable label for metrics that is never the secret. A small value (one reference), so
-/// copying it out of the cache costs one retain whatever it holds.
+/// parser, and a stable label for metrics that is never the secret.
+///
+/// Layout: the scope (kind, its name, flags, parser) lives in a `Scope` object shared by every token with
+/// the same scope — all ingest tokens of a repository with the same parser share one — and the per-token
+/// label is held inline. So a million credentials cost no million allocations, and copying a principal out
+/// of the cache costs one retain (two when the label is longer than 15 bytes).
 public struct Principal: Sendable {
     /// The token kind and its scope.
     public enum Kind: Sendable, Equatable {
@@ -16,105 +20,58 @@ public struct Principal: Sendable {
         case personal(user: String)
     }
 
-    /// One allocation per credential, kept small (a million of them live in a large snapshot): the kind
-    /// as a tag plus its one name, and the flags in a byte.
-    private final class Storage: Sendable {
+    /// What tokens of one scope share: the kind as a tag plus its one name, the flags, the parser.
+    final class Scope: Sendable {
         let tag: UInt8
         let flags: UInt8
-        let scope: String
-        let metricLabel: String
+        let name: String
         let parser: ParserPipeline?
 
-        init(tag: UInt8, flags: UInt8, scope: String, metricLabel: String, parser: ParserPipeline?) {
-            self.tag = tag
-            self.flags = flags
-            self.scope = scope
-            self.metricLabel = metricLabel
+        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool) {
+            switch kind {
+            case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
+            case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
+            case .systemToken: (tag, name) = (Principal.systemTag, "")
+            case let .personal(user): (tag, name) = (Principal.personalTag, user)
+            }
+            flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
             self.parser = parser
         }
     }
 
-    private static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
-    private static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2
+    static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
+    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2
 
-    private let storage: Storage
+    let scope: Scope
+    /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
+    public let metricLabel: String
 
     public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false) {
-        let tag: UInt8
-        let scope: String
-        switch kind {
-        case let .ingestToken(repository): (tag, scope) = (Self.ingestTag, repository)
-        case let .organizationToken(organization): (tag, scope) = (Self.organizationTag, organization)
-        case .systemToken: (tag, scope) = (Self.systemTag, "")
-        case let .personal(user): (tag, scope) = (Self.personalTag, user)
-        }
-        let flags = (canIngest ? Self.canIngestFlag : 0) | (isRoot ? Self.rootFlag : 0)
-        storage = Storage(tag: tag, flags: flags, scope: scope, metricLabel: metricLabel, parser: parser)
+        self.init(scope: Scope(kind: kind, canIngest: canIngest, parser: parser, isRoot: isRoot), metricLabel: metricLabel)
+    }
+
+    init(scope: Scope, metricLabel: String) {
+        self.scope = scope
+        self.metricLabel = metricLabel
     }
 
     public var kind: Kind {
-        switch storage.tag {
-        case Self.ingestTag: .ingestToken(repository: storage.scope)
-        case Self.organizationTag: .organizationToken(organization: storage.scope)
+        switch scope.tag {
+        case Self.ingestTag: .ingestToken(repository: scope.name)
+        case Self.organizationTag: .organizationToken(organization: scope.name)
         case Self.systemTag: .systemToken
-        default: .personal(user: storage.scope)
+        default: .personal(user: scope.name)
         }
     }
 
     /// True for ingest tokens and for API tokens holding an ingest permission of their kind.
-    public var canIngest: Bool { storage.flags & Self.canIngestFlag != 0 }
-    /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
-    public var metricLabel: String { storage.metricLabel }
+    public var canIngest: Bool { scope.flags & Self.canIngestFlag != 0 }
     /// The ingest token's parser, compiled with the snapshot it came from; nil when none is assigned.
-    public var parser: ParserPipeline? { storage.parser }
+    public var parser: ParserPipeline? { scope.parser }
     /// True for personal tokens of root users.
-    public var isRoot: Bool { storage.flags & Self.rootFlag != 0 }
+    public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
     /// The user of a personal token (nil for other kinds).
-    public var userName: String? { storage.tag == Self.personalTag ? storage.scope : nil }
+    public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
     /// The repository of an ingest token (without building a `Kind`).
-    public var ingestRepository: String? { storage.tag == Self.ingestTag ? storage.scope : nil }
-}
-
-/// A complete generation of credentials: digest → principal, built from a validated snapshot and handed to
-/// `TokenCache.replace(with:)` whole.
-public struct TokenSet: Sendable {
-    public var entries: [(digest: TokenDigest, principal: Principal)]
-
-    public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
-        self.entries = entries
-    }
-
-    /// The principals of every ingest and API token of `snapshot`, using the digests and parsers that
-    /// validation produced.
-    public init(snapshot: Snapshot, index: SnapshotIndex) {
-        var entries = [(digest: TokenDigest, principal: Principal)]()
-        entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
-        for (token, digest) in zip(snapshot.ingestTokens, index.ingestDigests) {
-            let principal = Principal(kind: .ingestToken(repository: token.repository), canIngest: true,
-                                      metricLabel: token.repository + "/" + token.name,
-                                      parser: token.parser.flatMap { index.registry.pipeline(named: $0) })
-            entries.append((digest, principal))
-        }
-        let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
-        for (token, digest) in zip(snapshot.apiTokens, index.apiDigests) {
-            let principal: Principal
-            let label = "api/" + token.name
-            switch token.kind {
-            case .personal:
-                let user = token.user ?? ""
-                principal = Principal(kind: .personal(user: user), canIngest: false, metricLabel: label,
-                                      isRoot: rootUsers.contains(user))
-            case .organization:
-                principal = Principal(kind: .organizationToken(organization: token.organization ?? ""),
-                                      canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinOrganization),
-                                      metricLabel: label)
-            case .system:
-                principal = Principal(kind: .systemToken,
-                                      canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinCluster),
-                                      metricLabel: label)
-            }
-            entries.append((digest, principal))
-        }
-        self.entries = entries
-    }
+    public var ingestRepository: String? { scope.tag == Self.ingestTag ? scope.name : nil }
 }

@@ -9,10 +9,9 @@ public enum ReloadSignal {
     @discardableResult
     public static func send(dataDirectory: String) throws(TokenError) -> Int32 {
         let path = dataDirectory + "/sluice.pid"
-        let file = SnapshotFile(path: path)
         let bytes: [UInt8]
         do {
-            bytes = try file.readAll()
+            bytes = try readFile(path)
         } catch {
             throw .notFound("no running server found: cannot read \(path) (\(error))")
         }

@@ -142,13 +142,6 @@ extension Snapshot {
         return true
     }
 
-    /// True when `user` is root, or holds `ChangeIngestTokens` on `repository`: who may list, add, assign,
-    /// unassign or remove that repository's ingest tokens through the admin API.
-    public func userMayChangeIngestTokens(_ user: String, repository: String) -> Bool {
-        guard let found = self.user(named: user) else { return false }
-        return found.root || (found.permissions[repository] ?? []).contains(Permission.changeIngestTokens)
-    }
-
     /// The admin API's rule for `customToken`: the caller must be root and `CustomIngestTokens` enabled.
     public func checkCustomTokenAllowed(callerIsRoot: Bool) throws(TokenError) {
         guard callerIsRoot else { throw .permissionDenied("only root users may choose a custom token") }

@@ -4,9 +4,13 @@ import Parsers
 /// digest (in list order), and the repositories by name.
 public struct SnapshotIndex: Sendable {
     public let registry: ParserRegistry
-    public let ingestDigests: [TokenDigest]
-    public let apiDigests: [TokenDigest]
+    /// The API tokens' digests, then the ingest tokens'.
+    let digests: [TokenDigest]
+    let apiTokenCount: Int
     public let repositoriesByName: [String: Repository]
+
+    public var apiDigests: ArraySlice<TokenDigest> { digests[..<apiTokenCount] }
+    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount...] }
 }
 
 extension Snapshot {
@@ -81,8 +85,6 @@ extension Snapshot {
             digests.append(digest)
         }
 
-        var apiDigests = [TokenDigest]()
-        apiDigests.reserveCapacity(apiTokens.count)
         var apiIDs = Set<String>()
         for (i, token) in apiTokens.enumerated() {
             var base: String { "$.apiTokens[\(i)]" }
@@ -120,11 +122,8 @@ extension Snapshot {
             case (nil, nil): throw refuse(base, "needs token or tokenSha256")
             }
             try claim(digest)
-            apiDigests.append(digest)
         }
 
-        var ingestDigests = [TokenDigest]()
-        ingestDigests.reserveCapacity(ingestTokens.count)
         var tokenNames = DuplicateFinder(expected: ingestTokens.count)
         for i in ingestTokens.indices {
             let token = ingestTokens[i]
@@ -157,10 +156,9 @@ extension Snapshot {
             case (nil, nil): throw refuse(base, "needs token or tokenSha256")
             }
             try claim(digest)
-            ingestDigests.append(digest)
         }
 
-        return SnapshotIndex(registry: registry, ingestDigests: ingestDigests, apiDigests: apiDigests,
+        return SnapshotIndex(registry: registry, digests: digests, apiTokenCount: apiTokens.count,
                              repositoriesByName: repositoriesByName)
     }
 }

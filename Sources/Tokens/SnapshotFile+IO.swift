@@ -46,30 +46,35 @@ extension SnapshotFile {
         guard fsync(directoryFD) == 0 else { throw .system(file: directory, operation: "fsync", errno: errno) }
     }
 
-    /// The whole file's bytes.
+    /// The whole snapshot file's bytes.
     func readAll() throws(TokenError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(file: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .system(file: path, operation: "fstat", errno: errno) }
-        // Read straight into a buffer of the file's size (plus one byte to notice growth), then on in
-        // chunks should the file be longer than it said.
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
-        var count = 0
-        while true {
-            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 1 << 16)) }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system(file: path, operation: "read", errno: errno)
-            }
-            if n == 0 { break }
-            count += n
-        }
-        bytes.removeLast(bytes.count - count)
-        return bytes
+        try readFile(path)
     }
+}
+
+/// The whole file's bytes.
+func readFile(_ path: String) throws(TokenError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .system(file: path, operation: "open", errno: errno) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .system(file: path, operation: "fstat", errno: errno) }
+    // Read straight into a buffer of the file's size (plus one byte to notice growth), then on in
+    // chunks should the file be longer than it said.
+    var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+    var count = 0
+    while true {
+        if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 1 << 16)) }
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .system(file: path, operation: "read", errno: errno)
+        }
+        if n == 0 { break }
+        count += n
+    }
+    bytes.removeLast(bytes.count - count)
+    return bytes
 }
 
 /// Creates `path` and its missing parents with mode 0700.

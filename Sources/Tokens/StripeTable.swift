@@ -1,5 +1,5 @@
-/// One stripe's open-addressing table: each slot holds a digest and its principal side by side (40 bytes),
-/// so a hit reads one slot and one principal; linear probing; load factor at most two thirds; the home
+/// One stripe's open-addressing table: each slot holds a digest and its principal side by side (56 bytes),
+/// so a hit reads one slot and retains the shared scope (see `Principal`); linear probing; load factor at most two thirds; the home
 /// slot is the digest's second word mapped onto the capacity by multiply-shift. Immutable once built;
 /// the cache swaps whole tables.
 struct StripeTable: Sendable {

@@ -43,6 +43,8 @@ final class SegmentWriter {
     private var staged: [(PendingAppend, WALPosition)] = []
     private var awaitingSync: [(PendingAppend, WALPosition)] = []
     private var spare: [PendingAppend] = []
+    /// Syncs for `--fsync interval=MS`, off this thread.
+    private let background: BackgroundSync
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
          metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, recovered: Recovered) {
@@ -54,6 +56,7 @@ final class SegmentWriter {
         self.health = health
         self.logger = logger
         self.queue = queue
+        background = BackgroundSync(repository: repository, metrics: metrics)
         file = recovered.file
         segmentFirstSequence = recovered.segmentFirstSequence
         writtenOffset = recovered.endOffset
@@ -76,11 +79,12 @@ final class SegmentWriter {
             case .items:
                 commit(&items)
             case .timedOut:
-                if case .interval = options.fsync, writtenOffset > syncedOffset { syncWritten() }
+                if case .interval = options.fsync { startBackgroundSync() }
                 if options.retentionHours != nil, MonotonicClock.nanoseconds() >= lastRetentionNanos + 60_000_000_000 {
                     enforceRetention()
                 }
             case .closed:
+                finishBackgroundSync()
                 if writtenOffset > syncedOffset { syncWritten() }
                 file?.close()
                 file = nil
@@ -122,9 +126,7 @@ final class SegmentWriter {
             }
             if !awaitingSync.isEmpty { syncWritten() }
         case .interval(let ms):
-            if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000, writtenOffset > syncedOffset {
-                syncWritten()
-            }
+            if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
         case .none:
             break
         }
@@ -234,6 +236,36 @@ final class SegmentWriter {
         return true
     }
 
+    /// Under `.interval`: takes the last background sync's outcome and starts the next one if anything
+    /// was written since.
+    private func startBackgroundSync() {
+        applyBackgroundOutcome()
+        guard let file, writtenOffset > syncedOffset else { return }
+        if background.start(file, offset: writtenOffset, nextSequence: nextSequence) {
+            lastSyncNanos = MonotonicClock.nanoseconds()
+        }
+    }
+
+    /// Waits for a background sync still running, before the file is closed or synced inline.
+    private func finishBackgroundSync() {
+        background.waitIdle()
+        applyBackgroundOutcome()
+    }
+
+    private func applyBackgroundOutcome() {
+        guard let outcome = background.takeOutcome() else { return }
+        if let error = outcome.error {
+            // Already acknowledged under this policy: keep the records, report, retry on the next interval.
+            metrics.writeErrors.add(1, ordering: .relaxed)
+            markUnavailable(error)
+            return
+        }
+        if outcome.offset > syncedOffset {
+            syncedOffset = outcome.offset
+            syncedNextSequence = outcome.nextSequence
+        }
+    }
+
     /// Truncates the segment back to `offset` after a failed write or sync and marks the log unavailable.
     private func cutBack(_ file: any SegmentFile, to offset: Int, after error: SegmentIOError) {
         do throws(SegmentIOError) {
@@ -254,6 +286,7 @@ final class SegmentWriter {
     /// Seals the active segment (fdatasync, close) so the next record starts a new one.
     private func rotate() {
         guard let current = file else { return }
+        finishBackgroundSync()
         // A failed seal keeps the segment active (a little past its size); the next record retries.
         if writtenOffset > syncedOffset || !awaitingSync.isEmpty, !syncWritten() { return }
         current.close()

@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "structured, unstructured, json, raw, hec, hec-raw or bulk.")
     var format = "structured"
 
-    @Option(name: .long, help: "Events per request.")
+    @Option(name: .long, help: "Events per request (for raw: lines in its one event).")
     var batch = 1
 
     @Option(name: .long, help: "Make every generated event exactly N bytes (padded or cut).")
@@ -108,7 +108,7 @@ struct BenchCommand: ParsableCommand {
             let line = BenchReport.progressLine(snapshot)
             printError(terminal ? "\r\u{1B}[2K" + line : line, terminator: terminal ? "" : "\n")
         }
-        let result = try BenchRunner(configuration: configuration).run(progress: progress)
+        let result = try BenchRunner(configuration: configuration).run(stopOnSignals: true, progress: progress)
         if terminal && !quiet { printError("") }
         print(json ? BenchReport.json(result, configuration: configuration)
                    : BenchReport.summary(result, configuration: configuration))

@@ -52,14 +52,33 @@ import EventModel
         #expect(target.equals(target.fields[0].name, "#repo"))
     }
 
+    @Test func storesBytesOfEveryShapeAcrossGrowth() {
+        var batch = EventBatch()
+        var expected: [UInt8] = []
+        for round in 0..<2000 {
+            let chunk = Array(repeating: UInt8(round % 251), count: round % 37)
+            let span = chunk.withUnsafeBytes { batch.store($0) }
+            #expect(Array(batch.bytes(span)) == chunk)
+            batch.appendByte(7)
+            batch.appendBytes(chunk[...])
+            expected += chunk + [7] + chunk
+        }
+        #expect(Array(batch.arena) == expected)
+        batch.truncateArena(to: 10)
+        #expect(batch.arenaCount == 10)
+    }
+
     @Test func removeAllKeepsCapacity() {
         var batch = EventBatch()
         for _ in 0..<100 {
             batch.beginEvent(rawstring: batch.store("some event text"), ingestMillis: 0)
             batch.addField(name: "k", value: "v")
         }
-        let capacity = batch.arena.capacity
+        let capacity = batch.arenaCapacity
         batch.removeAll()
-        #expect(batch.isEmpty && batch.arena.isEmpty && batch.arena.capacity == capacity)
+        #expect(batch.isEmpty && batch.arena.isEmpty && batch.arenaCapacity == capacity)
+        batch.beginEvent(rawstring: batch.store("after reuse"), ingestMillis: 0)
+        #expect(text(batch, batch.events[0].rawstring) == "after reuse")
+        #expect(batch.arenaCapacity == capacity)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import IngestFormats
+import Parsers
 
 struct HECDecodingTests {
     static let cases: [(String, String, [Rendered])] = [
@@ -79,5 +80,22 @@ struct HECDecodingTests {
         #expect(error.status == 400)
         #expect(error.hecCode == code)
         #expect(error.eventNumber == eventNumber)
+    }
+}
+
+struct ParserLookupTests {
+    @Test func remembersSeveralNamesAndStillAnswersBeyondItsCapacity() throws {
+        let registry = try ParserRegistry.compile((0..<12).map { CustomParserDefinition(name: "p\($0)", stages: []) })
+        var lookup = ParserLookup()
+        for round in 0..<3 {
+            for index in 0..<14 {
+                let name = Array("p\(index)".utf8)
+                let found = name.withUnsafeBytes { lookup.pipeline(named: $0, in: registry) }
+                #expect(found?.name == (index < 12 ? "p\(index)" : nil), "round \(round)")
+            }
+        }
+        #expect(lookup.ends.count == ParserLookup.capacity)
+        lookup.reset()
+        #expect(lookup.ends.isEmpty && lookup.names.isEmpty)
     }
 }

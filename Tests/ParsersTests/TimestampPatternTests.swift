@@ -70,3 +70,48 @@ private func millis(_ iso: String) -> Int64 {
         #expect(throws: TimeZoneError.invalidFile) { try TimeZoneRules.parseTZif(truncated, name: "x") }
     }
 }
+
+@Suite struct PosixTimeZoneRuleTests {
+    private func millis(_ iso: String) -> Int64 {
+        Array(iso.utf8).withUnsafeBytes { TimestampParser.iso8601($0)!.millis }
+    }
+
+    @Test(arguments: [
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-01-15T12:00:00Z", -5 * 3600),
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-07-01T12:00:00Z", -4 * 3600),
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-03-13T06:59:59Z", -5 * 3600),  // second Sunday of March 2050 is the 13th, 02:00 EST
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-03-13T07:00:00Z", -4 * 3600),
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-11-06T05:59:59Z", -4 * 3600),  // first Sunday of November, 02:00 EDT
+        ("EST5EDT,M3.2.0,M11.1.0", "2050-11-06T06:00:00Z", -5 * 3600),
+        ("CET-1CEST,M3.5.0,M10.5.0/3", "2050-03-27T00:59:59Z", 3600),   // last Sunday of March 2050 is the 27th
+        ("CET-1CEST,M3.5.0,M10.5.0/3", "2050-03-27T01:00:00Z", 7200),
+        ("AEST-10AEDT,M10.1.0,M4.1.0/3", "2050-01-15T00:00:00Z", 11 * 3600),  // southern hemisphere
+        ("AEST-10AEDT,M10.1.0,M4.1.0/3", "2050-07-01T00:00:00Z", 10 * 3600),
+        ("IST-2IDT,M3.4.4/26,M10.5.0", "2050-06-01T00:00:00Z", 3 * 3600),  // hour 26 (v3+)
+        ("<+0530>-5:30", "2050-06-01T00:00:00Z", 19_800),
+        ("<-03>3", "2050-06-01T00:00:00Z", -3 * 3600),
+        ("XST3XDT,J60,300", "2050-06-01T00:00:00Z", -2 * 3600),
+    ] as [(String, String, Int)])
+    func offsets(_ rule: String, _ instant: String, _ offset: Int) throws {
+        let parsed = try #require(PosixTimeZoneRule(Array(rule.utf8)))
+        #expect(parsed.offset(atUTC: millis(instant) / 1000) == offset)
+    }
+
+    @Test(arguments: ["", "X5", "EST", "EST5EDT,M13.1.0,M11.1.0", "EST5EDT,M3.2.0", "EST5EDT,M3.2.0,M11.1.0x", "<EST5"])
+    func rejects(_ rule: String) {
+        #expect(PosixTimeZoneRule(Array(rule.utf8)) == nil)
+    }
+
+    /// Past the system files' last listed transition the footer rule answers.
+    @Test func zonesFollowTheirRuleAfterTheLastTransition() throws {
+        let newYork = try TimeZoneRules.resolve("America/New_York")
+        #expect(newYork.footer != nil)
+        #expect(newYork.offset(atUTC: millis("2050-07-01T12:00:00Z") / 1000) == -4 * 3600)
+        #expect(newYork.offset(atUTC: millis("2050-01-15T12:00:00Z") / 1000) == -5 * 3600)
+        #expect(newYork.offset(forLocal: millis("2050-07-01T12:00:00Z") / 1000) == -4 * 3600)
+        let sydney = try TimeZoneRules.resolve("Australia/Sydney")
+        #expect(sydney.offset(atUTC: millis("2050-01-15T00:00:00Z") / 1000) == 11 * 3600)
+        #expect(sydney.offset(atUTC: millis("2050-07-01T00:00:00Z") / 1000) == 10 * 3600)
+        #expect(try TimeZoneRules.resolve("Asia/Tokyo").offset(atUTC: millis("2050-07-01T00:00:00Z") / 1000) == 9 * 3600)
+    }
+}

@@ -136,13 +136,6 @@ import Testing
         #expect(snapshot.features.isEmpty)
     }
 
-    @Test(arguments: [("alice", "web", true), ("alice", "humio", false), ("bob", "web", false), ("root", "humio", true)])
-    func whoMayChangeIngestTokens(_ user: String, _ repository: String, _ allowed: Bool) throws {
-        var snapshot = try file.load()
-        try snapshot.addUser(name: "root", root: true)
-        #expect(snapshot.userMayChangeIngestTokens(user, repository: repository) == allowed)
-    }
-
     @Test func reloadSignalNeedsAPidFile() {
         #expect(throws: TokenError.self) { try ReloadSignal.send(dataDirectory: directory.path) }
         _ = directory.write("sluice.pid", "not-a-pid\n")

@@ -110,3 +110,20 @@ import Testing
         if case let .ingestToken(repository) = kind { #expect(principal.ingestRepository == repository) } else { #expect(principal.ingestRepository == nil) }
     }
 }
+
+@Suite struct TokenSetTests {
+    /// Tokens of one repository and parser share one scope object; a different parser or repository gets its own.
+    @Test func scopesAreShared() throws {
+        var snapshot = Fixture.snapshot()
+        snapshot.ingestTokens.append(IngestToken(name: "second", repository: "web", parser: "json", token: "C" + String(repeating: "c", count: 42)))
+        let set = TokenSet(snapshot: snapshot, index: try snapshot.validate(file: "f"))
+        let principals = Dictionary(uniqueKeysWithValues: set.entries.map { ($0.principal.metricLabel, $0.principal) })
+        let first = try #require(principals["web/default"]), second = try #require(principals["web/second"])
+        let unparsed = try #require(principals["web/hashed"])
+        #expect(first.scope === second.scope)
+        #expect(first.scope !== unparsed.scope)
+        #expect(second.parser?.name == "json" && unparsed.parser == nil)
+        #expect(principals["api/shipper"]?.kind == .organizationToken(organization: "default"))
+        #expect(principals["api/alice-personal"]?.userName == "alice")
+    }
+}

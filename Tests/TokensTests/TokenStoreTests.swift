@@ -111,7 +111,10 @@ final class RecordingLog: Sendable {
         let directory = TemporaryDirectory()
         var snapshot = Fixture.snapshot()
         for i in 0..<100_000 {
-            snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: TokenGenerator.ingestToken()))
+            // Distinct 43-character base62 tokens, built cheaply (random generation is slow in debug builds).
+            let digits = String(i)
+            let token = "T" + String(repeating: "0", count: 42 - digits.count) + digits
+            snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: token))
         }
         _ = try Fixture.writeSnapshot(snapshot, in: directory)
         let store = try TokenStore(dataDirectory: directory.path, logger: RecordingLog().logger)

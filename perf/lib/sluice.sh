@@ -12,11 +12,13 @@ sluice_start() {
         sleep 0.1
     done
     SLUICE_PORT=$(cat "$SLUICE_DATA/sluice.port")
+    # The server's own pid (the one `$!` names may be a shell wrapping it).
+    SLUICE_PID=$(cat "$SLUICE_DATA/sluice.pid")
     SLUICE_TOKEN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$SLUICE_DATA/bootstrap-credentials.json")
 }
 
 sluice_stop() {
     kill "$SLUICE_PID" 2>/dev/null
-    wait "$SLUICE_PID" 2>/dev/null
+    while kill -0 "$SLUICE_PID" 2>/dev/null; do sleep 0.1; done
     rm -rf "$SLUICE_DATA"
 }

@@ -150,6 +150,21 @@ if arguments.count == 4 && arguments[1] == "load" {
     try measureLoad(directory: arguments[2], lastToken: arguments[3])
     exit(0)
 }
+if arguments.count == 3 && arguments[1] == "allocations" {
+    // For `valgrind` (heap summary): N lookups over a 10-token cache; compare the allocation counts of
+    // N = 0 and N = 100000 to see that a lookup allocates nothing.
+    let tokens = (0..<10).map { Array(token44($0).utf8) }
+    let cache = TokenCache(TokenSet(entries: tokens.enumerated().map {
+        ($0.element.withUnsafeBytes { TokenDigest(hashing: $0) },
+         Principal(kind: .ingestToken(repository: "web"), canIngest: true, metricLabel: "web/t\($0.offset)"))
+    }))
+    var found = 0
+    for i in 0..<(Int(arguments[2]) ?? 0) {
+        tokens[i % 10].withUnsafeBytes { if cache.lookup($0) != nil { found += 1 } }
+    }
+    print("found \(found)")
+    exit(0)
+}
 if arguments.count == 2 && arguments[1] == "write" {
     let (directory, last) = try writeLargeSnapshot(count: 1_000_000)
     print(directory, last)

@@ -1,0 +1,75 @@
+import Parsers
+
+/// A complete generation of credentials: digest → principal, built from a validated snapshot and handed to
+/// `TokenCache.replace(with:)` whole.
+public struct TokenSet: Sendable {
+    public var entries: [(digest: TokenDigest, principal: Principal)]
+
+    public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
+        self.entries = entries
+    }
+
+    /// The principals of every ingest and API token of `snapshot`, using the digests and parsers that
+    /// validation produced. Tokens with the same scope share one `Principal.Scope`.
+    public init(snapshot: Snapshot, index: SnapshotIndex) {
+        var entries = [(digest: TokenDigest, principal: Principal)]()
+        entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
+        var scopes = ScopeInterner(registry: index.registry)
+        for (token, digest) in zip(snapshot.ingestTokens, index.ingestDigests) {
+            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser)
+            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name)))
+        }
+        let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
+        for (token, digest) in zip(snapshot.apiTokens, index.apiDigests) {
+            let scope: Principal.Scope
+            switch token.kind {
+            case .personal:
+                let user = token.user ?? ""
+                scope = scopes.scope(.personal(user: user), canIngest: false, isRoot: rootUsers.contains(user))
+            case .organization:
+                scope = scopes.scope(.organizationToken(organization: token.organization ?? ""),
+                                     canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinOrganization))
+            case .system:
+                scope = scopes.scope(.systemToken, canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinCluster))
+            }
+            entries.append((digest, Principal(scope: scope, metricLabel: "api/" + token.name)))
+        }
+        self.entries = entries
+    }
+}
+
+/// Hands out one `Principal.Scope` per distinct (kind, flags, parser), remembering the last one asked for
+/// (tokens of a repository usually sit together in the snapshot).
+private struct ScopeInterner {
+    struct Key: Hashable {
+        var kind: String
+        var tag: UInt8
+        var flags: UInt8
+        var parser: String?
+    }
+
+    let registry: ParserRegistry
+    var scopes: [Key: Principal.Scope] = [:]
+    var last: (key: Key, scope: Principal.Scope)?
+
+    init(registry: ParserRegistry) {
+        self.registry = registry
+    }
+
+    mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, parser: String? = nil) -> Principal.Scope {
+        let (tag, name): (UInt8, String)
+        switch kind {
+        case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
+        case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
+        case .systemToken: (tag, name) = (Principal.systemTag, "")
+        case let .personal(user): (tag, name) = (Principal.personalTag, user)
+        }
+        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0), parser: parser)
+        if let last, last.key == key { return last.scope }
+        let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
+                                                   parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot)
+        scopes[key] = scope
+        last = (key, scope)
+        return scope
+    }
+}

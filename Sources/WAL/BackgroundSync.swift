@@ -1,0 +1,65 @@
+import Dispatch
+import Synchronization
+
+/// Runs the `fdatasync` of `--fsync interval=MS` on its own serial queue, so that the writer thread keeps
+/// writing (and, under that policy, acknowledging) appends while the disk syncs. A sync of this machine's
+/// disk takes milliseconds; done inline it stalled every append queued behind it.
+///
+/// Guarantees: at most one sync in flight; ``waitIdle()`` returns once it has finished, so the writer can
+/// close or rotate the file safely; the outcome of each sync is handed back through ``takeOutcome()``.
+final class BackgroundSync: @unchecked Sendable {
+    struct Outcome {
+        /// The written end the sync covered.
+        var offset: Int
+        var nextSequence: UInt64
+        var error: SegmentIOError?
+    }
+
+    private let queue: DispatchQueue
+    private let inFlight = Atomic<Bool>(false)
+    private let outcome = Mutex<Outcome?>(nil)
+    private let metrics: RepositoryMetrics
+
+    init(repository: String, metrics: RepositoryMetrics) {
+        queue = DispatchQueue(label: "sluice.wal.sync.\(repository)")
+        self.metrics = metrics
+    }
+
+    /// Starts syncing `file` unless a sync is already running; false when one was.
+    func start(_ file: any SegmentFile, offset: Int, nextSequence: UInt64) -> Bool {
+        guard inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return false }
+        let box = FileBox(file)
+        queue.async { [self] in
+            let started = MonotonicClock.nanoseconds()
+            var failure: SegmentIOError?
+            do throws(SegmentIOError) {
+                try box.file.sync()
+                metrics.recordFsync(seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9)
+            } catch {
+                failure = error
+            }
+            outcome.withLock { $0 = Outcome(offset: offset, nextSequence: nextSequence, error: failure) }
+            inFlight.store(false, ordering: .releasing)
+        }
+        return true
+    }
+
+    /// Blocks until no sync is running.
+    func waitIdle() {
+        queue.sync {}
+    }
+
+    /// The last finished sync's outcome, once.
+    func takeOutcome() -> Outcome? {
+        outcome.withLock { finished in
+            defer { finished = nil }
+            return finished
+        }
+    }
+
+    /// Carries the writer's file to the sync queue; the writer never closes it while a sync runs.
+    private struct FileBox: @unchecked Sendable {
+        let file: any SegmentFile
+        init(_ file: any SegmentFile) { self.file = file }
+    }
+}
