@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AdminTests", dependencies: [
             "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
             .product(name: "Logging", package: "swift-log"),
