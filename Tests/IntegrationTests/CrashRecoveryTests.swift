@@ -53,6 +53,7 @@ import Testing
         let lost = acknowledgedTotal.subtracting(stored)
         #expect(!acknowledgedTotal.isEmpty)
         #expect(lost.isEmpty, "acknowledged but lost: \(lost.sorted().prefix(10))")
+        print("crash recovery: \(Self.rounds) SIGKILL rounds, \(acknowledgedTotal.count) acknowledged batches, \(lost.count) lost, \(stored.count) stored")
     }
 }
 

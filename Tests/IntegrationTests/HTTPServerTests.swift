@@ -161,7 +161,9 @@ import Testing
         try client.send("\r\n")
         let answer = try client.readAnswer()
         #expect(answer.status == 200)
-        #expect(answer.headers["connection"]?.lowercased() == "close")
+        // Answered with `Connection: close` if the loop was already draining, otherwise closed right after
+        // as an idle connection of a draining loop: either way the connection ends and the server exits 0.
+        #expect(try client.isClosedByServer())
         #expect(server.stop() == 0)
     }
 
