@@ -112,8 +112,17 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
+    /// Closes the connection if it is idle. Bytes already waiting in the socket are a request in flight,
+    /// so they are read (and answered, with `Connection: close`) before deciding.
     func beginDrain() {
-        if case .readingHead = state, readEnd == readStart, output.count == outputSent { close() }
+        guard isIdle else { return }
+        readAvailable()
+        if isIdle { close() }
+    }
+
+    private var isIdle: Bool {
+        if case .readingHead = state, readEnd == readStart, output.count == outputSent { return true }
+        return false
     }
 
     func forceClose() { close() }

@@ -153,6 +153,11 @@ import Testing
         let server = try SluiceProcess()
         let client = try RawHTTPClient(port: server.port)
         try client.send("GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")
+        // The half-sent request is in flight once the server has accepted its connection.
+        for _ in 0..<1000 {
+            let metrics = try RawHTTPClient(port: server.port).request("GET", "/metrics").text
+            if metrics.contains("sluice_connections_open 2\n") { break }
+        }
         let idle = try RawHTTPClient(port: server.port)
         #expect(try idle.request("GET", "/api/v1/status").status == 200)
         server.signal(SIGTERM)
