@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire"]),
     ],
     swiftLanguageModes: [.v6]
