@@ -1,7 +1,7 @@
-// Ingest decoder suite: IngestDecoder.decode of a 1000-event humio-structured body and a 1000-event Splunk HEC
-// body (string events, sourcetype kv, so the kv parser runs on each), appended to a reused EventBatch — the
-// gateway's steady state. One measured iteration decodes one body; figures are per event (scaling 1000), so
-// throughput is events/s. Expect 0 mallocs: the batch's arena and arrays keep their working size.
+// Ingest decoder suite: IngestDecoder.decode of 1000-event bodies: humio-structured, Splunk HEC (string events,
+// sourcetype kv, so the kv parser runs on each) and Elasticsearch _bulk (index actions), appended to a reused
+// EventBatch — the gateway's steady state. One measured iteration decodes one body; figures are per event (scaling
+// 1000), so throughput is events/s. Expect 0 mallocs: the batch's arena and arrays keep their working size.
 import Benchmark
 import EventModel
 import IngestFormats
@@ -13,7 +13,8 @@ let benchmarks: @Sendable () -> Void = {
     let context = DecodeContext(ingestMillis: 1_700_000_000_000)
 
     for (name, format, body) in [("structured", IngestFormat.structured, Corpus.structuredBody(events: events)),
-                                 ("hec", IngestFormat.hec, Corpus.hecBody(events: events))] {
+                                 ("hec", IngestFormat.hec, Corpus.hecBody(events: events)),
+                                 ("bulk", IngestFormat.elasticBulk, Corpus.bulkBody(events: events))] {
         Benchmark("decode-\(name)-1000-events", configuration: configuration) { benchmark in
             var decoder = IngestDecoder()
             var batch = EventBatch()

@@ -2,7 +2,8 @@
 ///
 /// Guarantees: every builder is deterministic (an xorshift generator with a fixed seed, no clock, no system
 /// randomness); bodies are the shapes the shippers send (humiolib structured, Splunk logging libraries' HEC,
-/// logfmt, Kubernetes JSON, nginx combined) as in `perf/DecodeThroughput.swift` and `perf/ParsersBench`.
+/// logfmt, Kubernetes JSON, nginx combined, RFC 3164 syslog, Filebeat bulk) as in `perf/DecodeThroughput.swift`
+/// and `perf/ParsersBench`.
 public enum Corpus {
     /// The head of a typical structured ingest request from a shipper (Fluent Bit / humiolib).
     public static let ingestRequestHead: [UInt8] = Array((
@@ -37,9 +38,23 @@ public enum Corpus {
         return Array(text.utf8)
     }
 
+    /// An Elasticsearch `_bulk` body of `events` index actions (Filebeat-style sources), NDJSON.
+    public static func bulkBody(events: Int) -> [UInt8] {
+        var text = ""
+        for index in 0..<events {
+            text += #"{"index":{"_index":"logs-app"}}"# + "\n"
+            text += #"{"@timestamp":"2023-11-14T22:13:\#(10 + index % 50).\#(100 + index % 900)Z","message":"GET /api/v1/cart/items 200 12ms","log":{"level":"info"},"host":{"name":"web-01"},"user_id":\#(10000 + index),"http":{"status":200,"latency_ms":12.5}}"#
+            text += "\n"
+        }
+        return Array(text.utf8)
+    }
+
     /// The kinds of line ``lines(_:count:)`` makes, named as the built-in parser that reads them.
     public enum LineKind: String, CaseIterable, Sendable {
-        case kv, json, accesslog
+        case kv, json, accesslog, syslog
+
+        /// The built-in parser for these lines (RFC 3164 lines carry no zone: `syslog-utc` reads them as UTC).
+        public var parserName: String { self == .syslog ? "syslog-utc" : rawValue }
     }
 
     /// `count` reproducible log lines of one kind, with varied timestamps, paths, statuses and ids.
@@ -55,6 +70,8 @@ public enum Corpus {
                 return Array(#"{"@timestamp":"\#(iso)","level":"\#(g.pick(["info", "warn"]))","msg":"request completed","http":{"method":"GET","path":"\#(g.pick(paths))","status":\#(g.pick([200, 404])),"duration_ms":\#(g.int(5000))},"kubernetes":{"pod_name":"api-\#(g.int(99))","namespace_name":"prod","labels":{"app":"api","tier":"web"}},"tags":["a","b"],"request_id":"\#(g.next())"}"#.utf8)
             case .accesslog:
                 return Array(#"10.\#(g.int(255)).\#(g.int(255)).\#(g.int(255)) - - [\#(two(d))/\#(months[mo - 1])/2024:\#(two(h)):\#(two(m)):\#(two(s)) +0000] "GET \#(g.pick(paths)) HTTP/1.1" \#(g.pick([200, 304, 404])) \#(g.int(100_000)) "https://example.com/\#(i % 7)" "\#(g.pick(agents))" 0.\#(g.int(999))"#.utf8)
+            case .syslog:
+                return Array("<38>\(months[mo - 1]) \(d < 10 ? " \(d)" : "\(d)") \(two(h)):\(two(m)):\(two(s)) host\(g.int(50)) sshd[\(g.int(65535))]: Accepted publickey for deploy from 10.0.\(g.int(255)).\(g.int(255)) port \(g.int(65535)) ssh2 user=deploy".utf8)
             }
         }
     }
