@@ -49,6 +49,20 @@ public enum Corpus {
         return Array(text.utf8)
     }
 
+    /// `payload` in the `chunked` transfer coding: chunks of `chunkBytes` (the last one shorter), then the last chunk.
+    public static func chunked(_ payload: [UInt8], chunkBytes: Int) -> [UInt8] {
+        var out = [UInt8]()
+        var start = 0
+        while start < payload.count {
+            let end = min(start + chunkBytes, payload.count)
+            out += Array(String(end - start, radix: 16).utf8) + [13, 10]
+            out += payload[start..<end]
+            out += [13, 10]
+            start = end
+        }
+        return out + Array("0\r\n\r\n".utf8)
+    }
+
     /// The kinds of line ``lines(_:count:)`` makes, named as the built-in parser that reads them.
     public enum LineKind: String, CaseIterable, Sendable {
         case kv, json, accesslog, syslog
