@@ -1,10 +1,10 @@
 // swift-tools-version:6.1
-// Benchmarks live in their own package so nothing here enters the product build.
+// Benchmarks live in their own package so nothing here enters the product build (see README.md here).
 // package-benchmark suites, one per hot module (Benchmarks/<Suite>/), with committed thresholds in Thresholds/:
-//   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
-//   cd Benchmarks && swift package benchmark thresholds check        (fails on a regression past the thresholds)
+//   cd Benchmarks && swift package benchmark                    (run and print)
+//   cd Benchmarks && swift package benchmark thresholds check   (non-zero exit on a deviation past the thresholds)
 //   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark thresholds update   (re-record)
-// The older plain token benchmark (lookup at 1 000 000 tokens, snapshot reload): swift run -c release TokenBenchmarks
+// The older plain token benchmark (1 000 000 tokens, snapshot reload): swift run -c release TokenBenchmarks
 import PackageDescription
 
 let sluiceSuites: [(name: String, products: [String])] = [
@@ -29,7 +29,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the suites: the common configuration (metrics, thresholds) and the reproducible corpus.
-        .target(name: "SluiceBenchmarkSupport", dependencies: [.product(name: "Benchmark", package: "package-benchmark")]),
+        .target(name: "SluiceBenchmarkSupport", dependencies: [
+            .product(name: "Benchmark", package: "package-benchmark"),
+        ]),
     ] + sluiceSuites.map { suite in
         .executableTarget(
             name: suite.name,
