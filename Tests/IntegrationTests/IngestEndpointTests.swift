@@ -150,6 +150,21 @@ import Testing
         #expect(!server.log.contains(token))
     }
 
+    @Test func queryStringTokensAreRefusedAndNeverLogged() throws {
+        let client = try RawHTTPClient(port: server.port)
+        let answer = try client.request("POST", "/api/v1/ingest/raw?token=\(token)", body: Array("via query".utf8))
+        #expect(answer.status == 401)
+        #expect(!answer.text.contains(token))
+        #expect(try storedEvents().isEmpty)
+        #expect(!server.log.contains(token))
+    }
+
+    @Test func hecAcknowledgementsAreDisabled() throws {
+        let answer = try post("/services/collector/ack", #"{"acks":[0]}"#, headers: ["Authorization": "Splunk \(token)"])
+        #expect(answer.status == 400)
+        #expect(answer.text == #"{"text":"ACK is disabled","code":14}"#)
+    }
+
     @Test func malformedJSONIsRefusedWithItsOffsetAndNothingIsStored() throws {
         let before = try storedEvents().count
         let answer = try post("/api/v1/ingest/humio-structured", #"[{"events":[{"rawstring":"ok"}]}, {"events": [}]"#)
