@@ -36,8 +36,12 @@ extension GatewayHandler {
         }
 
         let ingestMillis = Self.wallClockMillis()
-        let context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
+        var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
                                     parsers: services.tokens.parsers, limits: services.decodeLimits)
+        if endpoint == .elasticBulk {
+            if let index = Router.bulkIndex(request.path) { context.bulkDefaultIndex = Array(index) }
+            if case .ingestToken = principal.kind { context.bulkIndexNamesRepository = false }
+        }
         batch.removeAll()
         do {
             try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)

@@ -40,12 +40,15 @@ public enum Router {
            !path[rawTokenPrefix.utf8CodeUnitCount...].contains(UInt8(ascii: "/")) {
             return .ingest(.rawWithPathToken)
         }
-        // `/{index}/_bulk`: one non-empty segment before `/_bulk`.
-        if path.count > bulkSuffix.utf8CodeUnitCount + 1, path.hasSuffix(bulkSuffix), path[0] == UInt8(ascii: "/"),
-           !path[1..<(path.count - bulkSuffix.utf8CodeUnitCount)].contains(UInt8(ascii: "/")) {
-            return .ingest(.elasticBulk)
-        }
+        if bulkIndex(path) != nil { return .ingest(.elasticBulk) }
         return nil
+    }
+
+    /// The `{index}` of `/{index}/_bulk`, which names the repository of actions that name none.
+    public static func bulkIndex(_ path: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard path.count > bulkSuffix.utf8CodeUnitCount + 1, path.hasSuffix(bulkSuffix), path[0] == UInt8(ascii: "/") else { return nil }
+        let index = UnsafeRawBufferPointer(rebasing: path[1..<(path.count - bulkSuffix.utf8CodeUnitCount)])
+        return index.contains(UInt8(ascii: "/")) ? nil : index
     }
 
     /// The `{token}` segment of `/api/v1/ingest/raw/{token}`.

@@ -32,6 +32,10 @@ public struct DecodeContext: Sendable {
     public var limits: DecodeLimits
     /// The `{index}` of `/{index}/_bulk`: the `#repo` of bulk items whose action names no `_index`.
     public var bulkDefaultIndex: [UInt8]
+    /// Whether a bulk index names the event's repository (`#repo`, for organization and system tokens).
+    /// False for repository ingest tokens, whose repository is fixed: Elasticsearch shippers always name
+    /// an index (`filebeat-8.11.0-…`), so it is kept as the tag `#index` instead of refusing every item.
+    public var bulkIndexNamesRepository = true
 
     public init(ingestMillis: Int64, tokenParser: ParserPipeline? = nil, parsers: ParserRegistry = .builtins,
                 limits: DecodeLimits = DecodeLimits(), bulkDefaultIndex: [UInt8] = []) {

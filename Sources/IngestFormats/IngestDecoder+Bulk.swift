@@ -95,10 +95,11 @@ extension IngestDecoder {
         try readObjectEvent(&reader, &draft, eventNumber: bulkOutcomes.count, &batch)
         try reader.finish()
         batch.setRawstring(batch.store(lines.bytes(source)))
+        let indexField: StaticString = context.bulkIndexNamesRepository ? "#repo" : "#index"
         if let index {
-            batch.addField(name: batch.store("#repo"), value: index)
+            batch.addField(name: batch.store(indexField), value: index)
         } else if !context.bulkDefaultIndex.isEmpty {
-            batch.addField(name: batch.store("#repo"), value: batch.store(bytes: context.bulkDefaultIndex))
+            batch.addField(name: batch.store(indexField), value: batch.store(bytes: context.bulkDefaultIndex))
         }
         let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
         finishEvent(draft, parser: parser, context, &batch)

@@ -118,6 +118,22 @@ import Testing
         #expect(events.first?["nested.a"] as? String == "1")
     }
 
+    /// Elasticsearch shippers always name an index; with a repository token it is kept as `#index`.
+    @Test func bulkIndexNamesAreKeptAsATagForRepositoryTokens() throws {
+        let body = """
+            {"index":{"_index":"filebeat-8.11.0-2026.11.29"}}
+            {"message":"from filebeat"}
+
+            """
+        let answer = try post("/filebeat-8.11.0/_bulk", body)
+        #expect(answer.status == 200)
+        #expect((try answer.json() as? [String: Any])?["errors"] as? Bool == false)
+        let event = try #require(try storedEvents().last)
+        #expect(event["message"] as? String == "from filebeat")
+        #expect(event["#index"] as? String == "filebeat-8.11.0-2026.11.29")
+        #expect(event["#repo"] == nil)
+    }
+
     @Test func elasticHandshakeCarriesTheProductHeader() throws {
         let client = try RawHTTPClient(port: server.port)
         let answer = try client.request("GET", "/")
