@@ -47,9 +47,12 @@ extension RequestParser {
                 s.phase = .target
 
             case .target:
-                while i < end && b[i] != ASCII.sp {
-                    guard ASCII.isTargetChar(b[i]) else { return bad("invalid request target") }
-                    i += 1
+                // Visible bytes first: one compare pair per byte on the common path (see `value`).
+                while i < end {
+                    let c = b[i]
+                    if ASCII.isTargetChar(c) { i &+= 1; continue }
+                    if c == ASCII.sp { break }
+                    return bad("invalid request target")
                 }
                 guard i < end else { continue }
                 guard i > s.mark else { return bad("invalid request target") }
@@ -101,11 +104,11 @@ extension RequestParser {
                 return .complete
 
             case .name:
-                while i < end && b[i] != ASCII.colon {
+                while i < end {
                     let c = b[i]
-                    if ASCII.isWhitespace(c) { return bad("whitespace in header name") }
-                    guard ASCII.isTokenChar(c) else { return bad("invalid header name") }
-                    i += 1
+                    if ASCII.isTokenChar(c) { i &+= 1; continue }
+                    if c == ASCII.colon { break }
+                    return bad(ASCII.isWhitespace(c) ? "whitespace in header name" : "invalid header name")
                 }
                 guard i < end else { continue }
                 guard i > s.mark else { return bad("empty header name") }
@@ -121,14 +124,20 @@ extension RequestParser {
                 s.phase = .value
 
             case .value:
+                // Visible bytes and obs-text are nearly every byte of a value: test them first, and trim
+                // trailing whitespace once at the end of the line instead of tracking it per byte
+                // (callgrind: the head scan was 10 % of a 1-event ingest request).
                 while i < end {
                     let c = b[i]
+                    if c > ASCII.sp && c != 0x7F { i &+= 1; continue }
                     if c == ASCII.cr { break }
-                    guard ASCII.isFieldValueChar(c) else { return bad("invalid character in header value") }
-                    i += 1
-                    if !ASCII.isWhitespace(c) { s.valueEnd = i }
+                    guard ASCII.isWhitespace(c) else { return bad("invalid character in header value") }
+                    i &+= 1
                 }
                 guard i < end else { continue }
+                var valueEnd = i
+                while valueEnd > s.valueStart && ASCII.isWhitespace(b[valueEnd &- 1]) { valueEnd &-= 1 }
+                s.valueEnd = valueEnd
                 i += 1
                 s.phase = .valueLF
 
