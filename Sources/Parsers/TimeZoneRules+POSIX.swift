@@ -40,8 +40,8 @@ struct PosixTimeZoneRule: Sendable, Equatable {
             while i < text.count, (text[i] | 0x20) >= UInt8(ascii: "a"), (text[i] | 0x20) <= UInt8(ascii: "z") { i += 1 }
             return i - start >= 3
         }
-        /// `[+-]hh[:mm[:ss]]` in seconds.
-        func clock() -> Int? {
+        /// `[+-]hh[:mm[:ss]]` in seconds, hours at most `maxHours` (24 for offsets, 167 for transition times).
+        func clock(maxHours: Int = 24) -> Int? {
             var sign = 1
             if i < text.count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
                 if text[i] == UInt8(ascii: "-") { sign = -1 }
@@ -56,7 +56,7 @@ struct PosixTimeZoneRule: Sendable, Equatable {
                 let start = i
                 var value = 0
                 while i < text.count, TimestampParser.isDigit(text[i]), i - start < 3 { value = value * 10 + Int(text[i] - 48); i += 1 }
-                guard i > start else { return nil }
+                guard i > start, unit == 3600 ? value <= maxHours : value <= 59 else { return nil }
                 total += value * unit
             }
             return sign * total
@@ -88,7 +88,7 @@ struct PosixTimeZoneRule: Sendable, Equatable {
             var time = 7200
             if i < text.count, text[i] == UInt8(ascii: "/") {
                 i += 1
-                guard let t = clock() else { return nil }
+                guard let t = clock(maxHours: 167) else { return nil }
                 time = t
             }
             return Transition(day: day, time: time)

@@ -1,6 +1,6 @@
 /// libFuzzer target: every timestamp reader on arbitrary bytes. Readers must stay inside the input, keep
 /// the sub-millisecond part in range, and an ISO-8601 result must survive a round trip through its own
-/// rendering. Run with `perf/fuzz.sh Timestamp <seconds>`.
+/// rendering; POSIX zone rules (TZif footers) must parse or refuse without trapping. Run with `perf/fuzz.sh Timestamp <seconds>`.
 private let reference: Int64 = 1_795_910_400_000
 private let berlin = try! TimeZoneRules.resolve("Europe/Berlin")
 private let formats: [TimestampFormat] = [
@@ -53,5 +53,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     checkResult(TimestampParser.find(s, referenceMillis: reference, zone: berlin), s)
     for format in formats { checkResult(format.parse(s, referenceMillis: reference), s) }
+    // The same bytes as a TZif footer rule: any rule it accepts answers offsets within a day.
+    if size < 64, let rule = PosixTimeZoneRule(Array(s)) {
+        for instant: Int64 in [-2_000_000_000, 0, 1_795_910_400, 2_550_000_000, 9_000_000_000] {
+            precondition(abs(rule.offset(atUTC: instant)) < 4 * 86_400)
+        }
+    }
     return 0
 }

@@ -115,3 +115,11 @@ private func millis(_ iso: String) -> Int64 {
         #expect(try TimeZoneRules.resolve("Asia/Tokyo").offset(atUTC: millis("2050-07-01T00:00:00Z") / 1000) == 9 * 3600)
     }
 }
+
+extension PosixTimeZoneRuleTests {
+    /// Found by the Timestamp fuzz target: `GMG300` was read as a 300-hour offset.
+    @Test(arguments: ["GMG300", "EST25", "EST5EDT,M3.2.0/168,M11.1.0", "EST5:60"])
+    func rejectsOutOfRangeClocks(_ rule: String) {
+        #expect(PosixTimeZoneRule(Array(rule.utf8)) == nil)
+    }
+}
