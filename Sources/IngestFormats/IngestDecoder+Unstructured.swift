@@ -8,19 +8,7 @@ import JSONStream
 extension IngestDecoder {
     mutating func decodeUnstructured(_ body: UnsafeRawBufferPointer, _ context: DecodeContext,
                                      _ batch: inout EventBatch) throws {
-        var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
-        if reader.isAtEnd() { throw DecodeError.noData }
-        var eventNumber = 0
-        switch try reader.peek() {
-        case .array:
-            try reader.beginArray()
-            while try reader.nextElement() { try unstructuredGroup(&reader, body, &eventNumber, context, &batch) }
-        case .object:
-            try unstructuredGroup(&reader, body, &eventNumber, context, &batch)
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: 0, reason: "expected an array of groups, found \(kind)")
-        }
-        try reader.finish()
+        try decodeGroups(.unstructured, body, context, &batch)
     }
 
     /// Where a group member sits in the body: its value's offset and the depth around it.
