@@ -51,10 +51,15 @@ public final class GatewayMetrics: Sendable {
 
     func countIngest(shard: Int, repository: String, token: String, events: Int, bytes: Int) {
         shards[shard % shards.count].withLock {
-            $0.ingest[IngestKey(repository: repository, token: token), default: IngestCounts()].requests += 1
-            $0.ingest[IngestKey(repository: repository, token: token)]!.events += events
-            $0.ingest[IngestKey(repository: repository, token: token)]!.bytes += bytes
+            // One hash of the two strings per request: the default subscript is updated in place.
+            Self.add(&$0.ingest[IngestKey(repository: repository, token: token), default: IngestCounts()], events: events, bytes: bytes)
         }
+    }
+
+    private static func add(_ counts: inout IngestCounts, events: Int, bytes: Int) {
+        counts.requests += 1
+        counts.events += events
+        counts.bytes += bytes
     }
 
     func countReject(shard: Int, route: String, reason: String) {
