@@ -7,6 +7,12 @@ enum LogScaleEnvelope {
 }
 
 extension IngestDecoder {
+    /// Where a group member sits in the body: its value's offset and the depth around it.
+    struct MemberPlace {
+        var offset: Int
+        var depth: Int
+    }
+
     /// Reads an array of groups, or a single group object without the array, handing each group to the
     /// envelope's group reader; anything else is refused as a whole.
     mutating func decodeGroups(_ envelope: LogScaleEnvelope, _ body: UnsafeRawBufferPointer, _ context: DecodeContext,

@@ -22,19 +22,19 @@ extension IngestDecoder {
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
         groupFields.removeAll(keepingCapacity: true)
-        var tags: (offset: Int, depth: Int)? = nil
-        var events: (offset: Int, depth: Int)? = nil
+        var tags: MemberPlace? = nil
+        var events: MemberPlace? = nil
         var decodeAgain = false
         try reader.beginObject()
         while let member = try reader.nextMember() {
             if reader.equals(member, "tags") {
                 _ = try reader.peek()
-                tags = (reader.offset, reader.depth)
+                tags = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
                 decodeAgain = events != nil
             } else if reader.equals(member, "events") {
                 _ = try reader.peek()
-                events = (reader.offset, reader.depth)
+                events = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try structuredEvents(&reader, &eventNumber, context, &batch)
             } else {
                 try reader.skipValue()

@@ -11,12 +11,6 @@ extension IngestDecoder {
         try decodeGroups(.unstructured, body, context, &batch)
     }
 
-    /// Where a group member sits in the body: its value's offset and the depth around it.
-    struct MemberPlace {
-        var offset: Int
-        var depth: Int
-    }
-
     /// One group; as for structured groups, messages are decoded as they come, and decoded again when
     /// `type`, `fields` or `tags` come after them.
     mutating func unstructuredGroup(_ reader: inout JSONReader, _ body: UnsafeRawBufferPointer, _ eventNumber: inout Int,
