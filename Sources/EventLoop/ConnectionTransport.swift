@@ -38,6 +38,12 @@ enum ConnectionTransport {
         }
     }
 
+    @inline(__always)
+    var isPlain: Bool {
+        if case .plain = self { return true }
+        return false
+    }
+
     /// The epoll interest that serves `wanted`: TLS may need to write in order to read, or the reverse.
     @inline(__always)
     func interest(for wanted: UInt32) -> UInt32 {

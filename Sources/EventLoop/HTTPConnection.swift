@@ -40,6 +40,12 @@ final class HTTPConnection: LoopChannel {
     private var output: [UInt8] = []
     private var outputSent = 0
     var interest: UInt32 = 0
+    /// Plain sockets are edge-triggered: an `EPOLLIN` edge that arrives while the connection is not
+    /// reading (an answer pending or unwritten) is remembered here, and reading resumes from it.
+    private var inputPending = false
+    /// Edge-triggered interest of a plain socket, registered once: the common path makes no `epoll_ctl`
+    /// call per request (level-triggered interest switching cost two per deferred request).
+    static let plainInterest = SLUICE_EPOLLIN | SLUICE_EPOLLOUT | SLUICE_EPOLLRDHUP | SLUICE_EPOLLET
 
     private var chunked: ChunkedDecoder
     private var chunkedConsumed = 0
@@ -69,8 +75,8 @@ final class HTTPConnection: LoopChannel {
     }
 
     func start() throws(SystemError) {
-        token = try loop.register(self, interest: SLUICE_EPOLLIN)
-        interest = SLUICE_EPOLLIN
+        interest = transport.isPlain ? Self.plainInterest : SLUICE_EPOLLIN
+        token = try loop.register(self, interest: interest)
         server.metrics.openConnections.add(1, ordering: .relaxed)
         if case .tls = transport { startHandshake() }
     }
@@ -84,10 +90,18 @@ final class HTTPConnection: LoopChannel {
         }
         if flags & SLUICE_EPOLLOUT != 0 { flush() }
         if flags & SLUICE_EPOLLIN != 0 {
-            readAvailable()
+            inputPending = true
         } else if flags & (SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
             close()
+            return
         }
+        resumePlainInput()
+    }
+
+    /// Reads what an earlier edge announced, once the connection may read again.
+    private func resumePlainInput() {
+        guard inputPending, isReading, isOutputFlushed else { return }
+        readAvailable()
     }
 
     func tick(nowMillis: Int64) {
@@ -136,8 +150,9 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
-    /// Reads while the socket fills the buffer, processing after every read; level-triggered epoll
-    /// reports the descriptor again when more arrives.
+    /// Reads while the socket fills the buffer, processing after every read. A short read or
+    /// `EAGAIN` means the socket is drained: edge-triggered epoll (plain) reports the next arrival, and
+    /// level-triggered epoll (TLS) reports the descriptor again.
     func readAvailable() {
         while isReading {
             if readEnd == readBuffer.count { makeRoom() }
@@ -154,6 +169,7 @@ final class HTTPConnection: LoopChannel {
             }
             switch result {
             case .wouldBlock:
+                inputPending = false
                 return
             case .done(0):
                 close()  // the client closed; an incomplete request cannot be answered
@@ -162,8 +178,12 @@ final class HTTPConnection: LoopChannel {
                 readEnd += count
                 lastProgress = loop.nowMillis
                 server.metrics.bytesIn.add(count, ordering: .relaxed)
+                if count < room && !transport.readsUntilWouldBlock {
+                    inputPending = false
+                    process()
+                    return
+                }
                 process()
-                if count < room && !transport.readsUntilWouldBlock { return }
             }
         }
     }
@@ -324,7 +344,7 @@ final class HTTPConnection: LoopChannel {
         write(&output, keepAlive)
         finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
         process()
-        if case .tls = transport { resumeBufferedInput() }
+        if case .tls = transport { resumeBufferedInput() } else { resumePlainInput() }
     }
 
     private func finishRequest(keepAlive: Bool, requestEnd: Int) {
@@ -404,7 +424,10 @@ final class HTTPConnection: LoopChannel {
     }
 
     /// Reads only while no answer is pending or unwritten, so a client cannot queue unbounded work.
+    /// A plain socket's edge-triggered interest never changes: not reading is enough to apply TCP
+    /// back-pressure, and ``resumePlainInput()`` picks the input up again.
     func updateInterest() {
+        if transport.isPlain { return }
         var wanted: UInt32 = 0
         if outputSent < output.count { wanted |= SLUICE_EPOLLOUT }
         switch state {
