@@ -26,8 +26,8 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
     let epollFD: Int32
     private let wakeFD: Int32
-    private let mailbox = Mutex<[@Sendable () -> Void]>([])
-    private var runningTasks: [@Sendable () -> Void] = []
+    private let mailbox = Mutex<[MailboxItem]>([])
+    private var runningTasks: [MailboxItem] = []
     private var slots: [LoopChannel?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
@@ -40,6 +40,10 @@ public final class EventLoop: @unchecked Sendable {
     /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
     /// connections are closed at once.
     var tlsHandshakesInProgress = 0
+    /// Runs at the end of every wake-up, after every ready descriptor and mailbox task was served (the
+    /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
+    /// Set before the loop runs; cleared when it exits.
+    var wakeUpEnd: (() -> Void)?
     private static let tickMillis: Int64 = 500
     private static let wakeSlot = UInt64(UInt32.max)
 
@@ -63,8 +67,19 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop's thread soon. Safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
+        post(.task(task))
+    }
+
+    /// Work posted from other threads: a task, or a deferred answer for a connection (carried as data so
+    /// answering costs no closure of its own).
+    enum MailboxItem {
+        case task(@Sendable () -> Void)
+        case answer(Token, sequence: UInt64, write: @Sendable (inout [UInt8], Bool) -> Void)
+    }
+
+    func post(_ item: MailboxItem) {
         let wasEmpty = mailbox.withLock { queue in
-            queue.append(task)
+            queue.append(item)
             return queue.count == 1
         }
         if wasEmpty { _ = sluice_eventfd_signal(wakeFD) }
@@ -152,6 +167,7 @@ public final class EventLoop: @unchecked Sendable {
                     let token = Token(slot: Int(data & 0xFFFF_FFFF), generation: UInt32(data >> 32))
                     channel(for: token)?.ready(flags: flags)
                 }
+                wakeUpEnd?()
             }
             if nowMillis >= nextTick {
                 nextTick = nowMillis + Self.tickMillis
@@ -161,12 +177,21 @@ public final class EventLoop: @unchecked Sendable {
         }
         for case let channel? in slots { channel.forceClose() }
         runMailbox()
+        wakeUpEnd?()
+        wakeUpEnd = nil
     }
 
     private func runMailbox() {
         _ = sluice_eventfd_drain(wakeFD)
         mailbox.withLock { queue in swap(&queue, &runningTasks) }
-        for task in runningTasks { task() }
+        for item in runningTasks {
+            switch item {
+            case .task(let task):
+                task()
+            case .answer(let token, let sequence, let write):
+                (channel(for: token) as? HTTPConnection)?.completeDeferred(sequence: sequence, write)
+            }
+        }
         runningTasks.removeAll(keepingCapacity: true)
     }
 

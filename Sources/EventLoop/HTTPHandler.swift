@@ -33,6 +33,13 @@ public protocol HTTPHandler: AnyObject {
     /// Appends a complete response to `output` and returns `.answered`, or keeps `answer` and
     /// returns `.deferred`, completing it later from any thread.
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling
+    /// Called once at the end of every loop wake-up, after every request that wake-up delivered, so work
+    /// gathered across those requests can be handed to other threads together.
+    func wakeUpDidEnd()
+}
+
+extension HTTPHandler {
+    public func wakeUpDidEnd() {}
 }
 
 /// The means to answer a deferred request from any thread. Completing it a second time, or after the
@@ -45,12 +52,6 @@ public struct DeferredAnswer: Sendable {
 
     /// Runs `write` on the request's loop to append the answer, then resumes the connection.
     public func complete(_ write: @escaping @Sendable (_ output: inout [UInt8], _ keepAlive: Bool) -> Void) {
-        let loop = self.loop
-        let token = EventLoop.Token(slot: slot, generation: generation)
-        let sequence = self.sequence
-        loop.execute {
-            guard let connection = loop.channel(for: token) as? HTTPConnection else { return }
-            connection.completeDeferred(sequence: sequence, write)
-        }
+        loop.post(.answer(EventLoop.Token(slot: slot, generation: generation), sequence: sequence, write: write))
     }
 }

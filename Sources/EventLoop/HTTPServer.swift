@@ -57,6 +57,7 @@ public final class HTTPServer: Sendable {
         for index in 0..<max(1, configuration.threads) {
             let loop = try EventLoop(index: index)
             let handler = handlerFactory(loop)
+            loop.wakeUpEnd = { handler.wakeUpDidEnd() }
             for (listenIndex, address) in configuration.listen.enumerated() {
                 // Port 0: the first loop picks a port, the others join it through SO_REUSEPORT.
                 let bound = try ListeningSocket.open(ListenAddress(host: address.host, port: ports[listenIndex]))

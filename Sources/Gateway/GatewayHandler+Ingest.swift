@@ -69,36 +69,13 @@ extension GatewayHandler {
             }
         }
 
-        let join = IngestJoin(count: targets.count)
-        let startedMillis = EventLoop.monotonicNowMillis()
-        let services = self.services
-        let loopIndex = loop.index
-        let token = principal.metricLabel
-        let bodyBytes = request.body.count
-        let partCount = targets.count
+        let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
+                                    outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
+                                    partCount: targets.count)
         for (log, target) in zip(logs, targets) {
             let events = target.batch.count
             let repository = target.repository
-            log.append(target.batch) { result in
-                if case .success = result {
-                    services.metrics.countIngest(shard: loopIndex, repository: repository, token: token,
-                                                 events: events, bytes: partCount == 1 ? bodyBytes : 0)
-                }
-                guard let failure = join.finish(result) else { return }
-                answer.complete { output, keepAlive in
-                    switch failure {
-                    case .success:
-                        services.metrics.countRequest(shard: loopIndex, route: route, status: 200)
-                        let took = EventLoop.monotonicNowMillis() - startedMillis
-                        Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
-                    case .failure(let error):
-                        let refusal = IngestRefusal(error)
-                        services.metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
-                        services.metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
-                        Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)
-                    }
-                }
-            }
+            appends.add(target.batch, to: log) { result in pending.finish(result, repository: repository, events: events) }
         }
         return .deferred
     }

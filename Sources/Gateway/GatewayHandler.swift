@@ -2,6 +2,7 @@ import EventLoop
 import EventModel
 import HTTPWire
 import IngestFormats
+import WAL
 
 /// The request logic of one event loop: routes each request and answers the small endpoints itself;
 /// ingest goes through ``GatewayHandler/ingest(_:_:output:answer:)``. Holds the loop's reusable
@@ -15,6 +16,8 @@ final class GatewayHandler: HTTPHandler {
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
     /// Per-repository parts of a request from an organization or system token.
     var parts: [String: EventBatch] = [:]
+    /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
+    var appends = AppendBatch()
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
@@ -71,6 +74,10 @@ final class GatewayHandler: HTTPHandler {
                                   headOnly: request.head.method == .head, into: &output)
         }
         return .answered
+    }
+
+    func wakeUpDidEnd() {
+        if !appends.isEmpty { appends.submit() }
     }
 
     func countRequest(_ route: String, _ status: Int) {

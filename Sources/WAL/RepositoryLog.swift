@@ -56,6 +56,15 @@ public final class RepositoryLog: Sendable {
         }
     }
 
+    /// Enqueues records gathered by an ``AppendBatch``; a closed log fails them all.
+    func enqueue<Items: Collection<PendingAppend>>(_ items: Items) {
+        metrics.recordsWaiting.add(items.count, ordering: .relaxed)
+        if !queue.enqueue(contentsOf: items) {
+            metrics.recordsWaiting.subtract(items.count, ordering: .relaxed)
+            for item in items { item.completion(.failure(.closed)) }
+        }
+    }
+
     /// Stops accepting appends, lets the writer write and sync what is queued, and waits for it to exit.
     /// Idempotent; must not be called from a completion (it runs on the writer thread it joins).
     func shutdown() {

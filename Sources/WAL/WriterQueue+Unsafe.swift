@@ -46,6 +46,18 @@ final class WriterQueue: @unchecked Sendable {
         return true
     }
 
+    /// Adds several appends under one lock, waking the writer at most once; false (nothing added) when
+    /// the queue is closed.
+    func enqueue<Items: Collection<PendingAppend>>(contentsOf newItems: Items) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard !closed else { return false }
+        let wasEmpty = items.isEmpty
+        items.append(contentsOf: newItems)
+        if wasEmpty { pthread_cond_signal(condition) }
+        return true
+    }
+
     func close() {
         pthread_mutex_lock(mutex)
         closed = true

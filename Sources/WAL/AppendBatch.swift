@@ -1,0 +1,45 @@
+import EventModel
+
+/// Appends gathered on one thread during one unit of work (an event-loop wake-up) and handed to their
+/// repositories' writers together by ``submit()``: one queue lock and at most one writer wake-up per
+/// repository, however many records were gathered, instead of one each.
+///
+/// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread;
+/// records reach each repository in the order they were added; every completion runs exactly once,
+/// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
+public struct AppendBatch {
+    private var pending: [(log: RepositoryLog, append: PendingAppend)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { pending.isEmpty }
+
+    /// Encodes `batch` now and holds its record until ``submit()``. An empty batch, or one that cannot
+    /// be encoded, completes at once.
+    public mutating func add(_ batch: EventBatch, to log: RepositoryLog,
+                             completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        guard !batch.isEmpty else {
+            completion(.success(WALPosition(firstSequence: 0, eventCount: 0)))
+            return
+        }
+        do throws(WALError) {
+            pending.append((log, PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion)))
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// Hands every held record to its repository's writer, one run of consecutive records per repository
+    /// at a time, and empties the batch (keeping its storage).
+    public mutating func submit() {
+        var start = 0
+        while start < pending.count {
+            let log = pending[start].log
+            var end = start + 1
+            while end < pending.count && pending[end].log === log { end += 1 }
+            log.enqueue(pending[start..<end].lazy.map(\.append))
+            start = end
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+}
