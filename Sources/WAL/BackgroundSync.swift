@@ -44,6 +44,9 @@ final class BackgroundSync: @unchecked Sendable {
         return true
     }
 
+    /// Whether a sync is in flight.
+    var isRunning: Bool { inFlight.load(ordering: .acquiring) }
+
     /// Blocks until no sync is running.
     func waitIdle() {
         queue.sync {}

@@ -96,7 +96,10 @@ final class SegmentWriter {
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
         if case .interval(let ms) = options.fsync, writtenOffset > syncedOffset {
-            deadline = lastSyncNanos + UInt64(ms) * 1_000_000
+            let due = lastSyncNanos + UInt64(ms) * 1_000_000
+            // A sync still running keeps `due` in the past: look again in a millisecond instead of
+            // returning from the wait at once, over and over, until it finishes.
+            deadline = background.isRunning ? max(due, MonotonicClock.nanoseconds() + 1_000_000) : due
         }
         if options.retentionHours != nil {
             let retention = lastRetentionNanos + 60_000_000_000
