@@ -25,9 +25,9 @@ public final class GatewayMetrics: Sendable {
     }
 
     struct Counts {
-        var requests: [RequestKey: Int] = [:]
-        var ingest: [IngestKey: IngestCounts] = [:]
-        var rejects: [RejectKey: Int] = [:]
+        var requests = LabelledCounters<RequestKey, Int>()
+        var ingest = LabelledCounters<IngestKey, IngestCounts>()
+        var rejects = LabelledCounters<RejectKey, Int>()
     }
 
     /// One loop's counters.
@@ -46,13 +46,14 @@ public final class GatewayMetrics: Sendable {
     }
 
     func countRequest(shard: Int, route: String, status: Int) {
-        shards[shard % shards.count].withLock { $0.requests[RequestKey(route: route, status: status), default: 0] += 1 }
+        shards[shard % shards.count].withLock { $0.requests.update(RequestKey(route: route, status: status), default: 0) { $0 += 1 } }
     }
 
     func countIngest(shard: Int, repository: String, token: String, events: Int, bytes: Int) {
         shards[shard % shards.count].withLock {
-            // One hash of the two strings per request: the default subscript is updated in place.
-            Self.add(&$0.ingest[IngestKey(repository: repository, token: token), default: IngestCounts()], events: events, bytes: bytes)
+            $0.ingest.update(IngestKey(repository: repository, token: token), default: IngestCounts()) {
+                Self.add(&$0, events: events, bytes: bytes)
+            }
         }
     }
 
@@ -63,21 +64,21 @@ public final class GatewayMetrics: Sendable {
     }
 
     func countReject(shard: Int, route: String, reason: String) {
-        shards[shard % shards.count].withLock { $0.rejects[RejectKey(route: route, reason: reason), default: 0] += 1 }
+        shards[shard % shards.count].withLock { $0.rejects.update(RejectKey(route: route, reason: reason), default: 0) { $0 += 1 } }
     }
 
     /// Prometheus text exposition.
     public func exposition() -> String {
-        var total = Counts()
+        var total = (requests: [RequestKey: Int](), ingest: [IngestKey: IngestCounts](), rejects: [RejectKey: Int]())
         for shard in shards {
             shard.withLock { part in
-                for (key, value) in part.requests { total.requests[key, default: 0] += value }
-                for (key, value) in part.ingest {
+                for (key, value) in part.requests.entries { total.requests[key, default: 0] += value }
+                for (key, value) in part.ingest.entries {
                     total.ingest[key, default: IngestCounts()].requests += value.requests
                     total.ingest[key]!.events += value.events
                     total.ingest[key]!.bytes += value.bytes
                 }
-                for (key, value) in part.rejects { total.rejects[key, default: 0] += value }
+                for (key, value) in part.rejects.entries { total.rejects[key, default: 0] += value }
             }
         }
         var text = "# HELP sluice_http_requests_total Requests answered, by route and status.\n# TYPE sluice_http_requests_total counter\n"

@@ -47,14 +47,9 @@ extension RequestParser {
                 s.phase = .target
 
             case .target:
-                // Visible bytes first: one compare pair per byte on the common path (see `value`).
-                while i < end {
-                    let c = b[i]
-                    if ASCII.isTargetChar(c) { i &+= 1; continue }
-                    if c == ASCII.sp { break }
-                    return bad("invalid request target")
-                }
+                i = VisibleRun.end(in: b, from: i, to: end)
                 guard i < end else { continue }
+                guard b[i] == ASCII.sp else { return bad("invalid request target") }
                 guard i > s.mark else { return bad("invalid request target") }
                 head.target = s.mark..<i
                 splitTarget(b, &head)
@@ -127,9 +122,10 @@ extension RequestParser {
                 // Visible bytes and obs-text are nearly every byte of a value: test them first, and trim
                 // trailing whitespace once at the end of the line instead of tracking it per byte
                 // (callgrind: the head scan was 10 % of a 1-event ingest request).
-                while i < end {
+                while true {
+                    i = VisibleRun.end(in: b, from: i, to: end)
+                    guard i < end else { break }
                     let c = b[i]
-                    if c > ASCII.sp && c != 0x7F { i &+= 1; continue }
                     if c == ASCII.cr { break }
                     guard ASCII.isWhitespace(c) else { return bad("invalid character in header value") }
                     i &+= 1

@@ -37,7 +37,11 @@ public struct AppendBatch {
             let log = pending[start].log
             var end = start + 1
             while end < pending.count && pending[end].log === log { end += 1 }
-            log.enqueue(pending[start..<end].lazy.map(\.append))
+            if end == start + 1 {
+                log.append(pending[start].append)
+            } else {
+                log.enqueue(pending[start..<end].lazy.map(\.append))
+            }
             start = end
         }
         pending.removeAll(keepingCapacity: true)

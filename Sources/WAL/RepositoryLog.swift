@@ -49,10 +49,14 @@ public final class RepositoryLog: Sendable {
 
     /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
     public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        append(PendingAppend(record: record, completion: completion))
+    }
+
+    func append(_ item: PendingAppend) {
         metrics.recordsWaiting.add(1, ordering: .relaxed)
-        if !queue.enqueue(PendingAppend(record: record, completion: completion)) {
+        if !queue.enqueue(item) {
             metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-            completion(.failure(.closed))
+            item.completion(.failure(.closed))
         }
     }
 
