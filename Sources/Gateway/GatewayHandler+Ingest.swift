@@ -83,9 +83,9 @@ extension GatewayHandler {
     private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {
         let cache = services.tokens.cache
         if endpoint == .rawWithPathToken {
-            return cache.lookup(Router.pathToken(request.path)).map(CredentialOutcome.found) ?? .unknown
+            return recentCredential.lookup(Router.pathToken(request.path), in: cache).map(CredentialOutcome.found) ?? .unknown
         }
-        return credentials.resolve(authorization: request.head.authorization.map(request.bytes), lookup: cache.lookup)
+        return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
     }
 
     /// Sends every event to the repository its token allows; any event that may not go where it names

@@ -2,6 +2,7 @@ import EventLoop
 import EventModel
 import HTTPWire
 import IngestFormats
+import Tokens
 import WAL
 
 /// The request logic of one event loop: routes each request and answers the small endpoints itself;
@@ -11,6 +12,7 @@ final class GatewayHandler: HTTPHandler {
     let services: GatewayServices
     let loop: EventLoop
     var credentials = CredentialReader()
+    var recentCredential = RecentCredential()
     // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
     var decoder = IngestDecoder()
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)

@@ -27,6 +27,7 @@ public final class TokenCache: Sendable {
     private let stripes: [Stripe]
     private let replacing = Mutex(())
     private let storedCount = Atomic<Int>(0)
+    private let replacements = Atomic<UInt64>(0)
 
     public init() {
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
@@ -65,8 +66,13 @@ public final class TokenCache: Sendable {
                 // `incoming` now holds the old table; it is released here, outside the stripe lock.
             }
             storedCount.store(total, ordering: .releasing)
+            replacements.add(1, ordering: .releasing)
         }
     }
+
+    /// Changes after every ``replace(with:)`` has swapped in its set (never before), so a result
+    /// remembered under one generation is still what a lookup returns while the generation is unchanged.
+    public var generation: UInt64 { replacements.load(ordering: .acquiring) }
 
     /// The number of credentials in the current set.
     public var count: Int { storedCount.load(ordering: .acquiring) }
