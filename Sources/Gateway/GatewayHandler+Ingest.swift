@@ -71,11 +71,9 @@ extension GatewayHandler {
 
         let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                    partCount: targets.count)
+                                    parts: targets.map { ($0.repository, $0.batch.count) })
         for (log, target) in zip(logs, targets) {
-            let events = target.batch.count
-            let repository = target.repository
-            appends.add(target.batch, to: log) { result in pending.finish(result, repository: repository, events: events) }
+            appends.add(target.batch, to: log, completion: pending.finish)
         }
         return .deferred
     }

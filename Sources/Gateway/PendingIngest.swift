@@ -3,10 +3,11 @@ import IngestFormats
 import Synchronization
 import WAL
 
-/// One ingest request whose records are on their way into the WAL: each part's completion (on its
-/// writer's thread) counts that part, and the last one to finish answers the request on its loop —
-/// success only when every part succeeded. One object per request carries all of it, so a
-/// single-repository request costs one allocation here, not a closure context per step.
+/// One ingest request whose records are on their way into the WAL: the last part to finish (on its
+/// writer's thread) hands the answer to the request's loop, which counts the request and writes the
+/// answer — success only when every part succeeded. One object per request carries all of it, so a
+/// single-repository request costs one allocation here, not a closure context per step, and the
+/// writer threads never touch the loop's counters.
 final class PendingIngest: Sendable {
     private let answer: DeferredAnswer
     private let services: GatewayServices
@@ -17,12 +18,13 @@ final class PendingIngest: Sendable {
     private let startedMillis: Int64
     private let token: String
     private let bodyBytes: Int
-    private let partCount: Int
+    /// Repository and event count of each part, counted when the request is acknowledged.
+    private let parts: [(repository: String, events: Int)]
     /// Parts still writing, and the first failure; the last part's completion reads it.
     private let state: Mutex<(remaining: Int, failure: WALError?)>
 
     init(answer: DeferredAnswer, services: GatewayServices, loopIndex: Int, route: String, style: AnswerStyle,
-         outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, partCount: Int) {
+         outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, parts: [(repository: String, events: Int)]) {
         self.answer = answer
         self.services = services
         self.loopIndex = loopIndex
@@ -32,16 +34,12 @@ final class PendingIngest: Sendable {
         self.startedMillis = EventLoop.monotonicNowMillis()
         self.token = token
         self.bodyBytes = bodyBytes
-        self.partCount = partCount
-        state = Mutex((partCount, nil))
+        self.parts = parts
+        state = Mutex((parts.count, nil))
     }
 
     /// Records one part's result; after the last part, answers the request.
-    func finish(_ result: Result<WALPosition, WALError>, repository: String, events: Int) {
-        if case .success = result {
-            services.metrics.countIngest(shard: loopIndex, repository: repository, token: token,
-                                         events: events, bytes: partCount == 1 ? bodyBytes : 0)
-        }
+    func finish(_ result: Result<WALPosition, WALError>) {
         let last = state.withLock { state in
             if case .failure(let error) = result, state.failure == nil { state.failure = error }
             state.remaining -= 1
@@ -55,6 +53,10 @@ final class PendingIngest: Sendable {
     private func write(into output: inout [UInt8], keepAlive: Bool) {
         guard let failure = state.withLock({ $0.failure }) else {
             services.metrics.countRequest(shard: loopIndex, route: route, status: 200)
+            for part in parts {
+                services.metrics.countIngest(shard: loopIndex, repository: part.repository, token: token,
+                                             events: part.events, bytes: parts.count == 1 ? bodyBytes : 0)
+            }
             let took = EventLoop.monotonicNowMillis() - startedMillis
             Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
             return
