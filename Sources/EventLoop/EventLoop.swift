@@ -27,6 +27,10 @@ public final class EventLoop: @unchecked Sendable {
     let epollFD: Int32
     private let wakeFD: Int32
     private let mailbox = Mutex<[MailboxItem]>([])
+    /// True while the loop is in (or about to enter) a blocking `epoll_wait`: only then does a post
+    /// write the eventfd. Posting to an awake loop costs no system call, so a writer completing a
+    /// group of requests wakes each loop at most once instead of once per request.
+    private let sleeping = Atomic<Bool>(false)
     private var runningTasks: [MailboxItem] = []
     private var slots: [LoopChannel?] = []
     private var generations: [UInt32] = []
@@ -78,12 +82,13 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     func post(_ item: MailboxItem) {
-        let wasEmpty = mailbox.withLock { queue in
-            queue.append(item)
-            return queue.count == 1
-        }
-        if wasEmpty { _ = sluice_eventfd_signal(wakeFD) }
+        mailbox.withLock { $0.append(item) }
+        // Pairs with `run`: the loop sets `sleeping` before it last looks at the mailbox, so either it
+        // sees this item or this exchange sees `true` and wakes it.
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) { _ = sluice_eventfd_signal(wakeFD) }
     }
+
+    private var mailboxIsEmpty: Bool { mailbox.withLock { $0.isEmpty } }
 
     /// Asks the loop to stop accepting, finish requests in flight and exit within `graceMillis`.
     public func requestShutdown(graceMillis: Int64) {
@@ -153,22 +158,28 @@ public final class EventLoop: @unchecked Sendable {
         defer { events.deallocate() }
         nextTick = nowMillis + Self.tickMillis
         while !stopped {
-            let timeout = Int32(clamping: max(0, nextTick - nowMillis))
-            let count = sluice_epoll_wait(epollFD, events, Int32(capacity), timeout)
-            nowMillis = Self.monotonicMillis()
-            if count > 0 {
-                for i in 0..<Int(count) {
-                    let data = sluice_epoll_event_data(events + i)
-                    let flags = sluice_epoll_event_flags(events + i)
-                    if data == Self.wakeSlot {
-                        runMailbox()
-                        continue
-                    }
-                    let token = Token(slot: Int(data & 0xFFFF_FFFF), generation: UInt32(data >> 32))
-                    channel(for: token)?.ready(flags: flags)
-                }
-                wakeUpEnd?()
+            var timeout = Int32(clamping: max(0, nextTick - nowMillis))
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            if !mailboxIsEmpty {
+                sleeping.store(false, ordering: .relaxed)
+                timeout = 0
             }
+            let count = sluice_epoll_wait(epollFD, events, Int32(capacity), timeout)
+            sleeping.store(false, ordering: .relaxed)
+            nowMillis = Self.monotonicMillis()
+            for i in 0..<Int(max(0, count)) {
+                let data = sluice_epoll_event_data(events + i)
+                let flags = sluice_epoll_event_flags(events + i)
+                if data == Self.wakeSlot {
+                    _ = sluice_eventfd_drain(wakeFD)
+                    continue
+                }
+                let token = Token(slot: Int(data & 0xFFFF_FFFF), generation: UInt32(data >> 32))
+                channel(for: token)?.ready(flags: flags)
+            }
+            runMailbox()
+            if count > 0 || !runningTasks.isEmpty { wakeUpEnd?() }
+            runningTasks.removeAll(keepingCapacity: true)
             if nowMillis >= nextTick {
                 nextTick = nowMillis + Self.tickMillis
                 for case let channel? in slots { channel.tick(nowMillis: nowMillis) }
@@ -177,12 +188,13 @@ public final class EventLoop: @unchecked Sendable {
         }
         for case let channel? in slots { channel.forceClose() }
         runMailbox()
+        runningTasks.removeAll(keepingCapacity: true)
         wakeUpEnd?()
         wakeUpEnd = nil
     }
 
+    /// Runs what other threads posted; leaves the items in `runningTasks` until the caller clears it.
     private func runMailbox() {
-        _ = sluice_eventfd_drain(wakeFD)
         mailbox.withLock { queue in swap(&queue, &runningTasks) }
         for item in runningTasks {
             switch item {
@@ -192,7 +204,6 @@ public final class EventLoop: @unchecked Sendable {
                 (channel(for: token) as? HTTPConnection)?.completeDeferred(sequence: sequence, write)
             }
         }
-        runningTasks.removeAll(keepingCapacity: true)
     }
 
     /// Milliseconds of `CLOCK_MONOTONIC`.
