@@ -58,7 +58,15 @@ extension RequestParser {
                 s.phase = .version
 
             case .version:
-                // "HTTP/" DIGIT "." DIGIT CRLF
+                // "HTTP/" DIGIT "." DIGIT CRLF; nearly every request says "HTTP/1.1\r\n", compared whole.
+                if i == s.mark, i &+ 10 <= end,
+                   b.loadUnaligned(fromByteOffset: i, as: UInt64.self) == Self.http11Word,
+                   b.loadUnaligned(fromByteOffset: i &+ 8, as: UInt16.self) == Self.crlfWord {
+                    head.version = .http11
+                    i &+= 10
+                    s.phase = .lineStart
+                    continue
+                }
                 let pattern = ("HTTP/0.0\r\n" as StaticString).utf8Start
                 while i < end && i - s.mark < 10 {
                     let c = b[i]
@@ -146,6 +154,10 @@ extension RequestParser {
             }
         }
     }
+
+    /// "HTTP/1.1" and CRLF as the words `loadUnaligned` reads from the buffer (same byte order).
+    private static var http11Word: UInt64 { UInt64(littleEndian: 0x312E_312F_5054_5448) }
+    private static var crlfWord: UInt16 { UInt16(littleEndian: 0x0A0D) }
 
     /// Sets `path` and `query` from `target` (origin-form, absolute-form or asterisk-form).
     private static func splitTarget(_ b: UnsafeRawBufferPointer, _ head: inout RequestHead) {
