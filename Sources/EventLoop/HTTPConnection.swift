@@ -43,6 +43,9 @@ final class HTTPConnection: LoopChannel {
     /// Plain sockets are edge-triggered: an `EPOLLIN` edge that arrives while the connection is not
     /// reading (an answer pending or unwritten) is remembered here, and reading resumes from it.
     private var inputPending = false
+    /// The peer shut its sending side (`EPOLLRDHUP`): a short read no longer means "wait for the next
+    /// edge", so the end of the stream is read (and the connection closed) after the last answer.
+    private var peerShutWrite = false
     /// Edge-triggered interest of a plain socket, registered once: the common path makes no `epoll_ctl`
     /// call per request (level-triggered interest switching cost two per deferred request).
     static let plainInterest = SLUICE_EPOLLIN | SLUICE_EPOLLOUT | SLUICE_EPOLLRDHUP | SLUICE_EPOLLET
@@ -89,6 +92,7 @@ final class HTTPConnection: LoopChannel {
             return
         }
         if flags & SLUICE_EPOLLOUT != 0 { flush() }
+        if flags & SLUICE_EPOLLRDHUP != 0 { peerShutWrite = true }
         if flags & SLUICE_EPOLLIN != 0 {
             inputPending = true
         } else if flags & (SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
@@ -178,7 +182,7 @@ final class HTTPConnection: LoopChannel {
                 readEnd += count
                 lastProgress = loop.nowMillis
                 server.metrics.bytesIn.add(count, ordering: .relaxed)
-                if count < room && !transport.readsUntilWouldBlock {
+                if count < room && !transport.readsUntilWouldBlock && !peerShutWrite {
                     inputPending = false
                     process()
                     return

@@ -89,6 +89,21 @@ final class TestHandler: HTTPHandler {
         #expect(statuses == ["202", "200", "202"])
     }
 
+    /// A client that sends its request and shuts its sending side gets the (deferred) answer, then the
+    /// server closes at once: edge-triggered reading must still see the end of the stream.
+    @Test func answersThenClosesAfterTheClientShutsItsSendingSide() throws {
+        let server = try startServer()
+        defer { server.shutdown(); server.wait() }
+        let port = server.boundPorts.withLock { $0[0] }
+        let client = Client(port: port)
+        let request = Array("GET /later HTTP/1.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
+        shutdown(client.fd, Int32(SHUT_WR))
+        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 202"))
+        var byte: UInt8 = 0
+        #expect(recv(client.fd, &byte, 1, 0) == 0, "the server closes instead of waiting for its idle timeout")
+    }
+
     @Test func decodesChunkedBodiesSplitAnywhere() throws {
         let server = try startServer()
         defer { server.shutdown(); server.wait() }
