@@ -154,11 +154,12 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
-    /// Reads while the socket fills the buffer, processing after every read. A short read or
+    /// Reads while the socket fills the buffer and every answer so far is written out (a client that
+    /// pipelines without reading its answers is not read further), processing after every read. A short read or
     /// `EAGAIN` means the socket is drained: edge-triggered epoll (plain) reports the next arrival, and
     /// level-triggered epoll (TLS) reports the descriptor again.
     func readAvailable() {
-        while isReading {
+        while isReading && isOutputFlushed {
             if readEnd == readBuffer.count { makeRoom() }
             let room = readBuffer.count - readEnd
             let result: IOResult<Int>
