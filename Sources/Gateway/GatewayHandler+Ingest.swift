@@ -57,13 +57,26 @@ extension GatewayHandler {
 
         let targets: [(repository: String, batch: EventBatch)]
         switch routeEvents(principal, family: endpoint.family) {
-        case .success(let routed): targets = routed
+        case .success(.single(let repository)):
+            // The common case (a repository token): no per-request arrays.
+            let log: RepositoryLog
+            do throws(WALError) {
+                log = try self.log(for: repository)
+            } catch {
+                return refuse(IngestRefusal(error), &output)
+            }
+            let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
+                                        outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
+                                        firstPart: (repository, batch.count))
+            appends.add(batch, to: log, completion: pending.finish)
+            return .deferred
+        case .success(.split(let parts)): targets = parts
         case .failure(let refusal): return refuse(refusal, &output)
         }
         var logs: [RepositoryLog] = []
         for target in targets {
             do throws(WALError) {
-                logs.append(try services.wal.log(for: target.repository))
+                logs.append(try log(for: target.repository))
             } catch {
                 return refuse(IngestRefusal(error), &output)
             }
@@ -71,7 +84,8 @@ extension GatewayHandler {
 
         let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                    parts: targets.map { ($0.repository, $0.batch.count) })
+                                    firstPart: (targets[0].repository, targets[0].batch.count),
+                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) })
         for (log, target) in zip(logs, targets) {
             appends.add(target.batch, to: log, completion: pending.finish)
         }
@@ -86,9 +100,24 @@ extension GatewayHandler {
         return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
     }
 
+    /// Where a request's events go: all to one repository (the batch as decoded), or split by repository.
+    enum Routing {
+        case single(String)
+        case split([(repository: String, batch: EventBatch)])
+    }
+
+    /// The log of `repository`, remembered between requests (a loop sends request after request to
+    /// the same repository; the store's lookup takes a lock shared by every loop).
+    private func log(for repository: String) throws(WALError) -> RepositoryLog {
+        if let recent = recentLog, recent.repository == repository { return recent.log }
+        let log = try services.wal.log(for: repository)
+        recentLog = (repository, log)
+        return log
+    }
+
     /// Sends every event to the repository its token allows; any event that may not go where it names
     /// refuses the whole request, so that a retry cannot store part of it twice.
-    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<[(repository: String, batch: EventBatch)], IngestRefusal> {
+    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<Routing, IngestRefusal> {
         let batch = batch
         if case .ingestToken(let own) = principal.kind {
             for index in 0..<batch.count {
@@ -96,7 +125,7 @@ extension GatewayHandler {
                     return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))
                 }
             }
-            return .success([(own, batch)])
+            return .success(.single(own))
         }
         parts.removeAll(keepingCapacity: true)
         for index in 0..<batch.count {
@@ -111,7 +140,7 @@ extension GatewayHandler {
                 return .failure(refusal)
             }
         }
-        return .success(parts.map { ($0.key, $0.value) })
+        return .success(.split(parts.map { ($0.key, $0.value) }))
     }
 
     /// The `#repo` field (HEC `index`, a tag or field) of an event, if it names one.

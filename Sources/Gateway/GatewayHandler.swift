@@ -20,6 +20,8 @@ final class GatewayHandler: HTTPHandler {
     var parts: [String: EventBatch] = [:]
     /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
     var appends = AppendBatch()
+    /// The log the last request went to.
+    var recentLog: (repository: String, log: RepositoryLog)?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services

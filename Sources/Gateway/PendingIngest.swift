@@ -18,13 +18,16 @@ final class PendingIngest: Sendable {
     private let startedMillis: Int64
     private let token: String
     private let bodyBytes: Int
-    /// Repository and event count of each part, counted when the request is acknowledged.
-    private let parts: [(repository: String, events: Int)]
+    /// Repository and event count of each part, counted when the request is acknowledged (the first
+    /// apart, so a single-repository request needs no array).
+    private let firstPart: (repository: String, events: Int)
+    private let otherParts: [(repository: String, events: Int)]
     /// Parts still writing, and the first failure; the last part's completion reads it.
     private let state: Mutex<(remaining: Int, failure: WALError?)>
 
     init(answer: DeferredAnswer, services: GatewayServices, loopIndex: Int, route: String, style: AnswerStyle,
-         outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, parts: [(repository: String, events: Int)]) {
+         outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, firstPart: (repository: String, events: Int),
+         otherParts: [(repository: String, events: Int)] = []) {
         self.answer = answer
         self.services = services
         self.loopIndex = loopIndex
@@ -34,8 +37,9 @@ final class PendingIngest: Sendable {
         self.startedMillis = EventLoop.monotonicNowMillis()
         self.token = token
         self.bodyBytes = bodyBytes
-        self.parts = parts
-        state = Mutex((parts.count, nil))
+        self.firstPart = firstPart
+        self.otherParts = otherParts
+        state = Mutex((1 + otherParts.count, nil))
     }
 
     /// Records one part's result; after the last part, answers the request.
@@ -53,9 +57,12 @@ final class PendingIngest: Sendable {
     private func write(into output: inout [UInt8], keepAlive: Bool) {
         guard let failure = state.withLock({ $0.failure }) else {
             services.metrics.countRequest(shard: loopIndex, route: route, status: 200)
-            for part in parts {
+            // A body split over repositories cannot be attributed to one: its bytes count only unsplit.
+            services.metrics.countIngest(shard: loopIndex, repository: firstPart.repository, token: token,
+                                         events: firstPart.events, bytes: otherParts.isEmpty ? bodyBytes : 0)
+            for part in otherParts {
                 services.metrics.countIngest(shard: loopIndex, repository: part.repository, token: token,
-                                             events: part.events, bytes: parts.count == 1 ? bodyBytes : 0)
+                                             events: part.events, bytes: 0)
             }
             let took = EventLoop.monotonicNowMillis() - startedMillis
             Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
