@@ -41,18 +41,20 @@ func median(_ values: [Double]) -> Double {
 /// state of a gateway whose shippers reuse their tokens: the working set stays in the CPU caches),
 /// otherwise from the whole set (every lookup a likely cache miss in a 1 000 000-token table).
 func benchmarkLookup(count: Int, hot: Bool) -> Double {
+    // Built the way the server builds its cache (`TokenSet(snapshot:index:)`): 100 repositories, so the
+    // principals share 100 scope objects and a hit touches no per-token heap object.
     var tokens = [[UInt8]]()
     tokens.reserveCapacity(count)
-    var entries = [(digest: TokenDigest, principal: Principal)]()
-    entries.reserveCapacity(count)
+    var snapshot = Snapshot(organizations: [Organization(name: "default")],
+                            repositories: (0..<100).map { Repository(name: "repo\($0)") })
+    snapshot.ingestTokens.reserveCapacity(count)
     for i in 0..<count {
         let token = token44(i)
         tokens.append(Array(token.utf8))
-        entries.append((TokenDigest(hashing: token),
-                        Principal(kind: .ingestToken(repository: "repo\(i % 100)"), canIngest: true, metricLabel: "repo/t\(i)")))
+        snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "repo\(i % 100)", token: token))
     }
-    let cache = TokenCache(TokenSet(entries: entries))
-    entries = []
+    let cache = TokenCache(TokenSet(snapshot: snapshot, index: try! snapshot.validate(file: "benchmark")))
+    snapshot = Snapshot()
     let perRound = 100_000
     var generator = SystemRandomNumberGenerator()
     let pool = hot ? (0..<min(1024, count)).map { _ in tokens[Int.random(in: 0..<count, using: &generator)] } : tokens
@@ -77,7 +79,14 @@ func benchmarkLookup(count: Int, hot: Bool) -> Double {
         }
     }
     precondition(found == 25 * perRound, "every query token must be found")
+    if count >= 1_000_000 && !hot { print("  (\(hugePagesLine()))") }
     return median(rounds)
+}
+
+/// The process's anonymous memory in transparent huge pages (the cache slab asks for them).
+func hugePagesLine() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/self/smaps_rollup", encoding: .utf8) else { return "no smaps_rollup" }
+    return text.split(separator: "\n").first { $0.hasPrefix("AnonHugePages") }.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") } ?? "?"
 }
 
 func benchmarkDigest() -> Double {
@@ -170,6 +179,12 @@ if arguments.count == 3 && arguments[1] == "allocations" {
         tokens[i % 10].withUnsafeBytes { if cache.lookup($0) != nil { found += 1 } }
     }
     print("found \(found)")
+    exit(0)
+}
+if arguments.count == 4 && arguments[1] == "lookup" {
+    // One figure: `lookup COUNT hot|random`.
+    let count = Int(arguments[2]) ?? 1_000_000
+    print(String(format: "lookup at %7d tokens, %@: %.1f ns median", count, arguments[3], benchmarkLookup(count: count, hot: arguments[3] == "hot")))
     exit(0)
 }
 if arguments.count == 2 && arguments[1] == "write" {
