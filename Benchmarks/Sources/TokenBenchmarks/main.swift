@@ -181,6 +181,30 @@ if arguments.count == 3 && arguments[1] == "allocations" {
     print("found \(found)")
     exit(0)
 }
+if arguments.count == 3 && arguments[1] == "phases" {
+    // Where a load's CPU time goes: `phases DIR` (DIR from `write`).
+    var cpu = cpuSeconds()
+    func lap(_ what: String) {
+        let now = cpuSeconds()
+        print(String(format: "%@: %.3f s CPU", what, now - cpu))
+        cpu = now
+    }
+    let file = SnapshotFile(dataDirectory: arguments[2])
+    var (snapshot, index) = try file.loadIndexed()
+    lap("read + decode + validate")
+    var set = TokenSet(snapshot: snapshot, index: index)
+    lap("principals (TokenSet)")
+    let cache = TokenCache(set)
+    lap("cache build + swap")
+    let table = IngestTokenTable(snapshot.ingestTokens)
+    lap("compact ingest-token table")
+    snapshot = Snapshot()
+    index = try Snapshot().validate(file: "phases")
+    set = TokenSet()
+    lap("free the decoded snapshot and the principal list")
+    print("\(cache.count) credentials, \(table.count) ingest tokens")
+    exit(0)
+}
 if arguments.count == 4 && arguments[1] == "lookup" {
     // One figure: `lookup COUNT hot|random`.
     let count = Int(arguments[2]) ?? 1_000_000
