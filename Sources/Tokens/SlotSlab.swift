@@ -58,18 +58,23 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
         if bytes < Self.hugePage {
             byteCount = max(bytes, 1)
             mapping = Self.map(byteCount)
-            return
+        } else {
+            // Over-map by one huge page, keep the 2 MiB-aligned part, give the rest back.
+            byteCount = (bytes + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+            let raw = Self.map(byteCount + Self.hugePage)
+            let address = Int(bitPattern: raw)
+            let aligned = (address + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+            if aligned > address { munmap(raw, aligned - address) }
+            let tail = address + byteCount + Self.hugePage - (aligned + byteCount)
+            if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + byteCount), tail) }
+            mapping = UnsafeMutableRawPointer(bitPattern: aligned)!
+            _ = madvise(mapping, byteCount, MADV_HUGEPAGE)  // advice only: without THP the slab still works
         }
-        // Over-map by one huge page, keep the 2 MiB-aligned part, give the rest back.
-        byteCount = (bytes + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-        let raw = Self.map(byteCount + Self.hugePage)
-        let address = Int(bitPattern: raw)
-        let aligned = (address + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-        if aligned > address { munmap(raw, aligned - address) }
-        let tail = address + byteCount + Self.hugePage - (aligned + byteCount)
-        if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + byteCount), tail) }
-        mapping = UnsafeMutableRawPointer(bitPattern: aligned)!
-        _ = madvise(mapping, byteCount, MADV_HUGEPAGE)  // advice only: without THP the slab still works
+        // Fault the pages in by writing: the inserts read a slot before writing it, and a first read would
+        // map the shared zero page, making every page fault twice (read, then copy-on-write).
+        for page in stride(from: 0, to: byteCount, by: 4096) {
+            mapping.storeBytes(of: 0, toByteOffset: page, as: UInt8.self)
+        }
     }
 
     private static func map(_ bytes: Int) -> UnsafeMutableRawPointer {
