@@ -23,6 +23,10 @@ import Testing
         #expect(table.tokens(in: token.repository) == [token])
     }
 
+    @Test func aRecordIsSeventyTwoBytes() {
+        #expect(MemoryLayout<IngestTokenTable.Record>.stride == 72)
+    }
+
     @Test func manyTokensKeepTheirOrderAndRepository() {
         let tokens = (0..<1000).map { i in
             IngestToken(name: "t\(i)", repository: ["web", "db", "logs"][i % 3], parser: i % 5 == 0 ? "p\(i % 2)" : nil,
