@@ -53,7 +53,7 @@ public final class AdminAPI: Sendable {
     /// organization or system API token's entry (and so its permission list) exactly.
     public func execute(body: [UInt8], principal: Principal?, credential: TokenDigest? = nil) async -> AdminResponse {
         if let refusal = refusal(principal: principal, bodyBytes: body.count) { return refusal }
-        guard let principal, let caller = AdminCaller(principal: principal, credential: credential, snapshot: tokens.snapshot) else {
+        guard let principal, let caller = AdminCaller(principal: principal, credential: credential, snapshot: tokens.serving.catalog) else {
             return Self.errors(status: 403, [GraphQLError(message: Self.ingestTokenRefusal)])
         }
         let request: GraphQLRequest

@@ -14,25 +14,26 @@ struct AdminOperations: Sendable {
     // MARK: Queries
 
     func repository(named name: String) throws(AdminError) -> Repository {
-        guard let repository = tokens.snapshot.repository(named: name) else {
+        guard let repository = tokens.serving.catalog.repository(named: name) else {
             throw .token(.notFound("repository '\(name)' does not exist"))
         }
         return repository
     }
 
     func repositories() -> [Repository] {
-        caller.listedRepositories(in: tokens.snapshot)
+        caller.listedRepositories(in: tokens.serving.catalog)
     }
 
     /// The ingest tokens of `repository`; refused for system repositories and callers who may not
     /// manage them, with the spec's text.
     func ingestTokens(of repository: String) throws(AdminError) -> [IngestToken] {
-        let snapshot = tokens.snapshot
-        guard let found = snapshot.repository(named: repository), found.kind != .system,
-              caller.mayManageIngestTokens(of: found, in: snapshot) else {
+        let serving = tokens.serving
+        let catalog = serving.catalog
+        guard let found = catalog.repository(named: repository), found.kind != .system,
+              caller.mayManageIngestTokens(of: found, in: catalog) else {
             throw .permissionDenied(AdminMessages.readIngestTokens)
         }
-        return snapshot.ingestTokens(in: repository)
+        return serving.ingestTokens(in: repository)
     }
 
     // MARK: Mutations
@@ -132,7 +133,7 @@ struct AdminOperations: Sendable {
                            _ body: (inout Snapshot) throws(TokenError) -> T) async throws(AdminError) -> T {
         let outcome: Result<T, AdminError>
         do throws(TokenError) {
-            try authorize(tokens.snapshot)
+            try authorize(tokens.serving.catalog)
             outcome = .success(try tokens.edit { (snapshot: inout Snapshot) throws(TokenError) -> T in
                 try authorize(snapshot)
                 return try body(&snapshot)

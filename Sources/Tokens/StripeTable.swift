@@ -1,66 +1,90 @@
-/// One stripe's open-addressing table: each slot holds a digest and its principal side by side (56 bytes),
-/// so a hit reads one slot and retains the shared scope (see `Principal`); linear probing; load factor at most two thirds; the home
-/// slot is the digest's second word mapped onto the capacity by multiply-shift. Immutable once built;
-/// the cache swaps whole tables.
-struct StripeTable: Sendable {
-    struct Slot: Sendable {
-        var w0: UInt64 = 0
-        var w1: UInt64 = 0
-        var w2: UInt64 = 0
-        var w3: UInt64 = 0
-        /// nil marks an empty slot.
-        var principal: Principal?
-    }
-
-    private let slots: [Slot]
+/// One stripe's open-addressing table: a view of `capacity` slots inside a `SlotSlab`. Linear probing; load
+/// factor at most two thirds; the home slot is the digest's second word mapped onto the capacity by
+/// multiply-shift. Immutable once built; the cache swaps whole tables (and frees a generation's slab only
+/// after every stripe has swapped away from it).
+///
+/// A slot is one 64-byte, 64-aligned cache line (`SlotSlab.Layout`): the digest, the principal, and an
+/// occupied word. The probe reads slots two at a time (both loads issued before either compare), so a
+/// lookup whose entry sits at its home slot or the next one — most of them at this load factor — costs
+/// one DRAM round trip on a cold table.
+struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the owning cache keeps alive
+    let slots: UnsafeMutableRawPointer?
+    let capacity: Int
     let count: Int
 
-    static let empty = StripeTable(entries: [])
+    static let empty = StripeTable(slots: nil, capacity: 0, count: 0)
 
-    init(entries: [(digest: TokenDigest, principal: Principal)]) {
-        let capacity = max(8, entries.count + entries.count / 2 + 1)
-        var slots = [Slot](repeating: Slot(), count: capacity)
-        var count = 0
-        for entry in entries {
-            let digest = entry.digest
-            var slot = Self.home(digest, capacity: capacity)
-            var duplicate = false
-            while slots[slot].principal != nil {
-                let existing = slots[slot]
-                if TokenDigest(w0: existing.w0, w1: existing.w1, w2: existing.w2, w3: existing.w3).constantTimeEquals(digest) {
-                    duplicate = true
-                    break
-                }
-                slot = slot + 1 == capacity ? 0 : slot + 1
-            }
-            if duplicate { continue }  // validation refuses duplicates; the first one wins otherwise
-            slots[slot] = Slot(w0: digest.w0, w1: digest.w1, w2: digest.w2, w3: digest.w3, principal: entry.principal)
-            count += 1
-        }
-        self.slots = slots
-        self.count = count
+    /// The slots a stripe of `count` entries needs: at most two thirds full, at least one empty slot.
+    static func capacity(for count: Int) -> Int {
+        max(4, count + count / 2 + 1)
     }
 
     /// The principal stored under `digest`. Every occupied slot on the probe path is compared on all 32
     /// bytes (XOR-accumulated), so a near miss costs the same as a hit.
+    ///
+    /// The probe reads slots in pairs: both lines' loads are issued before either is compared, so the
+    /// second slot of a probe sequence (half the hits at this load factor) costs no second serial DRAM
+    /// round trip.
+    @inline(__always)
     func find(_ digest: TokenDigest) -> Principal? {
-        slots.withUnsafeBufferPointer { slots in
-            let capacity = slots.count
-            var slot = Self.home(digest, capacity: capacity)
-            while true {
-                guard slots[slot].principal != nil else { return nil }
-                let difference = (slots[slot].w0 ^ digest.w0) | (slots[slot].w1 ^ digest.w1)
-                    | (slots[slot].w2 ^ digest.w2) | (slots[slot].w3 ^ digest.w3)
-                if difference == 0 { return slots[slot].principal }
-                slot = slot &+ 1 == capacity ? 0 : slot &+ 1
+        guard let slots else { return nil }
+        var index = Self.home(digest, capacity: capacity)
+        while true {
+            let next = index &+ 1 == capacity ? 0 : index &+ 1
+            let first = slots + index &* SlotSlab.Layout.stride
+            let second = slots + next &* SlotSlab.Layout.stride
+            let firstOccupied = first.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
+            let secondOccupied = second.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
+            let firstDifference = Self.difference(first, digest)
+            let secondDifference = Self.difference(second, digest)
+            if firstOccupied == 0 { return nil }
+            if firstDifference == 0 { return Self.principal(first) }
+            if secondOccupied == 0 { return nil }
+            if secondDifference == 0 { return Self.principal(second) }
+            index = next &+ 1 == capacity ? 0 : next &+ 1
+        }
+    }
+
+    @inline(__always)
+    private static func difference(_ slot: UnsafeMutableRawPointer, _ digest: TokenDigest) -> UInt64 {
+        (slot.load(fromByteOffset: 0, as: UInt64.self) ^ digest.w0)
+            | (slot.load(fromByteOffset: 8, as: UInt64.self) ^ digest.w1)
+            | (slot.load(fromByteOffset: 16, as: UInt64.self) ^ digest.w2)
+            | (slot.load(fromByteOffset: 24, as: UInt64.self) ^ digest.w3)
+    }
+
+    @inline(__always)
+    private static func principal(_ slot: UnsafeMutableRawPointer) -> Principal {
+        (slot + SlotSlab.Layout.principal).assumingMemoryBound(to: Principal.self).pointee
+    }
+
+    /// Stores `principal` under `digest` unless the digest is already present (validation refuses
+    /// duplicates; the first one wins otherwise). Returns whether it was stored. Building only.
+    func insert(_ digest: TokenDigest, _ principal: Principal) -> Bool {
+        let slots = slots!
+        var index = Self.home(digest, capacity: capacity)
+        while true {
+            let slot = slots + index * SlotSlab.Layout.stride
+            if slot.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self) == 0 {
+                slot.storeBytes(of: digest.w0, toByteOffset: 0, as: UInt64.self)
+                slot.storeBytes(of: digest.w1, toByteOffset: 8, as: UInt64.self)
+                slot.storeBytes(of: digest.w2, toByteOffset: 16, as: UInt64.self)
+                slot.storeBytes(of: digest.w3, toByteOffset: 24, as: UInt64.self)
+                (slot + SlotSlab.Layout.principal).bindMemory(to: Principal.self, capacity: 1).initialize(to: principal)
+                slot.storeBytes(of: 1, toByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
+                return true
             }
+            let existing = TokenDigest(w0: slot.load(fromByteOffset: 0, as: UInt64.self), w1: slot.load(fromByteOffset: 8, as: UInt64.self),
+                                       w2: slot.load(fromByteOffset: 16, as: UInt64.self), w3: slot.load(fromByteOffset: 24, as: UInt64.self))
+            if existing.constantTimeEquals(digest) { return false }
+            index = index + 1 == capacity ? 0 : index + 1
         }
     }
 
     /// The home slot: the second digest word (independent of the leading byte that chose the stripe)
     /// scaled onto `0..<capacity` by the high half of a 64×64-bit product.
     @inline(__always)
-    private static func home(_ digest: TokenDigest, capacity: Int) -> Int {
+    static func home(_ digest: TokenDigest, capacity: Int) -> Int {
         Int(truncatingIfNeeded: digest.w1.multipliedFullWidth(by: UInt64(capacity)).high)
     }
 }

@@ -2,8 +2,9 @@ import Logging
 import Parsers
 import Synchronization
 
-/// The data directory's token authority at run time: the snapshot file, the current validated snapshot,
-/// its compiled parsers and the credential cache the event loops authenticate through.
+/// The data directory's token authority at run time: the snapshot file, the current validated snapshot
+/// (kept compactly as a `ServingSnapshot`), its compiled parsers and the credential cache the event loops
+/// authenticate through.
 ///
 /// Guarantees:
 /// - The serving set only ever changes to a fully loaded and validated snapshot; a refused snapshot keeps
@@ -17,7 +18,7 @@ public final class TokenStore: Sendable {
     private let logger: Logger
 
     private struct State: Sendable {
-        var snapshot: Snapshot
+        var serving: ServingSnapshot
         var registry: ParserRegistry
         var repositories: [String: Repository]
     }
@@ -32,8 +33,9 @@ public final class TokenStore: Sendable {
         file = SnapshotFile(dataDirectory: dataDirectory)
         self.logger = logger
         let (snapshot, index) = try file.loadIndexed()
-        state = Mutex(State(snapshot: snapshot, registry: index.registry, repositories: index.repositoriesByName))
         cache = TokenCache(TokenSet(snapshot: snapshot, index: index))
+        state = Mutex(State(serving: ServingSnapshot(snapshot), registry: index.registry,
+                            repositories: index.repositoriesByName))
     }
 
     /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
@@ -66,9 +68,10 @@ public final class TokenStore: Sendable {
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
     private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
         let set = TokenSet(snapshot: snapshot, index: index)
+        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName)
         let previous = state.withLock { state in
             let previous = state
-            state = State(snapshot: snapshot, registry: index.registry, repositories: index.repositoriesByName)
+            state = next
             return previous
         }
         cache.replace(with: set)
@@ -95,8 +98,12 @@ public final class TokenStore: Sendable {
         cache.lookup(credential)
     }
 
-    /// The snapshot currently serving.
-    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+    /// The snapshot currently serving, as the store keeps it (one consistent generation).
+    public var serving: ServingSnapshot { state.withLock { $0.serving } }
+
+    /// The snapshot currently serving, rebuilt whole: O(tokens), for listings and tests. Permission
+    /// questions need only `serving.catalog`.
+    public var snapshot: Snapshot { serving.snapshot }
 
     /// The parsers of the snapshot currently serving (built-ins and custom).
     public var parsers: ParserRegistry { state.withLock { $0.registry } }

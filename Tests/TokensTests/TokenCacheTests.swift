@@ -127,3 +127,28 @@ import Testing
         #expect(principals["api/alice-personal"]?.userName == "alice")
     }
 }
+
+@Suite struct SlotSlabTests {
+    @Test func aPrincipalFitsItsSlot() {
+        #expect(MemoryLayout<Principal>.size <= SlotSlab.Layout.occupied - SlotSlab.Layout.principal)
+        #expect(SlotSlab.Layout.stride == 64)
+    }
+
+    /// Replacing a generation releases the principals it held (the slab's deinit), both for a small slab
+    /// and for a large one (2 MiB or more: the huge-page mapping).
+    @Test(arguments: [10, 50_000])
+    func replacedGenerationsReleaseTheirPrincipals(_ count: Int) {
+        weak var released: AnyObject?
+        let cache: TokenCache
+        do {
+            let principal = TokenCacheTests.ingestPrincipal("web", "a label longer than fifteen bytes")
+            released = principal.scope
+            cache = TokenCache(TokenSet(entries: (0..<count).map { (TokenDigest(hashing: "t\($0)"), principal) }))
+        }
+        #expect(released != nil)
+        #expect(cache.lookup("t\(count - 1)")?.metricLabel == "web/a label longer than fifteen bytes")
+        cache.replace(with: TokenCacheTests.set([("other", TokenCacheTests.ingestPrincipal("db", "x"))]))
+        #expect(released == nil)
+        #expect(cache.lookup("t0") == nil && cache.lookup("other") != nil)
+    }
+}

@@ -1,0 +1,29 @@
+/// The snapshot a `TokenStore` is serving, as the store keeps it: everything but the ingest tokens as a
+/// plain `Snapshot` (`catalog`, whose `ingestTokens` is empty), and the ingest tokens in the compact
+/// `IngestTokenTable`. Both parts come from the same validated generation.
+public struct ServingSnapshot: Sendable {
+    /// Organizations, repositories, users, API tokens, parsers and features of the serving snapshot; its
+    /// `ingestTokens` is empty (they are in `ingestTokens`). Enough for every permission question.
+    public let catalog: Snapshot
+    public let ingestTokens: IngestTokenTable
+
+    /// Splits a validated snapshot.
+    init(_ snapshot: Snapshot) {
+        var catalog = snapshot
+        catalog.ingestTokens = []
+        self.catalog = catalog
+        ingestTokens = IngestTokenTable(snapshot.ingestTokens)
+    }
+
+    /// The ingest tokens of `repository`, in snapshot order.
+    public func ingestTokens(in repository: String) -> [IngestToken] {
+        ingestTokens.tokens(in: repository)
+    }
+
+    /// The whole snapshot, rebuilt (O(tokens): for listings and tests, not per request).
+    public var snapshot: Snapshot {
+        var full = catalog
+        full.ingestTokens = ingestTokens.tokens
+        return full
+    }
+}
