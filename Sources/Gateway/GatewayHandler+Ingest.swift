@@ -5,6 +5,7 @@ import EventLoop
 import EventModel
 import HTTPWire
 import IngestFormats
+import Parsers
 import Tokens
 import WAL
 
@@ -37,7 +38,7 @@ extension GatewayHandler {
 
         let ingestMillis = Self.wallClockMillis()
         var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
-                                    parsers: services.tokens.parsers, limits: services.decodeLimits)
+                                    parsers: parsers(), limits: services.decodeLimits)
         if endpoint == .elasticBulk {
             if let index = Router.bulkIndex(request.path) { context.bulkDefaultIndex = Array(index) }
             if case .ingestToken = principal.kind { context.bulkIndexNamesRepository = false }
@@ -98,6 +99,16 @@ extension GatewayHandler {
             return recentCredential.lookup(Router.pathToken(request.path), in: cache).map(CredentialOutcome.found) ?? .unknown
         }
         return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
+    }
+
+    /// The serving parsers, re-read from the store only after a reload (the store's lock is shared by
+    /// every loop; the cache generation changes with every reload).
+    private func parsers() -> ParserRegistry {
+        let generation = services.tokens.cache.generation
+        if let recent = recentParsers, recent.generation == generation { return recent.registry }
+        let registry = services.tokens.parsers
+        recentParsers = (generation, registry)
+        return registry
     }
 
     /// Where a request's events go: all to one repository (the batch as decoded), or split by repository.

@@ -2,6 +2,7 @@ import EventLoop
 import EventModel
 import HTTPWire
 import IngestFormats
+import Parsers
 import Tokens
 import WAL
 
@@ -22,6 +23,8 @@ final class GatewayHandler: HTTPHandler {
     var appends = AppendBatch()
     /// The log the last request went to.
     var recentLog: (repository: String, log: RepositoryLog)?
+    /// The parser registry and the token-cache generation it was read under.
+    var recentParsers: (generation: UInt64, registry: ParserRegistry)?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
