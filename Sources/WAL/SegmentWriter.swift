@@ -22,6 +22,7 @@ final class SegmentWriter {
     let health: LogHealth
     let logger: Logger
     let queue: WriterQueue
+    let completions: CompletionQueue
 
     private var file: (any SegmentFile)?
     private var segmentFirstSequence: UInt64
@@ -43,11 +44,14 @@ final class SegmentWriter {
     private var staged: [(PendingAppend, WALPosition)] = []
     private var awaitingSync: [(PendingAppend, WALPosition)] = []
     private var spare: [PendingAppend] = []
+    /// Appends finished (written, synced or failed) since the last hand-off to ``completions``.
+    private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off this thread.
     private let background: BackgroundSync
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
-         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, recovered: Recovered) {
+         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, completions: CompletionQueue,
+         recovered: Recovered) {
         self.repository = repository
         self.directory = directory
         self.fs = fs
@@ -56,6 +60,7 @@ final class SegmentWriter {
         self.health = health
         self.logger = logger
         self.queue = queue
+        self.completions = completions
         background = BackgroundSync(repository: repository, metrics: metrics)
         file = recovered.file
         segmentFirstSequence = recovered.segmentFirstSequence
@@ -86,10 +91,12 @@ final class SegmentWriter {
             case .closed:
                 finishBackgroundSync()
                 if writtenOffset > syncedOffset { syncWritten() }
+                completions.deliver(&finished)
                 file?.close()
                 file = nil
                 return
             }
+            completions.deliver(&finished)
         }
     }
 
@@ -186,12 +193,16 @@ final class SegmentWriter {
         nextSequence = stagedNextSequence
         writeBufferCount = 0
         markAvailable()
+        var events = 0, uncompressed = 0, written = 0
         for (item, _) in staged {
-            metrics.recordsAppended.add(1, ordering: .relaxed)
-            metrics.eventsAppended.add(item.record.eventCount, ordering: .relaxed)
-            metrics.bytesUncompressed.add(item.record.uncompressedBytes, ordering: .relaxed)
-            metrics.bytesWritten.add(item.record.bytes.count, ordering: .relaxed)
+            events += item.record.eventCount
+            uncompressed += item.record.uncompressedBytes
+            written += item.record.bytes.count
         }
+        metrics.recordsAppended.add(staged.count, ordering: .relaxed)
+        metrics.eventsAppended.add(events, ordering: .relaxed)
+        metrics.bytesUncompressed.add(uncompressed, ordering: .relaxed)
+        metrics.bytesWritten.add(written, ordering: .relaxed)
         if case .always = options.fsync {
             awaitingSync.append(contentsOf: staged)
         } else {
@@ -346,14 +357,15 @@ final class SegmentWriter {
 
     // MARK: Completion
 
+    /// Completions run on the completion thread, handed over at the end of each round of the writer loop.
     private func succeed(_ item: PendingAppend, _ position: WALPosition) {
         metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        item.completion(.success(position))
+        finished.append(FinishedAppend(completion: item.completion, result: .success(position)))
     }
 
     private func fail(_ item: PendingAppend, _ error: WALError) {
         metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        item.completion(.failure(error))
+        finished.append(FinishedAppend(completion: item.completion, result: .failure(error)))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {

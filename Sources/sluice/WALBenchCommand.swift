@@ -34,13 +34,36 @@ extension WALCommand {
         @Option(name: .customLong("segment-bytes"), help: "Segment size.")
         var segmentBytes = 128 << 20
 
+        @Flag(name: .customLong("append-only"), help: "Run only the fdatasync probe and the append phase (for profiling it).")
+        var appendOnly = false
+
         @Option(name: .customLong("dump-layout"), help: "Also write the batches' event layout (the bytes the WAL compresses) here, for `lz4 -b1 FILE`.")
         var dumpLayout: String?
 
         func run() throws {
             guard let policy = FsyncPolicy(argument: fsync) else { throw ValidationError("bad --fsync \(fsync)") }
             let batches = (0..<8).map { BenchLines.batch(seed: UInt64($0), count: batchSize) }
-            // 1. Encode + LZ4 + CRC32C on one core, against plain LZ4 on the same layout bytes in the same run.
+            let decompressSpeed = appendOnly ? nil : try measureCodec(batches)
+
+            // 2. Median fdatasync on this file system, probed right before and right after the append phase
+            //    (the disk is shared: its latency drifts, so one probe before could be far from what the
+            //    append phase met).
+            var syncTimes = try BenchLines.fdatasyncTimes(directory: data)
+            let appended = try measureAppends(batches, policy: policy)
+            syncTimes += try BenchLines.fdatasyncTimes(directory: data)
+            let medianSync = syncTimes.sorted()[syncTimes.count / 2]
+            print(String(format: "fdatasync median: %.3f ms (so %.0f syncs/s; %d probes, 4 KiB append + fdatasync, half before and half after the append phase)",
+                         medianSync * 1e3, 1 / medianSync, syncTimes.count))
+            print(String(format: "append (%@, %d clients): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %@ fsyncs, %d failed; %.1f × (1 / median fdatasync)",
+                         fsync, clients, appended.requests, appended.seconds, Double(appended.requests) / appended.seconds,
+                         Double(appended.requests * batchSize) / appended.seconds,
+                         appended.fsyncs, appended.failures, Double(appended.requests) / appended.seconds * medianSync))
+            if let decompressSpeed { try measureReplay(against: decompressSpeed) }
+        }
+
+        /// 1. Encode + LZ4 + CRC32C on one core, against plain LZ4 on the same layout bytes in the same run;
+        /// then in-memory decode against plain LZ4 decompression. Returns the decompression speed.
+        private func measureCodec(_ batches: [EventBatch]) throws -> Double {
             var encoder = WALRecordEncoder()
             var layouts: [[UInt8]] = []
             var recordBytes = 0
@@ -85,12 +108,13 @@ extension WALCommand {
                     _ = block.withUnsafeBytes { LZ4Reference.decompress($0, originalSize: layouts[index].count, into: &scratch) }
                 }
             }
+            print(String(format: "decode in memory (CRC32C + LZ4 + events into an EventBatch): %.1f MB/s of layout = %.0f %% of plain LZ4 decompression",
+                         decodeSpeed / 1e6, decodeSpeed / decompressSpeed * 100))
+            return decompressSpeed
+        }
 
-            // 2. Median fdatasync on this file system.
-            let medianSync = try BenchLines.medianFdatasync(directory: data)
-            print(String(format: "fdatasync median: %.3f ms (so %.0f syncs/s)", medianSync * 1e3, 1 / medianSync))
-
-            // 3. Closed-loop clients appending to one repository.
+        /// 3. Closed-loop clients appending to one repository.
+        private func measureAppends(_ batches: [EventBatch], policy: FsyncPolicy) throws -> (requests: Int, seconds: Double, fsyncs: String, failures: Int) {
             var options = WALOptions(dataDirectory: data)
             options.fsync = policy
             options.segmentBytes = segmentBytes
@@ -117,16 +141,15 @@ extension WALCommand {
                 }
             }
             finished.wait()
-            let appendSeconds = (ContinuousClock.now - appendStart).seconds
+            let seconds = (ContinuousClock.now - appendStart).seconds
             let metrics = store.metricsText()
             store.shutdown()
-            let total = clients * records
             let fsyncs = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_wal_fsyncs_total{") }?.split(separator: " ").last ?? "?"
-            print(String(format: "append (%@, %d clients): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %@ fsyncs, %d failed; %.1f × (1 / median fdatasync)",
-                         fsync, clients, total, appendSeconds, Double(total) / appendSeconds, Double(total * batchSize) / appendSeconds,
-                         String(fsyncs), failures.load(ordering: .relaxed), Double(total) / appendSeconds * medianSync))
+            return (clients * records, seconds, String(fsyncs), failures.load(ordering: .relaxed))
+        }
 
-            // 4. Replay.
+        /// 4. Replay: `WALReader` over the whole log, against plain LZ4 decompression.
+        private func measureReplay(against decompressSpeed: Double) throws {
             var reader = try WALReader(dataDirectory: data, repository: repository)
             var batch = EventBatch()
             var events = 0, replayLayout = 0
@@ -144,8 +167,6 @@ extension WALCommand {
                 }
             }
             let replaySeconds = (ContinuousClock.now - replayStart).seconds
-            print(String(format: "decode in memory (CRC32C + LZ4 + events into an EventBatch): %.1f MB/s of layout = %.0f %% of plain LZ4 decompression",
-                         decodeSpeed / 1e6, decodeSpeed / decompressSpeed * 100))
             let replaySpeed = Double(replayLayout) / replaySeconds
             print(String(format: "replay: %d events, %.1f MB/s of layout = %.0f %% of plain LZ4 decompression (%.1f MB/s)",
                          events, replaySpeed / 1e6, replaySpeed / decompressSpeed * 100, decompressSpeed / 1e6))
@@ -193,8 +214,8 @@ enum BenchLines {
         return Double(bytesPerRound * rounds) / (ContinuousClock.now - start).seconds
     }
 
-    /// Median of 30 `fdatasync`s after 4 KiB appends to a scratch file in `directory`.
-    static func medianFdatasync(directory: String) throws -> Double {
+    /// 15 × (append 4 KiB + `fdatasync`, timed) on a scratch file in `directory`, in seconds.
+    static func fdatasyncTimes(directory: String) throws -> [Double] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/fdatasync-probe"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -202,13 +223,13 @@ enum BenchLines {
         defer { close(fd); unlink(path) }
         let block = [UInt8](repeating: 0x5A, count: 4096)
         var times: [Double] = []
-        for _ in 0..<30 {
+        for _ in 0..<15 {
             _ = block.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
             let start = ContinuousClock.now
             fdatasync(fd)
             times.append((ContinuousClock.now - start).seconds)
         }
-        return times.sorted()[times.count / 2]
+        return times
     }
 }
 
