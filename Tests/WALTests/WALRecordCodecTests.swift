@@ -56,6 +56,22 @@ struct WALRecordCodecTests {
         #expect(batch.samples == samples, "\(result)")
     }
 
+    /// One short event is stored without LZ4 (it would find almost nothing to match); a long single event
+    /// or several events are compressed. Every choice decodes to the same events.
+    @Test(arguments: [(1, 100, false), (1, 480, false), (1, 600, true), (2, 100, true), (10, 100, true)])
+    func smallSingleEventsAreStoredRaw(_ events: Int, _ length: Int, _ compressed: Bool) throws {
+        let line = Array(String(repeating: "GET /api/v1/orders HTTP/1.1 200 ", count: 40).utf8.prefix(length))
+        let samples = (0..<events).map { SampleEvent(timestamp: Int64($0), ingest: 9, rawstring: line) }
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: samples))
+        #expect(record.bytes[20] & 1 == (compressed ? 1 : 0))
+        #expect(compressed ? record.bytes.count < record.uncompressedBytes : record.bytes.count == record.uncompressedBytes + 48)
+        var decoder = WALRecordDecoder()
+        var batch = EventBatch()
+        _ = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+        #expect(batch.samples == samples)
+    }
+
     @Test func everyPrefixNeedsMore() throws {
         var encoder = WALRecordEncoder()
         let record = try encoder.encode(EventBatch(samples: logLines("prefix", count: 3)))
