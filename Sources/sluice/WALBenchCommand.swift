@@ -25,6 +25,9 @@ extension WALCommand {
         @Option(name: .customLong("clients"), help: "Concurrent clients, each waiting for its previous append.")
         var clients = 64
 
+        @Option(name: .customLong("loops"), help: "0: one thread per client, blocked on its append (default). N > 0: the clients are spread over N threads like the gateway's event loops; a completion queues its client on its loop and wakes the loop only when that queue was empty.")
+        var loops = 0
+
         @Option(name: .customLong("records"), help: "Appends per client.")
         var records = 20
 
@@ -47,17 +50,26 @@ extension WALCommand {
 
             // 2. Median fdatasync on this file system, probed right before and right after the append phase
             //    (the disk is shared: its latency drifts, so one probe before could be far from what the
-            //    append phase met).
+            //    append phase met). On this VM an fdatasync from an otherwise idle process waits for the
+            //    next timer tick (~4 ms) to be woken, while under load it takes ~0.15 ms, so the bench also
+            //    reports the exact latencies of the writer's own fdatasyncs during the append phase.
             var syncTimes = try BenchLines.fdatasyncTimes(directory: data)
             let appended = try measureAppends(batches, policy: policy)
             syncTimes += try BenchLines.fdatasyncTimes(directory: data)
             let medianSync = syncTimes.sorted()[syncTimes.count / 2]
+            let rate = Double(appended.requests) / appended.seconds
             print(String(format: "fdatasync median: %.3f ms (so %.0f syncs/s; %d probes, 4 KiB append + fdatasync, half before and half after the append phase)",
                          medianSync * 1e3, 1 / medianSync, syncTimes.count))
-            print(String(format: "append (%@, %d clients): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %@ fsyncs, %d failed; %.1f × (1 / median fdatasync)",
-                         fsync, clients, appended.requests, appended.seconds, Double(appended.requests) / appended.seconds,
-                         Double(appended.requests * batchSize) / appended.seconds,
-                         appended.fsyncs, appended.failures, Double(appended.requests) / appended.seconds * medianSync))
+            print(String(format: "append (%@, %d clients, %@): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %d fsyncs, %d failed; %.1f × (1 / median fdatasync)",
+                         fsync, clients, loops > 0 ? "\(loops) loop threads" : "a thread each", appended.requests, appended.seconds, rate,
+                         rate * Double(batchSize), appended.writerSyncs.count, appended.failures, rate * medianSync))
+            if !appended.writerSyncs.isEmpty {
+                let sorted = appended.writerSyncs.sorted()
+                let median = sorted[sorted.count / 2]
+                print(String(format: "writer's own fdatasyncs during the append phase: median %.3f ms (p10 %.3f, p90 %.3f), %.0f %% of the phase, %.1f requests each; %.1f × (1 / their median)",
+                             median * 1e3, sorted[sorted.count / 10] * 1e3, sorted[sorted.count * 9 / 10] * 1e3,
+                             sorted.reduce(0, +) / appended.seconds * 100, Double(appended.requests) / Double(sorted.count), rate * median))
+            }
             if let decompressSpeed { try measureReplay(against: decompressSpeed) }
         }
 
@@ -114,38 +126,52 @@ extension WALCommand {
         }
 
         /// 3. Closed-loop clients appending to one repository.
-        private func measureAppends(_ batches: [EventBatch], policy: FsyncPolicy) throws -> (requests: Int, seconds: Double, fsyncs: String, failures: Int) {
+        private func measureAppends(_ batches: [EventBatch], policy: FsyncPolicy) throws -> (requests: Int, seconds: Double, writerSyncs: [Double], failures: Int) {
+            let writerSyncs = Mutex<[Double]>([])
             var options = WALOptions(dataDirectory: data)
             options.fsync = policy
             options.segmentBytes = segmentBytes
+            options.fsyncObserver = { seconds in writerSyncs.withLock { $0.append(seconds) } }
             var logger = Logger(label: "wal-bench")
             logger.logLevel = .warning
             let store = try WALStore(options: options, logger: logger)
             let log = try store.log(for: repository)
             let failures = Atomic<Int>(0)
             let appendStart = ContinuousClock.now
-            // One thread per client (concurrentPerform would cap concurrency at the core count).
             let finished = DispatchGroup()
-            for client in 0..<clients {
-                finished.enter()
-                Thread.detachNewThread {
-                    let done = DispatchSemaphore(value: 0)
-                    for index in 0..<records {
-                        log.append(batches[(client + index) % batches.count]) { result in
-                            if case .failure = result { failures.add(1, ordering: .relaxed) }
-                            done.signal()
-                        }
-                        done.wait()
+            let benchLoops = (0..<loops).map { loop in
+                BenchLoop(log: log, batches: batches, clients: Array(stride(from: loop, to: clients, by: loops)), records: records)
+            }
+            if loops > 0 {
+                for benchLoop in benchLoops {
+                    finished.enter()
+                    Thread.detachNewThread {
+                        benchLoop.run()
+                        finished.leave()
                     }
-                    finished.leave()
+                }
+            } else {
+                // One thread per client (concurrentPerform would cap concurrency at the core count).
+                for client in 0..<clients {
+                    finished.enter()
+                    Thread.detachNewThread {
+                        let done = DispatchSemaphore(value: 0)
+                        for index in 0..<records {
+                            log.append(batches[(client + index) % batches.count]) { result in
+                                if case .failure = result { failures.add(1, ordering: .relaxed) }
+                                done.signal()
+                            }
+                            done.wait()
+                        }
+                        finished.leave()
+                    }
                 }
             }
             finished.wait()
             let seconds = (ContinuousClock.now - appendStart).seconds
-            let metrics = store.metricsText()
             store.shutdown()
-            let fsyncs = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_wal_fsyncs_total{") }?.split(separator: " ").last ?? "?"
-            return (clients * records, seconds, String(fsyncs), failures.load(ordering: .relaxed))
+            let failed = failures.load(ordering: .relaxed) + benchLoops.reduce(0) { $0 + $1.failures.load(ordering: .relaxed) }
+            return (clients * records, seconds, writerSyncs.withLock { $0 }, failed)
         }
 
         /// 4. Replay: `WALReader` over the whole log, against plain LZ4 decompression.
@@ -170,6 +196,62 @@ extension WALCommand {
             let replaySpeed = Double(replayLayout) / replaySeconds
             print(String(format: "replay: %d events, %.1f MB/s of layout = %.0f %% of plain LZ4 decompression (%.1f MB/s)",
                          events, replaySpeed / 1e6, replaySpeed / decompressSpeed * 100, decompressSpeed / 1e6))
+        }
+    }
+}
+
+/// Closed-loop clients multiplexed on one thread, the way the gateway's event loops serve connections: the
+/// loop appends for every client it owns, then waits; each completion puts its client on the loop's ready
+/// list and signals the loop only when that list was empty (like `EventLoop.execute` and its eventfd); the
+/// loop takes the whole list and appends the next request of each client, until all have sent `records`.
+private final class BenchLoop: @unchecked Sendable {
+    private let log: RepositoryLog
+    private let batches: [EventBatch]
+    private let clients: [Int]
+    private let records: Int
+    let failures = Atomic<Int>(0)
+    private let ready = Mutex<[Int]>([])
+    private let wake = DispatchSemaphore(value: 0)
+
+    init(log: RepositoryLog, batches: [EventBatch], clients: [Int], records: Int) {
+        self.log = log
+        self.batches = batches
+        self.clients = clients
+        self.records = records
+    }
+
+    func run() {
+        var sent = [Int](repeating: 0, count: clients.count)
+        var outstanding = 0
+        for slot in clients.indices {
+            send(slot, &sent)
+            outstanding += 1
+        }
+        var taken: [Int] = []
+        while outstanding > 0 {
+            wake.wait()
+            ready.withLock { swap(&$0, &taken) }
+            for slot in taken {
+                outstanding -= 1
+                if sent[slot] < records {
+                    send(slot, &sent)
+                    outstanding += 1
+                }
+            }
+            taken.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func send(_ slot: Int, _ sent: inout [Int]) {
+        let index = sent[slot]
+        sent[slot] += 1
+        log.append(batches[(clients[slot] + index) % batches.count]) { [self] result in
+            if case .failure = result { failures.add(1, ordering: .relaxed) }
+            let wasEmpty = ready.withLock { list in
+                list.append(slot)
+                return list.count == 1
+            }
+            if wasEmpty { wake.signal() }
         }
     }
 }
