@@ -41,8 +41,8 @@ final class SegmentWriter {
     private var writeBuffer: [UInt8] = []
     private var writeBufferCount = 0
     private var stagedNextSequence: UInt64
-    private var staged: [(PendingAppend, WALPosition)] = []
-    private var awaitingSync: [(PendingAppend, WALPosition)] = []
+    private var staged: [StagedAppend] = []
+    private var awaitingSync: [StagedAppend] = []
     private var spare: [PendingAppend] = []
     /// Appends finished (written, synced or failed) since the last hand-off to ``completions``.
     private var finished: [FinishedAppend] = []
@@ -91,12 +91,12 @@ final class SegmentWriter {
             case .closed:
                 finishBackgroundSync()
                 if writtenOffset > syncedOffset { syncWritten() }
-                completions.deliver(&finished)
+                handOver()
                 file?.close()
                 file = nil
                 return
             }
-            completions.deliver(&finished)
+            handOver()
         }
     }
 
@@ -150,7 +150,7 @@ final class SegmentWriter {
         if file == nil {
             openNextSegment()
             guard file != nil else {
-                fail(item, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
+                fail(item.completion, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
                 return
             }
         }
@@ -166,7 +166,8 @@ final class SegmentWriter {
         }
         writeBufferCount += size
         stagedNextSequence += UInt64(item.record.eventCount)
-        staged.append((item, position))
+        staged.append(StagedAppend(completion: item.completion, position: position,
+                                   uncompressedBytes: item.record.uncompressedBytes, recordBytes: size))
     }
 
     /// Writes the staged records with one write; on success they complete (or await the sync under
@@ -182,11 +183,10 @@ final class SegmentWriter {
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
             cutBack(file, to: writtenOffset, after: error)
-            let failed = staged
-            staged.removeAll(keepingCapacity: true)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for (item, _) in failed { fail(item, .unavailable(error.description)) }
+            for append in staged { fail(append.completion, .unavailable(error.description)) }
+            staged.removeAll(keepingCapacity: true)
             return
         }
         writtenOffset += writeBufferCount
@@ -194,19 +194,23 @@ final class SegmentWriter {
         writeBufferCount = 0
         markAvailable()
         var events = 0, uncompressed = 0, written = 0
-        for (item, _) in staged {
-            events += item.record.eventCount
-            uncompressed += item.record.uncompressedBytes
-            written += item.record.bytes.count
+        for append in staged {
+            events += append.position.eventCount
+            uncompressed += append.uncompressedBytes
+            written += append.recordBytes
         }
         metrics.recordsAppended.add(staged.count, ordering: .relaxed)
         metrics.eventsAppended.add(events, ordering: .relaxed)
         metrics.bytesUncompressed.add(uncompressed, ordering: .relaxed)
         metrics.bytesWritten.add(written, ordering: .relaxed)
         if case .always = options.fsync {
-            awaitingSync.append(contentsOf: staged)
+            if awaitingSync.isEmpty {
+                swap(&awaitingSync, &staged)
+            } else {
+                awaitingSync.append(contentsOf: staged)
+            }
         } else {
-            for (item, position) in staged { succeed(item, position) }
+            for append in staged { succeed(append.completion, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
     }
@@ -231,19 +235,17 @@ final class SegmentWriter {
             writtenOffset = syncedOffset
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            let failed = awaitingSync
+            for append in awaitingSync { fail(append.completion, .unavailable(error.description)) }
             awaitingSync.removeAll(keepingCapacity: true)
-            for (item, _) in failed { fail(item, .unavailable(error.description)) }
             return false
         }
-        let finished = MonotonicClock.nanoseconds()
-        lastSyncNanos = finished
-        metrics.recordFsync(seconds: Double(finished - started) / 1e9)
+        let ended = MonotonicClock.nanoseconds()
+        lastSyncNanos = ended
+        metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
-        let done = awaitingSync
+        for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
-        for (item, position) in done { succeed(item, position) }
         return true
     }
 
@@ -357,15 +359,20 @@ final class SegmentWriter {
 
     // MARK: Completion
 
-    /// Completions run on the completion thread, handed over at the end of each round of the writer loop.
-    private func succeed(_ item: PendingAppend, _ position: WALPosition) {
-        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        finished.append(FinishedAppend(completion: item.completion, result: .success(position)))
+    /// Hands the appends finished this round to the completion thread (one lock, one wake-up at most).
+    private func handOver() {
+        guard !finished.isEmpty else { return }
+        metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
+        completions.deliver(&finished)
     }
 
-    private func fail(_ item: PendingAppend, _ error: WALError) {
-        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        finished.append(FinishedAppend(completion: item.completion, result: .failure(error)))
+    /// Completions run on the completion thread, handed over at the end of each round of the writer loop.
+    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
+        finished.append(FinishedAppend(completion: completion, result: .success(position)))
+    }
+
+    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ error: WALError) {
+        finished.append(FinishedAppend(completion: completion, result: .failure(error)))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {
@@ -380,4 +387,13 @@ final class SegmentWriter {
             logger.notice("WAL writes succeed again", metadata: ["repository": "\(repository)"])
         }
     }
+}
+
+/// An append whose record is in the write buffer (or written): what completing it needs, without the
+/// record's bytes (released once copied, so the writer does not carry them until the sync).
+private struct StagedAppend {
+    var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+    var position: WALPosition
+    var uncompressedBytes: Int
+    var recordBytes: Int
 }
