@@ -64,15 +64,21 @@ struct LayoutReader {
 
     var isAtEnd: Bool { position >= buffer.count }
 
-    /// Inlined one-byte fast path: most varints of the layout (lengths, deltas, counts) are below 128, and
-    /// the call per varint was a tenth of the replay's instructions (callgrind, `sluice wal bench`).
+    /// Inlined one- and two-byte fast paths: most varints of the layout (lengths, deltas, counts) are below
+    /// 2^14, and the call per varint was a tenth of the replay's instructions (callgrind, `sluice wal bench`).
     @inline(__always)
     mutating func uvarint() -> UInt64? {
-        if position < buffer.count {
+        if position + 1 < buffer.count {
             let byte = buffer[position]
             if byte < 0x80 {
                 position += 1
                 return UInt64(byte)
+            }
+            // Two bytes: rawstring lengths and timestamp offsets of typical events.
+            let next = buffer[position + 1]
+            if next < 0x80 {
+                position += 2
+                return UInt64(byte & 0x7F) | UInt64(next) << 7
             }
         }
         return longUvarint()

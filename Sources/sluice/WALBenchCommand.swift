@@ -172,13 +172,13 @@ extension WALCommand {
             return (clients * records, seconds, writerSyncs.withLock { $0 }, failed)
         }
 
-        /// 4. Replay: `WALReader` over the whole log, three passes (the fastest counts, like the in-memory
+        /// 4. Replay: `WALReader` over the whole log, five passes (the fastest counts, like the in-memory
         /// measures), against plain LZ4 decompression.
         private func measureReplay(against decompressSpeed: Double) throws {
             var batch = EventBatch()
             var events = 0, replayLayout = 0
             var fastest = Double.infinity
-            for _ in 0..<3 {
+            for _ in 0..<5 {
                 var reader = try WALReader(dataDirectory: data, repository: repository)
                 events = 0
                 replayLayout = 0
