@@ -42,6 +42,9 @@ struct LayoutParser {
     }
 
     mutating func run(events: UnsafeMutableBufferPointer<Event>, fields: UnsafeMutableBufferPointer<Field>) -> Outcome {
+        // A local copy keeps the read position in a register instead of storing it to `self` per varint.
+        var reader = self.reader
+        defer { self.reader = reader }
         let range = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
         while eventCount < header.eventCount {
             guard eventCount < events.count else { return .needEvents }

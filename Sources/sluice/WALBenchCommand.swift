@@ -63,7 +63,7 @@ extension WALCommand {
             print(String(format: "append (%@, %d clients, %@): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %d fsyncs, %d failed; %.1f × (1 / median fdatasync)",
                          fsync, clients, loops > 0 ? "\(loops) loop threads" : "a thread each", appended.requests, appended.seconds, rate,
                          rate * Double(batchSize), appended.writerSyncs.count, appended.failures, rate * medianSync))
-            if !appended.writerSyncs.isEmpty {
+            if policy == .always, !appended.writerSyncs.isEmpty {
                 let sorted = appended.writerSyncs.sorted()
                 let median = sorted[sorted.count / 2]
                 print(String(format: "writer's own fdatasyncs during the append phase: median %.3f ms (p10 %.3f, p90 %.3f), %.0f %% of the phase, %.1f requests each; %.1f × (1 / their median)",
