@@ -6,7 +6,8 @@ import EventModel
 /// Guarantees: never reads outside the layout nor writes outside the buffers it is given; state advances
 /// only by whole events, so when a buffer is too small it stops before the event that does not fit
 /// (``Outcome/needEvents``, ``Outcome/needFields(_:)``) and ``run(events:fields:)`` continues from there
-/// with larger buffers; every layout that `appendEvents` used to accept is accepted, with the same events.
+/// with larger buffers; it accepts exactly the layouts `docs/wal.md` defines (timestamps within the record's
+/// range, nanos ≤ 999 999, spans inside the layout, no bytes after the last event).
 struct LayoutParser {
     enum Outcome: Equatable {
         case done
