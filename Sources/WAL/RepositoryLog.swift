@@ -5,17 +5,14 @@ import Synchronization
 /// The write-ahead log of one repository: appends from any thread, one writer thread behind it.
 ///
 /// Guarantees: records are written in the order ``append(_:completion:)`` was called; each completion
-/// runs exactly once, on the log's completion thread and in that order, with the record's position once it
-/// is durable under the fsync policy, or with a ``WALError``; a failing log never affects another
-/// repository's.
+/// runs exactly once, on the writer thread, with the record's position once it is durable under the fsync
+/// policy, or with a ``WALError``; a failing log never affects another repository's.
 public final class RepositoryLog: Sendable {
     public let repository: String
     let queue = WriterQueue()
-    let completions = CompletionQueue()
     let metrics: RepositoryMetrics
     let health = LogHealth()
     private let thread: JoinableThread
-    private let completionThread: JoinableThread
     private let stopped = Atomic<Bool>(false)
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
@@ -25,10 +22,8 @@ public final class RepositoryLog: Sendable {
         self.metrics = metrics
         let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)
         let writer = SegmentWriter(repository: repository, directory: directory, fs: fs, options: options, metrics: metrics,
-                                   health: health, logger: logger, queue: queue, completions: completions, recovered: recovered)
+                                   health: health, logger: logger, queue: queue, recovered: recovered)
         let box = WriterBox(writer)
-        let completions = completions
-        completionThread = JoinableThread { completions.run() }
         thread = JoinableThread { box.writer.run() }
     }
 
@@ -61,16 +56,11 @@ public final class RepositoryLog: Sendable {
         }
     }
 
-    /// Stops accepting appends, lets the writer write and sync what is queued, runs every completion, and
-    /// waits for both threads to exit. Idempotent; must not be called from a completion (it runs on the
-    /// completion thread it joins).
+    /// Stops accepting appends, lets the writer write and sync what is queued, and waits for it to exit.
+    /// Idempotent; must not be called from a completion (it runs on the writer thread it joins).
     func shutdown() {
         queue.close()
-        if !stopped.exchange(true, ordering: .acquiringAndReleasing) {
-            thread.join()
-            completions.close()
-            completionThread.join()
-        }
+        if !stopped.exchange(true, ordering: .acquiringAndReleasing) { thread.join() }
     }
 }
 

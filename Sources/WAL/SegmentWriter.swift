@@ -22,7 +22,6 @@ final class SegmentWriter {
     let health: LogHealth
     let logger: Logger
     let queue: WriterQueue
-    let completions: CompletionQueue
 
     private var file: (any SegmentFile)?
     private var segmentFirstSequence: UInt64
@@ -44,14 +43,13 @@ final class SegmentWriter {
     private var staged: [StagedAppend] = []
     private var awaitingSync: [StagedAppend] = []
     private var spare: [PendingAppend] = []
-    /// Appends finished (written, synced or failed) since the last hand-off to ``completions``.
+    /// Appends finished (written, synced or failed) whose completions run at the end of this round.
     private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off this thread.
     private let background: BackgroundSync
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
-         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, completions: CompletionQueue,
-         recovered: Recovered) {
+         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, recovered: Recovered) {
         self.repository = repository
         self.directory = directory
         self.fs = fs
@@ -60,7 +58,6 @@ final class SegmentWriter {
         self.health = health
         self.logger = logger
         self.queue = queue
-        self.completions = completions
         background = BackgroundSync(repository: repository, metrics: metrics)
         file = recovered.file
         segmentFirstSequence = recovered.segmentFirstSequence
@@ -91,12 +88,12 @@ final class SegmentWriter {
             case .closed:
                 finishBackgroundSync()
                 if writtenOffset > syncedOffset { syncWritten() }
-                handOver()
+                complete()
                 file?.close()
                 file = nil
                 return
             }
-            handOver()
+            complete()
         }
     }
 
@@ -359,14 +356,18 @@ final class SegmentWriter {
 
     // MARK: Completion
 
-    /// Hands the appends finished this round to the completion thread (one lock, one wake-up at most).
-    private func handOver() {
+    /// Runs the completions of the appends finished this round, in order, with one update of the gauge.
+    /// (Handing them to a separate completion thread was tried: waking the clients then overlapped the
+    /// next fdatasync, which split the 64 clients of `sluice wal bench` into two alternating groups; with
+    /// the wake-ups inline the groups stay whole, twice as large, at the same or better throughput.)
+    private func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
-        completions.deliver(&finished)
+        for append in finished { append.completion(append.result) }
+        finished.removeAll(keepingCapacity: true)
     }
 
-    /// Completions run on the completion thread, handed over at the end of each round of the writer loop.
+    /// Completions run at the end of each round of the writer loop (``complete()``).
     private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
         finished.append(FinishedAppend(completion: completion, result: .success(position)))
     }
@@ -396,4 +397,10 @@ private struct StagedAppend {
     var position: WALPosition
     var uncompressedBytes: Int
     var recordBytes: Int
+}
+
+/// An append the writer has finished with: its completion and the result to call it with.
+private struct FinishedAppend {
+    var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+    var result: Result<WALPosition, WALError>
 }

@@ -66,7 +66,7 @@ public final class WALStore: Sendable {
     deinit { shutdown() }
 
     /// Syncs and stops every writer; appends after this fail with ``WALError/closed``. Idempotent; must not
-    /// be called from an append's completion (which runs on a completion thread).
+    /// be called from an append's completion (which runs on a writer thread).
     public func shutdown() {
         let logs = state.withLock { state in
             state.closed = true
