@@ -34,6 +34,9 @@ final class SegmentWriter {
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
     private var lastSyncNanos: UInt64
+    /// Appends the last successful fdatasync under `.always` completed, and how long it took.
+    private var lastGroupSize = 0
+    private var lastSyncDurationNanos: UInt64 = 0
     private var lastRetentionNanos: UInt64 = 0
     private var sealed: [SegmentRef]
 
@@ -120,19 +123,46 @@ final class SegmentWriter {
         switch options.fsync {
         case .always:
             var groupBytes = 0
-            while groupBytes < 64 << 20, queue.takeNow(into: &spare) {
-                for item in spare {
-                    groupBytes += item.record.bytes.count
-                    stage(item)
-                }
-                spare.removeAll(keepingCapacity: true)
-                flush()
-            }
+            while groupBytes < Self.maxGroupBytes, queue.takeNow(into: &spare) { stageSpare(&groupBytes) }
+            awaitReturningAppends(&groupBytes)
             if !awaitingSync.isEmpty { syncWritten() }
         case .interval(let ms):
             if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
         case .none:
             break
+        }
+    }
+
+    /// Bytes of records gathered for one fdatasync before it starts anyway.
+    static let maxGroupBytes = 64 << 20
+    /// Longest wait for returning appends before an fdatasync (see ``awaitReturningAppends(_:)``).
+    static let maxCommitDelayNanos: UInt64 = 1_000_000
+
+    private func stageSpare(_ groupBytes: inout Int) {
+        for item in spare {
+            groupBytes += item.record.bytes.count
+            stage(item)
+        }
+        spare.removeAll(keepingCapacity: true)
+        flush()
+    }
+
+    /// Commit delay. The requests the previous fdatasync completed usually send their next records right
+    /// away, but one by one (each encodes its batch first); syncing as soon as the first of them arrives
+    /// splits them over two fdatasyncs. So while this group is smaller than the previous one, wait for more
+    /// appends, at most as long as the previous fdatasync took (and never over 1 ms), then sync whatever
+    /// was written, including everything that arrived meanwhile. No wait after a single-append group, so a
+    /// lone client never waits. `sluice wal bench --batch 10 --clients 64 --loops 2 --append-only`:
+    /// 128–157 k durable requests/s with it, 103–120 k without (every fdatasync then covers all 64 clients
+    /// instead of ~40); with a thread per client, where the clients' own CPU is the limit, it costs ~8 %
+    /// (65–70 k against 70–83 k requests/s), since the disk then waits for the last clients to come back.
+    private func awaitReturningAppends(_ groupBytes: inout Int) {
+        let target = lastGroupSize
+        guard target > 1, awaitingSync.count < target, lastSyncDurationNanos > 0 else { return }
+        let deadline = MonotonicClock.nanoseconds() + min(lastSyncDurationNanos, Self.maxCommitDelayNanos)
+        while awaitingSync.count < target, groupBytes < Self.maxGroupBytes {
+            guard queue.take(into: &spare, deadline: deadline) == .items else { return }
+            stageSpare(&groupBytes)
         }
     }
 
@@ -223,6 +253,7 @@ final class SegmentWriter {
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
             lastSyncNanos = MonotonicClock.nanoseconds()
+            lastGroupSize = 0
             guard case .always = options.fsync else {
                 // Already acknowledged under this policy: keep the records, report, retry on the next interval.
                 markUnavailable(error)
@@ -238,6 +269,8 @@ final class SegmentWriter {
         }
         let ended = MonotonicClock.nanoseconds()
         lastSyncNanos = ended
+        lastSyncDurationNanos = ended - started
+        lastGroupSize = awaitingSync.count
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
