@@ -44,11 +44,12 @@ public struct EventBatch: Sendable {
     /// The arena's backing store: always fully initialised (zeros past ``arenaCount``), so bytes are copied
     /// in with one `memcpy` instead of `Array.append(contentsOf:)`, whose per-call cost dominated on small
     /// field values (callgrind, 1000-event structured requests: 12 % of all instructions).
-    private var storage: [UInt8] = []
+    /// Internal (not private) so that the bulk appends in `EventBatch+Bulk.swift` can write in place.
+    var storage: [UInt8] = []
     /// Bytes of ``storage`` in use.
-    public private(set) var arenaCount = 0
-    public private(set) var events: [Event] = []
-    public private(set) var fields: [Field] = []
+    public internal(set) var arenaCount = 0
+    public internal(set) var events: [Event] = []
+    public internal(set) var fields: [Field] = []
 
     public init() {}
 
@@ -78,7 +79,7 @@ public struct EventBatch: Sendable {
 
     /// Makes room for `extra` more arena bytes, doubling so that growth is amortised.
     @inline(__always)
-    private mutating func reserveArena(_ extra: Int) {
+    mutating func reserveArena(_ extra: Int) {
         let needed = arenaCount + extra
         if needed > storage.count {
             storage.append(contentsOf: repeatElement(0, count: Swift.max(needed, storage.count * 2, 4096) - storage.count))

@@ -18,7 +18,7 @@ public final class RepositoryLog: Sendable {
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
          logger: Logger) throws(SegmentIOError) {
         self.repository = repository
-        let metrics = RepositoryMetrics()
+        let metrics = RepositoryMetrics(fsyncObserver: options.fsyncObserver)
         self.metrics = metrics
         let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)
         let writer = SegmentWriter(repository: repository, directory: directory, fs: fs, options: options, metrics: metrics,

@@ -15,6 +15,11 @@ final class RepositoryMetrics: Sendable {
     let writeErrors = Atomic<Int>(0)
     let segmentsDeleted = Atomic<Int>(0)
     private let fsyncLatency = Mutex(Histogram())
+    private let fsyncObserver: (@Sendable (Double) -> Void)?
+
+    init(fsyncObserver: (@Sendable (Double) -> Void)? = nil) {
+        self.fsyncObserver = fsyncObserver
+    }
 
     /// Upper bounds (seconds) of the fsync latency buckets.
     static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -26,6 +31,7 @@ final class RepositoryMetrics: Sendable {
     }
 
     func recordFsync(seconds: Double) {
+        fsyncObserver?(seconds)
         fsyncs.add(1, ordering: .relaxed)
         fsyncLatency.withLock { histogram in
             let bucket = Self.latencyBounds.firstIndex(where: { seconds <= $0 }) ?? Self.latencyBounds.count

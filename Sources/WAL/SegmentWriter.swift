@@ -34,15 +34,20 @@ final class SegmentWriter {
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
     private var lastSyncNanos: UInt64
+    /// Appends the last successful fdatasync under `.always` completed, and how long it took.
+    private var lastGroupSize = 0
+    private var lastSyncDurationNanos: UInt64 = 0
     private var lastRetentionNanos: UInt64 = 0
     private var sealed: [SegmentRef]
 
     private var writeBuffer: [UInt8] = []
     private var writeBufferCount = 0
     private var stagedNextSequence: UInt64
-    private var staged: [(PendingAppend, WALPosition)] = []
-    private var awaitingSync: [(PendingAppend, WALPosition)] = []
+    private var staged: [StagedAppend] = []
+    private var awaitingSync: [StagedAppend] = []
     private var spare: [PendingAppend] = []
+    /// Appends finished (written, synced or failed) whose completions run at the end of this round.
+    private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off this thread.
     private let background: BackgroundSync
 
@@ -86,10 +91,12 @@ final class SegmentWriter {
             case .closed:
                 finishBackgroundSync()
                 if writtenOffset > syncedOffset { syncWritten() }
+                complete()
                 file?.close()
                 file = nil
                 return
             }
+            complete()
         }
     }
 
@@ -119,19 +126,46 @@ final class SegmentWriter {
         switch options.fsync {
         case .always:
             var groupBytes = 0
-            while groupBytes < 64 << 20, queue.takeNow(into: &spare) {
-                for item in spare {
-                    groupBytes += item.record.bytes.count
-                    stage(item)
-                }
-                spare.removeAll(keepingCapacity: true)
-                flush()
-            }
+            while groupBytes < Self.maxGroupBytes, queue.takeNow(into: &spare) { stageSpare(&groupBytes) }
+            awaitReturningAppends(&groupBytes)
             if !awaitingSync.isEmpty { syncWritten() }
         case .interval(let ms):
             if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
         case .none:
             break
+        }
+    }
+
+    /// Bytes of records gathered for one fdatasync before it starts anyway.
+    static let maxGroupBytes = 64 << 20
+    /// Longest wait for returning appends before an fdatasync (see ``awaitReturningAppends(_:)``).
+    static let maxCommitDelayNanos: UInt64 = 1_000_000
+
+    private func stageSpare(_ groupBytes: inout Int) {
+        for item in spare {
+            groupBytes += item.record.bytes.count
+            stage(item)
+        }
+        spare.removeAll(keepingCapacity: true)
+        flush()
+    }
+
+    /// Commit delay. The requests the previous fdatasync completed usually send their next records right
+    /// away, but one by one (each encodes its batch first); syncing as soon as the first of them arrives
+    /// splits them over two fdatasyncs. So while this group is smaller than the previous one, wait for more
+    /// appends, at most as long as the previous fdatasync took (and never over 1 ms), then sync whatever
+    /// was written, including everything that arrived meanwhile. No wait after a single-append group, so a
+    /// lone client never waits. `sluice wal bench --batch 10 --clients 64 --loops 2 --append-only`:
+    /// 128–157 k durable requests/s with it, 103–120 k without (every fdatasync then covers all 64 clients
+    /// instead of ~40); with a thread per client, where the clients' own CPU is the limit, it costs ~8 %
+    /// (65–70 k against 70–83 k requests/s), since the disk then waits for the last clients to come back.
+    private func awaitReturningAppends(_ groupBytes: inout Int) {
+        let target = lastGroupSize
+        guard target > 1, awaitingSync.count < target, lastSyncDurationNanos > 0 else { return }
+        let deadline = MonotonicClock.nanoseconds() + min(lastSyncDurationNanos, Self.maxCommitDelayNanos)
+        while awaitingSync.count < target, groupBytes < Self.maxGroupBytes {
+            guard queue.take(into: &spare, deadline: deadline) == .items else { return }
+            stageSpare(&groupBytes)
         }
     }
 
@@ -146,7 +180,7 @@ final class SegmentWriter {
         if file == nil {
             openNextSegment()
             guard file != nil else {
-                fail(item, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
+                fail(item.completion, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
                 return
             }
         }
@@ -162,7 +196,8 @@ final class SegmentWriter {
         }
         writeBufferCount += size
         stagedNextSequence += UInt64(item.record.eventCount)
-        staged.append((item, position))
+        staged.append(StagedAppend(completion: item.completion, position: position,
+                                   uncompressedBytes: item.record.uncompressedBytes, recordBytes: size))
     }
 
     /// Writes the staged records with one write; on success they complete (or await the sync under
@@ -178,27 +213,34 @@ final class SegmentWriter {
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
             cutBack(file, to: writtenOffset, after: error)
-            let failed = staged
-            staged.removeAll(keepingCapacity: true)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for (item, _) in failed { fail(item, .unavailable(error.description)) }
+            for append in staged { fail(append.completion, .unavailable(error.description)) }
+            staged.removeAll(keepingCapacity: true)
             return
         }
         writtenOffset += writeBufferCount
         nextSequence = stagedNextSequence
         writeBufferCount = 0
         markAvailable()
-        for (item, _) in staged {
-            metrics.recordsAppended.add(1, ordering: .relaxed)
-            metrics.eventsAppended.add(item.record.eventCount, ordering: .relaxed)
-            metrics.bytesUncompressed.add(item.record.uncompressedBytes, ordering: .relaxed)
-            metrics.bytesWritten.add(item.record.bytes.count, ordering: .relaxed)
+        var events = 0, uncompressed = 0, written = 0
+        for append in staged {
+            events += append.position.eventCount
+            uncompressed += append.uncompressedBytes
+            written += append.recordBytes
         }
+        metrics.recordsAppended.add(staged.count, ordering: .relaxed)
+        metrics.eventsAppended.add(events, ordering: .relaxed)
+        metrics.bytesUncompressed.add(uncompressed, ordering: .relaxed)
+        metrics.bytesWritten.add(written, ordering: .relaxed)
         if case .always = options.fsync {
-            awaitingSync.append(contentsOf: staged)
+            if awaitingSync.isEmpty {
+                swap(&awaitingSync, &staged)
+            } else {
+                awaitingSync.append(contentsOf: staged)
+            }
         } else {
-            for (item, position) in staged { succeed(item, position) }
+            for append in staged { succeed(append.completion, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
     }
@@ -214,6 +256,7 @@ final class SegmentWriter {
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
             lastSyncNanos = MonotonicClock.nanoseconds()
+            lastGroupSize = 0
             guard case .always = options.fsync else {
                 // Already acknowledged under this policy: keep the records, report, retry on the next interval.
                 markUnavailable(error)
@@ -223,19 +266,19 @@ final class SegmentWriter {
             writtenOffset = syncedOffset
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            let failed = awaitingSync
+            for append in awaitingSync { fail(append.completion, .unavailable(error.description)) }
             awaitingSync.removeAll(keepingCapacity: true)
-            for (item, _) in failed { fail(item, .unavailable(error.description)) }
             return false
         }
-        let finished = MonotonicClock.nanoseconds()
-        lastSyncNanos = finished
-        metrics.recordFsync(seconds: Double(finished - started) / 1e9)
+        let ended = MonotonicClock.nanoseconds()
+        lastSyncNanos = ended
+        lastSyncDurationNanos = ended - started
+        lastGroupSize = awaitingSync.count
+        metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
-        let done = awaitingSync
+        for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
-        for (item, position) in done { succeed(item, position) }
         return true
     }
 
@@ -349,14 +392,24 @@ final class SegmentWriter {
 
     // MARK: Completion
 
-    private func succeed(_ item: PendingAppend, _ position: WALPosition) {
-        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        item.completion(.success(position))
+    /// Runs the completions of the appends finished this round, in order, with one update of the gauge.
+    /// (Handing them to a separate completion thread was tried: waking the clients then overlapped the
+    /// next fdatasync, which split the 64 clients of `sluice wal bench` into two alternating groups; with
+    /// the wake-ups inline the groups stay whole, twice as large, at the same or better throughput.)
+    private func complete() {
+        guard !finished.isEmpty else { return }
+        metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
+        for append in finished { append.completion(append.result) }
+        finished.removeAll(keepingCapacity: true)
     }
 
-    private func fail(_ item: PendingAppend, _ error: WALError) {
-        metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-        item.completion(.failure(error))
+    /// Completions run at the end of each round of the writer loop (``complete()``).
+    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
+        finished.append(FinishedAppend(completion: completion, result: .success(position)))
+    }
+
+    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ error: WALError) {
+        finished.append(FinishedAppend(completion: completion, result: .failure(error)))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {
@@ -371,4 +424,19 @@ final class SegmentWriter {
             logger.notice("WAL writes succeed again", metadata: ["repository": "\(repository)"])
         }
     }
+}
+
+/// An append whose record is in the write buffer (or written): what completing it needs, without the
+/// record's bytes (released once copied, so the writer does not carry them until the sync).
+private struct StagedAppend {
+    var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+    var position: WALPosition
+    var uncompressedBytes: Int
+    var recordBytes: Int
+}
+
+/// An append the writer has finished with: its completion and the result to call it with.
+private struct FinishedAppend {
+    var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+    var result: Result<WALPosition, WALError>
 }

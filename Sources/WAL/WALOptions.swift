@@ -33,6 +33,10 @@ public struct WALOptions: Sendable {
     public var retentionBytes: Int? = nil
     /// Per repository: delete sealed segments last written longer ago than this.
     public var retentionHours: Double? = nil
+    /// Called with the duration (seconds) of every successful `fdatasync` of a segment, on the thread that
+    /// ran it, right after it returns; for benchmarks that need exact latencies rather than the metrics
+    /// histogram. Must be cheap and must not call into the WAL.
+    public var fsyncObserver: (@Sendable (_ seconds: Double) -> Void)? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

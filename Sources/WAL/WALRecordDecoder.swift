@@ -4,9 +4,13 @@ import EventModel
 /// Decodes records back into events, from untrusted bytes.
 ///
 /// Guarantees: pure (no I/O); for any input it returns (never traps, never loops beyond the input's length);
-/// on `.invalid` the batch is left exactly as it was; the decompression buffer is reused across calls.
+/// on `.invalid` the batch is left exactly as it was; its buffers (events and fields being prepared, and
+/// the decompression scratch of the rare fallback) are reused across calls.
 public struct WALRecordDecoder {
     private var scratch: [UInt8] = []
+    private var events: [Event] = []
+    private var fields: [Field] = []
+    private var fieldsParsed = 0
 
     public init() {}
 
@@ -34,66 +38,101 @@ public struct WALRecordDecoder {
     }
 
     /// Decodes a payload whose checksum the caller already verified; nil on success, else the reason.
+    /// The layout is decompressed straight into the batch's arena (no scratch and copy) and the events'
+    /// spans point into it; events and fields are prepared in reused buffers and appended with one copy each.
     mutating func decodePayload(_ payload: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
-        guard header.isCompressed else { return decodeLayout(payload, header: header, into: &batch) }
-        if scratch.count < header.uncompressedLength { scratch = [UInt8](repeating: 0, count: header.uncompressedLength) }
-        let produced: Int32 = scratch.withUnsafeMutableBytes { out in
-            guard let source = payload.baseAddress, let destination = out.baseAddress, payload.count > 0 else { return -1 }
-            return LZ4_decompress_safe(source.assumingMemoryBound(to: CChar.self), destination.assumingMemoryBound(to: CChar.self),
-                                       Int32(payload.count), Int32(header.uncompressedLength))
-        }
-        guard produced >= 0, Int(produced) == header.uncompressedLength else { return "LZ4 payload does not decompress to its length" }
-        return scratch.withUnsafeBytes { layout in
-            decodeLayout(UnsafeRawBufferPointer(rebasing: layout[0..<header.uncompressedLength]), header: header, into: &batch)
-        }
-    }
-
-    private func decodeLayout(_ layout: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
-        let eventsBefore = batch.count
+        let length = header.uncompressedLength
         let arenaBefore = batch.arenaCount
-        if let reason = appendEvents(layout, header: header, into: &batch) {
-            while batch.count > eventsBefore { batch.removeLastEvent() }
+        guard arenaBefore + length <= Int(Int32.max) else { return decodeApart(payload, header: header, into: &batch) }
+        let unpacked = batch.appendArenaBytes(count: length) { Self.unpack(payload, header: header, into: $0) }
+        guard unpacked else {
             batch.truncateArena(to: arenaBefore)
-            return reason
+            return "LZ4 payload does not decompress to its length"
         }
+        let fieldsBefore = batch.fields.count
+        let failure = batch.withBytes(ByteSpan(start: Int32(arenaBefore), count: Int32(length))) { layout in
+            parse(layout, arenaStart: arenaBefore, firstField: fieldsBefore, header: header)
+        }
+        if let failure {
+            batch.truncateArena(to: arenaBefore)
+            return failure
+        }
+        appendParsed(header.eventCount, into: &batch)
         return nil
     }
 
-    /// Appends the record's events. When the batch's arena can address it, the whole layout is copied into
-    /// the arena with one copy and every span points into that copy (the few varint bytes between spans
-    /// ride along); otherwise each span's bytes are copied on their own.
-    private func appendEvents(_ layout: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
-        let base = batch.arenaCount
-        let bulk = base + layout.count <= Int(Int32.max)
-        if bulk { batch.appendBytes(layout) }
-        let start = layout.baseAddress!
-        func span(_ bytes: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
-            guard bulk else { return batch.store(bytes) }
-            let offset = bytes.baseAddress.map { $0 - start } ?? 0
-            return ByteSpan(start: Int32(base + offset), count: Int32(bytes.count))
+    /// The layout of a payload, into `out` (exactly its uncompressed length); false when it does not fit.
+    private static func unpack(_ payload: UnsafeRawBufferPointer, header: WALRecordHeader, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard header.isCompressed else {
+            guard payload.count == out.count else { return false }
+            if let source = payload.baseAddress, let destination = out.baseAddress { destination.copyMemory(from: source, byteCount: out.count) }
+            return true
         }
-        var reader = LayoutReader(layout)
-        // Wrapping arithmetic is the format's definition (docs/wal.md, event layout), not a speed shortcut.
-        var previousIngest = header.minTimestamp
-        let range = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
-        for _ in 0..<header.eventCount {
-            guard let offset = reader.uvarint(), offset <= range else { return "event timestamp outside the record's range" }
-            guard let nanosPlusOne = reader.uvarint(), nanosPlusOne <= 1_000_000 else { return "bad @timestamp.nanos" }
-            guard let ingestDelta = reader.zvarint() else { return "bad @ingesttimestamp" }
-            guard let timezone = reader.bytes(), let rawstring = reader.bytes() else { return "event bytes run past the payload" }
-            guard let fieldCount = reader.uvarint(), fieldCount <= UInt64(layout.count) else { return "bad field count" }
-            let ingest = previousIngest &+ ingestDelta
-            previousIngest = ingest
-            batch.beginEvent(rawstring: span(rawstring, &batch), ingestMillis: ingest)
-            batch.setTimestamp(millis: header.minTimestamp &+ Int64(bitPattern: offset),
-                               nanos: nanosPlusOne == 0 ? -1 : Int32(nanosPlusOne - 1))
-            batch.setTimezone(span(timezone, &batch))
-            for _ in 0..<Int(fieldCount) {
-                guard let name = reader.bytes(), let value = reader.bytes() else { return "field bytes run past the payload" }
-                batch.addField(name: span(name, &batch), value: span(value, &batch))
+        guard let source = payload.baseAddress, let destination = out.baseAddress, payload.count > 0 else { return false }
+        let produced = LZ4_decompress_safe(source.assumingMemoryBound(to: CChar.self), destination.assumingMemoryBound(to: CChar.self),
+                                           Int32(payload.count), Int32(out.count))
+        return produced >= 0 && Int(produced) == out.count
+    }
+
+    /// Parses the layout into `events`/`fields`, growing them as needed; nil on success, else the reason.
+    private mutating func parse(_ layout: UnsafeRawBufferPointer, arenaStart: Int, firstField: Int, header: WALRecordHeader) -> String? {
+        var parser = LayoutParser(layout, arenaStart: arenaStart, firstField: firstField, header: header)
+        while true {
+            let outcome = events.withUnsafeMutableBufferPointer { events in
+                fields.withUnsafeMutableBufferPointer { fields in parser.run(events: events, fields: fields) }
+            }
+            switch outcome {
+            case .done:
+                fieldsParsed = parser.fieldCount
+                return nil
+            case .invalid(let reason):
+                return reason
+            case .needEvents:
+                // Grows with the events actually parsed, not with the (untrusted) count in the header.
+                let target = min(header.eventCount, max(64, events.count * 2))
+                events.append(contentsOf: repeatElement(Self.blankEvent, count: target - events.count))
+            case .needFields(let next):
+                let target = max(256, fields.count * 2, parser.fieldCount + next)
+                fields.append(contentsOf: repeatElement(Field(nameSpan: .empty, valueSpan: .empty), count: target - fields.count))
             }
         }
-        guard reader.isAtEnd else { return "bytes after the last event" }
+    }
+
+    private func appendParsed(_ eventCount: Int, into batch: inout EventBatch) {
+        events.withUnsafeBufferPointer { events in
+            fields.withUnsafeBufferPointer { fields in
+                batch.append(events: UnsafeBufferPointer(rebasing: events[0..<eventCount]),
+                             fields: UnsafeBufferPointer(rebasing: fields[0..<fieldsParsed]))
+            }
+        }
+    }
+
+    /// When the batch's arena is too full for Int32 spans to reach a layout appended to it: decompress into
+    /// scratch and copy each span's bytes on its own (what the batch's own appends do).
+    private mutating func decodeApart(_ payload: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
+        let length = header.uncompressedLength
+        if scratch.count < length { scratch = [UInt8](repeating: 0, count: length) }
+        let unpacked = scratch.withUnsafeMutableBytes { Self.unpack(payload, header: header, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length])) }
+        guard unpacked else { return "LZ4 payload does not decompress to its length" }
+        let failure = scratch.withUnsafeBytes { all in
+            parse(UnsafeRawBufferPointer(rebasing: all[0..<length]), arenaStart: 0, firstField: 0, header: header)
+        }
+        if let failure { return failure }
+        scratch.withUnsafeBytes { all in
+            let layout = UnsafeRawBufferPointer(rebasing: all[0..<length])
+            for event in events[0..<header.eventCount] {
+                batch.beginEvent(rawstring: batch.store(layout.slice(event.rawstring)), ingestMillis: event.ingestMillis)
+                batch.setTimestamp(millis: event.timestampMillis, nanos: event.timestampNanos)
+                batch.setTimezone(batch.store(layout.slice(event.timezone)))
+                for field in fields[Int(event.firstField)..<Int(event.firstField + event.fieldCount)] {
+                    let name = batch.store(layout.slice(field.name))
+                    batch.addField(name: name, value: batch.store(layout.slice(field.value)))
+                }
+            }
+        }
         return nil
     }
+
+    private static let blankEvent = Event(rawstring: .empty, timezone: .empty, millis: 0, nanos: -1, ingestMillis: 0,
+                                          firstField: 0, fieldCount: 0)
 }

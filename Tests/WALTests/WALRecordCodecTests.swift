@@ -56,6 +56,22 @@ struct WALRecordCodecTests {
         #expect(batch.samples == samples, "\(result)")
     }
 
+    /// One short event is stored without LZ4 (it would find almost nothing to match); a long single event
+    /// or several events are compressed. Every choice decodes to the same events.
+    @Test(arguments: [(1, 100, false), (1, 480, false), (1, 600, true), (2, 100, true), (10, 100, true)])
+    func smallSingleEventsAreStoredRaw(_ events: Int, _ length: Int, _ compressed: Bool) throws {
+        let line = Array(String(repeating: "GET /api/v1/orders HTTP/1.1 200 ", count: 40).utf8.prefix(length))
+        let samples = (0..<events).map { SampleEvent(timestamp: Int64($0), ingest: 9, rawstring: line) }
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: samples))
+        #expect(record.bytes[20] & 1 == (compressed ? 1 : 0))
+        #expect(compressed ? record.bytes.count < record.uncompressedBytes : record.bytes.count == record.uncompressedBytes + 48)
+        var decoder = WALRecordDecoder()
+        var batch = EventBatch()
+        _ = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+        #expect(batch.samples == samples)
+    }
+
     @Test func everyPrefixNeedsMore() throws {
         var encoder = WALRecordEncoder()
         let record = try encoder.encode(EventBatch(samples: logLines("prefix", count: 3)))
@@ -100,5 +116,67 @@ struct WALRecordCodecTests {
             _ = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
             #expect(batch.samples == samples)
         }
+    }
+
+    /// Records decoded one after the other into one batch that already holds events: each record's
+    /// events and fields follow the earlier ones (the decoder's prepared events must chain their fields).
+    @Test(arguments: [1, 3, 200])
+    func recordsAppendToABatchThatHoldsEvents(_ count: Int) throws {
+        var encoder = WALRecordEncoder()
+        var decoder = WALRecordDecoder()
+        var expected = logLines("before", count: 2)
+        var batch = EventBatch(samples: expected)
+        for round in 0..<3 {
+            let samples = logLines("append\(round)", count: count + round)
+            let record = try encoder.encode(EventBatch(samples: samples))
+            let result = record.bytes.withUnsafeBytes { decoder.decode($0, into: &batch) }
+            guard case .complete = result else {
+                Issue.record("round \(round): \(result)")
+                return
+            }
+            expected += samples
+        }
+        #expect(batch.samples == expected)
+    }
+
+    /// Damage behind a valid checksum (a stored, uncompressed layout with each byte changed and the
+    /// checksum repaired) either decodes to some events or is rejected with the batch left exactly as it was.
+    @Test(arguments: [UInt8(0x01), 0x80, 0xFF])
+    func damagedLayoutWithValidChecksumLeavesTheBatchAlone(_ mask: UInt8) throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let noise = (0..<64).map { _ -> UInt8 in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }
+        let samples = [SampleEvent(timestamp: 3, ingest: 4, rawstring: noise, fields: [(Array("host".utf8), Array("web-1".utf8))]),
+                       SampleEvent(timestamp: 9, nanos: 7, ingest: 2, timezone: Array("Z".utf8), rawstring: Array(noise.reversed()))]
+        var encoder = WALRecordEncoder()
+        let record = try encoder.encode(EventBatch(samples: samples))
+        try #require(record.bytes[20] & 1 == 0, "the layout is stored raw")
+        var decoder = WALRecordDecoder()
+        let existing = logLines("existing", count: 2)
+        var rejected = 0
+        for index in WALFormat.recordHeaderSize..<record.bytes.count {
+            var damaged = record.bytes
+            damaged[index] ^= mask
+            damaged.withUnsafeMutableBytes { bytes in
+                let payload = UnsafeRawBufferPointer(rebasing: bytes[WALFormat.recordHeaderSize...])
+                let crc = WALRecordHeader.checksum(payloadCRC: WALRecordHeader.payloadChecksum(payload), header: UnsafeRawBufferPointer(bytes))
+                bytes.storeLE(crc, at: 4)
+            }
+            var batch = EventBatch(samples: existing)
+            switch damaged.withUnsafeBytes({ decoder.decode($0, into: &batch) }) {
+            case .complete:
+                #expect(batch.count == existing.count + samples.count)
+                #expect(Array(batch.samples.prefix(existing.count)) == existing)
+            case .invalid:
+                rejected += 1
+                #expect(batch.samples == existing)
+                #expect(batch.arenaCount == EventBatch(samples: existing).arenaCount)
+            case .needMore(let total):
+                Issue.record("byte \(index): needs \(total) of a whole record")
+            }
+        }
+        #expect(rejected > 0)
     }
 }
