@@ -25,8 +25,8 @@ extension WALCommand {
         @Option(name: .customLong("clients"), help: "Concurrent clients, each waiting for its previous append.")
         var clients = 64
 
-        @Option(name: .customLong("loops"), help: "0: one thread per client, blocked on its append (default). N > 0: the clients are spread over N threads like the gateway's event loops; a completion queues its client on its loop and wakes the loop only when that queue was empty.")
-        var loops = 0
+        @Option(name: .customLong("loops"), help: "N > 0: the clients are spread over N threads the way the gateway spreads connections over its event loops (default 2, the gateway's loop count on a 2-core machine); a completion queues its client on its loop and wakes the loop only when that queue was empty. 0: one thread per client, blocked on its append.")
+        var loops = 2
 
         @Option(name: .customLong("records"), help: "Appends per client.")
         var records = 20
