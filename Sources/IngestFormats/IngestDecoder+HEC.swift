@@ -77,10 +77,10 @@ extension IngestDecoder {
         case .string:
             let text = try reader.readString()
             guard text.span.count > 0 else { throw DecodeError.eventFieldBlank(eventNumber: eventNumber) }
-            batch.setRawstring(Self.store(text, of: reader, &batch))
+            batch.setRawstring(store(text, of: reader, &batch))
             return true
         case .number, .bool:
-            batch.setRawstring(Self.store(try reader.readScalar(), of: reader, &batch))
+            batch.setRawstring(store(try reader.readScalar(), of: reader, &batch))
             return true
         case .object:
             let start = reader.offset
@@ -107,7 +107,7 @@ extension IngestDecoder {
             try reader.readNull()
             return nil
         }
-        let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: field)
+        let value = try readText(&reader, &batch, eventNumber: eventNumber, member: field)
         batch.addField(name: batch.store(field), value: value)
         return value
     }

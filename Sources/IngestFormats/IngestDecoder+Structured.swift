@@ -85,7 +85,7 @@ extension IngestDecoder {
                 try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
             } else if reader.equals(member, "rawstring") {
                 switch try reader.peek() {
-                case .string: batch.setRawstring(Self.store(try reader.readString(), of: reader, &batch))
+                case .string: batch.setRawstring(store(try reader.readString(), of: reader, &batch))
                 case .null: try reader.readNull()
                 case let kind:
                     throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")
@@ -133,7 +133,7 @@ extension IngestDecoder {
         while let member = try reader.nextMember() {
             let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
             setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
-            let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
+            let value = try readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
             groupFields.append(SharedField(name: batch.store(bytes: name), value: value))
         }
     }

@@ -38,7 +38,7 @@ extension IngestDecoder {
                 continue
             } else if reader.equals(name, "type") {
                 typePlace = place
-                type = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: "type")
+                type = try readText(&reader, &batch, eventNumber: eventNumber, member: "type")
             } else if reader.equals(name, "fields") {
                 fieldsPlace = place
                 try readGroupFields(&reader, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
@@ -59,7 +59,7 @@ extension IngestDecoder {
         let limit = context.limits.maxDepth
         if let place = typePlace {
             var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
-            type = try Self.readText(&part, &batch, eventNumber: eventNumber, member: "type")
+            type = try readText(&part, &batch, eventNumber: eventNumber, member: "type")
         }
         if let place = fieldsPlace {
             var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
@@ -97,7 +97,7 @@ extension IngestDecoder {
             let message = try reader.readString()
             guard message.span.count > 0 else { continue }
             var draft = beginEvent(context, &batch)
-            batch.setRawstring(Self.store(message, of: reader, &batch))
+            batch.setRawstring(store(message, of: reader, &batch))
             addGroupFields(&draft, &batch)
             if let type, !draft.hasType {
                 batch.addField(name: batch.store("#type"), value: type)

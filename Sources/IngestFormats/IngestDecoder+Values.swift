@@ -2,16 +2,20 @@ import EventModel
 import JSONStream
 
 extension IngestDecoder {
-    /// Stores a string's unescaped bytes in the arena.
-    static func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+    /// Stores a string's unescaped bytes in the arena: unescaped into ``unescaped`` (grown to the longest
+    /// escaped string seen, never shrunk), then copied in with one append.
+    mutating func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
         if !string.hasEscapes { return batch.store(reader.bytes(string.span)) }
-        let start = batch.arenaCount
-        reader.forEachUnescapedChunk(of: string) { batch.appendBytes($0) }
-        return batch.span(from: start)
+        let count = string.span.count
+        if unescaped.count < count { unescaped = [UInt8](repeating: 0, count: max(count, unescaped.count * 2, 1024)) }
+        return unescaped.withUnsafeMutableBytes { buffer in
+            let written = reader.unescape(string, into: buffer.baseAddress!)
+            return batch.store(UnsafeRawBufferPointer(rebasing: buffer[..<written]))
+        }
     }
 
     /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.
-    static func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+    mutating func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
         switch scalar {
         case .string(let string): store(string, of: reader, &batch)
         case .number(let number): batch.store(reader.bytes(number.span))
@@ -21,7 +25,7 @@ extension IngestDecoder {
     }
 
     /// Reads the next value as text for a field such as `@host`: any scalar; a container is a type error.
-    static func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
+    mutating func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
                          member: StaticString) throws -> ByteSpan {
         let kind = try reader.peek()
         guard kind != .object && kind != .array else {
@@ -74,7 +78,7 @@ extension IngestDecoder {
             }
             if index == 0 { addNamedField(batch.store("[]"), &draft, &batch) }
         default:
-            let value = Self.store(try reader.readScalar(), of: reader, &batch)
+            let value = store(try reader.readScalar(), of: reader, &batch)
             addNamedField(value, &draft, &batch)
         }
     }

@@ -22,6 +22,8 @@ public struct IngestDecoder: Sendable {
     var name: [UInt8] = []
     /// Bytes copied out of the arena or unescaped before use (truncation, timestamps with escapes).
     var scratch: [UInt8] = []
+    /// Where escaped strings are unescaped before they are stored (see ``store(_:of:_:)``).
+    var unescaped: [UInt8] = []
     /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
     var groupFields: [SharedField] = []
     var parserLookup = ParserLookup()
