@@ -86,8 +86,7 @@ extension IngestDecoder {
             let start = reader.offset
             try reader.beginObject()
             while let name = try reader.nextMember() {
-                setName(name, of: reader)
-                try addFlattened(&reader, &draft, &batch)
+                try addMember(name, &reader, &draft, &batch)
             }
             batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
             return false

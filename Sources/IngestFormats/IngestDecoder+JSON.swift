@@ -51,8 +51,7 @@ extension IngestDecoder {
             } else if reader.equals(member, "@timezone") {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
             } else {
-                setName(member, of: reader)
-                try addFlattened(&reader, &draft, &batch)
+                try addMember(member, &reader, &draft, &batch)
             }
         }
     }

@@ -21,7 +21,7 @@ extension IngestDecoder {
         }
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         var tags: MemberPlace? = nil
         var events: MemberPlace? = nil
         var decodeAgain = false
@@ -111,8 +111,7 @@ extension IngestDecoder {
         }
         try reader.beginObject()
         while let name = try reader.nextMember() {
-            setName(name, of: reader)
-            try addFlattened(&reader, &draft, &batch)
+            try addMember(name, &reader, &draft, &batch)
         }
     }
 
@@ -120,7 +119,7 @@ extension IngestDecoder {
     /// values are scalars (stored as text).
     mutating func readGroupFields(_ reader: inout JSONReader, tagPrefix: Bool, eventNumber: Int,
                                   _ batch: inout EventBatch, reset: Bool) throws {
-        if reset { groupFields.removeAll(keepingCapacity: true) }
+        if reset { clearGroupFields() }
         switch try reader.peek() {
         case .object: break
         case .null:
@@ -134,7 +133,7 @@ extension IngestDecoder {
             let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
             setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
             let value = try readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
-            groupFields.append(SharedField(name: batch.store(bytes: name), value: value))
+            groupFields.append(SharedField(name: name.withBytes { batch.store($0) }, value: value))
         }
     }
 

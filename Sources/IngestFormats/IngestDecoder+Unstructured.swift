@@ -21,7 +21,7 @@ extension IngestDecoder {
         }
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         var type: ByteSpan? = nil
         var typePlace: MemberPlace? = nil
         var fieldsPlace: MemberPlace? = nil
@@ -54,7 +54,7 @@ extension IngestDecoder {
         guard decodeAgain, let messagesPlace else { return }
         mark.restore(&batch)
         eventNumber = firstNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         type = nil
         let limit = context.limits.maxDepth
         if let place = typePlace {

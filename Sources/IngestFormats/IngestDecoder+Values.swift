@@ -36,17 +36,34 @@ extension IngestDecoder {
 
     /// Sets ``name`` to a member name.
     mutating func setName(_ member: JSONString, of reader: JSONReader, prefix: UInt8? = nil) {
-        name.removeAll(keepingCapacity: true)
+        name.removeAll()
         if let prefix { name.append(prefix) }
         appendName(member, of: reader)
     }
 
     mutating func appendName(_ member: JSONString, of reader: JSONReader) {
-        if member.hasEscapes {
-            reader.unescape(member, appendingTo: &name)
-        } else {
-            name.append(contentsOf: reader.bytes(member.span))
+        name.append(upTo: member.span.count) { reader.unescape(member, into: $0) }
+    }
+
+    /// Adds an object member (its name just read) as fields: a scalar under a plain name goes straight from
+    /// the body to the arena; anything else is flattened through ``name``.
+    mutating func addMember(_ member: JSONString, _ reader: inout JSONReader, _ draft: inout EventDraft,
+                            _ batch: inout EventBatch) throws {
+        if !member.hasEscapes, case let kind = try reader.peek(), kind != .object, kind != .array {
+            let value = store(try reader.readScalar(), of: reader, &batch)
+            let nameBytes = reader.bytes(member.span)
+            if Self.isTypeName(nameBytes) { draft.hasType = true }
+            batch.addField(name: batch.store(nameBytes), value: value)
+            return
         }
+        setName(member, of: reader)
+        try addFlattened(&reader, &draft, &batch)
+    }
+
+    /// Whether `bytes` are `#type`.
+    static func isTypeName(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == 5 && bytes.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x7079_7423)  // "#typ"
+            && bytes[4] == UInt8(ascii: "e")
     }
 
     /// Adds the value at the reader as fields named after ``name``: scalars as one field, objects
@@ -62,7 +79,7 @@ extension IngestDecoder {
                 if base > 0 { name.append(UInt8(ascii: ".")) }
                 appendName(member, of: reader)
                 try addFlattened(&reader, &draft, &batch)
-                name.removeSubrange(base...)
+                name.truncate(to: base)
             }
             if empty { addNamedField(batch.store("{}"), &draft, &batch) }
         case .array:
@@ -70,10 +87,10 @@ extension IngestDecoder {
             var index = 0
             while try reader.nextElement() {
                 name.append(UInt8(ascii: "["))
-                appendDecimal(index)
+                name.appendDecimal(index)
                 name.append(UInt8(ascii: "]"))
                 try addFlattened(&reader, &draft, &batch)
-                name.removeSubrange(base...)
+                name.truncate(to: base)
                 index += 1
             }
             if index == 0 { addNamedField(batch.store("[]"), &draft, &batch) }
@@ -85,12 +102,7 @@ extension IngestDecoder {
 
     /// Adds a field named ``name``, noting a `#type`.
     mutating func addNamedField(_ value: ByteSpan, _ draft: inout EventDraft, _ batch: inout EventBatch) {
-        if name.count == 5 && name.elementsEqual("#type".utf8) { draft.hasType = true }
-        batch.addField(name: batch.store(bytes: name), value: value)
-    }
-
-    mutating func appendDecimal(_ value: Int) {
-        if value >= 10 { appendDecimal(value / 10) }
-        name.append(UInt8(ascii: "0") + UInt8(value % 10))
+        if name.isTypeName { draft.hasType = true }
+        batch.addField(name: name.withBytes { batch.store($0) }, value: value)
     }
 }
