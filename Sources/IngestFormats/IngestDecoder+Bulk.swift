@@ -65,10 +65,10 @@ extension IngestDecoder {
                 throw DecodeError.malformedBulk(line: line, reason: "the action line names no action")
             }
             let action: BulkAction
-            if reader.equals(name, "index") { action = .index }
-            else if reader.equals(name, "create") { action = .create }
-            else if reader.equals(name, "delete") { action = .delete }
-            else if reader.equals(name, "update") { action = .update }
+            if Self.isName(name, "index", reader) { action = .index }
+            else if Self.isName(name, "create", reader) { action = .create }
+            else if Self.isName(name, "delete", reader) { action = .delete }
+            else if Self.isName(name, "update", reader) { action = .update }
             else {
                 throw DecodeError.malformedBulk(line: line, reason: "unknown action; expected create, delete, index or update")
             }
@@ -78,7 +78,7 @@ extension IngestDecoder {
             }
             try reader.beginObject()
             while let member = try reader.nextMember() {
-                if reader.equals(member, "_index"), try reader.peek() == .string {
+                if Self.isName(member, "_index", reader), try reader.peek() == .string {
                     index = store(try reader.readString(), of: reader, &batch)
                 } else {
                     try reader.skipValue()

@@ -27,12 +27,12 @@ extension IngestDecoder {
         var decodeAgain = false
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "tags") {
+            if Self.isName(member, "tags", reader) {
                 _ = try reader.peek()
                 tags = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
                 decodeAgain = events != nil
-            } else if reader.equals(member, "events") {
+            } else if Self.isName(member, "events", reader) {
                 _ = try reader.peek()
                 events = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try structuredEvents(&reader, &eventNumber, context, &batch)
@@ -77,13 +77,13 @@ extension IngestDecoder {
         addGroupFields(&draft, &batch)
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "timestamp") {
+            if Self.isName(member, "timestamp", reader) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "timestamp")
-            } else if reader.equals(member, "timezone") {
+            } else if Self.isName(member, "timezone", reader) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
-            } else if reader.equals(member, "attributes") {
+            } else if Self.isName(member, "attributes", reader) {
                 try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
-            } else if reader.equals(member, "rawstring") {
+            } else if Self.isName(member, "rawstring", reader) {
                 switch try reader.peek() {
                 case .string: batch.setRawstring(store(try reader.readString(), of: reader, &batch))
                 case .null: try reader.readNull()

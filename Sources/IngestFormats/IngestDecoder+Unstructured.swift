@@ -32,17 +32,17 @@ extension IngestDecoder {
         while let name = try reader.nextMember() {
             _ = try reader.peek()
             let place = MemberPlace(offset: reader.offset, depth: reader.depth)
-            if reader.equals(name, "messages") {
+            if Self.isName(name, "messages", reader) {
                 messagesPlace = place
                 try unstructuredMessages(&reader, &eventNumber, type, context, &batch)
                 continue
-            } else if reader.equals(name, "type") {
+            } else if Self.isName(name, "type", reader) {
                 typePlace = place
                 type = try readText(&reader, &batch, eventNumber: eventNumber, member: "type")
-            } else if reader.equals(name, "fields") {
+            } else if Self.isName(name, "fields", reader) {
                 fieldsPlace = place
                 try readGroupFields(&reader, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
-            } else if reader.equals(name, "tags") {
+            } else if Self.isName(name, "tags", reader) {
                 tagsPlace = place
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
             } else {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EventModel
 import JSONStream
 
@@ -27,11 +32,10 @@ extension IngestDecoder {
     /// Reads the next value as text for a field such as `@host`: any scalar; a container is a type error.
     mutating func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
                          member: StaticString) throws -> ByteSpan {
-        let kind = try reader.peek()
-        guard kind != .object && kind != .array else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be a string, found \(kind)")
+        guard let scalar = try reader.readScalarUnlessContainer() else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be a string, found \(try reader.peek())")
         }
-        return store(try reader.readScalar(), of: reader, &batch)
+        return store(scalar, of: reader, &batch)
     }
 
     /// Sets ``name`` to a member name.
@@ -49,8 +53,8 @@ extension IngestDecoder {
     /// the body to the arena; anything else is flattened through ``name``.
     mutating func addMember(_ member: JSONString, _ reader: inout JSONReader, _ draft: inout EventDraft,
                             _ batch: inout EventBatch) throws {
-        if !member.hasEscapes, case let kind = try reader.peek(), kind != .object, kind != .array {
-            let value = store(try reader.readScalar(), of: reader, &batch)
+        if !member.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
+            let value = store(scalar, of: reader, &batch)
             let nameBytes = reader.bytes(member.span)
             if Self.isTypeName(nameBytes) { draft.hasType = true }
             batch.addField(name: batch.store(nameBytes), value: value)
@@ -58,6 +62,15 @@ extension IngestDecoder {
         }
         setName(member, of: reader)
         try addFlattened(&reader, &draft, &batch)
+    }
+
+    /// Whether a member name is `literal`: a plain name compared in place, length first (a mismatch costs
+    /// no call), an escaped one through the reader's unescaping comparison.
+    @inline(__always)
+    static func isName(_ member: JSONString, _ literal: StaticString, _ reader: JSONReader) -> Bool {
+        guard !member.hasEscapes else { return reader.equals(member, literal) }
+        guard member.span.count == literal.utf8CodeUnitCount else { return false }
+        return memcmp(reader.bytes(member.span).baseAddress!, literal.utf8Start, member.span.count) == 0
     }
 
     /// Whether `bytes` are `#type`.
@@ -70,6 +83,10 @@ extension IngestDecoder {
     /// flattened with dots (`a.b`), arrays with indices (`a[0]`), an empty object or array as `{}`/`[]`.
     mutating func addFlattened(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch) throws {
         let base = name.count
+        if let scalar = try reader.readScalarUnlessContainer() {
+            addNamedField(store(scalar, of: reader, &batch), &draft, &batch)
+            return
+        }
         switch try reader.peek() {
         case .object:
             try reader.beginObject()
@@ -95,8 +112,8 @@ extension IngestDecoder {
             }
             if index == 0 { addNamedField(batch.store("[]"), &draft, &batch) }
         default:
-            let value = store(try reader.readScalar(), of: reader, &batch)
-            addNamedField(value, &draft, &batch)
+            // readScalarUnlessContainer read every scalar.
+            try reader.skipValue()
         }
     }
 
