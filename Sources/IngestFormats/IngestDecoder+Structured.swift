@@ -41,7 +41,7 @@ extension IngestDecoder {
             }
         }
         guard decodeAgain, let tags, let events else { return }
-        mark.restore(&batch)
+        rollBack(to: mark, &batch)
         eventNumber = firstNumber
         var tagsReader = JSONReader(body, from: tags.offset, maxDepth: context.limits.maxDepth - tags.depth)
         try readGroupFields(&tagsReader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
@@ -133,7 +133,7 @@ extension IngestDecoder {
             let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
             setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
             let value = try readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
-            groupFields.append(SharedField(name: name.withBytes { batch.store($0) }, value: value))
+            groupFields.append(SharedField(name: name.withBytes { batch.store($0) }, value: value, isType: name.isTypeName))
         }
     }
 
@@ -141,7 +141,7 @@ extension IngestDecoder {
     func addGroupFields(_ draft: inout EventDraft, _ batch: inout EventBatch) {
         for field in groupFields {
             batch.addField(name: field.name, value: field.value)
-            if batch.equals(field.name, "#type") { draft.hasType = true }
+            if field.isType { draft.hasType = true }
         }
     }
 }

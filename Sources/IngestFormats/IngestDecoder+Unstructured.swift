@@ -52,7 +52,7 @@ extension IngestDecoder {
             if messagesPlace != nil { decodeAgain = true }
         }
         guard decodeAgain, let messagesPlace else { return }
-        mark.restore(&batch)
+        rollBack(to: mark, &batch)
         eventNumber = firstNumber
         clearGroupFields()
         type = nil
@@ -85,7 +85,7 @@ extension IngestDecoder {
         }
         // The parser a `#type` tag or field names, when `type` is absent.
         var requested = type
-        if requested == nil, let typeField = groupFields.last(where: { batch.equals($0.name, "#type") }) {
+        if requested == nil, let typeField = groupFields.last(where: { $0.isType }) {
             requested = typeField.value
         }
         try reader.beginArray()
@@ -100,7 +100,7 @@ extension IngestDecoder {
             batch.setRawstring(store(message, of: reader, &batch))
             addGroupFields(&draft, &batch)
             if let type, !draft.hasType {
-                batch.addField(name: batch.store("#type"), value: type)
+                batch.addField(name: typeNameSpan(&batch), value: type)
                 draft.hasType = true
             }
             draft.requestedParser = requested

@@ -29,8 +29,32 @@ public struct IngestDecoder: Sendable {
     var parserLookup = ParserLookup()
     /// The registry's `kv` parser for this decode, looked up once.
     var kvParser: ParserPipeline?
+    /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
+    /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
+    var typeTag: (pipeline: ParserPipeline, field: SharedField)? = nil
+    /// The bytes `#type`, stored once per decode for the same reason.
+    var typeName: ByteSpan? = nil
 
     public init() {}
+
+    /// Puts the batch back to `mark` and forgets every span stored since, so none is shared again.
+    mutating func rollBack(to mark: BatchMark, _ batch: inout EventBatch) {
+        mark.restore(&batch)
+        forgetSharedSpans()
+    }
+
+    mutating func forgetSharedSpans() {
+        typeTag = nil
+        typeName = nil
+    }
+
+    /// The `#type` name bytes in the arena (stored on first use in this decode).
+    mutating func typeNameSpan(_ batch: inout EventBatch) -> ByteSpan {
+        if let typeName { return typeName }
+        let span = batch.store("#type")
+        typeName = span
+        return span
+    }
 
     /// Forgets the current group's shared fields (without a call when there are none).
     mutating func clearGroupFields() {
@@ -42,6 +66,7 @@ public struct IngestDecoder: Sendable {
                                 into batch: inout EventBatch) throws(DecodeError) {
         if !bulkOutcomes.isEmpty { bulkOutcomes.removeAll(keepingCapacity: true) }
         parserLookup.reset()
+        forgetSharedSpans()
         kvParser = context.parsers.kv
         let mark = BatchMark(batch)
         do {
@@ -55,7 +80,7 @@ public struct IngestDecoder: Sendable {
             case .elasticBulk: try decodeBulk(body, context, &batch)
             }
         } catch {
-            mark.restore(&batch)
+            rollBack(to: mark, &batch)
             bulkOutcomes.removeAll(keepingCapacity: true)
             switch error {
             case let error as DecodeError: throw error
@@ -121,4 +146,6 @@ struct ParserLookup: Sendable {
 struct SharedField: Sendable {
     var name: ByteSpan
     var value: ByteSpan
+    /// Whether the name is `#type` (noted once, not compared again for every event).
+    var isType: Bool
 }

@@ -44,9 +44,30 @@ extension JSONReader {
                 written += index - runStart
             }
             guard index < raw.count else { return written }
+            let escaped = raw[index + 1]
+            if escaped != UInt8(ascii: "u") {
+                // A one-byte escape (`\"`, `\\`, `\n`…): written directly, no scalar round trip.
+                (target + written).storeBytes(of: Self.simpleEscapeValue(escaped), as: UInt8.self)
+                written += 1
+                runStart = index + 2
+                continue
+            }
             let (scalar, length) = Self.decodeEscape(raw, at: index)
             written += Self.writeUTF8(of: scalar, to: target + written)
             runStart = index + length
+        }
+    }
+
+    /// The byte a validated one-character escape stands for.
+    @inline(__always)
+    static func simpleEscapeValue(_ escaped: UInt8) -> UInt8 {
+        switch escaped {
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: escaped  // `"`, `\`, `/`
         }
     }
 
