@@ -46,7 +46,11 @@ extension IngestDecoder {
     }
 
     mutating func appendName(_ member: JSONString, of reader: JSONReader) {
-        name.append(upTo: member.span.count) { reader.unescape(member, into: $0) }
+        if member.hasEscapes {
+            name.append(upTo: member.span.count) { reader.unescape(member, into: $0) }
+        } else {
+            name.append(reader.bytes(member.span))
+        }
     }
 
     /// Adds an object member (its name just read) as fields: a scalar under a plain name goes straight from
