@@ -130,10 +130,24 @@ extension IngestDecoder {
         }
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
-            setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
+            let raw = reader.bytes(member.span)
+            let prefixed = !tagPrefix || (raw.count > 0 && raw[0] == UInt8(ascii: "#"))
             let value = try readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
-            groupFields.append(SharedField(name: name.withBytes { batch.store($0) }, value: value, isType: name.isTypeName))
+            let nameSpan: ByteSpan
+            let isType: Bool
+            if member.hasEscapes {
+                setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
+                nameSpan = name.withBytes { batch.store($0) }
+                isType = name.isTypeName
+            } else {
+                // A plain name goes from the body to the arena, after a `#` when the tag needs one.
+                let start = batch.arenaCount
+                if !prefixed { batch.appendByte(UInt8(ascii: "#")) }
+                batch.appendBytes(raw)
+                nameSpan = batch.span(from: start)
+                isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader)
+            }
+            groupFields.append(SharedField(name: nameSpan, value: value, isType: isType))
         }
     }
 

@@ -102,11 +102,26 @@ public enum TimestampParser {
         else { return nil }
         var i = start + 19
         var fraction = 0, fractionDigits = 0
-        if i + 1 < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ","), isDigit(s[i + 1]) {
-            (fraction, fractionDigits, i) = readFraction(s, i + 1)
+        let count = s.count
+        if i + 1 < count, p[19] == UInt8(ascii: ".") || p[19] == UInt8(ascii: ","), digit(20) < 10 {
+            // The fraction in place: nine digits kept as nanoseconds, the rest skipped.
+            i += 1
+            while i < count {
+                let d = Int(p[i - start] &- 48)
+                guard d < 10 else { break }
+                if fractionDigits < 9 { fraction = fraction * 10 + d }
+                fractionDigits += 1
+                i += 1
+            }
+            var scale = min(fractionDigits, 9)
+            while scale < 9 { fraction *= 10; scale += 1 }
         }
         let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         let zoneStart = i
+        if i < count, p[i - start] | 0x20 == UInt8(ascii: "z") {
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
+                                        fractionDigits: fractionDigits, end: i + 1, zoneStart: zoneStart, zoneCount: 1)
+        }
         guard let (offset, zoneEnd) = zoneOffset(s, i, allowBare: false) else {
             if i < s.count, isDigit(s[i]) { return nil }
             return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
