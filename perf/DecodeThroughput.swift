@@ -1,9 +1,13 @@
 // Decoder throughput, single core: how many MB/s of request body JSONStream validates and walks, and the
-// IngestFormats decoders turn into events (no parser configured, so the decoders alone are measured).
-// Built and run by perf/decode-throughput.sh (swiftc -O, no sanitizers). Bodies are typical log JSON: 1000
-// events of about 270 bytes, as humiolib (structured) and Splunk's logging libraries (HEC) send them.
-// `decode-throughput.sh validate|decode` runs one half only; `rounds <n>` is for counting allocations. Read the output as: name, body size, MB/s (10^6 bytes
-// of body per CPU second of this thread), events per CPU second.
+// IngestFormats decoders turn into events. Built and run by perf/decode-throughput.sh (swiftc -O, no sanitizers).
+// Bodies are typical log JSON: 1000 events of about 270 bytes, as humiolib (structured), Splunk's logging libraries
+// (HEC string and object events; string events are kv-parsed, the HEC default) and Filebeat (bulk) send them; one
+// 1-event structured request (the fixed per-request cost); 1000 nginx combined lines as a humio-unstructured body
+// with the `accesslog` parser as the token's parser (the end-to-end access-log case). Other bodies run no parser.
+// `decode-throughput.sh validate|decode|<body>` runs one part only; `rounds <n>` is for counting allocations;
+// `profile <body> <rounds>` decodes one body a fixed number of times for `valgrind --tool=callgrind` (run two
+// round counts, or collect only inside IngestDecoder.decode with --toggle-collect, and divide by the rounds).
+// Read the output as: name, body size, MB/s (10^6 bytes of body per CPU second of this thread), events per CPU second.
 
 import EventModel
 import JSONStream
