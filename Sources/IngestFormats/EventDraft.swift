@@ -52,8 +52,8 @@ extension IngestDecoder {
         case .pipeline(let pipeline):
             if batch.lastEvent.rawstring.count > 0 {
                 if !draft.hasType {
-                    let name = batch.store(text: pipeline.name)
-                    batch.addField(name: batch.store("#type"), value: name)
+                    let tag = typeTag(for: pipeline, &batch)
+                    batch.addField(name: tag.name, value: tag.value)
                 }
                 pipeline.parse(&batch)
             }
@@ -75,6 +75,15 @@ extension IngestDecoder {
             markError(message: batch.store(problem), &batch)
         }
         applyLimits(draft, context.limits, &batch)
+    }
+
+    /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
+    mutating func typeTag(for pipeline: ParserPipeline, _ batch: inout EventBatch) -> SharedField {
+        if let typeTag, typeTag.pipeline === pipeline { return typeTag.field }
+        let value = batch.store(text: pipeline.name)
+        let field = SharedField(name: typeNameSpan(&batch), value: value, isType: true)
+        typeTag = (pipeline, field)
+        return field
     }
 
     /// Adds `@error=true` (once) and an `@error_msg`.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EventModel
 import JSONStream
 
@@ -60,10 +65,10 @@ extension IngestDecoder {
                 throw DecodeError.malformedBulk(line: line, reason: "the action line names no action")
             }
             let action: BulkAction
-            if reader.equals(name, "index") { action = .index }
-            else if reader.equals(name, "create") { action = .create }
-            else if reader.equals(name, "delete") { action = .delete }
-            else if reader.equals(name, "update") { action = .update }
+            if Self.isName(name, "index", reader) { action = .index }
+            else if Self.isName(name, "create", reader) { action = .create }
+            else if Self.isName(name, "delete", reader) { action = .delete }
+            else if Self.isName(name, "update", reader) { action = .update }
             else {
                 throw DecodeError.malformedBulk(line: line, reason: "unknown action; expected create, delete, index or update")
             }
@@ -73,8 +78,8 @@ extension IngestDecoder {
             }
             try reader.beginObject()
             while let member = try reader.nextMember() {
-                if reader.equals(member, "_index"), try reader.peek() == .string {
-                    index = Self.store(try reader.readString(), of: reader, &batch)
+                if Self.isName(member, "_index", reader), try reader.peek() == .string {
+                    index = store(try reader.readString(), of: reader, &batch)
                 } else {
                     try reader.skipValue()
                 }
@@ -120,8 +125,9 @@ struct LineCursor {
     mutating func next() -> Range<Int>? {
         while position < body.count {
             let start = position
-            var end = start
-            while end < body.count && body[end] != 0x0A { end += 1 }
+            // libc's vectorised memchr: a byte loop here was 12 % of decoding a bulk body (callgrind).
+            let end = memchr(body.baseAddress! + start, 0x0A, body.count - start)
+                .map { UnsafeRawPointer($0) - body.baseAddress! } ?? body.count
             position = end + 1
             number += 1
             var trimmed = end

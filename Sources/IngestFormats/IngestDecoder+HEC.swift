@@ -35,23 +35,23 @@ extension IngestDecoder {
         var fieldsType: ByteSpan? = nil
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "event") {
+            if Self.isName(member, "event", reader) {
                 sawEvent = true
                 eventIsText = try readHECEventMember(&reader, &draft, eventNumber, &batch)
-            } else if reader.equals(member, "time") {
+            } else if Self.isName(member, "time", reader) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "time")
-            } else if reader.equals(member, "timezone") {
+            } else if Self.isName(member, "timezone", reader) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
-            } else if reader.equals(member, "index") {
+            } else if Self.isName(member, "index", reader) {
                 try addTextMember(&reader, "#repo", eventNumber, &batch)
-            } else if reader.equals(member, "sourcetype") {
+            } else if Self.isName(member, "sourcetype", reader) {
                 sourcetype = try addTextMember(&reader, "#type", eventNumber, &batch)
                 draft.hasType = draft.hasType || sourcetype != nil
-            } else if reader.equals(member, "source") {
+            } else if Self.isName(member, "source", reader) {
                 try addTextMember(&reader, "@source", eventNumber, &batch)
-            } else if reader.equals(member, "host") {
+            } else if Self.isName(member, "host", reader) {
                 try addTextMember(&reader, "@host", eventNumber, &batch)
-            } else if reader.equals(member, "fields") {
+            } else if Self.isName(member, "fields", reader) {
                 if let type = try readHECFields(&reader, &draft, eventNumber, &batch) { fieldsType = type }
             } else {
                 try reader.skipValue()
@@ -77,17 +77,16 @@ extension IngestDecoder {
         case .string:
             let text = try reader.readString()
             guard text.span.count > 0 else { throw DecodeError.eventFieldBlank(eventNumber: eventNumber) }
-            batch.setRawstring(Self.store(text, of: reader, &batch))
+            batch.setRawstring(store(text, of: reader, &batch))
             return true
         case .number, .bool:
-            batch.setRawstring(Self.store(try reader.readScalar(), of: reader, &batch))
+            batch.setRawstring(store(try reader.readScalar(), of: reader, &batch))
             return true
         case .object:
             let start = reader.offset
             try reader.beginObject()
             while let name = try reader.nextMember() {
-                setName(name, of: reader)
-                try addFlattened(&reader, &draft, &batch)
+                try addMember(name, &reader, &draft, &batch)
             }
             batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
             return false
@@ -107,7 +106,7 @@ extension IngestDecoder {
             try reader.readNull()
             return nil
         }
-        let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: field)
+        let value = try readText(&reader, &batch, eventNumber: eventNumber, member: field)
         batch.addField(name: batch.store(field), value: value)
         return value
     }
@@ -127,7 +126,7 @@ extension IngestDecoder {
         try reader.beginObject()
         while let name = try reader.nextMember() {
             setName(name, of: reader)
-            let isType = name.span.count == 5 && reader.equals(name, "#type")
+            let isType = name.span.count == 5 && Self.isName(name, "#type", reader)
             let before = batch.fields.count
             try addFlattened(&reader, &draft, &batch)
             if isType && batch.fields.count == before + 1 { type = batch.fields[before].value }

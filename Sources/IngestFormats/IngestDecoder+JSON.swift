@@ -46,13 +46,12 @@ extension IngestDecoder {
                                   _ batch: inout EventBatch) throws {
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "@timestamp") {
+            if Self.isName(member, "@timestamp", reader) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "@timestamp")
-            } else if reader.equals(member, "@timezone") {
+            } else if Self.isName(member, "@timezone", reader) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
             } else {
-                setName(member, of: reader)
-                try addFlattened(&reader, &draft, &batch)
+                try addMember(member, &reader, &draft, &batch)
             }
         }
     }

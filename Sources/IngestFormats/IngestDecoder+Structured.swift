@@ -21,18 +21,18 @@ extension IngestDecoder {
         }
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         var tags: MemberPlace? = nil
         var events: MemberPlace? = nil
         var decodeAgain = false
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "tags") {
+            if Self.isName(member, "tags", reader) {
                 _ = try reader.peek()
                 tags = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
                 decodeAgain = events != nil
-            } else if reader.equals(member, "events") {
+            } else if Self.isName(member, "events", reader) {
                 _ = try reader.peek()
                 events = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try structuredEvents(&reader, &eventNumber, context, &batch)
@@ -41,7 +41,7 @@ extension IngestDecoder {
             }
         }
         guard decodeAgain, let tags, let events else { return }
-        mark.restore(&batch)
+        rollBack(to: mark, &batch)
         eventNumber = firstNumber
         var tagsReader = JSONReader(body, from: tags.offset, maxDepth: context.limits.maxDepth - tags.depth)
         try readGroupFields(&tagsReader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
@@ -77,15 +77,15 @@ extension IngestDecoder {
         addGroupFields(&draft, &batch)
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if reader.equals(member, "timestamp") {
+            if Self.isName(member, "timestamp", reader) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "timestamp")
-            } else if reader.equals(member, "timezone") {
+            } else if Self.isName(member, "timezone", reader) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
-            } else if reader.equals(member, "attributes") {
+            } else if Self.isName(member, "attributes", reader) {
                 try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
-            } else if reader.equals(member, "rawstring") {
+            } else if Self.isName(member, "rawstring", reader) {
                 switch try reader.peek() {
-                case .string: batch.setRawstring(Self.store(try reader.readString(), of: reader, &batch))
+                case .string: batch.setRawstring(store(try reader.readString(), of: reader, &batch))
                 case .null: try reader.readNull()
                 case let kind:
                     throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")
@@ -111,8 +111,7 @@ extension IngestDecoder {
         }
         try reader.beginObject()
         while let name = try reader.nextMember() {
-            setName(name, of: reader)
-            try addFlattened(&reader, &draft, &batch)
+            try addMember(name, &reader, &draft, &batch)
         }
     }
 
@@ -120,7 +119,7 @@ extension IngestDecoder {
     /// values are scalars (stored as text).
     mutating func readGroupFields(_ reader: inout JSONReader, tagPrefix: Bool, eventNumber: Int,
                                   _ batch: inout EventBatch, reset: Bool) throws {
-        if reset { groupFields.removeAll(keepingCapacity: true) }
+        if reset { clearGroupFields() }
         switch try reader.peek() {
         case .object: break
         case .null:
@@ -131,10 +130,24 @@ extension IngestDecoder {
         }
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            let prefixed = !tagPrefix || (member.span.count > 0 && reader.bytes(member.span)[0] == UInt8(ascii: "#"))
-            setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
-            let value = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
-            groupFields.append(SharedField(name: batch.store(bytes: name), value: value))
+            let raw = reader.bytes(member.span)
+            let prefixed = !tagPrefix || (raw.count > 0 && raw[0] == UInt8(ascii: "#"))
+            let value = try readText(&reader, &batch, eventNumber: eventNumber, member: tagPrefix ? "a tag value" : "a field value")
+            let nameSpan: ByteSpan
+            let isType: Bool
+            if member.hasEscapes {
+                setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
+                nameSpan = name.withBytes { batch.store($0) }
+                isType = name.isTypeName
+            } else {
+                // A plain name goes from the body to the arena, after a `#` when the tag needs one.
+                let start = batch.arenaCount
+                if !prefixed { batch.appendByte(UInt8(ascii: "#")) }
+                batch.appendBytes(raw)
+                nameSpan = batch.span(from: start)
+                isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader)
+            }
+            groupFields.append(SharedField(name: nameSpan, value: value, isType: isType))
         }
     }
 
@@ -142,7 +155,7 @@ extension IngestDecoder {
     func addGroupFields(_ draft: inout EventDraft, _ batch: inout EventBatch) {
         for field in groupFields {
             batch.addField(name: field.name, value: field.value)
-            if batch.equals(field.name, "#type") { draft.hasType = true }
+            if field.isType { draft.hasType = true }
         }
     }
 }

@@ -45,11 +45,11 @@ extension IngestDecoder {
     }
 
     /// Reads a `timezone` member: a string sets `@timezone`, null is ignored.
-    func readTimezone(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
+    mutating func readTimezone(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
                       eventNumber: Int) throws {
         switch try reader.peek() {
         case .string:
-            let zone = Self.store(try reader.readString(), of: reader, &batch)
+            let zone = store(try reader.readString(), of: reader, &batch)
             batch.setTimezone(zone)
             draft.explicitTimezone = true
         case .null:

@@ -21,7 +21,7 @@ extension IngestDecoder {
         }
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         var type: ByteSpan? = nil
         var typePlace: MemberPlace? = nil
         var fieldsPlace: MemberPlace? = nil
@@ -32,17 +32,17 @@ extension IngestDecoder {
         while let name = try reader.nextMember() {
             _ = try reader.peek()
             let place = MemberPlace(offset: reader.offset, depth: reader.depth)
-            if reader.equals(name, "messages") {
+            if Self.isName(name, "messages", reader) {
                 messagesPlace = place
                 try unstructuredMessages(&reader, &eventNumber, type, context, &batch)
                 continue
-            } else if reader.equals(name, "type") {
+            } else if Self.isName(name, "type", reader) {
                 typePlace = place
-                type = try Self.readText(&reader, &batch, eventNumber: eventNumber, member: "type")
-            } else if reader.equals(name, "fields") {
+                type = try readText(&reader, &batch, eventNumber: eventNumber, member: "type")
+            } else if Self.isName(name, "fields", reader) {
                 fieldsPlace = place
                 try readGroupFields(&reader, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
-            } else if reader.equals(name, "tags") {
+            } else if Self.isName(name, "tags", reader) {
                 tagsPlace = place
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
             } else {
@@ -52,14 +52,14 @@ extension IngestDecoder {
             if messagesPlace != nil { decodeAgain = true }
         }
         guard decodeAgain, let messagesPlace else { return }
-        mark.restore(&batch)
+        rollBack(to: mark, &batch)
         eventNumber = firstNumber
-        groupFields.removeAll(keepingCapacity: true)
+        clearGroupFields()
         type = nil
         let limit = context.limits.maxDepth
         if let place = typePlace {
             var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
-            type = try Self.readText(&part, &batch, eventNumber: eventNumber, member: "type")
+            type = try readText(&part, &batch, eventNumber: eventNumber, member: "type")
         }
         if let place = fieldsPlace {
             var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
@@ -85,7 +85,7 @@ extension IngestDecoder {
         }
         // The parser a `#type` tag or field names, when `type` is absent.
         var requested = type
-        if requested == nil, let typeField = groupFields.last(where: { batch.equals($0.name, "#type") }) {
+        if requested == nil, let typeField = groupFields.last(where: { $0.isType }) {
             requested = typeField.value
         }
         try reader.beginArray()
@@ -97,10 +97,10 @@ extension IngestDecoder {
             let message = try reader.readString()
             guard message.span.count > 0 else { continue }
             var draft = beginEvent(context, &batch)
-            batch.setRawstring(Self.store(message, of: reader, &batch))
+            batch.setRawstring(store(message, of: reader, &batch))
             addGroupFields(&draft, &batch)
             if let type, !draft.hasType {
-                batch.addField(name: batch.store("#type"), value: type)
+                batch.addField(name: typeNameSpan(&batch), value: type)
                 draft.hasType = true
             }
             draft.requestedParser = requested

@@ -1,17 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EventModel
 import JSONStream
 
 extension IngestDecoder {
-    /// Stores a string's unescaped bytes in the arena.
-    static func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+    /// Stores a string's unescaped bytes in the arena: unescaped into ``unescaped`` (grown to the longest
+    /// escaped string seen, never shrunk), then copied in with one append.
+    mutating func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
         if !string.hasEscapes { return batch.store(reader.bytes(string.span)) }
-        let start = batch.arenaCount
-        reader.forEachUnescapedChunk(of: string) { batch.appendBytes($0) }
-        return batch.span(from: start)
+        let count = string.span.count
+        if unescaped.count < count { unescaped = [UInt8](repeating: 0, count: max(count, unescaped.count * 2, 1024)) }
+        return unescaped.withUnsafeMutableBytes { buffer in
+            let written = reader.unescape(string, into: buffer.baseAddress!)
+            return batch.store(UnsafeRawBufferPointer(rebasing: buffer[..<written]))
+        }
     }
 
     /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.
-    static func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
+    mutating func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
         switch scalar {
         case .string(let string): store(string, of: reader, &batch)
         case .number(let number): batch.store(reader.bytes(number.span))
@@ -21,34 +30,67 @@ extension IngestDecoder {
     }
 
     /// Reads the next value as text for a field such as `@host`: any scalar; a container is a type error.
-    static func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
+    mutating func readText(_ reader: inout JSONReader, _ batch: inout EventBatch, eventNumber: Int,
                          member: StaticString) throws -> ByteSpan {
-        let kind = try reader.peek()
-        guard kind != .object && kind != .array else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be a string, found \(kind)")
+        guard let scalar = try reader.readScalarUnlessContainer() else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be a string, found \(try reader.peek())")
         }
-        return store(try reader.readScalar(), of: reader, &batch)
+        return store(scalar, of: reader, &batch)
     }
 
     /// Sets ``name`` to a member name.
     mutating func setName(_ member: JSONString, of reader: JSONReader, prefix: UInt8? = nil) {
-        name.removeAll(keepingCapacity: true)
+        name.removeAll()
         if let prefix { name.append(prefix) }
         appendName(member, of: reader)
     }
 
     mutating func appendName(_ member: JSONString, of reader: JSONReader) {
         if member.hasEscapes {
-            reader.unescape(member, appendingTo: &name)
+            name.append(upTo: member.span.count) { reader.unescape(member, into: $0) }
         } else {
-            name.append(contentsOf: reader.bytes(member.span))
+            name.append(reader.bytes(member.span))
         }
+    }
+
+    /// Adds an object member (its name just read) as fields: a scalar under a plain name goes straight from
+    /// the body to the arena; anything else is flattened through ``name``.
+    mutating func addMember(_ member: JSONString, _ reader: inout JSONReader, _ draft: inout EventDraft,
+                            _ batch: inout EventBatch) throws {
+        if !member.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
+            let value = store(scalar, of: reader, &batch)
+            let nameBytes = reader.bytes(member.span)
+            if Self.isTypeName(nameBytes) { draft.hasType = true }
+            batch.addField(name: batch.store(nameBytes), value: value)
+            return
+        }
+        setName(member, of: reader)
+        try addFlattened(&reader, &draft, &batch)
+    }
+
+    /// Whether a member name is `literal`: a plain name compared in place, length first (a mismatch costs
+    /// no call), an escaped one through the reader's unescaping comparison.
+    @inline(__always)
+    static func isName(_ member: JSONString, _ literal: StaticString, _ reader: JSONReader) -> Bool {
+        guard !member.hasEscapes else { return reader.equals(member, literal) }
+        guard member.span.count == literal.utf8CodeUnitCount else { return false }
+        return memcmp(reader.bytes(member.span).baseAddress!, literal.utf8Start, member.span.count) == 0
+    }
+
+    /// Whether `bytes` are `#type`.
+    static func isTypeName(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == 5 && bytes.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x7079_7423)  // "#typ"
+            && bytes[4] == UInt8(ascii: "e")
     }
 
     /// Adds the value at the reader as fields named after ``name``: scalars as one field, objects
     /// flattened with dots (`a.b`), arrays with indices (`a[0]`), an empty object or array as `{}`/`[]`.
     mutating func addFlattened(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch) throws {
         let base = name.count
+        if let scalar = try reader.readScalarUnlessContainer() {
+            addNamedField(store(scalar, of: reader, &batch), &draft, &batch)
+            return
+        }
         switch try reader.peek() {
         case .object:
             try reader.beginObject()
@@ -58,7 +100,7 @@ extension IngestDecoder {
                 if base > 0 { name.append(UInt8(ascii: ".")) }
                 appendName(member, of: reader)
                 try addFlattened(&reader, &draft, &batch)
-                name.removeSubrange(base...)
+                name.truncate(to: base)
             }
             if empty { addNamedField(batch.store("{}"), &draft, &batch) }
         case .array:
@@ -66,27 +108,22 @@ extension IngestDecoder {
             var index = 0
             while try reader.nextElement() {
                 name.append(UInt8(ascii: "["))
-                appendDecimal(index)
+                name.appendDecimal(index)
                 name.append(UInt8(ascii: "]"))
                 try addFlattened(&reader, &draft, &batch)
-                name.removeSubrange(base...)
+                name.truncate(to: base)
                 index += 1
             }
             if index == 0 { addNamedField(batch.store("[]"), &draft, &batch) }
         default:
-            let value = Self.store(try reader.readScalar(), of: reader, &batch)
-            addNamedField(value, &draft, &batch)
+            // readScalarUnlessContainer read every scalar.
+            try reader.skipValue()
         }
     }
 
     /// Adds a field named ``name``, noting a `#type`.
     mutating func addNamedField(_ value: ByteSpan, _ draft: inout EventDraft, _ batch: inout EventBatch) {
-        if name.count == 5 && name.elementsEqual("#type".utf8) { draft.hasType = true }
-        batch.addField(name: batch.store(bytes: name), value: value)
-    }
-
-    mutating func appendDecimal(_ value: Int) {
-        if value >= 10 { appendDecimal(value / 10) }
-        name.append(UInt8(ascii: "0") + UInt8(value % 10))
+        if name.isTypeName { draft.hasType = true }
+        batch.addField(name: name.withBytes { batch.store($0) }, value: value)
     }
 }

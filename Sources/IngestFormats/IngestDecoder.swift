@@ -19,23 +19,55 @@ public struct IngestDecoder: Sendable {
     public var bulkOutcomes: [BulkItemOutcome] = []
 
     /// The flattened name of the field being built (`a.b[0].c`).
-    var name: [UInt8] = []
+    var name = NameBuffer()
     /// Bytes copied out of the arena or unescaped before use (truncation, timestamps with escapes).
     var scratch: [UInt8] = []
+    /// Where escaped strings are unescaped before they are stored (see ``store(_:of:_:)``).
+    var unescaped: [UInt8] = []
     /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
     var groupFields: [SharedField] = []
     var parserLookup = ParserLookup()
     /// The registry's `kv` parser for this decode, looked up once.
     var kvParser: ParserPipeline?
+    /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
+    /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
+    var typeTag: (pipeline: ParserPipeline, field: SharedField)? = nil
+    /// The bytes `#type`, stored once per decode for the same reason.
+    var typeName: ByteSpan? = nil
 
     public init() {}
+
+    /// Puts the batch back to `mark` and forgets every span stored since, so none is shared again.
+    mutating func rollBack(to mark: BatchMark, _ batch: inout EventBatch) {
+        mark.restore(&batch)
+        forgetSharedSpans()
+    }
+
+    mutating func forgetSharedSpans() {
+        typeTag = nil
+        typeName = nil
+    }
+
+    /// The `#type` name bytes in the arena (stored on first use in this decode).
+    mutating func typeNameSpan(_ batch: inout EventBatch) -> ByteSpan {
+        if let typeName { return typeName }
+        let span = batch.store("#type")
+        typeName = span
+        return span
+    }
+
+    /// Forgets the current group's shared fields (without a call when there are none).
+    mutating func clearGroupFields() {
+        if !groupFields.isEmpty { groupFields.removeAll(keepingCapacity: true) }
+    }
 
     /// Decodes `body` as `format`, appending its events to `batch`.
     public mutating func decode(_ format: IngestFormat, body: UnsafeRawBufferPointer, context: DecodeContext,
                                 into batch: inout EventBatch) throws(DecodeError) {
-        bulkOutcomes.removeAll(keepingCapacity: true)
+        if !bulkOutcomes.isEmpty { bulkOutcomes.removeAll(keepingCapacity: true) }
         parserLookup.reset()
-        kvParser = context.parsers.pipeline(named: "kv")
+        forgetSharedSpans()
+        kvParser = context.parsers.kv
         let mark = BatchMark(batch)
         do {
             switch format {
@@ -48,7 +80,7 @@ public struct IngestDecoder: Sendable {
             case .elasticBulk: try decodeBulk(body, context, &batch)
             }
         } catch {
-            mark.restore(&batch)
+            rollBack(to: mark, &batch)
             bulkOutcomes.removeAll(keepingCapacity: true)
             switch error {
             case let error as DecodeError: throw error
@@ -87,6 +119,8 @@ struct ParserLookup: Sendable {
     var pipelines: [ParserPipeline?] = []
 
     mutating func reset() {
+        // Most requests name no parser: nothing to forget then (three calls saved per request).
+        guard !ends.isEmpty else { return }
         names.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         pipelines.removeAll(keepingCapacity: true)
@@ -112,4 +146,6 @@ struct ParserLookup: Sendable {
 struct SharedField: Sendable {
     var name: ByteSpan
     var value: ByteSpan
+    /// Whether the name is `#type` (noted once, not compared again for every event).
+    var isType: Bool
 }

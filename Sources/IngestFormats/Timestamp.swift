@@ -31,10 +31,15 @@ extension Timestamp {
         var integer: Int64 = 0
         let integerStart = index
         while index < text.count, isDigit(text[index]) {
-            let (times10, overflow1) = integer.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(Int64(text[index] &- UInt8(ascii: "0")))
-            if overflow1 || overflow2 { return nil }
-            integer = sum
+            let digit = Int64(text[index] &- UInt8(ascii: "0"))
+            if index - integerStart < 18 {
+                integer = integer &* 10 &+ digit  // 18 digits stay below 10^18 < Int64.max: no overflow to check
+            } else {
+                let (times10, overflow1) = integer.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(digit)
+                if overflow1 || overflow2 { return nil }
+                integer = sum
+            }
             index += 1
         }
         guard index > integerStart else { return nil }
@@ -52,7 +57,7 @@ extension Timestamp {
                 index += 1
             }
             guard index > fractionStart else { return nil }
-            for _ in fractionDigits..<9 { fraction *= 10 }
+            fraction *= Self.fractionScale[fractionDigits]
         }
         if index < text.count, text[index] | 0x20 == UInt8(ascii: "e") {
             return exponential(text)
@@ -92,6 +97,9 @@ extension Timestamp {
         let whole = millis.rounded(.down)
         return Timestamp(millis: Int64(whole), nanos: -1)
     }
+
+    /// `10^(9 - digits)`: what a fraction of `digits` digits is multiplied by to become nanoseconds of the unit.
+    static let fractionScale: [Int64] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1]
 
     /// One comparison: bytes below `0` wrap around to large values.
     static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

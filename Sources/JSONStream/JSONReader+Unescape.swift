@@ -15,19 +15,77 @@ extension JSONReader {
             return
         }
         var runStart = 0
-        var index = 0
-        while index < raw.count {
-            guard raw[index] == UInt8(ascii: "\\") else {
-                index += 1
-                continue
-            }
+        while true {
+            let index = Self.nextBackslash(raw, from: runStart)
             if runStart < index { body(UnsafeRawBufferPointer(rebasing: raw[runStart..<index])) }
+            guard index < raw.count else { return }
             let (scalar, length) = Self.decodeEscape(raw, at: index)
             Self.withUTF8(of: scalar, body)
-            index += length
-            runStart = index
+            runStart = index + length
         }
-        if runStart < raw.count { body(UnsafeRawBufferPointer(rebasing: raw[runStart...])) }
+    }
+
+    /// Writes the unescaped bytes of `string` to `target` and returns how many it wrote. `target` must have
+    /// room for `string.span.count` bytes: unescaping never lengthens a string (`\uXXXX` is 6 bytes for at
+    /// most 3 of UTF-8, a surrogate pair 12 for 4). One copy per run between escapes, no callback per piece.
+    public func unescape(_ string: JSONString, into target: UnsafeMutableRawPointer) -> Int {
+        let raw = bytes(string.span)
+        guard let source = raw.baseAddress, !raw.isEmpty else { return 0 }
+        guard string.hasEscapes else {
+            target.copyMemory(from: source, byteCount: raw.count)
+            return raw.count
+        }
+        var written = 0
+        var runStart = 0
+        while true {
+            let index = Self.nextBackslash(raw, from: runStart)
+            if runStart < index {
+                (target + written).copyMemory(from: source + runStart, byteCount: index - runStart)
+                written += index - runStart
+            }
+            guard index < raw.count else { return written }
+            let escaped = raw[index + 1]
+            if escaped != UInt8(ascii: "u") {
+                // A one-byte escape (`\"`, `\\`, `\n`…): written directly, no scalar round trip.
+                (target + written).storeBytes(of: Self.simpleEscapeValue(escaped), as: UInt8.self)
+                written += 1
+                runStart = index + 2
+                continue
+            }
+            let (scalar, length) = Self.decodeEscape(raw, at: index)
+            written += Self.writeUTF8(of: scalar, to: target + written)
+            runStart = index + length
+        }
+    }
+
+    /// The byte a validated one-character escape stands for.
+    @inline(__always)
+    static func simpleEscapeValue(_ escaped: UInt8) -> UInt8 {
+        switch escaped {
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: escaped  // `"`, `\`, `/`
+        }
+    }
+
+    /// The index of the first `\` at or after `start`, or `raw.count` (libc's vectorised `memchr`).
+    static func nextBackslash(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard start < raw.count, let base = raw.baseAddress else { return raw.count }
+        guard let found = memchr(base + start, Int32(UInt8(ascii: "\\")), raw.count - start) else { return raw.count }
+        return UnsafeRawPointer(found) - base
+    }
+
+    /// Writes a scalar's UTF-8 (1 to 4 bytes) at `target`; returns its length.
+    static func writeUTF8(of scalar: UInt32, to target: UnsafeMutableRawPointer) -> Int {
+        var count = 0
+        withUTF8(of: scalar) { encoded in
+            target.copyMemory(from: encoded.baseAddress!, byteCount: encoded.count)
+            count = encoded.count
+        }
+        return count
     }
 
     /// Appends the unescaped bytes of `string` to `out`.

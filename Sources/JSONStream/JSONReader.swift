@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A pull reader over one JSON text in memory, validating RFC 8259 fully as it goes and allocating nothing.
 ///
 /// The caller walks the document: ``peek()`` tells the next value's kind, ``beginObject()`` and
@@ -162,7 +168,8 @@ public struct JSONReader {
 
     /// Reads a string value.
     public mutating func readString() throws(JSONError) -> JSONString {
-        try expect(.string)
+        // Usually the caller has just peeked: the quote is the next byte, no second dispatch needed.
+        if offset >= end || base[offset] != UInt8(ascii: "\"") { try expect(.string) }
         atContainerStart = false
         return try scanString()
     }
@@ -195,29 +202,50 @@ public struct JSONReader {
 
     /// Reads any scalar; an object or array is a ``JSONError/Reason/wrongType(expected:found:)`` error.
     public mutating func readScalar() throws(JSONError) -> JSONScalar {
-        let kind = try peek()
-        atContainerStart = false
-        switch kind {
-        case .string: return .string(try scanString())
-        case .number: return .number(try scanNumber())
-        case .bool:
-            if base[offset] == UInt8(ascii: "t") {
-                try scanLiteral("true")
-                return .bool(true)
-            }
+        guard let scalar = try readScalarUnlessContainer() else {
+            throw error(.wrongType(expected: .string, found: try peek()), at: offset)
+        }
+        return scalar
+    }
+
+    /// Reads the next value when it is a scalar; when it is an object or array, consumes nothing (but
+    /// whitespace) and returns nil. One dispatch on the first byte, instead of ``peek()`` then a read.
+    public mutating func readScalarUnlessContainer() throws(JSONError) -> JSONScalar? {
+        guard let byte = skipWhitespace() else { throw error(.unexpectedEnd, at: offset) }
+        switch byte {
+        case UInt8(ascii: "\""):
+            atContainerStart = false
+            return .string(try scanString())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            atContainerStart = false
+            return .number(try scanNumber())
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            return nil
+        case UInt8(ascii: "t"):
+            atContainerStart = false
+            try scanLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            atContainerStart = false
             try scanLiteral("false")
             return .bool(false)
-        case .null:
+        case UInt8(ascii: "n"):
+            atContainerStart = false
             try scanLiteral("null")
             return .null
-        case .object, .array:
-            throw error(.wrongType(expected: .string, found: kind), at: offset)
+        default:
+            throw error(.expectedValue, at: offset)
         }
     }
 
     mutating func scanLiteral(_ literal: StaticString) throws(JSONError) {
         let count = literal.utf8CodeUnitCount
         let start = literal.utf8Start
+        // Whole literal in one comparison when it fits; the byte loop below finds where a mismatch is.
+        if offset + count <= end && memcmp(base + offset, start, count) == 0 {
+            offset += count
+            return
+        }
         for index in 0..<count {
             guard offset + index < end else { throw error(.unexpectedEnd, at: offset + index) }
             if base[offset + index] != start[index] { throw error(.invalidLiteral, at: offset + index) }

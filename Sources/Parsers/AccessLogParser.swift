@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import EventModel
 
 /// The Apache/nginx combined (and common) log format:
@@ -7,80 +12,103 @@ import EventModel
 /// `referrer`, `useragent`, `responsetime`; a `-` placeholder adds no field. Quoted parts honour `\"`
 /// escapes (Apache) and are kept as written otherwise. A request line that is not `METHOD url [version]`
 /// (a TLS probe, garbage) leaves `method`/`url`/`httpversion` unset and the event still parses.
+///
+/// Per line the parser stores the field names once, back to back (``names``), and every field's name is a
+/// slice of that run: one arena append instead of one per field (callgrind: a third of the parse).
 enum AccessLogParser {
     static func parse(_ input: StageInput, into batch: inout EventBatch) -> StaticString? {
         let s = input.bytes
-        let n = s.count
-        var i = 0
-        func skipSpaces() { while i < n, s[i] == 0x20 || s[i] == 0x09 { i += 1 } }
-        func token() -> Range<Int>? {
-            skipSpaces()
-            let start = i
-            while i < n, s[i] != 0x20, s[i] != 0x09 { i += 1 }
-            return start < i ? start..<i : nil
-        }
-        func quoted() -> Range<Int>? {
-            skipSpaces()
-            guard i < n, s[i] == UInt8(ascii: "\"") else { return nil }
-            i += 1
-            let start = i
-            while i < n, s[i] != UInt8(ascii: "\"") {
-                i += (s[i] == UInt8(ascii: "\\") && i + 1 < n) ? 2 : 1
-            }
-            guard i < n else { return nil }
-            defer { i += 1 }
-            return start..<i
-        }
-        guard let client = token(), let ident = token(), let user = token() else { return "accesslog: not an access log line" }
-        skipSpaces()
-        guard i < n, s[i] == UInt8(ascii: "[") else { return "accesslog: not an access log line" }
-        guard let time = TimestampParser.accessLog(s, from: i + 1), time.end < n, s[time.end] == UInt8(ascii: "]")
+        var cursor = AccessLogCursor(s)
+        guard let client = cursor.token(), let ident = cursor.token(), let user = cursor.token()
+        else { return "accesslog: not an access log line" }
+        cursor.skipSpaces()
+        guard cursor.at(UInt8(ascii: "[")) else { return "accesslog: not an access log line" }
+        guard let time = TimestampParser.accessLog(s, from: cursor.i + 1), time.end < s.count,
+              s[time.end] == UInt8(ascii: "]")
         else { return "accesslog: invalid timestamp" }
-        i = time.end + 1
-        guard let request = quoted() else { return "accesslog: missing request line" }
-        guard let status = token(), s[status].allSatisfy({ TimestampParser.isDigit($0) }) || isPlaceholder(s, status)
+        cursor.i = time.end + 1
+        guard let request = cursor.quoted() else { return "accesslog: missing request line" }
+        guard let status = cursor.token(), cursor.allDigits(status) || isPlaceholder(s, status)
         else { return "accesslog: invalid status code" }
-        let size = token()
+        let size = cursor.token()
 
         batch.setTimestamp(millis: time.millis, nanos: time.nanos)
         if time.zoneCount > 0 { batch.setTimezone(input.span(time.zoneStart, time.zoneStart + time.zoneCount)) }
-        add("client", client, input, &batch)
-        add("ident", ident, input, &batch)
-        add("user", user, input, &batch)
-        splitRequest(request, input, &batch)
-        add("statuscode", status, input, &batch)
-        if let size { add("responsesize", size, input, &batch) }
-        if let referrer = quoted() {
-            add("referrer", referrer, input, &batch)
-            if let agent = quoted() { add("useragent", agent, input, &batch) }
+        let names = batch.store(Self.names)
+        var fields = Fields(names: names, input: input)
+        fields.add(.client, client, &batch)
+        fields.add(.ident, ident, &batch)
+        fields.add(.user, user, &batch)
+        splitRequest(request, &fields, &batch)
+        fields.add(.statuscode, status, &batch)
+        if let size { fields.add(.responsesize, size, &batch) }
+        if let referrer = cursor.quoted() {
+            fields.add(.referrer, referrer, &batch)
+            if let agent = cursor.quoted() { fields.add(.useragent, agent, &batch) }
         }
-        if let responseTime = token(), s[responseTime].allSatisfy({ TimestampParser.isDigit($0) || $0 == UInt8(ascii: ".") }) {
-            add("responsetime", responseTime, input, &batch)
+        if let responseTime = cursor.token(), cursor.allDigitsOrDots(responseTime) {
+            fields.add(.responsetime, responseTime, &batch)
         }
         return nil
     }
 
-    private static func isPlaceholder(_ s: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+    static func isPlaceholder(_ s: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         range.count == 1 && s[range.lowerBound] == UInt8(ascii: "-")
     }
 
-    private static func add(_ name: StaticString, _ range: Range<Int>, _ input: StageInput, _ batch: inout EventBatch) {
-        guard !range.isEmpty, !isPlaceholder(input.bytes, range) else { return }
-        batch.addField(name, value: input.span(range.lowerBound, range.upperBound))
+    /// Every field name, back to back; ``Name`` holds each one's offset and length in it.
+    static let names: StaticString = "clientidentusermethodurlhttpversionstatuscoderesponsesizereferreruseragentresponsetime"
+
+    /// A field name: its offset in ``names`` (the raw value) and its length.
+    enum Name: Int32 {
+        case client = 0, ident = 6, user = 11, method = 15, url = 21, httpversion = 24, statuscode = 35,
+             responsesize = 45, referrer = 57, useragent = 65, responsetime = 74
+
+        var length: Int32 {
+            switch self {
+            case .client, .method: 6
+            case .ident: 5
+            case .user: 4
+            case .url: 3
+            case .httpversion: 11
+            case .statuscode: 10
+            case .responsesize, .responsetime: 12
+            case .referrer: 8
+            case .useragent: 9
+            }
+        }
+    }
+
+    /// Adds fields whose names are slices of the stored ``names`` and whose values are input slices.
+    struct Fields {
+        let names: ByteSpan
+        let input: StageInput
+
+        func add(_ name: Name, _ range: Range<Int>, _ batch: inout EventBatch) {
+            guard !range.isEmpty, !AccessLogParser.isPlaceholder(input.bytes, range) else { return }
+            let nameSpan = ByteSpan(start: names.start + name.rawValue, count: name.length)
+            batch.addField(name: nameSpan, value: input.span(range.lowerBound, range.upperBound))
+        }
     }
 
     /// `METHOD url HTTP/x.y`: the url is everything between the first and the last space, so urls with
     /// spaces in them survive; `METHOD url` (HTTP/0.9) has no version.
-    private static func splitRequest(_ request: Range<Int>, _ input: StageInput, _ batch: inout EventBatch) {
-        let s = input.bytes
-        guard let firstSpace = request.firstIndex(where: { s[$0] == 0x20 }) else { return }
+    private static func splitRequest(_ request: Range<Int>, _ fields: inout Fields, _ batch: inout EventBatch) {
+        let s = fields.input.bytes
+        var firstSpace = request.lowerBound
+        while firstSpace < request.upperBound, s[firstSpace] != 0x20 {
+            let b = s[firstSpace]
+            // A method is upper-case letters, `-` and `_`; anything else is not a request line.
+            guard b &- UInt8(ascii: "A") < 26 || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") else { return }
+            firstSpace += 1
+        }
+        guard firstSpace < request.upperBound, firstSpace > request.lowerBound else { return }
         let method = request.lowerBound..<firstSpace
-        guard method.allSatisfy({ s[$0] >= UInt8(ascii: "A") && s[$0] <= UInt8(ascii: "Z") || s[$0] == UInt8(ascii: "-") || s[$0] == UInt8(ascii: "_") }),
-              !method.isEmpty else { return }
         var urlEnd = request.upperBound
         var version: Range<Int>? = nil
-        if let lastSpace = request.lastIndex(where: { s[$0] == 0x20 }), lastSpace > firstSpace,
-           request.upperBound - lastSpace > 5,
+        var lastSpace = request.upperBound - 1
+        while lastSpace > firstSpace, s[lastSpace] != 0x20 { lastSpace -= 1 }
+        if lastSpace > firstSpace, request.upperBound - lastSpace > 5,
            s[lastSpace + 1] == UInt8(ascii: "H"), s[lastSpace + 2] == UInt8(ascii: "T"), s[lastSpace + 3] == UInt8(ascii: "T"),
            s[lastSpace + 4] == UInt8(ascii: "P"), s[lastSpace + 5] == UInt8(ascii: "/") {
             version = (lastSpace + 1)..<request.upperBound
@@ -88,8 +116,65 @@ enum AccessLogParser {
         }
         let url = (firstSpace + 1)..<urlEnd
         guard !url.isEmpty else { return }
-        add("method", method, input, &batch)
-        add("url", url, input, &batch)
-        if let version { add("httpversion", version, input, &batch) }
+        fields.add(.method, method, &batch)
+        fields.add(.url, url, &batch)
+        if let version { fields.add(.httpversion, version, &batch) }
+    }
+}
+
+/// A position in one access-log line and the scans the parser needs: space-separated tokens and quoted
+/// parts (the closing quote found with `memchr`, then checked for an odd run of backslashes before it).
+struct AccessLogCursor {
+    let s: UnsafeRawBufferPointer
+    var i = 0
+
+    init(_ s: UnsafeRawBufferPointer) {
+        self.s = s
+    }
+
+    func at(_ byte: UInt8) -> Bool { i < s.count && s[i] == byte }
+
+    mutating func skipSpaces() {
+        while i < s.count, s[i] == 0x20 || s[i] == 0x09 { i += 1 }
+    }
+
+    /// The next run of bytes other than space and tab, after spaces; nil at the end.
+    mutating func token() -> Range<Int>? {
+        skipSpaces()
+        let start = i
+        while i < s.count, s[i] != 0x20, s[i] != 0x09 { i += 1 }
+        return start < i ? start..<i : nil
+    }
+
+    /// The inside of the next `"…"` (after spaces), `\x` pairs included; nil when there is none or it is
+    /// not closed.
+    mutating func quoted() -> Range<Int>? {
+        skipSpaces()
+        guard at(UInt8(ascii: "\"")), let base = s.baseAddress else { return nil }
+        let start = i + 1
+        var from = start
+        while from < s.count {
+            guard let found = memchr(base + from, Int32(UInt8(ascii: "\"")), s.count - from) else { return nil }
+            let quote = UnsafeRawPointer(found) - base
+            // Escaped when an odd number of backslashes (counted back to the opening quote) precede it.
+            var backslashes = 0
+            while quote - backslashes - 1 >= start, s[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes & 1 == 0 {
+                i = quote + 1
+                return start..<quote
+            }
+            from = quote + 1
+        }
+        return nil
+    }
+
+    func allDigits(_ range: Range<Int>) -> Bool {
+        for index in range where s[index] &- UInt8(ascii: "0") >= 10 { return false }
+        return true
+    }
+
+    func allDigitsOrDots(_ range: Range<Int>) -> Bool {
+        for index in range where s[index] &- UInt8(ascii: "0") >= 10 && s[index] != UInt8(ascii: ".") { return false }
+        return true
     }
 }

@@ -9,19 +9,34 @@ import EventModel
 /// never from the arena into itself.
 extension EventBatch {
     /// Index in ``fields`` of the last event's field whose name equals `name` (bytes not in the arena).
+    /// Lengths are compared first over the fields alone; the arena is opened only when a field has the
+    /// same length (the `kv` first-wins check runs once per pair, so this is the common "no" answer:
+    /// callgrind on HEC bodies, 13 % of decoding before, when every field was fetched through the getter).
     func lastFieldIndex(named name: UnsafeRawBufferPointer) -> Int? {
         let event = lastEvent
         let first = Int(event.firstField)
         let end = first + Int(event.fieldCount)
         guard first < end else { return nil }
         let count = Int32(name.count)
-        return withBytes(ByteSpan(start: 0, count: Int32(arenaCount))) { arena -> Int? in
-            for index in first..<end {
-                let span = fields[index].name
-                guard span.count == count else { continue }
-                if count == 0 || memcmp(arena.baseAddress! + Int(span.start), name.baseAddress!, Int(count)) == 0 { return index }
+        let fields = self.fields
+        return fields.withUnsafeBufferPointer { fields -> Int? in
+            var index = first
+            while index < end {
+                if fields[index].name.count == count { break }
+                index += 1
             }
-            return nil
+            guard index < end else { return nil }
+            if count == 0 { return index }
+            return withBytes(ByteSpan(start: 0, count: Int32(arenaCount))) { arena -> Int? in
+                while index < end {
+                    let span = fields[index].name
+                    if span.count == count, memcmp(arena.baseAddress! + Int(span.start), name.baseAddress!, Int(count)) == 0 {
+                        return index
+                    }
+                    index += 1
+                }
+                return nil
+            }
         }
     }
 
@@ -66,6 +81,39 @@ extension EventBatch {
         addField(name: nameSpan, value: value)
     }
 
+    /// As ``addField(name:value:override:)``, skipping the search for an existing field when `filter`
+    /// proves there is none (and recording the name in it): `filter` must cover every name of the last
+    /// event (start from ``lastEventNameFilter()`` and pass the same one to every call of a scan).
+    mutating func addField(name: UnsafeRawBufferPointer, value: ByteSpan, override: Bool, filter: inout NameFilter) {
+        guard !Self.isReservedName(name) else { return }
+        let bit = NameFilter.bit(name)
+        if filter.bits & bit != 0, let index = lastFieldIndex(named: name) {
+            guard override else { return }
+            var field = fields[index]
+            field.value = value
+            setField(at: index, field)
+            return
+        }
+        filter.bits |= bit
+        let nameSpan = store(name)
+        addField(name: nameSpan, value: value)
+    }
+
+    /// The ``NameFilter`` of the last event's field names as they are now.
+    func lastEventNameFilter() -> NameFilter {
+        let event = lastEvent
+        var filter = NameFilter()
+        guard event.fieldCount > 0 else { return filter }
+        let fields = self.fields
+        withBytes(ByteSpan(start: 0, count: Int32(arenaCount))) { arena in
+            for index in Int(event.firstField)..<Int(event.firstField + event.fieldCount) {
+                let span = fields[index].name
+                filter.bits |= NameFilter.bit(UnsafeRawBufferPointer(rebasing: arena[Int(span.start)..<Int(span.start + span.count)]))
+            }
+        }
+        return filter
+    }
+
     /// Names that parsed content must not create, because Sluice alone sets them: the error markers and
     /// the event model's own members. (`@timestamp` may appear as a field, for `parseTimestamp` to read.)
     static func isReservedName(_ name: UnsafeRawBufferPointer) -> Bool {
@@ -84,5 +132,18 @@ extension EventBatch {
         setField("#error", value: yes)
         setField("@event_parsed", value: store("false"))
         setField("@error_msg", value: store(reason))
+    }
+}
+
+/// A 64-bit summary of a set of field names (one bit per name, chosen by its length and end bytes): a clear
+/// bit proves a name is absent, so the `kv` first-wins check searches the event's fields only when a name
+/// may already be there (HEC bodies: one search in five instead of one per pair).
+struct NameFilter {
+    var bits: UInt64 = 0
+
+    static func bit(_ name: UnsafeRawBufferPointer) -> UInt64 {
+        guard let first = name.first, let last = name.last else { return 1 }
+        let hash = UInt64(name.count) &* 0x9E37_79B9 ^ UInt64(first) &* 0x85EB_CA6B ^ UInt64(last) &* 0xC2B2_AE35
+        return 1 << ((hash >> 7) & 63)
     }
 }

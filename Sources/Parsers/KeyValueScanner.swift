@@ -43,6 +43,7 @@ struct KeyValueScanner: Sendable {
         let separatorCount = separator.count
         var lowerBound = start
         var i = start
+        var filter = batch.lastEventNameFilter()
         separator.withUnsafeBytes { sep in
             Self.keyByte.withUnsafeBufferPointer { keyByte in
                 while i < n {
@@ -58,7 +59,7 @@ struct KeyValueScanner: Sendable {
                     while keyStart > lowerBound, keyByte[Int(s[keyStart - 1])] { keyStart -= 1 }
                     i = at + separatorCount
                     guard keyStart < at else { continue }
-                    let valueEnd = addValue(input, key: keyStart..<at, valueStart: i, into: &batch)
+                    let valueEnd = addValue(input, key: keyStart..<at, valueStart: i, filter: &filter, into: &batch)
                     i = valueEnd
                     lowerBound = valueEnd
                 }
@@ -67,7 +68,8 @@ struct KeyValueScanner: Sendable {
     }
 
     /// Reads the value starting at `valueStart`, adds the pair, and returns where scanning resumes.
-    private func addValue(_ input: StageInput, key: Range<Int>, valueStart: Int, into batch: inout EventBatch) -> Int {
+    private func addValue(_ input: StageInput, key: Range<Int>, valueStart: Int, filter: inout NameFilter,
+                          into batch: inout EventBatch) -> Int {
         let s = input.bytes
         let n = s.count
         var i = valueStart
@@ -91,7 +93,7 @@ struct KeyValueScanner: Sendable {
             if end > valueStart, s[end - 1] == UInt8(ascii: ",") || s[end - 1] == UInt8(ascii: ";") { end -= 1 }
             value = input.span(valueStart, end)
         }
-        batch.addField(name: input.raw(key.lowerBound, key.upperBound), value: value, override: override)
+        batch.addField(name: input.raw(key.lowerBound, key.upperBound), value: value, override: override, filter: &filter)
         return i
     }
 

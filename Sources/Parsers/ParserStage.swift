@@ -19,7 +19,7 @@ enum LeadingTimestamp: Sendable {
 
 /// One compiled step of a pipeline. `run` returns nil on success or the reason the event gets in
 /// `@error_msg`.
-enum ParserStage: Sendable {
+indirect enum ParserStage: Sendable {
     case keyValue(KeyValueScanner, source: FieldSource, leading: LeadingTimestamp)
     case json(source: FieldSource, setTimestamp: Bool)
     case accessLog

@@ -66,6 +66,30 @@ private func checkString(_ string: JSONString, _ reader: JSONReader) {
     check(String(validating: unescaped, as: UTF8.self) != nil, "unescaped string is not UTF-8")
     check(string.hasEscapes || unescaped.elementsEqual(reader.bytes(string.span)), "unescaped differs without escapes")
     check(reader.equals(string, "event") == unescaped.elementsEqual("event".utf8), "equals disagrees")
+    // `unescape(_:into:)` writes the same bytes within the escaped length, and both agree with a byte-by-byte
+    // reference walk (the library ones find backslashes with memchr).
+    var buffer = [UInt8](repeating: 0xAA, count: string.span.count + 1)
+    let written = buffer.withUnsafeMutableBytes { reader.unescape(string, into: $0.baseAddress!) }
+    check(written <= string.span.count && buffer[string.span.count] == 0xAA, "unescape(into:) wrote past the escaped length")
+    check(buffer[..<written].elementsEqual(unescaped), "unescape(into:) differs from unescape(appendingTo:)")
+    check(referenceUnescape(string, reader) == unescaped, "unescape differs from the byte-by-byte reference")
+}
+
+private func referenceUnescape(_ string: JSONString, _ reader: JSONReader) -> [UInt8] {
+    let raw = reader.bytes(string.span)
+    var out: [UInt8] = []
+    var index = 0
+    while index < raw.count {
+        if raw[index] != UInt8(ascii: "\\") {
+            out.append(raw[index])
+            index += 1
+            continue
+        }
+        let (scalar, length) = JSONReader.decodeEscape(raw, at: index)
+        out.append(contentsOf: String(Unicode.Scalar(scalar)!).utf8)
+        index += length
+    }
+    return out
 }
 
 private func checkNumber(_ number: JSONNumber, _ reader: JSONReader) {

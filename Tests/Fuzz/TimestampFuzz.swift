@@ -41,6 +41,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let start = size > 0 ? Int(data[0]) % max(1, min(size, 8)) : 0
     let iso = TimestampParser.iso8601(s, from: start)
     checkResult(iso, s, from: start)
+    // The fast complete-form reader agrees with the general one whenever it answers.
+    if let complete = TimestampParser.iso8601Complete(s, from: start) {
+        precondition(complete == TimestampParser.iso8601General(s, from: start), "iso8601Complete differs from iso8601General")
+    }
     if let iso, let rendered = render(iso.millis) {
         let again = rendered.withUnsafeBytes { TimestampParser.iso8601($0) }
         precondition(again?.millis == iso.millis, "ISO-8601 round trip changed the instant")

@@ -52,12 +52,15 @@ struct TimestampTests {
         ("1.7E12", Timestamp(millis: 1_700_000_000_000, nanos: -1)),
         ("0", Timestamp(millis: 0, nanos: -1)),
         ("-5", Timestamp(millis: -5, nanos: -1)),
+        // Past 18 digits the reader checks for overflow: the largest Int64 still reads, leading zeros too.
+        ("9223372036854775807", Timestamp(millis: 9_223_372_036_854, nanos: 775_807)),
+        ("0000000000000000001700000000", Timestamp(millis: 1_700_000_000_000, nanos: -1)),
     ])
     func readsEpochNumbersByMagnitude(_ text: String, _ expected: Timestamp) {
         #expect(Self.read(text, Timestamp.epoch) == expected)
     }
 
-    @Test(arguments: ["", "-", "abc", "1.", ".5", "12x", "1e", "1e+", "1e400", "99999999999999999999", "1.5.5", "1e5x"])
+    @Test(arguments: ["", "-", "abc", "1.", ".5", "12x", "1e", "1e+", "1e400", "99999999999999999999", "9223372036854775808", "1.5.5", "1e5x"])
     func refusesWhatIsNotAnEpochNumber(_ text: String) {
         #expect(Self.read(text, Timestamp.epoch) == nil)
     }

@@ -22,6 +22,19 @@ struct UnstructuredDecodingTests {
         ("two groups", #"[{"messages":["a"],"type":"mine"},{"messages":["b"]}]"#,
          [Rendered(raw: "a", millis: Harness.ingest, fields: ["#type=mine"]),
           Rendered(raw: "b", millis: Harness.ingest, fields: ["#type=kv"])]),
+        // The `#type` tag is stored once per decode and shared; a group decoded again (its `type` came
+        // last) rolls the arena back over a tag stored inside it, which must not be shared afterwards.
+        ("shared #type tags across a rolled-back group",
+         #"[{"messages":["a=1"]},{"messages":["b=2"],"type":"mine"},{"tags":{"t":"long tag value to overwrite"},"messages":["c=3","d=4"]}]"#,
+         [Rendered(raw: "a=1", millis: Harness.ingest, fields: ["#type=kv", "a=1"]),
+          Rendered(raw: "b=2", millis: Harness.ingest, fields: ["#type=mine"]),
+          Rendered(raw: "c=3", millis: Harness.ingest, fields: ["#t=long tag value to overwrite", "#type=kv", "c=3"]),
+          Rendered(raw: "d=4", millis: Harness.ingest, fields: ["#t=long tag value to overwrite", "#type=kv", "d=4"])]),
+        ("fields then messages twice, the second group rolled back",
+         #"[{"messages":["x=1"]},{"messages":["y=2"],"fields":{"f":"v"}},{"messages":["z=3"]}]"#,
+         [Rendered(raw: "x=1", millis: Harness.ingest, fields: ["#type=kv", "x=1"]),
+          Rendered(raw: "y=2", millis: Harness.ingest, fields: ["f=v", "#type=kv", "y=2"]),
+          Rendered(raw: "z=3", millis: Harness.ingest, fields: ["#type=kv", "z=3"])]),
     ]
 
     @Test(arguments: cases)

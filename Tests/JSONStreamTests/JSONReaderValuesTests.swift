@@ -35,6 +35,20 @@ struct JSONReaderValuesTests {
     ])
     func unescapes(_ text: String, _ expected: String) throws {
         #expect(try Self.unescaped(text) == Array(expected.utf8))
+        #expect(try Self.unescapedInPlace(text) == Array(expected.utf8))
+    }
+
+    /// ``JSONReader/unescape(_:into:)`` into a buffer exactly the escaped length, with a guard byte after it
+    /// that must survive (unescaping never lengthens).
+    static func unescapedInPlace(_ text: String) throws -> [UInt8] {
+        try withScalar(text) { reader, scalar in
+            guard case .string(let string) = scalar else { return [] }
+            var buffer = [UInt8](repeating: 0xAA, count: string.span.count + 1)
+            let written = buffer.withUnsafeMutableBytes { reader.unescape(string, into: $0.baseAddress!) }
+            #expect(written <= string.span.count)
+            #expect(buffer[string.span.count] == 0xAA)
+            return Array(buffer[..<written])
+        }
     }
 
     @Test func reportsWhetherAStringHasEscapes() throws {

@@ -84,4 +84,31 @@ struct JSONReaderWalkTests {
         }
         #expect(error == JSONError(offset: 5, reason: .expectedCommaOr(closing: UInt8(ascii: "}"))))
     }
+
+    /// `readScalarUnlessContainer`: scalars read as `readScalar` would; a container leaves the reader on its
+    /// opening byte (so it can be walked next); errors carry the same offsets.
+    @Test(arguments: [
+        ("  \"a\\nb\" ", "string"), (" -12.5e3", "number"), ("true", "true"), ("false", "false"), ("null", "null"),
+        ("  {\"a\":1}", "container at 2"), ("[1]", "container at 0"),
+        ("tru", "unexpected end of input at byte 3"), ("trux", "invalid literal at byte 3"), ("nul", "unexpected end of input at byte 3"), ("fals", "unexpected end of input at byte 4"),
+        ("truE", "invalid literal at byte 3"), ("", "unexpected end of input at byte 0"), ("  ]", "expected a value at byte 2"),
+    ])
+    func readsAScalarUnlessAContainer(_ text: String, _ expected: String) {
+        let outcome = Array(text.utf8).withUnsafeBytes { bytes -> String in
+            var reader = JSONReader(bytes)
+            do throws(JSONError) {
+                switch try reader.readScalarUnlessContainer() {
+                case .string?: return "string"
+                case .number?: return "number"
+                case .bool(let value)?: return value ? "true" : "false"
+                case .null?: return "null"
+                case nil:
+                    let at = reader.offset
+                    try reader.skipValue()
+                    return "container at \(at)"
+                }
+            } catch { return error.description }
+        }
+        #expect(outcome == expected)
+    }
 }

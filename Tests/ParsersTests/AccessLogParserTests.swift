@@ -77,3 +77,34 @@ import Testing
         #expect(event.timestampMillis == 1_705_312_800_000 + 19_800_000)
     }
 }
+
+@Suite struct AccessLogNameTableTests {
+    /// Every field name is the slice of the stored run that its offset and length say.
+    @Test(arguments: [
+        (AccessLogParser.Name.client, "client"), (.ident, "ident"), (.user, "user"), (.method, "method"), (.url, "url"),
+        (.httpversion, "httpversion"), (.statuscode, "statuscode"), (.responsesize, "responsesize"),
+        (.referrer, "referrer"), (.useragent, "useragent"), (.responsetime, "responsetime"),
+    ])
+    func nameSlices(_ name: AccessLogParser.Name, _ text: String) {
+        let all = AccessLogParser.names.withUTF8Buffer { Array($0) }
+        let slice = all[Int(name.rawValue)..<Int(name.rawValue + name.length)]
+        #expect(String(decoding: slice, as: UTF8.self) == text)
+    }
+
+    @Test func namesCoverTheRun() {
+        #expect(AccessLogParser.names.utf8CodeUnitCount == Int(AccessLogParser.Name.responsetime.rawValue + AccessLogParser.Name.responsetime.length))
+    }
+
+    /// Escaped quotes inside quoted parts, including a backslash run before the closing quote.
+    @Test(arguments: [
+        (#"1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a \\" 0.5"#, #"a \\"#),
+        (#"1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a \" b" 0.5"#, #"a \" b"#),
+        (#"1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "\\\"x\\" 0.5"#, #"\\\"x\\"#),
+    ])
+    func escapedQuotes(_ line: String, _ agent: String) {
+        let event = ParsedEvent.run("accesslog", line)
+        #expect(!event.failed)
+        #expect(event["useragent"] == agent)
+        #expect(event["responsetime"] == "0.5")
+    }
+}

@@ -80,3 +80,30 @@ import Testing
         #expect(event.fields.map { "\($0.0)=\($0.1)" } == ["a=1", "c=x y"])
     }
 }
+
+/// The kv first-wins rule with many names, so that the name filter's 64 bits collide: every repeated key
+/// and every preset field must still be found, whatever its bit.
+@Suite struct KeyValueNameFilterTests {
+    @Test(arguments: [10, 70, 300])
+    func firstWinsWithManyKeys(_ keys: Int) {
+        var line = "2024-01-15T10:00:00Z"
+        for round in 0..<2 {
+            for key in 0..<keys { line += " k\(key)x=\(round)-\(key)" }
+        }
+        line += " preset=late"
+        let pipeline = ParserRegistry.builtins.pipeline(named: "kv")!
+        let event = ParsedEvent.run(pipeline, Array(line.utf8), fields: [("preset", "early")])
+        #expect(event.fields.count == keys + 1)
+        #expect(event["preset"] == "early")
+        for key in 0..<keys { #expect(event["k\(key)x"] == "0-\(key)") }
+    }
+
+    @Test func aNameSetsOneBitAndEqualNamesTheSameOne() {
+        let names = ["a", "level", "user_id", "latency_ms", "", "#type"].map { Array($0.utf8) }
+        for name in names {
+            let bit = name.withUnsafeBytes { NameFilter.bit($0) }
+            #expect(bit.nonzeroBitCount == 1)
+            #expect(Array(name).withUnsafeBytes { NameFilter.bit($0) } == bit)
+        }
+    }
+}

@@ -147,3 +147,25 @@ private func iso(_ text: String) -> ParsedTimestamp? {
         #expect(Array(line.utf8).withUnsafeBytes { TimestampParser.find($0, referenceMillis: ParsedEvent.ingestMillis) } == nil)
     }
 }
+
+/// The complete-form fast reader against the general one: same answer whenever it answers, and it does
+/// answer for the common complete forms.
+@Suite struct ISO8601CompleteFormTests {
+    @Test(arguments: [
+        ("2024-02-29T12:34:56.789Z", true), ("2023-11-14 22:13:20", true), ("2023-11-14t22:13:20+00:00", true),
+        ("2024-03-10T01:02:03.1234567891234+0200", true), ("2024-12-31T23:59:60Z", true), ("x 2024-06-01T10:00:00-05:30 y", true),
+        ("2024-06-01T10:00-05:30", false), ("2026-11-29", false), ("2023-02-29T00:00:00Z", false), ("2024-01-01T24:00:00Z", false),
+        ("2024-01-01T12:00:61Z", false), ("2024-01-01X12:00:00Z", false), ("2024-01-01T12:00:00+25:00", true),
+        ("2024-01-01T12:00:001", false), ("2024-01-01T12:00:00.Z5", true), ("0000-01-01T00:00:00Z", true),
+    ])
+    func agreesWithTheGeneralReader(_ text: String, _ answers: Bool) {
+        let bytes = Array(text.utf8)
+        for start in 0..<min(3, bytes.count) {
+            bytes.withUnsafeBytes { s in
+                let complete = TimestampParser.iso8601Complete(s, from: start)
+                if let complete { #expect(complete == TimestampParser.iso8601General(s, from: start)) }
+                if start == (text.hasPrefix("x ") ? 2 : 0) { #expect((complete != nil) == answers) }
+            }
+        }
+    }
+}
