@@ -271,3 +271,7 @@ uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length) {
 #endif
     return ~crc32c_software(crc, (const uint8_t *)data, length);
 }
+
+#include <malloc.h>
+
+int sluice_malloc_trim(void) { return malloc_trim(0); }

@@ -58,4 +58,7 @@ int sluice_set_thread_name(const char *name);
 /* CRC32C (Castagnoli), hardware-accelerated with SSE4.2 when the CPU has it. crc starts at 0. */
 uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length);
 
+/* Returns the heap's free memory to the system (glibc malloc_trim(0)); 1 when memory was released. */
+int sluice_malloc_trim(void);
+
 #endif
