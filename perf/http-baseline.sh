@@ -3,7 +3,8 @@
 # interleaved (nginx, Sluice, nginx, Sluice …) so that load from neighbours hits both alike.
 # Load: wrk, 1 thread, 64 keep-alive connections, DURATION seconds per run (default 10), ROUNDS rounds.
 # Workloads: GET /api/v1/status; POST of a 331-byte and a 27 KB JSON body to the structured ingest path
-# (Sluice runs with --fsync interval=10 so the numbers measure the gateway, not the disk).
+# (Sluice runs with --fsync interval=10 so the numbers measure the gateway, not the disk; THREADS event loops,
+# default 2: on a 2-core machine shared with wrk, THREADS=1 leaves the WAL writer thread a core of its own).
 # How to read it: one line per workload with requests/s and p99 latency of each side (best round) and
 # the ratio Sluice/nginx; >= 0.95 on status is the target of the HTTP-core issue.
 set -euo pipefail
@@ -17,7 +18,7 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exi
 work=$(mktemp -d)
 trap 'nginx_stop; sluice_stop; rm -rf "$work"' EXIT
 nginx_start
-sluice_start --fsync interval=10 --threads 2
+sluice_start --fsync interval=10 --threads "${THREADS:-2}"
 
 python3 - "$work" <<'PY'
 import json, sys, random
