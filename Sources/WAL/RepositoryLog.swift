@@ -1,3 +1,4 @@
+import CSystemShims
 import EventModel
 import Logging
 import Synchronization
@@ -24,7 +25,10 @@ public final class RepositoryLog: Sendable {
         let writer = SegmentWriter(repository: repository, directory: directory, fs: fs, options: options, metrics: metrics,
                                    health: health, logger: logger, queue: queue, recovered: recovered)
         let box = WriterBox(writer)
-        thread = JoinableThread { box.writer.run() }
+        thread = JoinableThread {
+            _ = sluice_set_thread_name("sluice-wal")  // else it inherits the name of the loop that opened the log
+            box.writer.run()
+        }
     }
 
     /// False after a failed write until a later write succeeds; appends are still attempted (the retry).
