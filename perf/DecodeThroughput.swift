@@ -21,38 +21,10 @@ func now() -> Double {
     return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }
 
-func structuredBody(events: Int) -> [UInt8] {
-    var text = #"[{"tags":{"host":"web-01","source":"checkout"},"events":["#
-    for index in 0..<events {
-        if index > 0 { text += "," }
-        text += #"{"timestamp":"2023-11-14T22:13:\#(10 + index % 50).\#(100 + index % 900)Z","attributes":{"level":"info","service":"checkout","user_id":\#(10000 + index),"latency_ms":12.5,"path":"/api/v1/cart/items","status":200},"rawstring":"2023-11-14T22:13:20.123Z level=info service=checkout user_id=\#(10000 + index) path=/api/v1/cart/items status=200 latency_ms=12.5"}"#
-    }
-    return Array((text + "]}]").utf8)
-}
-
-func hecBody(events: Int) -> [UInt8] {
-    var text = ""
-    for index in 0..<events {
-        text += #"{"time":1700000000.\#(100 + index % 900),"host":"web-01","source":"/var/log/app.log","sourcetype":"kv","index":"main","event":"2023-11-14T22:13:20.123Z level=info service=checkout user_id=\#(10000 + index) path=/api/v1/cart/items status=200 latency_ms=12.5 msg=\"cart updated\""}"#
-        text += "\n"
-    }
-    return Array(text.utf8)
-}
-
 func hecObjectBody(events: Int) -> [UInt8] {
     var text = ""
     for index in 0..<events {
         text += #"{"time":1700000000.\#(100 + index % 900),"host":"web-01","source":"/var/log/app.log","index":"main","event":{"level":"info","service":"checkout","user_id":\#(10000 + index),"path":"/api/v1/cart/items","status":200,"latency_ms":12.5,"msg":"cart updated"}}"#
-        text += "\n"
-    }
-    return Array(text.utf8)
-}
-
-func bulkBody(events: Int) -> [UInt8] {
-    var text = ""
-    for index in 0..<events {
-        text += #"{"index":{"_index":"logs-app"}}"# + "\n"
-        text += #"{"@timestamp":"2023-11-14T22:13:\#(10 + index % 50).\#(100 + index % 900)Z","message":"GET /api/v1/cart/items 200 12ms","log":{"level":"info"},"host":{"name":"web-01"},"user_id":\#(10000 + index),"http":{"status":200,"latency_ms":12.5}}"#
         text += "\n"
     }
     return Array(text.utf8)
@@ -102,11 +74,11 @@ struct DecodeThroughput {
     static func main() {
         let count = 1000
         let bodies: [(String, IngestFormat, [UInt8])] = [
-            ("structured", .structured, structuredBody(events: count)),
-            ("hec-string", .hec, hecBody(events: count)),
+            ("structured", .structured, Corpus.structuredBody(events: count)),
+            ("hec-string", .hec, Corpus.hecBody(events: count)),
             ("hec-object", .hec, hecObjectBody(events: count)),
-            ("bulk", .elasticBulk, bulkBody(events: count)),
-            ("structured-1", .structured, structuredBody(events: 1)),
+            ("bulk", .elasticBulk, Corpus.bulkBody(events: count)),
+            ("structured-1", .structured, Corpus.structuredBody(events: 1)),
             ("accesslog", .unstructured, accessLogBody(lines: count)),
         ]
         let accessLog = try! ParserRegistry.compile([]).pipeline(named: "accesslog")!

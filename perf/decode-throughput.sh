@@ -19,6 +19,6 @@ library EventModel
 library JSONStream
 library Parsers -I Sources/CPCRE2
 swiftc -parse-as-library -O -wmo -module-name DecodeThroughput -I "$out/lib" -I Sources/CPCRE2 -L "$out/lib" \
-    -lParsers -lJSONStream -lEventModel -lpcre2-8 Sources/IngestFormats/*.swift perf/DecodeThroughput.swift \
+    -lParsers -lJSONStream -lEventModel -lpcre2-8 Sources/IngestFormats/*.swift Benchmarks/Sources/SluiceBenchmarkSupport/Corpus.swift perf/DecodeThroughput.swift \
     -o "$out/decode-throughput"
 exec "$out/decode-throughput" "$@"

@@ -68,15 +68,20 @@ public enum TimestampParser {
             }
         }
         let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        let zoneStart = i
+        return withZone(s, at: i, seconds: seconds, fraction: fraction, fractionDigits: fractionDigits)
+    }
+
+    /// The timestamp whose zone (an offset, `Z`, or none) starts at `i`; nil when a digit follows the
+    /// time directly (a number too long to be one).
+    private static func withZone(_ s: UnsafeRawBufferPointer, at i: Int, seconds: Int64, fraction: Int,
+                                 fractionDigits: Int) -> ParsedTimestamp? {
         guard let (offset, zoneEnd) = zoneOffset(s, i, allowBare: false) else {
             if i < s.count, isDigit(s[i]) { return nil }
             return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
                                         fractionDigits: fractionDigits, end: i)
         }
         return ParsedTimestamp.make(seconds: seconds, offsetSeconds: offset, fractionNanos: fraction,
-                                    fractionDigits: fractionDigits, end: zoneEnd,
-                                    zoneStart: zoneStart, zoneCount: zoneEnd - zoneStart)
+                                    fractionDigits: fractionDigits, end: zoneEnd, zoneStart: i, zoneCount: zoneEnd - i)
     }
 
     /// The common complete form `yyyy-MM-ddTHH:mm:ss` (`T`, `t` or a space), then what ``iso8601(_:from:)``
@@ -117,19 +122,11 @@ public enum TimestampParser {
             while scale < 9 { fraction *= 10; scale += 1 }
         }
         let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        let zoneStart = i
         if i < count, p[i - start] | 0x20 == UInt8(ascii: "z") {
             return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
-                                        fractionDigits: fractionDigits, end: i + 1, zoneStart: zoneStart, zoneCount: 1)
+                                        fractionDigits: fractionDigits, end: i + 1, zoneStart: i, zoneCount: 1)
         }
-        guard let (offset, zoneEnd) = zoneOffset(s, i, allowBare: false) else {
-            if i < s.count, isDigit(s[i]) { return nil }
-            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
-                                        fractionDigits: fractionDigits, end: i)
-        }
-        return ParsedTimestamp.make(seconds: seconds, offsetSeconds: offset, fractionNanos: fraction,
-                                    fractionDigits: fractionDigits, end: zoneEnd,
-                                    zoneStart: zoneStart, zoneCount: zoneEnd - zoneStart)
+        return withZone(s, at: i, seconds: seconds, fraction: fraction, fractionDigits: fractionDigits)
     }
 
     /// Reads fraction digits at `i` (at least one); keeps the first nine as nanoseconds, skips the rest.
