@@ -11,6 +11,37 @@ extension IngestDecoder {
     struct MemberPlace {
         var offset: Int
         var depth: Int
+
+        /// A reader positioned at the member's value again, with the depth left at that point.
+        func reader(in body: UnsafeRawBufferPointer, _ limits: DecodeLimits) -> JSONReader {
+            JSONReader(body, from: offset, maxDepth: limits.maxDepth - depth)
+        }
+    }
+
+    /// Refuses the event unless the next value is an object (`what` names it in the message).
+    static func expectObject(_ reader: inout JSONReader, eventNumber: Int, _ what: StaticString) throws {
+        let kind = try reader.peek()
+        guard kind == .object else {
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(what) must be an object, found \(kind)")
+        }
+    }
+
+    /// Opens the object or array a member holds: true when opened, false for null (nothing to read);
+    /// any other kind refuses the event ("`what` must be an object/array, found …").
+    static func open(_ container: JSONKind, _ reader: inout JSONReader, eventNumber: Int,
+                     _ what: @autoclosure () -> String) throws -> Bool {
+        switch try reader.peek() {
+        case container:
+            break
+        case .null:
+            try reader.readNull()
+            return false
+        case let kind:
+            let article = container == .object ? "an object" : "an array"
+            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(what()) must be \(article), found \(kind)")
+        }
+        if container == .object { try reader.beginObject() } else { try reader.beginArray() }
+        return true
     }
 
     /// Reads an array of groups, or a single group object without the array, handing each group to the

@@ -114,16 +114,8 @@ extension IngestDecoder {
     /// Reads `fields`; returns the value of a `#type` field when it has one.
     mutating func readHECFields(_ reader: inout JSONReader, _ draft: inout EventDraft, _ eventNumber: Int,
                                 _ batch: inout EventBatch) throws -> ByteSpan? {
-        switch try reader.peek() {
-        case .object: break
-        case .null:
-            try reader.readNull()
-            return nil
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "fields must be an object, found \(kind)")
-        }
+        guard try Self.open(.object, &reader, eventNumber: eventNumber, "fields") else { return nil }
         var type: ByteSpan? = nil
-        try reader.beginObject()
         while let name = try reader.nextMember() {
             setName(name, of: reader)
             let isType = name.span.count == 5 && Self.isName(name, "#type", reader)

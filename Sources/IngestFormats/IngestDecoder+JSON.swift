@@ -28,10 +28,7 @@ extension IngestDecoder {
     /// One object as an event, its JSON text as `@rawstring`.
     mutating func jsonEvent(_ reader: inout JSONReader, eventNumber: Int, _ context: DecodeContext,
                             _ batch: inout EventBatch) throws {
-        let kind = try reader.peek()
-        guard kind == .object else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "an event must be an object, found \(kind)")
-        }
+        try Self.expectObject(&reader, eventNumber: eventNumber, "an event")
         var draft = beginEvent(context, &batch)
         let start = reader.offset
         try readObjectEvent(&reader, &draft, eventNumber: eventNumber, &batch)

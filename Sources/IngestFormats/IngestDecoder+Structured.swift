@@ -15,10 +15,7 @@ extension IngestDecoder {
     /// events are dropped and decoded again with the tags (both parts are already validated then).
     mutating func structuredGroup(_ reader: inout JSONReader, _ body: UnsafeRawBufferPointer, _ eventNumber: inout Int,
                                   _ context: DecodeContext, _ batch: inout EventBatch) throws {
-        let kind = try reader.peek()
-        guard kind == .object else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a group must be an object, found \(kind)")
-        }
+        try Self.expectObject(&reader, eventNumber: eventNumber, "a group")
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
         clearGroupFields()
@@ -43,24 +40,15 @@ extension IngestDecoder {
         guard decodeAgain, let tags, let events else { return }
         rollBack(to: mark, &batch)
         eventNumber = firstNumber
-        var tagsReader = JSONReader(body, from: tags.offset, maxDepth: context.limits.maxDepth - tags.depth)
+        var tagsReader = tags.reader(in: body, context.limits)
         try readGroupFields(&tagsReader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
-        var eventsReader = JSONReader(body, from: events.offset, maxDepth: context.limits.maxDepth - events.depth)
+        var eventsReader = events.reader(in: body, context.limits)
         try structuredEvents(&eventsReader, &eventNumber, context, &batch)
     }
 
     mutating func structuredEvents(_ reader: inout JSONReader, _ eventNumber: inout Int, _ context: DecodeContext,
                                    _ batch: inout EventBatch) throws {
-        switch try reader.peek() {
-        case .null:
-            try reader.readNull()
-            return
-        case .array:
-            break
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "events must be an array, found \(kind)")
-        }
-        try reader.beginArray()
+        guard try Self.open(.array, &reader, eventNumber: eventNumber, "events") else { return }
         while try reader.nextElement() {
             try structuredEvent(&reader, eventNumber, context, &batch)
             eventNumber += 1
@@ -69,10 +57,7 @@ extension IngestDecoder {
 
     mutating func structuredEvent(_ reader: inout JSONReader, _ eventNumber: Int, _ context: DecodeContext,
                                   _ batch: inout EventBatch) throws {
-        let kind = try reader.peek()
-        guard kind == .object else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "an event must be an object, found \(kind)")
-        }
+        try Self.expectObject(&reader, eventNumber: eventNumber, "an event")
         var draft = beginEvent(context, &batch)
         addGroupFields(&draft, &batch)
         try reader.beginObject()
@@ -101,15 +86,7 @@ extension IngestDecoder {
     /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.
     mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
                              eventNumber: Int, member: StaticString) throws {
-        switch try reader.peek() {
-        case .object: break
-        case .null:
-            try reader.readNull()
-            return
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(member) must be an object, found \(kind)")
-        }
-        try reader.beginObject()
+        guard try Self.open(.object, &reader, eventNumber: eventNumber, "\(member)") else { return }
         while let name = try reader.nextMember() {
             try addMember(name, &reader, &draft, &batch)
         }
@@ -120,15 +97,7 @@ extension IngestDecoder {
     mutating func readGroupFields(_ reader: inout JSONReader, tagPrefix: Bool, eventNumber: Int,
                                   _ batch: inout EventBatch, reset: Bool) throws {
         if reset { clearGroupFields() }
-        switch try reader.peek() {
-        case .object: break
-        case .null:
-            try reader.readNull()
-            return
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "\(tagPrefix ? "tags" : "fields") must be an object, found \(kind)")
-        }
-        try reader.beginObject()
+        guard try Self.open(.object, &reader, eventNumber: eventNumber, tagPrefix ? "tags" : "fields") else { return }
         while let member = try reader.nextMember() {
             let raw = reader.bytes(member.span)
             let prefixed = !tagPrefix || (raw.count > 0 && raw[0] == UInt8(ascii: "#"))

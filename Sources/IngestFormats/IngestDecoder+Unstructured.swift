@@ -15,10 +15,7 @@ extension IngestDecoder {
     /// `type`, `fields` or `tags` come after them.
     mutating func unstructuredGroup(_ reader: inout JSONReader, _ body: UnsafeRawBufferPointer, _ eventNumber: inout Int,
                                     _ context: DecodeContext, _ batch: inout EventBatch) throws {
-        let kind = try reader.peek()
-        guard kind == .object else {
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a group must be an object, found \(kind)")
-        }
+        try Self.expectObject(&reader, eventNumber: eventNumber, "a group")
         let mark = BatchMark(batch)
         let firstNumber = eventNumber
         clearGroupFields()
@@ -56,39 +53,27 @@ extension IngestDecoder {
         eventNumber = firstNumber
         clearGroupFields()
         type = nil
-        let limit = context.limits.maxDepth
-        if let place = typePlace {
-            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+        if var part = typePlace?.reader(in: body, context.limits) {
             type = try readText(&part, &batch, eventNumber: eventNumber, member: "type")
         }
-        if let place = fieldsPlace {
-            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+        if var part = fieldsPlace?.reader(in: body, context.limits) {
             try readGroupFields(&part, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
         }
-        if let place = tagsPlace {
-            var part = JSONReader(body, from: place.offset, maxDepth: limit - place.depth)
+        if var part = tagsPlace?.reader(in: body, context.limits) {
             try readGroupFields(&part, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
         }
-        var part = JSONReader(body, from: messagesPlace.offset, maxDepth: limit - messagesPlace.depth)
+        var part = messagesPlace.reader(in: body, context.limits)
         try unstructuredMessages(&part, &eventNumber, type, context, &batch)
     }
 
     mutating func unstructuredMessages(_ reader: inout JSONReader, _ eventNumber: inout Int, _ type: ByteSpan?,
                                        _ context: DecodeContext, _ batch: inout EventBatch) throws {
-        switch try reader.peek() {
-        case .array: break
-        case .null:
-            try reader.readNull()
-            return
-        case let kind:
-            throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "messages must be an array, found \(kind)")
-        }
+        guard try Self.open(.array, &reader, eventNumber: eventNumber, "messages") else { return }
         // The parser a `#type` tag or field names, when `type` is absent.
         var requested = type
         if requested == nil, let typeField = groupFields.last(where: { $0.isType }) {
             requested = typeField.value
         }
-        try reader.beginArray()
         while try reader.nextElement() {
             let kind = try reader.peek()
             guard kind == .string else {
