@@ -1,4 +1,5 @@
 import EventModel
+import JSONStream
 
 /// Stores free text (raw bodies, HEC raw lines) as valid UTF-8: each ill-formed sequence (its maximal
 /// valid prefix, per Unicode's "substitution of maximal subparts") becomes U+FFFD.
@@ -33,24 +34,12 @@ enum UTF8Text {
                 index += 1
                 continue
             }
-            var low: UInt8 = 0x80
-            var high: UInt8 = 0xBF
-            let length: Int
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return (index, 1)
-            }
+            guard let (length, second) = UTF8Sequence.shape(lead: lead) else { return (index, 1) }
             var valid = 1
             while valid < length {
                 guard index + valid < count else { return (index, valid) }
                 let byte = bytes[index + valid]
-                let ok = valid == 1 ? (low...high).contains(byte) : byte & 0xC0 == 0x80
+                let ok = valid == 1 ? second.contains(byte) : UTF8Sequence.isContinuation(byte)
                 if !ok { return (index, valid) }
                 valid += 1
             }

@@ -90,26 +90,13 @@ extension JSONReader {
     /// Validates the multi-byte UTF-8 sequence whose lead byte is at `index` (Unicode 15, table 3-7:
     /// no overlongs, no surrogates, nothing above U+10FFFF); returns the index after it.
     func scanUTF8Sequence(at index: Int) throws(JSONError) -> Int {
-        let lead = base[index]
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: throw error(.invalidUTF8, at: index)
-        }
+        guard let (length, second) = UTF8Sequence.shape(lead: base[index]) else { throw error(.invalidUTF8, at: index) }
         guard index + length <= end else {
             // A truncated sequence at the end of the buffer: report where the input stops.
-            throw error(index + 1 < end && !(low...high).contains(base[index + 1]) ? .invalidUTF8 : .unexpectedEnd, at: index)
+            throw error(index + 1 < end && !second.contains(base[index + 1]) ? .invalidUTF8 : .unexpectedEnd, at: index)
         }
-        if !(low...high).contains(base[index + 1]) { throw error(.invalidUTF8, at: index) }
-        for continuation in index + 2..<index + length where base[continuation] & 0xC0 != 0x80 {
+        if !second.contains(base[index + 1]) { throw error(.invalidUTF8, at: index) }
+        for continuation in index + 2..<index + length where !UTF8Sequence.isContinuation(base[continuation]) {
             throw error(.invalidUTF8, at: index)
         }
         return index + length

@@ -1,4 +1,5 @@
 import EventModel
+import JSONStream
 
 /// Writes events as one JSON object per line (NDJSON) for `sluice wal cat`.
 ///
@@ -84,23 +85,10 @@ public enum WALEventJSON {
 
     /// Length of the well-formed UTF-8 sequence starting at `index` (2...4), or 0 when it is not one.
     static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
-        let lead = bytes[index]
-        let length: Int
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: return 0
-        }
-        guard index + length <= bytes.count else { return 0 }
-        let second = bytes[index + 1]
-        guard second >= low && second <= high else { return 0 }
-        for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 { return 0 }
+        guard let (length, second) = UTF8Sequence.shape(lead: bytes[index]), index + length <= bytes.count,
+              second.contains(bytes[index + 1])
+        else { return 0 }
+        for offset in 2..<length where !UTF8Sequence.isContinuation(bytes[index + offset]) { return 0 }
         return length
     }
 }
