@@ -78,6 +78,21 @@ extension Snapshot {
         func entryPath(_ entry: Int) -> String {
             entry < apiTokens.count ? "$.apiTokens[\(entry)]" : "$.ingestTokens[\(entry - apiTokens.count)]"
         }
+        /// The digest an entry is known by: of its `token` (checked by `problem`) or its `tokenSha256`.
+        func digest(_ token: String?, _ hex: String?, at base: String,
+                    _ problem: (String) -> String?) throws(TokenError) -> TokenDigest {
+            switch (token, hex) {
+            case let (value?, nil):
+                if let problem = problem(value) { throw refuse("\(base).token", problem) }
+                return TokenDigest(hashing: value)
+            case let (nil, hex?):
+                guard let parsed = TokenDigest(hex: hex) else { throw refuse("\(base).tokenSha256", "not 64 hexadecimal digits") }
+                return parsed
+            case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
+            case (nil, nil): throw refuse(base, "needs token or tokenSha256")
+            }
+        }
+
         func claim(_ digest: TokenDigest) throws(TokenError) {
             if let first = seenDigests.insert(hash: digest.w1, isEqual: { digests[$0] == digest }) {
                 throw refuse(entryPath(digests.count), "duplicate token: the same token (by SHA-256) as \(entryPath(first))")
@@ -108,20 +123,7 @@ extension Snapshot {
                 if token.user != nil { throw refuse("\(base).user", "only personal tokens have a user") }
                 if token.organization != nil { throw refuse("\(base).organization", "a system token has no organization") }
             }
-            let digest: TokenDigest
-            switch (token.token, token.tokenSha256) {
-            case let (value?, nil):
-                if let problem = Snapshot.apiTokenProblem(value, id: token.id) { throw refuse("\(base).token", problem) }
-                digest = TokenDigest(hashing: value)
-            case let (nil, hex?):
-                guard let parsed = TokenDigest(hex: hex) else {
-                    throw refuse("\(base).tokenSha256", "not 64 hexadecimal digits")
-                }
-                digest = parsed
-            case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
-            case (nil, nil): throw refuse(base, "needs token or tokenSha256")
-            }
-            try claim(digest)
+            try claim(digest(token.token, token.tokenSha256, at: base) { Snapshot.apiTokenProblem($0, id: token.id) })
         }
 
         var tokenNames = DuplicateFinder(expected: ingestTokens.count)
@@ -141,21 +143,9 @@ extension Snapshot {
             if let parser = token.parser, registry.pipeline(named: parser) == nil {
                 throw refuse("\(base).parser", "unknown parser '\(parser)'")
             }
-            let digest: TokenDigest
-            switch (token.token, token.tokenSha256) {
-            case let (value?, nil):
-                let problem = token.custom == true ? Snapshot.customTokenProblem(value) : Snapshot.generatedTokenProblem(value)
-                if let problem { throw refuse("\(base).token", problem) }
-                digest = TokenDigest(hashing: value)
-            case let (nil, hex?):
-                guard let parsed = TokenDigest(hex: hex) else {
-                    throw refuse("\(base).tokenSha256", "not 64 hexadecimal digits")
-                }
-                digest = parsed
-            case (_?, _?): throw refuse(base, "has both token and tokenSha256; keep one")
-            case (nil, nil): throw refuse(base, "needs token or tokenSha256")
-            }
-            try claim(digest)
+            try claim(digest(token.token, token.tokenSha256, at: base) {
+                token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
+            })
         }
 
         return SnapshotIndex(registry: registry, digests: digests, apiTokenCount: apiTokens.count,
