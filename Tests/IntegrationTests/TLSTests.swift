@@ -12,11 +12,11 @@ import Glibc
     static let clients = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients")
 
     func curl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try TLSFixtures.run("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "30"] + arguments)
+        try ChildProcess.run("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "30"] + arguments)
     }
 
     func python(_ arguments: [String]) throws -> [String: Any] {
-        let result = try TLSFixtures.run("/usr/bin/python3", [Self.clients.appendingPathComponent("tls_client.py").path] + arguments)
+        let result = try ChildProcess.run("/usr/bin/python3", [Self.clients.appendingPathComponent("tls_client.py").path] + arguments)
         guard result.status == 0, let line = result.stdout.split(separator: "\n").last,
               let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             throw TestFailure("tls_client.py \(arguments) failed: \(result.stdout) \(result.stderr)")

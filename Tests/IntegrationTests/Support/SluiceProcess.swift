@@ -124,30 +124,7 @@ final class SluiceProcess: @unchecked Sendable {
 
     /// Runs another `sluice` command (e.g. `wal cat`).
     static func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: binary)
-        child.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        child.standardOutput = out
-        child.standardError = err
-        let input = Pipe()
-        if stdin != nil { child.standardInput = input }
-        try child.run()
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        }
-        nonisolated(unsafe) var errData = Data()
-        let errDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            errDone.signal()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        errDone.wait()
-        return (child.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try ChildProcess.run(binary, arguments, stdin: stdin)
     }
 
     deinit {

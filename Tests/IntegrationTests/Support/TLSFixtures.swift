@@ -58,29 +58,8 @@ final class TLSFixtures: @unchecked Sendable {
     }
 
     static func openssl(_ arguments: [String]) throws {
-        let result = try run("/usr/bin/openssl", arguments)
+        let result = try ChildProcess.run("/usr/bin/openssl", arguments)
         guard result.status == 0 else { throw TestFailure("openssl \(arguments) failed: \(result.stderr)") }
-    }
-
-    /// Runs a program to completion: exit status, stdout, stderr.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let errDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            errDone.signal()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        errDone.wait()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 }
 
