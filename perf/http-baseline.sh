@@ -21,22 +21,18 @@ nginx_start
 sluice_start --fsync interval=10 --threads "${THREADS:-2}"
 
 python3 - "$work" <<'PY'
-import json, sys, random
-random.seed(7)
-def event(i):
-    return {"timestamp": "2026-11-28T10:00:%02d.%03dZ" % (i % 60, i % 1000),
-            "attributes": {"host": "web-%d" % (i % 8), "status": str(200 + i % 5), "path": "/api/items/%d" % i},
-            "rawstring": "GET /api/items/%d HTTP/1.1 200 %d" % (i, random.randint(100, 9999))}
-small = json.dumps([{"tags": {"source": "bench"}, "events": [event(1)]}])
+import sys
+sys.path.insert(0, "lib")
+from structured_events import event, body
+small = body([event(1)])
 small = small + " " * max(0, 331 - len(small))
 events, big = [], ""
 while len(big) < 27000:
     events.append(event(len(events)))
-    big = json.dumps([{"tags": {"source": "bench"}, "events": events}])
+    big = body(events)
 open(sys.argv[1] + "/small.json", "w").write(small[:331] if len(small) > 331 else small)
 open(sys.argv[1] + "/big.json", "w").write(big)
 PY
-
 for size in small big; do
     cat > "$work/$size.lua" <<LUA
 local f = io.open("$work/$size.json", "rb"); local body = f:read("*a"); f:close()

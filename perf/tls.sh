@@ -29,13 +29,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
     -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 
 python3 - "$work" <<'PY'
-import json, sys, random
-random.seed(7)
-def event(i):
-    return {"timestamp": "2026-11-28T10:00:%02d.%03dZ" % (i % 60, i % 1000),
-            "attributes": {"host": "web-%d" % (i % 8), "status": str(200 + i % 5), "path": "/api/items/%d" % i},
-            "rawstring": "GET /api/items/%d HTTP/1.1 200 %d" % (i, random.randint(100, 9999))}
-open(sys.argv[1] + "/batch.json", "w").write(json.dumps([{"tags": {"source": "bench"}, "events": [event(i) for i in range(1000)]}]))
+import sys
+sys.path.insert(0, "lib")
+from structured_events import event, body
+open(sys.argv[1] + "/batch.json", "w").write(body([event(i) for i in range(1000)]))
 PY
 BODY_BYTES=$(stat -c %s "$work/batch.json")
 
