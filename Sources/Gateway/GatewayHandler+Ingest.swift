@@ -139,10 +139,19 @@ extension GatewayHandler {
             return .success(.single(own))
         }
         parts.removeAll(keepingCapacity: true)
+        // Events of one request usually name the same repository: an event naming the bytes the previous
+        // accepted one named reuses its decision (no String, no store lookup per event).
+        var accepted: (named: ByteSpan?, repository: String)?
         for index in 0..<batch.count {
-            let named = Self.namedRepository(batch, event: index).map { String(decoding: batch.bytes($0), as: UTF8.self) }
+            let span = Self.namedRepository(batch, event: index)
+            if let accepted, Self.sameName(accepted.named, span, in: batch) {
+                parts[accepted.repository, default: EventBatch()].appendCopy(of: index, from: batch)
+                continue
+            }
+            let named = span.map { String(decoding: batch.bytes($0), as: UTF8.self) }
             switch decideIngest(principal: principal, eventRepository: named, family: family, store: services.tokens) {
             case .accept(let repository):
+                accepted = (span, repository)
                 parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let status, let reason, let code):
                 var refusal = IngestRefusal.incorrectIndex("event \(index): \(reason)", event: index)
@@ -160,6 +169,15 @@ extension GatewayHandler {
             return field.value
         }
         return nil
+    }
+
+    /// Whether two events name the same repository (both naming none counts as the same).
+    static func sameName(_ a: ByteSpan?, _ b: ByteSpan?, in batch: EventBatch) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (a?, b?): return batch.withBytes(a) { first in batch.withBytes(b) { first.elementsEqual($0) } }
+        default: return false
+        }
     }
 
     static func refusal(for error: DecodeError) -> IngestRefusal {

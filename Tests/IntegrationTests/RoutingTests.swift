@@ -38,4 +38,28 @@ import Testing
         #expect(try stored("api") == ["to=api"])
         #expect(try stored("sandbox").isEmpty)
     }
+
+    /// Consecutive events naming the same repository share one routing decision; a change of name in
+    /// between, or an event naming a forbidden repository after accepted ones, is still decided afresh.
+    @Test func consecutiveEventsNamingOneRepositoryAreRoutedTogether() throws {
+        let server = try SluiceProcess()
+        let data = server.dataDirectory
+        for name in ["web", "api"] {
+            #expect(try SluiceProcess.run(["repos", "add", "--data", data, "--name", name, "--org", "acme"]).status == 0)
+        }
+        let added = try SluiceProcess.run(["api-tokens", "add", "--data", data, "--kind", "organization", "--name", "shippers",
+                                           "--org", "acme", "--permission", "IngestAcrossAllReposWithinOrganization", "--reload"])
+        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try server.waitForLog("tokens=reloaded")
+        func hec(_ body: String) throws -> HTTPAnswer {
+            try RawHTTPClient(port: server.port).request("POST", "/services/collector", headers: ["Authorization": "Splunk \(token)"], body: Array(body.utf8))
+        }
+        #expect(try hec(#"{"event":"a1","index":"api"} {"event":"a2","index":"api"} {"event":"w1","index":"web"} {"event":"w2","index":"web"} {"event":"a3","index":"api"}"#).status == 200)
+        #expect(try hec(#"{"event":"w3","index":"web"} {"event":"w4","index":"web"} {"event":"x","index":"humio"}"#).status == 400)
+        let api = try SluiceProcess.run(["wal", "cat", "--data", data, "--repo", "api"]).stdout
+        let web = try SluiceProcess.run(["wal", "cat", "--data", data, "--repo", "web"]).stdout
+        #expect(["a1", "a2", "a3"].allSatisfy { api.contains("\"@rawstring\":\"\($0)\"") })
+        #expect(["w1", "w2"].allSatisfy { web.contains("\"@rawstring\":\"\($0)\"") })
+        #expect(!web.contains("w3") && !api.contains("w1"))
+    }
 }
