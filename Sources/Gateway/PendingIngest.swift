@@ -5,9 +5,9 @@ import WAL
 
 /// One ingest request whose records are on their way into the WAL: the last part to finish (on its
 /// writer's thread) hands the answer to the request's loop, which counts the request and writes the
-/// answer — success only when every part succeeded. One object per request carries all of it, so a
-/// single-repository request costs one allocation here, not a closure context per step, and the
-/// writer threads never touch the loop's counters.
+/// answer — success only when every part succeeded. One object per request carries all of it (the
+/// part completions and the answer capture only this object), and the writer threads never touch the
+/// loop's counters.
 final class PendingIngest: Sendable {
     private let answer: DeferredAnswer
     private let services: GatewayServices

@@ -8,11 +8,13 @@ import EventModel
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
 public struct AppendBatch {
-    private var pending: [(log: RepositoryLog, append: PendingAppend)] = []
+    /// The held records and, at the same index, the log each goes to.
+    private var appends: [PendingAppend] = []
+    private var logs: [RepositoryLog] = []
 
     public init() {}
 
-    public var isEmpty: Bool { pending.isEmpty }
+    public var isEmpty: Bool { appends.isEmpty }
 
     /// Encodes `batch` now and holds its record until ``submit()``. An empty batch, or one that cannot
     /// be encoded, completes at once.
@@ -23,7 +25,8 @@ public struct AppendBatch {
             return
         }
         do throws(WALError) {
-            pending.append((log, PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion)))
+            appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion))
+            logs.append(log)
         } catch {
             completion(.failure(error))
         }
@@ -33,17 +36,14 @@ public struct AppendBatch {
     /// at a time, and empties the batch (keeping its storage).
     public mutating func submit() {
         var start = 0
-        while start < pending.count {
-            let log = pending[start].log
+        while start < logs.count {
+            let log = logs[start]
             var end = start + 1
-            while end < pending.count && pending[end].log === log { end += 1 }
-            if end == start + 1 {
-                log.append(pending[start].append)
-            } else {
-                log.enqueue(pending[start..<end].lazy.map(\.append))
-            }
+            while end < logs.count && logs[end] === log { end += 1 }
+            log.enqueue(appends[start..<end])
             start = end
         }
-        pending.removeAll(keepingCapacity: true)
+        appends.removeAll(keepingCapacity: true)
+        logs.removeAll(keepingCapacity: true)
     }
 }

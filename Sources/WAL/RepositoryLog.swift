@@ -53,19 +53,15 @@ public final class RepositoryLog: Sendable {
 
     /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
     public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
-        append(PendingAppend(record: record, completion: completion))
-    }
-
-    func append(_ item: PendingAppend) {
         metrics.recordsWaiting.add(1, ordering: .relaxed)
-        if !queue.enqueue(item) {
+        if !queue.enqueue(PendingAppend(record: record, completion: completion)) {
             metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-            item.completion(.failure(.closed))
+            completion(.failure(.closed))
         }
     }
 
     /// Enqueues records gathered by an ``AppendBatch``; a closed log fails them all.
-    func enqueue<Items: Collection<PendingAppend>>(_ items: Items) {
+    func enqueue(_ items: ArraySlice<PendingAppend>) {
         metrics.recordsWaiting.add(items.count, ordering: .relaxed)
         if !queue.enqueue(contentsOf: items) {
             metrics.recordsWaiting.subtract(items.count, ordering: .relaxed)

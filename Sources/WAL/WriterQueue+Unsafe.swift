@@ -48,7 +48,7 @@ final class WriterQueue: @unchecked Sendable {
 
     /// Adds several appends under one lock, waking the writer at most once; false (nothing added) when
     /// the queue is closed.
-    func enqueue<Items: Collection<PendingAppend>>(contentsOf newItems: Items) -> Bool {
+    func enqueue(contentsOf newItems: ArraySlice<PendingAppend>) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         guard !closed else { return false }
