@@ -209,14 +209,7 @@ import Testing
 
     @Test func gzipBombStopsAtTheLimitAndStoresNothing() throws {
         // 1 GiB of zeros, about 1 MiB compressed: decoding stops at the 32 MiB limit.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "head -c 1073741824 /dev/zero | gzip -1"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let bomb = Array(output.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
+        let bomb = try ChildProcess.runBytes("/bin/sh", ["-c", "head -c 1073741824 /dev/zero | gzip -1"]).stdout
         let client = try RawHTTPClient(port: server.port)
         let answer = try client.request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)", "Content-Encoding": "gzip"], body: bomb)
         #expect(answer.status == 413)
@@ -246,17 +239,5 @@ import Testing
 
 /// gzip through the system's `gzip`, so the test does not share code with the server's decoder.
 func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-    process.arguments = ["-c"]
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    try process.run()
-    input.fileHandleForWriting.write(Data(bytes))
-    try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Array(data)
+    try ChildProcess.runBytes("/bin/gzip", ["-c"], stdin: bytes).stdout
 }

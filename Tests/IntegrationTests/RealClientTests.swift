@@ -20,18 +20,9 @@ import Testing
 
     @discardableResult
     static func shell(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw TestFailure("\(executable) \(arguments) failed: \(text)") }
-        return text
+        let result = try ChildProcess.run(executable, arguments)
+        guard result.status == 0 else { throw TestFailure("\(executable) \(arguments) failed: \(result.stdout)\(result.stderr)") }
+        return result.stdout
     }
 
     func stored(_ server: SluiceProcess) throws -> [[String: Any]] {
