@@ -4,7 +4,9 @@ import Testing
 /// Organization tokens route each event to the repository it names, within their organization and never
 /// into system or sandbox repositories; one bad event refuses the whole request and stores nothing.
 @Suite(.serialized) struct RoutingTests {
-    @Test func organizationTokenRoutesByIndexAndRefusesWholeRequests() throws {
+    /// A server with repositories `web` and `api` in organization `acme`, and a way to post HEC bodies with
+    /// an organization token that may ingest into all of acme's repositories.
+    static func acmeShippers() throws -> (SluiceProcess, (String) throws -> HTTPAnswer) {
         let server = try SluiceProcess()
         let data = server.dataDirectory
         for name in ["web", "api"] {
@@ -15,10 +17,14 @@ import Testing
         #expect(added.status == 0, "\(added.stderr)")
         let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try server.waitForLog("tokens=reloaded")
-
-        func hec(_ body: String) throws -> HTTPAnswer {
+        return (server, { body in
             try RawHTTPClient(port: server.port).request("POST", "/services/collector", headers: ["Authorization": "Splunk \(token)"], body: Array(body.utf8))
-        }
+        })
+    }
+
+    @Test func organizationTokenRoutesByIndexAndRefusesWholeRequests() throws {
+        let (server, hec) = try Self.acmeShippers()
+        let data = server.dataDirectory
         #expect(try hec(#"{"event":"to=web","index":"web"} {"event":"to=api","index":"api"} {"event":"again=web","index":"web"}"#).status == 200)
         for refused in [#"{"event":"ok","index":"web"} {"event":"no index"}"#,
                         #"{"event":"ok","index":"web"} {"event":"x","index":"sandbox"}"#,
@@ -42,18 +48,8 @@ import Testing
     /// Consecutive events naming the same repository share one routing decision; a change of name in
     /// between, or an event naming a forbidden repository after accepted ones, is still decided afresh.
     @Test func consecutiveEventsNamingOneRepositoryAreRoutedTogether() throws {
-        let server = try SluiceProcess()
+        let (server, hec) = try Self.acmeShippers()
         let data = server.dataDirectory
-        for name in ["web", "api"] {
-            #expect(try SluiceProcess.run(["repos", "add", "--data", data, "--name", name, "--org", "acme"]).status == 0)
-        }
-        let added = try SluiceProcess.run(["api-tokens", "add", "--data", data, "--kind", "organization", "--name", "shippers",
-                                           "--org", "acme", "--permission", "IngestAcrossAllReposWithinOrganization", "--reload"])
-        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try server.waitForLog("tokens=reloaded")
-        func hec(_ body: String) throws -> HTTPAnswer {
-            try RawHTTPClient(port: server.port).request("POST", "/services/collector", headers: ["Authorization": "Splunk \(token)"], body: Array(body.utf8))
-        }
         #expect(try hec(#"{"event":"a1","index":"api"} {"event":"a2","index":"api"} {"event":"w1","index":"web"} {"event":"w2","index":"web"} {"event":"a3","index":"api"}"#).status == 200)
         #expect(try hec(#"{"event":"w3","index":"web"} {"event":"w4","index":"web"} {"event":"x","index":"humio"}"#).status == 400)
         let api = try SluiceProcess.run(["wal", "cat", "--data", data, "--repo", "api"]).stdout
