@@ -8,6 +8,8 @@ public struct GatewayConfiguration: Sendable {
     public var http = HTTPServerConfiguration()
     public var fsync = FsyncPolicy.always
     public var segmentBytes = 128 << 20
+    /// Zero-filled bytes kept ahead of the records under `fsync always` (``WALOptions/reserveBytes``).
+    public var walReserveBytes = WALOptions.defaultServerReserveBytes
     public var retentionBytes: Int?
     public var retentionHours: Double?
     public var decodeLimits = DecodeLimits()
@@ -22,6 +24,7 @@ public struct GatewayConfiguration: Sendable {
         var options = WALOptions(dataDirectory: dataDirectory)
         options.fsync = fsync
         options.segmentBytes = segmentBytes
+        options.reserveBytes = walReserveBytes
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         return options

@@ -21,17 +21,20 @@ struct SegmentHeader: Sendable, Equatable {
         let crc = sluice_crc32c(0, bytes.baseAddress!, size - 4)
         guard crc == bytes.le(28, as: UInt32.self) else { return .invalid("segment header checksum mismatch") }
         let version = bytes.le(8, as: UInt16.self)
-        guard version == WALFormat.formatVersion, Int(bytes.le(10, as: UInt16.self)) == size else {
+        guard WALFormat.readableVersions.contains(version), Int(bytes.le(10, as: UInt16.self)) == size else {
             return .invalid("unsupported segment format version \(version)")
         }
         return .complete(SegmentHeader(version: version, firstSequence: bytes.le(16, as: UInt64.self)))
     }
 
-    static func encode(firstSequence: UInt64) -> [UInt8] {
+    /// Whether records of this segment may be followed by a zero-filled reserve.
+    var allowsReserve: Bool { version >= WALFormat.reserveVersion }
+
+    static func encode(firstSequence: UInt64, version: UInt16 = WALFormat.formatVersion) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
         bytes.withUnsafeMutableBytes { out in
             WALFormat.segmentMagic.withUnsafeBytes { out.copyMemory(from: $0) }
-            out.storeLE(WALFormat.formatVersion, at: 8)
+            out.storeLE(version, at: 8)
             out.storeLE(UInt16(WALFormat.segmentHeaderSize), at: 10)
             out.storeLE(firstSequence, at: 16)
             out.storeLE(sluice_crc32c(0, out.baseAddress!, WALFormat.segmentHeaderSize - 4), at: 28)

@@ -2,7 +2,8 @@
 ///
 /// Guarantees: never trusts a length before its header passed ``WALRecordHeader/parse(_:)``; stops at the
 /// first bad or incomplete record and says which (`torn`: the file ends inside it; `corrupt`: its bytes are
-/// wrong); reads ahead in blocks into one reused buffer, never past `fileSize`.
+/// wrong; `reserve`: a version-2 segment's zero-filled reserve starts there); reads ahead in blocks into one
+/// reused buffer, never past `fileSize`.
 struct SegmentScanner {
     enum Step: Equatable {
         /// A record whose bytes are available through ``withRecord(_:)`` until the next step.
@@ -13,9 +14,13 @@ struct SegmentScanner {
         case torn(offset: Int, reason: String)
         /// The record at `offset` is damaged.
         case corrupt(offset: Int, reason: String)
+        /// A zero record length at `offset`: the segment's zero-filled reserve (not yet written) starts here.
+        /// Only in segments that allow one; bytes after it are zero unless a write was torn there.
+        case reserve(offset: Int)
     }
 
     private let file: any SegmentFile
+    private let allowsReserve: Bool
     private(set) var fileSize: Int
     private(set) var offset: Int
     /// File bytes `windowStart ..< windowStart + windowCount`, read ahead in blocks of ``blockBytes``.
@@ -30,10 +35,12 @@ struct SegmentScanner {
     /// before it is decoded, still in the cache (1 MiB blocks made 1000-event replay slower).
     static let blockBytes = 64 << 10
 
-    /// Starts after the segment header; `fileSize` bounds what is read.
-    init(file: any SegmentFile, fileSize: Int, offset: Int = WALFormat.segmentHeaderSize) {
+    /// Starts after the segment header; `fileSize` bounds what is read; `allowsReserve` comes from the
+    /// segment header (``SegmentHeader/allowsReserve``): without it a zero length is a damaged record.
+    init(file: any SegmentFile, fileSize: Int, allowsReserve: Bool = true, offset: Int = WALFormat.segmentHeaderSize) {
         self.file = file
         self.fileSize = fileSize
+        self.allowsReserve = allowsReserve
         self.offset = offset
     }
 
@@ -44,17 +51,39 @@ struct SegmentScanner {
         return bytes[0..<got].withUnsafeBytes { SegmentHeader.parse($0) }
     }
 
-    /// Lets a follower see bytes appended since the scanner was made.
-    mutating func extend(toFileSize size: Int) {
-        fileSize = max(fileSize, size)
+    /// Lets a follower see what was written since the scanner read ahead: bytes appended, records written
+    /// into the reserve (which does not change the size), or the reserve cut off when the segment was sealed.
+    mutating func refresh(fileSize size: Int) {
+        fileSize = size
+        windowCount = 0
+    }
+
+    /// The end of the last non-zero byte at or after `start` (`start` itself when all is zero): how much
+    /// data a cut at `start` throws away, not counting the reserve's zeros.
+    mutating func dataEnd(from start: Int) throws(SegmentIOError) -> Int {
+        var end = start
+        var position = start
+        while position < fileSize {
+            guard try load(position, count: min(Self.blockBytes, fileSize - position)) else { break }
+            let lastNonZero = buffer.withUnsafeBytes { all in
+                UnsafeRawBufferPointer(rebasing: all[(position - windowStart)..<windowCount]).lastIndex { $0 != 0 }
+            }
+            if let lastNonZero { end = position + lastNonZero + 1 }
+            position = windowStart + windowCount
+        }
+        return end
     }
 
     mutating func next() throws(SegmentIOError) -> Step {
         let remaining = fileSize - offset
         if remaining == 0 { return .end(offset: offset) }
+        let start = offset
+        if allowsReserve, remaining >= 4, try load(start, count: 4),
+           buffer.withUnsafeBytes({ $0.le(start - windowStart, as: UInt32.self) }) == 0 {
+            return .reserve(offset: start)
+        }
         let headerSize = WALFormat.recordHeaderSize
         if remaining < headerSize { return .torn(offset: offset, reason: "\(remaining) bytes, fewer than a record header") }
-        let start = offset
         if try !load(start, count: headerSize) { return .torn(offset: offset, reason: "file ended inside a record header") }
         let parsed = buffer.withUnsafeBytes {
             WALRecordHeader.parse(UnsafeRawBufferPointer(rebasing: $0[(start - windowStart)..<(start - windowStart + headerSize)]))

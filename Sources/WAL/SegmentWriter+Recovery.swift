@@ -8,11 +8,13 @@ extension SegmentWriter {
         var endOffset: Int
         var nextSequence: UInt64
         var sealed: [SegmentRef]
+        /// Whether the active segment's version lets the writer keep a zero-filled reserve in it.
+        var allowsReserve = true
     }
 
     /// Opens a repository's log for appending: creates the folder and a first segment when there is none,
     /// otherwise scans the last segment and cuts it at the first short, damaged or out-of-sequence record
-    /// (logging and counting the bytes cut).
+    /// (logging and counting the non-zero bytes cut), or where its zero-filled reserve starts.
     static func recover(directory: SegmentDirectory, fs: any SegmentFileSystem, repository: String,
                         metrics: RepositoryMetrics, logger: Logger) throws(SegmentIOError) -> Recovered {
         try fs.createDirectories(directory.path)
@@ -33,34 +35,34 @@ extension SegmentWriter {
                 case .needMore: reason = "segment shorter than its header"
                 case .invalid(let why): reason = why
                 }
-                try cut(file, at: 0, size: size, path: last.path, reason: reason, repository: repository, metrics: metrics, logger: logger)
+                try cut(file, at: 0, bytes: size, path: last.path, reason: reason, repository: repository, metrics: metrics, logger: logger)
                 try file.writeAll(SegmentHeader.encode(firstSequence: last.firstSequence), at: 0)
                 try file.sync()
                 return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: WALFormat.segmentHeaderSize,
                                  nextSequence: last.firstSequence, sealed: segments)
             }
-            var scanner = SegmentScanner(file: file, fileSize: size)
+            var scanner = SegmentScanner(file: file, fileSize: size, allowsReserve: parsed.allowsReserve)
             var expected = last.firstSequence
+            func resume(at offset: Int, cutting reason: String?) throws(SegmentIOError) -> Recovered {
+                if offset < size {
+                    let dataEnd = try scanner.dataEnd(from: offset)
+                    try cut(file, at: offset, bytes: dataEnd - offset, path: last.path, reason: reason ?? "data after the reserve started",
+                            repository: repository, metrics: metrics, logger: logger)
+                }
+                return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                 nextSequence: expected, sealed: segments, allowsReserve: parsed.allowsReserve)
+            }
             while true {
-                let step = try scanner.next()
-                switch step {
+                switch try scanner.next() {
                 case .record(let record, let offset):
                     if record.firstSequence != expected {
-                        try cut(file, at: offset, size: size, path: last.path,
-                                reason: "record sequence \(record.firstSequence), expected \(expected)",
-                                repository: repository, metrics: metrics, logger: logger)
-                        return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
-                                         nextSequence: expected, sealed: segments)
+                        return try resume(at: offset, cutting: "record sequence \(record.firstSequence), expected \(expected)")
                     }
                     expected = record.nextSequence
-                case .end(let offset):
-                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
-                                     nextSequence: expected, sealed: segments)
+                case .end(let offset), .reserve(let offset):
+                    return try resume(at: offset, cutting: nil)
                 case .torn(let offset, let reason), .corrupt(let offset, let reason):
-                    try cut(file, at: offset, size: size, path: last.path, reason: reason,
-                            repository: repository, metrics: metrics, logger: logger)
-                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
-                                     nextSequence: expected, sealed: segments)
+                    return try resume(at: offset, cutting: reason)
                 }
             }
         } catch {
@@ -69,11 +71,13 @@ extension SegmentWriter {
         }
     }
 
-    private static func cut(_ file: any SegmentFile, at offset: Int, size: Int, path: String, reason: String,
+    /// Truncates the segment at `offset` (dropping the reserve too) and, when `bytes` of data went with it,
+    /// logs and counts them.
+    private static func cut(_ file: any SegmentFile, at offset: Int, bytes: Int, path: String, reason: String,
                             repository: String, metrics: RepositoryMetrics, logger: Logger) throws(SegmentIOError) {
         try file.truncate(to: offset)
         try file.sync()
-        let bytes = size - offset
+        guard bytes > 0 else { return }
         metrics.truncatedBytes.add(bytes, ordering: .relaxed)
         logger.warning("WAL recovery cut the tail of the last segment", metadata: [
             "repository": "\(repository)", "segment": "\(path)", "offset": "\(offset)",

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 
@@ -31,6 +34,12 @@ final class SegmentWriter {
     private var syncedOffset: Int
     /// Set when a failed write could not be truncated away; the next write truncates first.
     private var needsTruncate = false
+    /// End of the zero-filled reserve (the file size as this writer left it; ≥ writtenOffset).
+    private var reservedEnd: Int
+    /// Whether the active segment may keep a reserve (its version allows one and no zero write failed in it).
+    private var reserveAllowed: Bool
+    /// Running average of the bytes one fdatasync covered under `.always`.
+    private var averageGroupBytes = 0
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
     private var lastSyncNanos: UInt64
@@ -66,6 +75,8 @@ final class SegmentWriter {
         segmentFirstSequence = recovered.segmentFirstSequence
         writtenOffset = recovered.endOffset
         syncedOffset = recovered.endOffset
+        reservedEnd = recovered.endOffset
+        reserveAllowed = recovered.allowsReserve
         nextSequence = recovered.nextSequence
         syncedNextSequence = recovered.nextSequence
         stagedNextSequence = recovered.nextSequence
@@ -90,7 +101,8 @@ final class SegmentWriter {
                 }
             case .closed:
                 finishBackgroundSync()
-                if writtenOffset > syncedOffset { syncWritten() }
+                let droppedReserve = dropReserve()
+                if writtenOffset > syncedOffset || droppedReserve { syncWritten() }
                 complete()
                 file?.close()
                 file = nil
@@ -207,12 +219,13 @@ final class SegmentWriter {
         do throws(SegmentIOError) {
             if needsTruncate {
                 try file.truncate(to: writtenOffset)
+                reservedEnd = writtenOffset
                 needsTruncate = false
             }
             try file.writeAll(writeBuffer, count: writeBufferCount, at: writtenOffset)
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
-            cutBack(file, to: writtenOffset, after: error)
+            cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
             for append in staged { fail(append.completion, .unavailable(error.description)) }
@@ -220,9 +233,11 @@ final class SegmentWriter {
             return
         }
         writtenOffset += writeBufferCount
+        reservedEnd = max(reservedEnd, writtenOffset)
         nextSequence = stagedNextSequence
         writeBufferCount = 0
         markAvailable()
+        extendReserve(file)
         var events = 0, uncompressed = 0, written = 0
         for append in staged {
             events += append.position.eventCount
@@ -262,7 +277,7 @@ final class SegmentWriter {
                 markUnavailable(error)
                 return false
             }
-            cutBack(file, to: syncedOffset, after: error)
+            cutBack(file, to: syncedOffset, dataEnd: writtenOffset, after: error)
             writtenOffset = syncedOffset
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
@@ -274,6 +289,7 @@ final class SegmentWriter {
         lastSyncNanos = ended
         lastSyncDurationNanos = ended - started
         lastGroupSize = awaitingSync.count
+        averageGroupBytes += (writtenOffset - syncedOffset - averageGroupBytes) / 8
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
@@ -312,14 +328,16 @@ final class SegmentWriter {
         }
     }
 
-    /// Truncates the segment back to `offset` after a failed write or sync and marks the log unavailable.
-    private func cutBack(_ file: any SegmentFile, to offset: Int, after error: SegmentIOError) {
+    /// Truncates the segment back to `offset` after a failed write or sync (the records up to `dataEnd`
+    /// that reached the file, and the reserve) and marks the log unavailable.
+    private func cutBack(_ file: any SegmentFile, to offset: Int, dataEnd: Int, after error: SegmentIOError) {
         do throws(SegmentIOError) {
             let size = try file.size()
             if size > offset {
                 try file.truncate(to: offset)
-                metrics.truncatedBytes.add(size - offset, ordering: .relaxed)
+                metrics.truncatedBytes.add(max(0, min(size, dataEnd) - offset), ordering: .relaxed)
             }
+            reservedEnd = offset
             needsTruncate = false
         } catch {
             needsTruncate = true
@@ -334,7 +352,8 @@ final class SegmentWriter {
         guard let current = file else { return }
         finishBackgroundSync()
         // A failed seal keeps the segment active (a little past its size); the next record retries.
-        if writtenOffset > syncedOffset || !awaitingSync.isEmpty, !syncWritten() { return }
+        let droppedReserve = dropReserve()
+        if writtenOffset > syncedOffset || !awaitingSync.isEmpty || droppedReserve, !syncWritten() { return }
         current.close()
         file = nil
         sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence)))
@@ -349,6 +368,8 @@ final class SegmentWriter {
             segmentFirstSequence = nextSequence
             writtenOffset = WALFormat.segmentHeaderSize
             syncedOffset = WALFormat.segmentHeaderSize
+            reservedEnd = WALFormat.segmentHeaderSize
+            reserveAllowed = true
             syncedNextSequence = nextSequence
             stagedNextSequence = nextSequence
             needsTruncate = false
@@ -356,6 +377,54 @@ final class SegmentWriter {
             metrics.writeErrors.add(1, ordering: .relaxed)
             markUnavailable(error)
         }
+    }
+
+    // MARK: Reserve
+
+    /// Group size (bytes per fdatasync, on average) up to which the reserve pays. The zeros reach the disk
+    /// too, so they cost as many bytes as the records they make room for; what they save is the journal
+    /// commit of a growing file, a fixed cost per fdatasync. On this machine's ext4 (`/tmp/pz`-style probe:
+    /// `pwrite` + `fdatasync` in a loop) 30 KB per sync took 0.12 ms with a 4 MiB reserve against 0.17–0.23 ms
+    /// appending, while 300 KB per sync took 0.53–0.60 ms against 0.29–0.32 ms.
+    static let reserveWorthGroupBytes = 64 << 10
+
+    /// Under `.always` with small groups: once less than half of `reserveBytes` is left ahead of the
+    /// records, writes zeros to `reserveBytes` past them (never past `segmentBytes`). A failed zero write
+    /// stops the reserve for this segment; the records are not affected (the next record write reports a
+    /// full disk on its own).
+    private func extendReserve(_ file: any SegmentFile) {
+        guard case .always = options.fsync, reserveAllowed, options.reserveBytes > 0,
+              averageGroupBytes <= Self.reserveWorthGroupBytes,
+              reservedEnd - writtenOffset < options.reserveBytes / 2 else { return }
+        let target = min(writtenOffset + options.reserveBytes, options.segmentBytes)
+        guard target > reservedEnd else { return }
+        do throws(SegmentIOError) {
+            while reservedEnd < target {
+                let count = min(target - reservedEnd, ZeroBytes.count)
+                try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
+                reservedEnd += count
+            }
+        } catch {
+            reserveAllowed = false
+            reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
+            logger.warning("WAL stops keeping a zero-filled reserve in this segment", metadata: [
+                "repository": "\(repository)", "error": "\(error)"])
+        }
+    }
+
+    /// Cuts the reserve off before the segment is sealed or closed; true when the file changed (and needs
+    /// a sync). A failure leaves it (readers and recovery treat a reserve in any version-2 segment alike).
+    private func dropReserve() -> Bool {
+        guard let file, reservedEnd > writtenOffset else { return false }
+        do throws(SegmentIOError) {
+            try file.truncate(to: writtenOffset)
+        } catch {
+            logger.warning("WAL could not cut the zero-filled reserve off a segment", metadata: [
+                "repository": "\(repository)", "error": "\(error)"])
+            return false
+        }
+        reservedEnd = writtenOffset
+        return true
     }
 
     /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit.
@@ -424,6 +493,13 @@ final class SegmentWriter {
             logger.notice("WAL writes succeed again", metadata: ["repository": "\(repository)"])
         }
     }
+}
+
+/// Zeros to write the reserve from: one shared allocation that is never written, so its pages stay the
+/// kernel's zero page.
+private enum ZeroBytes {
+    static let count = 1 << 20
+    nonisolated(unsafe) static let start: UnsafeRawPointer = UnsafeRawPointer(calloc(1, count)!)
 }
 
 /// An append whose record is in the write buffer (or written): what completing it needs, without the

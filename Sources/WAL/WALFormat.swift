@@ -1,10 +1,15 @@
-/// Constants of the on-disk format described in `docs/wal.md` (format version 1).
+/// Constants of the on-disk format described in `docs/wal.md` (format version 2; version 1 is still read).
 ///
 /// Guarantees: these values are the single source of truth for the writer, the reader, recovery and the
 /// tools; changing any of them is a format change and bumps ``formatVersion``.
 public enum WALFormat {
     /// The version written into every new segment header.
-    public static let formatVersion: UInt16 = 1
+    public static let formatVersion: UInt16 = 2
+    /// Versions this reader understands. Version 2 adds the zero-filled reserve: a segment may end in zero
+    /// bytes after its last record, and a record length of 0 marks where they start.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// The first version whose segments may end in a zero-filled reserve.
+    public static let reserveVersion: UInt16 = 2
     /// `SLUICWAL` in ASCII.
     public static let segmentMagic: [UInt8] = Array("SLUICWAL".utf8)
     public static let segmentHeaderSize = 32

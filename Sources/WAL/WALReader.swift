@@ -4,8 +4,9 @@ import EventModel
 ///
 /// Guarantees: never traps on damaged files; a damaged record in a sealed segment is reported once as
 /// ``Step/corruption(segment:offset:reason:)`` and the rest of that segment skipped; in the active (last)
-/// segment a damaged or incomplete tail is reported as the end of the log (it is either being written or
-/// will be cut by recovery), so following it simply waits.
+/// segment a damaged or incomplete tail, or the start of the zero-filled reserve, is reported as the end of
+/// the log (it is either being written or will be cut by recovery), so following it simply waits, and the
+/// next call reads that part of the file afresh.
 public struct WALReader {
     /// What ``next(into:)`` found.
     public enum Step: Sendable, Equatable {
@@ -44,6 +45,7 @@ public struct WALReader {
     }
 
     public mutating func next(into batch: inout EventBatch) -> Step {
+        var refreshed = false
         while true {
             if scanner == nil {
                 switch openNextSegment() {
@@ -75,15 +77,22 @@ public struct WALReader {
                 precondition(batch.count - eventsBefore == header.eventCount)
                 let skip = header.firstSequence < from ? Int(from - header.firstSequence) : 0
                 return .record(header, firstIncluded: skip)
-            case .end, .torn, .corrupt:
-                // List before looking at the size: once a later segment exists this one is final, so the
-                // size read after the listing is its last.
+            case .end, .torn, .corrupt, .reserve:
+                // List before looking at the size: once a later segment exists this one is final (sealed,
+                // its reserve cut off), so the size read after the listing is its last.
                 let isLast = isLastSegment(segment)
-                if let size = try? file?.size(), size > scanner!.fileSize {
-                    scanner!.extend(toFileSize: size)
+                let size = (try? file?.size()) ?? scanner!.fileSize
+                if size != scanner!.fileSize || (!isLast && !refreshed) {
+                    // Appended to, sealed, or written into the reserve since the scanner read ahead.
+                    scanner!.refresh(fileSize: size)
+                    refreshed = true
                     continue
                 }
-                if isLast { return .endOfLog }
+                if isLast {
+                    // Records written into the reserve do not change the size: read afresh next time.
+                    scanner!.refresh(fileSize: size)
+                    return .endOfLog
+                }
                 closeSegment()
                 switch step {
                 case .torn(let offset, let reason):
@@ -120,7 +129,7 @@ public struct WALReader {
             switch try SegmentScanner.readHeader(opened) {
             case .complete(let header) where header.firstSequence == segment.firstSequence:
                 file = opened
-                scanner = SegmentScanner(file: opened, fileSize: size)
+                scanner = SegmentScanner(file: opened, fileSize: size, allowsReserve: header.allowsReserve)
                 return .opened
             case .needMore where isLastSegment(segment):
                 // Being created right now: wait for its header.

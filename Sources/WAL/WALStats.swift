@@ -2,6 +2,7 @@
 public struct WALRepositoryStats: Sendable, Equatable {
     public var repository: String
     public var segments = 0
+    /// Segment file sizes, including the zero-filled reserve of the active segment.
     public var bytesOnDisk = 0
     public var bytesUncompressed = 0
     public var records = 0
@@ -35,14 +36,17 @@ public enum WALStats {
                     continue
                 }
                 defer { file.close() }
-                guard case .complete = try? SegmentScanner.readHeader(file) else {
+                guard case .complete(let header) = try? SegmentScanner.readHeader(file) else {
                     stats.damaged += 1
                     continue
                 }
-                var scanner = SegmentScanner(file: file, fileSize: size)
+                var scanner = SegmentScanner(file: file, fileSize: size, allowsReserve: header.allowsReserve)
                 while let step = try? scanner.next() {
                     guard case .record(let header, _) = step else {
-                        if case .end = step {} else { stats.damaged += 1 }
+                        switch step {
+                        case .end, .reserve: break
+                        default: stats.damaged += 1
+                        }
                         break
                     }
                     stats.records += 1

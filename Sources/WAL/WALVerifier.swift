@@ -22,7 +22,8 @@ public struct WALVerifyReport: Sendable {
 /// directory, without changing anything.
 ///
 /// Guarantees: read-only; never traps on damaged files; every damaged record, unreadable segment,
-/// sequence gap inside a log and torn tail is one ``WALVerifyReport/Problem``.
+/// sequence gap inside a log, torn tail and non-zero byte run inside a zero-filled reserve is one
+/// ``WALVerifyReport/Problem``.
 public enum WALVerifier {
     public static func verify(dataDirectory: String, repository: String?) -> WALVerifyReport {
         verify(dataDirectory: dataDirectory, repository: repository, fs: PosixFileSystem())
@@ -76,13 +77,14 @@ public enum WALVerifier {
                 do throws(SegmentIOError) {
                     let file = try fs.openForReading(segment.path)
                     defer { file.close() }
+                    let allowsReserve: Bool
                     switch try SegmentScanner.readHeader(file) {
-                    case .complete(let header) where header.firstSequence == segment.firstSequence: break
+                    case .complete(let header) where header.firstSequence == segment.firstSequence: allowsReserve = header.allowsReserve
                     case .complete: problem(0, "segment header names another first sequence"); continue
                     case .needMore: problem(0, "segment shorter than its header"); continue
                     case .invalid(let reason): problem(0, reason); continue
                     }
-                    var scanner = SegmentScanner(file: file, fileSize: try file.size())
+                    var scanner = SegmentScanner(file: file, fileSize: try file.size(), allowsReserve: allowsReserve)
                     scanning: while true {
                         switch try scanner.next() {
                         case .record(let header, let offset):
@@ -98,6 +100,13 @@ public enum WALVerifier {
                             }
                             if let failure { problem(offset, failure) }
                         case .end:
+                            break scanning
+                        case .reserve(let offset):
+                            let dataEnd = try scanner.dataEnd(from: offset)
+                            if dataEnd > offset {
+                                problem(offset, "\(dataEnd - offset) bytes of data after the start of the zero-filled reserve")
+                                expected = nil
+                            }
                             break scanning
                         case .torn(let offset, let reason), .corrupt(let offset, let reason):
                             problem(offset, reason)

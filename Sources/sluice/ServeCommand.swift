@@ -61,6 +61,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "WAL segment size at which a new segment starts, in bytes.")
     var segmentBytes = 128 << 20
 
+    @Option(name: .long, help: "Zero bytes the WAL keeps written ahead of its records under --fsync always, so an fdatasync commits no file growth (0 = off).")
+    var walReserveBytes = WALOptions.defaultServerReserveBytes
+
     @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes.")
     var retentionBytes: Int?
 
@@ -117,6 +120,7 @@ struct ServeCommand: ParsableCommand {
         configuration.http.idleTimeoutMillis = Int64(idleTimeout * 1000)
         configuration.fsync = FsyncPolicy(argument: fsync)!
         configuration.segmentBytes = segmentBytes
+        configuration.walReserveBytes = walReserveBytes
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()

@@ -37,6 +37,9 @@ extension WALCommand {
         @Option(name: .customLong("segment-bytes"), help: "Segment size.")
         var segmentBytes = 128 << 20
 
+        @Option(name: .customLong("reserve-bytes"), help: "Zero bytes kept written ahead of the records under --fsync always (0 = off).")
+        var reserveBytes = WALOptions.defaultServerReserveBytes
+
         @Flag(name: .customLong("append-only"), help: "Run only the fdatasync probe and the append phase (for profiling it).")
         var appendOnly = false
 
@@ -53,16 +56,22 @@ extension WALCommand {
             //    append phase met). On this VM an fdatasync from an otherwise idle process waits for the
             //    next timer tick (~4 ms) to be woken, while under load it takes ~0.15 ms, so the bench also
             //    reports the exact latencies of the writer's own fdatasyncs during the append phase.
+            //    The overwrite probe is the floor for records written into the zero-filled reserve.
             var syncTimes = try BenchLines.fdatasyncTimes(directory: data)
+            var overwriteTimes = try BenchLines.fdatasyncTimes(directory: data, overwrite: true)
             let appended = try measureAppends(batches, policy: policy)
             syncTimes += try BenchLines.fdatasyncTimes(directory: data)
+            overwriteTimes += try BenchLines.fdatasyncTimes(directory: data, overwrite: true)
             let medianSync = syncTimes.sorted()[syncTimes.count / 2]
+            let medianOverwrite = overwriteTimes.sorted()[overwriteTimes.count / 2]
             let rate = Double(appended.requests) / appended.seconds
             print(String(format: "fdatasync median: %.3f ms (so %.0f syncs/s; %d probes, 4 KiB append + fdatasync, half before and half after the append phase)",
                          medianSync * 1e3, 1 / medianSync, syncTimes.count))
             print(String(format: "append (%@, %d clients, %@): %d requests in %.2f s = %.0f durable requests/s, %.0f events/s, %d fsyncs, %d failed; %.1f × (1 / median fdatasync)",
                          fsync, clients, loops > 0 ? "\(loops) loop threads" : "a thread each", appended.requests, appended.seconds, rate,
                          rate * Double(batchSize), appended.writerSyncs.count, appended.failures, rate * medianSync))
+            print(String(format: "overwrite probe: 4 KiB overwrite + fdatasync median %.3f ms; %.1f × (1 / that)",
+                         medianOverwrite * 1e3, rate * medianOverwrite))
             if policy == .always, !appended.writerSyncs.isEmpty {
                 let sorted = appended.writerSyncs.sorted()
                 let median = sorted[sorted.count / 2]
@@ -129,6 +138,7 @@ extension WALCommand {
             var options = WALOptions(dataDirectory: data)
             options.fsync = policy
             options.segmentBytes = segmentBytes
+            options.reserveBytes = reserveBytes
             options.fsyncObserver = { seconds in writerSyncs.withLock { $0.append(seconds) } }
             var logger = Logger(label: "wal-bench")
             logger.logLevel = .warning
@@ -309,17 +319,23 @@ enum BenchLines {
         return (Double(bytesPerRound) / best.0, Double(bytesPerRound) / best.1)
     }
 
-    /// 15 × (append 4 KiB + `fdatasync`, timed) on a scratch file in `directory`, in seconds.
-    static func fdatasyncTimes(directory: String) throws -> [Double] {
+    /// 15 × (write 4 KiB + `fdatasync`, timed) on a scratch file in `directory`, in seconds: appending
+    /// (the file grows, so each sync commits the new size and blocks to the journal) or, with `overwrite`,
+    /// rewriting blocks written and synced before (data only: the floor a zero-filled reserve aims at).
+    static func fdatasyncTimes(directory: String, overwrite: Bool = false) throws -> [Double] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/fdatasync-probe"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ValidationError("cannot create \(path)") }
         defer { close(fd); unlink(path) }
         let block = [UInt8](repeating: 0x5A, count: 4096)
+        if overwrite {
+            for index in 0..<15 { _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(index * 4096)) } }
+            fdatasync(fd)
+        }
         var times: [Double] = []
-        for _ in 0..<15 {
-            _ = block.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        for index in 0..<15 {
+            _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(index * 4096)) }
             let start = ContinuousClock.now
             fdatasync(fd)
             times.append((ContinuousClock.now - start).seconds)

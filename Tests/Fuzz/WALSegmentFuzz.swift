@@ -37,7 +37,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var batch = EventBatch()
     var lastOffset = -1
     while let step = try? scanner.next() {
-        guard case .record(let record, let offset) = step else { break }
+        guard case .record(let record, let offset) = step else {
+            if case .reserve(let offset) = step, let end = try? scanner.dataEnd(from: offset) {
+                precondition(end >= offset && end <= file.bytes.count)
+            }
+            break
+        }
         precondition(offset > lastOffset && offset + record.recordLength <= file.bytes.count)
         lastOffset = offset
         batch.removeAll()

@@ -16,12 +16,15 @@ struct WALModelTests {
         }
     }
 
-    @Test(arguments: [(UInt64(1), FsyncPolicy.always), (2, .always), (3, .none), (4, .interval(milliseconds: 1)), (5, .always)])
-    func randomFaultsNeverLoseOrCorruptAcknowledgedEvents(_ seed: UInt64, _ policy: FsyncPolicy) throws {
+    /// (seed, policy, reserve bytes)
+    @Test(arguments: [(UInt64(1), FsyncPolicy.always, 0), (2, .always, 0), (3, .none, 0), (4, .interval(milliseconds: 1), 0),
+                      (5, .always, 0), (6, .always, 256), (7, .always, 512)])
+    func randomFaultsNeverLoseOrCorruptAcknowledgedEvents(_ seed: UInt64, _ policy: FsyncPolicy, _ reserve: Int) throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan()
         var options = WALOptions(dataDirectory: dir.path)
         options.fsync = policy
+        options.reserveBytes = reserve
         options.segmentBytes = 900
         func open() throws -> WALStore {
             try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))

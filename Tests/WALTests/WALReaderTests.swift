@@ -4,16 +4,19 @@ import Testing
 @testable import WAL
 
 struct WALReaderTests {
-    @Test(arguments: [64, 1 << 20])
-    func followingSeesAppendsAcrossRotations(_ segmentBytes: Int) throws {
+    /// (segment bytes, reserve bytes): with a reserve, records land in zeros already in the file, so the
+    /// reader must see them although the size does not change, and must follow the reserve's cut at sealing.
+    @Test(arguments: [(64, 0), (1 << 20, 0), (1 << 20, 4096), (1200, 512)])
+    func followingSeesAppendsAcrossRotations(_ segmentBytes: Int, _ reserveBytes: Int) throws {
         let dir = TemporaryDirectory()
         var options = WALOptions(dataDirectory: dir.path)
         options.segmentBytes = segmentBytes
+        options.reserveBytes = reserveBytes
         let store = try WALStore(options: options, logger: testLogger)
         let log = try store.log(for: "follow")
         var reader = try WALReader(dataDirectory: dir.path, repository: "follow")
         var batch = EventBatch()
-        for round in 0..<6 {
+        for round in 0..<12 {
             let samples = logLines("f\(round)", count: 2 + round)
             let position = try log.appendAndWait(samples).get()
             batch.removeAll()

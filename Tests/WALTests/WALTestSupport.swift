@@ -32,6 +32,14 @@ final class TemporaryDirectory {
     func size(_ path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
     }
+
+    /// Bytes from `offset` to the file's last non-zero byte: what recovery reports cutting from a
+    /// version-2 segment at `offset` (trailing zeros cannot be told from the zero-filled reserve).
+    func dataBytes(_ path: String, from offset: Int) -> Int {
+        guard let bytes = FileManager.default.contents(atPath: path), offset < bytes.count else { return 0 }
+        guard let last = bytes[offset...].lastIndex(where: { $0 != 0 }) else { return 0 }
+        return last + 1 - offset
+    }
 }
 
 let testLogger: Logger = {

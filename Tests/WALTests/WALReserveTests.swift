@@ -1,0 +1,161 @@
+import EventModel
+import Foundation
+import Testing
+@testable import WAL
+
+/// The zero-filled reserve of format version 2 (`docs/wal.md`): kept ahead of the records under
+/// `--fsync always`, cut off at sealing and shutdown, and told apart from torn records by recovery,
+/// readers and `wal verify`.
+struct WALReserveTests {
+    func options(_ dir: TemporaryDirectory, reserve: Int = 4096) -> WALOptions {
+        var options = WALOptions(dataDirectory: dir.path)
+        options.reserveBytes = reserve
+        return options
+    }
+
+    func segmentPath(_ dir: TemporaryDirectory, _ repository: String, _ firstSequence: UInt64 = 0) -> String {
+        dir.walPath(repository) + "/" + WALFormat.segmentFileName(firstSequence: firstSequence)
+    }
+
+    /// Appends `rounds` records of five events and returns the events and the data end after each.
+    func appendRounds(_ log: RepositoryLog, _ rounds: Int, prefix: String) throws -> [SampleEvent] {
+        var events: [SampleEvent] = []
+        for round in 0..<rounds {
+            let samples = logLines("\(prefix)\(round)", count: 5)
+            _ = try log.appendAndWait(samples).get()
+            events += samples
+        }
+        return events
+    }
+
+    @Test func reserveIsKeptWhileWritingAndCutAtShutdown() throws {
+        let dir = TemporaryDirectory()
+        let store = try WALStore(options: options(dir), logger: testLogger)
+        let log = try store.log(for: "r")
+        let events = try appendRounds(log, 3, prefix: "r")
+        let path = segmentPath(dir, "r")
+        let running = dir.size(path)
+        let dataEnd = WALFormat.segmentHeaderSize + dir.dataBytes(path, from: WALFormat.segmentHeaderSize)
+        #expect(running >= dataEnd + 4096 / 2, "zeros are kept ahead of the records")
+        #expect(try readAll(dir.path, "r").events.map(\.1) == events, "readers stop where the reserve starts")
+        #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "r").isClean)
+        store.shutdown()
+        #expect(dir.size(path) == dataEnd, "shutdown cuts the reserve off")
+        #expect(try readAll(dir.path, "r").events.map(\.1) == events)
+    }
+
+    @Test func crashLeavingTheReserveLosesNothingAndCutsNoData() throws {
+        let dir = TemporaryDirectory()
+        let path = segmentPath(dir, "c")
+        var acknowledged: [SampleEvent] = []
+        var crashImage = Data()
+        do {
+            let store = try WALStore(options: options(dir), logger: testLogger)
+            acknowledged = try appendRounds(try store.log(for: "c"), 4, prefix: "c")
+            crashImage = try #require(FileManager.default.contents(atPath: path))   // the file as a crash leaves it
+            store.shutdown()
+        }
+        #expect(crashImage.count > dir.size(path))
+        try crashImage.write(to: URL(fileURLWithPath: path))
+        let report = WALVerifier.verify(dataDirectory: dir.path, repository: "c")
+        #expect(report.isClean, "a reserve after the last record is not damage: \(report.problems)")
+        #expect(WALStats.collect(dataDirectory: dir.path).first?.damaged == 0)
+
+        let store = try WALStore(options: options(dir), logger: testLogger)
+        let next = try store.log(for: "c").appendAndWait(logLines("after", count: 1)).get()
+        let text = store.metricsText()
+        store.shutdown()
+        #expect(next.firstSequence == UInt64(acknowledged.count))
+        #expect(text.contains("sluice_wal_truncated_bytes_total{repository=\"c\"} 0"))
+        #expect(try readAll(dir.path, "c").events.map(\.1) == acknowledged + logLines("after", count: 1))
+    }
+
+    /// A record torn inside the reserve (its first bytes written, the rest still zeros), and data after a
+    /// zero length (a later page of an unsynced write that reached the disk before the record's first page).
+    @Test(arguments: [false, true])
+    func tornWritesInsideTheReserveAreCutAtTheLastGoodRecord(_ dataAfterZeroLength: Bool) throws {
+        let dir = TemporaryDirectory()
+        let path = segmentPath(dir, "t")
+        let store = try WALStore(options: options(dir, reserve: 0), logger: testLogger)
+        let log = try store.log(for: "t")
+        let good = try appendRounds(log, 2, prefix: "t")
+        let goodEnd = dir.size(path)
+        _ = try log.appendAndWait(logLines("lost", count: 5)).get()
+        store.shutdown()
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        let lost = Data(bytes[goodEnd...])
+        bytes.removeSubrange(goodEnd...)
+        var reserve = Data(count: 4096)
+        if dataAfterZeroLength {
+            reserve.replaceSubrange(100..<(100 + lost.count - 8), with: lost[8...])
+        } else {
+            reserve.replaceSubrange(0..<(lost.count / 2), with: lost.prefix(lost.count / 2))
+        }
+        bytes += reserve
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let cut = dir.dataBytes(path, from: goodEnd)
+
+        let report = WALVerifier.verify(dataDirectory: dir.path, repository: "t")
+        #expect(report.problems.map(\.offset) == [goodEnd])
+        if dataAfterZeroLength {
+            #expect(report.problems.first?.reason.contains("after the start of the zero-filled reserve") == true)
+        }
+        let reopened = try WALStore(options: options(dir), logger: testLogger)
+        let next = try reopened.log(for: "t").appendAndWait(logLines("next", count: 1)).get()
+        let text = reopened.metricsText()
+        reopened.shutdown()
+        #expect(next.firstSequence == UInt64(good.count))
+        #expect(text.contains("sluice_wal_truncated_bytes_total{repository=\"t\"} \(cut)"))
+        #expect(try readAll(dir.path, "t").events.map(\.1) == good + logLines("next", count: 1))
+        #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "t").isClean)
+    }
+
+    @Test func sealedSegmentsHaveNoReserve() throws {
+        let dir = TemporaryDirectory()
+        var options = options(dir, reserve: 512)
+        options.segmentBytes = 1024
+        let store = try WALStore(options: options, logger: testLogger)
+        let events = try appendRounds(try store.log(for: "s"), 20, prefix: "s")
+        let segments = dir.segments("s")
+        #expect(segments.count > 2)
+        for name in segments.dropLast() {
+            let path = dir.walPath("s") + "/" + name
+            var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path))
+            var step = try scanner.next()
+            while case .record = step { step = try scanner.next() }
+            #expect(step == .end(offset: dir.size(path)), "\(name) ends exactly after its last record")
+        }
+        store.shutdown()
+        #expect(try readAll(dir.path, "s").events.map(\.1) == events)
+    }
+
+    /// Format version 1 had no reserve: its segments are still read and appended to, never given a
+    /// reserve, and zeros after their last record are damage, as they always were.
+    @Test func versionOneSegmentsAreReadAndAppendedToWithoutAReserve() throws {
+        let dir = TemporaryDirectory()
+        let path = segmentPath(dir, "old")
+        var old: [SampleEvent] = []
+        do {
+            let store = try WALStore(options: options(dir, reserve: 0), logger: testLogger)
+            old = try appendRounds(try store.log(for: "old"), 2, prefix: "old")
+            store.shutdown()
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: SegmentHeader.encode(firstSequence: 0, version: 1))
+        try handle.close()
+        #expect(try readAll(dir.path, "old").events.map(\.1) == old)
+
+        let store = try WALStore(options: options(dir), logger: testLogger)
+        let newer = try appendRounds(try store.log(for: "old"), 2, prefix: "new")
+        let running = dir.size(path)
+        #expect(running == WALFormat.segmentHeaderSize + dir.dataBytes(path, from: WALFormat.segmentHeaderSize))
+        store.shutdown()
+        #expect(try readAll(dir.path, "old").events.map(\.1) == old + newer)
+
+        let zeros = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try zeros.seekToEnd()
+        try zeros.write(contentsOf: Data(count: 100))
+        try zeros.close()
+        #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "old").problems.map(\.offset) == [running])
+    }
+}
