@@ -383,8 +383,8 @@ final class SegmentWriter {
 
     /// Group size (bytes per fdatasync, on average) up to which the reserve pays. The zeros reach the disk
     /// too, so they cost as many bytes as the records they make room for; what they save is the journal
-    /// commit of a growing file, a fixed cost per fdatasync. On this machine's ext4 (`/tmp/pz`-style probe:
-    /// `pwrite` + `fdatasync` in a loop) 30 KB per sync took 0.12 ms with a 4 MiB reserve against 0.17–0.23 ms
+    /// commit of a growing file, a fixed cost per fdatasync. On this machine's ext4 (`pwrite` + `fdatasync`
+    /// in a loop, perf/wal-bench.md) 30 KB per sync took 0.12 ms with a reserve against 0.17–0.23 ms
     /// appending, while 300 KB per sync took 0.53–0.60 ms against 0.29–0.32 ms.
     static let reserveWorthGroupBytes = 64 << 10
 

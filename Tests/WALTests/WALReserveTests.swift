@@ -28,6 +28,18 @@ struct WALReserveTests {
         return events
     }
 
+    /// Reopens the log (recovery), appends one event, and checks where it landed, the bytes recovery
+    /// reported cutting, and that every event reads back.
+    func expectRecovery(_ dir: TemporaryDirectory, _ repository: String, resumesAfter kept: [SampleEvent], cutting cut: Int) throws {
+        let store = try WALStore(options: options(dir), logger: testLogger)
+        let next = try store.log(for: repository).appendAndWait(logLines("next", count: 1)).get()
+        let text = store.metricsText()
+        store.shutdown()
+        #expect(next.firstSequence == UInt64(kept.count))
+        #expect(text.contains("sluice_wal_truncated_bytes_total{repository=\"\(repository)\"} \(cut)"))
+        #expect(try readAll(dir.path, repository).events.map(\.1) == kept + logLines("next", count: 1))
+    }
+
     @Test func reserveIsKeptWhileWritingAndCutAtShutdown() throws {
         let dir = TemporaryDirectory()
         let store = try WALStore(options: options(dir), logger: testLogger)
@@ -61,13 +73,7 @@ struct WALReserveTests {
         #expect(report.isClean, "a reserve after the last record is not damage: \(report.problems)")
         #expect(WALStats.collect(dataDirectory: dir.path).first?.damaged == 0)
 
-        let store = try WALStore(options: options(dir), logger: testLogger)
-        let next = try store.log(for: "c").appendAndWait(logLines("after", count: 1)).get()
-        let text = store.metricsText()
-        store.shutdown()
-        #expect(next.firstSequence == UInt64(acknowledged.count))
-        #expect(text.contains("sluice_wal_truncated_bytes_total{repository=\"c\"} 0"))
-        #expect(try readAll(dir.path, "c").events.map(\.1) == acknowledged + logLines("after", count: 1))
+        try expectRecovery(dir, "c", resumesAfter: acknowledged, cutting: 0)
     }
 
     /// A record torn inside the reserve (its first bytes written, the rest still zeros), and data after a
@@ -100,13 +106,7 @@ struct WALReserveTests {
         if dataAfterZeroLength {
             #expect(report.problems.first?.reason.contains("after the start of the zero-filled reserve") == true)
         }
-        let reopened = try WALStore(options: options(dir), logger: testLogger)
-        let next = try reopened.log(for: "t").appendAndWait(logLines("next", count: 1)).get()
-        let text = reopened.metricsText()
-        reopened.shutdown()
-        #expect(next.firstSequence == UInt64(good.count))
-        #expect(text.contains("sluice_wal_truncated_bytes_total{repository=\"t\"} \(cut)"))
-        #expect(try readAll(dir.path, "t").events.map(\.1) == good + logLines("next", count: 1))
+        try expectRecovery(dir, "t", resumesAfter: good, cutting: cut)
         #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "t").isClean)
     }
 
