@@ -38,22 +38,27 @@ final class WriterQueue: @unchecked Sendable {
 
     /// Adds an append; false when the queue is closed.
     func enqueue(_ item: PendingAppend) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !closed else { return false }
-        items.append(item)
-        if items.count == 1 { pthread_cond_signal(condition) }
-        return true
+        enqueue { $0.append(item) }
     }
 
     /// Adds several appends under one lock, waking the writer at most once; false (nothing added) when
     /// the queue is closed.
     func enqueue(contentsOf newItems: ArraySlice<PendingAppend>) -> Bool {
+        enqueue { $0.append(contentsOf: newItems) }
+    }
+
+    /// Adds under the mutex and signals the writer after releasing it when the list was empty: a writer
+    /// woken while the appender still held the mutex would block on it at once and need a second wake-up
+    /// (`perf record` of 1-event ingest: `__lll_lock_wait` under `futex_do_wait`).
+    private func enqueue(_ add: (inout [PendingAppend]) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !closed else { return false }
+        guard !closed else {
+            pthread_mutex_unlock(mutex)
+            return false
+        }
         let wasEmpty = items.isEmpty
-        items.append(contentsOf: newItems)
+        add(&items)
+        pthread_mutex_unlock(mutex)
         if wasEmpty { pthread_cond_signal(condition) }
         return true
     }
