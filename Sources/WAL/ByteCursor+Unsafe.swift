@@ -1,3 +1,5 @@
+import EventModel
+
 /// Writes varints, little-endian integers and bytes into memory the caller sized beforehand.
 ///
 /// Guarantees: never writes past the buffer given at init (precondition), so a wrong size bound is a trap,
@@ -54,46 +56,8 @@ struct LayoutWriter {
     mutating func bytes(_ from: UnsafeRawPointer?, count: Int) {
         uvarint(UInt64(count))
         precondition(count >= 0 && position + count <= capacity)
-        if let from, count > 0 { Self.copy(from, to: base + position, count: count) }
+        if let from, count > 0 { ShortCopy.copy(from, to: base + position, count: count) }
         position += count
-    }
-
-    /// Copies `count` (> 0) bytes without a call for the short runs a layout is mostly made of (field names
-    /// and values): up to 32 bytes as overlapping word loads and stores, never touching a byte outside either
-    /// range; longer runs go to `memcpy`.
-    @inline(__always)
-    static func copy(_ from: UnsafeRawPointer, to: UnsafeMutableRawPointer, count: Int) {
-        if count >= 8 {
-            if count > 16 {
-                guard count <= 32 else {
-                    to.copyMemory(from: from, byteCount: count)
-                    return
-                }
-                let a = from.loadUnaligned(as: UInt64.self), b = from.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                let c = from.loadUnaligned(fromByteOffset: count - 16, as: UInt64.self)
-                let d = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-                to.storeBytes(of: a, as: UInt64.self)
-                to.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
-                to.storeBytes(of: c, toByteOffset: count - 16, as: UInt64.self)
-                to.storeBytes(of: d, toByteOffset: count - 8, as: UInt64.self)
-                return
-            }
-            let head = from.loadUnaligned(as: UInt64.self)
-            let tail = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            to.storeBytes(of: head, as: UInt64.self)
-            to.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
-        } else if count >= 4 {
-            let head = from.loadUnaligned(as: UInt32.self)
-            let tail = from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
-            to.storeBytes(of: head, as: UInt32.self)
-            to.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
-        } else {
-            to.storeBytes(of: from.load(as: UInt8.self), as: UInt8.self)
-            if count > 1 {
-                to.storeBytes(of: from.load(fromByteOffset: count - 1, as: UInt8.self), toByteOffset: count - 1, as: UInt8.self)
-                to.storeBytes(of: from.load(fromByteOffset: 1, as: UInt8.self), toByteOffset: 1, as: UInt8.self)
-            }
-        }
     }
 
     static func varintSize(_ value: UInt64) -> Int {
