@@ -127,6 +127,13 @@ public enum TimestampParser {
         var i = start + 19
         var fraction = 0, fractionDigits = 0
         let count = s.count
+        let seconds = minute + Int64(second)
+        // The commonest tail, `.SSSZ`, without the digit loop: exactly three digits, then `Z` or `z`.
+        if i + 4 < count, p[19] == UInt8(ascii: "."), digit(20) < 10, digit(21) < 10, digit(22) < 10, p[23] | 0x20 == UInt8(ascii: "z") {
+            let millis = digit(20) * 100 + digit(21) * 10 + digit(22)
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: millis * 1_000_000,
+                                        fractionDigits: 3, end: i + 5, zoneStart: i + 4, zoneCount: 1)
+        }
         if i + 1 < count, p[19] == UInt8(ascii: ".") || p[19] == UInt8(ascii: ","), digit(20) < 10 {
             // The fraction in place: nine digits kept as nanoseconds, the rest skipped.
             i += 1
@@ -139,7 +146,6 @@ public enum TimestampParser {
             }
             fraction &*= fractionScale[min(fractionDigits, 9)]
         }
-        let seconds = minute + Int64(second)
         if i < count, p[i - start] | 0x20 == UInt8(ascii: "z") {
             return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
                                         fractionDigits: fractionDigits, end: i + 1, zoneStart: i, zoneCount: 1)

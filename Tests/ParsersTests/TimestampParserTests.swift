@@ -157,6 +157,10 @@ private func iso(_ text: String) -> ParsedTimestamp? {
         ("2024-06-01T10:00-05:30", false), ("2026-11-29", false), ("2023-02-29T00:00:00Z", false), ("2024-01-01T24:00:00Z", false),
         ("2024-01-01T12:00:61Z", false), ("2024-01-01X12:00:00Z", false), ("2024-01-01T12:00:00+25:00", true),
         ("2024-01-01T12:00:001", false), ("2024-01-01T12:00:00.Z5", true), ("0000-01-01T00:00:00Z", true),
+        // Around the `.SSSZ` shortcut: three digits and `Z`/`z` take it, anything else the digit loop.
+        ("2026-11-28T10:00:59.999z", true), ("2026-11-28T10:00:00.000Z x", true), ("2026-11-28T10:00:07.12Z", true),
+        ("2026-11-28T10:00:07.1234Z", true), ("2026-11-28T10:00:07.123+01:00", true), ("2026-11-28T10:00:07.123", true),
+        ("2026-11-28T10:00:07,123Z", true), ("2026-11-28T10:00:60.500Z", true),
     ])
     func agreesWithTheGeneralReader(_ text: String, _ answers: Bool) {
         let bytes = Array(text.utf8)
