@@ -48,6 +48,8 @@ LUA
     echo "$work/$1.lua"
 }
 
+# Other processes on the two cores move these figures a lot: the load average is printed before and after.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 declare -A best
 for round in $(seq 1 "$ROUNDS"); do
     for bin in $BINS; do
@@ -67,6 +69,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf "%-11s %8s %12s %10s %7s  %s\n" workload body_KB sluice_MB/s lz4_MB/s ratio binary
 for workload in $WORKLOADS; do
     lz4mbs=$(lz4 -b1 "$work/$workload.json" 2>&1 | tr '\r' '\n' | grep 'MB/s *,.*MB/s' | tail -1 | sed -E 's/.*\),? *([0-9.]+) MB\/s *,.*/\1/')
