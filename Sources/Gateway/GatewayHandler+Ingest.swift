@@ -131,6 +131,7 @@ extension GatewayHandler {
     private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<Routing, IngestRefusal> {
         let batch = batch
         if case .ingestToken(let own) = principal.kind {
+            guard batch.hasRepositoryField() else { return .success(.single(own)) }
             for index in 0..<batch.count {
                 if let named = Self.namedRepository(batch, event: index), !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
                     return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))

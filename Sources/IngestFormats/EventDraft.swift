@@ -45,12 +45,14 @@ extension IngestDecoder {
     /// Runs the parser, settles the timestamp and applies the limits to the event just built.
     mutating func finishEvent(_ draft: EventDraft, parser: ParserChoice, _ context: DecodeContext,
                               _ batch: inout EventBatch) {
+        // The last event is read through a call into EventModel: read once, and again only after a change.
         let before = batch.lastEvent
+        var changed = true
         switch parser {
         case .none:
-            break
+            changed = false
         case .pipeline(let pipeline):
-            if batch.lastEvent.rawstring.count > 0 {
+            if before.rawstring.count > 0 {
                 if !draft.hasType {
                     let tag = typeTag(for: pipeline, &batch)
                     batch.addField(name: tag.name, value: tag.value)
@@ -66,15 +68,16 @@ extension IngestDecoder {
             markError(message: batch.span(from: start), &batch)
         }
         // A time the parser found replaces an unreadable one the envelope had.
-        let event = batch.lastEvent
+        var event = changed ? batch.lastEvent : before
         let parserSetTime = event.timestampMillis != before.timestampMillis || event.timestampNanos != before.timestampNanos
         let problem = (parserSetTime ? nil : draft.timestampProblem)
             ?? Timestamp(millis: event.timestampMillis, nanos: event.timestampNanos).problem(ingestMillis: context.ingestMillis)
         if let problem {
             batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
             markError(message: batch.store(problem), &batch)
+            event = batch.lastEvent
         }
-        applyLimits(draft, context.limits, &batch)
+        applyLimits(draft, context.limits, event, &batch)
     }
 
     /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
@@ -97,12 +100,13 @@ extension IngestDecoder {
     /// Field count: sorted by name, the first `maxFields` kept. Size: the larger of the raw text and the
     /// other bytes the event stored; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary) and
     /// suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
-    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ batch: inout EventBatch) {
-        if Int(batch.lastEvent.fieldCount) > limits.maxFields {
+    /// `last` is the batch's last event as it stands.
+    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ last: Event, _ batch: inout EventBatch) {
+        if Int(last.fieldCount) > limits.maxFields {
             batch.sortLastEventFields()
             batch.truncateFields(toCount: max(0, limits.maxFields))
         }
-        let raw = batch.lastEvent.rawstring
+        let raw = last.rawstring
         let own = batch.arenaCount - draft.arenaStart
         let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
         guard max(Int(raw.count), own - rawOwn) > limits.maxEventBytes else { return }

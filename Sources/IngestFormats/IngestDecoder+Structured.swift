@@ -49,14 +49,16 @@ extension IngestDecoder {
     mutating func structuredEvents(_ reader: inout JSONReader, _ eventNumber: inout Int, _ context: DecodeContext,
                                    _ batch: inout EventBatch) throws {
         guard try Self.open(.array, &reader, eventNumber: eventNumber, "events") else { return }
+        // One choice for all events: no per-event copy (retain) of the pipeline every loop shares.
+        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
         while try reader.nextElement() {
-            try structuredEvent(&reader, eventNumber, context, &batch)
+            try structuredEvent(&reader, eventNumber, context, parser: parser, &batch)
             eventNumber += 1
         }
     }
 
     mutating func structuredEvent(_ reader: inout JSONReader, _ eventNumber: Int, _ context: DecodeContext,
-                                  _ batch: inout EventBatch) throws {
+                                  parser: ParserChoice, _ batch: inout EventBatch) throws {
         try Self.expectObject(&reader, eventNumber: eventNumber, "an event")
         var draft = beginEvent(context, &batch)
         addGroupFields(&draft, &batch)
@@ -79,7 +81,6 @@ extension IngestDecoder {
                 try reader.skipValue()
             }
         }
-        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
         finishEvent(draft, parser: parser, context, &batch)
     }
 

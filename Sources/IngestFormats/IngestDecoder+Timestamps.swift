@@ -22,7 +22,7 @@ extension IngestDecoder {
                 }
             } else {
                 let text = reader.bytes(string.span)
-                Self.apply(Timestamp.iso8601(text) ?? Timestamp.epoch(text), text: text, &draft, &batch)
+                Self.apply(Timestamp.iso8601(text, cache: &minuteCache) ?? Timestamp.epoch(text), text: text, &draft, &batch)
             }
         case .null:
             try reader.readNull()

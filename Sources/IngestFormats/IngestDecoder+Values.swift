@@ -10,7 +10,7 @@ extension IngestDecoder {
     /// Stores a string's unescaped bytes in the arena: unescaped into ``unescaped`` (grown to the longest
     /// escaped string seen, never shrunk), then copied in with one append.
     mutating func store(_ string: JSONString, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
-        if !string.hasEscapes { return batch.store(reader.bytes(string.span)) }
+        if !string.hasEscapes { return batch.storeShort(reader.bytes(string.span)) }
         let count = string.span.count
         if unescaped.count < count { unescaped = [UInt8](repeating: 0, count: max(count, unescaped.count * 2, 1024)) }
         return unescaped.withUnsafeMutableBytes { buffer in
@@ -23,7 +23,7 @@ extension IngestDecoder {
     mutating func store(_ scalar: JSONScalar, of reader: JSONReader, _ batch: inout EventBatch) -> ByteSpan {
         switch scalar {
         case .string(let string): store(string, of: reader, &batch)
-        case .number(let number): batch.store(reader.bytes(number.span))
+        case .number(let number): batch.storeShort(reader.bytes(number.span))
         case .bool(let value): value ? batch.store("true") : batch.store("false")
         case .null: batch.store("null")
         }
@@ -58,10 +58,18 @@ extension IngestDecoder {
     mutating func addMember(_ member: JSONString, _ reader: inout JSONReader, _ draft: inout EventDraft,
                             _ batch: inout EventBatch) throws {
         if !member.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
-            let value = store(scalar, of: reader, &batch)
             let nameBytes = reader.bytes(member.span)
             if Self.isTypeName(nameBytes) { draft.hasType = true }
-            batch.addField(name: batch.store(nameBytes), value: value)
+            switch scalar {
+            // Name and value as sent: both copied and the field added in one call.
+            case .string(let string) where !string.hasEscapes:
+                batch.addField(copyingName: nameBytes, value: reader.bytes(string.span))
+            case .number(let number):
+                batch.addField(copyingName: nameBytes, value: reader.bytes(number.span))
+            default:
+                let value = store(scalar, of: reader, &batch)
+                batch.addField(copyingName: nameBytes, value: value)
+            }
             return
         }
         setName(member, of: reader)

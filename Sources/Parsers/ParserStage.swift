@@ -61,8 +61,7 @@ indirect enum ParserStage: Sendable {
             guard let input = Self.load(source, batch, scratch) else { return "parseJson: field not found" }
             return JSONFlattener.parse(input, setTimestamp: setTimestamp, into: &batch, scratch: scratch)
         case .accessLog:
-            guard let input = Self.load(.rawstring, batch, scratch) else { return "accesslog: no input" }
-            return AccessLogParser.parse(input, into: &batch)
+            return Self.runAccessLog(&batch, scratch: scratch)
         case .syslog(let parser):
             guard let input = Self.load(.rawstring, batch, scratch) else { return "syslog: no input" }
             return parser.parse(input, into: &batch, scratch: scratch)
@@ -131,6 +130,12 @@ indirect enum ParserStage: Sendable {
     }
 
     /// Copies the source's bytes into scratch; nil when the field does not exist.
+    /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).
+    static func runAccessLog(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
+        guard let input = Self.load(.rawstring, batch, scratch) else { return "accesslog: no input" }
+        return AccessLogParser.parse(input, into: &batch)
+    }
+
     static func load(_ source: FieldSource, _ batch: EventBatch, _ scratch: ParseScratch) -> StageInput? {
         let span: ByteSpan
         switch source {

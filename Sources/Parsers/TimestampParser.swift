@@ -89,44 +89,91 @@ public enum TimestampParser {
     /// text is not in that form (the general reader then decides). Callgrind, structured bodies: half the
     /// instructions of the general path.
     static func iso8601Complete(_ s: UnsafeRawBufferPointer, from start: Int) -> ParsedTimestamp? {
-        guard start >= 0, s.count - start >= 19, let base = s.baseAddress else { return nil }
-        let p = base.assumingMemoryBound(to: UInt8.self) + start
+        guard start >= 0, s.count - start >= 19, let base = s.baseAddress,
+              let minute = completeMinute(base.assumingMemoryBound(to: UInt8.self) + start)
+        else { return nil }
+        return completeSeconds(s, from: start, minute: minute)
+    }
+
+    /// Epoch seconds of the minute `yyyy-MM-ddTHH:mm` (separator `T`, `t` or a space) in the 16 bytes at
+    /// `p`, or nil when they are not one.
+    @inline(__always)
+    static func completeMinute(_ p: UnsafePointer<UInt8>) -> Int64? {
         @inline(__always) func digit(_ k: Int) -> Int { Int(p[k] &- 48) }
         let digitsOK = digit(0) < 10 && digit(1) < 10 && digit(2) < 10 && digit(3) < 10 && digit(5) < 10 && digit(6) < 10
             && digit(8) < 10 && digit(9) < 10 && digit(11) < 10 && digit(12) < 10 && digit(14) < 10 && digit(15) < 10
-            && digit(17) < 10 && digit(18) < 10
         let separator = p[10]
-        guard digitsOK, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+        guard digitsOK, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[13] == UInt8(ascii: ":"),
               separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == UInt8(ascii: " ")
         else { return nil }
         let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
         let month = digit(5) * 10 + digit(6), day = digit(8) * 10 + digit(9)
-        let hour = digit(11) * 10 + digit(12), minute = digit(14) * 10 + digit(15), second = digit(17) * 10 + digit(18)
+        let hour = digit(11) * 10 + digit(12), minute = digit(14) * 10 + digit(15)
         guard month >= 1, month <= 12, day >= 1, day <= CivilTime.daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 60
+              hour <= 23, minute <= 59
         else { return nil }
+        return CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: 0)
+    }
+
+    /// The rest of the complete form after a minute read by ``completeMinute(_:)`` (at least 19 bytes from
+    /// `start`): `:ss`, an optional fraction, then the zone.
+    @inline(__always)
+    static func completeSeconds(_ s: UnsafeRawBufferPointer, from start: Int, minute: Int64) -> ParsedTimestamp? {
+        let p = s.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+        @inline(__always) func digit(_ k: Int) -> Int { Int(p[k] &- 48) }
+        guard p[16] == UInt8(ascii: ":"), digit(17) < 10, digit(18) < 10 else { return nil }
+        let second = digit(17) * 10 + digit(18)
+        guard second <= 60 else { return nil }
         var i = start + 19
         var fraction = 0, fractionDigits = 0
         let count = s.count
+        let seconds = minute + Int64(second)
+        // The commonest tail, `.SSSZ`, without the digit loop: exactly three digits, then `Z` or `z`.
+        if i + 4 < count, p[19] == UInt8(ascii: "."), digit(20) < 10, digit(21) < 10, digit(22) < 10, p[23] | 0x20 == UInt8(ascii: "z") {
+            let millis = digit(20) * 100 + digit(21) * 10 + digit(22)
+            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: millis * 1_000_000,
+                                        fractionDigits: 3, end: i + 5, zoneStart: i + 4, zoneCount: 1)
+        }
         if i + 1 < count, p[19] == UInt8(ascii: ".") || p[19] == UInt8(ascii: ","), digit(20) < 10 {
             // The fraction in place: nine digits kept as nanoseconds, the rest skipped.
             i += 1
             while i < count {
                 let d = Int(p[i - start] &- 48)
                 guard d < 10 else { break }
-                if fractionDigits < 9 { fraction = fraction * 10 + d }
+                if fractionDigits < 9 { fraction = fraction &* 10 &+ d }
                 fractionDigits += 1
                 i += 1
             }
-            var scale = min(fractionDigits, 9)
-            while scale < 9 { fraction *= 10; scale += 1 }
+            fraction &*= fractionScale[min(fractionDigits, 9)]
         }
-        let seconds = CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         if i < count, p[i - start] | 0x20 == UInt8(ascii: "z") {
             return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: fraction,
                                         fractionDigits: fractionDigits, end: i + 1, zoneStart: i, zoneCount: 1)
         }
         return withZone(s, at: i, seconds: seconds, fraction: fraction, fractionDigits: fractionDigits)
+    }
+
+    /// 10^(9 - digits): scales a fraction of `digits` digits (0...9) to nanoseconds.
+    static let fractionScale: [Int] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1]
+
+    /// ``iso8601(_:from:)`` for a stream of timestamps that mostly share their minute (the events of one
+    /// request): the complete form's date and time up to the minute are validated and converted once per
+    /// distinct 16-byte prefix, which `cache` remembers; same results as ``iso8601(_:from:)``.
+    public static func iso8601(_ s: UnsafeRawBufferPointer, from start: Int = 0,
+                               cache: inout ISO8601MinuteCache) -> ParsedTimestamp? {
+        guard start >= 0, s.count - start >= 19, let base = s.baseAddress else { return iso8601General(s, from: start) }
+        let p = base + start
+        let head = p.loadUnaligned(as: UInt64.self), tail = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let minute: Int64
+        if cache.isSet, head == cache.head, tail == cache.tail {
+            minute = cache.seconds
+        } else if let read = completeMinute(p.assumingMemoryBound(to: UInt8.self)) {
+            cache = ISO8601MinuteCache(head: head, tail: tail, seconds: read)
+            minute = read
+        } else {
+            return iso8601General(s, from: start)
+        }
+        return completeSeconds(s, from: start, minute: minute) ?? iso8601General(s, from: start)
     }
 
     /// Reads fraction digits at `i` (at least one); keeps the first nine as nanoseconds, skips the rest.

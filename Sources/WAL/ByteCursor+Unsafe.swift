@@ -1,3 +1,5 @@
+import EventModel
+
 /// Writes varints, little-endian integers and bytes into memory the caller sized beforehand.
 ///
 /// Guarantees: never writes past the buffer given at init (precondition), so a wrong size bound is a trap,
@@ -16,7 +18,19 @@ struct LayoutWriter {
     /// Most bytes a varint of a 64-bit value takes.
     static let maxVarintBytes = 10
 
+    @inline(__always)
     mutating func uvarint(_ value: UInt64) {
+        if value < 0x80 {
+            // One byte: most lengths and counts of a layout.
+            precondition(position < capacity)
+            base.storeBytes(of: UInt8(truncatingIfNeeded: value), toByteOffset: position, as: UInt8.self)
+            position += 1
+            return
+        }
+        longUvarint(value)
+    }
+
+    private mutating func longUvarint(_ value: UInt64) {
         precondition(position + Self.maxVarintBytes <= capacity || position + Self.varintSize(value) <= capacity)
         var v = value
         while v >= 0x80 {
@@ -32,13 +46,18 @@ struct LayoutWriter {
         uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    @inline(__always)
     mutating func bytes(_ source: UnsafeRawBufferPointer) {
-        uvarint(UInt64(source.count))
-        precondition(position + source.count <= capacity)
-        if let from = source.baseAddress, source.count > 0 {
-            (base + position).copyMemory(from: from, byteCount: source.count)
-        }
-        position += source.count
+        bytes(source.baseAddress, count: source.count)
+    }
+
+    /// The length as a varint, then `count` bytes from `from` (nil only when `count` is 0).
+    @inline(__always)
+    mutating func bytes(_ from: UnsafeRawPointer?, count: Int) {
+        uvarint(UInt64(count))
+        precondition(count >= 0 && position + count <= capacity)
+        if let from, count > 0 { ShortCopy.copy(from, to: base + position, count: count) }
+        position += count
     }
 
     static func varintSize(_ value: UInt64) -> Int {

@@ -56,28 +56,38 @@ public struct WALRecordEncoder {
         return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
     }
 
+    /// Writes the layout through raw pointers: one pass over the events and their fields, short runs copied
+    /// inline (callgrind, 1000-event structured records: 600 → ? instructions per event).
     private mutating func writeLayout(_ batch: EventBatch, minTimestamp: Int64) -> Int {
         layout.withUnsafeMutableBytes { scratch in
             batch.arena.withUnsafeBytes { arena in
-                var writer = LayoutWriter(scratch)
-                // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
-                var previousIngest = minTimestamp
-                for event in batch.events {
-                    writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
-                    writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
-                    writer.zvarint(event.ingestMillis &- previousIngest)
-                    previousIngest = event.ingestMillis
-                    writer.bytes(arena.slice(event.timezone))
-                    writer.bytes(arena.slice(event.rawstring))
-                    writer.uvarint(UInt64(event.fieldCount))
-                    let first = Int(event.firstField)
-                    for index in first..<(first + Int(event.fieldCount)) {
-                        let field = batch.fields[index]
-                        writer.bytes(arena.slice(field.name))
-                        writer.bytes(arena.slice(field.value))
+                batch.events.withUnsafeBufferPointer { events in
+                    batch.fields.withUnsafeBufferPointer { fields in
+                        var writer = LayoutWriter(scratch)
+                        let bytes = arena.baseAddress
+                        // Spans are inside the arena by EventBatch's guarantee; an empty arena has only empty spans.
+                        @inline(__always) func write(_ span: ByteSpan) {
+                            writer.bytes(span.count == 0 ? nil : bytes! + Int(span.start), count: Int(span.count))
+                        }
+                        // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
+                        var previousIngest = minTimestamp
+                        for event in events {
+                            writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
+                            writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
+                            writer.zvarint(event.ingestMillis &- previousIngest)
+                            previousIngest = event.ingestMillis
+                            write(event.timezone)
+                            write(event.rawstring)
+                            writer.uvarint(UInt64(event.fieldCount))
+                            let first = Int(event.firstField)
+                            for field in fields[first..<(first + Int(event.fieldCount))] {
+                                write(field.name)
+                                write(field.value)
+                            }
+                        }
+                        return writer.position
                     }
                 }
-                return writer.position
             }
         }
     }

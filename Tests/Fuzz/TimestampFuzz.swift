@@ -45,6 +45,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let complete = TimestampParser.iso8601Complete(s, from: start) {
         precondition(complete == TimestampParser.iso8601General(s, from: start), "iso8601Complete differs from iso8601General")
     }
+    // The minute-cached reader agrees with the uncached one, on a fresh cache and on one another text filled.
+    var cache = ISO8601MinuteCache()
+    precondition(TimestampParser.iso8601(s, from: start, cache: &cache) == iso, "cached iso8601 differs (fresh cache)")
+    precondition(TimestampParser.iso8601(s, from: start, cache: &cache) == iso, "cached iso8601 differs (cache hit)")
+    if size > 1 {
+        let other = UnsafeRawBufferPointer(rebasing: s[1...])
+        var warmed = ISO8601MinuteCache()
+        _ = TimestampParser.iso8601(other, cache: &warmed)
+        precondition(TimestampParser.iso8601(s, from: start, cache: &warmed) == iso, "cached iso8601 differs (warm cache)")
+    }
     if let iso, let rendered = render(iso.millis) {
         let again = rendered.withUnsafeBytes { TimestampParser.iso8601($0) }
         precondition(again?.millis == iso.millis, "ISO-8601 round trip changed the instant")

@@ -51,6 +51,23 @@ struct JSONReaderValuesTests {
         }
     }
 
+    /// The word-at-a-time unescaping: an escape at every offset of a long run, runs of every length up to
+    /// and past a word, escapes back to back and at the very end, non-ASCII around them.
+    @Test(arguments: Array(0...20))
+    func unescapesAcrossWordBoundaries(_ offset: Int) throws {
+        let run = String(repeating: "a", count: offset)
+        let cases: [(String, String)] = [
+            ("\"" + run + "\\\"" + run + "b\"", run + "\"" + run + "b"),
+            ("\"" + run + "\\n\\t\\\\" + "\"", run + "\n\t\\"),
+            ("\"é" + run + "\\u00e9" + run + "日\\/\"", "é" + run + "é" + run + "日/"),
+            ("\"" + run + "\\\"GET /x HTTP/1.1\\\" 200 \\\"curl/8.4.0\\\" 0.1\"", run + "\"GET /x HTTP/1.1\" 200 \"curl/8.4.0\" 0.1"),
+        ]
+        for (text, expected) in cases {
+            #expect(try Self.unescapedInPlace(text) == Array(expected.utf8), "\(text)")
+            #expect(try Self.unescaped(text) == Array(expected.utf8), "\(text)")
+        }
+    }
+
     @Test func reportsWhetherAStringHasEscapes() throws {
         let flags = try ["\"abc\"", "\"a\\nb\""].map { text in
             try Self.withScalar(text) { _, scalar -> Bool in

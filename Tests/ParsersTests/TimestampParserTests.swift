@@ -157,6 +157,10 @@ private func iso(_ text: String) -> ParsedTimestamp? {
         ("2024-06-01T10:00-05:30", false), ("2026-11-29", false), ("2023-02-29T00:00:00Z", false), ("2024-01-01T24:00:00Z", false),
         ("2024-01-01T12:00:61Z", false), ("2024-01-01X12:00:00Z", false), ("2024-01-01T12:00:00+25:00", true),
         ("2024-01-01T12:00:001", false), ("2024-01-01T12:00:00.Z5", true), ("0000-01-01T00:00:00Z", true),
+        // Around the `.SSSZ` shortcut: three digits and `Z`/`z` take it, anything else the digit loop.
+        ("2026-11-28T10:00:59.999z", true), ("2026-11-28T10:00:00.000Z x", true), ("2026-11-28T10:00:07.12Z", true),
+        ("2026-11-28T10:00:07.1234Z", true), ("2026-11-28T10:00:07.123+01:00", true), ("2026-11-28T10:00:07.123", true),
+        ("2026-11-28T10:00:07,123Z", true), ("2026-11-28T10:00:60.500Z", true),
     ])
     func agreesWithTheGeneralReader(_ text: String, _ answers: Bool) {
         let bytes = Array(text.utf8)
@@ -165,6 +169,33 @@ private func iso(_ text: String) -> ParsedTimestamp? {
                 let complete = TimestampParser.iso8601Complete(s, from: start)
                 if let complete { #expect(complete == TimestampParser.iso8601General(s, from: start)) }
                 if start == (text.hasPrefix("x ") ? 2 : 0) { #expect((complete != nil) == answers) }
+            }
+        }
+    }
+}
+
+/// The minute-cached reader against the uncached one, over sequences that hit, miss and replace the cache.
+@Suite struct ISO8601MinuteCacheTests {
+    static let sequences: [[String]] = [
+        ["2024-02-29T12:34:56.789Z", "2024-02-29T12:34:57.001Z", "2024-02-29T12:34:60Z", "2024-02-29T12:35:00Z"],
+        ["2023-11-14 22:13:20", "2023-11-14 22:13:59.123456789+02:00", "2023-11-14 22:13:61", "2023-11-14 22:13:2x"],
+        // A valid minute, then texts sharing it whose seconds are not the complete form (the general reader decides).
+        ["2024-01-01T12:00:00Z", "2024-01-01T12:00", "2024-01-01T12:00-05:30", "2024-01-01T12:00:00,5", "2024-01-01T12:00:5"],
+        // Invalid minutes must never be cached: the same bytes stay refused.
+        ["2023-02-29T00:00:00Z", "2023-02-29T00:00:01Z", "2024-01-01T24:00:00Z", "2024-01-01T24:00:00Z"],
+        ["2024-06-01T10:00:00-05:30", "x 2024-06-01T10:00:01Z", "2024-06-01T10:00:02.5Z", "", "2024-06-01T10:00:03Z"],
+    ]
+
+    @Test(arguments: sequences)
+    func sameAnswersAsTheUncachedReader(_ texts: [String]) {
+        var cache = ISO8601MinuteCache()
+        for text in texts {
+            let bytes = Array(text.utf8)
+            for start in 0..<max(1, min(3, bytes.count)) {
+                bytes.withUnsafeBytes { s in
+                    #expect(TimestampParser.iso8601(s, from: start, cache: &cache) == TimestampParser.iso8601(s, from: start),
+                            "\(text) from \(start)")
+                }
             }
         }
     }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# What it measures: issue 5's large-request targets. wrk -t1 -c64 posts one 1000-event structured body (172 KB)
+# and one 1000-line access-log body (171 KB, humio-unstructured, the token's parser `accesslog`) to Sluice
+# (--fsync interval=10, THREADS event loops, default 2), and `lz4 -b1` compresses the same body on one core.
+# How to read it: per workload and binary, MB/s of request body (best round) and ratio = MB/s ÷ (2 × lz4 -b1 MB/s);
+# issue 5's target is ratio >= 0.25.
+# Env: DURATION (s per run, default 10), ROUNDS (default 2), THREADS, BINS (space-separated sluice binaries,
+# default .build/release/sluice built here; with several, each round runs them in turn, so neighbours' load hits
+# all alike), WORKLOADS (default "structured accesslog").
+set -euo pipefail
+cd "$(dirname "$0")"
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-2}
+WORKLOADS=${WORKLOADS:-"structured accesslog"}
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+command -v lz4 >/dev/null || { echo "needs lz4: apt-get install -y lz4" >&2; exit 1; }
+if [ -z "${BINS:-}" ]; then
+    (cd .. && swift build -c release --product sluice >/dev/null)
+    BINS="$(cd .. && pwd)/.build/release/sluice"
+fi
+
+work=$(mktemp -d)
+pid=""
+stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; pid=""; }
+trap 'stop; rm -rf "$work"' EXIT
+python3 lib/big_bodies.py "$work"
+
+# Starts BIN on a fresh data folder; sets port, token (bootstrap token, no parser) and altoken (parser accesslog).
+start() {
+    local data="$work/data"
+    rm -rf "$data"; mkdir -p "$data"
+    "$1" serve --data "$data" --listen 127.0.0.1:0 --fsync interval=10 --threads "${THREADS:-2}" \
+        --segment-bytes $((64 << 20)) --retention-bytes $((256 << 20)) >"$work/serve.log" 2>&1 &
+    for _ in $(seq 1 100); do [ -s "$data/sluice.port" ] && break; sleep 0.1; done
+    pid=$(cat "$data/sluice.pid"); port=$(cat "$data/sluice.port")
+    token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$data/bootstrap-credentials.json")
+    altoken=$("$1" tokens add --data "$data" --reload --repo sandbox --name accesslog --parser accesslog)
+    sleep 0.5
+}
+
+script() { # workload token -> lua path
+    cat > "$work/$1.lua" <<LUA
+local f = io.open("$work/$1.json", "rb"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $2"
+LUA
+    echo "$work/$1.lua"
+}
+
+# Other processes on the two cores move these figures a lot: the load average is printed before and after.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+declare -A best
+for round in $(seq 1 "$ROUNDS"); do
+    for bin in $BINS; do
+        start "$bin"
+        for workload in $WORKLOADS; do
+            if [ "$workload" = structured ]; then t=$token; path=humio-structured; else t=$altoken; path=humio-unstructured; fi
+            out=$(wrk -t1 -c64 -d"${DURATION}s" -s "$(script "$workload" "$t")" "http://127.0.0.1:$port/api/v1/ingest/$path")
+            rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+            bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+            [ -n "$bad" ] && echo "warning: $bin $workload: $bad non-2xx answers" >&2
+            mbs=$(awk "BEGIN{print $rps * $(stat -c %s "$work/$workload.json") / 1e6}")
+            echo "round $round $workload $bin: $rps req/s = $mbs MB/s" >&2
+            key="$workload|$bin"
+            if awk "BEGIN{exit !($mbs > ${best[$key]:-0})}"; then best[$key]=$mbs; fi
+        done
+        stop
+    done
+done
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+printf "%-11s %8s %12s %10s %7s  %s\n" workload body_KB sluice_MB/s lz4_MB/s ratio binary
+for workload in $WORKLOADS; do
+    lz4mbs=$(lz4 -b1 "$work/$workload.json" 2>&1 | tr '\r' '\n' | grep 'MB/s *,.*MB/s' | tail -1 | sed -E 's/.*\),? *([0-9.]+) MB\/s *,.*/\1/')
+    for bin in $BINS; do
+        mbs=${best["$workload|$bin"]}
+        printf "%-11s %8.0f %12.0f %10.0f %7.3f  %s\n" "$workload" "$(awk "BEGIN{print $(stat -c %s "$work/$workload.json")/1000}")" \
+            "$mbs" "$lz4mbs" "$(awk "BEGIN{print $mbs / (2 * $lz4mbs)}")" "$bin"
+    done
+done
