@@ -23,7 +23,7 @@ extension IngestDecoder {
         let count = string.span.count
         if unescaped.count < count { unescaped = [UInt8](repeating: 0, count: max(count, unescaped.count * 2, 1024)) }
         return unescaped.withUnsafeMutableBytes { buffer in
-            let written = JSONReader(body).unescape(string, into: buffer.baseAddress!)
+            let written = JSONReader.unescape(string, in: body, into: buffer.baseAddress!)
             return batch.store(UnsafeRawBufferPointer(rebasing: buffer[..<written]))
         }
     }
