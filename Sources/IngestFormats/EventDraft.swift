@@ -45,14 +45,14 @@ extension IngestDecoder {
     /// Runs the parser, settles the timestamp and applies the limits to the event just built.
     mutating func finishEvent(_ draft: EventDraft, parser: ParserChoice, _ context: DecodeContext,
                               _ batch: inout EventBatch) {
-        // The last event is read through a call into EventModel: read once, and again only after a change.
-        let before = batch.lastEvent
+        // The last event's time is read through a call into EventModel: once, and again only after a change.
+        let before = batch.lastEventTime
         var changed = true
         switch parser {
         case .none:
             changed = false
         case .pipeline(let pipeline):
-            if before.rawstring.count > 0 {
+            if batch.lastEventRawstring.count > 0 {
                 if !draft.hasType {
                     let tag = typeTag(for: pipeline, &batch)
                     batch.addField(name: tag.name, value: tag.value)
@@ -68,16 +68,15 @@ extension IngestDecoder {
             markError(message: batch.span(from: start), &batch)
         }
         // A time the parser found replaces an unreadable one the envelope had.
-        var event = changed ? batch.lastEvent : before
-        let parserSetTime = event.timestampMillis != before.timestampMillis || event.timestampNanos != before.timestampNanos
+        let time = changed ? batch.lastEventTime : before
+        let parserSetTime = time.millis != before.millis || time.nanos != before.nanos
         let problem = (parserSetTime ? nil : draft.timestampProblem)
-            ?? Timestamp(millis: event.timestampMillis, nanos: event.timestampNanos).problem(ingestMillis: context.ingestMillis)
+            ?? Timestamp(millis: time.millis, nanos: time.nanos).problem(ingestMillis: context.ingestMillis)
         if let problem {
             batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
             markError(message: batch.store(problem), &batch)
-            event = batch.lastEvent
         }
-        applyLimits(draft, context.limits, event, &batch)
+        applyLimits(draft, context.limits, &batch)
     }
 
     /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
@@ -100,13 +99,12 @@ extension IngestDecoder {
     /// Field count: sorted by name, the first `maxFields` kept. Size: the larger of the raw text and the
     /// other bytes the event stored; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary) and
     /// suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
-    /// `last` is the batch's last event as it stands.
-    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ last: Event, _ batch: inout EventBatch) {
-        if Int(last.fieldCount) > limits.maxFields {
+    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ batch: inout EventBatch) {
+        if batch.lastEventFieldCount > limits.maxFields {
             batch.sortLastEventFields()
             batch.truncateFields(toCount: max(0, limits.maxFields))
         }
-        let raw = last.rawstring
+        let raw = batch.lastEventRawstring
         let own = batch.arenaCount - draft.arenaStart
         let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
         guard max(Int(raw.count), own - rawOwn) > limits.maxEventBytes else { return }

@@ -65,10 +65,10 @@ extension IngestDecoder {
                 throw DecodeError.malformedBulk(line: line, reason: "the action line names no action")
             }
             let action: BulkAction
-            if Self.isName(name, "index", reader) { action = .index }
-            else if Self.isName(name, "create", reader) { action = .create }
-            else if Self.isName(name, "delete", reader) { action = .delete }
-            else if Self.isName(name, "update", reader) { action = .update }
+            if Self.isName(name, "index", reader.bytes) { action = .index }
+            else if Self.isName(name, "create", reader.bytes) { action = .create }
+            else if Self.isName(name, "delete", reader.bytes) { action = .delete }
+            else if Self.isName(name, "update", reader.bytes) { action = .update }
             else {
                 throw DecodeError.malformedBulk(line: line, reason: "unknown action; expected create, delete, index or update")
             }
@@ -78,8 +78,8 @@ extension IngestDecoder {
             }
             try reader.beginObject()
             while let member = try reader.nextMember() {
-                if Self.isName(member, "_index", reader), try reader.peek() == .string {
-                    index = store(try reader.readString(), of: reader, &batch)
+                if Self.isName(member, "_index", reader.bytes), try reader.peek() == .string {
+                    index = store(try reader.readString(), of: reader.bytes, &batch)
                 } else {
                     try reader.skipValue()
                 }

@@ -35,23 +35,23 @@ extension IngestDecoder {
         var fieldsType: ByteSpan? = nil
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if Self.isName(member, "event", reader) {
+            if Self.isName(member, "event", reader.bytes) {
                 sawEvent = true
                 eventIsText = try readHECEventMember(&reader, &draft, eventNumber, &batch)
-            } else if Self.isName(member, "time", reader) {
+            } else if Self.isName(member, "time", reader.bytes) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "time")
-            } else if Self.isName(member, "timezone", reader) {
+            } else if Self.isName(member, "timezone", reader.bytes) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
-            } else if Self.isName(member, "index", reader) {
+            } else if Self.isName(member, "index", reader.bytes) {
                 try addTextMember(&reader, "#repo", eventNumber, &batch)
-            } else if Self.isName(member, "sourcetype", reader) {
+            } else if Self.isName(member, "sourcetype", reader.bytes) {
                 sourcetype = try addTextMember(&reader, "#type", eventNumber, &batch)
                 draft.hasType = draft.hasType || sourcetype != nil
-            } else if Self.isName(member, "source", reader) {
+            } else if Self.isName(member, "source", reader.bytes) {
                 try addTextMember(&reader, "@source", eventNumber, &batch)
-            } else if Self.isName(member, "host", reader) {
+            } else if Self.isName(member, "host", reader.bytes) {
                 try addTextMember(&reader, "@host", eventNumber, &batch)
-            } else if Self.isName(member, "fields", reader) {
+            } else if Self.isName(member, "fields", reader.bytes) {
                 if let type = try readHECFields(&reader, &draft, eventNumber, &batch) { fieldsType = type }
             } else {
                 try reader.skipValue()
@@ -77,10 +77,10 @@ extension IngestDecoder {
         case .string:
             let text = try reader.readString()
             guard text.span.count > 0 else { throw DecodeError.eventFieldBlank(eventNumber: eventNumber) }
-            batch.setRawstring(store(text, of: reader, &batch))
+            batch.setRawstring(store(text, of: reader.bytes, &batch))
             return true
         case .number, .bool:
-            batch.setRawstring(store(try reader.readScalar(), of: reader, &batch))
+            batch.setRawstring(store(try reader.readScalar(), of: reader.bytes, &batch))
             return true
         case .object:
             let start = reader.offset
@@ -117,8 +117,8 @@ extension IngestDecoder {
         guard try Self.open(.object, &reader, eventNumber: eventNumber, "fields") else { return nil }
         var type: ByteSpan? = nil
         while let name = try reader.nextMember() {
-            setName(name, of: reader)
-            let isType = name.span.count == 5 && Self.isName(name, "#type", reader)
+            setName(name, of: reader.bytes)
+            let isType = name.span.count == 5 && Self.isName(name, "#type", reader.bytes)
             let before = batch.fields.count
             try addFlattened(&reader, &draft, &batch)
             if isType && batch.fields.count == before + 1 { type = batch.fields[before].value }

@@ -43,9 +43,9 @@ extension IngestDecoder {
                                   _ batch: inout EventBatch) throws {
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if Self.isName(member, "@timestamp", reader) {
+            if Self.isName(member, "@timestamp", reader.bytes) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "@timestamp")
-            } else if Self.isName(member, "@timezone", reader) {
+            } else if Self.isName(member, "@timezone", reader.bytes) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
             } else {
                 try addMember(member, &reader, &draft, &batch)

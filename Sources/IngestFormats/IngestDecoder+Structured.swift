@@ -24,12 +24,12 @@ extension IngestDecoder {
         var decodeAgain = false
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if Self.isName(member, "tags", reader) {
+            if Self.isName(member, "tags", reader.bytes) {
                 _ = try reader.peek()
                 tags = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: true)
                 decodeAgain = events != nil
-            } else if Self.isName(member, "events", reader) {
+            } else if Self.isName(member, "events", reader.bytes) {
                 _ = try reader.peek()
                 events = MemberPlace(offset: reader.offset, depth: reader.depth)
                 try structuredEvents(&reader, &eventNumber, context, &batch)
@@ -64,15 +64,15 @@ extension IngestDecoder {
         addGroupFields(&draft, &batch)
         try reader.beginObject()
         while let member = try reader.nextMember() {
-            if Self.isName(member, "timestamp", reader) {
+            if Self.isName(member, "timestamp", reader.bytes) {
                 try readTimestamp(&reader, &draft, &batch, eventNumber: eventNumber, member: "timestamp")
-            } else if Self.isName(member, "timezone", reader) {
+            } else if Self.isName(member, "timezone", reader.bytes) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
-            } else if Self.isName(member, "attributes", reader) {
+            } else if Self.isName(member, "attributes", reader.bytes) {
                 try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
-            } else if Self.isName(member, "rawstring", reader) {
+            } else if Self.isName(member, "rawstring", reader.bytes) {
                 switch try reader.peek() {
-                case .string: batch.setRawstring(store(try reader.readString(), of: reader, &batch))
+                case .string: batch.setRawstring(store(try reader.readString(), of: reader.bytes, &batch))
                 case .null: try reader.readNull()
                 case let kind:
                     throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")
@@ -106,7 +106,7 @@ extension IngestDecoder {
             let nameSpan: ByteSpan
             let isType: Bool
             if member.hasEscapes {
-                setName(member, of: reader, prefix: prefixed ? nil : UInt8(ascii: "#"))
+                setName(member, of: reader.bytes, prefix: prefixed ? nil : UInt8(ascii: "#"))
                 nameSpan = name.withBytes { batch.store($0) }
                 isType = name.isTypeName
             } else {
@@ -115,7 +115,7 @@ extension IngestDecoder {
                 if !prefixed { batch.appendByte(UInt8(ascii: "#")) }
                 batch.appendBytes(raw)
                 nameSpan = batch.span(from: start)
-                isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader)
+                isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader.bytes)
             }
             groupFields.append(SharedField(name: nameSpan, value: value, isType: isType))
         }

@@ -49,7 +49,7 @@ extension IngestDecoder {
                       eventNumber: Int) throws {
         switch try reader.peek() {
         case .string:
-            let zone = store(try reader.readString(), of: reader, &batch)
+            let zone = store(try reader.readString(), of: reader.bytes, &batch)
             batch.setTimezone(zone)
             draft.explicitTimezone = true
         case .null:

@@ -29,17 +29,17 @@ extension IngestDecoder {
         while let name = try reader.nextMember() {
             _ = try reader.peek()
             let place = MemberPlace(offset: reader.offset, depth: reader.depth)
-            if Self.isName(name, "messages", reader) {
+            if Self.isName(name, "messages", reader.bytes) {
                 messagesPlace = place
                 try unstructuredMessages(&reader, &eventNumber, type, context, &batch)
                 continue
-            } else if Self.isName(name, "type", reader) {
+            } else if Self.isName(name, "type", reader.bytes) {
                 typePlace = place
                 type = try readText(&reader, &batch, eventNumber: eventNumber, member: "type")
-            } else if Self.isName(name, "fields", reader) {
+            } else if Self.isName(name, "fields", reader.bytes) {
                 fieldsPlace = place
                 try readGroupFields(&reader, tagPrefix: false, eventNumber: eventNumber, &batch, reset: false)
-            } else if Self.isName(name, "tags", reader) {
+            } else if Self.isName(name, "tags", reader.bytes) {
                 tagsPlace = place
                 try readGroupFields(&reader, tagPrefix: true, eventNumber: eventNumber, &batch, reset: false)
             } else {
@@ -87,7 +87,7 @@ extension IngestDecoder {
             let message = try reader.readString()
             guard message.span.count > 0 else { continue }
             var draft = beginEvent(context, &batch)
-            batch.setRawstring(store(message, of: reader, &batch))
+            batch.setRawstring(store(message, of: reader.bytes, &batch))
             addGroupFields(&draft, &batch)
             if let type, !draft.hasType {
                 batch.addField(name: typeNameSpan(&batch), value: type)

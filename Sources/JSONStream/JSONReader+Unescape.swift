@@ -29,7 +29,12 @@ extension JSONReader {
     /// room for `string.span.count` bytes: unescaping never lengthens a string (`\uXXXX` is 6 bytes for at
     /// most 3 of UTF-8, a surrogate pair 12 for 4). One copy per run between escapes, no callback per piece.
     public func unescape(_ string: JSONString, into target: UnsafeMutableRawPointer) -> Int {
-        let raw = bytes(string.span)
+        Self.unescape(string, in: bytes, into: target)
+    }
+
+    /// ``unescape(_:into:)`` for a string of `body` without a reader at hand.
+    public static func unescape(_ string: JSONString, in body: UnsafeRawBufferPointer, into target: UnsafeMutableRawPointer) -> Int {
+        let raw = UnsafeRawBufferPointer(rebasing: body[string.span.start..<string.span.end])
         guard let source = raw.baseAddress, !raw.isEmpty else { return 0 }
         guard string.hasEscapes else {
             target.copyMemory(from: source, byteCount: raw.count)

@@ -73,4 +73,17 @@ import EventModel
         #expect(Array(batch.fields(of: 1)) == prepared)
         #expect(batch.events[1].fieldCount == Int32(count) && batch.events[1].firstField == 1)
     }
+
+    @Test func lastEventGettersMatchTheLastEvent() {
+        var batch = EventBatch()
+        Array("first".utf8).withUnsafeBytes { batch.beginEvent(rawstring: $0, ingestMillis: 7) }
+        Array("second line".utf8).withUnsafeBytes { batch.beginEvent(rawstring: $0, ingestMillis: 8) }
+        batch.setTimestamp(millis: 1_700_000_000_123, nanos: 456_789)
+        batch.addField(name: "a", value: "1")
+        batch.addField(name: "b", value: "2")
+        let last = batch.lastEvent
+        #expect(batch.lastEventTime.millis == last.timestampMillis && batch.lastEventTime.nanos == last.timestampNanos)
+        #expect(batch.lastEventRawstring == last.rawstring && batch.lastEventFieldCount == Int(last.fieldCount))
+        #expect(batch.lastEventFieldCount == 2 && text(batch, batch.lastEventRawstring) == "second line")
+    }
 }
