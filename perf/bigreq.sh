@@ -9,6 +9,7 @@
 # all alike), WORKLOADS (default "structured accesslog").
 set -euo pipefail
 cd "$(dirname "$0")"
+source lib/wrk.sh
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 WORKLOADS=${WORKLOADS:-"structured accesslog"}
@@ -39,12 +40,7 @@ start() {
 }
 
 script() { # workload token -> lua path
-    cat > "$work/$1.lua" <<LUA
-local f = io.open("$work/$1.json", "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $2"
-LUA
+    wrk_post_lua "$work/$1.json" "$2" "$work/$1.lua"
     echo "$work/$1.lua"
 }
 

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source lib/nginx.sh
 source lib/sluice.sh
+source lib/wrk.sh
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
@@ -33,14 +34,7 @@ while len(big) < 27000:
 open(sys.argv[1] + "/small.json", "w").write(small[:331] if len(small) > 331 else small)
 open(sys.argv[1] + "/big.json", "w").write(big)
 PY
-for size in small big; do
-    cat > "$work/$size.lua" <<LUA
-local f = io.open("$work/$size.json", "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $SLUICE_TOKEN"
-LUA
-done
+for size in small big; do wrk_post_lua "$work/$size.json" "$SLUICE_TOKEN" "$work/$size.lua"; done
 
 run() { # url [script] -> "rps p99ms"
     local out

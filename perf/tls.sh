@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source lib/sluice.sh
+source lib/wrk.sh
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -38,12 +39,7 @@ BODY_BYTES=$(stat -c %s "$work/batch.json")
 
 sluice_start --fsync interval=10 --threads 2 --tls-listen 127.0.0.1:0 --tls-cert "$work/cert.pem" --tls-key "$work/key.pem"
 TLS_PORT=$(cat "$SLUICE_DATA/sluice.tls-port")
-cat > "$work/batch.lua" <<LUA
-local f = io.open("$work/batch.json", "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $SLUICE_TOKEN"
-LUA
+wrk_post_lua "$work/batch.json" "$SLUICE_TOKEN" "$work/batch.lua"
 cipher=$(echo | openssl s_client -connect "127.0.0.1:$TLS_PORT" -CAfile "$work/cert.pem" 2>/dev/null | awk '/^New,/ {print $2, $NF}')
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SLUICE_PID/stat"; }
