@@ -106,7 +106,7 @@ extension IngestDecoder {
         } else if !context.bulkDefaultIndex.isEmpty {
             batch.addField(name: batch.store(indexField), value: batch.store(bytes: context.bulkDefaultIndex))
         }
-        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        let parser: ParserChoice = tokenChoice
         finishEvent(draft, parser: parser, context, &batch)
     }
 }

@@ -61,9 +61,9 @@ extension IngestDecoder {
         let parser: ParserChoice
         if eventIsText {
             draft.requestedParser = sourcetype ?? fieldsType
-            parser = chooseParser(draft, fallback: kvParser, context, batch)
+            parser = chooseParser(draft, fallback: kvChoice, context, batch)
         } else {
-            parser = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+            parser = tokenChoice
         }
         finishEvent(draft, parser: parser, context, &batch)
     }

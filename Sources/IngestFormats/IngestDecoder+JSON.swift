@@ -33,7 +33,7 @@ extension IngestDecoder {
         let start = reader.offset
         try readObjectEvent(&reader, &draft, eventNumber: eventNumber, &batch)
         batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
-        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        let parser: ParserChoice = tokenChoice
         finishEvent(draft, parser: parser, context, &batch)
     }
 

@@ -36,7 +36,7 @@ extension IngestDecoder {
     mutating func addTextEvent(_ text: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) {
         let draft = beginEvent(context, &batch)
         batch.setRawstring(UTF8Text.store(text, &batch))
-        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        let parser: ParserChoice = tokenChoice
         finishEvent(draft, parser: parser, context, &batch)
     }
 }

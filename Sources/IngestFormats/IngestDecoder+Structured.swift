@@ -50,7 +50,7 @@ extension IngestDecoder {
                                    _ batch: inout EventBatch) throws {
         guard try Self.open(.array, &reader, eventNumber: eventNumber, "events") else { return }
         // One choice for all events: no per-event copy (retain) of the pipeline every loop shares.
-        let parser: ParserChoice = context.tokenParser.map(ParserChoice.pipeline) ?? .none
+        let parser: ParserChoice = tokenChoice
         while try reader.nextElement() {
             try structuredEvent(&reader, eventNumber, context, parser: parser, &batch)
             eventNumber += 1

@@ -29,11 +29,14 @@ public struct IngestDecoder: Sendable {
     /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
     var groupFields: [SharedField] = []
     var parserLookup = ParserLookup()
-    /// The registry's `kv` parser for this decode, looked up once.
+    /// The registry's `kv` parser for this decode, looked up once (and owned here for the decode).
     var kvParser: ParserPipeline?
+    /// ``kvParser`` and the token's parser as the decode's events choose them.
+    var kvChoice = ParserChoice.none
+    var tokenChoice = ParserChoice.none
     /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
     /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
-    var typeTag: (pipeline: ParserPipeline, field: SharedField)? = nil
+    var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: SharedField)? = nil
     /// The bytes `#type`, stored once per decode for the same reason.
     var typeName: ByteSpan? = nil
 
@@ -70,6 +73,8 @@ public struct IngestDecoder: Sendable {
         parserLookup.reset()
         forgetSharedSpans()
         kvParser = context.parsers.kv
+        kvChoice = ParserChoice(kvParser)
+        tokenChoice = ParserChoice(context.tokenParser)
         let mark = BatchMark(batch)
         do {
             switch format {
