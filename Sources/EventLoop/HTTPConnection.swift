@@ -26,6 +26,9 @@ final class HTTPConnection: LoopChannel {
     // The loop owns its channels and outlives them (it closes them before it exits).
     unowned(unsafe) let loop: EventLoop
     let server: HTTPServerContext
+    /// `server.metrics`, bumped on every read and write without touching its reference count (the
+    /// connections of both loops would bounce it between the cores); `server` owns it.
+    private let metrics: Unmanaged<ServerMetrics>
     private let handler: HTTPHandler
     /// Plain socket or TLS; see HTTPConnection+TLS.swift for the handshake.
     let transport: ConnectionTransport
@@ -69,6 +72,7 @@ final class HTTPConnection: LoopChannel {
         self.fd = fd
         self.loop = loop
         self.server = server
+        metrics = .passUnretained(server.metrics)
         self.handler = handler
         self.transport = transport
         readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize)
@@ -182,7 +186,7 @@ final class HTTPConnection: LoopChannel {
             case .done(let count):
                 readEnd += count
                 lastProgress = loop.nowMillis
-                server.metrics.bytesIn.add(count, ordering: .relaxed)
+                metrics._withUnsafeGuaranteedRef { $0.bytesIn.add(count, ordering: .relaxed) }
                 if count < room && !transport.readsUntilWouldBlock && !peerShutWrite {
                     inputPending = false
                     process()
@@ -412,7 +416,7 @@ final class HTTPConnection: LoopChannel {
                 return
             case .done(let count):
                 outputSent += count
-                server.metrics.bytesOut.add(count, ordering: .relaxed)
+                metrics._withUnsafeGuaranteedRef { $0.bytesOut.add(count, ordering: .relaxed) }
             }
         }
         output.removeAll(keepingCapacity: output.capacity <= Self.retainedBufferLimit)

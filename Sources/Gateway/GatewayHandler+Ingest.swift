@@ -17,7 +17,8 @@ extension GatewayHandler {
         let route = endpoint.metricName
         let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
             self.countRequest(route, refusal.status)
-            self.services.metrics.countReject(shard: self.loop.index, route: route, reason: refusal.reason)
+            let shard = self.loop.index
+            self.metrics.with { $0.countReject(shard: shard, route: route, reason: refusal.reason) }
             Answers.refusal(refusal, style: style, keepAlive: request.keepAlive, into: &output)
             return .answered
         }
@@ -30,9 +31,8 @@ extension GatewayHandler {
         case .unknown:
             return refuse(IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4), &output)
         }
-        if case .reject(let status, let reason, let code) = decideIngest(principal: principal, eventRepository: nil,
-                                                                        family: endpoint.family, store: services.tokens),
-           status == 401 || status == 403 {
+        let decision = tokens.with { decideIngest(principal: principal, eventRepository: nil, family: endpoint.family, store: $0) }
+        if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
             return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
         }
 
@@ -66,7 +66,7 @@ extension GatewayHandler {
             } catch {
                 return refuse(IngestRefusal(error), &output)
             }
-            let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
+            let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                         firstPart: (repository, batch.count))
             appends.add(batch, to: log, completion: pending.finish)
@@ -83,7 +83,7 @@ extension GatewayHandler {
             }
         }
 
-        let pending = PendingIngest(answer: answer, services: services, loopIndex: loop.index, route: route, style: style,
+        let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) })
@@ -94,19 +94,20 @@ extension GatewayHandler {
     }
 
     private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {
-        let cache = services.tokens.cache
-        if endpoint == .rawWithPathToken {
-            return recentCredential.lookup(Router.pathToken(request.path), in: cache).map(CredentialOutcome.found) ?? .unknown
+        tokenCache.with { cache in
+            if endpoint == .rawWithPathToken {
+                return recentCredential.lookup(Router.pathToken(request.path), in: cache).map(CredentialOutcome.found) ?? .unknown
+            }
+            return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
         }
-        return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
     }
 
     /// The serving parsers, re-read from the store only after a reload (the store's lock is shared by
     /// every loop; the cache generation changes with every reload).
     private func parsers() -> ParserRegistry {
-        let generation = services.tokens.cache.generation
+        let generation = tokenCache.with { $0.generation }
         if let recent = recentParsers, recent.generation == generation { return recent.registry }
-        let registry = services.tokens.parsers
+        let registry = tokens.with { $0.parsers }
         recentParsers = (generation, registry)
         return registry
     }
@@ -150,7 +151,7 @@ extension GatewayHandler {
                 continue
             }
             let named = span.map { String(decoding: batch.bytes($0), as: UTF8.self) }
-            switch decideIngest(principal: principal, eventRepository: named, family: family, store: services.tokens) {
+            switch tokens.with({ decideIngest(principal: principal, eventRepository: named, family: family, store: $0) }) {
             case .accept(let repository):
                 accepted = (span, repository)
                 parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)

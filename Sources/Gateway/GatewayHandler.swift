@@ -26,9 +26,18 @@ final class GatewayHandler: HTTPHandler {
     /// The parser registry and the token-cache generation it was read under.
     var recentParsers: (generation: UInt64, registry: ParserRegistry)?
 
+    /// `services`' token store, its cache and the metrics, read on every request without reference
+    /// counting (see ``Unretained``); `services` owns them and outlives this handler.
+    let tokens: Unretained<TokenStore>
+    let tokenCache: Unretained<TokenCache>
+    let metrics: Unretained<GatewayMetrics>
+
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
         self.loop = loop
+        tokens = Unretained(services.tokens)
+        tokenCache = Unretained(services.tokens.cache)
+        metrics = Unretained(services.metrics)
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -88,6 +97,7 @@ final class GatewayHandler: HTTPHandler {
     }
 
     func countRequest(_ route: String, _ status: Int) {
-        services.metrics.countRequest(shard: loop.index, route: route, status: status)
+        let shard = loop.index
+        metrics.with { $0.countRequest(shard: shard, route: route, status: status) }
     }
 }

@@ -10,7 +10,10 @@ import WAL
 /// loop's counters.
 final class PendingIngest: Sendable {
     private let answer: DeferredAnswer
-    private let services: GatewayServices
+    /// Counted into only by ``write(into:keepAlive:)``, which runs on the request's loop while that loop's
+    /// handler (holding the services that own the metrics) is alive; an answer for a connection the loop
+    /// already closed is dropped without running it.
+    private let metrics: Unretained<GatewayMetrics>
     private let loopIndex: Int
     private let route: String
     private let style: AnswerStyle
@@ -25,11 +28,11 @@ final class PendingIngest: Sendable {
     /// Parts still writing, and the first failure; the last part's completion reads it.
     private let state: Mutex<(remaining: Int, failure: WALError?)>
 
-    init(answer: DeferredAnswer, services: GatewayServices, loopIndex: Int, route: String, style: AnswerStyle,
+    init(answer: DeferredAnswer, metrics: Unretained<GatewayMetrics>, loopIndex: Int, route: String, style: AnswerStyle,
          outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, firstPart: (repository: String, events: Int),
          otherParts: [(repository: String, events: Int)] = []) {
         self.answer = answer
-        self.services = services
+        self.metrics = metrics
         self.loopIndex = loopIndex
         self.route = route
         self.style = style
@@ -56,21 +59,25 @@ final class PendingIngest: Sendable {
     /// Runs on the request's loop, after the last part finished.
     private func write(into output: inout [UInt8], keepAlive: Bool) {
         guard let failure = state.withLock({ $0.failure }) else {
-            services.metrics.countRequest(shard: loopIndex, route: route, status: 200)
-            // A body split over repositories cannot be attributed to one: its bytes count only unsplit.
-            services.metrics.countIngest(shard: loopIndex, repository: firstPart.repository, token: token,
-                                         events: firstPart.events, bytes: otherParts.isEmpty ? bodyBytes : 0)
-            for part in otherParts {
-                services.metrics.countIngest(shard: loopIndex, repository: part.repository, token: token,
-                                             events: part.events, bytes: 0)
+            metrics.with { metrics in
+                metrics.countRequest(shard: loopIndex, route: route, status: 200)
+                // A body split over repositories cannot be attributed to one: its bytes count only unsplit.
+                metrics.countIngest(shard: loopIndex, repository: firstPart.repository, token: token,
+                                    events: firstPart.events, bytes: otherParts.isEmpty ? bodyBytes : 0)
+                for part in otherParts {
+                    metrics.countIngest(shard: loopIndex, repository: part.repository, token: token,
+                                        events: part.events, bytes: 0)
+                }
             }
             let took = EventLoop.monotonicNowMillis() - startedMillis
             Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
             return
         }
         let refusal = IngestRefusal(failure)
-        services.metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
-        services.metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
+        metrics.with { metrics in
+            metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
+            metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
+        }
         Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)
     }
 }
