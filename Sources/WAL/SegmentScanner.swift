@@ -37,7 +37,7 @@ struct SegmentScanner {
 
     /// Starts after the segment header; `fileSize` bounds what is read; `allowsReserve` comes from the
     /// segment header (``SegmentHeader/allowsReserve``): without it a zero length is a damaged record.
-    init(file: any SegmentFile, fileSize: Int, allowsReserve: Bool = true, offset: Int = WALFormat.segmentHeaderSize) {
+    init(file: any SegmentFile, fileSize: Int, allowsReserve: Bool, offset: Int = WALFormat.segmentHeaderSize) {
         self.file = file
         self.fileSize = fileSize
         self.allowsReserve = allowsReserve

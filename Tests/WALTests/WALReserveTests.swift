@@ -17,6 +17,15 @@ struct WALReserveTests {
         dir.walPath(repository) + "/" + WALFormat.segmentFileName(firstSequence: firstSequence)
     }
 
+    /// What the scanner finds after the last record of the segment at `path`: `.end` when the file ends
+    /// there, `.reserve` when zeros follow.
+    func stepAfterRecords(_ dir: TemporaryDirectory, _ path: String) throws -> SegmentScanner.Step {
+        var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path), allowsReserve: true)
+        var step = try scanner.next()
+        while case .record = step { step = try scanner.next() }
+        return step
+    }
+
     /// Appends `rounds` records of five events and returns the events and the data end after each.
     func appendRounds(_ log: RepositoryLog, _ rounds: Int, prefix: String) throws -> [SampleEvent] {
         var events: [SampleEvent] = []
@@ -120,10 +129,7 @@ struct WALReserveTests {
         #expect(segments.count > 2)
         for name in segments.dropLast() {
             let path = dir.walPath("s") + "/" + name
-            var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path))
-            var step = try scanner.next()
-            while case .record = step { step = try scanner.next() }
-            #expect(step == .end(offset: dir.size(path)), "\(name) ends exactly after its last record")
+            #expect(try stepAfterRecords(dir, path) == .end(offset: dir.size(path)), "\(name) ends exactly after its last record")
         }
         store.shutdown()
         #expect(try readAll(dir.path, "s").events.map(\.1) == events)
@@ -157,5 +163,34 @@ struct WALReserveTests {
         try zeros.write(contentsOf: Data(count: 100))
         try zeros.close()
         #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "old").problems.map(\.offset) == [running])
+    }
+
+    /// Groups averaging over ``SegmentWriter/reserveWorthGroupBytes`` per fdatasync stop the reserve: once
+    /// the running average passes it no zeros are added, and the records use up what is left.
+    @Test func largeGroupsStopTheReserve() throws {
+        let dir = TemporaryDirectory()
+        let store = try WALStore(options: options(dir, reserve: 64 << 10), logger: testLogger)
+        let log = try store.log(for: "big")
+        let path = segmentPath(dir, "big")
+        var state: UInt64 = 42
+        func incompressible(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(ascii: "a") + UInt8((state >> 33) % 16)
+            }
+        }
+        var sawReserve = false
+        for round in 0..<16 {
+            let samples = (0..<20).map { index in
+                SampleEvent(timestamp: 1_700_000_000_000 + Int64(index), ingest: 1_700_000_000_005, rawstring: incompressible(5000))
+            }
+            _ = try log.appendAndWait(samples).get()
+            if round == 0, case .reserve = try stepAfterRecords(dir, path) { sawReserve = true }
+            if round == 15 {
+                #expect(try stepAfterRecords(dir, path) == .end(offset: dir.size(path)), "no reserve once groups of ~100 KB are the average")
+            }
+        }
+        #expect(sawReserve, "small average at first: the reserve was kept")
+        store.shutdown()
     }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# What it measures: server CPU per request (user + system time of the sluice process from /proc/PID/stat,
+# over a wrk -t1 -c64 run, --fsync interval=10), for one or more binaries in alternating rounds, so that
+# load from neighbours hits all alike. Steadier than requests/s on this shared 2-core machine for comparing
+# builds of the request path.
+# Workloads (WORKLOAD): small (the 331-byte structured body perf/http-baseline.sh sends), hec (1000 HEC text
+# events that fall back to the kv parser, 176 KB).
+# Env: BINS (space-separated sluice binaries, default .build/release/sluice built here), ROUNDS (default 3),
+# DURATION (s per run, default 5).
+# How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
+set -euo pipefail
+cd "$(dirname "$0")"
+source lib/wrk.sh
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+WORKLOAD=${WORKLOAD:-small}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+if [ -z "${BINS:-}" ]; then (cd .. && swift build -c release --product sluice >/dev/null); BINS="$(cd .. && pwd)/.build/release/sluice"; fi
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+pid=""
+
+python3 - "$work/body.json" "$WORKLOAD" <<'PY'
+import json, random, sys
+sys.path.insert(0, "lib")
+from structured_events import event, body
+path, workload = sys.argv[1], sys.argv[2]
+if workload == "small":
+    small = body([event(1)])
+    text = small + " " * max(0, 331 - len(small))
+else:
+    rng = random.Random(1)
+    lines = []
+    for i in range(1000):
+        ev = ("ts=2026-11-29T05:00:%02dZ level=info user=u%d action=login status=%d latency_ms=%d msg=\"request %d done\""
+              % (i % 60, rng.randint(1, 999), rng.choice([200, 401, 500]), rng.randint(1, 900), i))
+        lines.append(json.dumps({"event": ev, "host": "web-01", "source": "app", "time": 1795928400 + i}))
+    text = "\n".join(lines)
+open(path, "w").write(text)
+PY
+[ "$WORKLOAD" = small ] && path=/api/v1/ingest/humio-structured || path=/services/collector
+
+for round in $(seq 1 "$ROUNDS"); do
+    for bin in $BINS; do
+        data="$work/data"; rm -rf "$data"; mkdir -p "$data"
+        "$bin" serve --data "$data" --listen 127.0.0.1:0 --fsync interval=10 >"$work/serve.log" 2>&1 &
+        for _ in $(seq 1 100); do [ -s "$data/sluice.port" ] && break; sleep 0.1; done
+        pid=$(cat "$data/sluice.pid"); port=$(cat "$data/sluice.port")
+        token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$data/bootstrap-credentials.json")
+        wrk_post_lua "$work/body.json" "$token" "$work/post.lua"
+        before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        out=$(wrk -t1 -c64 -d"${DURATION}s" -s "$work/post.lua" "http://127.0.0.1:$port$path")
+        after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        requests=$(echo "$out" | awk '/requests in/ {print $1}')
+        rps=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
+        awk -v b="$bin" -v r="$round" -v rps="$rps" -v n="$requests" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN {printf "round %d %s: %d req/s, %.1f us server CPU per request\n", r, b, rps, t / hz * 1e6 / n}'
+        kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    done
+done
