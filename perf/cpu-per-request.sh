@@ -4,7 +4,8 @@
 # load from neighbours hits all alike. Steadier than requests/s on this shared 2-core machine for comparing
 # builds of the request path.
 # Workloads (WORKLOAD): small (the 331-byte structured body perf/http-baseline.sh sends), hec (1000 HEC text
-# events that fall back to the kv parser, 176 KB).
+# events that fall back to the kv parser, 176 KB), structured and accesslog (perf/bigreq.sh's 1000-event
+# bodies; accesslog posts through a token with the `accesslog` parser).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here), ROUNDS (default 3),
 # DURATION (s per run, default 5).
 # How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
@@ -20,7 +21,9 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 pid=""
 
-python3 - "$work/body.json" "$WORKLOAD" <<'PY'
+if [ "$WORKLOAD" = structured ] || [ "$WORKLOAD" = accesslog ]; then
+    python3 lib/big_bodies.py "$work" && cp "$work/$WORKLOAD.json" "$work/body.json"
+else python3 - "$work/body.json" "$WORKLOAD" <<'PY'
 import json, random, sys
 sys.path.insert(0, "lib")
 from structured_events import event, body
@@ -38,7 +41,12 @@ else:
     text = "\n".join(lines)
 open(path, "w").write(text)
 PY
-[ "$WORKLOAD" = small ] && path=/api/v1/ingest/humio-structured || path=/services/collector
+fi
+case "$WORKLOAD" in
+    small|structured) path=/api/v1/ingest/humio-structured ;;
+    accesslog) path=/api/v1/ingest/humio-unstructured ;;
+    *) path=/services/collector ;;
+esac
 
 for round in $(seq 1 "$ROUNDS"); do
     for bin in $BINS; do
@@ -47,6 +55,10 @@ for round in $(seq 1 "$ROUNDS"); do
         for _ in $(seq 1 100); do [ -s "$data/sluice.port" ] && break; sleep 0.1; done
         pid=$(cat "$data/sluice.pid"); port=$(cat "$data/sluice.port")
         token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$data/bootstrap-credentials.json")
+        if [ "$WORKLOAD" = accesslog ]; then
+            token=$("$bin" tokens add --data "$data" --reload --repo sandbox --name accesslog --parser accesslog)
+            sleep 0.5
+        fi
         wrk_post_lua "$work/body.json" "$token" "$work/post.lua"
         before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
         out=$(wrk -t1 -c64 -d"${DURATION}s" -s "$work/post.lua" "http://127.0.0.1:$port$path")

@@ -60,14 +60,41 @@ struct LayoutWriter {
         position += count
     }
 
+    /// Bytes the varint of `value` takes (1...10), without a loop.
+    @inline(__always)
     static func varintSize(_ value: UInt64) -> Int {
-        var v = value
-        var size = 1
-        while v >= 0x80 { v >>= 7; size += 1 }
-        return size
+        (70 &- (value | 1).leadingZeroBitCount) / 7
+    }
+
+    // MARK: Items (format version 3, records with back-references)
+
+    /// A literal item: `uvarint (count << 1)`, then `count` bytes from `from` (nil only when `count` is 0).
+    @inline(__always)
+    mutating func literalItem(_ from: UnsafeRawPointer?, count: Int) {
+        uvarint(UInt64(count) << 1)
+        precondition(count >= 0 && position + count <= capacity)
+        if let from, count > 0 { ShortCopy.copy(from, to: base + position, count: count) }
+        position += count
+    }
+
+    /// A name item naming the previous event's field `index`: `uvarint (index << 1 | 1)`.
+    @inline(__always)
+    mutating func previousNameItem(_ index: Int) {
+        uvarint(UInt64(index) << 1 | 1)
+    }
+
+    /// A value item for the `count` bytes at `offset` in the event's `@rawstring`:
+    /// `uvarint (count << 1 | 1)`, `uvarint offset`. Written only when it is shorter than the literal item
+    /// would be; returns whether it was written.
+    @inline(__always)
+    mutating func rawSliceItem(count: Int, offset: Int) -> Bool {
+        let tag = UInt64(count) << 1 | 1
+        guard Self.varintSize(UInt64(offset)) < count else { return false }
+        uvarint(tag)
+        uvarint(UInt64(offset))
+        return true
     }
 }
-
 /// Reads what ``LayoutWriter`` wrote, from untrusted bytes.
 ///
 /// Guarantees: never reads outside the buffer (`0 <= position <= count` holds after every call); every read
@@ -128,6 +155,24 @@ struct LayoutReader {
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
+    /// An item of a record with back-references (format version 3): `.literal` (`uvarint (length << 1)`,
+    /// then the bytes, as their offset in the buffer and length) or `.reference` (`uvarint (number << 1 | 1)`,
+    /// and for values `uvarint offset`), which the caller resolves. Nil when it runs past the buffer.
+    @inline(__always)
+    mutating func item(withOffset: Bool) -> LayoutItem? {
+        guard let tag = uvarint() else { return nil }
+        let number = tag >> 1
+        if tag & 1 == 0 {
+            guard number <= UInt64(count &- position) else { return nil }
+            let start = position
+            position &+= Int(truncatingIfNeeded: number)
+            return .literal(start: start, count: Int(truncatingIfNeeded: number))
+        }
+        guard withOffset else { return .reference(number: number, offset: 0) }
+        guard let offset = uvarint() else { return nil }
+        return .reference(number: number, offset: offset)
+    }
+
     /// A length-prefixed run of bytes, as its offset in the buffer and its length.
     @inline(__always)
     mutating func span() -> (start: Int, count: Int)? {
@@ -137,6 +182,14 @@ struct LayoutReader {
         position &+= Int(truncatingIfNeeded: length)
         return (start, Int(truncatingIfNeeded: length))
     }
+}
+
+/// A field name or value of a format-3 layout as read: literal bytes of the layout, or a reference (the
+/// previous event's field `number` for a name; `number` bytes at `offset` of the event's `@rawstring` for
+/// a value).
+enum LayoutItem {
+    case literal(start: Int, count: Int)
+    case reference(number: UInt64, offset: UInt64)
 }
 
 extension UnsafeRawBufferPointer {

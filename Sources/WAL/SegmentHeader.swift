@@ -28,7 +28,6 @@ struct SegmentHeader: Sendable, Equatable {
     }
 
     /// Whether records of this segment may be followed by a zero-filled reserve.
-    var allowsReserve: Bool { version >= WALFormat.reserveVersion }
 
     static func encode(firstSequence: UInt64, version: UInt16 = WALFormat.formatVersion) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)

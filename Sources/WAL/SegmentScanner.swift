@@ -2,8 +2,8 @@
 ///
 /// Guarantees: never trusts a length before its header passed ``WALRecordHeader/parse(_:)``; stops at the
 /// first bad or incomplete record and says which (`torn`: the file ends inside it; `corrupt`: its bytes are
-/// wrong; `reserve`: a version-2 segment's zero-filled reserve starts there); reads ahead in blocks into one
-/// reused buffer, never past `fileSize`.
+/// wrong, or uses a feature its segment's version does not have; `reserve`: the zero-filled reserve of a
+/// version-2 or later segment starts there); reads ahead in blocks into one reused buffer, never past `fileSize`.
 struct SegmentScanner {
     enum Step: Equatable {
         /// A record whose bytes are available through ``withRecord(_:)`` until the next step.
@@ -20,7 +20,9 @@ struct SegmentScanner {
     }
 
     private let file: any SegmentFile
+    private let version: UInt16
     private let allowsReserve: Bool
+    private let allowsBackReferences: Bool
     private(set) var fileSize: Int
     private(set) var offset: Int
     /// File bytes `windowStart ..< windowStart + windowCount`, read ahead in blocks of ``blockBytes``.
@@ -35,12 +37,14 @@ struct SegmentScanner {
     /// before it is decoded, still in the cache (1 MiB blocks made 1000-event replay slower).
     static let blockBytes = 64 << 10
 
-    /// Starts after the segment header; `fileSize` bounds what is read; `allowsReserve` comes from the
-    /// segment header (``SegmentHeader/allowsReserve``): without it a zero length is a damaged record.
-    init(file: any SegmentFile, fileSize: Int, allowsReserve: Bool, offset: Int = WALFormat.segmentHeaderSize) {
+    /// Starts after the segment header; `fileSize` bounds what is read; `version` is the segment header's:
+    /// before version 2 a zero length is a damaged record, before version 3 so is a record with back-references.
+    init(file: any SegmentFile, fileSize: Int, version: UInt16, offset: Int = WALFormat.segmentHeaderSize) {
         self.file = file
         self.fileSize = fileSize
-        self.allowsReserve = allowsReserve
+        self.version = version
+        allowsReserve = version >= WALFormat.reserveVersion
+        allowsBackReferences = version >= WALFormat.backReferencesVersion
         self.offset = offset
     }
 
@@ -93,6 +97,9 @@ struct SegmentScanner {
         case .complete(let value): header = value
         case .needMore: return .torn(offset: offset, reason: "file ended inside a record header")
         case .invalid(let reason): return .corrupt(offset: offset, reason: reason)
+        }
+        if header.hasBackReferences && !allowsBackReferences {
+            return .corrupt(offset: offset, reason: "record with back-references in a version-\(version) segment")
         }
         if header.recordLength > remaining {
             return .torn(offset: offset, reason: "record of \(header.recordLength) bytes, \(remaining) left in the file")

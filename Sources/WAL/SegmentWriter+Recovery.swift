@@ -8,13 +8,13 @@ extension SegmentWriter {
         var endOffset: Int
         var nextSequence: UInt64
         var sealed: [SegmentRef]
-        /// Whether the active segment's version lets the writer keep a zero-filled reserve in it.
-        var allowsReserve = true
     }
 
     /// Opens a repository's log for appending: creates the folder and a first segment when there is none,
     /// otherwise scans the last segment and cuts it at the first short, damaged or out-of-sequence record
-    /// (logging and counting the non-zero bytes cut), or where its zero-filled reserve starts.
+    /// (logging and counting the non-zero bytes cut), or where its zero-filled reserve starts. A last
+    /// segment of an older format version is sealed and a new one started after it: records are encoded
+    /// before the writer knows its segment, so every segment appended to must be of the current version.
     static func recover(directory: SegmentDirectory, fs: any SegmentFileSystem, repository: String,
                         metrics: RepositoryMetrics, logger: Logger) throws(SegmentIOError) -> Recovered {
         try fs.createDirectories(directory.path)
@@ -41,7 +41,7 @@ extension SegmentWriter {
                 return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: WALFormat.segmentHeaderSize,
                                  nextSequence: last.firstSequence, sealed: segments)
             }
-            var scanner = SegmentScanner(file: file, fileSize: size, allowsReserve: parsed.allowsReserve)
+            var scanner = SegmentScanner(file: file, fileSize: size, version: parsed.version)
             var expected = last.firstSequence
             func resume(at offset: Int, cutting reason: String?) throws(SegmentIOError) -> Recovered {
                 if offset < size {
@@ -49,8 +49,22 @@ extension SegmentWriter {
                     try cut(file, at: offset, bytes: dataEnd - offset, path: last.path, reason: reason ?? "data after the reserve started",
                             repository: repository, metrics: metrics, logger: logger)
                 }
-                return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
-                                 nextSequence: expected, sealed: segments, allowsReserve: parsed.allowsReserve)
+                guard parsed.version < WALFormat.formatVersion else {
+                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                     nextSequence: expected, sealed: segments)
+                }
+                if offset == WALFormat.segmentHeaderSize {
+                    // No records: rewrite it as an empty segment of the current version.
+                    try file.writeAll(SegmentHeader.encode(firstSequence: last.firstSequence), at: 0)
+                    try file.sync()
+                    return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
+                                     nextSequence: expected, sealed: segments)
+                }
+                try file.sync()
+                let next = try createSegment(directory: directory, fs: fs, firstSequence: expected)
+                file.close()
+                return Recovered(file: next, segmentFirstSequence: expected, endOffset: WALFormat.segmentHeaderSize,
+                                 nextSequence: expected, sealed: segments + [last])
             }
             while true {
                 switch try scanner.next() {

@@ -36,8 +36,8 @@ final class SegmentWriter {
     private var needsTruncate = false
     /// End of the zero-filled reserve (the file size as this writer left it; ≥ writtenOffset).
     private var reservedEnd: Int
-    /// Whether the active segment may keep a reserve (its version allows one and no zero write failed in it).
-    private var reserveAllowed: Bool
+    /// Whether the active segment may keep a reserve (no zero write failed in it).
+    private var reserveAllowed = true
     /// Running average of the bytes one fdatasync covered under `.always`.
     private var averageGroupBytes = 0
     private var nextSequence: UInt64
@@ -76,7 +76,6 @@ final class SegmentWriter {
         writtenOffset = recovered.endOffset
         syncedOffset = recovered.endOffset
         reservedEnd = recovered.endOffset
-        reserveAllowed = recovered.allowsReserve
         nextSequence = recovered.nextSequence
         syncedNextSequence = recovered.nextSequence
         stagedNextSequence = recovered.nextSequence

@@ -1,15 +1,18 @@
-/// Constants of the on-disk format described in `docs/wal.md` (format version 2; version 1 is still read).
+/// Constants of the on-disk format described in `docs/wal.md` (format version 3; versions 1 and 2 are still read).
 ///
 /// Guarantees: these values are the single source of truth for the writer, the reader, recovery and the
 /// tools; changing any of them is a format change and bumps ``formatVersion``.
 public enum WALFormat {
     /// The version written into every new segment header.
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
     /// Versions this reader understands. Version 2 adds the zero-filled reserve: a segment may end in zero
-    /// bytes after its last record, and a record length of 0 marks where they start.
-    public static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// bytes after its last record, and a record length of 0 marks where they start. Version 3 adds
+    /// back-references in the event layout (``flagBackReferences``).
+    public static let readableVersions: ClosedRange<UInt16> = 1...3
     /// The first version whose segments may end in a zero-filled reserve.
     public static let reserveVersion: UInt16 = 2
+    /// The first version whose records may carry ``flagBackReferences``.
+    public static let backReferencesVersion: UInt16 = 3
     /// `SLUICWAL` in ASCII.
     public static let segmentMagic: [UInt8] = Array("SLUICWAL".utf8)
     public static let segmentHeaderSize = 32
@@ -18,6 +21,11 @@ public enum WALFormat {
     public static let maxPayloadBytes = 1 << 30
     /// Flag bit: the payload is an LZ4 block (otherwise the layout is stored raw).
     public static let flagLZ4: UInt16 = 1
+    /// Flag bit: field names and values in the layout are either literal bytes or back-references to
+    /// bytes earlier in the layout (`docs/wal.md`, event layout); only in segments of version 3 and later.
+    public static let flagBackReferences: UInt16 = 2
+    /// Every flag bit a record may carry.
+    public static let knownFlags: UInt16 = flagLZ4 | flagBackReferences
     /// Segment file name suffix.
     public static let segmentSuffix = ".seg"
     /// Digits in a segment file name.

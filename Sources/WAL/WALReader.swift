@@ -129,7 +129,7 @@ public struct WALReader {
             switch try SegmentScanner.readHeader(opened) {
             case .complete(let header) where header.firstSequence == segment.firstSequence:
                 file = opened
-                scanner = SegmentScanner(file: opened, fileSize: size, allowsReserve: header.allowsReserve)
+                scanner = SegmentScanner(file: opened, fileSize: size, version: header.version)
                 return .opened
             case .needMore where isLastSegment(segment):
                 // Being created right now: wait for its header.

@@ -22,8 +22,14 @@ public struct WALRecordEncoder {
     private var layoutCount = 0
     private var output: [UInt8] = []
     private let lz4 = LZ4Stream()
+    /// Whether records use format version 3's back-references (``WALFormat/flagBackReferences``).
+    public let backReferences: Bool
 
-    public init() {}
+    /// `backReferences: false` writes the version-2 layout (every name and value literal), which only
+    /// tools and tests that produce older segments need.
+    public init(backReferences: Bool = true) {
+        self.backReferences = backReferences
+    }
 
     /// The uncompressed event layout of the last ``encode(_:)`` (for benchmarks and tools).
     public func withLastLayout<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -50,43 +56,46 @@ public struct WALRecordEncoder {
         guard bound <= WALFormat.maxPayloadBytes * 2 else { throw .recordTooLarge(bytes: bound) }
         if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
 
-        let used = writeLayout(batch, minTimestamp: minTimestamp)
+        // A back-reference is only written where it is shorter than the literal, so the bound holds for both.
+        let used = layout.withUnsafeMutableBytes { scratch in
+            backReferences
+                ? Self.writeReferencingLayout(batch, minTimestamp: minTimestamp, into: scratch)
+                : Self.writeLayout(batch, minTimestamp: minTimestamp, into: scratch)
+        }
         layoutCount = used
         guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
         return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
     }
 
-    /// Writes the layout through raw pointers: one pass over the events and their fields, short runs copied
-    /// inline (callgrind, 1000-event structured records: 600 → ? instructions per event).
-    private mutating func writeLayout(_ batch: EventBatch, minTimestamp: Int64) -> Int {
-        layout.withUnsafeMutableBytes { scratch in
-            batch.arena.withUnsafeBytes { arena in
-                batch.events.withUnsafeBufferPointer { events in
-                    batch.fields.withUnsafeBufferPointer { fields in
-                        var writer = LayoutWriter(scratch)
-                        let bytes = arena.baseAddress
-                        // Spans are inside the arena by EventBatch's guarantee; an empty arena has only empty spans.
-                        @inline(__always) func write(_ span: ByteSpan) {
-                            writer.bytes(span.count == 0 ? nil : bytes! + Int(span.start), count: Int(span.count))
-                        }
-                        // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
-                        var previousIngest = minTimestamp
-                        for event in events {
-                            writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
-                            writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
-                            writer.zvarint(event.ingestMillis &- previousIngest)
-                            previousIngest = event.ingestMillis
-                            write(event.timezone)
-                            write(event.rawstring)
-                            writer.uvarint(UInt64(event.fieldCount))
-                            let first = Int(event.firstField)
-                            for field in fields[first..<(first + Int(event.fieldCount))] {
-                                write(field.name)
-                                write(field.value)
-                            }
-                        }
-                        return writer.position
+    /// Writes the version-2 layout through raw pointers: one pass over the events and their fields, short
+    /// runs copied inline.
+    private static func writeLayout(_ batch: EventBatch, minTimestamp: Int64, into scratch: UnsafeMutableRawBufferPointer) -> Int {
+        batch.arena.withUnsafeBytes { arena in
+            batch.events.withUnsafeBufferPointer { events in
+                batch.fields.withUnsafeBufferPointer { fields in
+                    var writer = LayoutWriter(scratch)
+                    let bytes = arena.baseAddress
+                    // Spans are inside the arena by EventBatch's guarantee; an empty arena has only empty spans.
+                    @inline(__always) func write(_ span: ByteSpan) {
+                        writer.bytes(span.count == 0 ? nil : bytes! + Int(span.start), count: Int(span.count))
                     }
+                    // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
+                    var previousIngest = minTimestamp
+                    for event in events {
+                        writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
+                        writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
+                        writer.zvarint(event.ingestMillis &- previousIngest)
+                        previousIngest = event.ingestMillis
+                        write(event.timezone)
+                        write(event.rawstring)
+                        writer.uvarint(UInt64(event.fieldCount))
+                        let first = Int(event.firstField)
+                        for field in fields[first..<(first + Int(event.fieldCount))] {
+                            write(field.name)
+                            write(field.value)
+                        }
+                    }
+                    return writer.position
                 }
             }
         }
@@ -119,7 +128,8 @@ public struct WALRecordEncoder {
                 payloadCRC = WALRecordHeader.payloadChecksum(UnsafeRawBufferPointer(start: payloadStart, count: payloadLength))
                 let header = WALRecordHeader(
                     recordLength: headerSize + payloadLength, checksum: 0, firstSequence: 0,
-                    eventCount: eventCount, flags: lz4 ? WALFormat.flagLZ4 : 0,
+                    eventCount: eventCount,
+                    flags: (lz4 ? WALFormat.flagLZ4 : 0) | (backReferences ? WALFormat.flagBackReferences : 0),
                     minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, uncompressedLength: used)
                 header.write(into: record)
                 WALRecordHeader.finish(record: UnsafeMutableRawBufferPointer(rebasing: record[0..<(headerSize + payloadLength)]),

@@ -16,6 +16,8 @@ public struct WALRecordHeader: Sendable, Equatable {
 
     public var payloadLength: Int { recordLength - WALFormat.recordHeaderSize }
     public var isCompressed: Bool { flags & WALFormat.flagLZ4 != 0 }
+    /// Whether the layout's field names and values may be back-references (format version 3).
+    public var hasBackReferences: Bool { flags & WALFormat.flagBackReferences != 0 }
     /// The sequence after this record's last event (wrapping: a damaged header must not trap a reader).
     public var nextSequence: UInt64 { firstSequence &+ UInt64(eventCount) }
 
@@ -49,7 +51,7 @@ public struct WALRecordHeader: Sendable, Equatable {
     private func limitViolation(reserved: UInt32) -> String? {
         if recordLength < WALFormat.recordHeaderSize { return "record length \(recordLength) shorter than its header" }
         if payloadLength > WALFormat.maxPayloadBytes { return "record length \(recordLength) over the limit" }
-        if flags & ~WALFormat.flagLZ4 != 0 || reserved != 0 { return "unknown flags or reserved bits set" }
+        if flags & ~WALFormat.knownFlags != 0 || reserved != 0 { return "unknown flags or reserved bits set" }
         if eventCount < 1 { return "record without events" }
         if minTimestamp > maxTimestamp { return "minimum timestamp after maximum" }
         if uncompressedLength > WALFormat.maxPayloadBytes { return "uncompressed length \(uncompressedLength) over the limit" }

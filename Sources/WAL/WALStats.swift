@@ -40,7 +40,7 @@ public enum WALStats {
                     stats.damaged += 1
                     continue
                 }
-                var scanner = SegmentScanner(file: file, fileSize: size, allowsReserve: header.allowsReserve)
+                var scanner = SegmentScanner(file: file, fileSize: size, version: header.version)
                 while let step = try? scanner.next() {
                     guard case .record(let header, _) = step else {
                         switch step {

@@ -77,14 +77,14 @@ public enum WALVerifier {
                 do throws(SegmentIOError) {
                     let file = try fs.openForReading(segment.path)
                     defer { file.close() }
-                    let allowsReserve: Bool
+                    let version: UInt16
                     switch try SegmentScanner.readHeader(file) {
-                    case .complete(let header) where header.firstSequence == segment.firstSequence: allowsReserve = header.allowsReserve
+                    case .complete(let header) where header.firstSequence == segment.firstSequence: version = header.version
                     case .complete: problem(0, "segment header names another first sequence"); continue
                     case .needMore: problem(0, "segment shorter than its header"); continue
                     case .invalid(let reason): problem(0, reason); continue
                     }
-                    var scanner = SegmentScanner(file: file, fileSize: try file.size(), allowsReserve: allowsReserve)
+                    var scanner = SegmentScanner(file: file, fileSize: try file.size(), version: version)
                     scanning: while true {
                         switch try scanner.next() {
                         case .record(let header, let offset):

@@ -32,7 +32,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard case .complete(let header)? = try? SegmentScanner.readHeader(file), header.firstSequence == 7 else {
         preconditionFailure("a freshly encoded segment header must parse")
     }
-    var scanner = SegmentScanner(file: file, fileSize: file.bytes.count, allowsReserve: header.allowsReserve)
+    var scanner = SegmentScanner(file: file, fileSize: file.bytes.count, version: header.version)
     var decoder = WALRecordDecoder()
     var batch = EventBatch()
     var lastOffset = -1

@@ -47,7 +47,7 @@ struct WALReaderTests {
 
     func firstHeader(_ dir: TemporaryDirectory, _ repository: String) throws -> WALRecordHeader? {
         let path = dir.walPath(repository) + "/" + WALFormat.segmentFileName(firstSequence: 0)
-        var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path), allowsReserve: true)
+        var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path), version: WALFormat.formatVersion)
         if case .record(let header, _) = try scanner.next() { return header }
         return nil
     }

@@ -20,7 +20,7 @@ struct WALReserveTests {
     /// What the scanner finds after the last record of the segment at `path`: `.end` when the file ends
     /// there, `.reserve` when zeros follow.
     func stepAfterRecords(_ dir: TemporaryDirectory, _ path: String) throws -> SegmentScanner.Step {
-        var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path), allowsReserve: true)
+        var scanner = SegmentScanner(file: try PosixFileSystem().openForReading(path), fileSize: dir.size(path), version: WALFormat.formatVersion)
         var step = try scanner.next()
         while case .record = step { step = try scanner.next() }
         return step
@@ -133,36 +133,6 @@ struct WALReserveTests {
         }
         store.shutdown()
         #expect(try readAll(dir.path, "s").events.map(\.1) == events)
-    }
-
-    /// Format version 1 had no reserve: its segments are still read and appended to, never given a
-    /// reserve, and zeros after their last record are damage, as they always were.
-    @Test func versionOneSegmentsAreReadAndAppendedToWithoutAReserve() throws {
-        let dir = TemporaryDirectory()
-        let path = segmentPath(dir, "old")
-        var old: [SampleEvent] = []
-        do {
-            let store = try WALStore(options: options(dir, reserve: 0), logger: testLogger)
-            old = try appendRounds(try store.log(for: "old"), 2, prefix: "old")
-            store.shutdown()
-        }
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        try handle.write(contentsOf: SegmentHeader.encode(firstSequence: 0, version: 1))
-        try handle.close()
-        #expect(try readAll(dir.path, "old").events.map(\.1) == old)
-
-        let store = try WALStore(options: options(dir), logger: testLogger)
-        let newer = try appendRounds(try store.log(for: "old"), 2, prefix: "new")
-        let running = dir.size(path)
-        #expect(running == WALFormat.segmentHeaderSize + dir.dataBytes(path, from: WALFormat.segmentHeaderSize))
-        store.shutdown()
-        #expect(try readAll(dir.path, "old").events.map(\.1) == old + newer)
-
-        let zeros = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        try zeros.seekToEnd()
-        try zeros.write(contentsOf: Data(count: 100))
-        try zeros.close()
-        #expect(WALVerifier.verify(dataDirectory: dir.path, repository: "old").problems.map(\.offset) == [running])
     }
 
     /// Groups averaging over ``SegmentWriter/reserveWorthGroupBytes`` per fdatasync stop the reserve: once

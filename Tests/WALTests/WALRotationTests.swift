@@ -30,7 +30,7 @@ struct WALRotationTests {
             #expect(WALFormat.firstSequence(fromFileName: name) == next)
             let path = dir.walPath("rot") + "/" + name
             let file = try PosixFileSystem().openForReading(path)
-            var scanner = SegmentScanner(file: file, fileSize: dir.size(path), allowsReserve: true)
+            var scanner = SegmentScanner(file: file, fileSize: dir.size(path), version: WALFormat.formatVersion)
             var records = 0
             while case .record(let header, _) = try scanner.next() {
                 #expect(header.firstSequence == next)
