@@ -16,16 +16,10 @@ extension IngestDecoder {
         UnsafeRawBufferPointer(rebasing: body[span.start..<span.end])
     }
 
-    /// Stores a string's unescaped bytes in the arena: unescaped into ``unescaped`` (grown to the longest
-    /// escaped string seen, never shrunk), then copied in with one append.
-    mutating func store(_ string: JSONString, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
+    /// Stores a string's unescaped bytes in the arena, unescaped straight into it.
+    func store(_ string: JSONString, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
         if !string.hasEscapes { return batch.storeShort(Self.slice(body, string.span)) }
-        let count = string.span.count
-        if unescaped.count < count { unescaped = [UInt8](repeating: 0, count: max(count, unescaped.count * 2, 1024)) }
-        return unescaped.withUnsafeMutableBytes { buffer in
-            let written = JSONReader.unescape(string, in: body, into: buffer.baseAddress!)
-            return batch.store(UnsafeRawBufferPointer(rebasing: buffer[..<written]))
-        }
+        return batch.appendArenaBytes(upTo: string.span.count) { JSONReader.unescape(string, in: body, into: $0) }
     }
 
     /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.

@@ -22,8 +22,6 @@ public struct IngestDecoder: Sendable {
     var name = NameBuffer()
     /// Bytes copied out of the arena or unescaped before use (truncation, timestamps with escapes).
     var scratch: [UInt8] = []
-    /// Where escaped strings are unescaped before they are stored (see ``store(_:of:_:)``).
-    var unescaped: [UInt8] = []
     /// The minute of the last ISO-8601 timestamp read (events of one request mostly share it).
     var minuteCache = ISO8601MinuteCache()
     /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CPCRE2
+import EventModel
 
 /// Buffers one thread reuses for every event it parses: a copy of the stage's input (so the event's
 /// arena can grow while the input is read), a buffer for composed field names, and PCRE2 match data.
@@ -15,6 +16,9 @@ final class ParseScratch {
     /// Bytes of a composed name (`a.b[0]`, `sd-id.param`); callers append and reset.
     var name: [UInt8] = []
     private var matchData: OpaquePointer?
+    /// The text ``interned(_:in:)`` stored last, and where.
+    private var internedText: UnsafePointer<UInt8>?
+    private var internedStart: Int32 = -1
     private var matchPairs: Int = 0
 
     init() {
@@ -39,6 +43,23 @@ final class ParseScratch {
             input.copyMemory(from: base, byteCount: bytes.count)
         }
         return UnsafeRawBufferPointer(start: input, count: bytes.count)
+    }
+
+    /// The arena span of `text` in `batch`: where this thread last stored it when those bytes are still
+    /// there (checked by content, so a batch emptied or rolled back since is never misread), else a fresh
+    /// copy. Lets the `accesslog` stage store its field names once per batch instead of once per line, and
+    /// gives every line the same name spans, which the WAL encoder recognises without comparing bytes.
+    func interned(_ text: StaticString, in batch: inout EventBatch) -> ByteSpan {
+        let count = text.utf8CodeUnitCount
+        let candidate = ByteSpan(start: internedStart, count: Int32(truncatingIfNeeded: count))
+        if internedText == text.utf8Start, internedStart >= 0, Int(internedStart) + count <= batch.arenaCount,
+           batch.withBytes(candidate, { memcmp($0.baseAddress!, text.utf8Start, count) == 0 }) {
+            return candidate
+        }
+        let span = batch.store(text)
+        internedText = text.utf8Start
+        internedStart = span.start
+        return span
     }
 
     /// Match data with room for at least `pairs` capture pairs; reused across patterns on this thread.

@@ -133,7 +133,7 @@ indirect enum ParserStage: Sendable {
     /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).
     static func runAccessLog(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         guard let input = Self.load(.rawstring, batch, scratch) else { return "accesslog: no input" }
-        return AccessLogParser.parse(input, into: &batch)
+        return AccessLogParser.parse(input, names: scratch.interned(AccessLogParser.names, in: &batch), into: &batch)
     }
 
     static func load(_ source: FieldSource, _ batch: EventBatch, _ scratch: ParseScratch) -> StageInput? {

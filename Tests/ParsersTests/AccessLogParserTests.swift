@@ -1,3 +1,4 @@
+import EventModel
 import Testing
 @testable import Parsers
 
@@ -106,5 +107,30 @@ import Testing
         #expect(!event.failed)
         #expect(event["useragent"] == agent)
         #expect(event["responsetime"] == "0.5")
+    }
+
+    /// The field names are stored once per batch: every line of a batch shares one names span, and a batch
+    /// emptied (or cut below that span) gets them stored again, never a span to bytes that changed.
+    @Test func namesAreStoredOncePerBatch() throws {
+        let pipeline = try #require(ParserRegistry.builtins.pipeline(named: "accesslog"))
+        let line = Array(#"1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0" 0.5"#.utf8)
+        func parseLine(_ batch: inout EventBatch) -> [ByteSpan] {
+            line.withUnsafeBytes { _ = batch.beginEvent(rawstring: $0, ingestMillis: ParsedEvent.ingestMillis) }
+            pipeline.parse(&batch)
+            return batch.fields(of: batch.count - 1).map(\.name)
+        }
+        var batch = EventBatch()
+        let first = parseLine(&batch)
+        let arenaAfterFirst = batch.arenaCount
+        let second = parseLine(&batch)
+        #expect(first == second, "the second line's names are the first line's spans")
+        #expect(batch.arenaCount - arenaAfterFirst == line.count, "only the rawstring was stored")
+
+        batch.removeAll()
+        _ = batch.store(Array(repeating: UInt8(ascii: "x"), count: 300))
+        let third = parseLine(&batch)
+        #expect(batch.fields(of: 0).map { String(decoding: batch.bytes($0.name), as: UTF8.self) }
+                == ["client", "method", "url", "httpversion", "statuscode", "responsesize", "useragent", "responsetime"])
+        #expect(third != first, "bytes at the old span changed, so the names were stored again")
     }
 }
