@@ -40,7 +40,7 @@ case "$name" in
         build_module EventModel Sources/EventModel/*.swift
         build_shims
         sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
-                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordEncoder+BackReferences.swift
+                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordEncoder+Layout.swift
                  Sources/WAL/WALRecordDecoder.swift
                  Sources/WAL/LZ4Stream+Unsafe.swift Sources/WAL/LayoutParser+Unsafe.swift)
         if [ "$name" = WALSegment ]; then

@@ -57,48 +57,13 @@ public struct WALRecordEncoder {
         if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
 
         // A back-reference is only written where it is shorter than the literal, so the bound holds for both.
+        let references = backReferences
         let used = layout.withUnsafeMutableBytes { scratch in
-            backReferences
-                ? Self.writeReferencingLayout(batch, minTimestamp: minTimestamp, into: scratch)
-                : Self.writeLayout(batch, minTimestamp: minTimestamp, into: scratch)
+            Self.writeLayout(batch, minTimestamp: minTimestamp, references: references, into: scratch)
         }
         layoutCount = used
         guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
         return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
-    }
-
-    /// Writes the version-2 layout through raw pointers: one pass over the events and their fields, short
-    /// runs copied inline.
-    private static func writeLayout(_ batch: EventBatch, minTimestamp: Int64, into scratch: UnsafeMutableRawBufferPointer) -> Int {
-        batch.arena.withUnsafeBytes { arena in
-            batch.events.withUnsafeBufferPointer { events in
-                batch.fields.withUnsafeBufferPointer { fields in
-                    var writer = LayoutWriter(scratch)
-                    let bytes = arena.baseAddress
-                    // Spans are inside the arena by EventBatch's guarantee; an empty arena has only empty spans.
-                    @inline(__always) func write(_ span: ByteSpan) {
-                        writer.bytes(span.count == 0 ? nil : bytes! + Int(span.start), count: Int(span.count))
-                    }
-                    // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
-                    var previousIngest = minTimestamp
-                    for event in events {
-                        writer.uvarint(UInt64(bitPattern: event.timestampMillis &- minTimestamp))
-                        writer.uvarint(event.timestampNanos < 0 ? 0 : UInt64(event.timestampNanos) + 1)
-                        writer.zvarint(event.ingestMillis &- previousIngest)
-                        previousIngest = event.ingestMillis
-                        write(event.timezone)
-                        write(event.rawstring)
-                        writer.uvarint(UInt64(event.fieldCount))
-                        let first = Int(event.firstField)
-                        for field in fields[first..<(first + Int(event.fieldCount))] {
-                            write(field.name)
-                            write(field.value)
-                        }
-                    }
-                    return writer.position
-                }
-            }
-        }
     }
 
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds

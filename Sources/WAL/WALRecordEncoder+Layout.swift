@@ -6,23 +6,27 @@ import Musl
 import EventModel
 
 extension WALRecordEncoder {
-    /// Writes the version-3 layout (`docs/wal.md`, event layout): as version 2, except that a field name
-    /// equal to the name of the previous event's field at the same index is written as that index, and a
-    /// field value that lies inside the event's own `@rawstring` (what a parser stage cut out of the line)
-    /// as its offset there, when that is shorter than the literal.
+    /// Writes the event layout (`docs/wal.md`, event layout) through raw pointers, short runs copied inline.
     ///
-    /// Why: LZ4's time goes to the matches it has to find, and copied names and values are short matches
-    /// (1000 parsed access-log lines: 417 KB of layout, LZ4 40 % of the server's time). Small references
-    /// that repeat from event to event leave LZ4 little more than the raw lines themselves.
-    static func writeReferencingLayout(_ batch: EventBatch, minTimestamp: Int64, into scratch: UnsafeMutableRawBufferPointer) -> Int {
+    /// With `references` (format version 3), a field name equal to the name of the previous event's field
+    /// at the same index is written as that index, and a field value that lies inside the event's own
+    /// `@rawstring` (what a parser stage cut out of the line) as its offset there, when that is shorter
+    /// than the literal. Why: LZ4's time goes to the matches it has to find, and names and values copied
+    /// from the line are many short matches (1000 parsed access-log lines: 417 KB of layout, LZ4 40 % of
+    /// the server's time); small references that repeat from event to event leave LZ4 little more than
+    /// the lines themselves.
+    static func writeLayout(_ batch: EventBatch, minTimestamp: Int64, references: Bool,
+                            into scratch: UnsafeMutableRawBufferPointer) -> Int {
         batch.arena.withUnsafeBytes { arena in
             batch.events.withUnsafeBufferPointer { events in
                 batch.fields.withUnsafeBufferPointer { fields in
                     var writer = LayoutWriter(scratch)
                     let bytes = arena.baseAddress
+                    // Spans are inside the arena by EventBatch's guarantee; an empty arena has only empty spans.
                     @inline(__always) func pointer(_ span: ByteSpan) -> UnsafeRawPointer? {
                         span.count == 0 ? nil : bytes! + Int(span.start)
                     }
+                    // Wrapping arithmetic is the format's definition (docs/wal.md), so every Int64 round-trips.
                     var previousIngest = minTimestamp
                     var previousFirst = 0
                     var previousCount = 0
@@ -34,8 +38,15 @@ extension WALRecordEncoder {
                         writer.bytes(pointer(event.timezone), count: Int(event.timezone.count))
                         writer.bytes(pointer(event.rawstring), count: Int(event.rawstring.count))
                         writer.uvarint(UInt64(event.fieldCount))
-                        let raw = event.rawstring
                         let first = Int(event.firstField)
+                        guard references else {
+                            for field in fields[first..<(first + Int(event.fieldCount))] {
+                                writer.bytes(pointer(field.name), count: Int(field.name.count))
+                                writer.bytes(pointer(field.value), count: Int(field.value.count))
+                            }
+                            continue
+                        }
+                        let raw = event.rawstring
                         for index in 0..<Int(event.fieldCount) {
                             let field = fields[first + index]
                             let name = field.name
@@ -59,8 +70,8 @@ extension WALRecordEncoder {
         }
     }
 
-    /// Whether two arena spans hold the same bytes (the same span, the common case for names a decoder
-    /// interns, needs no comparison).
+    /// Whether two arena spans hold the same bytes (the same span, as for names a parser stores once per
+    /// batch, needs no comparison).
     @inline(__always)
     private static func sameBytes(_ a: ByteSpan, _ b: ByteSpan, in arena: UnsafeRawPointer?) -> Bool {
         guard a.count == b.count else { return false }
