@@ -60,7 +60,7 @@ extension GatewayHandler {
         switch routeEvents(principal, family: endpoint.family) {
         case .success(.single(let repository)):
             // The common case (a repository token): no per-request arrays.
-            let log: RepositoryLog
+            let log: Unretained<RepositoryLog>
             do throws(WALError) {
                 log = try self.log(for: repository)
             } catch {
@@ -69,12 +69,12 @@ extension GatewayHandler {
             let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                         firstPart: (repository, batch.count))
-            appends.add(batch, to: log, completion: pending.finish)
+            log.with { appends.add(batch, to: $0, completion: pending.finish) }
             return .deferred
         case .success(.split(let parts)): targets = parts
         case .failure(let refusal): return refuse(refusal, &output)
         }
-        var logs: [RepositoryLog] = []
+        var logs: [Unretained<RepositoryLog>] = []
         for target in targets {
             do throws(WALError) {
                 logs.append(try log(for: target.repository))
@@ -88,7 +88,7 @@ extension GatewayHandler {
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) })
         for (log, target) in zip(logs, targets) {
-            appends.add(target.batch, to: log, completion: pending.finish)
+            log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
         }
         return .deferred
     }
@@ -120,9 +120,9 @@ extension GatewayHandler {
 
     /// The log of `repository`, remembered between requests (a loop sends request after request to
     /// the same repository; the store's lookup takes a lock shared by every loop).
-    private func log(for repository: String) throws(WALError) -> RepositoryLog {
+    private func log(for repository: String) throws(WALError) -> Unretained<RepositoryLog> {
         if let recent = recentLog, recent.repository == repository { return recent.log }
-        let log = try services.wal.log(for: repository)
+        let log = Unretained(try services.wal.log(for: repository))
         recentLog = (repository, log)
         return log
     }

@@ -21,8 +21,8 @@ final class GatewayHandler: HTTPHandler {
     var parts: [String: EventBatch] = [:]
     /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
     var appends = AppendBatch()
-    /// The log the last request went to.
-    var recentLog: (repository: String, log: RepositoryLog)?
+    /// The log the last request went to (the WAL store, which ``services`` owns, keeps every log it opens).
+    var recentLog: (repository: String, log: Unretained<RepositoryLog>)?
     /// The parser registry and the token-cache generation it was read under.
     var recentParsers: (generation: UInt64, registry: ParserRegistry)?
 

@@ -70,7 +70,8 @@ public struct IngestDecoder: Sendable {
         if !bulkOutcomes.isEmpty { bulkOutcomes.removeAll(keepingCapacity: true) }
         parserLookup.reset()
         forgetSharedSpans()
-        kvParser = context.parsers.kv
+        // Assigned only when it changed: both loops share the pipeline, and storing it retains it.
+        if kvParser !== context.parsers.kv { kvParser = context.parsers.kv }
         kvChoice = ParserChoice(kvParser)
         tokenChoice = ParserChoice(context.tokenParser)
         let mark = BatchMark(batch)

@@ -7,10 +7,13 @@ import EventModel
 /// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread;
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
+/// The logs are held unretained: each must outlive ``submit()``, as the logs of a ``WALStore`` do (a store
+/// keeps every log it opened until it is gone). Retaining them made both event loops bump the same
+/// reference counts on every request (gdb on `swift_retain`: two per 1-event request here).
 public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []
-    private var logs: [RepositoryLog] = []
+    private var logs: [Unmanaged<RepositoryLog>] = []
 
     public init() {}
 
@@ -26,7 +29,7 @@ public struct AppendBatch {
         }
         do throws(WALError) {
             appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion))
-            logs.append(log)
+            logs.append(.passUnretained(log))
         } catch {
             completion(.failure(error))
         }
@@ -39,8 +42,8 @@ public struct AppendBatch {
         while start < logs.count {
             let log = logs[start]
             var end = start + 1
-            while end < logs.count && logs[end] === log { end += 1 }
-            log.enqueue(appends[start..<end])
+            while end < logs.count && logs[end].toOpaque() == log.toOpaque() { end += 1 }
+            log._withUnsafeGuaranteedRef { $0.enqueue(appends[start..<end]) }
             start = end
         }
         appends.removeAll(keepingCapacity: true)
