@@ -94,11 +94,14 @@ extension GatewayHandler {
     }
 
     private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {
-        tokenCache.with { cache in
-            if endpoint == .rawWithPathToken {
-                return recentCredential.lookup(Router.pathToken(request.path), in: cache).map(CredentialOutcome.found) ?? .unknown
-            }
-            return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { recentCredential.lookup($0, in: cache) }
+        // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
+        // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
+        if endpoint == .rawWithPathToken {
+            let token = Router.pathToken(request.path)
+            return tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+        }
+        return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { credential in
+            tokenCache.with { recentCredential.lookup(credential, in: $0) }
         }
     }
 
@@ -107,7 +110,7 @@ extension GatewayHandler {
     private func parsers() -> ParserRegistry {
         let generation = tokenCache.with { $0.generation }
         if let recent = recentParsers, recent.generation == generation { return recent.registry }
-        let registry = tokens.with { $0.parsers }
+        let registry = tokens.with { $0.parsers }.privateCopy()
         recentParsers = (generation, registry)
         return registry
     }

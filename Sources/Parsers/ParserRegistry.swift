@@ -3,12 +3,12 @@
 public struct ParserRegistry: Sendable {
     public static let builtinNames: [String] = ["kv", "kv-millis", "json", "accesslog", "syslog", "syslog-utc", "none"]
 
-    private let pipelines: [String: ParserPipeline]
+    let pipelines: [String: ParserPipeline]
     /// The built-in `kv` parser (the HEC and unstructured default), looked up once here rather than by
     /// name on every request (a `String` hash per request: callgrind, ~4 % of a 1-event request).
     public let kv: ParserPipeline?
 
-    private init(pipelines: [String: ParserPipeline]) {
+    init(pipelines: [String: ParserPipeline]) {
         self.pipelines = pipelines
         self.kv = pipelines["kv"]
     }

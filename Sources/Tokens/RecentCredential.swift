@@ -1,8 +1,8 @@
 /// One event loop's memory of the last credential it looked up: shippers send request after request
 /// with the same token, and comparing the bytes costs far less than hashing them and probing the cache.
 ///
-/// Guarantees: ``lookup(_:in:)`` returns what `cache.lookup` returns for the same bytes at that moment
-/// or, while a reload is swapping stripes, what it returned just before (the old set); once a
+/// Guarantees: ``lookup(_:in:)`` returns (a private copy of) what `cache.lookup` returns for the same bytes
+/// at that moment or, while a reload is swapping stripes, what it returned just before (the old set); once a
 /// `replace(with:)` has returned, the remembered result is never used again, so a removed token fails
 /// from the next request on. The stored bytes are compared in constant time (only the length shows).
 /// Not thread-safe: one per loop.
@@ -21,7 +21,9 @@ public struct RecentCredential {
     public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache) -> Principal? {
         let current = cache.generation
         if generation == current, Self.constantTimeEquals(bytes, credential) { return principal }
-        let found = cache.lookup(credential)
+        // This loop's own copy (``Principal/privateCopy()``): a miss already hashes the credential, so one
+        // copy per miss is small beside it.
+        let found = cache.lookup(credential)?.privateCopy()
         if credential.count <= Self.maxRemembered {
             bytes.removeAll(keepingCapacity: true)
             bytes.append(contentsOf: credential)

@@ -1,3 +1,4 @@
+import Parsers
 import Testing
 @testable import Tokens
 
@@ -35,5 +36,22 @@ import Testing
         #expect(lookup(&recent, long, cache)?.metricLabel == "web/long")
         cache.replace(with: TokenSet())
         #expect(lookup(&recent, long, cache) == nil)
+    }
+
+    /// The remembered principal is the loop's own copy: equal in every property, but not the cache's scope
+    /// object or parser, so that each loop's reference counting stays on memory only it writes.
+    @Test func remembersAPrivateCopy() throws {
+        let parser = try #require(ParserRegistry.builtins.pipeline(named: "accesslog"))
+        let shared = Principal(kind: .ingestToken(repository: "web"), canIngest: true, metricLabel: "web/a-longer-label", parser: parser)
+        let cache = TokenCache(TokenCacheTests.set([("token", shared)]))
+        var recent = RecentCredential()
+        let first = try #require(lookup(&recent, "token", cache))
+        let again = try #require(lookup(&recent, "token", cache))
+        for copy in [first, again] {
+            #expect(copy.kind == shared.kind && copy.canIngest && copy.metricLabel == shared.metricLabel && copy.isRoot == shared.isRoot)
+            #expect(copy.scope !== shared.scope)
+            #expect(copy.parser !== parser && copy.parser?.name == parser.name)
+        }
+        #expect(first.scope === again.scope, "a hit returns the remembered copy")
     }
 }
