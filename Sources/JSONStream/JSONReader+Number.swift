@@ -1,9 +1,9 @@
 extension JSONReader {
-    /// Scans the number at `offset` against `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    /// Scans the number at `cursor` against `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     mutating func scanNumber() throws(JSONError) -> JSONNumber {
-        let start = offset
-        var index = offset
+        let start = cursor
+        var index = cursor
         var isInteger = true
         if base[index] == UInt8(ascii: "-") { index += 1 }
         guard index < end else { throw error(.unexpectedEnd, at: index) }
@@ -29,15 +29,16 @@ extension JSONReader {
             guard Self.isDigit(base[index]) else { throw error(.invalidNumber, at: index) }
             index = skipDigits(from: index)
         }
-        offset = index
+        cursor = index
         return JSONNumber(span: JSONSpan(start: start, count: index - start), isInteger: isInteger)
     }
 
     @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     /// One comparison: bytes below `0` wrap around to large values.
+    @inlinable
     static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     func skipDigits(from start: Int) -> Int {
         var index = start
         while index < end && Self.isDigit(base[index]) { index += 1 }

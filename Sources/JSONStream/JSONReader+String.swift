@@ -1,10 +1,10 @@
 import CByteScan
 
 extension JSONReader {
-    /// Scans the string starting at `offset` (on its opening quote), validating escapes and UTF-8.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    /// Scans the string starting at `cursor` (on its opening quote), validating escapes and UTF-8.
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     mutating func scanString() throws(JSONError) -> JSONString {
-        let start = offset + 1
+        let start = cursor + 1
         var index = start
         var hasEscapes = false
         while true {
@@ -33,7 +33,7 @@ extension JSONReader {
             }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                offset = index + 1
+                cursor = index + 1
                 return JSONString(span: JSONSpan(start: start, count: index - start), hasEscapes: hasEscapes)
             } else if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
@@ -50,7 +50,7 @@ extension JSONReader {
 
     /// A mask with the high bit set in bytes of `word` that are `"`, `\`, below 0x20 or above 0x7F. Bytes
     /// above a flagged one may be flagged falsely (borrows), but the lowest flag is always a real one.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func attentionMask(_ word: UInt64) -> UInt64 {
         // Wrapping arithmetic is the technique here (borrows mark bytes below a bound), not a shortcut.
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -64,13 +64,13 @@ extension JSONReader {
     }
 
     /// The index (0...7) of the first byte flagged in a non-zero mask of a little-endian word.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func firstFlaggedByte(_ mask: UInt64) -> Int {
         mask.trailingZeroBitCount / 8
     }
 
     /// Validates the escape at `index` (its backslash); returns the index after it.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     func scanEscape(at index: Int) throws(JSONError) -> Int {
         guard index + 1 < end else { throw error(.unexpectedEnd, at: index + 1) }
         switch base[index + 1] {
@@ -88,7 +88,7 @@ extension JSONReader {
         }
     }
 
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
@@ -100,6 +100,7 @@ extension JSONReader {
 
     /// Validates the multi-byte UTF-8 sequence whose lead byte is at `index` (Unicode 15, table 3-7:
     /// no overlongs, no surrogates, nothing above U+10FFFF); returns the index after it.
+    @usableFromInline
     func scanUTF8Sequence(at index: Int) throws(JSONError) -> Int {
         guard let (length, second) = UTF8Sequence.shape(lead: base[index]) else { throw error(.invalidUTF8, at: index) }
         guard index + length <= end else {
