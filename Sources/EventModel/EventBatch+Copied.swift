@@ -36,22 +36,22 @@ extension EventBatch {
         reserveArena(total)
         let start = arenaCount
         arenaCount = start + total
-        withUnsafeTemporaryAllocation(of: Field.self, capacity: newFields.count) { prepared in
-            storage.withUnsafeMutableBytes { arena in
-                var offset = start
-                let target = arena.baseAddress!
-                for (index, field) in newFields.enumerated() {
-                    let nameCount = Int(field.nameCount), valueCount = Int(field.valueCount)
-                    ShortCopy.copy(sourceBase + Int(field.nameStart), to: target + offset, count: nameCount)
-                    ShortCopy.copy(sourceBase + Int(field.valueStart), to: target + offset + nameCount, count: valueCount)
-                    (prepared.baseAddress! + index).initialize(to: Field(
-                        name: ByteSpan(start: Int32(truncatingIfNeeded: offset), count: field.nameCount),
-                        value: ByteSpan(start: Int32(truncatingIfNeeded: offset + nameCount), count: field.valueCount)))
-                    offset += nameCount + valueCount
-                }
+        storage.withUnsafeMutableBytes { arena in
+            var target = arena.baseAddress! + start
+            for field in newFields {
+                let nameCount = Int(field.nameCount), valueCount = Int(field.valueCount)
+                ShortCopy.copy(sourceBase + Int(field.nameStart), to: target, count: nameCount)
+                ShortCopy.copy(sourceBase + Int(field.valueStart), to: target + nameCount, count: valueCount)
+                target += nameCount + valueCount
             }
-            fields.append(contentsOf: UnsafeBufferPointer(prepared))
-            prepared.baseAddress!.deinitialize(count: newFields.count)
+        }
+        // One append per field: cheaper for a handful than gathering them and appending the buffer.
+        var offset = start
+        for field in newFields {
+            let valueStart = offset + Int(field.nameCount)
+            fields.append(Field(name: ByteSpan(start: Int32(truncatingIfNeeded: offset), count: field.nameCount),
+                                value: ByteSpan(start: Int32(truncatingIfNeeded: valueStart), count: field.valueCount)))
+            offset = valueStart + Int(field.valueCount)
         }
         events[events.count - 1].fieldCount += Int32(truncatingIfNeeded: newFields.count)
     }
