@@ -2,10 +2,32 @@ import CByteScan
 
 extension JSONReader {
     /// Scans the string starting at `cursor` (on its opening quote), validating escapes and UTF-8.
+    ///
+    /// Inlined: only the common case, a run of plain ASCII up to the closing quote at least 16 bytes before the
+    /// buffer's end. Anything else (an escape, a control or non-ASCII byte, the buffer's last 16 bytes) goes on
+    /// in ``scanStringRest(start:from:)``, out of line: the whole scanner inlined into every caller made the
+    /// decoders' loops too large for the optimiser to inline more than one reader call into each.
     @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     mutating func scanString() throws(JSONError) -> JSONString {
-        let start = cursor + 1
+        let start = cursor &+ 1
         var index = start
+        while index &+ 16 <= end {
+            let mask = sluice_json_string_attention16(base + index)
+            if mask != 0 {
+                index &+= mask.trailingZeroBitCount
+                guard base[index] == UInt8(ascii: "\"") else { break }
+                cursor = index &+ 1
+                return JSONString(span: JSONSpan(start: start, count: index &- start), hasEscapes: false)
+            }
+            index &+= 16
+        }
+        return try scanStringRest(start: start, from: index)
+    }
+
+    /// The rest of ``scanString()`` from `index`, where the plain run ended (or the last 16 bytes began).
+    @usableFromInline @inline(never)
+    mutating func scanStringRest(start: Int, from index: Int) throws(JSONError) -> JSONString {
+        var index = index
         var hasEscapes = false
         while true {
             // Sixteen bytes at a time (SSE2, CByteScan) up to the first quote, backslash, control or non-ASCII
