@@ -136,8 +136,48 @@ public struct JSONReader {
 
     /// Moves to the next member of the current object: returns its name, having consumed the name and
     /// the `:` (read or skip the value next), or nil having consumed the closing `}`.
+    ///
+    /// Inlined: only compact JSON (`}`, or `"name":` right here or after a comma and at most one space);
+    /// anything else (other whitespace, every error) goes the general way, ``nextMemberInGeneral()``, out of
+    /// line, from the same place. Inlining the whole walk made the decoders' loops too large for the
+    /// optimiser to inline more than one reader call into each.
     @inlinable @inline(__always)
     public mutating func nextMember() throws(JSONError) -> JSONString? {
+        var index = cursor
+        guard index < end else { return try nextMemberInGeneral() }
+        if atContainerStart {
+            if base[index] == UInt8(ascii: "}") {
+                cursor = index &+ 1
+                nesting -= 1
+                atContainerStart = false
+                return nil
+            }
+        } else {
+            if base[index] == UInt8(ascii: "}") {
+                cursor = index &+ 1
+                nesting -= 1
+                return nil
+            }
+            guard base[index] == UInt8(ascii: ",") else { return try nextMemberInGeneral() }
+            index &+= 1
+            if index < end && base[index] == 0x20 { index &+= 1 }
+        }
+        guard index < end && base[index] == UInt8(ascii: "\"") else { return try nextMemberInGeneral() }
+        let start = cursor
+        cursor = index
+        let name = try scanString()
+        guard cursor < end && base[cursor] == UInt8(ascii: ":") else {
+            cursor = start
+            return try nextMemberInGeneral()
+        }
+        cursor &+= 1
+        atContainerStart = false
+        return name
+    }
+
+    /// ``nextMember()`` for any whitespace, and every error.
+    @usableFromInline @inline(never)
+    mutating func nextMemberInGeneral() throws(JSONError) -> JSONString? {
         guard var byte = skipWhitespace() else { throw error(.unexpectedEnd, at: cursor) }
         if byte == UInt8(ascii: "}") {
             cursor += 1
@@ -228,8 +268,28 @@ public struct JSONReader {
 
     /// Reads the next value when it is a scalar; when it is an object or array, consumes nothing (but
     /// whitespace) and returns nil. One dispatch on the first byte, instead of ``peek()`` then a read.
+    ///
+    /// Inlined: a string or number right here; anything else (whitespace, containers, literals, errors) goes
+    /// the general way, ``readScalarUnlessContainerInGeneral()``, out of line (see ``nextMember()``).
     @inlinable @inline(__always)
     public mutating func readScalarUnlessContainer() throws(JSONError) -> JSONScalar? {
+        if cursor < end {
+            let byte = base[cursor]
+            if byte == UInt8(ascii: "\"") {
+                atContainerStart = false
+                return .string(try scanString())
+            }
+            if Self.isDigit(byte) || byte == UInt8(ascii: "-") {
+                atContainerStart = false
+                return .number(try scanNumber())
+            }
+        }
+        return try readScalarUnlessContainerInGeneral()
+    }
+
+    /// ``readScalarUnlessContainer()`` for whitespace, containers, literals and errors.
+    @usableFromInline @inline(never)
+    mutating func readScalarUnlessContainerInGeneral() throws(JSONError) -> JSONScalar? {
         guard let byte = skipWhitespace() else { throw error(.unexpectedEnd, at: cursor) }
         switch byte {
         case UInt8(ascii: "\""):

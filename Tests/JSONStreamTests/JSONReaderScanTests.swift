@@ -66,3 +66,101 @@ import Testing
         #expect(throws: JSONError(offset: count + 1, reason: .unexpectedEnd)) { try Self.readString(Self.reader(count, [], padding: 0)).get() }
     }
 }
+
+/// The walk the decoders use (``JSONReader/nextMember()``, ``JSONReader/nextElement()``,
+/// ``JSONReader/readScalarUnlessContainer()``) inlines only compact JSON and leaves whitespace and errors to
+/// out-of-line paths: it must accept and refuse exactly what ``JSONReader/validate(_:maxDepth:)`` does, at the
+/// same offsets, and read the same values whatever the whitespace.
+@Suite struct JSONReaderWalkPathTests {
+    /// Walks one value, recording scalars as their raw text and names with a trailing `:`.
+    static func walk(_ reader: inout JSONReader, _ out: inout [String]) throws(JSONError) {
+        if let scalar = try reader.readScalarUnlessContainer() {
+            switch scalar {
+            case .string(let string): out.append("s" + String(decoding: reader.bytes(string.span), as: UTF8.self))
+            case .number(let number): out.append("n" + String(decoding: reader.bytes(number.span), as: UTF8.self))
+            case .bool(let value): out.append(value ? "true" : "false")
+            case .null: out.append("null")
+            }
+            return
+        }
+        if try reader.peek() == .object {
+            try reader.beginObject()
+            out.append("{")
+            while let name = try reader.nextMember() {
+                out.append(String(decoding: reader.bytes(name.span), as: UTF8.self) + ":")
+                try walk(&reader, &out)
+            }
+            out.append("}")
+        } else {
+            try reader.beginArray()
+            out.append("[")
+            while try reader.nextElement() { try walk(&reader, &out) }
+            out.append("]")
+        }
+    }
+
+    static func walkDocument(_ bytes: [UInt8]) -> Result<[String], JSONError> {
+        bytes.withUnsafeBytes { buffer in
+            var reader = JSONReader(buffer)
+            var out: [String] = []
+            do throws(JSONError) {
+                try walk(&reader, &out)
+                try reader.finish()
+                return .success(out)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    static func validated(_ bytes: [UInt8]) -> JSONError? {
+        bytes.withUnsafeBytes { buffer in
+            do throws(JSONError) { try JSONReader.validate(buffer); return nil } catch { return error }
+        }
+    }
+
+    @Test(arguments: JSONReaderConformanceTests.accepted)
+    func acceptsWhatValidateAccepts(_ text: String) throws {
+        _ = try Self.walkDocument(Array(text.utf8)).get()
+    }
+
+    @Test(arguments: JSONReaderConformanceTests.rejected)
+    func refusesWhereValidateRefuses(_ sample: JSONReaderConformanceTests.Rejected) {
+        guard case .failure(let error) = Self.walkDocument(sample.bytes) else {
+            Issue.record("accepted \(sample)")
+            return
+        }
+        #expect(error == Self.validated(sample.bytes), "\(sample)")
+    }
+
+    /// The same document compact, with one space after commas and colons, and pretty-printed with tabs
+    /// and newlines; numbers of every shape the inlined scanner takes or leaves, at the end of the buffer too.
+    @Test(arguments: [
+        #"{"a":1,"b":-0,"c":0.5,"d":-12.25,"e":1e5,"f":2E-3,"g":"x","h":true,"i":null,"j":[1,{"k":[]}],"l":{}}"#,
+        #"[0,-1,10,1.0,123456789,"é\"",false]"#,
+        #"{"n":7}"#,
+        "42",
+        "-3.5",
+    ])
+    func readsTheSameWhateverTheWhitespace(_ compact: String) throws {
+        let expected = try Self.walkDocument(Array(compact.utf8)).get()
+        var spaced = "", pretty = "", inString = false, escaped = false
+        for character in compact {
+            spaced.append(character)
+            pretty.append(character)
+            if inString {
+                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { inString = false }
+                continue
+            }
+            switch character {
+            case "\"": inString = true
+            case ",", ":": spaced.append(" "); pretty.append(character == "," ? "\n\t" : " \t ")
+            case "{", "[": pretty.append("\r\n  ")
+            default: break
+            }
+        }
+        #expect(try Self.walkDocument(Array(spaced.utf8)).get() == expected, "\(spaced)")
+        #expect(try Self.walkDocument(Array(pretty.utf8)).get() == expected, "\(pretty)")
+        #expect(try Self.walkDocument(Array((" " + compact + "\n").utf8)).get() == expected)
+    }
+}
