@@ -1,10 +1,12 @@
 extension JSONReader {
     /// Scans the number at `cursor` against `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     ///
-    /// Inlined: only `-?[1-9][0-9]*` or `-?0`, with an optional `.[0-9]+`, followed by a byte of the buffer
-    /// that is not `e`/`E`; anything else (exponents, a number at the buffer's end, every error) goes on in
-    /// ``scanNumberInGeneral()``, out of line, from the start (see ``nextMember()``).
-    @inlinable @inline(__always)
+    /// The common shape first: `-?[1-9][0-9]*` or `-?0`, with an optional `.[0-9]+`, followed by a byte of
+    /// the buffer that is not `e`/`E`; anything else (exponents, a number at the buffer's end, every error)
+    /// goes on in ``scanNumberInGeneral()`` from the start. Out of line (numbers are short, a call costs
+    /// little): inlined into ``readScalarUnlessContainer()`` it kept that from being inlined into the
+    /// decoders' loops (callgrind, perf/bigreq.md).
+    @usableFromInline @inline(never)
     mutating func scanNumber() throws(JSONError) -> JSONNumber {
         let start = cursor
         var index = start
