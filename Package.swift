@@ -33,11 +33,13 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // What Glibc does not export: epoll, accept4, signalfd, eventfd, timerfd; hardware CRC32C.
         .target(name: "CSystemShims"),
+        // Header only: SSE2 byte scans JSONStream's string scanner inlines.
+        .systemLibrary(name: "CByteScan"),
 
         // Pure logic: no sockets, no threads, fuzzable alone.
         .target(name: "HTTPWire", dependencies: ["CZlib"], swiftSettings: hotPath),
         .target(name: "EventModel", swiftSettings: hotPath),
-        .target(name: "JSONStream", swiftSettings: hotPath),
+        .target(name: "JSONStream", dependencies: ["CByteScan"], swiftSettings: hotPath),
         .target(name: "Parsers", dependencies: ["EventModel", "JSONStream", "CPCRE2"], swiftSettings: hotPath),
         .target(name: "IngestFormats", dependencies: ["EventModel", "JSONStream", "Parsers"], swiftSettings: hotPath),
 

@@ -12,13 +12,13 @@ library() {
     local module=$1
     shift
     swiftc -parse-as-library -O -wmo -module-name "$module" -emit-library -static \
-        -emit-module -emit-module-path "$out/lib/$module.swiftmodule" -I "$out/lib" "$@" \
+        -emit-module -emit-module-path "$out/lib/$module.swiftmodule" -I "$out/lib" -I Sources/CByteScan "$@" \
         Sources/"$module"/*.swift -o "$out/lib/lib$module.a"
 }
 library EventModel
 library JSONStream
 library Parsers -I Sources/CPCRE2
-swiftc -parse-as-library -O -wmo -module-name DecodeThroughput -I "$out/lib" -I Sources/CPCRE2 -L "$out/lib" \
+swiftc -parse-as-library -O -wmo -module-name DecodeThroughput -I "$out/lib" -I Sources/CPCRE2 -I Sources/CByteScan -L "$out/lib" \
     -lParsers -lJSONStream -lEventModel -lpcre2-8 Sources/IngestFormats/*.swift Benchmarks/Sources/SluiceBenchmarkSupport/Corpus.swift perf/DecodeThroughput.swift \
     -o "$out/decode-throughput"
 exec "$out/decode-throughput" "$@"

@@ -15,7 +15,7 @@ shift 2
 
 out=.build-fuzz
 mkdir -p "$out/$name-corpus" "$out/$name-artifacts"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I Sources/CByteScan)
 
 # Builds a pure Swift module as an object + .swiftmodule the target can import.
 build_module() { # name sources...

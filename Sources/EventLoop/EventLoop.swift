@@ -44,6 +44,8 @@ public final class EventLoop: @unchecked Sendable {
     /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
     /// connections are closed at once.
     var tlsHandshakesInProgress = 0
+    /// Grown read buffers the loop's connections keep between requests.
+    var largeBuffers: LargeBufferBudget
     /// Runs at the end of every wake-up, after every ready descriptor and mailbox task was served (the
     /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
     /// Set before the loop runs; cleared when it exits.
@@ -51,8 +53,11 @@ public final class EventLoop: @unchecked Sendable {
     private static let tickMillis: Int64 = 500
     private static let wakeSlot = UInt64(UInt32.max)
 
-    public init(index: Int) throws(SystemError) {
+    /// `keptReadBufferBytes`: see ``HTTPServerConfiguration/keptReadBufferBytesPerLoop``.
+    public init(index: Int, keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop) throws(SystemError) {
         self.index = index
+        largeBuffers = LargeBufferBudget(perConnection: HTTPServerConfiguration.keptReadBufferBytesPerConnection,
+                                         total: keptReadBufferBytes)
         epollFD = sluice_epoll_create()
         guard epollFD >= 0 else { throw SystemError("epoll_create1", errno: errno) }
         wakeFD = sluice_eventfd()

@@ -8,7 +8,8 @@ import HTTPWire
 /// request to the loop's ``HTTPHandler``, writes answers, and enforces the server's limits and timeouts.
 ///
 /// Buffers are kept per connection and reused, so a connection in its steady state allocates nothing
-/// per request; a buffer grown for a large body is given back once that request is answered.
+/// per request; a read buffer grown for a large body is kept for the next request within the loop's
+/// ``LargeBufferBudget``, and given back once that request is answered otherwise.
 final class HTTPConnection: LoopChannel {
     enum State {
         /// Waiting for (the rest of) a request head at `readStart`.
@@ -38,6 +39,8 @@ final class HTTPConnection: LoopChannel {
     /// The current request's head, parsed in place so its header storage is reused.
     private var head = RequestHead()
     private var readBuffer: [UInt8]
+    /// Bytes of ``readBuffer`` counted in the loop's ``LargeBufferBudget`` (0 while it is small).
+    private var keptLargeBytes = 0
     private var readStart = 0
     private var readEnd = 0
     private var output: [UInt8] = []
@@ -369,7 +372,10 @@ final class HTTPConnection: LoopChannel {
     }
 
     private func releaseLargeBuffers() {
-        if readBuffer.count > Self.retainedBufferLimit { readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize) }
+        if readBuffer.count > Self.retainedBufferLimit {
+            keptLargeBytes = loop.largeBuffers.keep(readBuffer.count, granted: keptLargeBytes)
+            if keptLargeBytes == 0 { readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize) }
+        }
         if chunkedBody.capacity > Self.retainedBufferLimit { chunkedBody = [] }
         if inflated.capacity > Self.retainedBufferLimit { inflated = [] }
     }
@@ -468,6 +474,8 @@ final class HTTPConnection: LoopChannel {
     func close() {
         if case .closed = state { return }
         state = .closed
+        loop.largeBuffers.release(keptLargeBytes)
+        keptLargeBytes = 0
         loop.deregister(self, token: token)
         if case .tls = transport { endSession() }
         Syscall.close(fd)

@@ -23,6 +23,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var idleTimeoutMillis: Int64 = 60_000
     /// Open connections across all loops; connections above it are closed at once.
     public var maxConnections: Int = 10_000
+    /// Read buffers grown above 256 KiB for large bodies that one loop's connections keep for their next
+    /// request, in all (each at most ``keptReadBufferBytesPerConnection``); above it they are given back
+    /// after each request. Shippers send batch after batch of similar size on keep-alive connections.
+    public var keptReadBufferBytesPerLoop: Int = 32 << 20
+    /// Largest read buffer a connection keeps between requests (a 4 MiB body and its head).
+    public static let keptReadBufferBytesPerConnection = (4 << 20) + (64 << 10)
     /// Graceful shutdown waits this long for requests in flight.
     public var shutdownGraceMillis: Int64 = 10_000
 

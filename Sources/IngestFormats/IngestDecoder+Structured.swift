@@ -85,12 +85,51 @@ extension IngestDecoder {
     }
 
     /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.
+    /// Members whose name and value go into the arena as sent (a plain name, a string without escapes or a
+    /// number) are gathered, up to ``gatheredMembers`` at a time, and added with one call; any other member
+    /// first adds what was gathered, so the fields keep the members' order.
     mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
                              eventNumber: Int, member: StaticString) throws {
         guard try Self.open(.object, &reader, eventNumber: eventNumber, "\(member)") else { return }
-        while let name = try reader.nextMember() {
-            try addMember(name, &reader, &draft, &batch)
+        try withUnsafeTemporaryAllocation(of: SourceField.self, capacity: Self.gatheredMembers) { gathered in
+            var count = 0
+            while let name = try reader.nextMember() {
+                if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
+                    let value: JSONSpan
+                    switch scalar {
+                    case .string(let string) where !string.hasEscapes: value = string.span
+                    case .number(let number): value = number.span
+                    default:
+                        Self.addGathered(gathered, &count, reader.bytes, &batch)
+                        let nameBytes = reader.bytes(name.span)
+                        if Self.isTypeName(nameBytes) { draft.hasType = true }
+                        batch.addField(copyingName: nameBytes, value: store(scalar, of: reader.bytes, &batch))
+                        continue
+                    }
+                    if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                    gathered[count] = SourceField(nameStart: name.span.start, nameCount: name.span.count,
+                                                  valueStart: value.start, valueCount: value.count)
+                    count += 1
+                    if count == Self.gatheredMembers { Self.addGathered(gathered, &count, reader.bytes, &batch) }
+                } else {
+                    Self.addGathered(gathered, &count, reader.bytes, &batch)
+                    try addMember(name, &reader, &draft, &batch)
+                }
+            }
+            Self.addGathered(gathered, &count, reader.bytes, &batch)
         }
+    }
+
+    /// How many plain members ``addMembers(_:_:_:eventNumber:member:)`` gathers before adding them.
+    static let gatheredMembers = 16
+
+    /// Adds the `count` gathered members (none: no call) and empties the gathering.
+    @inline(__always)
+    static func addGathered(_ gathered: UnsafeMutableBufferPointer<SourceField>, _ count: inout Int,
+                            _ body: UnsafeRawBufferPointer, _ batch: inout EventBatch) {
+        guard count > 0 else { return }
+        batch.addFields(copying: UnsafeBufferPointer(rebasing: gathered[..<count]), from: body)
+        count = 0
     }
 
     /// Reads a `tags` (names prefixed `#` unless they already are) or `fields` object into ``groupFields``;
@@ -118,14 +157,15 @@ extension IngestDecoder {
                 isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader.bytes)
             }
             groupFields.append(SharedField(name: nameSpan, value: value, isType: isType))
+            groupFieldList.append(Field(nameSpan: nameSpan, valueSpan: value))
+            if isType { groupHasType = true }
         }
     }
 
     /// Adds the group's shared fields to the event being built.
     func addGroupFields(_ draft: inout EventDraft, _ batch: inout EventBatch) {
-        for field in groupFields {
-            batch.addField(name: field.name, value: field.value)
-            if field.isType { draft.hasType = true }
-        }
+        guard !groupFieldList.isEmpty else { return }
+        if groupHasType { draft.hasType = true }
+        groupFieldList.withUnsafeBufferPointer { batch.addFields($0) }
     }
 }

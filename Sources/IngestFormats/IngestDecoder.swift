@@ -26,6 +26,9 @@ public struct IngestDecoder: Sendable {
     var minuteCache = ISO8601MinuteCache()
     /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
     var groupFields: [SharedField] = []
+    /// ``groupFields`` as the batch's fields, added to each event with one call, and whether one is `#type`.
+    var groupFieldList: [Field] = []
+    var groupHasType = false
     var parserLookup = ParserLookup()
     /// The registry's `kv` parser for this decode, looked up once (and owned here for the decode).
     var kvParser: ParserPipeline?
@@ -61,7 +64,11 @@ public struct IngestDecoder: Sendable {
 
     /// Forgets the current group's shared fields (without a call when there are none).
     mutating func clearGroupFields() {
-        if !groupFields.isEmpty { groupFields.removeAll(keepingCapacity: true) }
+        if !groupFields.isEmpty {
+            groupFields.removeAll(keepingCapacity: true)
+            groupFieldList.removeAll(keepingCapacity: true)
+            groupHasType = false
+        }
     }
 
     /// Decodes `body` as `format`, appending its events to `batch`.

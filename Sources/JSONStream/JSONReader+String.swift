@@ -1,28 +1,61 @@
+import CByteScan
+
 extension JSONReader {
-    /// Scans the string starting at `offset` (on its opening quote), validating escapes and UTF-8.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    /// Scans the string starting at `cursor` (on its opening quote), validating escapes and UTF-8.
+    ///
+    /// Inlined: only the common case, a run of plain ASCII up to the closing quote at least 16 bytes before the
+    /// buffer's end. Anything else (an escape, a control or non-ASCII byte, the buffer's last 16 bytes) goes on
+    /// in ``scanStringRest(start:from:)``, out of line: the whole scanner inlined into every caller made the
+    /// decoders' loops too large for the optimiser to inline more than one reader call into each.
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     mutating func scanString() throws(JSONError) -> JSONString {
-        let start = offset + 1
+        let start = cursor &+ 1
         var index = start
+        while index &+ 16 <= end {
+            let mask = sluice_json_string_attention16(base + index)
+            if mask != 0 {
+                index &+= mask.trailingZeroBitCount
+                guard base[index] == UInt8(ascii: "\"") else { break }
+                cursor = index &+ 1
+                return JSONString(span: JSONSpan(start: start, count: index &- start), hasEscapes: false)
+            }
+            index &+= 16
+        }
+        return try scanStringRest(start: start, from: index)
+    }
+
+    /// The rest of ``scanString()`` from `index`, where the plain run ended (or the last 16 bytes began).
+    @usableFromInline @inline(never)
+    mutating func scanStringRest(start: Int, from index: Int) throws(JSONError) -> JSONString {
+        var index = index
         var hasEscapes = false
         while true {
-            // Eight bytes at a time up to the first quote, backslash, control or non-ASCII byte, which the
-            // lowest flag of the mask locates exactly. perf/decode-throughput.sh, `validate`: 3.0 GB/s on
-            // `structured` against 1.8 with a byte loop, 1.8 against 1.5 on the short strings of `hec-object`.
-            while index + 8 <= end {
-                // In memory order whatever the platform: byte 0 is the least significant.
-                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-                let mask = Self.attentionMask(word)
-                if mask != 0 {
-                    index += Self.firstFlaggedByte(mask)
-                    break
+            // Sixteen bytes at a time (SSE2, CByteScan) up to the first quote, backslash, control or non-ASCII
+            // byte, which the lowest bit of the mask locates; within 16 bytes of the buffer's end, eight at a
+            // time (SWAR). Callgrind, 278 KB structured requests: see perf/bigreq.md.
+            if index &+ 16 <= end {
+                let mask = sluice_json_string_attention16(base + index)
+                if mask == 0 {
+                    index &+= 16
+                    continue
                 }
-                index += 8
+                index &+= mask.trailingZeroBitCount
+            } else {
+                while index &+ 8 <= end {
+                    // In memory order whatever the platform: byte 0 is the least significant.
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    let mask = Self.attentionMask(word)
+                    if mask != 0 {
+                        index &+= Self.firstFlaggedByte(mask)
+                        break
+                    }
+                    index &+= 8
+                }
+                guard index < end else { throw error(.unexpectedEnd, at: index) }
             }
-            guard index < end else { throw error(.unexpectedEnd, at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                offset = index + 1
+                cursor = index + 1
                 return JSONString(span: JSONSpan(start: start, count: index - start), hasEscapes: hasEscapes)
             } else if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
@@ -39,7 +72,7 @@ extension JSONReader {
 
     /// A mask with the high bit set in bytes of `word` that are `"`, `\`, below 0x20 or above 0x7F. Bytes
     /// above a flagged one may be flagged falsely (borrows), but the lowest flag is always a real one.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func attentionMask(_ word: UInt64) -> UInt64 {
         // Wrapping arithmetic is the technique here (borrows mark bytes below a bound), not a shortcut.
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -53,13 +86,13 @@ extension JSONReader {
     }
 
     /// The index (0...7) of the first byte flagged in a non-zero mask of a little-endian word.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func firstFlaggedByte(_ mask: UInt64) -> Int {
         mask.trailingZeroBitCount / 8
     }
 
     /// Validates the escape at `index` (its backslash); returns the index after it.
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     func scanEscape(at index: Int) throws(JSONError) -> Int {
         guard index + 1 < end else { throw error(.unexpectedEnd, at: index + 1) }
         switch base[index + 1] {
@@ -77,7 +110,7 @@ extension JSONReader {
         }
     }
 
-    @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
     static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
@@ -89,6 +122,7 @@ extension JSONReader {
 
     /// Validates the multi-byte UTF-8 sequence whose lead byte is at `index` (Unicode 15, table 3-7:
     /// no overlongs, no surrogates, nothing above U+10FFFF); returns the index after it.
+    @usableFromInline
     func scanUTF8Sequence(at index: Int) throws(JSONError) -> Int {
         guard let (length, second) = UTF8Sequence.shape(lead: base[index]) else { throw error(.invalidUTF8, at: index) }
         guard index + length <= end else {

@@ -28,8 +28,9 @@ final class TestHandler: HTTPHandler {
 }
 
 @Suite struct EventLoopHTTPServerTests {
-    func startServer() throws -> HTTPServer {
+    func startServer(keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop) throws -> HTTPServer {
         var configuration = HTTPServerConfiguration()
+        configuration.keptReadBufferBytesPerLoop = keptReadBufferBytes
         configuration.listen = [ListenAddress(host: "127.0.0.1", port: 0)]
         configuration.threads = 2
         let server = HTTPServer(configuration: configuration, logger: Logger(label: "test"))
@@ -123,6 +124,45 @@ final class TestHandler: HTTPHandler {
         let answer = client.receive(answers: 1)
         #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
         #expect(answer.hasSuffix("ok"))
+    }
+
+    /// Large bodies one after another on one connection, with the grown read buffer kept between requests
+    /// (budget) or given back after each (no budget): every echo is exact, whatever the buffer's history.
+    @Test(arguments: [32 << 20, 0])
+    func echoesLargeBodiesInTurnOnOneConnection(keptReadBufferBytes: Int) throws {
+        let server = try startServer(keptReadBufferBytes: keptReadBufferBytes)
+        defer { server.shutdown(); server.wait() }
+        let port = server.boundPorts.withLock { $0[0] }
+        let client = Client(port: port)
+        for (round, size) in [300_000, 700_000, 290_000, 12].enumerated() {
+            let body = (0..<size).map { UInt8(ascii: "a") + UInt8(($0 &+ round) % 26) }
+            let request = Array("POST /echo HTTP/1.1\r\nContent-Length: \(size)\r\n\r\n".utf8) + body
+            var sent = 0
+            while sent < request.count {
+                let n = request[sent...].withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
+                #expect(n > 0)
+                if n <= 0 { return }
+                sent += n
+            }
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while (answerBody(answer)?.count ?? 0) < size {
+                let n = recv(client.fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                answer += buffer[0..<n]
+            }
+            #expect(answerBody(answer) == body[...], "round \(round), \(size) bytes")
+        }
+    }
+
+    /// The bytes after the answer's head.
+    func answerBody(_ answer: [UInt8]) -> ArraySlice<UInt8>? {
+        let separator = Array("\r\n\r\n".utf8)
+        guard answer.count >= 4 else { return nil }
+        for index in 0...(answer.count - 4) where answer[index..<index + 4].elementsEqual(separator) {
+            return answer[(index + 4)...]
+        }
+        return nil
     }
 
     @Test func parsesListenAddresses() {

@@ -24,6 +24,11 @@ struct StructuredDecodingTests {
         ("several groups", #"[{"events":[]},{"tags":{"a":"1"},"events":[{"rawstring":"p"}]},{"events":[{"rawstring":"q"}]}]"#,
          [Rendered(raw: "p", millis: Harness.ingest, fields: ["#a=1"]), Rendered(raw: "q", millis: Harness.ingest)]),
         ("an empty array stores nothing", "[]", []),
+        // Plain members are gathered and added together; the others must keep their place among them.
+        ("attribute order across plain, escaped, flattened and literal members, more than a gathering",
+         #"[{"events":[{"attributes":{"s":"x","n":-1.5e3,"t":true,"esc":"a\"b","o":{"p":"q"},"z":null,"k\u0041":"v","m0":"v0","m1":"v1","m2":"v2","m3":"v3","m4":"v4","m5":"v5","m6":"v6","m7":"v7","m8":"v8","m9":"v9","m10":"v10","m11":"v11","m12":"v12","m13":"v13","m14":"v14","m15":"v15","m16":"v16","m17":"v17"}}]}]"#,
+         [Rendered(raw: "", millis: Harness.ingest,
+                   fields: ["s=x", "n=-1.5e3", "t=true", "esc=a\"b", "o.p=q", "z=null", "kA=v", "m0=v0", "m1=v1", "m2=v2", "m3=v3", "m4=v4", "m5=v5", "m6=v6", "m7=v7", "m8=v8", "m9=v9", "m10=v10", "m11=v11", "m12=v12", "m13=v13", "m14=v14", "m15=v15", "m16=v16", "m17=v17"])]),
     ]
 
     @Test(arguments: cases)
@@ -35,6 +40,14 @@ struct StructuredDecodingTests {
         let body = #"[{"events":[{"rawstring":"k=v","attributes":{"a":"b"}},{"attributes":{"c":"d"}}]}]"#
         let events = try Harness.decode(.structured, body, Harness.context(token: "mine", custom: ["mine"]))
         #expect(events.map(\.fields) == [["a=b", "#type=mine"], ["c=d"]])
+    }
+
+    /// A `#type` attribute, plain or escaped, counts as the event's type: the token parser adds none.
+    @Test(arguments: [##""#type":"given""##, ##""\u0023type":"given""##, ##""#type":7"##, ##""#type":true"##])
+    func aTypeAttributeKeepsTheParserFromAddingOne(_ member: String) throws {
+        let body = #"[{"events":[{"rawstring":"k=v","attributes":{"a":"b","# + member + #"}}]}]"#
+        let events = try Harness.decode(.structured, body, Harness.context(token: "mine", custom: ["mine"]))
+        #expect(events.count == 1 && !events[0].fields.contains("#type=mine"), "\(events)")
     }
 
     static let failures: [(String, DecodeError)] = [

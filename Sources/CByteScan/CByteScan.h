@@ -1,0 +1,34 @@
+// Sixteen-byte scans for JSONStream's string scanner, header only (static inline: Swift inlines them into the
+// scanner, no call). Swift's SIMD types lower comparisons and masks element by element, so the vector compare
+// and the byte mask come from the SSE2 intrinsics (baseline on x86-64); other targets get the same answer from
+// a byte loop.
+#ifndef CBYTESCAN_H
+#define CBYTESCAN_H
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// Bit i set when byte i of the 16 at `p` needs the JSON string scanner's attention: `"`, `\`, a control
+/// byte (below 0x20) or a byte of a multi-byte UTF-8 sequence (0x80 and above). Reads exactly p[0..<16].
+static inline __attribute__((always_inline)) uint32_t sluice_json_string_attention16(const uint8_t *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    // Signed: bytes 0x80 and above are negative, so one compare finds them and the control bytes.
+    __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low));
+#else
+    uint32_t mask = 0;
+    for (int i = 0; i < 16; i++) {
+        uint8_t b = p[i];
+        if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) mask |= 1u << i;
+    }
+    return mask;
+#endif
+}
+
+#endif
