@@ -31,4 +31,21 @@ static inline __attribute__((always_inline)) uint32_t sluice_json_string_attenti
 #endif
 }
 
+/// Copies the 16 bytes at `source` to `target` and returns a mask with bit i set when byte i is `\`: the
+/// unescaper's step. Reads exactly source[0..<16], writes exactly target[0..<16].
+static inline __attribute__((always_inline)) uint32_t sluice_copy16_backslashes(const uint8_t *source, uint8_t *target) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)source);
+    _mm_storeu_si128((__m128i *)target, v);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+#else
+    uint32_t mask = 0;
+    memcpy(target, source, 16);
+    for (int i = 0; i < 16; i++) {
+        if (source[i] == '\\') mask |= 1u << i;
+    }
+    return mask;
+#endif
+}
+
 #endif

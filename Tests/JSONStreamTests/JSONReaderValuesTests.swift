@@ -51,9 +51,9 @@ struct JSONReaderValuesTests {
         }
     }
 
-    /// The word-at-a-time unescaping: an escape at every offset of a long run, runs of every length up to
-    /// and past a word, escapes back to back and at the very end, non-ASCII around them.
-    @Test(arguments: Array(0...20))
+    /// The 16- and 8-byte-at-a-time unescaping: an escape at every offset of a long run, runs of every
+    /// length up to and past two 16-byte steps, escapes back to back and at the very end, non-ASCII around them.
+    @Test(arguments: Array(0...40))
     func unescapesAcrossWordBoundaries(_ offset: Int) throws {
         let run = String(repeating: "a", count: offset)
         let cases: [(String, String)] = [
