@@ -3,7 +3,8 @@ import CSystemShims
 /// The 32-byte header at the start of every segment file (see `docs/wal.md`).
 ///
 /// Guarantees: ``parse(_:)`` accepts only this format's magic, a version this reader knows and a matching
-/// header checksum.
+/// header checksum; a sound header of a later version is reported as `.newer`, never as damage, so that
+/// nothing cuts a segment an upgraded writer made.
 struct SegmentHeader: Sendable, Equatable {
     var version: UInt16
     var firstSequence: UInt64
@@ -12,6 +13,8 @@ struct SegmentHeader: Sendable, Equatable {
         case complete(SegmentHeader)
         case needMore
         case invalid(String)
+        /// Magic and checksum are right, the version is above every version this build reads.
+        case newer(version: UInt16)
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
@@ -21,14 +24,14 @@ struct SegmentHeader: Sendable, Equatable {
         let crc = sluice_crc32c(0, bytes.baseAddress!, size - 4)
         guard crc == bytes.le(28, as: UInt32.self) else { return .invalid("segment header checksum mismatch") }
         let version = bytes.le(8, as: UInt16.self)
+        if version > WALFormat.readableVersions.upperBound { return .newer(version: version) }
         guard WALFormat.readableVersions.contains(version), Int(bytes.le(10, as: UInt16.self)) == size else {
             return .invalid("unsupported segment format version \(version)")
         }
         return .complete(SegmentHeader(version: version, firstSequence: bytes.le(16, as: UInt64.self)))
     }
 
-    /// Whether records of this segment may be followed by a zero-filled reserve.
-
+    /// The header bytes of a new segment.
     static func encode(firstSequence: UInt64, version: UInt16 = WALFormat.formatVersion) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
         bytes.withUnsafeMutableBytes { out in

@@ -145,6 +145,9 @@ public struct WALReader {
             case .invalid(let reason):
                 opened.close()
                 return .failed(segment, reason)
+            case .newer(let version):
+                opened.close()
+                return .failed(segment, "segment format version \(version) is newer than this build reads")
             }
         } catch {
             // Deleted by retention while listing, or unreadable: report and move on.

@@ -72,4 +72,21 @@ struct WALFormatVersionTests {
         let damaged = trailingZeros || (backReferences && version < WALFormat.backReferencesVersion)
         #expect(problems.isEmpty == !damaged, "\(problems)")
     }
+
+    /// A segment of a later format version (a downgrade after an upgrade) is never cut: opening the log
+    /// fails with a message naming the version, the file stays as it was, verify reports it, readers skip it.
+    @Test func newerSegmentsAreRefusedNotCut() throws {
+        let dir = TemporaryDirectory()
+        let path = try writeOldSegment(dir, "n", version: WALFormat.formatVersion, logLines("n", count: 3), backReferences: true)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: SegmentHeader.encode(firstSequence: 0, version: WALFormat.formatVersion + 1))
+        try handle.close()
+        let image = FileManager.default.contents(atPath: path)
+        #expect(throws: WALError.self) { try WALStore(options: WALOptions(dataDirectory: dir.path), logger: testLogger) }
+        #expect(FileManager.default.contents(atPath: path) == image, "nothing was cut or rewritten")
+        let problems = WALVerifier.verify(dataDirectory: dir.path, repository: "n").problems
+        #expect(problems.count == 1 && problems.first?.reason.contains("newer") == true, "\(problems)")
+        let read = try readAll(dir.path, "n")
+        #expect(read.events.isEmpty && read.corruption.count == 1)
+    }
 }
