@@ -66,7 +66,7 @@ struct LayoutWriter {
         (70 &- (value | 1).leadingZeroBitCount) / 7
     }
 
-    // MARK: Items (format version 3, records with back-references)
+    // MARK: Items (format version 3, records with references)
 
     /// A literal item: `uvarint (count << 1)`, then `count` bytes from `from` (nil only when `count` is 0).
     @inline(__always)
@@ -95,6 +95,7 @@ struct LayoutWriter {
         return true
     }
 }
+
 /// Reads what ``LayoutWriter`` wrote, from untrusted bytes.
 ///
 /// Guarantees: never reads outside the buffer (`0 <= position <= count` holds after every call); every read
@@ -155,7 +156,7 @@ struct LayoutReader {
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
-    /// An item of a record with back-references (format version 3): `.literal` (`uvarint (length << 1)`,
+    /// An item of a record with references (format version 3): `.literal` (`uvarint (length << 1)`,
     /// then the bytes, as their offset in the buffer and length) or `.reference` (`uvarint (number << 1 | 1)`,
     /// and for values `uvarint offset`), which the caller resolves. Nil when it runs past the buffer.
     @inline(__always)

@@ -64,7 +64,7 @@ struct LayoutParser {
                 reader.position = eventStart
                 return .needFields(eventFields)
             }
-            if header.hasBackReferences {
+            if header.hasReferences {
                 if let failure = referencingFields(&reader, into: fields, count: eventFields, rawstring: rawstring) { return .invalid(failure) }
             } else {
                 for index in fieldCount..<(fieldCount + eventFields) {

@@ -22,7 +22,7 @@ struct SegmentScanner {
     private let file: any SegmentFile
     private let version: UInt16
     private let allowsReserve: Bool
-    private let allowsBackReferences: Bool
+    private let allowsReferences: Bool
     private(set) var fileSize: Int
     private(set) var offset: Int
     /// File bytes `windowStart ..< windowStart + windowCount`, read ahead in blocks of ``blockBytes``.
@@ -38,13 +38,13 @@ struct SegmentScanner {
     static let blockBytes = 64 << 10
 
     /// Starts after the segment header; `fileSize` bounds what is read; `version` is the segment header's:
-    /// before version 2 a zero length is a damaged record, before version 3 so is a record with back-references.
+    /// before version 2 a zero length is a damaged record, before version 3 so is a record with references.
     init(file: any SegmentFile, fileSize: Int, version: UInt16, offset: Int = WALFormat.segmentHeaderSize) {
         self.file = file
         self.fileSize = fileSize
         self.version = version
         allowsReserve = version >= WALFormat.reserveVersion
-        allowsBackReferences = version >= WALFormat.backReferencesVersion
+        allowsReferences = version >= WALFormat.referencesVersion
         self.offset = offset
     }
 
@@ -98,8 +98,8 @@ struct SegmentScanner {
         case .needMore: return .torn(offset: offset, reason: "file ended inside a record header")
         case .invalid(let reason): return .corrupt(offset: offset, reason: reason)
         }
-        if header.hasBackReferences && !allowsBackReferences {
-            return .corrupt(offset: offset, reason: "record with back-references in a version-\(version) segment")
+        if header.hasReferences && !allowsReferences {
+            return .corrupt(offset: offset, reason: "record with references in a version-\(version) segment")
         }
         if header.recordLength > remaining {
             return .torn(offset: offset, reason: "record of \(header.recordLength) bytes, \(remaining) left in the file")

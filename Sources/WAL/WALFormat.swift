@@ -7,12 +7,12 @@ public enum WALFormat {
     public static let formatVersion: UInt16 = 3
     /// Versions this reader understands. Version 2 adds the zero-filled reserve: a segment may end in zero
     /// bytes after its last record, and a record length of 0 marks where they start. Version 3 adds
-    /// back-references in the event layout (``flagBackReferences``).
+    /// references in the event layout (``flagReferences``).
     public static let readableVersions: ClosedRange<UInt16> = 1...3
     /// The first version whose segments may end in a zero-filled reserve.
     public static let reserveVersion: UInt16 = 2
-    /// The first version whose records may carry ``flagBackReferences``.
-    public static let backReferencesVersion: UInt16 = 3
+    /// The first version whose records may carry ``flagReferences``.
+    public static let referencesVersion: UInt16 = 3
     /// `SLUICWAL` in ASCII.
     public static let segmentMagic: [UInt8] = Array("SLUICWAL".utf8)
     public static let segmentHeaderSize = 32
@@ -21,11 +21,11 @@ public enum WALFormat {
     public static let maxPayloadBytes = 1 << 30
     /// Flag bit: the payload is an LZ4 block (otherwise the layout is stored raw).
     public static let flagLZ4: UInt16 = 1
-    /// Flag bit: field names and values in the layout are either literal bytes or back-references to
+    /// Flag bit: field names and values in the layout are either literal bytes or references to
     /// bytes earlier in the layout (`docs/wal.md`, event layout); only in segments of version 3 and later.
-    public static let flagBackReferences: UInt16 = 2
+    public static let flagReferences: UInt16 = 2
     /// Every flag bit a record may carry.
-    public static let knownFlags: UInt16 = flagLZ4 | flagBackReferences
+    public static let knownFlags: UInt16 = flagLZ4 | flagReferences
     /// Segment file name suffix.
     public static let segmentSuffix = ".seg"
     /// Digits in a segment file name.

@@ -22,13 +22,13 @@ public struct WALRecordEncoder {
     private var layoutCount = 0
     private var output: [UInt8] = []
     private let lz4 = LZ4Stream()
-    /// Whether records use format version 3's back-references (``WALFormat/flagBackReferences``).
-    public let backReferences: Bool
+    /// Whether records use format version 3's references (``WALFormat/flagReferences``).
+    public let references: Bool
 
-    /// `backReferences: false` writes the version-2 layout (every name and value literal), which only
+    /// `references: false` writes the version-2 layout (every name and value literal), which only
     /// tools and tests that produce older segments need.
-    public init(backReferences: Bool = true) {
-        self.backReferences = backReferences
+    public init(references: Bool = true) {
+        self.references = references
     }
 
     /// The uncompressed event layout of the last ``encode(_:)`` (for benchmarks and tools).
@@ -56,8 +56,8 @@ public struct WALRecordEncoder {
         guard bound <= WALFormat.maxPayloadBytes * 2 else { throw .recordTooLarge(bytes: bound) }
         if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
 
-        // A back-reference is only written where it is shorter than the literal, so the bound holds for both.
-        let references = backReferences
+        // A reference is only written where it is shorter than the literal, so the bound holds for both.
+        let references = self.references
         let used = layout.withUnsafeMutableBytes { scratch in
             Self.writeLayout(batch, minTimestamp: minTimestamp, references: references, into: scratch)
         }
@@ -94,7 +94,7 @@ public struct WALRecordEncoder {
                 let header = WALRecordHeader(
                     recordLength: headerSize + payloadLength, checksum: 0, firstSequence: 0,
                     eventCount: eventCount,
-                    flags: (lz4 ? WALFormat.flagLZ4 : 0) | (backReferences ? WALFormat.flagBackReferences : 0),
+                    flags: (lz4 ? WALFormat.flagLZ4 : 0) | (references ? WALFormat.flagReferences : 0),
                     minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, uncompressedLength: used)
                 header.write(into: record)
                 WALRecordHeader.finish(record: UnsafeMutableRawBufferPointer(rebasing: record[0..<(headerSize + payloadLength)]),

@@ -16,8 +16,8 @@ public struct WALRecordHeader: Sendable, Equatable {
 
     public var payloadLength: Int { recordLength - WALFormat.recordHeaderSize }
     public var isCompressed: Bool { flags & WALFormat.flagLZ4 != 0 }
-    /// Whether the layout's field names and values may be back-references (format version 3).
-    public var hasBackReferences: Bool { flags & WALFormat.flagBackReferences != 0 }
+    /// Whether the layout's field names and values may be references (format version 3).
+    public var hasReferences: Bool { flags & WALFormat.flagReferences != 0 }
     /// The sequence after this record's last event (wrapping: a damaged header must not trap a reader).
     public var nextSequence: UInt64 { firstSequence &+ UInt64(eventCount) }
 

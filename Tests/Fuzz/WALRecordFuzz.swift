@@ -25,7 +25,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard case .complete = result else { return 0 }
     precondition(!batch.isEmpty)
     // Both layouts: with references (version 3) and all literal (version 2), by the input's length.
-    var encoder = WALRecordEncoder(backReferences: size % 2 == 0)
+    var encoder = WALRecordEncoder(references: size % 2 == 0)
     guard let record = try? encoder.encode(batch) else { return 0 }
     var again = EventBatch()
     let second = record.bytes.withUnsafeBytes { decoder.decode($0, into: &again) }

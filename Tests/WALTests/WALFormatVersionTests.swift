@@ -6,10 +6,10 @@ import Testing
 /// Segments of older format versions (`docs/wal.md`, versions): still read and verified by their own
 /// version's rules, and never appended to again: recovery seals an older last segment and starts a new one.
 struct WALFormatVersionTests {
-    /// Writes a segment of `version` holding one record (no back-references) of `samples`, first sequence 0.
+    /// Writes a segment of `version` holding one record (no references) of `samples`, first sequence 0.
     func writeOldSegment(_ dir: TemporaryDirectory, _ repository: String, version: UInt16, _ samples: [SampleEvent],
-                         backReferences: Bool = false) throws -> String {
-        var encoder = WALRecordEncoder(backReferences: backReferences)
+                         references: Bool = false) throws -> String {
+        var encoder = WALRecordEncoder(references: references)
         let record = try encoder.encode(EventBatch(samples: samples))
         var bytes = record.bytes
         bytes.withUnsafeMutableBytes { WALRecordHeader.finish(record: $0, firstSequence: 0, payloadCRC: record.payloadCRC) }
@@ -57,11 +57,11 @@ struct WALFormatVersionTests {
     }
 
     /// Each version's own rules: zeros after the last record are damage before version 2, and a record with
-    /// back-references is damage before version 3.
+    /// references is damage before version 3.
     @Test(arguments: [(UInt16(1), false, true), (1, true, false), (2, true, false), (3, true, false)])
-    func featuresNewerThanTheSegmentAreDamage(_ version: UInt16, _ backReferences: Bool, _ trailingZeros: Bool) throws {
+    func featuresNewerThanTheSegmentAreDamage(_ version: UInt16, _ references: Bool, _ trailingZeros: Bool) throws {
         let dir = TemporaryDirectory()
-        let path = try writeOldSegment(dir, "v", version: version, logLines("v", count: 4), backReferences: backReferences)
+        let path = try writeOldSegment(dir, "v", version: version, logLines("v", count: 4), references: references)
         if trailingZeros {
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             try handle.seekToEnd()
@@ -69,7 +69,7 @@ struct WALFormatVersionTests {
             try handle.close()
         }
         let problems = WALVerifier.verify(dataDirectory: dir.path, repository: "v").problems
-        let damaged = trailingZeros || (backReferences && version < WALFormat.backReferencesVersion)
+        let damaged = trailingZeros || (references && version < WALFormat.referencesVersion)
         #expect(problems.isEmpty == !damaged, "\(problems)")
     }
 
@@ -77,7 +77,7 @@ struct WALFormatVersionTests {
     /// fails with a message naming the version, the file stays as it was, verify reports it, readers skip it.
     @Test func newerSegmentsAreRefusedNotCut() throws {
         let dir = TemporaryDirectory()
-        let path = try writeOldSegment(dir, "n", version: WALFormat.formatVersion, logLines("n", count: 3), backReferences: true)
+        let path = try writeOldSegment(dir, "n", version: WALFormat.formatVersion, logLines("n", count: 3), references: true)
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         try handle.write(contentsOf: SegmentHeader.encode(firstSequence: 0, version: WALFormat.formatVersion + 1))
         try handle.close()

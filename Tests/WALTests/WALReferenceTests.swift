@@ -5,7 +5,7 @@ import Testing
 /// Format version 3's references (`docs/wal.md`, event layout): field values cut out of `@rawstring` and
 /// names repeated from the previous event are written as references, decode to the same events, and a
 /// reference outside its target is rejected.
-struct WALBackReferenceTests {
+struct WALReferenceTests {
     /// Access-log-like events whose parsed fields are spans of the event's own rawstring (what the parser
     /// stages produce), plus a tag stored on its own.
     static func parsedLines(_ count: Int) -> EventBatch {
@@ -37,7 +37,7 @@ struct WALBackReferenceTests {
     func parsedFieldsBecomeReferencesAndDecodeToTheSameEvents(_ count: Int) throws {
         let batch = Self.parsedLines(count)
         var referencing = WALRecordEncoder()
-        var literal = WALRecordEncoder(backReferences: false)
+        var literal = WALRecordEncoder(references: false)
         let withReferences = try referencing.encode(batch)
         let without = try literal.encode(batch)
         #expect(withReferences.bytes[20] & 2 == 2 && without.bytes[20] & 2 == 0, "flag bit 1 marks the layout")
@@ -79,7 +79,7 @@ struct WALBackReferenceTests {
         let first: [UInt8] = [0, 0, 0, 0, 3] + Array("abc".utf8) + [1, 2, UInt8(ascii: "n"), 2, UInt8(ascii: "v")]
         let layout = first + [0, 0, 0, 0, 3] + Array("xyz".utf8) + [1] + name + value
         let header = WALRecordHeader(recordLength: WALFormat.recordHeaderSize + layout.count, checksum: 0, firstSequence: 0,
-                                     eventCount: 2, flags: WALFormat.flagBackReferences, minTimestamp: 0, maxTimestamp: 0,
+                                     eventCount: 2, flags: WALFormat.flagReferences, minTimestamp: 0, maxTimestamp: 0,
                                      uncompressedLength: layout.count)
         var bytes = [UInt8](repeating: 0, count: WALFormat.recordHeaderSize) + layout
         bytes.withUnsafeMutableBytes { all in
