@@ -21,8 +21,9 @@ public enum WALFormat {
     public static let maxPayloadBytes = 1 << 30
     /// Flag bit: the payload is an LZ4 block (otherwise the layout is stored raw).
     public static let flagLZ4: UInt16 = 1
-    /// Flag bit: field names and values in the layout are either literal bytes or references to
-    /// bytes earlier in the layout (`docs/wal.md`, event layout); only in segments of version 3 and later.
+    /// Flag bit: a field name in the layout is literal bytes or the name of the previous event's field at an
+    /// index, a field value literal bytes or a slice of the event's `@rawstring` (`docs/wal.md`, references);
+    /// only in segments of version 3 and later.
     public static let flagReferences: UInt16 = 2
     /// Every flag bit a record may carry.
     public static let knownFlags: UInt16 = flagLZ4 | flagReferences
