@@ -4,8 +4,8 @@
 # load from neighbours hits all alike. Steadier than requests/s on this shared 2-core machine for comparing
 # builds of the request path.
 # Workloads (WORKLOAD): small (the 331-byte structured body perf/http-baseline.sh sends), hec (1000 HEC text
-# events that fall back to the kv parser, 176 KB), structured and accesslog (perf/bigreq.sh's 1000-event
-# bodies; accesslog posts through a token with the `accesslog` parser).
+# events that fall back to the kv parser, 176 KB), structured-shipper, structured-bench and accesslog
+# (perf/bigreq.sh's 1000-event bodies; accesslog posts through a token with the `accesslog` parser).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here), ROUNDS (default 3),
 # DURATION (s per run, default 5).
 # How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
@@ -21,7 +21,7 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 pid=""
 
-if [ "$WORKLOAD" = structured ] || [ "$WORKLOAD" = accesslog ]; then
+if [ "$WORKLOAD" = structured-shipper ] || [ "$WORKLOAD" = structured-bench ] || [ "$WORKLOAD" = accesslog ]; then
     python3 lib/big_bodies.py "$work" && cp "$work/$WORKLOAD.json" "$work/body.json"
 else python3 - "$work/body.json" "$WORKLOAD" <<'PY'
 import json, random, sys
@@ -43,7 +43,7 @@ open(path, "w").write(text)
 PY
 fi
 case "$WORKLOAD" in
-    small|structured) path=/api/v1/ingest/humio-structured ;;
+    small|structured-shipper|structured-bench) path=/api/v1/ingest/humio-structured ;;
     accesslog) path=/api/v1/ingest/humio-unstructured ;;
     *) path=/services/collector ;;
 esac

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import EventModel
 
 extension WALRecordEncoder {
@@ -76,6 +71,6 @@ extension WALRecordEncoder {
     private static func sameBytes(_ a: ByteSpan, _ b: ByteSpan, in arena: UnsafeRawPointer?) -> Bool {
         guard a.count == b.count else { return false }
         guard a.start != b.start, a.count > 0, let arena else { return true }
-        return memcmp(arena + Int(a.start), arena + Int(b.start), Int(a.count)) == 0
+        return ShortCompare.equal(arena + Int(a.start), arena + Int(b.start), count: Int(a.count))
     }
 }
