@@ -169,7 +169,7 @@ public final class EventLoop: @unchecked Sendable {
                 sleeping.store(false, ordering: .relaxed)
                 timeout = 0
             }
-            let count = sluice_epoll_wait(epollFD, events, Int32(capacity), timeout)
+            let count = waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
             sleeping.store(false, ordering: .relaxed)
             nowMillis = Self.monotonicMillis()
             for i in 0..<Int(max(0, count)) {
@@ -196,6 +196,26 @@ public final class EventLoop: @unchecked Sendable {
         runningTasks.removeAll(keepingCapacity: true)
         wakeUpEnd?()
         wakeUpEnd = nil
+    }
+
+    /// Waits for ready descriptors. Before it blocks, the loop yields its core once and looks again: the
+    /// threads that make its next work (the WAL writer completing appends, clients on the same machine)
+    /// then run first, and the loop goes on with a fuller batch instead of sleeping and being woken for a
+    /// request or two. On a core with nothing else to run the yield returns at once.
+    ///
+    /// Measured on the 2-core machine (two loops, the writer and wrk, 331-byte requests, `--fsync interval=10`):
+    /// context switches per request 0.43 → 0.22 and `futex` calls 0.42 → 0.27 (`perf stat -p`), server CPU per
+    /// request 11.8 → 8.6 µs and 100 k → 121 k req/s (`BINS="old new" perf/cpu-per-request.sh`, 4 rounds; 13.5 →
+    /// 10.0 µs and 87 k → 107 k in another 3), with 1000-event requests unchanged. The price is latency at
+    /// light load: open loop at 20 k req/s, p90 0.16 → 0.35 ms (p99 unchanged); at 60 k req/s p99 3.4 → 2.0 ms
+    /// (`sluice bench --rate`).
+    private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) -> Int32 {
+        let ready = sluice_epoll_wait(epollFD, events, capacity, 0)
+        guard ready == 0, timeout > 0 else { return ready }
+        sched_yield()
+        let afterYield = sluice_epoll_wait(epollFD, events, capacity, 0)
+        guard afterYield == 0 else { return afterYield }
+        return sluice_epoll_wait(epollFD, events, capacity, timeout)
     }
 
     /// Runs what other threads posted; leaves the items in `runningTasks` until the caller clears it.
