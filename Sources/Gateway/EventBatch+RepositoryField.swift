@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EventModel
 
 extension EventBatch {
@@ -17,7 +14,7 @@ extension EventBatch {
                 fields.withUnsafeBufferPointer { fields in
                     for field in fields where Int(field.name.count) == length {
                         // Spans lie inside the arena (EventBatch's guarantee).
-                        if memcmp(arena.baseAddress! + Int(field.name.start), literal.baseAddress!, length) == 0 { return true }
+                        if ShortCompare.equal(arena.baseAddress! + Int(field.name.start), literal.baseAddress!, count: length) { return true }
                     }
                     return false
                 }

@@ -89,10 +89,10 @@ extension IngestDecoder {
     }
 
     /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
-    mutating func typeTag(for pipeline: Unmanaged<ParserPipeline>, _ batch: inout EventBatch) -> SharedField {
+    mutating func typeTag(for pipeline: Unmanaged<ParserPipeline>, _ batch: inout EventBatch) -> Field {
         if let typeTag, typeTag.pipeline.toOpaque() == pipeline.toOpaque() { return typeTag.field }
         let value = batch.store(text: pipeline._withUnsafeGuaranteedRef { $0.name })
-        let field = SharedField(name: typeNameSpan(&batch), value: value, isType: true)
+        let field = Field(nameSpan: typeNameSpan(&batch), valueSpan: value)
         typeTag = (pipeline, field)
         return field
     }

@@ -156,16 +156,15 @@ extension IngestDecoder {
                 nameSpan = batch.span(from: start)
                 isType = prefixed ? Self.isTypeName(raw) : Self.isName(member, "type", reader.bytes)
             }
-            groupFields.append(SharedField(name: nameSpan, value: value, isType: isType))
-            groupFieldList.append(Field(nameSpan: nameSpan, valueSpan: value))
-            if isType { groupHasType = true }
+            groupFields.append(Field(nameSpan: nameSpan, valueSpan: value))
+            if isType { groupTypeValue = value }
         }
     }
 
     /// Adds the group's shared fields to the event being built.
     func addGroupFields(_ draft: inout EventDraft, _ batch: inout EventBatch) {
-        guard !groupFieldList.isEmpty else { return }
-        if groupHasType { draft.hasType = true }
-        groupFieldList.withUnsafeBufferPointer { batch.addFields($0) }
+        guard !groupFields.isEmpty else { return }
+        if groupTypeValue != nil { draft.hasType = true }
+        groupFields.withUnsafeBufferPointer { batch.addFields($0) }
     }
 }

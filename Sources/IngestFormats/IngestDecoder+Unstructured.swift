@@ -70,13 +70,7 @@ extension IngestDecoder {
                                        _ context: DecodeContext, _ batch: inout EventBatch) throws {
         guard try Self.open(.array, &reader, eventNumber: eventNumber, "messages") else { return }
         // The parser a `#type` tag or field names, when `type` is absent.
-        var requested = type
-        if requested == nil, let typeField = groupFields.last(where: { $0.isType }) {
-            requested = typeField.value
-        }
-        // With a token parser every message gets the same choice, made once per decode (``tokenChoice``);
-        // choices hold their pipeline unretained (see ``ParserChoice``).
-        let hasTokenParser = context.tokenParser != nil
+        let requested = type ?? groupTypeValue
         while try reader.nextElement() {
             let kind = try reader.peek()
             guard kind == .string else {
@@ -92,11 +86,7 @@ extension IngestDecoder {
                 draft.hasType = true
             }
             draft.requestedParser = requested
-            if hasTokenParser {
-                finishEvent(draft, parser: tokenChoice, context, &batch)
-            } else {
-                finishEvent(draft, parser: chooseParser(draft, fallback: kvChoice, context, batch), context, &batch)
-            }
+            finishEvent(draft, parser: chooseParser(draft, fallback: kvChoice, context, batch), context, &batch)
             eventNumber += 1
         }
     }

@@ -24,11 +24,10 @@ public struct IngestDecoder: Sendable {
     var scratch: [UInt8] = []
     /// The minute of the last ISO-8601 timestamp read (events of one request mostly share it).
     var minuteCache = ISO8601MinuteCache()
-    /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`).
-    var groupFields: [SharedField] = []
-    /// ``groupFields`` as the batch's fields, added to each event with one call, and whether one is `#type`.
-    var groupFieldList: [Field] = []
-    var groupHasType = false
+    /// Fields every event of the current group shares (structured/unstructured `tags` and `fields`), added
+    /// to each event with one call, and the value of the last of them that is `#type`.
+    var groupFields: [Field] = []
+    var groupTypeValue: ByteSpan? = nil
     var parserLookup = ParserLookup()
     /// The registry's `kv` parser for this decode, looked up once (and owned here for the decode).
     var kvParser: ParserPipeline?
@@ -37,7 +36,7 @@ public struct IngestDecoder: Sendable {
     var tokenChoice = ParserChoice.none
     /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
     /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
-    var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: SharedField)? = nil
+    var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: Field)? = nil
     /// The bytes `#type`, stored once per decode for the same reason.
     var typeName: ByteSpan? = nil
 
@@ -66,8 +65,7 @@ public struct IngestDecoder: Sendable {
     mutating func clearGroupFields() {
         if !groupFields.isEmpty {
             groupFields.removeAll(keepingCapacity: true)
-            groupFieldList.removeAll(keepingCapacity: true)
-            groupHasType = false
+            groupTypeValue = nil
         }
     }
 
@@ -153,12 +151,4 @@ struct ParserLookup: Sendable {
         }
         return found
     }
-}
-
-/// A field name and value already in the arena that several events share (a group's tags and fields).
-struct SharedField: Sendable {
-    var name: ByteSpan
-    var value: ByteSpan
-    /// Whether the name is `#type` (noted once, not compared again for every event).
-    var isType: Bool
 }

@@ -129,13 +129,13 @@ indirect enum ParserStage: Sendable {
         }
     }
 
-    /// Copies the source's bytes into scratch; nil when the field does not exist.
     /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).
     static func runAccessLog(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         guard let input = Self.load(.rawstring, batch, scratch) else { return "accesslog: no input" }
         return AccessLogParser.parse(input, names: scratch.interned(AccessLogParser.names, in: &batch), into: &batch)
     }
 
+    /// Copies the source's bytes into scratch; nil when the field does not exist.
     static func load(_ source: FieldSource, _ batch: EventBatch, _ scratch: ParseScratch) -> StageInput? {
         let span: ByteSpan
         switch source {

@@ -17,6 +17,11 @@ struct SegmentHeader: Sendable, Equatable {
         case newer(version: UInt16)
     }
 
+    /// What readers, `verify` and recovery say of a segment of a newer version.
+    static func newerVersionReason(_ version: UInt16) -> String {
+        "segment format version \(version) is newer than this build reads (up to \(WALFormat.formatVersion))"
+    }
+
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
         let size = WALFormat.segmentHeaderSize
         guard bytes.count >= size else { return .needMore }

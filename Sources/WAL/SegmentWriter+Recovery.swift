@@ -32,19 +32,17 @@ extension SegmentWriter {
         do throws(SegmentIOError) {
             let size = try file.size()
             let header = try SegmentScanner.readHeader(file)
-            if case .newer(let version) = header {
-                // Written by a later build: refuse to open the repository rather than cut what it wrote.
-                throw SegmentIOError(call: "segment format version \(version) is newer than this build reads (up to \(WALFormat.formatVersion)); not recovering",
-                                     path: last.path, code: ENOTSUP)
-            }
             guard case .complete(let parsed) = header, parsed.firstSequence == last.firstSequence else {
-                // A crash while the segment was being created, or a damaged header: start it again empty.
+                // A crash while the segment was being created, or a damaged header: start it again empty
+                // (unless a later build wrote it).
                 let reason: String
                 switch header {
                 case .complete: reason = "segment header names another first sequence"
                 case .needMore: reason = "segment shorter than its header"
                 case .invalid(let why): reason = why
-                case .newer: preconditionFailure("refused above")
+                case .newer(let version):
+                    // Written by a later build: refuse to open the repository rather than cut what it wrote.
+                    throw SegmentIOError(call: SegmentHeader.newerVersionReason(version) + "; not recovering", path: last.path, code: ENOTSUP)
                 }
                 try cut(file, at: 0, bytes: size, path: last.path, reason: reason, repository: repository, metrics: metrics, logger: logger)
                 try file.writeAll(SegmentHeader.encode(firstSequence: last.firstSequence), at: 0)

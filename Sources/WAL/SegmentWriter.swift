@@ -412,7 +412,7 @@ final class SegmentWriter {
     }
 
     /// Cuts the reserve off before the segment is sealed or closed; true when the file changed (and needs
-    /// a sync). A failure leaves it (readers and recovery treat a reserve in any version-2 segment alike).
+    /// a sync). A failure leaves it (readers and recovery treat a reserve in any segment of version 2 or later alike).
     private func dropReserve() -> Bool {
         guard let file, reservedEnd > writtenOffset else { return false }
         do throws(SegmentIOError) {

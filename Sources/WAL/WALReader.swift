@@ -147,7 +147,7 @@ public struct WALReader {
                 return .failed(segment, reason)
             case .newer(let version):
                 opened.close()
-                return .failed(segment, "segment format version \(version) is newer than this build reads")
+                return .failed(segment, SegmentHeader.newerVersionReason(version))
             }
         } catch {
             // Deleted by retention while listing, or unreadable: report and move on.

@@ -83,7 +83,7 @@ public enum WALVerifier {
                     case .complete: problem(0, "segment header names another first sequence"); continue
                     case .needMore: problem(0, "segment shorter than its header"); continue
                     case .invalid(let reason): problem(0, reason); continue
-                    case .newer(let version): problem(0, "segment format version \(version) is newer than this build reads"); continue
+                    case .newer(let version): problem(0, SegmentHeader.newerVersionReason(version)); continue
                     }
                     var scanner = SegmentScanner(file: file, fileSize: try file.size(), version: version)
                     scanning: while true {
