@@ -3,8 +3,6 @@ import Parsers
 
 /// What a decoder knows about the event it is building beyond what the batch holds.
 struct EventDraft {
-    /// The arena size when the event began: the event's own bytes are the ones after it.
-    var arenaStart: Int
     /// Set when the event's timestamp could not be read; the event then keeps the ingest time.
     var timestampProblem: StaticString? = nil
     /// True once a `timezone` member set the zone, so a zone inside an ISO timestamp does not override it.
@@ -35,9 +33,8 @@ enum ParserChoice {
 extension IngestDecoder {
     /// Begins an event whose time is the ingest time until told otherwise.
     func beginEvent(_ context: DecodeContext, _ batch: inout EventBatch) -> EventDraft {
-        let start = batch.arenaCount
         batch.beginEvent(rawstring: .empty, ingestMillis: context.ingestMillis)
-        return EventDraft(arenaStart: start)
+        return EventDraft()
     }
 
     /// Token parser, else the named one, else the endpoint's default.
@@ -106,17 +103,15 @@ extension IngestDecoder {
     }
 
     /// Field count: sorted by name, the first `maxFields` kept. Size: the larger of the raw text and the
-    /// other bytes the event stored; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary) and
-    /// suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
+    /// fields' names and values together; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary)
+    /// and suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
     mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ batch: inout EventBatch) {
         if batch.lastEventFieldCount > limits.maxFields {
             batch.sortLastEventFields()
             batch.truncateFields(toCount: max(0, limits.maxFields))
         }
         let raw = batch.lastEventRawstring
-        let own = batch.arenaCount - draft.arenaStart
-        let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
-        guard max(Int(raw.count), own - rawOwn) > limits.maxEventBytes else { return }
+        guard max(Int(raw.count), batch.lastEventFieldBytes) > limits.maxEventBytes else { return }
         var keep = min(Int(raw.count), max(0, limits.maxEventBytes - 3))
         batch.withBytes(raw) { bytes in
             while keep > 0, keep < bytes.count, bytes[keep] & 0xC0 == 0x80 { keep -= 1 }

@@ -8,6 +8,7 @@ import JSONStream
 extension IngestDecoder {
     mutating func decodeStructured(_ body: UnsafeRawBufferPointer, _ context: DecodeContext,
                                    _ batch: inout EventBatch) throws {
+        if !body.isEmpty { bodyCopy = (batch.appendSource(body), UInt(bitPattern: body.baseAddress)) }
         try decodeGroups(.structured, body, context, &batch)
     }
 
@@ -85,13 +86,15 @@ extension IngestDecoder {
     }
 
     /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.
-    /// Members whose name and value go into the arena as sent (a plain name, a string without escapes or a
-    /// number) are gathered, up to ``gatheredMembers`` at a time, and added with one call; any other member
-    /// first adds what was gathered, so the fields keep the members' order.
+    /// Members whose name and value are runs of the body as sent (a plain name, a string without escapes or
+    /// a number) point at the body's copy (``bodyCopy``): they are gathered, up to ``gatheredMembers`` at a
+    /// time, and added with one call; any other member first adds what was gathered, so the fields keep the
+    /// members' order.
     mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
                              eventNumber: Int, member: StaticString) throws {
         guard try Self.open(.object, &reader, eventNumber: eventNumber, "\(member)") else { return }
-        try withUnsafeTemporaryAllocation(of: SourceField.self, capacity: Self.gatheredMembers) { gathered in
+        guard let body = bodyCopy?.copy else { preconditionFailure("decodeStructured copies the body first") }
+        try withUnsafeTemporaryAllocation(of: Field.self, capacity: Self.gatheredMembers) { gathered in
             var count = 0
             while let name = try reader.nextMember() {
                 if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
@@ -100,23 +103,23 @@ extension IngestDecoder {
                     case .string(let string) where !string.hasEscapes: value = string.span
                     case .number(let number): value = number.span
                     default:
-                        Self.addGathered(gathered, &count, reader.bytes, &batch)
-                        let nameBytes = reader.bytes(name.span)
-                        if Self.isTypeName(nameBytes) { draft.hasType = true }
-                        batch.addField(copyingName: nameBytes, value: store(scalar, of: reader.bytes, &batch))
+                        Self.addGathered(gathered, &count, &batch)
+                        if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                        batch.addField(name: body.span(start: name.span.start, count: name.span.count),
+                                       value: store(scalar, of: reader.bytes, &batch))
                         continue
                     }
                     if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                    gathered[count] = SourceField(nameStart: name.span.start, nameCount: name.span.count,
-                                                  valueStart: value.start, valueCount: value.count)
+                    gathered[count] = Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
+                                            valueSpan: body.span(start: value.start, count: value.count))
                     count += 1
-                    if count == Self.gatheredMembers { Self.addGathered(gathered, &count, reader.bytes, &batch) }
+                    if count == Self.gatheredMembers { Self.addGathered(gathered, &count, &batch) }
                 } else {
-                    Self.addGathered(gathered, &count, reader.bytes, &batch)
+                    Self.addGathered(gathered, &count, &batch)
                     try addMember(name, &reader, &draft, &batch)
                 }
             }
-            Self.addGathered(gathered, &count, reader.bytes, &batch)
+            Self.addGathered(gathered, &count, &batch)
         }
     }
 
@@ -125,10 +128,10 @@ extension IngestDecoder {
 
     /// Adds the `count` gathered members (none: no call) and empties the gathering.
     @inline(__always)
-    static func addGathered(_ gathered: UnsafeMutableBufferPointer<SourceField>, _ count: inout Int,
-                            _ body: UnsafeRawBufferPointer, _ batch: inout EventBatch) {
+    static func addGathered(_ gathered: UnsafeMutableBufferPointer<Field>, _ count: inout Int,
+                            _ batch: inout EventBatch) {
         guard count > 0 else { return }
-        batch.addFields(copying: UnsafeBufferPointer(rebasing: gathered[..<count]), from: body)
+        batch.addFields(UnsafeBufferPointer(rebasing: gathered[..<count]))
         count = 0
     }
 

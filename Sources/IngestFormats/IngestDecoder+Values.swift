@@ -16,17 +16,27 @@ extension IngestDecoder {
         UnsafeRawBufferPointer(rebasing: body[span.start..<span.end])
     }
 
-    /// Stores a string's unescaped bytes in the arena, unescaped straight into it.
+    /// A string's bytes in the arena: a string without escapes as a run of the body's copy when the batch
+    /// holds one (``bodyCopy``), else copied; one with escapes unescaped straight into the arena.
     func store(_ string: JSONString, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
-        if !string.hasEscapes { return batch.storeShort(Self.slice(body, string.span)) }
+        if !string.hasEscapes { return storeAsSent(string.span, of: body, &batch) }
         return batch.appendArenaBytes(upTo: string.span.count) { JSONReader.unescape(string, in: body, into: $0) }
+    }
+
+    /// A run of the body as sent, in the arena: the body's copy when the batch holds one, else copied.
+    @inline(__always)
+    func storeAsSent(_ span: JSONSpan, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
+        if let bodyCopy, bodyCopy.source == UInt(bitPattern: body.baseAddress) {
+            return bodyCopy.copy.span(start: span.start, count: span.count)
+        }
+        return batch.storeShort(Self.slice(body, span))
     }
 
     /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.
     mutating func store(_ scalar: JSONScalar, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
         switch scalar {
         case .string(let string): store(string, of: body, &batch)
-        case .number(let number): batch.storeShort(Self.slice(body, number.span))
+        case .number(let number): storeAsSent(number.span, of: body, &batch)
         case .bool(let value): value ? batch.store("true") : batch.store("false")
         case .null: batch.store("null")
         }

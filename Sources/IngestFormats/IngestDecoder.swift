@@ -39,6 +39,9 @@ public struct IngestDecoder: Sendable {
     var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: Field)? = nil
     /// The bytes `#type`, stored once per decode for the same reason.
     var typeName: ByteSpan? = nil
+    /// The body of this decode copied into the batch, for decoders that point fields at its runs
+    /// (``store(_:of:_:)``), with the address of the body it copies.
+    var bodyCopy: (copy: SourceCopy, source: UInt)? = nil
 
     public init() {}
 
@@ -75,6 +78,7 @@ public struct IngestDecoder: Sendable {
         if !bulkOutcomes.isEmpty { bulkOutcomes.removeAll(keepingCapacity: true) }
         parserLookup.reset()
         forgetSharedSpans()
+        bodyCopy = nil
         // Assigned only when it changed: both loops share the pipeline, and storing it retains it.
         if kvParser !== context.parsers.kv { kvParser = context.parsers.kv }
         kvChoice = ParserChoice(kvParser)

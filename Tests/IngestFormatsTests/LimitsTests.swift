@@ -27,6 +27,23 @@ struct LimitsTests {
         #expect(events.map(\.raw) == ["aaaa..."])
     }
 
+    /// Structured attributes point into the body's copy rather than being stored per event: they still
+    /// count, and so do the group's tags every event shares.
+    @Test(arguments: [
+        (#"{"a":"0123456789012345678901234567890123456789"}"#, ["#env=prod"]),
+        // 8 bytes of tag and 22 of attributes: over by 2.
+        (#"{"a":"0123456789","b":"0123456789"}"#, ["#env=prod"]),
+        (#"{"a":"0123456789"}"#, ["#env=prod", "a=0123456789"]),
+    ])
+    func structuredAttributesAndTagsCountTowardTheLimit(_ attributes: String, _ kept: [String]) throws {
+        var limits = DecodeLimits()
+        limits.maxEventBytes = 28
+        let body = #"[{"tags":{"env":"prod"},"events":[{"rawstring":"short","attributes":"# + attributes + "}]}]"
+        let events = try Harness.decode(.structured, body, Harness.context(limits: limits))
+        #expect(events.map(\.fields) == [kept])
+        #expect(events.map(\.raw) == [kept.count == 1 ? "short..." : "short"])
+    }
+
     @Test func objectEventsAreMeasuredByTheirLargerPart() throws {
         var limits = DecodeLimits()
         limits.maxEventBytes = 64
