@@ -94,36 +94,52 @@ extension IngestDecoder {
                              eventNumber: Int, member: StaticString) throws {
         guard try Self.open(.object, &reader, eventNumber: eventNumber, "\(member)") else { return }
         guard let body = bodyCopy?.copy else { preconditionFailure("decodeStructured copies the body first") }
-        try withUnsafeTemporaryAllocation(of: Field.self, capacity: Self.gatheredMembers) { gathered in
-            var count = 0
-            while let name = try reader.nextMember() {
-                if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
-                    let value: JSONSpan
-                    switch scalar {
-                    case .string(let string) where !string.hasEscapes: value = string.span
-                    case .number(let number): value = number.span
-                    default:
-                        Self.addGathered(gathered, &count, &batch)
-                        if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                        batch.addField(name: body.span(start: name.span.start, count: name.span.count),
-                                       value: store(scalar, of: reader.bytes, &batch))
-                        continue
+        // The expected names are taken out of `self` for the walk, so that they are read and written through
+        // a pointer (no uniqueness check per write, no overlap with the mutating calls below).
+        var names: [JSONString] = []
+        swap(&names, &expectedNames)
+        defer { swap(&names, &expectedNames) }
+        let expectedCount = expectedNameCount
+        expectedNameCount = try names.withUnsafeMutableBufferPointer { names in
+            try withUnsafeTemporaryAllocation(of: Field.self, capacity: Self.gatheredMembers) { gathered in
+                var count = 0
+                var index = 0
+                while let name = try reader.nextMember(expecting: index < expectedCount ? names[index] : JSONReader.noExpectedName) {
+                    // A name that matched is the expected one itself (the same span).
+                    if index < names.count {
+                        names[index] = name
+                        index += 1
                     }
-                    if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                    gathered[count] = Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
-                                            valueSpan: body.span(start: value.start, count: value.count))
-                    count += 1
-                    if count == Self.gatheredMembers { Self.addGathered(gathered, &count, &batch) }
-                } else {
-                    Self.addGathered(gathered, &count, &batch)
-                    try addMember(name, &reader, &draft, &batch)
+                    if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
+                        let value: JSONSpan
+                        switch scalar {
+                        case .string(let string) where !string.hasEscapes: value = string.span
+                        case .number(let number): value = number.span
+                        default:
+                            Self.addGathered(gathered, &count, &batch)
+                            if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                            batch.addField(name: body.span(start: name.span.start, count: name.span.count),
+                                           value: store(scalar, of: reader.bytes, &batch))
+                            continue
+                        }
+                        if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                        gathered[count] = Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
+                                                valueSpan: body.span(start: value.start, count: value.count))
+                        count += 1
+                        if count == Self.gatheredMembers { Self.addGathered(gathered, &count, &batch) }
+                    } else {
+                        Self.addGathered(gathered, &count, &batch)
+                        try addMember(name, &reader, &draft, &batch)
+                    }
                 }
+                Self.addGathered(gathered, &count, &batch)
+                return index
             }
-            Self.addGathered(gathered, &count, &batch)
         }
     }
 
-    /// How many plain members ``addMembers(_:_:_:eventNumber:member:)`` gathers before adding them.
+    /// How many plain members ``addMembers(_:_:_:eventNumber:member:)`` gathers before adding them, and how
+    /// many names it expects the next event to repeat.
     static let gatheredMembers = 16
 
     /// Adds the `count` gathered members (none: no call) and empties the gathering.

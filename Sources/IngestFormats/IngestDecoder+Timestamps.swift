@@ -34,10 +34,10 @@ extension IngestDecoder {
     static func apply(_ timestamp: Timestamp?, text: UnsafeRawBufferPointer, _ draft: inout EventDraft,
                       _ batch: inout EventBatch) {
         guard let timestamp else {
-            draft.timestampProblem = "unreadable timestamp; ingest time used"
+            draft.timestampUnreadable = true
             return
         }
-        draft.timestampProblem = nil
+        draft.timestampUnreadable = false
         batch.setTimestamp(millis: timestamp.millis, nanos: timestamp.nanos)
         if let zone = timestamp.zone, !draft.explicitTimezone {
             batch.setTimezone(batch.store(UnsafeRawBufferPointer(rebasing: text[zone])))

@@ -42,6 +42,11 @@ public struct IngestDecoder: Sendable {
     /// The body of this decode copied into the batch, for decoders that point fields at its runs
     /// (``store(_:of:_:)``), with the address of the body it copies.
     var bodyCopy: (copy: SourceCopy, source: UInt)? = nil
+    /// The attribute names of the structured event before, in order: the next event's are expected to
+    /// repeat them (``JSONReader/nextMember(expecting:)``). Spans of this decode's body; the first
+    /// ``expectedNameCount`` are valid.
+    var expectedNames = [JSONString](repeating: JSONReader.noExpectedName, count: IngestDecoder.gatheredMembers)
+    var expectedNameCount = 0
 
     public init() {}
 
@@ -79,6 +84,7 @@ public struct IngestDecoder: Sendable {
         parserLookup.reset()
         forgetSharedSpans()
         bodyCopy = nil
+        expectedNameCount = 0
         // Assigned only when it changed: both loops share the pipeline, and storing it retains it.
         if kvParser !== context.parsers.kv { kvParser = context.parsers.kv }
         kvChoice = ParserChoice(kvParser)
