@@ -29,6 +29,7 @@ extension EventBatch {
     }
 
     /// The bytes of the last event's field names and values together (shared and referenced ones included).
+    @inlinable
     public var lastEventFieldBytes: Int {
         let event = events[events.count - 1]
         return fields.withUnsafeBufferPointer { all in
