@@ -107,7 +107,7 @@ extension IngestDecoder {
             batch.addField(name: batch.store(indexField), value: batch.store(bytes: context.bulkDefaultIndex))
         }
         let parser: ParserChoice = tokenChoice
-        finishEvent(draft, parser: parser, context, &batch)
+        finishEvent(&draft, parser: parser, context, &batch)
     }
 }
 

@@ -65,7 +65,7 @@ extension IngestDecoder {
         } else {
             parser = tokenChoice
         }
-        finishEvent(draft, parser: parser, context, &batch)
+        finishEvent(&draft, parser: parser, context, &batch)
     }
 
     /// Reads `event`; returns whether it is text (to be parsed) rather than structured.

@@ -34,7 +34,7 @@ extension IngestDecoder {
         try readObjectEvent(&reader, &draft, eventNumber: eventNumber, &batch)
         batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
         let parser: ParserChoice = tokenChoice
-        finishEvent(draft, parser: parser, context, &batch)
+        finishEvent(&draft, parser: parser, context, &batch)
     }
 
     /// Reads an object's members into the event: `@timestamp` and `@timezone` as the event's time and

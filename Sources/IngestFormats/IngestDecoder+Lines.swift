@@ -34,9 +34,9 @@ extension IngestDecoder {
     }
 
     mutating func addTextEvent(_ text: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) {
-        let draft = beginEvent(context, &batch)
+        var draft = beginEvent(context, &batch)
         batch.setRawstring(UTF8Text.store(text, &batch))
         let parser: ParserChoice = tokenChoice
-        finishEvent(draft, parser: parser, context, &batch)
+        finishEvent(&draft, parser: parser, context, &batch)
     }
 }

@@ -82,7 +82,7 @@ extension IngestDecoder {
                 try reader.skipValue()
             }
         }
-        finishEvent(draft, parser: parser, context, &batch)
+        finishEvent(&draft, parser: parser, context, &batch)
     }
 
     /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.

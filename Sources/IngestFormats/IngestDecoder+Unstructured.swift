@@ -86,7 +86,7 @@ extension IngestDecoder {
                 draft.hasType = true
             }
             draft.requestedParser = requested
-            finishEvent(draft, parser: chooseParser(draft, fallback: kvChoice, context, batch), context, &batch)
+            finishEvent(&draft, parser: chooseParser(draft, fallback: kvChoice, context, batch), context, &batch)
             eventNumber += 1
         }
     }
