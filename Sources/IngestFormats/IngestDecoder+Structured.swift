@@ -52,17 +52,23 @@ extension IngestDecoder {
         guard try Self.open(.array, &reader, eventNumber: eventNumber, "events") else { return }
         // One choice for all events: no per-event copy (retain) of the pipeline every loop shares.
         let parser: ParserChoice = tokenChoice
-        while try reader.nextElement() {
-            try structuredEvent(&reader, eventNumber, context, parser: parser, &batch)
-            eventNumber += 1
+        try withUnsafeTemporaryAllocation(of: Field.self, capacity: Self.gatheredMembers) { buffer in
+            var gathering = FieldGathering(buffer)
+            while try reader.nextElement() {
+                try structuredEvent(&reader, eventNumber, context, parser: parser, &gathering, &batch)
+                eventNumber += 1
+            }
         }
     }
 
     mutating func structuredEvent(_ reader: inout JSONReader, _ eventNumber: Int, _ context: DecodeContext,
-                                  parser: ParserChoice, _ batch: inout EventBatch) throws {
+                                  parser: ParserChoice, _ gathering: inout FieldGathering,
+                                  _ batch: inout EventBatch) throws {
         try Self.expectObject(&reader, eventNumber: eventNumber, "an event")
         var draft = beginEvent(context, &batch)
-        addGroupFields(&draft, &batch)
+        // The group's tags are gathered with the plain attributes: one call adds them all.
+        if groupTypeValue != nil { draft.hasType = true }
+        for field in groupFields { gathering.add(field, &batch) }
         try reader.beginObject()
         while let member = try reader.nextMember() {
             if Self.isName(member, "timestamp", reader.bytes) {
@@ -70,7 +76,7 @@ extension IngestDecoder {
             } else if Self.isName(member, "timezone", reader.bytes) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
             } else if Self.isName(member, "attributes", reader.bytes) {
-                try addMembers(&reader, &draft, &batch, eventNumber: eventNumber, member: "attributes")
+                try addMembers(&reader, &draft, &gathering, &batch, eventNumber: eventNumber, member: "attributes")
             } else if Self.isName(member, "rawstring", reader.bytes) {
                 switch try reader.peek() {
                 case .string: batch.setRawstring(store(try reader.readString(), of: reader.bytes, &batch))
@@ -82,16 +88,16 @@ extension IngestDecoder {
                 try reader.skipValue()
             }
         }
+        gathering.flush(&batch)
         finishEvent(&draft, parser: parser, context, &batch)
     }
 
     /// Adds an object's members as fields (flattened); null adds nothing; anything else is a type error.
     /// Members whose name and value are runs of the body as sent (a plain name, a string without escapes or
-    /// a number) point at the body's copy (``bodyCopy``): they are gathered, up to ``gatheredMembers`` at a
-    /// time, and added with one call; any other member first adds what was gathered, so the fields keep the
-    /// members' order.
-    mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ batch: inout EventBatch,
-                             eventNumber: Int, member: StaticString) throws {
+    /// a number) point at the body's copy (``bodyCopy``) and are gathered; any other member is added after
+    /// what was gathered, so the fields keep the members' order.
+    mutating func addMembers(_ reader: inout JSONReader, _ draft: inout EventDraft, _ gathering: inout FieldGathering,
+                             _ batch: inout EventBatch, eventNumber: Int, member: StaticString) throws {
         guard try Self.open(.object, &reader, eventNumber: eventNumber, "\(member)") else { return }
         guard let body = bodyCopy?.copy else { preconditionFailure("decodeStructured copies the body first") }
         // The expected names are taken out of `self` for the walk, so that they are read and written through
@@ -101,55 +107,40 @@ extension IngestDecoder {
         defer { swap(&names, &expectedNames) }
         let expectedCount = expectedNameCount
         expectedNameCount = try names.withUnsafeMutableBufferPointer { names in
-            try withUnsafeTemporaryAllocation(of: Field.self, capacity: Self.gatheredMembers) { gathered in
-                var count = 0
-                var index = 0
-                while let name = try reader.nextMember(expecting: index < expectedCount ? names[index] : JSONReader.noExpectedName) {
-                    // A name that matched is the expected one itself (the same span).
-                    if index < names.count {
-                        names[index] = name
-                        index += 1
-                    }
-                    if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
-                        let value: JSONSpan
-                        switch scalar {
-                        case .string(let string) where !string.hasEscapes: value = string.span
-                        case .number(let number): value = number.span
-                        default:
-                            Self.addGathered(gathered, &count, &batch)
-                            if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                            batch.addField(name: body.span(start: name.span.start, count: name.span.count),
-                                           value: store(scalar, of: reader.bytes, &batch))
-                            continue
-                        }
-                        if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                        gathered[count] = Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
-                                                valueSpan: body.span(start: value.start, count: value.count))
-                        count += 1
-                        if count == Self.gatheredMembers { Self.addGathered(gathered, &count, &batch) }
-                    } else {
-                        Self.addGathered(gathered, &count, &batch)
-                        try addMember(name, &reader, &draft, &batch)
-                    }
+            var index = 0
+            while let name = try reader.nextMember(expecting: index < expectedCount ? names[index] : JSONReader.noExpectedName) {
+                // A name that matched is the expected one itself (the same span).
+                if index < names.count {
+                    names[index] = name
+                    index += 1
                 }
-                Self.addGathered(gathered, &count, &batch)
-                return index
+                if !name.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
+                    let value: JSONSpan
+                    switch scalar {
+                    case .string(let string) where !string.hasEscapes: value = string.span
+                    case .number(let number): value = number.span
+                    default:
+                        gathering.flush(&batch)
+                        if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                        batch.addField(name: body.span(start: name.span.start, count: name.span.count),
+                                       value: store(scalar, of: reader.bytes, &batch))
+                        continue
+                    }
+                    if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                    gathering.add(Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
+                                        valueSpan: body.span(start: value.start, count: value.count)), &batch)
+                } else {
+                    gathering.flush(&batch)
+                    try addMember(name, &reader, &draft, &batch)
+                }
             }
+            return index
         }
     }
 
-    /// How many plain members ``addMembers(_:_:_:eventNumber:member:)`` gathers before adding them, and how
-    /// many names it expects the next event to repeat.
+    /// How many fields a structured event gathers before adding them, and how many attribute names it
+    /// expects the next event to repeat.
     static let gatheredMembers = 16
-
-    /// Adds the `count` gathered members (none: no call) and empties the gathering.
-    @inline(__always)
-    static func addGathered(_ gathered: UnsafeMutableBufferPointer<Field>, _ count: inout Int,
-                            _ batch: inout EventBatch) {
-        guard count > 0 else { return }
-        batch.addFields(UnsafeBufferPointer(rebasing: gathered[..<count]))
-        count = 0
-    }
 
     /// Reads a `tags` (names prefixed `#` unless they already are) or `fields` object into ``groupFields``;
     /// values are scalars (stored as text).
