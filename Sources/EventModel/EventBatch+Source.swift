@@ -33,9 +33,13 @@ extension EventBatch {
     public var lastEventFieldBytes: Int {
         let event = events[events.count - 1]
         return fields.withUnsafeBufferPointer { all in
+            // The event's fields are `all[firstField ..< firstField + fieldCount]` (EventBatch's guarantee).
+            guard var field = all.baseAddress.map({ $0 + Int(event.firstField) }) else { return 0 }
+            let end = field + Int(event.fieldCount)
             var total = 0
-            for field in all[Int(event.firstField)..<Int(event.firstField + event.fieldCount)] {
-                total &+= Int(field.name.count) &+ Int(field.value.count)
+            while field < end {
+                total &+= Int(field.pointee.name.count) &+ Int(field.pointee.value.count)
+                field += 1
             }
             return total
         }

@@ -22,7 +22,12 @@ extension IngestDecoder {
                 }
             } else {
                 let text = reader.bytes(string.span)
-                Self.apply(Timestamp.iso8601(text, cache: &minuteCache) ?? Timestamp.epoch(text), text: text, &draft, &batch)
+                if let millis = minuteCache.millis(ofCachedMinute: text) {
+                    draft.timestampUnreadable = false
+                    batch.setTimestamp(millis: millis, nanos: -1)
+                } else {
+                    Self.apply(Timestamp.iso8601(text, cache: &minuteCache) ?? Timestamp.epoch(text), text: text, &draft, &batch)
+                }
             }
         case .null:
             try reader.readNull()

@@ -55,6 +55,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = TimestampParser.iso8601(other, cache: &warmed)
         precondition(TimestampParser.iso8601(s, from: start, cache: &warmed) == iso, "cached iso8601 differs (warm cache)")
     }
+    // The inline reader of a cached minute answers only what the whole reader reads, and only the whole text.
+    let whole = TimestampParser.iso8601(s)
+    for warmed in [cache, { var c = ISO8601MinuteCache(); _ = TimestampParser.iso8601(s, cache: &c); return c }()] {
+        if let millis = warmed.millis(ofCachedMinute: s) {
+            precondition(whole?.millis == millis && whole?.nanos == -1 && whole?.end == size, "millis(ofCachedMinute:) differs")
+        }
+    }
     if let iso, let rendered = render(iso.millis) {
         let again = rendered.withUnsafeBytes { TimestampParser.iso8601($0) }
         precondition(again?.millis == iso.millis, "ISO-8601 round trip changed the instant")

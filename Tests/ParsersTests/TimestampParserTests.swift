@@ -199,4 +199,23 @@ private func iso(_ text: String) -> ParsedTimestamp? {
             }
         }
     }
+
+    /// The inline reader of the cached minute: the whole reader's milliseconds for exactly the 24-byte
+    /// `...ss.SSSZ` form of the cached minute, nil for everything else.
+    @Test(arguments: [
+        ("2024-02-29T12:34:56.789Z", true), ("2024-02-29T12:34:00.000z", true), ("2024-02-29T12:34:60.999Z", true),
+        ("2024-02-29T12:35:56.789Z", false), ("2024-02-29T12:34:61.000Z", false), ("2024-02-29T12:34:56.78Z", false),
+        ("2024-02-29T12:34:56.7890Z", false), ("2024-02-29T12:34:56.789+", false), ("2024-02-29T12:34:56,789Z", false),
+        ("2024-02-29T12:34:5x.789Z", false), ("2024-02-29T12:34:56.7x9Z", false), ("2024-02-29T12:34:56.789Z ", false),
+    ])
+    func inlineReaderOfTheCachedMinute(_ text: String, _ answers: Bool) {
+        var cache = ISO8601MinuteCache()
+        #expect(Array("2024-02-29T12:34:00Z".utf8).withUnsafeBytes { cache.millis(ofCachedMinute: $0) } == nil)
+        _ = Array("2024-02-29T12:34:00Z".utf8).withUnsafeBytes { TimestampParser.iso8601($0, cache: &cache) }
+        Array(text.utf8).withUnsafeBytes { s in
+            let millis = cache.millis(ofCachedMinute: s)
+            #expect((millis != nil) == answers)
+            if let millis { #expect(TimestampParser.iso8601(s).map(\.millis) == millis) }
+        }
+    }
 }
