@@ -27,21 +27,4 @@ extension EventBatch {
         let span = store(source)
         return SourceCopy(base: span.start, count: span.count)
     }
-
-    /// The bytes of the last event's field names and values together (shared and referenced ones included).
-    @inlinable
-    public var lastEventFieldBytes: Int {
-        let event = events[events.count - 1]
-        return fields.withUnsafeBufferPointer { all in
-            // The event's fields are `all[firstField ..< firstField + fieldCount]` (EventBatch's guarantee).
-            guard var field = all.baseAddress.map({ $0 + Int(event.firstField) }) else { return 0 }
-            let end = field + Int(event.fieldCount)
-            var total = 0
-            while field < end {
-                total &+= Int(field.pointee.name.count) &+ Int(field.pointee.value.count)
-                field += 1
-            }
-            return total
-        }
-    }
 }

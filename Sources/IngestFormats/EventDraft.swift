@@ -3,6 +3,8 @@ import Parsers
 
 /// What a decoder knows about the event it is building beyond what the batch holds.
 struct EventDraft {
+    /// The arena size when the event began: the event's own bytes are the ones after it.
+    var arenaStart: Int
     /// Set when the event's timestamp could not be read; the event then keeps the ingest time.
     var timestampUnreadable = false
     /// True once a `timezone` member set the zone, so a zone inside an ISO timestamp does not override it.
@@ -32,9 +34,11 @@ enum ParserChoice {
 
 extension IngestDecoder {
     /// Begins an event whose time is the ingest time until told otherwise.
-    func beginEvent(_ context: DecodeContext, _ batch: inout EventBatch) -> EventDraft {
+    mutating func beginEvent(_ context: DecodeContext, _ batch: inout EventBatch) -> EventDraft {
+        let start = batch.arenaCount
         batch.beginEvent(rawstring: .empty, ingestMillis: context.ingestMillis)
-        return EventDraft()
+        referencedBytes = 0
+        return EventDraft(arenaStart: start)
     }
 
     /// Token parser, else the named one, else the endpoint's default.
@@ -87,7 +91,7 @@ extension IngestDecoder {
             batch.setTimestamp(millis: context.ingestMillis, nanos: -1)
             markError(message: batch.store(problem), &batch)
         }
-        applyLimits(context.limits, &batch)
+        applyLimits(draft, context.limits, &batch)
     }
 
     /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
@@ -108,15 +112,22 @@ extension IngestDecoder {
     }
 
     /// Field count: sorted by name, the first `maxFields` kept. Size: the larger of the raw text and the
-    /// fields' names and values together; beyond `maxEventBytes` the raw text is cut (on a UTF-8 boundary)
-    /// and suffixed `...`, and every field but the tags is dropped (tags route the event, so they stay).
-    mutating func applyLimits(_ limits: DecodeLimits, _ batch: inout EventBatch) {
+    /// other bytes the event holds (stored for it or taken from the body's copy; bytes shared by many
+    /// events, such as a group's tags, are stored once and not counted); beyond `maxEventBytes` the raw
+    /// text is cut (on a UTF-8 boundary) and suffixed `...`, and every field but the tags is dropped (tags
+    /// route the event, so they stay).
+    mutating func applyLimits(_ draft: EventDraft, _ limits: DecodeLimits, _ batch: inout EventBatch) {
         if batch.lastEventFieldCount > limits.maxFields {
             batch.sortLastEventFields()
             batch.truncateFields(toCount: max(0, limits.maxFields))
         }
         let raw = batch.lastEventRawstring
-        guard max(Int(raw.count), batch.lastEventFieldBytes) > limits.maxEventBytes else { return }
+        let own = batch.arenaCount - draft.arenaStart
+        let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
+        let rawReferenced = bodyCopy.map { Int(raw.start) >= Int($0.copy.base) && Int(raw.start) < draft.arenaStart } == true
+            ? Int(raw.count) : 0
+        let other = own - rawOwn + referencedBytes - rawReferenced
+        guard max(Int(raw.count), other) > limits.maxEventBytes else { return }
         var keep = min(Int(raw.count), max(0, limits.maxEventBytes - 3))
         batch.withBytes(raw) { bytes in
             while keep > 0, keep < bytes.count, bytes[keep] & 0xC0 == 0x80 { keep -= 1 }

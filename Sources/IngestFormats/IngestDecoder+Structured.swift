@@ -122,11 +122,13 @@ extension IngestDecoder {
                     default:
                         gathering.flush(&batch)
                         if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                        referencedBytes &+= name.span.count
                         batch.addField(name: body.span(start: name.span.start, count: name.span.count),
                                        value: store(scalar, of: reader.bytes, &batch))
                         continue
                     }
                     if name.span.count == 5 && Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
+                    referencedBytes &+= name.span.count &+ value.count
                     gathering.add(Field(nameSpan: body.span(start: name.span.start, count: name.span.count),
                                         valueSpan: body.span(start: value.start, count: value.count)), &batch)
                 } else {

@@ -18,15 +18,17 @@ extension IngestDecoder {
 
     /// A string's bytes in the arena: a string without escapes as a run of the body's copy when the batch
     /// holds one (``bodyCopy``), else copied; one with escapes unescaped straight into the arena.
-    func store(_ string: JSONString, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
+    mutating func store(_ string: JSONString, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
         if !string.hasEscapes { return storeAsSent(string.span, of: body, &batch) }
         return batch.appendArenaBytes(upTo: string.span.count) { JSONReader.unescape(string, in: body, into: $0) }
     }
 
-    /// A run of the body as sent, in the arena: the body's copy when the batch holds one, else copied.
+    /// A run of the body as sent, in the arena: the body's copy when the batch holds one (counted in
+    /// ``referencedBytes``), else copied.
     @inline(__always)
-    func storeAsSent(_ span: JSONSpan, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
+    mutating func storeAsSent(_ span: JSONSpan, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
         if let bodyCopy, bodyCopy.source == UInt(bitPattern: body.baseAddress) {
+            referencedBytes &+= span.count
             return bodyCopy.copy.span(start: span.start, count: span.count)
         }
         return batch.storeShort(Self.slice(body, span))

@@ -42,6 +42,9 @@ public struct IngestDecoder: Sendable {
     /// The body of this decode copied into the batch, for decoders that point fields at its runs
     /// (``store(_:of:_:)``), with the address of the body it copies.
     var bodyCopy: (copy: SourceCopy, source: UInt)? = nil
+    /// Bytes of the body's copy that the current event's spans point at (its raw text included), counted as
+    /// they are taken: they belong to the event as much as bytes stored for it (``applyLimits``).
+    var referencedBytes = 0
     /// The attribute names of the structured event before, in order: the next event's are expected to
     /// repeat them (``JSONReader/nextMember(expecting:)``). Spans of this decode's body; the first
     /// ``expectedNameCount`` are valid.

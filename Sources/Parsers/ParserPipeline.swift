@@ -23,7 +23,10 @@ public final class ParserPipeline: Sendable {
     /// `@error_msg` saying so (the event model's rule).
     public func parse(_ batch: inout EventBatch) {
         guard stageList.count > 0, !batch.isEmpty else { return }
-        let scratch = ParseScratch.current
+        ParseScratch.withCurrent { parse(&batch, scratch: $0) }
+    }
+
+    private func parse(_ batch: inout EventBatch, scratch: ParseScratch) {
         let before = batch.lastEvent
         // The first stage starts from `before` (one call into EventModel less per event).
         var beforeStage = before
