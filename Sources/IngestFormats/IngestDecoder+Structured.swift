@@ -79,7 +79,7 @@ extension IngestDecoder {
                 try addMembers(&reader, &draft, &gathering, &batch, eventNumber: eventNumber, member: "attributes")
             } else if Self.isName(member, "rawstring", reader.bytes) {
                 switch try reader.peek() {
-                case .string: batch.setRawstring(store(try reader.readString(), of: reader.bytes, &batch))
+                case .string: batch.setRawstring(try readStoredString(&reader, &batch))
                 case .null: try reader.readNull()
                 case let kind:
                     throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")

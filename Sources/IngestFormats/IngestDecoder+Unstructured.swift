@@ -76,10 +76,10 @@ extension IngestDecoder {
             guard kind == .string else {
                 throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "a message must be a string, found \(kind)")
             }
-            let message = try reader.readString()
-            guard message.span.count > 0 else { continue }
+            let message = try readStoredString(&reader, &batch)
+            guard message.count > 0 else { continue }
             var draft = beginEvent(context, &batch)
-            batch.setRawstring(store(message, of: reader.bytes, &batch))
+            batch.setRawstring(message)
             addGroupFields(&draft, &batch)
             if let type, !draft.hasType {
                 batch.addField(name: typeNameSpan(&batch), value: type)

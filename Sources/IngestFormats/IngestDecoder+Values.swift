@@ -23,6 +23,34 @@ extension IngestDecoder {
         return batch.appendArenaBytes(upTo: string.span.count) { JSONReader.unescape(string, in: body, into: $0) }
     }
 
+    /// How long a string may be to be unescaped into the arena as it is read; a longer one is validated, then
+    /// unescaped (``readStoredString(_:_:)``).
+    static let unescapedReadBytes = 64 << 10
+
+    /// Reads a string value into the arena: one without escapes as a run of the body (``store(_:of:_:)``),
+    /// one with escapes unescaped into the arena while it is validated, in one pass
+    /// (``JSONReader/readString(unescapingInto:)``).
+    mutating func readStoredString(_ reader: inout JSONReader, _ batch: inout EventBatch) throws(JSONError) -> ByteSpan {
+        var string = JSONReader.noExpectedName
+        var failure: JSONError? = nil
+        var unescaped = false
+        let room = min(reader.bytes.count - reader.offset, Self.unescapedReadBytes)
+        let span = batch.appendArenaBytes(upTo: room) { target in
+            do throws(JSONError) {
+                let read = try reader.readString(unescapingInto: UnsafeMutableRawBufferPointer(start: target, count: room))
+                string = read.string
+                guard read.string.hasEscapes, let written = read.written else { return 0 }
+                unescaped = true
+                return written
+            } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure { throw failure }
+        return unescaped ? span : store(string, of: reader.bytes, &batch)
+    }
+
     /// A run of the body as sent, in the arena: the body's copy when the batch holds one (counted in
     /// ``referencedBytes``), else copied.
     @inline(__always)

@@ -6,6 +6,8 @@
 //   both refuse with the same error;
 // - an accepted document ends balanced (depth 0) and every error offset lies within the input;
 // - every string unescapes to valid UTF-8, and `equals` agrees with the unescaped bytes;
+// - `readString(unescapingInto:)` reads what `readString()` reads (or fails the same way), for targets of
+//   every size, and what it writes is what `unescape` writes;
 // - `int64` agrees with a digit-by-digit reference, `double` with the standard library's parser.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -50,6 +52,7 @@ private func walk(_ reader: inout JSONReader) throws(JSONError) {
         try reader.beginArray()
         while try reader.nextElement() { try walk(&reader) }
     case .string:
+        checkUnescapingRead(reader)
         checkString(try reader.readString(), reader)
     case .number:
         checkNumber(try reader.readNumber(), reader)
@@ -73,6 +76,38 @@ private func checkString(_ string: JSONString, _ reader: JSONReader) {
     check(written <= string.span.count && buffer[string.span.count] == 0xAA, "unescape(into:) wrote past the escaped length")
     check(buffer[..<written].elementsEqual(unescaped), "unescape(into:) differs from unescape(appendingTo:)")
     check(referenceUnescape(string, reader) == unescaped, "unescape differs from the byte-by-byte reference")
+}
+
+/// `readString(unescapingInto:)` on copies of `reader` (at a string value) with a target too small, one of a
+/// size that varies with the position, and one large enough, against `readString()` then `unescape`.
+private func checkUnescapingRead(_ reader: JSONReader) {
+    var plainReader = reader
+    var plain: JSONString? = nil
+    let plainError = outcome { () throws(JSONError) in plain = try plainReader.readString() }
+    for capacity in [0, reader.offset % 37, reader.bytes.count + 16] {
+        var fusedReader = reader
+        var buffer = [UInt8](repeating: 0, count: max(capacity, 1))
+        var read: (string: JSONString, written: Int?)? = nil
+        let fusedError = buffer.withUnsafeMutableBytes { target in
+            outcome { () throws(JSONError) in
+                read = try fusedReader.readString(unescapingInto: UnsafeMutableRawBufferPointer(rebasing: target[..<capacity]))
+            }
+        }
+        check(fusedError == plainError, "unescaping read fails differently")
+        guard let plain, let read else { continue }
+        check(read.string == plain && fusedReader.offset == plainReader.offset, "unescaping read reads another string")
+        if let written = read.written {
+            var unescaped: [UInt8] = []
+            reader.unescape(plain, appendingTo: &unescaped)
+            check(buffer[..<written].elementsEqual(unescaped), "unescaping read writes other bytes")
+        } else {
+            let hasUnicodeEscape = reader.bytes(plain.span).indices.contains {
+                $0 + 1 < plain.span.count && reader.bytes(plain.span)[$0] == UInt8(ascii: "\\")
+                    && reader.bytes(plain.span)[$0 + 1] == UInt8(ascii: "u")
+            }
+            check(capacity < plain.span.count || hasUnicodeEscape, "unescaping read gave up without a reason")
+        }
+    }
 }
 
 private func referenceUnescape(_ string: JSONString, _ reader: JSONReader) -> [UInt8] {
