@@ -11,6 +11,7 @@ extension IngestDecoder {
     mutating func decodeHEC(_ body: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) throws {
         var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
         if reader.isAtEnd() { throw DecodeError.noData }
+        bodyCopy = (batch.appendSource(body), UInt(bitPattern: body.baseAddress))
         var eventNumber = 0
         while !reader.isAtEnd() {
             do {
@@ -75,9 +76,9 @@ extension IngestDecoder {
         case .null:
             throw DecodeError.eventFieldBlank(eventNumber: eventNumber)
         case .string:
-            let text = try reader.readString()
-            guard text.span.count > 0 else { throw DecodeError.eventFieldBlank(eventNumber: eventNumber) }
-            batch.setRawstring(store(text, of: reader.bytes, &batch))
+            let text = try readStoredString(&reader, &batch)
+            guard text.count > 0 else { throw DecodeError.eventFieldBlank(eventNumber: eventNumber) }
+            batch.setRawstring(text)
             return true
         case .number, .bool:
             batch.setRawstring(store(try reader.readScalar(), of: reader.bytes, &batch))
@@ -88,12 +89,12 @@ extension IngestDecoder {
             while let name = try reader.nextMember() {
                 try addMember(name, &reader, &draft, &batch)
             }
-            batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
+            batch.setRawstring(storeAsSent(JSONSpan(start: start, count: reader.offset - start), of: reader.bytes, &batch))
             return false
         case .array:
             let start = reader.offset
             try reader.skipValue()
-            batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
+            batch.setRawstring(storeAsSent(JSONSpan(start: start, count: reader.offset - start), of: reader.bytes, &batch))
             return false
         }
     }
