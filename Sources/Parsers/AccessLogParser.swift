@@ -15,44 +15,68 @@ import EventModel
 ///
 /// The field names are stored back to back (``names``, once per batch: ``ParseScratch/interned(_:in:)``),
 /// and every field's name is a slice of that run: no arena append per field (callgrind: a third of the parse).
+/// The line is read where it lies in the arena, not from a scratch copy as the other stages read theirs:
+/// nothing is stored while it is read.
 enum AccessLogParser {
-    /// `names`: the arena span of ``names``.
-    static func parse(_ input: StageInput, names: ByteSpan, into batch: inout EventBatch) -> StaticString? {
+    /// What a line parsed to: its time and zone, and how many fields it wrote to the caller's buffer.
+    enum Outcome {
+        case parsed(time: ParsedTimestamp, zone: ByteSpan?, fieldCount: Int)
+        case failed(StaticString)
+    }
+
+    /// Parses the last event's raw text where it lies in the arena (no copy: the stage stores nothing while it
+    /// reads) and adds the time, zone and fields. `names` (the arena span of ``names``) must be stored before.
+    static func parse(_ batch: inout EventBatch, names: ByteSpan) -> StaticString? {
+        let raw = batch.lastEventRawstring
+        return withUnsafeTemporaryAllocation(of: Field.self, capacity: Fields.capacity) { buffer in
+            let outcome = batch.withBytes(raw) { bytes in
+                parse(StageInput(bytes: bytes, arenaOffset: Int(raw.start)), names: names, into: buffer)
+            }
+            switch outcome {
+            case .failed(let reason):
+                return reason
+            case .parsed(let time, let zone, let fieldCount):
+                batch.setTimestamp(millis: time.millis, nanos: time.nanos)
+                if let zone { batch.setTimezone(zone) }
+                batch.addFields(UnsafeBufferPointer(rebasing: buffer[..<fieldCount]))
+                return nil
+            }
+        }
+    }
+
+    /// Parses one line into `buffer` (at least ``Fields/capacity`` fields); touches no batch.
+    static func parse(_ input: StageInput, names: ByteSpan, into buffer: UnsafeMutableBufferPointer<Field>) -> Outcome {
         let s = input.bytes
         var cursor = AccessLogCursor(s)
         guard let client = cursor.token(), let ident = cursor.token(), let user = cursor.token()
-        else { return "accesslog: not an access log line" }
+        else { return .failed("accesslog: not an access log line") }
         cursor.skipSpaces()
-        guard cursor.at(UInt8(ascii: "[")) else { return "accesslog: not an access log line" }
+        guard cursor.at(UInt8(ascii: "[")) else { return .failed("accesslog: not an access log line") }
         guard let time = TimestampParser.accessLog(s, from: cursor.i + 1), time.end < s.count,
               s[time.end] == UInt8(ascii: "]")
-        else { return "accesslog: invalid timestamp" }
+        else { return .failed("accesslog: invalid timestamp") }
         cursor.i = time.end + 1
-        guard let request = cursor.quoted() else { return "accesslog: missing request line" }
+        guard let request = cursor.quoted() else { return .failed("accesslog: missing request line") }
         guard let status = cursor.token(), cursor.allDigits(status) || isPlaceholder(s, status)
-        else { return "accesslog: invalid status code" }
+        else { return .failed("accesslog: invalid status code") }
         let size = cursor.token()
 
-        batch.setTimestamp(millis: time.millis, nanos: time.nanos)
-        if time.zoneCount > 0 { batch.setTimezone(input.span(time.zoneStart, time.zoneStart + time.zoneCount)) }
-        withUnsafeTemporaryAllocation(of: Field.self, capacity: Fields.capacity) { buffer in
-            var fields = Fields(names: names, input: input, buffer: buffer)
-            fields.add(.client, client)
-            fields.add(.ident, ident)
-            fields.add(.user, user)
-            splitRequest(request, &fields)
-            fields.add(.statuscode, status)
-            if let size { fields.add(.responsesize, size) }
-            if let referrer = cursor.quoted() {
-                fields.add(.referrer, referrer)
-                if let agent = cursor.quoted() { fields.add(.useragent, agent) }
-            }
-            if let responseTime = cursor.token(), cursor.allDigitsOrDots(responseTime) {
-                fields.add(.responsetime, responseTime)
-            }
-            batch.addFields(UnsafeBufferPointer(rebasing: buffer[..<fields.count]))
+        var fields = Fields(names: names, input: input, buffer: buffer)
+        fields.add(.client, client)
+        fields.add(.ident, ident)
+        fields.add(.user, user)
+        splitRequest(request, &fields)
+        fields.add(.statuscode, status)
+        if let size { fields.add(.responsesize, size) }
+        if let referrer = cursor.quoted() {
+            fields.add(.referrer, referrer)
+            if let agent = cursor.quoted() { fields.add(.useragent, agent) }
         }
-        return nil
+        if let responseTime = cursor.token(), cursor.allDigitsOrDots(responseTime) {
+            fields.add(.responsetime, responseTime)
+        }
+        let zone = time.zoneCount > 0 ? input.span(time.zoneStart, time.zoneStart + time.zoneCount) : nil
+        return .parsed(time: time, zone: zone, fieldCount: fields.count)
     }
 
     static func isPlaceholder(_ s: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {

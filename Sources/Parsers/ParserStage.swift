@@ -131,8 +131,9 @@ indirect enum ParserStage: Sendable {
 
     /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).
     static func runAccessLog(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
-        guard let input = Self.load(.rawstring, batch, scratch) else { return "accesslog: no input" }
-        return AccessLogParser.parse(input, names: scratch.interned(AccessLogParser.names, in: &batch), into: &batch)
+        // The names first: storing them may move the arena the line is then read in.
+        let names = scratch.interned(AccessLogParser.names, in: &batch)
+        return AccessLogParser.parse(&batch, names: names)
     }
 
     /// Copies the source's bytes into scratch; nil when the field does not exist.

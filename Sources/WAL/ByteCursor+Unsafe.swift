@@ -89,7 +89,9 @@ struct LayoutWriter {
     @inline(__always)
     mutating func rawSliceItem(count: Int, offset: Int) -> Bool {
         let tag = UInt64(count) << 1 | 1
-        guard Self.varintSize(UInt64(offset)) < count else { return false }
+        // Offsets into a line are mostly one or two varint bytes: compared before the general size.
+        let offsetBytes = offset < 0x80 ? 1 : offset < 0x4000 ? 2 : Self.varintSize(UInt64(offset))
+        guard offsetBytes < count else { return false }
         uvarint(tag)
         uvarint(UInt64(offset))
         return true
