@@ -79,7 +79,10 @@ extension IngestDecoder {
                 try addMembers(&reader, &draft, &gathering, &batch, eventNumber: eventNumber, member: "attributes")
             } else if Self.isName(member, "rawstring", reader.bytes) {
                 switch try reader.peek() {
-                case .string: batch.setRawstring(try readStoredString(&reader, &batch))
+                // Scanned first, then (with escapes) unescaped: most raw strings of a structured body have no
+                // escapes and are taken from the body's copy, for which the one-pass unescaping read would
+                // copy them for nothing (callgrind, 278 KB requests: +110 instructions an event).
+                case .string: batch.setRawstring(store(try reader.readString(), of: reader.bytes, &batch))
                 case .null: try reader.readNull()
                 case let kind:
                     throw DecodeError.invalidEvent(eventNumber: eventNumber, reason: "rawstring must be a string, found \(kind)")

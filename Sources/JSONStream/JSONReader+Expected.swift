@@ -1,6 +1,7 @@
 extension JSONReader {
     /// A name that never matches: ``nextMember(expecting:)`` then reads the member as ``nextMember()`` does.
-    public static let noExpectedName = JSONString(span: JSONSpan(start: 0, count: 0), hasEscapes: true)
+    @inlinable
+    public static var noExpectedName: JSONString { JSONString(span: JSONSpan(start: 0, count: 0), hasEscapes: true) }
 
     /// ``nextMember()`` for a member that probably repeats a name read before: the attribute at the same
     /// place in the previous event of a batch of alike events. When the bytes here are that name followed
