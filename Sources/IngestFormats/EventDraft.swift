@@ -124,8 +124,10 @@ extension IngestDecoder {
         let raw = batch.lastEventRawstring
         let own = batch.arenaCount - draft.arenaStart
         let rawOwn = Int(raw.start) >= draft.arenaStart ? Int(raw.count) : 0
-        let rawReferenced = bodyCopy.map { Int(raw.start) >= Int($0.copy.base) && Int(raw.start) < draft.arenaStart } == true
-            ? Int(raw.count) : 0
+        var rawReferenced = 0
+        if let bodyCopy, Int(raw.start) >= Int(bodyCopy.copy.base), Int(raw.start) < draft.arenaStart {
+            rawReferenced = Int(raw.count)
+        }
         let other = own - rawOwn + referencedBytes - rawReferenced
         guard max(Int(raw.count), other) > limits.maxEventBytes else { return }
         var keep = min(Int(raw.count), max(0, limits.maxEventBytes - 3))
