@@ -31,7 +31,7 @@ extension IngestDecoder {
     /// one with escapes unescaped into the arena while it is validated, in one pass
     /// (``JSONReader/readString(unescapingInto:)``).
     mutating func readStoredString(_ reader: inout JSONReader, _ batch: inout EventBatch) throws(JSONError) -> ByteSpan {
-        var string = JSONReader.noExpectedName
+        var string = JSONString(span: JSONSpan(start: 0, count: 0), hasEscapes: false)
         var failure: JSONError? = nil
         var unescaped = false
         let room = min(reader.bytes.count - reader.offset, Self.unescapedReadBytes)
