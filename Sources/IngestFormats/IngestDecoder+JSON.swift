@@ -9,6 +9,7 @@ extension IngestDecoder {
     mutating func decodeJSON(_ body: UnsafeRawBufferPointer, _ context: DecodeContext, _ batch: inout EventBatch) throws {
         var reader = JSONReader(body, maxDepth: context.limits.maxDepth)
         if reader.isAtEnd() { throw DecodeError.noData }
+        bodyCopy = (batch.appendSource(body), UInt(bitPattern: body.baseAddress))
         switch try reader.peek() {
         case .object:
             try jsonEvent(&reader, eventNumber: 0, context, &batch)
@@ -32,7 +33,7 @@ extension IngestDecoder {
         var draft = beginEvent(context, &batch)
         let start = reader.offset
         try readObjectEvent(&reader, &draft, eventNumber: eventNumber, &batch)
-        batch.setRawstring(batch.store(reader.bytes(JSONSpan(start: start, count: reader.offset - start))))
+        batch.setRawstring(storeAsSent(JSONSpan(start: start, count: reader.offset - start), of: reader.bytes, &batch))
         let parser: ParserChoice = tokenChoice
         finishEvent(&draft, parser: parser, context, &batch)
     }

@@ -62,6 +62,19 @@ extension IngestDecoder {
         return batch.storeShort(Self.slice(body, span))
     }
 
+    /// Adds a field whose name and value are runs of the body as sent: both pointing into the body's copy
+    /// when the batch holds one, else both copied with one call.
+    @inline(__always)
+    mutating func addFieldAsSent(name: JSONSpan, value: JSONSpan, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) {
+        if let bodyCopy, bodyCopy.source == UInt(bitPattern: body.baseAddress) {
+            referencedBytes &+= name.count &+ value.count
+            batch.addField(name: bodyCopy.copy.span(start: name.start, count: name.count),
+                           value: bodyCopy.copy.span(start: value.start, count: value.count))
+        } else {
+            batch.addField(copyingName: Self.slice(body, name), value: Self.slice(body, value))
+        }
+    }
+
     /// Stores a scalar's text: a string unescaped, a number as sent, `true`, `false`, `null`.
     mutating func store(_ scalar: JSONScalar, of body: UnsafeRawBufferPointer, _ batch: inout EventBatch) -> ByteSpan {
         switch scalar {
@@ -104,14 +117,13 @@ extension IngestDecoder {
             let nameBytes = reader.bytes(member.span)
             if Self.isTypeName(nameBytes) { draft.hasType = true }
             switch scalar {
-            // Name and value as sent: both copied and the field added in one call.
             case .string(let string) where !string.hasEscapes:
-                batch.addField(copyingName: nameBytes, value: reader.bytes(string.span))
+                addFieldAsSent(name: member.span, value: string.span, of: reader.bytes, &batch)
             case .number(let number):
-                batch.addField(copyingName: nameBytes, value: reader.bytes(number.span))
+                addFieldAsSent(name: member.span, value: number.span, of: reader.bytes, &batch)
             default:
                 let value = store(scalar, of: reader.bytes, &batch)
-                batch.addField(copyingName: nameBytes, value: value)
+                batch.addField(name: storeAsSent(member.span, of: reader.bytes, &batch), value: value)
             }
             return
         }
