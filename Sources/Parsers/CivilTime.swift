@@ -48,24 +48,25 @@ enum CivilTime {
     }
 
     /// Month number (1...12) of an English month name's first three letters, any case; 0 when none.
+    ///
+    /// A perfect hash, not a `switch`: the switch's search tree branched on every letter, and on access-log
+    /// lines of many dates those branches were mispredicted (2 % of the samples). The multiplier sends the
+    /// twelve names to twelve distinct nibbles of ``monthBySlot``; the name at that month is then compared.
     static func month(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> Int {
         let key = UInt32(b0 | 0x20) << 16 | UInt32(b1 | 0x20) << 8 | UInt32(b2 | 0x20)
-        switch key {
-        case 0x6A_61_6E: return 1  // jan
-        case 0x66_65_62: return 2  // feb
-        case 0x6D_61_72: return 3  // mar
-        case 0x61_70_72: return 4  // apr
-        case 0x6D_61_79: return 5  // may
-        case 0x6A_75_6E: return 6  // jun
-        case 0x6A_75_6C: return 7  // jul
-        case 0x61_75_67: return 8  // aug
-        case 0x73_65_70: return 9  // sep
-        case 0x6F_63_74: return 10  // oct
-        case 0x6E_6F_76: return 11  // nov
-        case 0x64_65_63: return 12  // dec
-        default: return 0
-        }
+        let slot = (key &* 0xD39C_4FB8) >> 28
+        let month = Int((monthBySlot >> (UInt64(slot) &* 4)) & 0xF)
+        guard month > 0 else { return 0 }
+        let name = monthKeys.utf8Start + (month &- 1) &* 3
+        let expected = UInt32(name[0]) << 16 | UInt32(name[1]) << 8 | UInt32(name[2])
+        return expected == key ? month : 0
     }
+
+    /// Nibble `slot` holds the month whose name hashes there (``month(_:_:_:)``), 0 for none.
+    static let monthBySlot: UInt64 = 0x0A48_7CB0_2360_5109
+
+    /// The months' first three letters, lower case, in order.
+    static let monthKeys: StaticString = "janfebmaraprmayjunjulaugsepoctnovdec"
 
     /// Day-of-week number (0 = Monday) of an English day name's first three letters, any case; -1 when none.
     static func weekday(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> Int {

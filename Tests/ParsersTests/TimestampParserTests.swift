@@ -219,3 +219,25 @@ private func iso(_ text: String) -> ParsedTimestamp? {
         }
     }
 }
+
+/// Calendar helpers.
+@Suite struct CivilTimeTests {
+    /// The hashed month lookup answers what a plain search of the twelve names answers, for every triple of
+    /// letters in either case and a few other bytes.
+    @Test func monthNamesAgainstAPlainSearch() {
+        let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
+        let bytes: [UInt8] = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0 @\u{7F}".utf8) + [0x00, 0xC3, 0xFF]
+        var mismatches = 0
+        for b0 in bytes {
+            for b1 in bytes {
+                for b2 in bytes {
+                    let lowered = [b0 | 0x20, b1 | 0x20, b2 | 0x20]
+                    let expected = (names.firstIndex(of: lowered) ?? -1) + 1
+                    if CivilTime.month(b0, b1, b2) != expected { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(CivilTime.month(UInt8(ascii: "D"), UInt8(ascii: "e"), UInt8(ascii: "C")) == 12)
+    }
+}
