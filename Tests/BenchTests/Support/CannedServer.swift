@@ -16,6 +16,8 @@ final class CannedServer: @unchecked Sendable {
     private let style: Style
     private let lock = NSLock()
     private var served = 0
+    /// Signalled when the accept loop has returned, so that ``stop()`` closes the listener only then.
+    private let acceptLoopDone = DispatchSemaphore(value: 0)
 
     init(style: Style) throws {
         self.style = style
@@ -42,12 +44,17 @@ final class CannedServer: @unchecked Sendable {
 
     var requestsServed: Int { lock.withLock { served } }
 
+    /// Stops accepting: the listener is shut down, which ends the accept loop, and closed once the loop has
+    /// returned. Closed earlier, its descriptor could be reused by another test's listener while the loop was
+    /// still to call `accept` on it, and the loop would then serve (and count) that listener's connections.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
+        acceptLoopDone.wait()
         close(listener)
     }
 
     private func acceptLoop() {
+        defer { acceptLoopDone.signal() }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
