@@ -109,8 +109,9 @@ extension IngestDecoder {
         }
     }
 
-    /// Adds an object member (its name just read) as fields: a scalar under a plain name goes straight from
-    /// the body to the arena; anything else is flattened through ``name``.
+    /// Adds an object member (its name just read) as fields: a scalar under a plain name is taken as sent
+    /// (pointing into the body's copy, or copied once: ``addFieldAsSent(name:value:of:_:)``); anything else
+    /// is flattened through ``name``.
     mutating func addMember(_ member: JSONString, _ reader: inout JSONReader, _ draft: inout EventDraft,
                             _ batch: inout EventBatch) throws {
         if !member.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
