@@ -50,18 +50,11 @@ static inline __attribute__((always_inline)) uint32_t sluice_copy16_backslashes(
 
 /// Copies the 16 bytes at `source` to `target` and returns `sluice_json_string_attention16(source)`: the step
 /// of a string read that unescapes as it validates. Reads exactly source[0..<16], writes exactly target[0..<16].
+/// (The compiler loads the 16 bytes once for both.)
 static inline __attribute__((always_inline)) uint32_t sluice_json_copy16_attention(const uint8_t *source, uint8_t *target) {
-#if defined(__SSE2__)
-    __m128i v = _mm_loadu_si128((const __m128i *)source);
-    _mm_storeu_si128((__m128i *)target, v);
-    __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-    __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-    __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low));
-#else
+    uint32_t mask = sluice_json_string_attention16(source);
     memcpy(target, source, 16);
-    return sluice_json_string_attention16(source);
-#endif
+    return mask;
 }
 
 #endif

@@ -125,8 +125,7 @@ extension IngestDecoder {
                     default:
                         gathering.flush(&batch)
                         if Self.isTypeName(reader.bytes(name.span)) { draft.hasType = true }
-                        referencedBytes &+= name.span.count
-                        batch.addField(name: body.span(start: name.span.start, count: name.span.count),
+                        batch.addField(name: storeAsSent(name.span, of: reader.bytes, &batch),
                                        value: store(scalar, of: reader.bytes, &batch))
                         continue
                     }

@@ -34,7 +34,8 @@ extension JSONReader {
         return expected
     }
 
-    /// Whether `count` (4...16) bytes at `a` and `b` are equal: two overlapping loads per side.
+    /// Whether `count` (4...16) bytes at `a` and `b` are equal: two overlapping loads per side (EventModel's
+    /// `ShortCompare` for any length; JSONStream does not depend on EventModel, and needs only this range).
     @inlinable @inline(__always)
     static func equalRuns(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         let a = UnsafeRawPointer(a), b = UnsafeRawPointer(b)

@@ -26,14 +26,9 @@ public struct ISO8601MinuteCache: Sendable {
     @inlinable @inline(__always)
     public func millis(ofCachedMinute text: UnsafeRawBufferPointer) -> Int64? {
         guard isSet, text.count == 24, let p = text.baseAddress,
-              p.loadUnaligned(as: UInt64.self) == head, p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == tail
+              p.loadUnaligned(as: UInt64.self) == head, p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == tail,
+              let rest = TimestampParser.secondsAndMillisZ(p)
         else { return nil }
-        @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
-        @inline(__always) func digit(_ k: Int) -> Int64 { Int64(byte(k) &- 48) }
-        guard byte(16) == UInt8(ascii: ":"), byte(19) == UInt8(ascii: "."), byte(23) | 0x20 == UInt8(ascii: "z"),
-              digit(17) < 10, digit(18) < 10, digit(20) < 10, digit(21) < 10, digit(22) < 10 else { return nil }
-        let second = digit(17) * 10 + digit(18)
-        guard second <= 60 else { return nil }
-        return (seconds + second) * 1000 + digit(20) * 100 + digit(21) * 10 + digit(22)
+        return (seconds + Int64(rest.second)) * 1000 + Int64(rest.millis)
     }
 }

@@ -115,25 +115,38 @@ public enum TimestampParser {
         return CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: 0)
     }
 
+    /// The commonest tail of the complete form, `:ss.SSSZ` (or `z`) at bytes 16..<24 of the text at `p`, read
+    /// without the digit loop: the seconds (0...60) and the milliseconds; nil for any other tail. `p` must have
+    /// 24 readable bytes.
+    @inlinable @inline(__always)
+    static func secondsAndMillisZ(_ p: UnsafeRawPointer) -> (second: Int, millis: Int)? {
+        @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
+        @inline(__always) func digit(_ k: Int) -> Int { Int(byte(k) &- 48) }
+        guard byte(16) == UInt8(ascii: ":"), byte(19) == UInt8(ascii: "."), byte(23) | 0x20 == UInt8(ascii: "z"),
+              digit(17) < 10, digit(18) < 10, digit(20) < 10, digit(21) < 10, digit(22) < 10 else { return nil }
+        let second = digit(17) * 10 + digit(18)
+        guard second <= 60 else { return nil }
+        return (second, digit(20) * 100 + digit(21) * 10 + digit(22))
+    }
+
     /// The rest of the complete form after a minute read by ``completeMinute(_:)`` (at least 19 bytes from
     /// `start`): `:ss`, an optional fraction, then the zone.
     @inline(__always)
     static func completeSeconds(_ s: UnsafeRawBufferPointer, from start: Int, minute: Int64) -> ParsedTimestamp? {
         let p = s.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+        let count = s.count
+        if start + 24 <= count, let tail = secondsAndMillisZ(p) {
+            return ParsedTimestamp.make(seconds: minute + Int64(tail.second), offsetSeconds: 0,
+                                        fractionNanos: tail.millis * 1_000_000, fractionDigits: 3,
+                                        end: start + 24, zoneStart: start + 23, zoneCount: 1)
+        }
         @inline(__always) func digit(_ k: Int) -> Int { Int(p[k] &- 48) }
         guard p[16] == UInt8(ascii: ":"), digit(17) < 10, digit(18) < 10 else { return nil }
         let second = digit(17) * 10 + digit(18)
         guard second <= 60 else { return nil }
         var i = start + 19
         var fraction = 0, fractionDigits = 0
-        let count = s.count
         let seconds = minute + Int64(second)
-        // The commonest tail, `.SSSZ`, without the digit loop: exactly three digits, then `Z` or `z`.
-        if i + 4 < count, p[19] == UInt8(ascii: "."), digit(20) < 10, digit(21) < 10, digit(22) < 10, p[23] | 0x20 == UInt8(ascii: "z") {
-            let millis = digit(20) * 100 + digit(21) * 10 + digit(22)
-            return ParsedTimestamp.make(seconds: seconds, offsetSeconds: 0, fractionNanos: millis * 1_000_000,
-                                        fractionDigits: 3, end: i + 5, zoneStart: i + 4, zoneCount: 1)
-        }
         if i + 1 < count, p[19] == UInt8(ascii: ".") || p[19] == UInt8(ascii: ","), digit(20) < 10 {
             // The fraction in place: nine digits kept as nanoseconds, the rest skipped.
             i += 1
