@@ -5,7 +5,9 @@
 # builds of the request path.
 # Workloads (WORKLOAD): small (the 331-byte structured body perf/http-baseline.sh sends), hec (1000 HEC text
 # events that fall back to the kv parser, 176 KB), structured-shipper, structured-bench and accesslog
-# (perf/bigreq.sh's 1000-event bodies; accesslog posts through a token with the `accesslog` parser).
+# (perf/bigreq.sh's 1000-event bodies; accesslog posts through a token with the `accesslog` parser), and
+# unstructured-kv (the same 1000 access-log lines through the bootstrap token, which has no parser of its
+# own, so the unstructured endpoint's default `kv` parses them).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here), ROUNDS (default 3),
 # DURATION (s per run, default 5).
 # How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
@@ -23,6 +25,8 @@ pid=""
 
 if [ "$WORKLOAD" = structured-shipper ] || [ "$WORKLOAD" = structured-bench ] || [ "$WORKLOAD" = accesslog ]; then
     python3 lib/big_bodies.py "$work" && cp "$work/$WORKLOAD.json" "$work/body.json"
+elif [ "$WORKLOAD" = unstructured-kv ]; then
+    python3 lib/big_bodies.py "$work" && cp "$work/accesslog.json" "$work/body.json"
 else python3 - "$work/body.json" "$WORKLOAD" <<'PY'
 import json, random, sys
 sys.path.insert(0, "lib")
@@ -44,7 +48,7 @@ PY
 fi
 case "$WORKLOAD" in
     small|structured-shipper|structured-bench) path=/api/v1/ingest/humio-structured ;;
-    accesslog) path=/api/v1/ingest/humio-unstructured ;;
+    accesslog|unstructured-kv) path=/api/v1/ingest/humio-unstructured ;;
     *) path=/services/collector ;;
 esac
 

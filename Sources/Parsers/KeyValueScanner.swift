@@ -21,55 +21,61 @@ struct KeyValueScanner: Sendable {
         self.override = override
     }
 
-    static let keyByte: [Bool] = (0..<256).map { b in
-        switch UInt8(b) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "/"),
-             UInt8(ascii: "["), UInt8(ascii: "]"):
-            return true
-        default:
-            return false
-        }
+    /// Whether `b` may be part of a key: a letter, digit, `_ . - @ / [ ]` (a bit mask, so the hot loop
+    /// touches no array and retains nothing).
+    @inline(__always)
+    static func isKeyByte(_ b: UInt8) -> Bool {
+        let word: UInt64 = b < 64 ? keyBytesBelow64 : b < 128 ? keyBytes64To127 : 0
+        return word &>> UInt64(b & 63) & 1 == 1
     }
+
+    /// Bits 0–63: `- . /` and the digits.
+    private static let keyBytesBelow64: UInt64 = 0x03FF_E000_0000_0000
+    /// Bits 64–127: `@`, letters, `[ ] _`.
+    private static let keyBytes64To127: UInt64 = 0x07FF_FFFE_AFFF_FFFF
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     /// Scans `input` from `start` and adds every pair to the batch's last event.
     func scan(_ input: StageInput, from start: Int, into batch: inout EventBatch) {
-        guard let first = separator.first else { return }
+        separator.withUnsafeBytes { Self.scan(input, from: start, separator: $0, override: override, into: &batch) }
+    }
+
+    /// The scan with the separator as bytes (``StageList`` keeps its own copy, so that running the
+    /// `kv` stage retains nothing).
+    static func scan(_ input: StageInput, from start: Int, separator sep: UnsafeRawBufferPointer, override: Bool,
+                     into batch: inout EventBatch) {
+        guard let first = sep.first, let sepBase = sep.baseAddress else { return }
         let s = input.bytes
         let n = s.count
         guard n > 0, let base = s.baseAddress else { return }
-        let separatorCount = separator.count
+        let separatorCount = sep.count
         var lowerBound = start
         var i = start
         var filter = batch.lastEventNameFilter()
-        separator.withUnsafeBytes { sep in
-            Self.keyByte.withUnsafeBufferPointer { keyByte in
-                while i < n {
-                    guard let hit = memchr(base + i, Int32(first), n - i) else { return }
-                    let at = UnsafeRawPointer(hit) - base
-                    if separatorCount > 1 {
-                        guard at + separatorCount <= n, memcmp(base + at, sep.baseAddress!, separatorCount) == 0 else {
-                            i = at + 1
-                            continue
-                        }
-                    }
-                    var keyStart = at
-                    while keyStart > lowerBound, keyByte[Int(s[keyStart - 1])] { keyStart -= 1 }
-                    i = at + separatorCount
-                    guard keyStart < at else { continue }
-                    let valueEnd = addValue(input, key: keyStart..<at, valueStart: i, filter: &filter, into: &batch)
-                    i = valueEnd
-                    lowerBound = valueEnd
+        while i < n {
+            guard let hit = memchr(base + i, Int32(first), n - i) else { return }
+            let at = UnsafeRawPointer(hit) - base
+            if separatorCount > 1 {
+                guard at + separatorCount <= n, memcmp(base + at, sepBase, separatorCount) == 0 else {
+                    i = at + 1
+                    continue
                 }
             }
+            var keyStart = at
+            while keyStart > lowerBound, isKeyByte(s[keyStart - 1]) { keyStart -= 1 }
+            i = at + separatorCount
+            guard keyStart < at else { continue }
+            let valueEnd = addValue(input, key: keyStart..<at, valueStart: i, override: override, filter: &filter,
+                                    into: &batch)
+            i = valueEnd
+            lowerBound = valueEnd
         }
     }
 
     /// Reads the value starting at `valueStart`, adds the pair, and returns where scanning resumes.
-    private func addValue(_ input: StageInput, key: Range<Int>, valueStart: Int, filter: inout NameFilter,
-                          into batch: inout EventBatch) -> Int {
+    private static func addValue(_ input: StageInput, key: Range<Int>, valueStart: Int, override: Bool,
+                                 filter: inout NameFilter, into batch: inout EventBatch) -> Int {
         let s = input.bytes
         let n = s.count
         var i = valueStart

@@ -37,26 +37,10 @@ indirect enum ParserStage: Sendable {
     func run(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         switch self {
         case .keyValue(let scanner, let source, let leading):
-            guard let input = Self.load(source, batch, scratch) else { return "kvParse: field not found" }
-            var start = 0
-            while start < input.count, KeyValueScanner.isSpace(input[start]) { start += 1 }
-            switch leading {
-            case .none: break
-            case .iso8601:
-                if let t = TimestampParser.iso8601(input.bytes, from: start) {
-                    batch.setTimestamp(millis: t.millis, nanos: t.nanos)
-                    if t.zoneCount > 0 { batch.setTimezone(input.span(t.zoneStart, t.zoneStart + t.zoneCount)) }
-                    start = t.end
-                }
-            case .epochMillis:
-                if let t = TimestampParser.epoch(input.bytes, from: start, unit: .milliseconds),
-                   t.end == input.count || KeyValueScanner.isSpace(input[t.end]) {
-                    batch.setTimestamp(millis: t.millis, nanos: t.nanos)
-                    start = t.end
-                }
+            return scanner.separator.withUnsafeBytes {
+                Self.runKeyValue(separator: $0, override: scanner.override, source: source, leading: leading, &batch,
+                                 scratch: scratch)
             }
-            scanner.scan(input, from: start, into: &batch)
-            return nil
         case .json(let source, let setTimestamp):
             guard let input = Self.load(source, batch, scratch) else { return "parseJson: field not found" }
             return JSONFlattener.parse(input, setTimestamp: setTimestamp, into: &batch, scratch: scratch)
@@ -127,6 +111,31 @@ indirect enum ParserStage: Sendable {
             }
             return nil
         }
+    }
+
+    /// The `kv` stage, with its scanner's separator as bytes (``StageList`` runs it from its own copy).
+    static func runKeyValue(separator: UnsafeRawBufferPointer, override: Bool, source: FieldSource,
+                            leading: LeadingTimestamp, _ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
+        guard let input = load(source, batch, scratch) else { return "kvParse: field not found" }
+        var start = 0
+        while start < input.count, KeyValueScanner.isSpace(input[start]) { start += 1 }
+        switch leading {
+        case .none: break
+        case .iso8601:
+            if let t = TimestampParser.iso8601(input.bytes, from: start) {
+                batch.setTimestamp(millis: t.millis, nanos: t.nanos)
+                if t.zoneCount > 0 { batch.setTimezone(input.span(t.zoneStart, t.zoneStart + t.zoneCount)) }
+                start = t.end
+            }
+        case .epochMillis:
+            if let t = TimestampParser.epoch(input.bytes, from: start, unit: .milliseconds),
+               t.end == input.count || KeyValueScanner.isSpace(input[t.end]) {
+                batch.setTimestamp(millis: t.millis, nanos: t.nanos)
+                start = t.end
+            }
+        }
+        KeyValueScanner.scan(input, from: start, separator: separator, override: override, into: &batch)
+        return nil
     }
 
     /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).

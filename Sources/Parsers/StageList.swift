@@ -9,32 +9,66 @@ import EventModel
 /// mutated after init, so sharing it between threads is safe.
 final class StageList: @unchecked Sendable {
     private let base: UnsafeMutablePointer<ParserStage>
-    /// Per stage, whether it is `accesslog`, which is run without loading the stage at all: loading it
-    /// still retains its box (the compiler cannot see that the pointer keeps it alive).
-    private let isAccessLog: UnsafeMutablePointer<Bool>
+    /// Per stage, how it is run. Loading a stage retains its box and payload (the compiler cannot see
+    /// that the pointer keeps them alive), so the stages every default pipeline has run from plain
+    /// copies of what they need.
+    private let direct: UnsafeMutablePointer<DirectStage>
     let count: Int
+
+    /// A stage as ``StageList`` runs it; nothing in it is reference counted.
+    private enum DirectStage {
+        /// Any other stage: loaded from `base` and run.
+        case load
+        /// `accesslog`, which has no payload.
+        case accessLog
+        /// `kv` over `@rawstring`, with a separator this list owns.
+        case keyValue(separator: UnsafeMutableRawBufferPointer, override: Bool, leading: LeadingTimestamp)
+    }
 
     init(_ stages: [ParserStage]) {
         count = stages.count
         base = .allocate(capacity: max(1, stages.count))
         base.initialize(from: stages, count: stages.count)
-        isAccessLog = .allocate(capacity: max(1, stages.count))
+        direct = .allocate(capacity: max(1, stages.count))
         for (index, stage) in stages.enumerated() {
-            if case .accessLog = stage { (isAccessLog + index).initialize(to: true) } else { (isAccessLog + index).initialize(to: false) }
+            (direct + index).initialize(to: Self.direct(stage))
+        }
+    }
+
+    private static func direct(_ stage: ParserStage) -> DirectStage {
+        switch stage {
+        case .accessLog:
+            return .accessLog
+        case .keyValue(let scanner, .rawstring, let leading):
+            let separator = UnsafeMutableRawBufferPointer.allocate(byteCount: scanner.separator.count, alignment: 1)
+            separator.copyMemory(from: UnsafeRawBufferPointer(start: scanner.separator, count: scanner.separator.count))
+            return .keyValue(separator: separator, override: scanner.override, leading: leading)
+        default:
+            return .load
         }
     }
 
     deinit {
+        for index in 0..<count {
+            if case .keyValue(let separator, _, _) = direct[index] { separator.deallocate() }
+        }
+        direct.deallocate()
         base.deinitialize(count: count)
         base.deallocate()
-        isAccessLog.deallocate()
     }
 
     /// Runs stage `index` (0 ..< count) in place.
     @inline(__always)
     func run(_ index: Int, _ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         precondition(index >= 0 && index < count)
-        if isAccessLog[index] { return ParserStage.runAccessLog(&batch, scratch: scratch) }
-        return base[index].run(&batch, scratch: scratch)
+        switch direct[index] {
+        case .load:
+            return base[index].run(&batch, scratch: scratch)
+        case .accessLog:
+            return ParserStage.runAccessLog(&batch, scratch: scratch)
+        case .keyValue(let separator, let override, let leading):
+            return ParserStage.runKeyValue(separator: UnsafeRawBufferPointer(separator), override: override,
+                                           source: .rawstring, leading: leading, &batch, scratch: scratch)
+        }
     }
 }

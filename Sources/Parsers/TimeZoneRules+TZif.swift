@@ -33,7 +33,7 @@ extension TimeZoneRules {
             return .fixed(name: name, offsetSeconds: offset)
         }
         let valid = !name.isEmpty && !name.hasPrefix("/") && !name.contains("..")
-            && name.utf8.allSatisfy { KeyValueScanner.keyByte[Int($0)] || $0 == UInt8(ascii: "+") }
+            && name.utf8.allSatisfy { KeyValueScanner.isKeyByte($0) || $0 == UInt8(ascii: "+") }
         guard valid, let bytes = readFile(directory + "/" + name) else { throw .unknownZone }
         return try parseTZif(bytes, name: name)
     }

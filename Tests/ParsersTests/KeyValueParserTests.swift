@@ -81,6 +81,32 @@ import Testing
     }
 }
 
+/// The `kv` stage runs two ways: over `@rawstring` from ``StageList``'s own copy of the separator, over a
+/// field from the loaded stage. Both must read the same pairs, and the key bytes must be the documented set.
+@Suite struct KeyValueStagePathTests {
+    @Test func keyBytesAreLettersDigitsAndTheSixMarks() {
+        for b in 0...255 {
+            let c = UInt8(b)
+            let expected = (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39)
+                || Array("_.-@/[]".utf8).contains(c)
+            #expect(KeyValueScanner.isKeyByte(c) == expected, "byte \(b)")
+        }
+    }
+
+    @Test(arguments: ["=", "=>", ":"])
+    func rawstringAndFieldSourcesReadTheSamePairs(_ separator: String) throws {
+        let line = "a\(separator)1 b-c\(separator)\"x \\\"y\\\"\" [d]\(separator)'z', e.f\(separator)g;"
+        let registry = try ParserRegistry.compile([
+            CustomParserDefinition(name: "raw", stages: [StageDefinition(op: "kvParse", separator: separator)]),
+            CustomParserDefinition(name: "field", stages: [StageDefinition(op: "kvParse", field: "msg", separator: separator)]),
+        ])
+        let fromRaw = ParsedEvent.run(registry.pipeline(named: "raw")!, Array(line.utf8))
+        let fromField = ParsedEvent.run(registry.pipeline(named: "field")!, Array("unrelated".utf8), fields: [("msg", line)])
+        #expect(fromRaw.fields.map { "\($0.0)=\($0.1)" } == ["a=1", #"b-c=x "y""#, "[d]=z", "e.f=g"])
+        #expect(fromField.fields.dropFirst().map { "\($0.0)=\($0.1)" } == fromRaw.fields.map { "\($0.0)=\($0.1)" })
+    }
+}
+
 /// The kv first-wins rule with many names, so that the name filter's 64 bits collide: every repeated key
 /// and every preset field must still be found, whatever its bit.
 @Suite struct KeyValueNameFilterTests {
