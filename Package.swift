@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "GraphQL", package: "GraphQL"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL",
+            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL", "CSystemShims",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.

@@ -275,3 +275,7 @@ uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length) {
 #include <malloc.h>
 
 int sluice_malloc_trim(void) { return malloc_trim(0); }
+
+int sluice_set_malloc_thresholds(int mmap_bytes, int trim_bytes) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_bytes) && mallopt(M_TRIM_THRESHOLD, trim_bytes);
+}

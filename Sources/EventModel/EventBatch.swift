@@ -75,6 +75,25 @@ public struct EventBatch: Sendable {
         fields.removeAll(keepingCapacity: true)
     }
 
+    /// Bytes the batch's buffers (arena, events, fields) hold, used or not.
+    public var capacityBytes: Int {
+        storage.count + events.capacity * MemoryLayout<Event>.stride + fields.capacity * MemoryLayout<Field>.stride
+    }
+
+    /// Bytes of the batch's buffers its events use.
+    public var usedBytes: Int {
+        arenaCount + events.count * MemoryLayout<Event>.stride + fields.count * MemoryLayout<Field>.stride
+    }
+
+    /// Empties the batch, keeping each buffer (arena, events, fields) only while it holds at most
+    /// `limit` bytes (see ``ScratchRetention`` for when to).
+    public mutating func removeAll(keepingCapacityUpTo limit: Int) {
+        arenaCount = 0
+        if storage.count > limit { storage = [] }
+        events.removeAll(keepingCapacity: events.capacity * MemoryLayout<Event>.stride <= limit)
+        fields.removeAll(keepingCapacity: fields.capacity * MemoryLayout<Field>.stride <= limit)
+    }
+
     // MARK: Bytes
 
     /// Makes room for `extra` more arena bytes, doubling so that growth is amortised.

@@ -44,6 +44,8 @@ extension GatewayHandler {
             if case .ingestToken = principal.kind { context.bulkIndexNamesRepository = false }
         }
         batch.removeAll()
+        // By every exit the request's records are encoded (the WAL keeps its own bytes).
+        defer { releaseLargeBuffers() }
         do {
             try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)
         } catch {
@@ -91,6 +93,15 @@ extension GatewayHandler {
             log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
         }
         return .deferred
+    }
+
+    /// Gives back the batch's buffers once they have outgrown the requests of late (``ScratchRetention``),
+    /// and a split request's parts at once.
+    private func releaseLargeBuffers() {
+        if batchRetention.shouldRelease(capacity: batch.capacityBytes, used: batch.usedBytes) {
+            batch.removeAll(keepingCapacityUpTo: batchRetention.limit)
+        }
+        if !parts.isEmpty { parts.removeAll(keepingCapacity: true) }
     }
 
     private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {

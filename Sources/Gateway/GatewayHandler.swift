@@ -17,6 +17,8 @@ final class GatewayHandler: HTTPHandler {
     // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
     var decoder = IngestDecoder()
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
+    /// When the batch gives back buffers a large request grew (a 32 MiB request would pin ~180 MB).
+    var batchRetention = ScratchRetention(limit: 4 << 20, patience: 16)
     /// Per-repository parts of a request from an organization or system token.
     var parts: [String: EventBatch] = [:]
     /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.

@@ -17,6 +17,8 @@ public struct WALRecord: Sendable {
 ///
 /// Guarantees: pure (no I/O); the layout and compression scratch buffers are reused across calls, so in
 /// steady state the only allocation per call is the record's own (exact-size) buffer, none per event.
+/// Buffers that grew for large batches are given back by ``ScratchRetention``'s rule (over 4 MiB, after
+/// 16 smaller batches in a row).
 public struct WALRecordEncoder {
     private var layout: [UInt8] = []
     private var layoutCount = 0
@@ -30,6 +32,11 @@ public struct WALRecordEncoder {
     public init(references: Bool = true) {
         self.references = references
     }
+
+    private var retention = ScratchRetention(limit: 4 << 20, patience: 16)
+
+    /// Bytes the scratch buffers hold between calls.
+    var scratchCapacity: Int { layout.count + output.count }
 
     /// The uncompressed event layout of the last ``encode(_:)`` (for benchmarks and tools).
     public func withLastLayout<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -63,7 +70,17 @@ public struct WALRecordEncoder {
         }
         layoutCount = used
         guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
-        return compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
+        let record = compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
+        retainScratch(used: used)
+        return record
+    }
+
+    /// Records the buffers' use by a batch whose layout took `used` bytes, and gives them back by
+    /// ``retention``'s rule (the layout of that batch is kept until the next call).
+    private mutating func retainScratch(used: Int) {
+        guard retention.shouldRelease(capacity: scratchCapacity, used: 2 * used) else { return }
+        if layout.count > layoutCount { layout = Array(layout[0..<layoutCount]) }
+        output = []
     }
 
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds

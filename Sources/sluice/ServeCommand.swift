@@ -97,6 +97,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorTuning.apply()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

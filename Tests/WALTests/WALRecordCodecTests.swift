@@ -180,3 +180,32 @@ struct WALRecordCodecTests {
         #expect(rejected > 0)
     }
 }
+
+/// The encoder's scratch buffers follow ``ScratchRetention``: kept while large batches keep coming, given
+/// back after 16 small ones, and the records stay the same throughout.
+@Suite struct WALEncoderScratchTests {
+    @Test func largeBatchScratchIsGivenBackAfterSmallOnes() throws {
+        var encoder = WALRecordEncoder()
+        let large = EventBatch(samples: logLines("large", count: 40_000))
+        let small = EventBatch(samples: logLines("small", count: 10))
+        var reference = WALRecordEncoder()
+        let smallRecord = try reference.encode(small)
+        let largeRecord = try reference.encode(large)
+        _ = try encoder.encode(large)
+        let grown = encoder.scratchCapacity
+        #expect(grown > 4 << 20, "the large batch needs more than the retention limit")
+        _ = try encoder.encode(large)
+        #expect(encoder.scratchCapacity == grown)
+        for round in 1...16 {
+            let record = try encoder.encode(small)
+            #expect(record.bytes == smallRecord.bytes)
+            if round < 16 { #expect(encoder.scratchCapacity == grown, "round \(round)") }
+        }
+        #expect(encoder.scratchCapacity < 1 << 20)
+        let layout = encoder.withLastLayout { Array($0) }
+        var fresh = WALRecordEncoder()
+        _ = try fresh.encode(small)
+        #expect(layout == fresh.withLastLayout { Array($0) }, "the last layout survives the release")
+        #expect(try encoder.encode(large).bytes == largeRecord.bytes)
+    }
+}

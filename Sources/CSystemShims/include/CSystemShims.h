@@ -61,4 +61,8 @@ uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length);
 /* Returns the heap's free memory to the system (glibc malloc_trim(0)); 1 when memory was released. */
 int sluice_malloc_trim(void);
 
+/* Fixes glibc's mmap and trim thresholds (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, which also
+   stops their dynamic adjustment); 1 when both were set. */
+int sluice_set_malloc_thresholds(int mmap_bytes, int trim_bytes);
+
 #endif
