@@ -47,8 +47,7 @@ indirect enum ParserStage: Sendable {
         case .accessLog:
             return Self.runAccessLog(&batch, scratch: scratch)
         case .syslog(let parser):
-            guard let input = Self.load(.rawstring, batch, scratch) else { return "syslog: no input" }
-            return parser.parse(input, into: &batch, scratch: scratch)
+            return Self.runSyslog(parser, &batch, scratch: scratch)
         case .regex(let program, let source):
             guard let input = Self.load(source, batch, scratch) else { return "regex: field not found" }
             switch program.run(input, into: &batch, scratch: scratch) {
@@ -78,16 +77,18 @@ indirect enum ParserStage: Sendable {
             if t.zoneCount > 0 { batch.setTimezone(input.span(t.zoneStart, t.zoneStart + t.zoneCount)) }
             return nil
         case .tag(let from, let to):
-            for (name, tagName) in zip(from, to) {
-                guard let index = batch.lastFieldIndex(named: name) else { continue }
-                var field = batch.fields[index]
-                field.name = tagName.bytes.withUnsafeBytes { batch.store($0) }
-                batch.setField(at: index, field)
+            // By index: iterating the arrays copied (retained) them and each name.
+            for index in from.indices {
+                guard let fieldIndex = batch.lastFieldIndex(named: from[index]) else { continue }
+                var field = batch.fields[fieldIndex]
+                field.name = batch.store(to[index].bytes.buffer)
+                batch.setField(at: fieldIndex, field)
             }
             return nil
         case .drop(let names):
-            for name in names {
-                while let index = batch.lastFieldIndex(named: name) { batch.removeField(at: index) }
+            for index in names.indices {
+                let name = names[index].bytes.buffer
+                while let fieldIndex = batch.lastFieldIndex(named: name) { batch.removeField(at: fieldIndex) }
             }
             return nil
         case .rename(let from, let to):
@@ -95,7 +96,7 @@ indirect enum ParserStage: Sendable {
             while let existing = batch.lastFieldIndex(named: to) { batch.removeField(at: existing) }
             guard let index = batch.lastFieldIndex(named: from) else { return nil }
             var field = batch.fields[index]
-            field.name = to.bytes.withUnsafeBytes { batch.store($0) }
+            field.name = batch.store(to.bytes.buffer)
             batch.setField(at: index, field)
             return nil
         case .fail(let reason):
@@ -136,6 +137,12 @@ indirect enum ParserStage: Sendable {
         }
         KeyValueScanner.scan(input, from: start, separator: separator, override: override, into: &batch)
         return nil
+    }
+
+    /// The `syslog` stage (``StageList`` runs it through an unretained reference).
+    static func runSyslog(_ parser: SyslogParser, _ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
+        guard let input = load(.rawstring, batch, scratch) else { return "syslog: no input" }
+        return parser.parse(input, into: &batch, scratch: scratch)
     }
 
     /// The `accesslog` stage (it has no payload, so ``StageList`` runs it without touching the stage).

@@ -14,8 +14,10 @@ final class RegexProgram: @unchecked Sendable {
     private let context: OpaquePointer
     let pattern: String
     let captureCount: Int
-    /// Capture group number and field name of each named group.
-    let namedGroups: [(group: Int, name: FieldName)]
+    /// Capture group number of each named group, and where its field name lies in ``groupNameBytes``
+    /// (names flat in one array: a match then copies no array, and retains nothing, per group).
+    let namedGroups: [(group: Int, nameStart: Int, nameCount: Int)]
+    let groupNameBytes: [UInt8]
 
     /// Compiles the pattern; the error is PCRE2's message with the offset of the problem.
     init(pattern: String) throws(RegexCompileError) {
@@ -64,7 +66,14 @@ final class RegexProgram: @unchecked Sendable {
                 groups.append((group, FieldName(bytes: name)))
             }
         }
-        namedGroups = groups.sorted { $0.0 < $1.0 }
+        var flat: [(group: Int, nameStart: Int, nameCount: Int)] = []
+        var bytes: [UInt8] = []
+        for (group, name) in groups.sorted(by: { $0.0 < $1.0 }) {
+            flat.append((group, bytes.count, name.bytes.count))
+            bytes += name.bytes.buffer
+        }
+        namedGroups = flat
+        groupNameBytes = bytes
     }
 
     deinit {
@@ -94,10 +103,15 @@ final class RegexProgram: @unchecked Sendable {
         }
         let ovector = pcre2_get_ovector_pointer_8(matchData)!
         let pairs = Int(pcre2_get_ovector_count_8(matchData))
-        for (group, name) in namedGroups where group < pairs {
-            let start = ovector[2 * group], end = ovector[2 * group + 1]
-            guard start >= 0, start <= end, end <= input.count else { continue }  // PCRE2_UNSET is ~0, -1 as Int
-            name.bytes.withUnsafeBytes { batch.addField(name: $0, value: input.span(start, end), override: true) }
+        groupNameBytes.withUnsafeBytes { names in
+            namedGroups.withUnsafeBufferPointer { groups in
+                for named in groups where named.group < pairs {
+                    let start = ovector[2 * named.group], end = ovector[2 * named.group + 1]
+                    guard start >= 0, start <= end, end <= input.count else { continue }  // PCRE2_UNSET is ~0, -1 as Int
+                    let name = UnsafeRawBufferPointer(rebasing: names[named.nameStart..<(named.nameStart + named.nameCount)])
+                    batch.addField(name: name, value: input.span(start, end), override: true)
+                }
+            }
         }
         return .matched
     }

@@ -8,7 +8,9 @@ import EventModel
 /// Guarantees: holds exactly the stages it was made from, in order, and frees them with itself; never
 /// mutated after init, so sharing it between threads is safe.
 final class StageList: @unchecked Sendable {
-    private let base: UnsafeMutablePointer<ParserStage>
+    /// Each stage in a box of its own, held retained by the list and run through a guaranteed reference,
+    /// so that running it neither copies the stage nor bumps a count.
+    private let boxes: UnsafeMutablePointer<Unmanaged<StageBox>>
     /// Per stage, how it is run. Loading a stage retains its box and payload (the compiler cannot see
     /// that the pointer keeps them alive), so the stages every default pipeline has run from plain
     /// copies of what they need.
@@ -17,18 +19,22 @@ final class StageList: @unchecked Sendable {
 
     /// A stage as ``StageList`` runs it; nothing in it is reference counted.
     private enum DirectStage {
-        /// Any other stage: loaded from `base` and run.
+        /// Any other stage: run from its box.
         case load
         /// `accesslog`, which has no payload.
         case accessLog
         /// `kv` over `@rawstring`, with a separator this list owns.
         case keyValue(separator: UnsafeMutableRawBufferPointer, override: Bool, leading: LeadingTimestamp)
+        /// `syslog`, whose parser the stage's box keeps alive.
+        case syslog(Unmanaged<SyslogParser>)
     }
 
     init(_ stages: [ParserStage]) {
         count = stages.count
-        base = .allocate(capacity: max(1, stages.count))
-        base.initialize(from: stages, count: stages.count)
+        boxes = .allocate(capacity: max(1, stages.count))
+        for (index, stage) in stages.enumerated() {
+            (boxes + index).initialize(to: .passRetained(StageBox(stage)))
+        }
         direct = .allocate(capacity: max(1, stages.count))
         for (index, stage) in stages.enumerated() {
             (direct + index).initialize(to: Self.direct(stage))
@@ -43,6 +49,8 @@ final class StageList: @unchecked Sendable {
             let separator = UnsafeMutableRawBufferPointer.allocate(byteCount: scanner.separator.count, alignment: 1)
             separator.copyMemory(from: UnsafeRawBufferPointer(start: scanner.separator, count: scanner.separator.count))
             return .keyValue(separator: separator, override: scanner.override, leading: leading)
+        case .syslog(let parser):
+            return .syslog(.passUnretained(parser))
         default:
             return .load
         }
@@ -53,8 +61,8 @@ final class StageList: @unchecked Sendable {
             if case .keyValue(let separator, _, _) = direct[index] { separator.deallocate() }
         }
         direct.deallocate()
-        base.deinitialize(count: count)
-        base.deallocate()
+        for index in 0..<count { boxes[index].release() }
+        boxes.deallocate()
     }
 
     /// Runs stage `index` (0 ..< count) in place.
@@ -63,12 +71,23 @@ final class StageList: @unchecked Sendable {
         precondition(index >= 0 && index < count)
         switch direct[index] {
         case .load:
-            return base[index].run(&batch, scratch: scratch)
+            return boxes[index]._withUnsafeGuaranteedRef { $0.stage.run(&batch, scratch: scratch) }
         case .accessLog:
             return ParserStage.runAccessLog(&batch, scratch: scratch)
         case .keyValue(let separator, let override, let leading):
             return ParserStage.runKeyValue(separator: UnsafeRawBufferPointer(separator), override: override,
                                            source: .rawstring, leading: leading, &batch, scratch: scratch)
+        case .syslog(let parser):
+            return parser._withUnsafeGuaranteedRef { ParserStage.runSyslog($0, &batch, scratch: scratch) }
         }
+    }
+}
+
+/// One stage, owned by a ``StageList``.
+private final class StageBox {
+    let stage: ParserStage
+
+    init(_ stage: ParserStage) {
+        self.stage = stage
     }
 }

@@ -8,11 +8,19 @@ import EventModel
 /// Fields: `priority` (number), `facility` and `severity` (names: `auth`, `err`, …), `host`, `app`, `pid`,
 /// `msgid`, `message`, then key/value pairs found in the message (first occurrence wins, so a message
 /// cannot overwrite the header fields). `-` (RFC 5424 nil) adds no field.
-struct SyslogParser: Sendable {
+///
+/// A class, so that the stage runs it by reference: copying the struct it was retained the zone's and
+/// the scanner's arrays per event, on counts every event loop shared.
+final class SyslogParser: Sendable {
     let zone: TimeZoneRules
     /// `syslog-utc`: only the RFC 3164 form is accepted.
     let rfc3164Only: Bool
     let messageScanner = KeyValueScanner()
+
+    init(zone: TimeZoneRules, rfc3164Only: Bool) {
+        self.zone = zone
+        self.rfc3164Only = rfc3164Only
+    }
 
     static let facilities: [StaticString] = [
         "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",

@@ -45,8 +45,9 @@ extension TimestampPattern {
     }
 
     static func match(_ elements: [Element], _ s: UnsafeRawBufferPointer, _ i: inout Int, _ state: inout State) -> Bool {
-        for element in elements {
-            switch element {
+        // By index: a for-in loop retained the array, which every event loop shares.
+        for index in elements.indices {
+            switch elements[index] {
             case .literal(let byte):
                 guard i < s.count, s[i] == byte else { return false }
                 i += 1
