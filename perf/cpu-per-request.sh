@@ -7,7 +7,9 @@
 # events that fall back to the kv parser, 176 KB), structured-shipper, structured-bench and accesslog
 # (perf/bigreq.sh's 1000-event bodies; accesslog posts through a token with the `accesslog` parser), and
 # unstructured-kv (the same 1000 access-log lines through the bootstrap token, which has no parser of its
-# own, so the unstructured endpoint's default `kv` parses them).
+# own, so the unstructured endpoint's default `kv` parses them), custom-pipeline (1000 application log lines
+# through a custom parser: regex with four named groups, parseTimestamp in Europe/Berlin, kvParse of the rest)
+# and syslog (1000 RFC 5424 lines with structured data through the built-in `syslog`).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here), ROUNDS (default 3),
 # DURATION (s per run, default 5).
 # How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
@@ -27,6 +29,8 @@ if [ "$WORKLOAD" = structured-shipper ] || [ "$WORKLOAD" = structured-bench ] ||
     python3 lib/big_bodies.py "$work" && cp "$work/$WORKLOAD.json" "$work/body.json"
 elif [ "$WORKLOAD" = unstructured-kv ]; then
     python3 lib/big_bodies.py "$work" && cp "$work/accesslog.json" "$work/body.json"
+elif [ "$WORKLOAD" = custom-pipeline ] || [ "$WORKLOAD" = syslog ]; then
+    python3 lib/parser_bodies.py "$WORKLOAD" "$work/body.json" "$work/parsers.json"
 else python3 - "$work/body.json" "$WORKLOAD" <<'PY'
 import json, random, sys
 sys.path.insert(0, "lib")
@@ -48,7 +52,7 @@ PY
 fi
 case "$WORKLOAD" in
     small|structured-shipper|structured-bench) path=/api/v1/ingest/humio-structured ;;
-    accesslog|unstructured-kv) path=/api/v1/ingest/humio-unstructured ;;
+    accesslog|unstructured-kv|custom-pipeline|syslog) path=/api/v1/ingest/humio-unstructured ;;
     *) path=/services/collector ;;
 esac
 
@@ -59,8 +63,12 @@ for round in $(seq 1 "$ROUNDS"); do
         for _ in $(seq 1 100); do [ -s "$data/sluice.port" ] && break; sleep 0.1; done
         pid=$(cat "$data/sluice.pid"); port=$(cat "$data/sluice.port")
         token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$data/bootstrap-credentials.json")
-        if [ "$WORKLOAD" = accesslog ]; then
-            token=$("$bin" tokens add --data "$data" --reload --repo sandbox --name accesslog --parser accesslog)
+        if [ "$WORKLOAD" = accesslog ] || [ "$WORKLOAD" = syslog ]; then
+            token=$("$bin" tokens add --data "$data" --reload --repo sandbox --name parsed --parser "$WORKLOAD")
+            sleep 0.5
+        elif [ "$WORKLOAD" = custom-pipeline ]; then
+            python3 lib/parser_bodies.py add-parsers "$data/tokens.json" "$work/parsers.json"
+            token=$("$bin" tokens add --data "$data" --reload --repo sandbox --name parsed --parser app)
             sleep 0.5
         fi
         wrk_post_lua "$work/body.json" "$token" "$work/post.lua"
