@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Release builds skip the dynamic exclusivity checks on the hot-path modules (debug builds and tests keep
 /// them): measured with callgrind on `GET /api/v1/status`, the checks were about 12 % of all instructions.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "sluice",

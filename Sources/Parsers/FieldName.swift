@@ -29,7 +29,7 @@ struct InternedBytes: @unchecked Sendable, Equatable {
         buffer = Self.table.withLock { table in
             if let existing = table[bytes] { return existing }
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
-            copy.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+            bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
             let interned = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(copy)[0..<bytes.count])
             table[bytes] = interned
             return interned

@@ -47,7 +47,7 @@ final class StageList: @unchecked Sendable {
             return .accessLog
         case .keyValue(let scanner, .rawstring, let leading):
             let separator = UnsafeMutableRawBufferPointer.allocate(byteCount: scanner.separator.count, alignment: 1)
-            separator.copyMemory(from: UnsafeRawBufferPointer(start: scanner.separator, count: scanner.separator.count))
+            scanner.separator.withUnsafeBytes { separator.copyMemory(from: $0) }
             return .keyValue(separator: separator, override: scanner.override, leading: leading)
         case .syslog(let parser):
             return .syslog(.passUnretained(parser))
