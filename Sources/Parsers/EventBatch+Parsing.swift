@@ -81,10 +81,13 @@ extension EventBatch {
         addField(name: nameSpan, value: value)
     }
 
-    /// As ``addField(name:value:override:)``, skipping the search for an existing field when `filter`
-    /// proves there is none (and recording the name in it): `filter` must cover every name of the last
-    /// event (start from ``lastEventNameFilter()`` and pass the same one to every call of a scan).
-    mutating func addField(name: UnsafeRawBufferPointer, value: ByteSpan, override: Bool, filter: inout NameFilter) {
+    /// As ``addField(name:value:override:)`` for a name whose bytes are also in the arena at `nameSpan`
+    /// (a key read out of the event's own text, so it is not copied), skipping the search for an existing
+    /// field when `filter` proves there is none (and recording the name in it): `filter` must cover every
+    /// name of the last event (start from ``lastEventNameFilter()`` and pass the same one to every call of
+    /// a scan).
+    mutating func addField(name: UnsafeRawBufferPointer, at nameSpan: ByteSpan, value: ByteSpan, override: Bool,
+                           filter: inout NameFilter) {
         guard !Self.isReservedName(name) else { return }
         let bit = NameFilter.bit(name)
         if filter.bits & bit != 0, let index = lastFieldIndex(named: name) {
@@ -95,7 +98,6 @@ extension EventBatch {
             return
         }
         filter.bits |= bit
-        let nameSpan = store(name)
         addField(name: nameSpan, value: value)
     }
 

@@ -10,7 +10,7 @@ import EventModel
 /// A key is the longest run of letters, digits, `_ . - @ / [ ]` just before the separator; a value is
 /// quoted (backslash escapes `\"`, `\'` and `\\`; other escapes are kept as written) or runs to the next
 /// whitespace, minus one trailing `,` or `;`. An unterminated quote makes the value run to the end of the
-/// text. Values without escapes are spans into the input; only unescaped values are written anew.
+/// text. Keys, and values without escapes, are spans into the input; only unescaped values are written anew.
 struct KeyValueScanner: Sendable {
     let separator: [UInt8]
     /// A later pair replaces an existing field of the same name (otherwise the first wins).
@@ -99,7 +99,8 @@ struct KeyValueScanner: Sendable {
             if end > valueStart, s[end - 1] == UInt8(ascii: ",") || s[end - 1] == UInt8(ascii: ";") { end -= 1 }
             value = input.span(valueStart, end)
         }
-        batch.addField(name: input.raw(key.lowerBound, key.upperBound), value: value, override: override, filter: &filter)
+        batch.addField(name: input.raw(key.lowerBound, key.upperBound), at: input.span(key.lowerBound, key.upperBound),
+                       value: value, override: override, filter: &filter)
         return i
     }
 
