@@ -11,13 +11,12 @@ cd "$(dirname "$0")"
 IDLE=${IDLE:-5}
 LIMIT=${LIMIT:-5}
 if [ -z "${BIN:-}" ]; then (cd .. && swift build -c release --product sluice >/dev/null); BIN="$(cd .. && pwd)/.build/release/sluice"; fi
+source lib/sluice.sh
 work=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-"$BIN" serve --data "$work/data" --listen 127.0.0.1:0 --fsync interval=10 ${THREADS:+--threads "$THREADS"} >"$work/serve.log" 2>&1 &
-for _ in $(seq 1 100); do [ -s "$work/data/sluice.port" ] && break; sleep 0.1; done
-pid=$(cat "$work/data/sluice.pid"); port=$(cat "$work/data/sluice.port")
-token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$work/data/bootstrap-credentials.json")
+SLUICE_PID=""
+trap '[ -n "$SLUICE_PID" ] && sluice_kill; rm -rf "$work"' EXIT
+sluice_serve "$BIN" "$work/data" --fsync interval=10 ${THREADS:+--threads "$THREADS"}
+pid=$SLUICE_PID; port=$SLUICE_PORT; token=$SLUICE_TOKEN
 curl -sf -H "Authorization: Bearer $token" --data '[{"events":[{"rawstring":"idle check"}]}]' \
     "http://127.0.0.1:$port/api/v1/ingest/humio-structured" >/dev/null
 sleep 1

@@ -13,9 +13,10 @@ cd "$(dirname "$0")"
 LARGE=${LARGE:-6}
 SMALL=${SMALL:-80}
 if [ -z "${BINS:-}" ]; then (cd .. && swift build -c release --product sluice >/dev/null); BINS="$(cd .. && pwd)/.build/release/sluice"; fi
+source lib/sluice.sh
 work=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+SLUICE_PID=""
+trap '[ -n "$SLUICE_PID" ] && sluice_kill; rm -rf "$work"' EXIT
 python3 - "$work" <<'PY'
 import json, sys
 events = [{"timestamp": "2026-11-29T10:00:00.%03dZ" % (i % 1000),
@@ -28,13 +29,12 @@ PY
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
-printf "%-10s %10s %12s %12s %17s  %s\n" start_kB after_large_kB after_small_kB cpu_ms_per_large large_status binary
+format="%10s %15s %15s %17s  %-24s %s\n"
+printf "$format" start_kB after_large_kB after_small_kB cpu_ms_per_large large_status binary
 for bin in $BINS; do
     rm -rf "$work/data"
-    "$bin" serve --data "$work/data" --listen 127.0.0.1:0 --fsync interval=10 >"$work/serve.log" 2>&1 &
-    for _ in $(seq 1 100); do [ -s "$work/data/sluice.port" ] && break; sleep 0.1; done
-    pid=$(cat "$work/data/sluice.pid"); port=$(cat "$work/data/sluice.port")
-    token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$work/data/bootstrap-credentials.json")
+    sluice_serve "$bin" "$work/data" --fsync interval=10
+    pid=$SLUICE_PID; port=$SLUICE_PORT; token=$SLUICE_TOKEN
     url="http://127.0.0.1:$port/api/v1/ingest/humio-structured"
     start=$(rss); t0=$(ticks); statuses=""
     for _ in $(seq 1 "$LARGE"); do
@@ -45,6 +45,6 @@ for bin in $BINS; do
         curl -s -o /dev/null -H "Authorization: Bearer $token" --data-binary @"$work/small.json" "$url"
     done
     small=$(rss)
-    printf "%-10s %10s %12s %12.0f %17s  %s\n" "$start" "$large" "$small" "$(awk "BEGIN{print ($t1 - $t0) * 1000 / $hz / $LARGE}")" "${statuses%,}" "$bin"
-    kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; pid=""
+    printf "$format" "$start" "$large" "$small" "$(awk "BEGIN{printf \"%.0f\", ($t1 - $t0) * 1000 / $hz / $LARGE}")" "${statuses%,}" "$bin"
+    sluice_kill; SLUICE_PID=""
 done
