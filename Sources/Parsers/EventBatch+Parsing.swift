@@ -12,6 +12,7 @@ extension EventBatch {
     /// Lengths are compared first over the fields alone; the arena is opened only when a field has the
     /// same length (the `kv` first-wins check runs once per pair, so this is the common "no" answer:
     /// callgrind on HEC bodies, 13 % of decoding before, when every field was fetched through the getter).
+    /// Never inlined: inlined into a stage that holds the batch `inout`, reading `fields` retained the array.
     @inline(never)
     func lastFieldIndex(named name: UnsafeRawBufferPointer) -> Int? {
         let event = lastEvent

@@ -1,9 +1,10 @@
 import EventModel
 
-/// A pipeline's stages at a fixed address for the pipeline's lifetime, so that running a stage borrows it
-/// in place. Iterating an array of them copied each element, retaining and releasing the stage's box; the
-/// pipeline is shared by every event loop, so two cores bumped the same reference counts per event and
-/// fought over their cache lines (perf, access-log ingest: retain and release were 15 % of the time).
+/// A pipeline's stages, run without reference counting. Iterating an array of stages copied each one,
+/// retaining its box and payload; every event loop's copy of a pipeline shares those, so two cores bumped
+/// the same counts per event and fought over their cache lines (perf: retain and release were 15 % of
+/// access-log ingest, 26 % of HEC text, 38 % of a custom regex pipeline). Each stage now runs borrowed from
+/// a box the list owns, and `accesslog`, `kv` and `syslog` from plain copies of what they need.
 ///
 /// Guarantees: holds exactly the stages it was made from, in order, and frees them with itself; never
 /// mutated after init, so sharing it between threads is safe.
@@ -11,9 +12,7 @@ final class StageList: @unchecked Sendable {
     /// Each stage in a box of its own, held retained by the list and run through a guaranteed reference,
     /// so that running it neither copies the stage nor bumps a count.
     private let boxes: UnsafeMutablePointer<Unmanaged<StageBox>>
-    /// Per stage, how it is run. Loading a stage retains its box and payload (the compiler cannot see
-    /// that the pointer keeps them alive), so the stages every default pipeline has run from plain
-    /// copies of what they need.
+    /// Per stage, how it is run.
     private let direct: UnsafeMutablePointer<DirectStage>
     let count: Int
 
