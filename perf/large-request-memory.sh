@@ -5,7 +5,9 @@
 # CPU time after each phase, for each binary in BINS.
 # How to read it: after the large requests RSS holds what the loops kept for them (each loop keeps its
 # batch and encoder buffers while large requests keep coming); after 16 smaller requests per loop
-# (ScratchRetention's patience) those buffers are given back and RSS should be near its start.
+# (ScratchRetention's patience) those buffers are given back and RSS should be near its start; after_idle is
+# RSS after 2 s without requests (an idle loop gives its buffers back on its next tick: it is the figure for
+# binaries whose small requests did not reach 16 per loop).
 # cpu_ms_per_large is the server CPU per large request (the price of regrowing buffers shows there).
 # Env: BINS (sluice binaries; default .build/release/sluice built here), LARGE (default 6), SMALL (default 80).
 set -euo pipefail
@@ -29,8 +31,8 @@ PY
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
-format="%10s %15s %15s %17s  %-24s %s\n"
-printf "$format" start_kB after_large_kB after_small_kB cpu_ms_per_large large_status binary
+format="%10s %15s %15s %14s %17s  %-24s %s\n"
+printf "$format" start_kB after_large_kB after_small_kB after_idle_kB cpu_ms_per_large large_status binary
 for bin in $BINS; do
     rm -rf "$work/data"
     sluice_serve "$bin" "$work/data" --fsync interval=10
@@ -45,6 +47,8 @@ for bin in $BINS; do
         curl -s -o /dev/null -H "Authorization: Bearer $token" --data-binary @"$work/small.json" "$url"
     done
     small=$(rss)
-    printf "$format" "$start" "$large" "$small" "$(awk "BEGIN{printf \"%.0f\", ($t1 - $t0) * 1000 / $hz / $LARGE}")" "${statuses%,}" "$bin"
+    sleep 2
+    idle=$(rss)
+    printf "$format" "$start" "$large" "$small" "$idle" "$(awk "BEGIN{printf \"%.0f\", ($t1 - $t0) * 1000 / $hz / $LARGE}")" "${statuses%,}" "$bin"
     sluice_kill; SLUICE_PID=""
 done

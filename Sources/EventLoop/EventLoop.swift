@@ -50,6 +50,9 @@ public final class EventLoop: @unchecked Sendable {
     /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
     /// Set before the loop runs; cleared when it exits.
     var wakeUpEnd: (() -> Void)?
+    /// Runs every tick after the connections' ticks (the loop's ``HTTPHandler/tick(nowMillis:)``). Set before
+    /// the loop runs; cleared when it exits.
+    var tickEnd: ((Int64) -> Void)?
     private static let tickMillis: Int64 = 500
     private static let wakeSlot = UInt64(UInt32.max)
 
@@ -188,6 +191,7 @@ public final class EventLoop: @unchecked Sendable {
             if nowMillis >= nextTick {
                 nextTick = nowMillis + Self.tickMillis
                 for case let channel? in slots { channel.tick(nowMillis: nowMillis) }
+                tickEnd?(nowMillis)
             }
             if draining && (channelCount == 0 || nowMillis >= drainDeadline) { stopped = true }
         }
@@ -196,6 +200,7 @@ public final class EventLoop: @unchecked Sendable {
         runningTasks.removeAll(keepingCapacity: true)
         wakeUpEnd?()
         wakeUpEnd = nil
+        tickEnd = nil
     }
 
     /// Waits for ready descriptors. Before it blocks, the loop yields its core once and looks again: the

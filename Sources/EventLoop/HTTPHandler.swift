@@ -36,10 +36,14 @@ public protocol HTTPHandler: AnyObject {
     /// Called once at the end of every loop wake-up, after every request that wake-up delivered, so work
     /// gathered across those requests can be handed to other threads together.
     func wakeUpDidEnd()
+    /// Called on every loop tick (about twice a second, also when the loop is idle), after the
+    /// connections' own timeouts were checked: housekeeping such as giving back buffers an idle loop holds.
+    func tick(nowMillis: Int64)
 }
 
 extension HTTPHandler {
     public func wakeUpDidEnd() {}
+    public func tick(nowMillis: Int64) {}
 }
 
 /// The means to answer a deferred request from any thread. Completing it a second time, or after the

@@ -58,6 +58,7 @@ public final class HTTPServer: Sendable {
             let loop = try EventLoop(index: index, keptReadBufferBytes: configuration.keptReadBufferBytesPerLoop)
             let handler = handlerFactory(loop)
             loop.wakeUpEnd = { handler.wakeUpDidEnd() }
+            loop.tickEnd = { handler.tick(nowMillis: $0) }
             for (listenIndex, address) in configuration.listen.enumerated() {
                 // Port 0: the first loop picks a port, the others join it through SO_REUSEPORT.
                 let bound = try ListeningSocket.open(ListenAddress(host: address.host, port: ports[listenIndex]))

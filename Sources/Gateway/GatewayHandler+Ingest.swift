@@ -44,6 +44,7 @@ extension GatewayHandler {
             if case .ingestToken = principal.kind { context.bulkIndexNamesRepository = false }
         }
         batch.removeAll()
+        ingestsSinceTick += 1
         // By every exit the request's records are encoded (the WAL keeps its own bytes).
         defer { releaseLargeBuffers() }
         do {
@@ -102,6 +103,16 @@ extension GatewayHandler {
             batch.removeAll(keepingCapacityUpTo: batchRetention.limit)
         }
         if !parts.isEmpty { parts.removeAll(keepingCapacity: true) }
+    }
+
+    /// On a tick that saw no ingest request, gives back what a spike of large requests grew: the batch's
+    /// buffers and this thread's WAL encoder's, beyond their retention limit. An idle loop would otherwise
+    /// hold them until ``ScratchRetention``'s 16 smaller requests arrive.
+    func releaseBuffersIfIdle() {
+        defer { ingestsSinceTick = 0 }
+        guard ingestsSinceTick == 0 else { return }
+        if batch.capacityBytes > batchRetention.limit { batch.removeAll(keepingCapacityUpTo: batchRetention.limit) }
+        WALRecordEncoder.releaseThreadScratch()
     }
 
     private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {

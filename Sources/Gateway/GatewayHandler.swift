@@ -19,6 +19,8 @@ final class GatewayHandler: HTTPHandler {
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
     /// When the batch gives back buffers a large request grew (a 32 MiB request would pin ~180 MB).
     var batchRetention = ScratchRetention(limit: 4 << 20, patience: 16)
+    /// Ingest requests since the last tick: a tick without any finds the loop idle.
+    var ingestsSinceTick = 0
     /// Per-repository parts of a request from an organization or system token.
     var parts: [String: EventBatch] = [:]
     /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
@@ -96,6 +98,10 @@ final class GatewayHandler: HTTPHandler {
 
     func wakeUpDidEnd() {
         if !appends.isEmpty { appends.submit() }
+    }
+
+    func tick(nowMillis: Int64) {
+        releaseBuffersIfIdle()
     }
 
     func countRequest(_ route: String, _ status: Int) {

@@ -32,4 +32,10 @@ enum ThreadLocalEncoder {
         }
         return try box.encoder.encode(batch)
     }
+
+    /// ``WALRecordEncoder/releaseLargeScratch()`` on the calling thread's encoder, if it has one.
+    static func releaseLargeScratch() {
+        guard let existing = pthread_getspecific(key) else { return }
+        Unmanaged<Box>.fromOpaque(existing).takeUnretainedValue().encoder.releaseLargeScratch()
+    }
 }

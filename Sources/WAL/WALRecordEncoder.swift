@@ -76,11 +76,25 @@ public struct WALRecordEncoder {
     }
 
     /// Records the buffers' use by a batch whose layout took `used` bytes, and gives them back by
-    /// ``retention``'s rule (the layout of that batch is kept until the next call).
+    /// ``retention``'s rule.
     private mutating func retainScratch(used: Int) {
         guard retention.shouldRelease(capacity: scratchCapacity, used: 2 * used) else { return }
-        if layout.count > layoutCount { layout = Array(layout[0..<layoutCount]) }
+        releaseLargeScratch()
+    }
+
+    /// Gives back buffers over the retention limit (an idle thread's, for one): the last layout is kept
+    /// when it fits the limit, and is empty otherwise.
+    mutating func releaseLargeScratch() {
+        guard scratchCapacity > retention.limit else { return }
+        layout = layoutCount <= retention.limit ? Array(layout[0..<layoutCount]) : []
+        layoutCount = layout.count
         output = []
+    }
+
+    /// Gives back the calling thread's encoder buffers over the retention limit (the encoder
+    /// ``AppendBatch`` and ``RepositoryLog`` use on that thread); for a thread that has gone idle.
+    public static func releaseThreadScratch() {
+        ThreadLocalEncoder.releaseLargeScratch()
     }
 
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds

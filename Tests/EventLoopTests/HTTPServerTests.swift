@@ -173,3 +173,42 @@ final class TestHandler: HTTPHandler {
         #expect(ListenAddress(parsing: "1.2.3.4:99999") == nil)
     }
 }
+
+/// Counts the ticks its loop delivers.
+final class TickCountingHandler: HTTPHandler, Sendable {
+    let ticks = Atomic<Int>(0)
+
+    func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
+        ResponseWriter.append(status: 200, body: "{}", keepAlive: request.keepAlive, into: &output)
+        return .answered
+    }
+
+    func tick(nowMillis: Int64) {
+        ticks.add(1, ordering: .relaxed)
+    }
+}
+
+@Suite struct EventLoopTickTests {
+    @Test func anIdleLoopStillTicksItsHandler() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.listen = [ListenAddress(host: "127.0.0.1", port: 0)]
+        configuration.threads = 2
+        let server = HTTPServer(configuration: configuration, logger: Logger(label: "test"))
+        let handlers = Mutex<[TickCountingHandler]>([])
+        try server.start { _ in
+            let handler = TickCountingHandler()
+            handlers.withLock { $0.append(handler) }
+            return handler
+        }
+        defer { server.shutdown(); server.wait() }
+        // Ticks come every 500 ms; wait (up to 10 s, on a loaded machine) until every loop has ticked twice.
+        let deadline = Date().addingTimeInterval(10)
+        var counts: [Int] = []
+        repeat {
+            Thread.sleep(forTimeInterval: 0.1)
+            counts = handlers.withLock { $0.map { $0.ticks.load(ordering: .relaxed) } }
+        } while counts.contains(where: { $0 < 2 }) && Date() < deadline
+        #expect(counts.count == 2)
+        #expect(counts.allSatisfy { $0 >= 2 }, "ticks per loop: \(counts)")
+    }
+}

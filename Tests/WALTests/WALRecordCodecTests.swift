@@ -208,4 +208,22 @@ struct WALRecordCodecTests {
         #expect(layout == fresh.withLastLayout { Array($0) }, "the last layout survives the release")
         #expect(try encoder.encode(large).bytes == largeRecord.bytes)
     }
+
+    @Test func anIdleThreadsScratchIsGivenBackAtOnce() throws {
+        var encoder = WALRecordEncoder()
+        let large = EventBatch(samples: logLines("large", count: 80_000))
+        let record = try encoder.encode(large)
+        #expect(encoder.withLastLayout { $0.count } > 4 << 20, "the layout alone is over the limit")
+        encoder.releaseLargeScratch()
+        #expect(encoder.scratchCapacity == 0, "the last layout was over the limit: nothing is kept")
+        #expect(encoder.withLastLayout { $0.count } == 0)
+        #expect(try encoder.encode(large).bytes == record.bytes)
+
+        let small = EventBatch(samples: logLines("small", count: 10))
+        _ = try encoder.encode(small)
+        let layout = encoder.withLastLayout { Array($0) }
+        encoder.releaseLargeScratch()
+        #expect(encoder.withLastLayout { Array($0) } == layout, "a layout within the limit is kept")
+        #expect(encoder.scratchCapacity < 1 << 20)
+    }
 }
