@@ -39,3 +39,11 @@ enum ThreadLocalEncoder {
         Unmanaged<Box>.fromOpaque(existing).takeUnretainedValue().encoder.releaseLargeScratch()
     }
 }
+
+extension WALRecordEncoder {
+    /// Gives back the calling thread's encoder buffers over the retention limit (the encoder
+    /// ``AppendBatch`` and ``RepositoryLog`` use on that thread); for a thread that has gone idle.
+    public static func releaseThreadScratch() {
+        ThreadLocalEncoder.releaseLargeScratch()
+    }
+}

@@ -91,12 +91,6 @@ public struct WALRecordEncoder {
         output = []
     }
 
-    /// Gives back the calling thread's encoder buffers over the retention limit (the encoder
-    /// ``AppendBatch`` and ``RepositoryLog`` use on that thread); for a thread that has gone idle.
-    public static func releaseThreadScratch() {
-        ThreadLocalEncoder.releaseLargeScratch()
-    }
-
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds
     /// almost nothing to match (`sluice wal bench --batch 1` lines: 186 → 185 bytes; sample JSON, syslog
     /// and access-log lines of 260–330 bytes: 0–5 %), yet compressing was 3.2 k of the 4.9 k instructions
