@@ -13,6 +13,10 @@ public struct ScratchRetention: Sendable {
     public let patience: Int
     private var smallInARow = 0
 
+    /// The rule for the buffers an event loop reuses from request to request (its event batch, its WAL
+    /// encoder): kept up to 4 MiB, a request of a few MiB of body; larger ones after 16 smaller requests.
+    public static var requestBuffers: ScratchRetention { ScratchRetention(limit: 4 << 20, patience: 16) }
+
     public init(limit: Int, patience: Int) {
         precondition(limit >= 0 && patience >= 1)
         self.limit = limit

@@ -111,7 +111,7 @@ extension GatewayHandler {
     func releaseBuffersIfIdle() {
         defer { ingestsSinceTick = 0 }
         guard ingestsSinceTick == 0 else { return }
-        if batch.capacityBytes > batchRetention.limit { batch.removeAll(keepingCapacityUpTo: batchRetention.limit) }
+        batch.removeAll(keepingCapacityUpTo: batchRetention.limit)
         WALRecordEncoder.releaseThreadScratch()
     }
 
@@ -165,7 +165,6 @@ extension GatewayHandler {
             }
             return .success(.single(own))
         }
-        parts.removeAll(keepingCapacity: true)
         // Events of one request usually name the same repository: an event naming the bytes the previous
         // accepted one named reuses its decision (no String, no store lookup per event).
         var accepted: (named: ByteSpan?, repository: String)?

@@ -18,10 +18,11 @@ final class GatewayHandler: HTTPHandler {
     var decoder = IngestDecoder()
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
     /// When the batch gives back buffers a large request grew (a 32 MiB request would pin ~180 MB).
-    var batchRetention = ScratchRetention(limit: 4 << 20, patience: 16)
+    var batchRetention = ScratchRetention.requestBuffers
     /// Ingest requests since the last tick: a tick without any finds the loop idle.
     var ingestsSinceTick = 0
-    /// Per-repository parts of a request from an organization or system token.
+    /// Per-repository parts of a request from an organization or system token (emptied at the end of each
+    /// ingest request, so empty when the next one starts).
     var parts: [String: EventBatch] = [:]
     /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
     var appends = AppendBatch()

@@ -41,9 +41,8 @@ struct KeyValueScanner: Sendable {
         separator.withUnsafeBytes { Self.scan(input, from: start, separator: $0, override: override, into: &batch) }
     }
 
-    /// The scan with the separator as bytes (``StageList`` keeps its own copy, so that running the
-    /// `kv` stage retains nothing).
-    static func scan(_ input: StageInput, from start: Int, separator sep: UnsafeRawBufferPointer, override: Bool,
+    /// The scan with the separator as bytes.
+    private static func scan(_ input: StageInput, from start: Int, separator sep: UnsafeRawBufferPointer, override: Bool,
                      into batch: inout EventBatch) {
         guard let first = sep.first, let sepBase = sep.baseAddress else { return }
         let s = input.bytes

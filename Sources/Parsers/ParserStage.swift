@@ -37,10 +37,7 @@ indirect enum ParserStage: Sendable {
     func run(_ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         switch self {
         case .keyValue(let scanner, let source, let leading):
-            return scanner.separator.withUnsafeBytes {
-                Self.runKeyValue(separator: $0, override: scanner.override, source: source, leading: leading, &batch,
-                                 scratch: scratch)
-            }
+            return Self.runKeyValue(scanner, source: source, leading: leading, &batch, scratch: scratch)
         case .json(let source, let setTimestamp):
             guard let input = Self.load(source, batch, scratch) else { return "parseJson: field not found" }
             return JSONFlattener.parse(input, setTimestamp: setTimestamp, into: &batch, scratch: scratch)
@@ -114,9 +111,9 @@ indirect enum ParserStage: Sendable {
         }
     }
 
-    /// The `kv` stage, with its scanner's separator as bytes (``StageList`` runs it from its own copy).
-    static func runKeyValue(separator: UnsafeRawBufferPointer, override: Bool, source: FieldSource,
-                            leading: LeadingTimestamp, _ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
+    /// The `kv` stage: an optional leading timestamp, then the pairs.
+    static func runKeyValue(_ scanner: KeyValueScanner, source: FieldSource, leading: LeadingTimestamp,
+                            _ batch: inout EventBatch, scratch: ParseScratch) -> StaticString? {
         guard let input = load(source, batch, scratch) else { return "kvParse: field not found" }
         var start = 0
         while start < input.count, KeyValueScanner.isSpace(input[start]) { start += 1 }
@@ -135,7 +132,7 @@ indirect enum ParserStage: Sendable {
                 start = t.end
             }
         }
-        KeyValueScanner.scan(input, from: start, separator: separator, override: override, into: &batch)
+        scanner.scan(input, from: start, into: &batch)
         return nil
     }
 

@@ -4,7 +4,8 @@ import EventModel
 /// retaining its box and payload; every event loop's copy of a pipeline shares those, so two cores bumped
 /// the same counts per event and fought over their cache lines (perf: retain and release were 15 % of
 /// access-log ingest, 26 % of HEC text, 38 % of a custom regex pipeline). Each stage now runs borrowed from
-/// a box the list owns, and `accesslog`, `kv` and `syslog` from plain copies of what they need.
+/// a box the list owns, except two run from their entry of ``direct``: `syslog`, whose parser object a
+/// borrowed box still retained, and `accesslog`, which has no payload to load.
 ///
 /// Guarantees: holds exactly the stages it was made from, in order, and frees them with itself; never
 /// mutated after init, so sharing it between threads is safe.
@@ -22,8 +23,6 @@ final class StageList: @unchecked Sendable {
         case load
         /// `accesslog`, which has no payload.
         case accessLog
-        /// `kv` over `@rawstring`, with a separator this list owns.
-        case keyValue(separator: UnsafeMutableRawBufferPointer, override: Bool, leading: LeadingTimestamp)
         /// `syslog`, whose parser the stage's box keeps alive.
         case syslog(Unmanaged<SyslogParser>)
     }
@@ -44,10 +43,6 @@ final class StageList: @unchecked Sendable {
         switch stage {
         case .accessLog:
             return .accessLog
-        case .keyValue(let scanner, .rawstring, let leading):
-            let separator = UnsafeMutableRawBufferPointer.allocate(byteCount: scanner.separator.count, alignment: 1)
-            scanner.separator.withUnsafeBytes { separator.copyMemory(from: $0) }
-            return .keyValue(separator: separator, override: scanner.override, leading: leading)
         case .syslog(let parser):
             return .syslog(.passUnretained(parser))
         default:
@@ -56,9 +51,6 @@ final class StageList: @unchecked Sendable {
     }
 
     deinit {
-        for index in 0..<count {
-            if case .keyValue(let separator, _, _) = direct[index] { separator.deallocate() }
-        }
         direct.deallocate()
         for index in 0..<count { boxes[index].release() }
         boxes.deallocate()
@@ -73,9 +65,6 @@ final class StageList: @unchecked Sendable {
             return boxes[index]._withUnsafeGuaranteedRef { $0.stage.run(&batch, scratch: scratch) }
         case .accessLog:
             return ParserStage.runAccessLog(&batch, scratch: scratch)
-        case .keyValue(let separator, let override, let leading):
-            return ParserStage.runKeyValue(separator: UnsafeRawBufferPointer(separator), override: override,
-                                           source: .rawstring, leading: leading, &batch, scratch: scratch)
         case .syslog(let parser):
             return parser._withUnsafeGuaranteedRef { ParserStage.runSyslog($0, &batch, scratch: scratch) }
         }

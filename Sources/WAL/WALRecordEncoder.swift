@@ -17,13 +17,13 @@ public struct WALRecord: Sendable {
 ///
 /// Guarantees: pure (no I/O); the layout and compression scratch buffers are reused across calls, so in
 /// steady state the only allocation per call is the record's own (exact-size) buffer, none per event.
-/// Buffers that grew for large batches are given back by ``ScratchRetention``'s rule (over 4 MiB, after
-/// 16 smaller batches in a row).
+/// Buffers that grew for large batches are given back by ``ScratchRetention/requestBuffers``.
 public struct WALRecordEncoder {
     private var layout: [UInt8] = []
     private var layoutCount = 0
     private var output: [UInt8] = []
     private let lz4 = LZ4Stream()
+    private var retention = ScratchRetention.requestBuffers
     /// Whether records use format version 3's references (``WALFormat/flagReferences``).
     public let references: Bool
 
@@ -32,8 +32,6 @@ public struct WALRecordEncoder {
     public init(references: Bool = true) {
         self.references = references
     }
-
-    private var retention = ScratchRetention(limit: 4 << 20, patience: 16)
 
     /// Bytes the scratch buffers hold between calls.
     var scratchCapacity: Int { layout.count + output.count }
