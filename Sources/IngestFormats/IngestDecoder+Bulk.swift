@@ -79,7 +79,9 @@ extension IngestDecoder {
             try reader.beginObject()
             while let member = try reader.nextMember() {
                 if Self.isName(member, "_index", reader.bytes), try reader.peek() == .string {
-                    index = store(try reader.readString(), of: reader.bytes, &batch)
+                    // An empty `_index` counts as not sent: the path's index (or none) applies.
+                    let named = store(try reader.readString(), of: reader.bytes, &batch)
+                    index = named.count > 0 ? named : nil
                 } else {
                     try reader.skipValue()
                 }
@@ -97,6 +99,9 @@ extension IngestDecoder {
     mutating func bulkEvent(_ reader: inout JSONReader, index: ByteSpan?, source: Range<Int>, _ lines: LineCursor,
                             _ context: DecodeContext, _ batch: inout EventBatch) throws {
         var draft = beginEvent(context, &batch)
+        // The source is the event's content; only the action's `_index` (or the path's) names a repository.
+        contentMembers = true
+        defer { contentMembers = false }
         try readObjectEvent(&reader, &draft, eventNumber: bulkOutcomes.count, &batch)
         try reader.finish()
         batch.setRawstring(batch.store(lines.bytes(source)))
