@@ -29,6 +29,28 @@ struct BulkAnswerFilter: Sendable, Equatable {
         if includes.isEmpty && excludes.isEmpty { return nil }
     }
 
+    init(includes: [[String]], excludes: [[String]] = []) {
+        self.includes = includes
+        self.excludes = excludes
+    }
+
+    /// What Fluent Bit's `es` output reads, when it sends no `filter_path`: it looks at `errors` alone (and
+    /// logs failed items), but reads the answer through a fixed buffer (512 KB by default) and sends a chunk
+    /// whose answer does not fit again, whole. So its answers carry `took`, `errors` and only failed items.
+    static let errorsAndFailures = BulkAnswerFilter(includes: [["took"], ["errors"], ["items", "*", "error"]])
+
+    /// The filter a request asks for: its `filter_path`, else ``errorsAndFailures`` for a client known to
+    /// read no more (by its `User-Agent`), else none.
+    static func forRequest(query: UnsafeRawBufferPointer?, userAgent: UnsafeRawBufferPointer?) -> BulkAnswerFilter? {
+        if let query, let filter = BulkAnswerFilter(query: query) { return filter }
+        let fluentBit: StaticString = "Fluent-Bit"
+        if let userAgent, userAgent.count >= fluentBit.utf8CodeUnitCount,
+           fluentBit.withUTF8Buffer({ UnsafeRawBufferPointer(rebasing: userAgent[0..<$0.count]).elementsEqual($0) }) {
+            return errorsAndFailures
+        }
+        return nil
+    }
+
     /// Whether the member at `path` (a leaf of the answer) is written.
     func keeps(_ path: [String]) -> Bool {
         if !includes.isEmpty && !includes.contains(where: { Self.matchesPrefix($0, path) }) { return false }

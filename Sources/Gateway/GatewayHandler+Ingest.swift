@@ -53,7 +53,9 @@ extension GatewayHandler {
             return refuse(Self.refusal(for: error), &output)
         }
         let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
-        let bulkFilter = endpoint == .elasticBulk ? request.head.query.flatMap { BulkAnswerFilter(query: request.bytes($0)) } : nil
+        let bulkFilter = endpoint != .elasticBulk ? nil
+            : BulkAnswerFilter.forRequest(query: request.head.query.map(request.bytes),
+                                          userAgent: request.head.header("user-agent", in: request.headBytes).map(request.bytes))
         if batch.isEmpty {
             countRequest(route, 200)
             Answers.success(style, bulk: outcomes, tookMillis: 0, filter: bulkFilter, keepAlive: request.keepAlive, into: &output)

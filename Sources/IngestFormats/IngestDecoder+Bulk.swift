@@ -9,7 +9,8 @@ import JSONStream
 /// Elasticsearch `_bulk`: NDJSON lines, each action line (`{"index":{..}}`, `create`, `delete`, `update`)
 /// followed by a source line for all but `delete`. `index` and `create` store the source object as an
 /// event (members as fields, `@timestamp` as the time, the line as `@rawstring`, `_index` or the path's
-/// index as `#repo`); `delete` and `update` are refused per item (an `update`'s body line is consumed);
+/// index as `#repo`; an empty `_index` is not sent; a source's own `#repo` is content, not a field);
+/// `delete` and `update` are refused per item (an `update`'s body line is consumed);
 /// a source that is valid JSON but not an object is refused per item. Blank lines are skipped. Malformed
 /// JSON, an unknown action or an action missing its source line refuse the whole request.
 extension IngestDecoder {

@@ -2,7 +2,8 @@ import EventModel
 import JSONStream
 
 /// Splunk HEC events: JSON objects separated only by whitespace. Members: `event` (required, not blank)
-/// → `@rawstring` (a string, parsed) or fields (an object, stored as sent, only the token's parser runs);
+/// → `@rawstring` (a string, parsed) or fields (an object, stored as sent, only the token's parser runs; its
+/// `#repo` is content, not a field: ``contentMembers``);
 /// `time` (seconds, integer, fractional or a string) → `@timestamp`; `timezone` → `@timezone`;
 /// `index` → `#repo`; `sourcetype` → `#type` and the parser's name; `source` → `@source`; `host` → `@host`
 /// (each of these four empty or null counts as not sent);

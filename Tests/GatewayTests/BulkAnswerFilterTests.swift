@@ -43,4 +43,26 @@ import IngestFormats
         let outcomes: [BulkItemOutcome] = withRefusal ? [.created(action: .index), Self.refused] : [.created(action: .index)]
         #expect(Self.body(outcomes, query: query) == expected)
     }
+
+    /// Fluent Bit reads only `errors`: without a `filter_path` of its own, its answers keep `took`, `errors`
+    /// and the failed items; other clients get every item; a `filter_path` always wins.
+    @Test func fluentBitGetsErrorsAndFailuresOnly() {
+        func filter(_ query: String?, _ agent: String?) -> BulkAnswerFilter? {
+            let q = query.map { Array($0.utf8) }, a = agent.map { Array($0.utf8) }
+            return (q ?? []).withUnsafeBytes { qb in (a ?? []).withUnsafeBytes { ab in
+                BulkAnswerFilter.forRequest(query: q == nil ? nil : qb, userAgent: a == nil ? nil : ab)
+            } }
+        }
+        #expect(filter(nil, "Fluent-Bit") == .errorsAndFailures)
+        #expect(filter(nil, "elasticsearch-py/8.15.1 (Python/3.12.3; elastic-transport/8.15.0)") == nil)
+        #expect(filter(nil, nil) == nil && filter(nil, "Fluent") == nil)
+        #expect(filter("filter_path=items", "Fluent-Bit") == BulkAnswerFilter(includes: [["items"]]))
+        var body: [UInt8] = []
+        Answers.bulkBody(Array(repeating: .created(action: .create), count: 20_000), tookMillis: 3, filter: .errorsAndFailures, into: &body)
+        #expect(String(decoding: body, as: UTF8.self) == #"{"took":3,"errors":false}"#)
+        body.removeAll()
+        Answers.bulkBody([.created(action: .create), Self.refused], tookMillis: 3, filter: .errorsAndFailures, into: &body)
+        #expect(String(decoding: body, as: UTF8.self)
+            == #"{"took":3,"errors":true,"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"no delete"}}}]}"#)
+    }
 }

@@ -93,5 +93,10 @@ import Testing
         let filtered = try Self.shell("/usr/bin/python3", [script, "127.0.0.1", "\(server.port)", token, "20000", "4096", "filter_path=errors"])
         let small = try #require(try JSONSerialization.jsonObject(with: Data(filtered.utf8)) as? [String: Any])
         #expect(small["fits"] as? Bool == true && small["errors"] as? Bool == false, "\(filtered)")
+        // Fluent Bit, which reads only `errors`, gets no items when none failed.
+        let fluentBit = try Self.shell("/usr/bin/python3", [script, "127.0.0.1", "\(server.port)", token, "20000", "4096", "", "Fluent-Bit"])
+        let brief = try #require(try JSONSerialization.jsonObject(with: Data(fluentBit.utf8)) as? [String: Any])
+        #expect(brief["fits"] as? Bool == true && brief["errors"] as? Bool == false && brief["items"] as? Int == 0, "\(fluentBit)")
+        #expect(try StoredEvents.read(dataDirectory: server.dataDirectory, repository: "sandbox").count == 60_000)
     }
 }

@@ -1,6 +1,6 @@
 """A bulk shipper that reads answers as Fluent Bit's `es` output does: into a buffer of fixed size.
 
-Usage: bounded_bulk_client.py HOST PORT TOKEN EVENTS BUFFER_BYTES [QUERY]
+Usage: bounded_bulk_client.py HOST PORT TOKEN EVENTS BUFFER_BYTES [QUERY [USER_AGENT]]
 
 Sends one `_bulk` request of EVENTS `create` actions (Fluent Bit's default write operation), each with a
 ~100-byte log line, and reads the whole answer (head and body) into a buffer of BUFFER_BYTES. An answer
@@ -16,6 +16,7 @@ import sys
 def main():
     host, port, token, events, limit = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     query = sys.argv[6] if len(sys.argv) > 6 else ""
+    agent = sys.argv[7] if len(sys.argv) > 7 else "bounded-bulk-client"
     lines = []
     for n in range(events):
         lines.append('{"create":{"_index":"fluent-bit"}}')
@@ -24,8 +25,8 @@ def main():
     body = ("\n".join(lines) + "\n").encode()
     credential = base64.b64encode(("%s:" % token).encode()).decode()
     head = ("POST /_bulk%s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n"
-            "Content-Type: application/x-ndjson\r\nUser-Agent: bounded-bulk-client\r\nAuthorization: Basic %s\r\n\r\n"
-            % (("?" + query) if query else "", host, port, len(body), credential))
+            "Content-Type: application/x-ndjson\r\nUser-Agent: %s\r\nAuthorization: Basic %s\r\n\r\n"
+            % (("?" + query) if query else "", host, port, len(body), agent, credential))
     connection = socket.create_connection((host, port), timeout=60)
     connection.sendall(head.encode() + body)
     buffer = bytearray(limit)
