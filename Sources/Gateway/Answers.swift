@@ -65,7 +65,8 @@ enum Answers {
     /// client did not ask for. Written from bytes decided once per answer (``BulkAnswerPlan``).
     static func bulkBody(_ outcomes: [BulkItemOutcome], tookMillis: Int64, filter: BulkAnswerFilter? = nil, into body: inout [UInt8]) {
         let errors = outcomes.contains { if case .refused = $0 { return true } else { return false } }
-        let plan = BulkAnswerPlan(anyRefused: errors, filter: filter)
+        let plan = filter.map { BulkAnswerPlan(anyRefused: errors, filter: $0) }
+            ?? (errors ? BulkAnswerPlan.unfilteredWithFailures : BulkAnswerPlan.unfiltered)
         body.reserveCapacity(body.count + 48 + outcomes.count * 26)
         body.append(UInt8(ascii: "{"))
         var members = 0

@@ -115,6 +115,10 @@ struct BulkAnswerPlan {
     /// Whether the answer is filtered (members and containers left empty are then dropped).
     var filtered: Bool
 
+    /// The plans of answers without a filter, made once (an unfiltered answer allocates none).
+    static let unfiltered = BulkAnswerPlan(anyRefused: false, filter: nil)
+    static let unfilteredWithFailures = BulkAnswerPlan(anyRefused: true, filter: nil)
+
     /// Created items carry `result` only when some item failed (the clients that read items, such as
     /// elasticsearch-py, read `status` and `error`; the others read only `errors`).
     init(anyRefused: Bool, filter: BulkAnswerFilter?) {
