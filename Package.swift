@@ -45,7 +45,7 @@ let package = Package(
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
-            "COpenSSL", "Parsers", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+            "COpenSSL", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
             "EventModel", "JSONStream", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),

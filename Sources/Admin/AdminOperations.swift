@@ -51,7 +51,12 @@ struct AdminOperations: Sendable {
     func assignParser(repository: String, tokenName: String, parser: String) async throws(AdminError) -> IngestToken {
         try await mutate("assignParserToIngestTokenV2", repository: repository, tokenName: tokenName, authorize: manage(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
-            try snapshot.assignParser(repository: repository, tokenName: tokenName, parser: parser)
+            // The answer names the token but never holds its secret: only the mutation that creates a token
+            // returns it (the masked form `sluice tokens list` shows stands in for the non-null field).
+            var changed = try snapshot.assignParser(repository: repository, tokenName: tokenName, parser: parser)
+            changed.token = Snapshot.display(token: changed.token, sha256: changed.tokenSha256, showSecrets: false)
+            changed.tokenSha256 = nil
+            return changed
         }
     }
 
@@ -97,6 +102,8 @@ struct AdminOperations: Sendable {
 
     // MARK: Helpers
 
+    /// The repository whose ingest tokens the caller changes: it exists, is not a system repository, and the
+    /// caller may manage its tokens.
     @discardableResult
     private func requireManage(_ repository: String, _ snapshot: Snapshot) throws(TokenError) -> Repository {
         guard let found = snapshot.repository(named: repository) else {
@@ -104,7 +111,8 @@ struct AdminOperations: Sendable {
             throw caller.isRoot(in: snapshot) ? .notFound("repository '\(repository)' does not exist")
                                               : .permissionDenied(AdminMessages.changeIngestTokens)
         }
-        guard caller.mayManageIngestTokens(of: found, in: snapshot) else {
+        // System repositories' tokens are changed as they are listed: not through the API, not even by root.
+        guard found.kind != .system, caller.mayManageIngestTokens(of: found, in: snapshot) else {
             throw .permissionDenied(AdminMessages.changeIngestTokens)
         }
         return found

@@ -8,7 +8,8 @@ enum Answers {
     static let elasticProduct = ("X-Elastic-Product", "Elasticsearch")
     static let retryAfter = ("Retry-After", "1")
 
-    static func success(_ style: AnswerStyle, bulk: [BulkItemOutcome], tookMillis: Int64, keepAlive: Bool, into output: inout [UInt8]) {
+    static func success(_ style: AnswerStyle, bulk: [BulkItemOutcome], tookMillis: Int64, filter: BulkAnswerFilter? = nil,
+                        keepAlive: Bool, into output: inout [UInt8]) {
         switch style {
         case .logScale:
             output.append(contentsOf: keepAlive ? logScaleSuccess.keepAlive : logScaleSuccess.close)
@@ -16,7 +17,7 @@ enum Answers {
             output.append(contentsOf: keepAlive ? hecSuccess.keepAlive : hecSuccess.close)
         case .elastic:
             var body: [UInt8] = []
-            bulkBody(bulk, tookMillis: tookMillis, into: &body)
+            bulkBody(bulk, tookMillis: tookMillis, filter: filter, into: &body)
             body.withUnsafeBytes {
                 ResponseWriter.append(status: 200, headers: [elasticProduct], body: $0, keepAlive: keepAlive, into: &output)
             }
@@ -59,23 +60,86 @@ enum Answers {
         }
     }
 
-    static func bulkBody(_ outcomes: [BulkItemOutcome], tookMillis: Int64, into body: inout [UInt8]) {
+    /// The bulk answer, as small as the clients read it: created items carry their action and `status`
+    /// (and `result` only when some item failed), and `filter` (the request's `filter_path`) drops what the
+    /// client did not ask for. Written from bytes decided once per answer (``BulkAnswerPlan``).
+    static func bulkBody(_ outcomes: [BulkItemOutcome], tookMillis: Int64, filter: BulkAnswerFilter? = nil, into body: inout [UInt8]) {
         let errors = outcomes.contains { if case .refused = $0 { return true } else { return false } }
-        append("{\"took\":\(tookMillis),\"errors\":\(errors),\"items\":[", &body)
-        for (index, outcome) in outcomes.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
+        let plan = filter.map { BulkAnswerPlan(anyRefused: errors, filter: $0) }
+            ?? (errors ? BulkAnswerPlan.unfilteredWithFailures : BulkAnswerPlan.unfiltered)
+        body.reserveCapacity(body.count + 48 + outcomes.count * 26)
+        body.append(UInt8(ascii: "{"))
+        var members = 0
+        func member(_ name: StaticString) {
+            if members > 0 { body.append(UInt8(ascii: ",")) }
+            members += 1
+            body.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { body.append(contentsOf: $0) }
+            append("\":", &body)
+        }
+        if plan.took {
+            member("took")
+            appendDecimal(tookMillis, &body)
+        }
+        if plan.errors {
+            member("errors")
+            append(errors ? "true" : "false", &body)
+        }
+        let itemsStart = body.count
+        member("items")
+        body.append(UInt8(ascii: "["))
+        let firstItem = body.count
+        for outcome in outcomes {
             switch outcome {
             case .created(let action):
-                append("{\"\(action.name)\":{\"status\":201,\"result\":\"created\"}}", &body)
+                let bytes = plan.created[action.ordinal]
+                guard !bytes.isEmpty else { continue }
+                if body.count > firstItem { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: bytes)
             case .refused(let action, let status, let type, let reason):
-                append("{\"\(action.name)\":{\"status\":\(status),\"error\":{\"type\":", &body)
-                appendJSONString(type, &body)
-                append(",\"reason\":", &body)
-                appendJSONString(reason, &body)
-                append("}}}", &body)
+                let keep = plan.refused[action.ordinal]
+                guard keep.status || keep.type || keep.reason else { continue }
+                if body.count > firstItem { body.append(UInt8(ascii: ",")) }
+                append("{\"", &body)
+                append(action.name, &body)
+                append("\":{", &body)
+                if keep.status {
+                    append("\"status\":", &body)
+                    appendDecimal(Int64(status), &body)
+                }
+                if keep.type || keep.reason {
+                    append(keep.status ? ",\"error\":{" : "\"error\":{", &body)
+                    if keep.type {
+                        append("\"type\":", &body)
+                        appendJSONString(type, &body)
+                    }
+                    if keep.reason {
+                        append(keep.type ? ",\"reason\":" : "\"reason\":", &body)
+                        appendJSONString(reason, &body)
+                    }
+                    body.append(UInt8(ascii: "}"))
+                }
+                append("}}", &body)
             }
         }
-        append("]}", &body)
+        if plan.filtered && body.count == firstItem {
+            // A filtered answer drops the empty array (with the comma before it).
+            body.removeSubrange(itemsStart...)
+        } else {
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a decimal integer's digits.
+    static func appendDecimal(_ value: Int64, _ body: inout [UInt8]) {
+        if value < 0 {
+            body.append(UInt8(ascii: "-"))
+            appendDecimal(0 - value, &body)
+            return
+        }
+        if value >= 10 { appendDecimal(value / 10, &body) }
+        body.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func append(_ text: String, _ body: inout [UInt8]) {
@@ -99,16 +163,5 @@ enum Answers {
             }
         }
         body.append(UInt8(ascii: "\""))
-    }
-}
-
-extension BulkAction {
-    var name: String {
-        switch self {
-        case .index: return "index"
-        case .create: return "create"
-        case .delete: return "delete"
-        case .update: return "update"
-        }
     }
 }

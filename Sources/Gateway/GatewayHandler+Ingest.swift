@@ -53,9 +53,12 @@ extension GatewayHandler {
             return refuse(Self.refusal(for: error), &output)
         }
         let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
+        let bulkFilter = endpoint != .elasticBulk ? nil
+            : BulkAnswerFilter.forRequest(query: request.head.query.map(request.bytes),
+                                          userAgent: request.head.header("user-agent", in: request.headBytes).map(request.bytes))
         if batch.isEmpty {
             countRequest(route, 200)
-            Answers.success(style, bulk: outcomes, tookMillis: 0, keepAlive: request.keepAlive, into: &output)
+            Answers.success(style, bulk: outcomes, tookMillis: 0, filter: bulkFilter, keepAlive: request.keepAlive, into: &output)
             return .answered
         }
 
@@ -71,7 +74,7 @@ extension GatewayHandler {
             }
             let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                        firstPart: (repository, batch.count))
+                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter)
             log.with { appends.add(batch, to: $0, completion: pending.finish) }
             return .deferred
         case .success(.split(let parts)): targets = parts
@@ -89,7 +92,7 @@ extension GatewayHandler {
         let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
-                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) })
+                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter)
         for (log, target) in zip(logs, targets) {
             log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
         }
@@ -153,14 +156,21 @@ extension GatewayHandler {
     }
 
     /// Sends every event to the repository its token allows; any event that may not go where it names
-    /// refuses the whole request, so that a retry cannot store part of it twice.
+    /// refuses the whole request, so that a retry cannot store part of it twice. Only the request's routing
+    /// fields reach the batch as `#repo` (a `#repo` in an event's content or a parser's output never does:
+    /// see ``Parsers``' reserved names), so an event's own text cannot get its request refused.
     private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<Routing, IngestRefusal> {
         let batch = batch
         if case .ingestToken(let own) = principal.kind {
             guard batch.hasRepositoryField() else { return .success(.single(own)) }
             for index in 0..<batch.count {
-                if let named = Self.namedRepository(batch, event: index), !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
-                    return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))
+                switch Self.namedRepository(batch, event: index) {
+                case .unnamed: continue
+                case .conflicting: return .failure(.conflictingRepositories(event: index))
+                case .named(let named):
+                    if !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
+                        return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))
+                    }
                 }
             }
             return .success(.single(own))
@@ -169,7 +179,12 @@ extension GatewayHandler {
         // accepted one named reuses its decision (no String, no store lookup per event).
         var accepted: (named: ByteSpan?, repository: String)?
         for index in 0..<batch.count {
-            let span = Self.namedRepository(batch, event: index)
+            let span: ByteSpan?
+            switch Self.namedRepository(batch, event: index) {
+            case .unnamed: span = nil
+            case .named(let named): span = named
+            case .conflicting: return .failure(.conflictingRepositories(event: index))
+            }
             if let accepted, Self.sameName(accepted.named, span, in: batch) {
                 parts[accepted.repository, default: EventBatch()].appendCopy(of: index, from: batch)
                 continue
@@ -189,12 +204,25 @@ extension GatewayHandler {
         return .success(.split(parts.map { ($0.key, $0.value) }))
     }
 
-    /// The `#repo` field (HEC `index`, a tag or field) of an event, if it names one.
-    static func namedRepository(_ batch: EventBatch, event index: Int) -> ByteSpan? {
+    /// What an event's `#repo` fields (HEC `index`, bulk `_index`, a tag or attribute) name.
+    enum NamedRepository: Equatable {
+        case unnamed
+        case named(ByteSpan)
+        /// Two `#repo` fields with different values: whichever a reader kept, it might not be the one checked.
+        case conflicting
+    }
+
+    /// The repository an event's `#repo` fields name; every one of them must name the same.
+    static func namedRepository(_ batch: EventBatch, event index: Int) -> NamedRepository {
+        var found: ByteSpan? = nil
         for field in batch.fields(of: index) where batch.equals(field.name, "#repo") {
-            return field.value
+            if let first = found {
+                if !sameName(first, field.value, in: batch) { return .conflicting }
+            } else {
+                found = field.value
+            }
         }
-        return nil
+        return found.map(NamedRepository.named) ?? .unnamed
     }
 
     /// Whether two events name the same repository (both naming none counts as the same).

@@ -55,5 +55,15 @@ public struct IngestRefusal: Error, Sendable, Equatable {
         return refusal
     }
 
+    /// An event's routing fields name two different repositories (HEC `index` and a `#repo` field, a tag and
+    /// an attribute, a name sent twice): refused rather than stored with a `#repo` other than the one checked.
+    public static func conflictingRepositories(event: Int) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 400, reason: "conflicting_repository",
+                                    message: "Incorrect index: event \(event) names more than one repository (#repo fields with different values)",
+                                    hecCode: 7, invalidEventNumber: event)
+        refusal.hecText = "Incorrect index"
+        return refusal
+    }
+
     public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)
 }

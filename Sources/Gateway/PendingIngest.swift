@@ -18,6 +18,7 @@ final class PendingIngest: Sendable {
     private let route: String
     private let style: AnswerStyle
     private let outcomes: [BulkItemOutcome]
+    private let bulkFilter: BulkAnswerFilter?
     private let startedMillis: Int64
     private let token: String
     private let bodyBytes: Int
@@ -30,13 +31,14 @@ final class PendingIngest: Sendable {
 
     init(answer: DeferredAnswer, metrics: Unretained<GatewayMetrics>, loopIndex: Int, route: String, style: AnswerStyle,
          outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, firstPart: (repository: String, events: Int),
-         otherParts: [(repository: String, events: Int)] = []) {
+         otherParts: [(repository: String, events: Int)] = [], bulkFilter: BulkAnswerFilter? = nil) {
         self.answer = answer
         self.metrics = metrics
         self.loopIndex = loopIndex
         self.route = route
         self.style = style
         self.outcomes = outcomes
+        self.bulkFilter = bulkFilter
         self.startedMillis = EventLoop.monotonicNowMillis()
         self.token = token
         self.bodyBytes = bodyBytes
@@ -70,7 +72,7 @@ final class PendingIngest: Sendable {
                 }
             }
             let took = EventLoop.monotonicNowMillis() - startedMillis
-            Answers.success(style, bulk: outcomes, tookMillis: took, keepAlive: keepAlive, into: &output)
+            Answers.success(style, bulk: outcomes, tookMillis: took, filter: bulkFilter, keepAlive: keepAlive, into: &output)
             return
         }
         let refusal = IngestRefusal(failure)

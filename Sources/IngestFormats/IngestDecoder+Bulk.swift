@@ -9,7 +9,8 @@ import JSONStream
 /// Elasticsearch `_bulk`: NDJSON lines, each action line (`{"index":{..}}`, `create`, `delete`, `update`)
 /// followed by a source line for all but `delete`. `index` and `create` store the source object as an
 /// event (members as fields, `@timestamp` as the time, the line as `@rawstring`, `_index` or the path's
-/// index as `#repo`); `delete` and `update` are refused per item (an `update`'s body line is consumed);
+/// index as `#repo`; an empty `_index` is not sent; a source's own `#repo` is content, not a field);
+/// `delete` and `update` are refused per item (an `update`'s body line is consumed);
 /// a source that is valid JSON but not an object is refused per item. Blank lines are skipped. Malformed
 /// JSON, an unknown action or an action missing its source line refuse the whole request.
 extension IngestDecoder {
@@ -79,7 +80,9 @@ extension IngestDecoder {
             try reader.beginObject()
             while let member = try reader.nextMember() {
                 if Self.isName(member, "_index", reader.bytes), try reader.peek() == .string {
-                    index = store(try reader.readString(), of: reader.bytes, &batch)
+                    // An empty `_index` counts as not sent: the path's index (or none) applies.
+                    let named = store(try reader.readString(), of: reader.bytes, &batch)
+                    index = named.count > 0 ? named : nil
                 } else {
                     try reader.skipValue()
                 }
@@ -97,6 +100,9 @@ extension IngestDecoder {
     mutating func bulkEvent(_ reader: inout JSONReader, index: ByteSpan?, source: Range<Int>, _ lines: LineCursor,
                             _ context: DecodeContext, _ batch: inout EventBatch) throws {
         var draft = beginEvent(context, &batch)
+        // The source is the event's content; only the action's `_index` (or the path's) names a repository.
+        contentMembers = true
+        defer { contentMembers = false }
         try readObjectEvent(&reader, &draft, eventNumber: bulkOutcomes.count, &batch)
         try reader.finish()
         batch.setRawstring(batch.store(lines.bytes(source)))

@@ -2,9 +2,11 @@ import EventModel
 import JSONStream
 
 /// Splunk HEC events: JSON objects separated only by whitespace. Members: `event` (required, not blank)
-/// → `@rawstring` (a string, parsed) or fields (an object, stored as sent, only the token's parser runs);
+/// → `@rawstring` (a string, parsed) or fields (an object, stored as sent, only the token's parser runs; its
+/// `#repo` is content, not a field: ``contentMembers``);
 /// `time` (seconds, integer, fractional or a string) → `@timestamp`; `timezone` → `@timezone`;
-/// `index` → `#repo`; `sourcetype` → `#type` and the parser's name; `source` → `@source`; `host` → `@host`;
+/// `index` → `#repo`; `sourcetype` → `#type` and the parser's name; `source` → `@source`; `host` → `@host`
+/// (each of these four empty or null counts as not sent);
 /// `fields` → fields (names starting with `#` are tags; a `#type` one names the parser when `sourcetype`
 /// does not). A string event's parser: the token's, else the one named, else `kv`.
 extension IngestDecoder {
@@ -86,6 +88,8 @@ extension IngestDecoder {
         case .object:
             let start = reader.offset
             try reader.beginObject()
+            contentMembers = true
+            defer { contentMembers = false }
             while let name = try reader.nextMember() {
                 try addMember(name, &reader, &draft, &batch)
             }
@@ -99,7 +103,8 @@ extension IngestDecoder {
         }
     }
 
-    /// Adds a scalar member as the named field; null adds nothing. Returns the value's span.
+    /// Adds a scalar member as the named field; null and the empty string add nothing (clients such as
+    /// Python's `splunk-handler` send `"index": ""` for "not set"). Returns the value's span.
     @discardableResult
     mutating func addTextMember(_ reader: inout JSONReader, _ field: StaticString, _ eventNumber: Int,
                                 _ batch: inout EventBatch) throws -> ByteSpan? {
@@ -108,6 +113,7 @@ extension IngestDecoder {
             return nil
         }
         let value = try readText(&reader, &batch, eventNumber: eventNumber, member: field)
+        guard value.count > 0 else { return nil }
         batch.addField(name: batch.store(field), value: value)
         return value
     }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import EventModel
 import JSONStream
+import Parsers
 
 // The helpers below take the body (`JSONReader.bytes`), not the reader: passing the reader by value copied
 // its 57 bytes right after `nextMember`/`readString` had stored its position, and that copy's wide loads
@@ -116,7 +117,13 @@ extension IngestDecoder {
                             _ batch: inout EventBatch) throws {
         if !member.hasEscapes, let scalar = try reader.readScalarUnlessContainer() {
             let nameBytes = reader.bytes(member.span)
-            if Self.isTypeName(nameBytes) { draft.hasType = true }
+            if nameBytes.count == 5 {
+                if Self.isTypeName(nameBytes) { draft.hasType = true }
+                if contentMembers && Self.isRepoName(nameBytes) {
+                    batch.markContentRepositoryField()
+                    return
+                }
+            }
             switch scalar {
             case .string(let string) where !string.hasEscapes:
                 addFieldAsSent(name: member.span, value: string.span, of: reader.bytes, &batch)
@@ -185,9 +192,20 @@ extension IngestDecoder {
         }
     }
 
-    /// Adds a field named ``name``, noting a `#type`.
+    /// Whether `bytes` are `#repo`.
+    static func isRepoName(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == 5 && bytes.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x7065_7223)  // "#rep"
+            && bytes[4] == UInt8(ascii: "o")
+    }
+
+    /// Adds a field named ``name``, noting a `#type`; a `#repo` in an event's content (``contentMembers``)
+    /// is noted on the event instead of added.
     mutating func addNamedField(_ value: ByteSpan, _ draft: inout EventDraft, _ batch: inout EventBatch) {
         if name.isTypeName { draft.hasType = true }
+        if contentMembers && name.count == 5 && name.withBytes({ Self.isRepoName($0) }) {
+            batch.markContentRepositoryField()
+            return
+        }
         batch.addField(name: name.withBytes { batch.store($0) }, value: value)
     }
 }

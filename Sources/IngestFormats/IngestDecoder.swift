@@ -50,6 +50,9 @@ public struct IngestDecoder: Sendable {
     /// ``expectedNameCount`` are valid.
     var expectedNames = [JSONString](repeating: JSONReader.noExpectedName, count: IngestDecoder.gatheredMembers)
     var expectedNameCount = 0
+    /// True while the members being read are an event's content (a HEC `event` object, a bulk source), not
+    /// the request's envelope: a `#repo` among them names no repository (``addMember``).
+    var contentMembers = false
 
     public init() {}
 
@@ -88,6 +91,7 @@ public struct IngestDecoder: Sendable {
         forgetSharedSpans()
         bodyCopy = nil
         expectedNameCount = 0
+        contentMembers = false
         // Assigned only when it changed: both loops share the pipeline, and storing it retains it.
         if kvParser !== context.parsers.kv { kvParser = context.parsers.kv }
         kvChoice = ParserChoice(kvParser)

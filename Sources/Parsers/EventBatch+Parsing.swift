@@ -70,7 +70,7 @@ extension EventBatch {
     /// Adds a field whose name bytes are in scratch (not the arena), honouring first-wins unless `override`.
     /// A name only Sluice may set (``isReservedName(_:)``) is skipped.
     mutating func addField(name: UnsafeRawBufferPointer, value: ByteSpan, override: Bool) {
-        guard !Self.isReservedName(name) else { return }
+        guard !refusesParsedName(name) else { return }
         if let index = lastFieldIndex(named: name) {
             guard override else { return }
             var field = fields[index]
@@ -89,7 +89,7 @@ extension EventBatch {
     /// a scan).
     mutating func addField(name: UnsafeRawBufferPointer, at nameSpan: ByteSpan, value: ByteSpan, override: Bool,
                            filter: inout NameFilter) {
-        guard !Self.isReservedName(name) else { return }
+        guard !refusesParsedName(name) else { return }
         let bit = NameFilter.bit(name)
         if filter.bits & bit != 0, let index = lastFieldIndex(named: name) {
             guard override else { return }
@@ -117,16 +117,37 @@ extension EventBatch {
         return filter
     }
 
-    /// Names that parsed content must not create, because Sluice alone sets them: the error markers and
-    /// the event model's own members. (`@timestamp` may appear as a field, for `parseTimestamp` to read.)
+    /// Names that parsed content must not create, because Sluice alone sets them: the error markers, the
+    /// event model's own members, and `#repo`, which only the request's own routing fields set (an event's
+    /// content must never route it, nor get its request refused). (`@timestamp` may appear as a field, for
+    /// `parseTimestamp` to read.)
     static func isReservedName(_ name: UnsafeRawBufferPointer) -> Bool {
-        guard name.count >= 6, name[0] == UInt8(ascii: "@") || name[0] == UInt8(ascii: "#") else { return false }
+        guard name.count >= 5, name[0] == UInt8(ascii: "@") || name[0] == UInt8(ascii: "#") else { return false }
         return reservedNames.contains { $0.count == name.count && $0.elementsEqual(name) }
     }
 
     private static let reservedNames: [[UInt8]] = [
-        "@error", "@error_msg", "@event_parsed", "#error", "@rawstring", "@ingesttimestamp", "@timezone",
+        "@error", "@error_msg", "@event_parsed", "#error", "@rawstring", "@ingesttimestamp", "@timezone", "#repo",
     ].map { Array($0.utf8) }
+
+    /// Whether parsed content may not create the field `name` (``isReservedName(_:)``); a `#repo` is noted
+    /// on the event (``markContentRepositoryField()``), its value staying in the text it was parsed from.
+    mutating func refusesParsedName(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard Self.isReservedName(name) else { return false }
+        // `#repo` is the only reserved name of five bytes.
+        if name.count == 5 { markContentRepositoryField() }
+        return true
+    }
+
+    /// Marks the last event as having named a repository in its content (a parsed or decoded `#repo`, which
+    /// is not stored as a field): `@error=true` and `@error_msg`. The event is stored; nothing is refused.
+    public mutating func markContentRepositoryField() {
+        setField("@error", value: store("true"))
+        setField("@error_msg", value: store(Self.contentRepositoryMessage))
+    }
+
+    public static let contentRepositoryMessage: StaticString =
+        "#repo in the event's content is not a field: only the request's routing fields name the repository"
 
     /// Marks the last event as failed by a parser: `@error`, `#error`, `@event_parsed` and `@error_msg`.
     mutating func markParseFailure(_ reason: StaticString) {

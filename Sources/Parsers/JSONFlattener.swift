@@ -107,7 +107,7 @@ enum JSONFlattener {
 
     private static func addField(_ value: ByteSpan, _ batch: inout EventBatch, _ name: [UInt8]) {
         name.withUnsafeBytes { name in
-            guard !EventBatch.isReservedName(name) else { return }
+            guard !batch.refusesParsedName(name) else { return }
             let nameSpan = batch.store(name)
             batch.addField(name: nameSpan, value: value)
         }

@@ -10,6 +10,12 @@ extension ParserStage {
             guard let value, !value.isEmpty else { throw StageCompileError(reason: "\(d.op) needs '\(argument)'") }
             return value
         }
+        // Only the request's routing fields name the repository (spec: parsing never fails a request).
+        func refuseRepositoryTarget(_ name: String) throws(StageCompileError) {
+            guard name != "#repo" else {
+                throw StageCompileError(reason: "\(d.op) cannot write #repo: only the request's routing fields name the repository")
+            }
+        }
         func zone() throws(StageCompileError) -> TimeZoneRules {
             guard let name = d.timezone else { return .utc }
             do { return try TimeZoneRules.resolve(name) } catch {
@@ -45,15 +51,20 @@ extension ParserStage {
         case "tag":
             guard let fields = d.fields, !fields.isEmpty else { throw StageCompileError(reason: "tag needs 'fields'") }
             let names = fields.map { FieldName($0) }
-            let tags = fields.map { $0.hasPrefix("#") ? FieldName($0) : FieldName("#" + $0) }
-            return .tag(from: names, to: tags)
+            let tags = fields.map { $0.hasPrefix("#") ? $0 : "#" + $0 }
+            for tag in tags { try refuseRepositoryTarget(tag) }
+            return .tag(from: names, to: tags.map { FieldName($0) })
         case "drop":
             guard let fields = d.fields, !fields.isEmpty else { throw StageCompileError(reason: "drop needs 'fields'") }
             return .drop(fields.map { FieldName($0) })
         case "rename":
-            return .rename(from: FieldName(try require(d.from, "from")), to: FieldName(try require(d.to, "to")))
+            let to = try require(d.to, "to")
+            try refuseRepositoryTarget(to)
+            return .rename(from: FieldName(try require(d.from, "from")), to: FieldName(to))
         case "set":
-            return .set(FieldName(try require(d.field, "field")), value: Array((d.value ?? "").utf8))
+            let field = try require(d.field, "field")
+            try refuseRepositoryTarget(field)
+            return .set(FieldName(field), value: Array((d.value ?? "").utf8))
         default:
             throw StageCompileError(reason: "unknown stage '\(d.op)'")
         }

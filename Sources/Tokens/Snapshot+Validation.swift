@@ -1,4 +1,5 @@
 import Parsers
+import WAL
 
 /// What validation learned about a snapshot and the next steps reuse: the compiled parsers, every token's
 /// digest (in list order), and the repositories by name.
@@ -170,9 +171,22 @@ extension Snapshot {
     }
 
     /// Why `name` cannot name a repository (it is also a folder name under the data directory); nil when it can.
-    static func repositoryNameProblem(_ name: String) -> String? {
+    /// A name is refused when it could be created but never receive data (its folder name, as the WAL escapes
+    /// it, too long) or when it looks like another name (spaces at either end, bidirectional controls).
+    public static func repositoryNameProblem(_ name: String) -> String? {
         if let problem = nameProblem(name) { return problem }
         if name == "." || name == ".." || name.contains("/") { return "a repository name cannot be '.', '..' or contain '/'" }
+        if name.first?.isWhitespace == true || name.last?.isWhitespace == true {
+            return "a repository name cannot start or end with a space"
+        }
+        if name.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
+            return "a repository name cannot contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)"
+        }
+        if RepositoryName.escape(name) == nil {
+            let stored = name.utf8.reduce(0) { $0 + (RepositoryName.isPlain($1) ? 1 : 3) }
+            return "a repository name takes at most \(RepositoryName.maxEscapedBytes) bytes as a folder name "
+                + "(each byte but A-Z a-z 0-9 _ - . takes three), this one \(stored)"
+        }
         return nil
     }
 

@@ -41,7 +41,8 @@ public enum RepositoryName {
         return name
     }
 
-    private static func isPlain(_ byte: UInt8) -> Bool {
+    /// Whether `byte` stays itself in a folder name (any other byte takes three: `%XX`).
+    public static func isPlain(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):

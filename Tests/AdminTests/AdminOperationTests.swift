@@ -138,4 +138,32 @@ import Tokens
         let withoutTokens = try await harness.run(#"{ repository(name: "humio-audit") { name type } }"#)
         #expect(withoutTokens.value("repository", "type") as? String == "SYSTEM")
     }
+
+    /// Root neither reads nor changes a system repository's tokens through a mutation, and a mutation that
+    /// did not create a token never returns its secret.
+    @Test func systemRepositoryTokensAreNeverChangedAndSecretsNeverReturned() async throws {
+        let harness = try AdminHarness()
+        let secret = try #require(harness.tokenValue(repository: "humio-audit", name: "default"))
+        for mutation in [
+            #"mutation { assignParserToIngestTokenV2(input: {repositoryName: "humio-audit", tokenName: "default", parser: "kv"}) { name token } }"#,
+            #"mutation { unassignIngestToken(repositoryName: "humio-audit", tokenName: "default") { __typename } }"#,
+            #"mutation { removeIngestToken(repositoryName: "humio-audit", name: "default") { result } }"#,
+            #"mutation { addIngestTokenV3(input: {repositoryName: "humio", name: "extra"}) { token } }"#,
+        ] {
+            let answer = try await harness.run(mutation)
+            #expect(answer.messages == [AdminMessages.changeIngestTokens], "\(answer.text)")
+            #expect(!answer.text.contains(secret))
+        }
+        let audit = try #require(harness.store.snapshot.ingestTokens.first { $0.repository == "humio-audit" && $0.name == "default" })
+        #expect(audit.parser == nil)
+        #expect(harness.tokenValue(repository: "humio-audit", name: "default") == secret)
+        #expect(!harness.store.snapshot.ingestTokens.contains { $0.name == "extra" })
+
+        let web = try #require(harness.tokenValue(repository: "web", name: "default"))
+        let assigned = try await harness.run(#"mutation { assignParserToIngestTokenV2(input: {repositoryName: "web", tokenName: "default", parser: "kv"}) { name token parser { name } } }"#)
+        #expect(assigned.messages.isEmpty, "\(assigned.text)")
+        #expect(!assigned.text.contains(web))
+        #expect((assigned.value("assignParserToIngestTokenV2", "token") as? String)?.hasPrefix(String(web.prefix(4))) == true)
+    }
 }
+

@@ -1,6 +1,7 @@
 import Testing
 @testable import IngestFormats
 import EventModel
+import Parsers
 
 struct BulkDecodingTests {
     static let body = """
@@ -32,6 +33,19 @@ struct BulkDecodingTests {
             .refused(action: .delete, status: 400, type: "illegal_argument_exception", reason: "delete is not supported by this ingest endpoint"),
             .refused(action: .update, status: 400, type: "illegal_argument_exception", reason: "update is not supported by this ingest endpoint"),
             .refused(action: .index, status: 400, type: "mapper_parsing_exception", reason: "the source must be a JSON object"),
+        ])
+    }
+
+    /// An empty `_index` is not sent (the path's index applies), and a source's own `#repo` is content: not a
+    /// field, the event marked.
+    @Test func emptyIndexAndContentRepository() throws {
+        var batch = EventBatch()
+        var decoder = IngestDecoder()
+        let body = "{\"index\":{\"_index\":\"\"}}\n{\"#repo\":\"humio-audit\",\"m\":1}\n"
+        try Harness.decode(.elasticBulk, Array(body.utf8), Harness.context(bulkIndex: "fallback"), into: &batch, decoder: &decoder)
+        #expect(Harness.render(batch) == [
+            Rendered(raw: ##"{"#repo":"humio-audit","m":1}"##, millis: Harness.ingest,
+                     fields: ["@error=true", "@error_msg=\(EventBatch.contentRepositoryMessage)", "m=1", "#repo=fallback"]),
         ])
     }
 

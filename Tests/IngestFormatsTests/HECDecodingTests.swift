@@ -1,4 +1,5 @@
 import Testing
+import EventModel
 @testable import IngestFormats
 import Parsers
 
@@ -36,6 +37,17 @@ struct HECDecodingTests {
         ("unreadable time string", #"{"event":"x","time":"soon"}"#,
          [Rendered(raw: "x", millis: Harness.ingest,
                    fields: ["#type=kv", "@error=true", "@error_msg=unreadable timestamp; ingest time used"])]),
+        ("empty index, sourcetype, source and host count as not sent (Python's splunk-handler sends them)",
+         #"{"event":"x","index":"","sourcetype":"","source":"","host":""}"#,
+         [Rendered(raw: "x", millis: Harness.ingest, fields: ["#type=kv"])]),
+        ("a #repo in an object event is content: not a field, the event marked",
+         ##"{"event":{"#repo":"humio-audit","\u0023repo":"x","a":1},"index":"main"}"##,
+         [Rendered(raw: ##"{"#repo":"humio-audit","\u0023repo":"x","a":1}"##, millis: Harness.ingest,
+                   fields: ["@error=true", "@error_msg=\(EventBatch.contentRepositoryMessage)", "a=1", "#repo=main"])]),
+        ("a #repo a parser finds is not a field either",
+         ##"{"event":"{\"#repo\":\"humio-audit\",\"a\":1}","sourcetype":"json"}"##,
+         [Rendered(raw: ##"{"#repo":"humio-audit","a":1}"##, millis: Harness.ingest,
+                   fields: ["#type=json", "@error=true", "@error_msg=\(EventBatch.contentRepositoryMessage)", "a=1"])]),
         ("a time beyond any range", #"{"event":"x","time":1e400}"#,
          [Rendered(raw: "x", millis: Harness.ingest,
                    fields: ["#type=kv", "@error=true", "@error_msg=unreadable timestamp; ingest time used"])]),

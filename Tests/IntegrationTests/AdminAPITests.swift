@@ -162,4 +162,25 @@ import Testing
         let created = try graphql(#"mutation { createOrganizationPermissionsToken(input: {name: "auditor", permissions: [CreateRepository]}) }"#, token: rootToken)
         return try #require(value(created.object, "createOrganizationPermissionsToken") as? String, "\(created.text)")
     }
+
+    /// Names whose folder would not fit, or that look like another name, are refused by GraphQL and the CLI
+    /// with the reason; the longest name that fits is created and receives data.
+    @Test func repositoryNamesThatCouldNeverReceiveDataAreRefused() throws {
+        let mutation = "mutation($name: String!) { createRepository(name: $name) { repository { name } } }"
+        for name in [String(repeating: "日", count: 27), String(repeating: "a", count: 241), "web ", "a\u{202E}b"] {
+            let answer = try graphql(mutation, variables: ["name": name], token: rootToken)
+            #expect(answer.text.contains("repository name"), "\(answer.text)")
+            let cli = try SluiceProcess.run(["repos", "add", "--data", server.dataDirectory, "--name", name])
+            #expect(cli.status != 0)
+            #expect(cli.stderr.contains("repository name"), "\(cli.stderr)")
+        }
+        #expect(try graphql(mutation, variables: ["name": String(repeating: "a", count: 241)], token: rootToken).text.contains("at most 240 bytes"))
+        let longest = String(repeating: "a", count: 240)
+        let added = try SluiceProcess.run(["repos", "add", "--data", server.dataDirectory, "--name", longest, "--reload"])
+        #expect(added.status == 0, "\(added.stderr)")
+        try server.waitForLog("tokens=reloaded")
+        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ingest(token, "fits=1") == 200)
+        #expect(try StoredEvents.read(dataDirectory: server.dataDirectory, repository: longest).map(\.rawstring) == ["fits=1"])
+    }
 }

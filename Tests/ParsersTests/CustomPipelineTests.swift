@@ -1,4 +1,5 @@
 import Testing
+import EventModel
 @testable import Parsers
 
 private func pipeline(_ stages: [StageDefinition]) throws -> ParserPipeline {
@@ -229,5 +230,27 @@ private func pipeline(_ stages: [StageDefinition]) throws -> ParserPipeline {
         #expect(event["@error_msg"] == "syslog: invalid structured data")
         #expect(event.timestampMillis == ParsedEvent.ingestMillis)
         #expect(event.timezone == "")
+    }
+
+    /// Only the request's routing fields name the repository: a stage that would write `#repo` is refused
+    /// when the parser is defined, so a parser can never route an event or get its request refused.
+    @Test(arguments: [
+        StageDefinition(op: "set", field: "#repo", value: "humio-audit"),
+        StageDefinition(op: "rename", from: "target", to: "#repo"),
+        StageDefinition(op: "tag", fields: ["repo"]),
+    ])
+    func stagesWritingTheRepositoryAreRefused(_ stage: StageDefinition) {
+        #expect(throws: ParserCompileError.self) { try pipeline([stage]) }
+    }
+
+    /// kv and JSON output named `#repo` is not a field; the event is kept and marked.
+    @Test func parsedRepositoryFieldsAreNotFields() throws {
+        let parser = try pipeline([StageDefinition(op: "parseJson")])
+        var batch = EventBatch()
+        Array(##"{"#repo":"humio-audit","a":"1"}"##.utf8).withUnsafeBytes { batch.beginEvent(rawstring: $0, ingestMillis: 1) }
+        parser.parse(&batch)
+        let names = batch.fields(of: 0).map { String(decoding: batch.bytes($0.name), as: UTF8.self) }
+        #expect(!names.contains("#repo"))
+        #expect(names.contains("a") && names.contains("@error") && names.contains("@error_msg"))
     }
 }

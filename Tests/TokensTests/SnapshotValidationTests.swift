@@ -13,6 +13,21 @@ struct Refusal: CustomTestStringConvertible, Sendable {
 }
 
 @Suite struct SnapshotValidationTests {
+    /// A repository name that could be created but never receive data, or that looks like another name.
+    static func repositoryName(_ what: String, _ name: String, reason: String) -> Refusal {
+        Refusal(name: "repository name: \(what)", path: "$.repositories[0].name", reason: reason) {
+            $0.repositories[0].name = name
+            $0.ingestTokens.removeAll()
+            $0.users.removeAll()
+            $0.apiTokens.removeAll()
+        }
+    }
+
+    /// The longest names that still fit their folder are accepted, and can be stored under.
+    @Test(arguments: [String(repeating: "a", count: 240), String(repeating: "日", count: 26), "web server", "日本"])
+    func namesThatFitTheirFolderAreAccepted(_ name: String) throws {
+        #expect(Snapshot.repositoryNameProblem(name) == nil)
+    }
     static let refusals: [Refusal] = [
         Refusal(name: "version", path: "$.version", reason: "unsupported version") { $0.version = 99 },
         Refusal(name: "duplicate organization", path: "$.organizations[1].name", reason: "duplicate organization") {
@@ -30,6 +45,12 @@ struct Refusal: CustomTestStringConvertible, Sendable {
             $0.users.removeAll()
             $0.apiTokens.removeAll()
         },
+        repositoryName("241 ASCII bytes", String(repeating: "a", count: 241), reason: "at most 240 bytes as a folder name"),
+        repositoryName("27 CJK characters", String(repeating: "日", count: 27), reason: "this one 243"),
+        repositoryName("leading space", " web", reason: "start or end with a space"),
+        repositoryName("trailing space", "web ", reason: "start or end with a space"),
+        repositoryName("right-to-left override", "log\u{202E}gpj.exe", reason: "bidirectional control"),
+        repositoryName("first strong isolate", "a\u{2068}b", reason: "bidirectional control"),
         Refusal(name: "user permission on unknown repository", path: "$.users[0].permissions.gone", reason: "unknown repository 'gone'") {
             $0.users[0].permissions["gone"] = ["ChangeIngestTokens"]
         },
