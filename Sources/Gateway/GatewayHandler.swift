@@ -80,6 +80,19 @@ final class GatewayHandler: HTTPHandler {
         }
     }
 
+    /// Ingest and admin requests are authenticated from their head, before any body is read; the other
+    /// endpoints need no credential (and leave the connection counted as unauthenticated).
+    func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
+        guard let route = Router.route(request.path), route.allowedMethods.contains(request.head.method) else {
+            return .proceed(authenticated: false)
+        }
+        switch route {
+        case .ingest(let endpoint): return ingestHeadReceived(endpoint, request, output: &output)
+        case .graphql: return adminHeadReceived(request, output: &output)
+        case .status, .metrics, .elasticHandshake, .hecHealth, .hecAck: return .proceed(authenticated: false)
+        }
+    }
+
     static let statusOK = Array("{\"status\":\"OK\",\"version\":\"\(Answers.version)\"}".utf8)
     static let hecHealthy = Array("{\"text\":\"HEC is healthy\",\"code\":17}".utf8)
     static let notFound = Array("{\"error\":\"no such endpoint\"}".utf8)
