@@ -5,8 +5,15 @@ import Testing
 import HTTPWire
 @testable import EventLoop
 
-/// Answers `/now` at once, `/later` from another thread (a deferred answer), and echoes bodies on `/echo`.
+/// Answers `/now` at once, `/later` from another thread (a deferred answer), echoes bodies on `/echo`, and
+/// refuses `/refuse` from its head.
 final class TestHandler: HTTPHandler {
+    func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
+        guard String(decoding: request.path, as: UTF8.self) == "/refuse" else { return .proceed(authenticated: true) }
+        ResponseWriter.append(status: 401, body: "{}", keepAlive: false, into: &output)
+        return .answered
+    }
+
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
         let path = String(decoding: request.path, as: UTF8.self)
         switch path {
@@ -111,6 +118,21 @@ final class TestHandler: HTTPHandler {
         let port = server.boundPorts.withLock { $0[0] }
         let answer = try exchange(port, "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", expectAnswers: 1)
         #expect(answer.hasSuffix("\r\n\r\nhello world"))
+    }
+
+    /// A head the handler refuses is answered before its body and without `100 Continue`; the body sent
+    /// after it is read and dropped, and the server ends the connection with a FIN after the answer.
+    @Test func aRefusedHeadIsAnsweredWithoutContinueAndClosed() throws {
+        let server = try startServer()
+        defer { server.shutdown(); server.wait() }
+        let port = server.boundPorts.withLock { $0[0] }
+        let client = Client(port: port)
+        client.send("POST /refuse HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 401"))
+        let body = [UInt8](repeating: 0x61, count: 100_000)
+        _ = body.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var byte: UInt8 = 0
+        #expect(recv(client.fd, &byte, 1, 0) == 0)
     }
 
     @Test func sendsContinueBeforeTheBody() throws {
