@@ -89,6 +89,8 @@ final class HTTPConnection: LoopChannel {
     private var bytesReadAtBodyStart = 0
     /// Bytes this connection added to the loop's ``EventLoop/inflightBodyBytes`` for the current body.
     private var inflightCharge = 0
+    /// The current request's ``HTTPRequest/headNote``.
+    private var headNote = 0
     /// Close after the next answer with a lingering close (the request's body was not read).
     private var lingerAfterAnswer = false
     private var lingeredBytes = 0
@@ -354,7 +356,8 @@ final class HTTPConnection: LoopChannel {
             state = .closing
             deadline = loop.nowMillis + server.configuration.bodyTimeoutMillis
             return false
-        case .proceed(let authenticated):
+        case .proceed(let authenticated, let note):
+            headNote = note
             if authenticated && !isAuthenticated {
                 isAuthenticated = true
                 loop.unauthenticated.remove(self)
@@ -421,7 +424,7 @@ final class HTTPConnection: LoopChannel {
         readBuffer.withUnsafeBytes { buffer in
             let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
             func call(_ body: UnsafeRawBufferPointer) {
-                let request = HTTPRequest(head: head, headBytes: headBytes, body: body, keepAlive: keepAlive, loop: loop)
+                let request = HTTPRequest(head: head, headBytes: headBytes, body: body, keepAlive: keepAlive, loop: loop, headNote: headNote)
                 handling = handler.handle(request, output: &output, answer: answer)
             }
             func decodeAndCall(_ raw: UnsafeRawBufferPointer) {

@@ -12,6 +12,9 @@ public struct HTTPRequest {
     public let keepAlive: Bool
     /// The loop this request is handled on.
     public let loop: EventLoop
+    /// What ``HTTPHandler/headReceived(_:output:)`` noted about this request (its `note`), so the handler
+    /// need not work it out again from the head; 0 when it noted nothing.
+    public var headNote: Int = 0
 
     public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: headBytes[range])
@@ -39,8 +42,9 @@ public struct HTTPRequestHead {
 /// What a handler decided about a request from its head alone.
 public enum HeadVerdict: Equatable {
     /// Read the body and call ``HTTPHandler/handle(_:output:answer:)``. `authenticated`: the head carried a
-    /// credential the handler verified, so the connection no longer counts as unauthenticated.
-    case proceed(authenticated: Bool)
+    /// credential the handler verified, so the connection no longer counts as unauthenticated. `note` is
+    /// handed back in ``HTTPRequest/headNote``.
+    case proceed(authenticated: Bool, note: Int = 0)
     /// The handler appended a complete answer with `Connection: close` to the output; the body is not read
     /// (no `100 Continue` is sent) and the connection closes once the answer is out.
     case answered
