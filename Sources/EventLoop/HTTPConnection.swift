@@ -539,22 +539,21 @@ final class HTTPConnection: LoopChannel {
         discardInput()
     }
 
-    /// Reads and drops input while lingering; closes at the end of the stream or past the byte bound.
+    /// Drops input while lingering, without copying it (`MSG_TRUNC` on a TCP socket discards queued bytes);
+    /// closes at the end of the stream or past the byte bound.
     private func discardInput() {
         readStart = 0
         readEnd = 0
         if !readBuffer.isEmpty { releaseReadBufferIfEmpty() }
-        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { scratch in
-            while case .lingering = state {
-                switch try? Syscall.read(fd, scratch) {
-                case .wouldBlock?:
-                    return
-                case .done(let count)? where count > 0 && lingeredBytes + count <= lingerBytes:
-                    lingeredBytes += count
-                default:
-                    close()
-                }
+        while case .lingering = state {
+            let count = recv(fd, nil, 1 << 20, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0, lingeredBytes + count <= lingerBytes else {
+                close()
+                return
             }
+            lingeredBytes += count
         }
     }
 
