@@ -1,10 +1,12 @@
 """Tokenless attack on 127.0.0.1:PORT until stdin closes: SLOW connections that trickle a request head one
-byte per second (reconnecting when the server closes them), and BIG connections that announce a body of
-33554431 bytes without a token and keep sending it (reconnecting when closed). Prints "ready" once every
-slow connection is open, and at the end how many connections it opened in all."""
+byte per second, and BIG connections that announce a body of 33554431 bytes without a token and keep sending
+it; a connection the server closes is replaced after RECONNECT seconds (argument 4, default 0: at once).
+Prints "ready" once every connection is opened, and at the end how many connections it opened in all."""
 import os, resource, selectors, socket, sys, time
 
 port, slow, big = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+reconnect = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+pending = []  # (time, kind) of connections to open again
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 head = b"POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: 33554431\r\n\r\n"
@@ -44,8 +46,11 @@ while not done:
             sel.unregister(s)
             s.close()
             conns = [c for c in conns if c[0] is not s]
-            conns.append(connect(key.data["kind"]))
+            pending.append((time.monotonic() + reconnect, key.data["kind"]))
     now = time.monotonic()
+    due = [p for p in pending if p[0] <= now]
+    pending = [p for p in pending if p[0] > now]
+    conns += [connect(kind) for _, kind in due]
     for s, state in conns:
         try:
             if state["kind"] == "big":
