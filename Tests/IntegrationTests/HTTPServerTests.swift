@@ -83,6 +83,8 @@ import Testing
         ("obs-fold", "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
         ("space before colon", "GET /api/v1/status HTTP/1.1\r\nHost : x\r\n\r\n", 400),
         ("control char in value", "GET /api/v1/status HTTP/1.1\r\nHost: x\u{1}y\r\n\r\n", 400),
+        ("no Host", "GET /api/v1/status HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
+        ("two Hosts", "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
         ("body over limit", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
     ]
 
