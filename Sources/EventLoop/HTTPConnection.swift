@@ -279,6 +279,7 @@ final class HTTPConnection: LoopChannel {
     }
 
     private func releaseInflightCharge() {
+        guard inflightCharge != 0 else { return }
         loop.inflightBodyBytes -= inflightCharge
         inflightCharge = 0
     }
@@ -325,10 +326,10 @@ final class HTTPConnection: LoopChannel {
                     chunked.reset()
                     chunkedConsumed = 0
                     chunkedBody.removeAll(keepingCapacity: true)
-                    let configuration = server.configuration
-                    bodyPace = BodyPace(startedMillis: loop.nowMillis, totalMillis: configuration.bodyTimeoutMillis,
-                                        minBytesPerSecond: configuration.minBodyBytesPerSecond,
-                                        graceMillis: configuration.minBodyRateGraceMillis)
+                    // Fields read one by one: a copy of the whole configuration would retain its arrays.
+                    bodyPace = BodyPace(startedMillis: loop.nowMillis, totalMillis: server.configuration.bodyTimeoutMillis,
+                                        minBytesPerSecond: server.configuration.minBodyBytesPerSecond,
+                                        graceMillis: server.configuration.minBodyRateGraceMillis)
                     bytesReadAtBodyStart = bytesRead
                     deadline = bodyPace.firstCheckMillis
                 }
@@ -363,8 +364,8 @@ final class HTTPConnection: LoopChannel {
                 loop.unauthenticated.remove(self)
             }
         }
-        if head.framing != .none, head.framing != .contentLength(0),
-           loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop {
+        if loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop, head.framing != .none,
+           head.framing != .contentLength(0) {
             failBusy()
             return false
         }

@@ -89,7 +89,7 @@ final class GatewayHandler: HTTPHandler {
         guard let route = Router.route(request.path), route.allowedMethods.contains(request.head.method) else {
             return .proceed(authenticated: false)
         }
-        let note = Self.notedRoutes.firstIndex(of: route).map { $0 + 1 } ?? 0
+        let note = Self.note(route)
         switch route {
         case .ingest(let endpoint):
             let verdict = ingestHeadReceived(endpoint, request, output: &output)
@@ -101,7 +101,27 @@ final class GatewayHandler: HTTPHandler {
         }
     }
 
-    /// Every route, numbered for ``HTTPRequest/headNote`` (note = index + 1).
+    /// ``notedRoutes``' index of `route`, plus one.
+    static func note(_ route: Route) -> Int {
+        switch route {
+        case .status: 1
+        case .metrics: 2
+        case .elasticHandshake: 3
+        case .hecHealth: 4
+        case .hecAck: 5
+        case .graphql: 6
+        case .ingest(.structured): 7
+        case .ingest(.unstructured): 8
+        case .ingest(.raw): 9
+        case .ingest(.rawWithPathToken): 10
+        case .ingest(.json): 11
+        case .ingest(.hec): 12
+        case .ingest(.hecRaw): 13
+        case .ingest(.elasticBulk): 14
+        }
+    }
+
+    /// Every route, numbered for ``HTTPRequest/headNote`` (note = index + 1, ``note(_:)``).
     static let notedRoutes: [Route?] = [
         .status, .metrics, .elasticHandshake, .hecHealth, .hecAck, .graphql,
         .ingest(.structured), .ingest(.unstructured), .ingest(.raw), .ingest(.rawWithPathToken), .ingest(.json),
