@@ -95,10 +95,24 @@ import Glibc
         #expect(Date().timeIntervalSince(started) < 8)
     }
 
+    /// A tokenless client trickling its head (a header line that never ends) is cut by the head timeout,
+    /// counted from the first byte.
+    @Test func aTricklingTokenlessHeadIsCutByTheHeadTimeout() throws {
+        let server = try SluiceProcess(arguments: ["--head-timeout", "2"])
+        let started = Date()
+        let status = try trickle(server, start: "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        #expect(status == 408)
+        #expect(Date().timeIntervalSince(started) < 8)
+    }
+
     /// Sends a body one byte per 100 ms until the server answers (at most 15 s); returns the status.
     private func trickle(_ server: SluiceProcess, length: Int) throws -> Int {
+        try trickle(server, start: Self.head(authorization: "Bearer \(try Self.token(server))", length: length))
+    }
+
+    private func trickle(_ server: SluiceProcess, start: String) throws -> Int {
         let client = try RawHTTPClient(port: server.port)
-        try client.send(Self.head(authorization: "Bearer \(try Self.token(server))", length: length))
+        try client.send(start)
         for _ in 0..<150 {
             if client.waitReadable(milliseconds: 100) { break }
             try? client.send("x")
