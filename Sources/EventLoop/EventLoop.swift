@@ -46,6 +46,13 @@ public final class EventLoop: @unchecked Sendable {
     var tlsHandshakesInProgress = 0
     /// Grown read buffers the loop's connections keep between requests.
     var largeBuffers: LargeBufferBudget
+    /// Standard read buffers of connections that have nothing to read (see ``ReadBufferPool``).
+    var readBuffers: ReadBufferPool
+    /// Bytes the loop's connections grew their buffers by for bodies still arriving
+    /// (``HTTPServerConfiguration/maxInflightBodyBytesPerLoop``).
+    var inflightBodyBytes = 0
+    /// The loop's connections without a verified credential yet, oldest first.
+    var unauthenticated = UnauthenticatedConnections()
     /// Runs at the end of every wake-up, after every ready descriptor and mailbox task was served (the
     /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
     /// Set before the loop runs; cleared when it exits.
@@ -57,8 +64,10 @@ public final class EventLoop: @unchecked Sendable {
     private static let wakeSlot = UInt64(UInt32.max)
 
     /// `keptReadBufferBytes`: see ``HTTPServerConfiguration/keptReadBufferBytesPerLoop``.
-    public init(index: Int, keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop) throws(SystemError) {
+    public init(index: Int, keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop,
+                pooledReadBuffers: Int = HTTPServerConfiguration().pooledReadBuffersPerLoop) throws(SystemError) {
         self.index = index
+        readBuffers = ReadBufferPool(bufferSize: HTTPConnection.initialBufferSize, maxPooled: pooledReadBuffers)
         largeBuffers = LargeBufferBudget(perConnection: HTTPServerConfiguration.keptReadBufferBytesPerConnection,
                                          total: keptReadBufferBytes)
         epollFD = sluice_epoll_create()

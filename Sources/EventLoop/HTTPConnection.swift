@@ -7,9 +7,19 @@ import HTTPWire
 /// One client connection on one loop: reads requests (pipelined ones in order), hands each complete
 /// request to the loop's ``HTTPHandler``, writes answers, and enforces the server's limits and timeouts.
 ///
-/// Buffers are kept per connection and reused, so a connection in its steady state allocates nothing
-/// per request; a read buffer grown for a large body is kept for the next request within the loop's
-/// ``LargeBufferBudget``, and given back once that request is answered otherwise.
+/// A connection holds a read buffer only while it has something to read or answer: it takes one from the
+/// loop's ``ReadBufferPool`` when input arrives and gives it back once everything read is answered, so an
+/// idle keep-alive connection holds none and steady traffic allocates nothing per request. A read buffer
+/// grown for a large body (geometrically, as the body arrives, never from the announced length) is kept
+/// for the next request within the loop's ``LargeBufferBudget``, and given back once that request is
+/// answered otherwise.
+///
+/// Before a body is read the handler sees the head (``HTTPHandler/headReceived(_:output:)``): a request it
+/// refuses is answered at once and the connection closed, without reading or buffering the body and
+/// without `100 Continue`. A body must arrive within a total deadline and, after a grace period, at a
+/// minimum average rate (``BodyPace``); body buffers of a loop grow only up to its in-flight cap. Until a
+/// head with a verified credential arrives the connection counts as unauthenticated
+/// (``UnauthenticatedConnections``).
 final class HTTPConnection: LoopChannel {
     enum State {
         /// Waiting for (the rest of) a request head at `readStart`.
@@ -20,6 +30,9 @@ final class HTTPConnection: LoopChannel {
         case awaitingAnswer(keepAlive: Bool, requestEnd: Int)
         /// The last answer is being written; the connection closes once it is out.
         case closing
+        /// The last answer is out and the sending side shut: what the client still sends is read and
+        /// dropped for a short while, so the close is a FIN and not a reset that could discard the answer.
+        case lingering
         case closed
     }
 
@@ -38,7 +51,8 @@ final class HTTPConnection: LoopChannel {
     private(set) var state = State.readingHead
     /// The current request's head, parsed in place so its header storage is reused.
     private var head = RequestHead()
-    private var readBuffer: [UInt8]
+    /// Empty (no storage) while the connection has nothing to read; see ``ReadBufferPool``.
+    private var readBuffer: [UInt8] = []
     /// Bytes of ``readBuffer`` counted in the loop's ``LargeBufferBudget`` (0 while it is small).
     private var keptLargeBytes = 0
     private var readStart = 0
@@ -59,6 +73,8 @@ final class HTTPConnection: LoopChannel {
     private var chunked: ChunkedDecoder
     private var chunkedConsumed = 0
     private var chunkedBody: [UInt8] = []
+    /// Capacity of ``chunkedBody`` already counted in ``inflightCharge`` for the current body.
+    private var chunkedCharged = 0
     private var inflater: BodyInflater?
     private var inflated: [UInt8] = []
     private var continueSent = false
@@ -66,10 +82,31 @@ final class HTTPConnection: LoopChannel {
 
     /// When the current phase times out, and what that means.
     var deadline: Int64
-    private var lastProgress: Int64
+    /// Bytes read on this connection (the body rate is measured with it).
+    private var bytesRead = 0
+    /// The current body's deadline and rate rule, and ``bytesRead`` when its head completed.
+    private var bodyPace = BodyPace(startedMillis: 0, totalMillis: 0, minBytesPerSecond: 0, graceMillis: 0)
+    private var bytesReadAtBodyStart = 0
+    /// Bytes this connection added to the loop's ``EventLoop/inflightBodyBytes`` for the current body.
+    private var inflightCharge = 0
+    /// The current request's ``HTTPRequest/headNote``.
+    private var headNote = 0
+    /// Close after the next answer with a lingering close (the request's body was not read).
+    private var lingerAfterAnswer = false
+    private var lingeredBytes = 0
+
+    /// A head with a credential the handler verified has arrived on this connection.
+    private(set) var isAuthenticated = false
+    // Links of the loop's ``UnauthenticatedConnections``.
+    var isListedUnauthenticated = false
+    var olderUnauthenticated: HTTPConnection?
+    var newerUnauthenticated: HTTPConnection?
 
     static let initialBufferSize = 16 * 1024
     private static let retainedBufferLimit = 256 * 1024
+    /// A lingering close reads and drops at most one largest request, for at most this long.
+    private static let lingerMillis: Int64 = 2_000
+    private var lingerBytes: Int { server.configuration.limits.maxBodyBytes + server.configuration.limits.maxHeadBytes }
 
     init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler, transport: ConnectionTransport = .plain) {
         self.fd = fd
@@ -78,22 +115,25 @@ final class HTTPConnection: LoopChannel {
         metrics = .passUnretained(server.metrics)
         self.handler = handler
         self.transport = transport
-        readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize)
         chunked = ChunkedDecoder(limits: server.configuration.limits)
         deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
-        lastProgress = loop.nowMillis
     }
 
     func start() throws(SystemError) {
         interest = transport.isPlain ? Self.plainInterest : SLUICE_EPOLLIN
         token = try loop.register(self, interest: interest)
         server.metrics.openConnections.add(1, ordering: .relaxed)
+        loop.unauthenticated.add(self)
         if case .tls = transport { startHandshake() }
     }
 
     // MARK: Events
 
     func ready(flags: UInt32) {
+        if case .lingering = state {
+            discardInput()
+            return
+        }
         if case .tls(let session) = transport {
             tlsReady(session, flags: flags)
             return
@@ -129,9 +169,12 @@ final class HTTPConnection: LoopChannel {
                 close()  // idle keep-alive connection
             }
         case .readingBody:
-            failTimeout()
-        case .closing:
-            close()  // the client stopped reading its answer
+            switch bodyPace.check(nowMillis: nowMillis, bytes: bytesRead - bytesReadAtBodyStart) {
+            case .onTime(let next): deadline = next
+            case .tooSlow, .timedOut: failTimeout()
+            }
+        case .closing, .lingering:
+            close()  // the client stopped reading its answer, or lingered long enough
         case .awaitingAnswer, .closed:
             break
         }
@@ -157,7 +200,7 @@ final class HTTPConnection: LoopChannel {
     var isReading: Bool {
         switch state {
         case .readingHead, .readingBody: return true
-        case .awaitingAnswer, .closing, .closed: return false
+        case .awaitingAnswer, .closing, .lingering, .closed: return false
         }
     }
 
@@ -167,7 +210,8 @@ final class HTTPConnection: LoopChannel {
     /// level-triggered epoll (TLS) reports the descriptor again.
     func readAvailable() {
         while isReading && isOutputFlushed {
-            if readEnd == readBuffer.count { makeRoom() }
+            if readBuffer.isEmpty { readBuffer = loop.readBuffers.take() }
+            if readEnd == readBuffer.count { guard makeRoom() else { return } }
             let room = readBuffer.count - readEnd
             let result: IOResult<Int>
             do {
@@ -182,13 +226,14 @@ final class HTTPConnection: LoopChannel {
             switch result {
             case .wouldBlock:
                 inputPending = false
+                releaseReadBufferIfEmpty()
                 return
             case .done(0):
                 close()  // the client closed; an incomplete request cannot be answered
                 return
             case .done(let count):
                 readEnd += count
-                lastProgress = loop.nowMillis
+                bytesRead &+= count
                 metrics._withUnsafeGuaranteedRef { $0.bytesIn.add(count, ordering: .relaxed) }
                 if count < room && !transport.readsUntilWouldBlock && !peerShutWrite {
                     inputPending = false
@@ -200,8 +245,10 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
-    /// Compacts consumed bytes away, or grows the buffer when a single request needs more room.
-    private func makeRoom() {
+    /// Compacts consumed bytes away, or grows the buffer when a single request needs more room: doubling,
+    /// up to what a body of announced length still needs, so memory follows the bytes that arrived.
+    /// Returns false when growing a body's buffer would pass the loop's in-flight cap (answered 503).
+    private func makeRoom() -> Bool {
         if readStart > 0 {
             readBuffer.withUnsafeMutableBytes { buffer in
                 let base = buffer.baseAddress!
@@ -209,9 +256,45 @@ final class HTTPConnection: LoopChannel {
             }
             readEnd -= readStart
             readStart = 0
-            if readEnd < readBuffer.count { return }
+            if readEnd < readBuffer.count { return true }
         }
-        readBuffer.append(contentsOf: repeatElement(0, count: readBuffer.count))
+        var size = readBuffer.count * 2
+        if case .readingBody = state {
+            if case .contentLength(let length) = head.framing { size = min(size, head.headLength + length) }
+            guard charge(size - readBuffer.count) else { return false }
+        }
+        readBuffer.append(contentsOf: repeatElement(0, count: size - readBuffer.count))
+        return true
+    }
+
+    /// Counts `bytes` more of body buffers against the loop's cap; answers 503 and returns false above it.
+    private func charge(_ bytes: Int) -> Bool {
+        guard loop.inflightBodyBytes + bytes <= server.configuration.maxInflightBodyBytesPerLoop else {
+            failBusy()
+            return false
+        }
+        loop.inflightBodyBytes += bytes
+        inflightCharge += bytes
+        return true
+    }
+
+    private func releaseInflightCharge() {
+        guard inflightCharge != 0 else { return }
+        loop.inflightBodyBytes -= inflightCharge
+        inflightCharge = 0
+    }
+
+    /// Gives the standard read buffer back to the loop's pool once nothing read is waiting to be answered.
+    private func releaseReadBufferIfEmpty() {
+        guard readEnd == readStart, readBuffer.count == Self.initialBufferSize else { return }
+        switch state {
+        case .readingHead, .closing, .lingering, .closed:
+            readStart = 0
+            readEnd = 0
+            loop.readBuffers.give(&readBuffer)
+        case .readingBody, .awaitingAnswer:
+            break
+        }
     }
 
     /// Parses and dispatches every complete request in the buffer, in order, until one is deferred.
@@ -237,16 +320,22 @@ final class HTTPConnection: LoopChannel {
                     fail(error)
                     break loop
                 case .complete:
+                    guard admitHead() else { break loop }
                     state = .readingBody
                     continueSent = false
                     chunked.reset()
                     chunkedConsumed = 0
                     chunkedBody.removeAll(keepingCapacity: true)
-                    deadline = loop.nowMillis + server.configuration.bodyStallMillis
+                    // Fields read one by one: a copy of the whole configuration would retain its arrays.
+                    bodyPace = BodyPace(startedMillis: loop.nowMillis, totalMillis: server.configuration.bodyTimeoutMillis,
+                                        minBytesPerSecond: server.configuration.minBodyBytesPerSecond,
+                                        graceMillis: server.configuration.minBodyRateGraceMillis)
+                    bytesReadAtBodyStart = bytesRead
+                    deadline = bodyPace.firstCheckMillis
                 }
             case .readingBody:
                 guard readBody() else { break loop }
-            case .awaitingAnswer, .closing, .closed:
+            case .awaitingAnswer, .closing, .lingering, .closed:
                 break loop
             }
         }
@@ -254,6 +343,34 @@ final class HTTPConnection: LoopChannel {
     }
 
     private var isIdleDeadline = true
+
+    /// Lets the handler judge the complete head before any body is read; false when the request was
+    /// answered (refused by the handler, or 503 while the loop's body buffers are at their cap).
+    private func admitHead() -> Bool {
+        let verdict = readBuffer.withUnsafeBytes { buffer in
+            let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
+            return handler.headReceived(HTTPRequestHead(head: head, headBytes: headBytes, loop: loop), output: &output)
+        }
+        switch verdict {
+        case .answered:
+            lingerAfterAnswer = true
+            state = .closing
+            deadline = loop.nowMillis + server.configuration.bodyTimeoutMillis
+            return false
+        case .proceed(let authenticated, let note):
+            headNote = note
+            if authenticated && !isAuthenticated {
+                isAuthenticated = true
+                loop.unauthenticated.remove(self)
+            }
+        }
+        if loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop, head.framing != .none,
+           head.framing != .contentLength(0) {
+            failBusy()
+            return false
+        }
+        return true
+    }
 
     /// Returns true when the request was dispatched and processing can go on.
     private func readBody() -> Bool {
@@ -266,12 +383,6 @@ final class HTTPConnection: LoopChannel {
                 return dispatch(bodyRange: bodyStart..<bodyStart + length, requestEnd: bodyStart + length)
             }
             sendContinueIfExpected()
-            let needed = head.headLength + length
-            if readBuffer.count - readStart < needed {
-                if readStart > 0 { makeRoom() }
-                if readBuffer.count < needed { readBuffer.append(contentsOf: repeatElement(0, count: needed - readBuffer.count)) }
-            }
-            deadline = lastProgress + server.configuration.bodyStallMillis
             return false
         case .chunked:
             let progress = readBuffer.withUnsafeBytes { buffer in
@@ -280,8 +391,11 @@ final class HTTPConnection: LoopChannel {
             switch progress {
             case .needMore(let consumed):
                 chunkedConsumed += consumed
+                if chunkedBody.capacity > chunkedCharged {
+                    guard charge(chunkedBody.capacity - chunkedCharged) else { return false }
+                    chunkedCharged = chunkedBody.capacity
+                }
                 sendContinueIfExpected()
-                deadline = lastProgress + server.configuration.bodyStallMillis
                 return false
             case .done(let consumed):
                 chunkedConsumed += consumed
@@ -311,7 +425,7 @@ final class HTTPConnection: LoopChannel {
         readBuffer.withUnsafeBytes { buffer in
             let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
             func call(_ body: UnsafeRawBufferPointer) {
-                let request = HTTPRequest(head: head, headBytes: headBytes, body: body, keepAlive: keepAlive, loop: loop)
+                let request = HTTPRequest(head: head, headBytes: headBytes, body: body, keepAlive: keepAlive, loop: loop, headNote: headNote)
                 handling = handler.handle(request, output: &output, answer: answer)
             }
             func decodeAndCall(_ raw: UnsafeRawBufferPointer) {
@@ -360,21 +474,24 @@ final class HTTPConnection: LoopChannel {
     }
 
     private func finishRequest(keepAlive: Bool, requestEnd: Int) {
+        releaseInflightCharge()
+        chunkedCharged = 0
         readStart = requestEnd
+        isIdleDeadline = true
+        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+        state = keepAlive ? .readingHead : .closing
         if readStart == readEnd {
             readStart = 0
             readEnd = 0
             releaseLargeBuffers()
+            releaseReadBufferIfEmpty()
         }
-        isIdleDeadline = true
-        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
-        state = keepAlive ? .readingHead : .closing
     }
 
     private func releaseLargeBuffers() {
-        if readBuffer.count > Self.retainedBufferLimit {
+        if readBuffer.count > Self.initialBufferSize {
             keptLargeBytes = loop.largeBuffers.keep(readBuffer.count, granted: keptLargeBytes)
-            if keptLargeBytes == 0 { readBuffer = [UInt8](repeating: 0, count: Self.initialBufferSize) }
+            if keptLargeBytes == 0 { readBuffer = [] }
         }
         if chunkedBody.capacity > Self.retainedBufferLimit { chunkedBody = [] }
         if inflated.capacity > Self.retainedBufferLimit { inflated = [] }
@@ -390,16 +507,55 @@ final class HTTPConnection: LoopChannel {
         fail(status: 408, reason: "request timeout")
     }
 
-    private func fail(status: Int, reason: String) {
+    /// The loop's body buffers are at their cap: 503 with `Retry-After`, then close.
+    private func failBusy() {
+        fail(status: 503, reason: "server busy: too many request bodies in flight", headers: [("Retry-After", "1")])
+    }
+
+    private func fail(status: Int, reason: String, headers: [(String, String)] = []) {
         server.metrics.countProtocolError(status: status)
         var body: [UInt8] = []
         ErrorBody.append(reason, into: &body)
         body.withUnsafeBytes {
-            ResponseWriter.append(status: status, body: $0, keepAlive: false, into: &output)
+            ResponseWriter.append(status: status, headers: headers, body: $0, keepAlive: false, into: &output)
         }
+        lingerAfterAnswer = true
         state = .closing
-        deadline = loop.nowMillis + server.configuration.bodyStallMillis
+        deadline = loop.nowMillis + server.configuration.bodyTimeoutMillis
         flush()
+    }
+
+    /// The answer is out: shuts the sending side and reads what the client still sends (a body the request
+    /// was refused before), for a bounded time and number of bytes, so the client reads the answer before
+    /// the close. TLS connections close at once.
+    private func beginLingeringClose() {
+        guard transport.isPlain else {
+            close()
+            return
+        }
+        releaseInflightCharge()
+        state = .lingering
+        deadline = loop.nowMillis + Self.lingerMillis
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+        discardInput()
+    }
+
+    /// Drops input while lingering, without copying it (`MSG_TRUNC` on a TCP socket discards queued bytes);
+    /// closes at the end of the stream or past the byte bound.
+    private func discardInput() {
+        readStart = 0
+        readEnd = 0
+        if !readBuffer.isEmpty { releaseReadBufferIfEmpty() }
+        while case .lingering = state {
+            let count = recv(fd, nil, 1 << 20, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0, lingeredBytes + count <= lingerBytes else {
+                close()
+                return
+            }
+            lingeredBytes += count
+        }
     }
 
     // MARK: Writing
@@ -428,7 +584,7 @@ final class HTTPConnection: LoopChannel {
         output.removeAll(keepingCapacity: output.capacity <= Self.retainedBufferLimit)
         outputSent = 0
         if case .closing = state {
-            close()
+            if lingerAfterAnswer { beginLingeringClose() } else { close() }
             return
         }
         if loop.isDraining, case .readingHead = state, readEnd == readStart {
@@ -448,7 +604,7 @@ final class HTTPConnection: LoopChannel {
         switch state {
         case .readingHead, .readingBody:
             if outputSent == output.count { wanted |= SLUICE_EPOLLIN }
-        case .awaitingAnswer, .closing, .closed:
+        case .awaitingAnswer, .closing, .lingering, .closed:
             break
         }
         if case .closed = state { return }
@@ -476,6 +632,11 @@ final class HTTPConnection: LoopChannel {
         state = .closed
         loop.largeBuffers.release(keptLargeBytes)
         keptLargeBytes = 0
+        releaseInflightCharge()
+        loop.unauthenticated.remove(self)
+        readStart = 0
+        readEnd = 0
+        if readBuffer.count == Self.initialBufferSize { loop.readBuffers.give(&readBuffer) } else { readBuffer = [] }
         loop.deregister(self, token: token)
         if case .tls = transport { endSession() }
         Syscall.close(fd)

@@ -12,12 +12,42 @@ public struct HTTPRequest {
     public let keepAlive: Bool
     /// The loop this request is handled on.
     public let loop: EventLoop
+    /// What ``HTTPHandler/headReceived(_:output:)`` noted about this request (its `note`), so the handler
+    /// need not work it out again from the head; 0 when it noted nothing.
+    public var headNote: Int = 0
 
     public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: headBytes[range])
     }
 
     public var path: UnsafeRawBufferPointer { bytes(head.path) }
+}
+
+/// A request whose head is complete and whose body has not been read: what
+/// ``HTTPHandler/headReceived(_:output:)`` decides on. Its buffers are valid only during that call.
+public struct HTTPRequestHead {
+    public let head: RequestHead
+    /// The request's head bytes; ``RequestHead``'s ranges index into it.
+    public let headBytes: UnsafeRawBufferPointer
+    /// The loop the request arrived on.
+    public let loop: EventLoop
+
+    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: headBytes[range])
+    }
+
+    public var path: UnsafeRawBufferPointer { bytes(head.path) }
+}
+
+/// What a handler decided about a request from its head alone.
+public enum HeadVerdict: Equatable {
+    /// Read the body and call ``HTTPHandler/handle(_:output:answer:)``. `authenticated`: the head carried a
+    /// credential the handler verified, so the connection no longer counts as unauthenticated. `note` is
+    /// handed back in ``HTTPRequest/headNote``.
+    case proceed(authenticated: Bool, note: Int = 0)
+    /// The handler appended a complete answer with `Connection: close` to the output; the body is not read
+    /// (no `100 Continue` is sent) and the connection closes once the answer is out.
+    case answered
 }
 
 /// What a handler did with a request.
@@ -33,6 +63,10 @@ public protocol HTTPHandler: AnyObject {
     /// Appends a complete response to `output` and returns `.answered`, or keeps `answer` and
     /// returns `.deferred`, completing it later from any thread.
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling
+    /// Called once a request's head is complete, before any of its body is read or buffered and before
+    /// `100 Continue`: a request the handler would refuse whatever its body (a missing or unknown credential)
+    /// is answered here, so an unauthenticated client costs no body memory.
+    func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict
     /// Called once at the end of every loop wake-up, after every request that wake-up delivered, so work
     /// gathered across those requests can be handed to other threads together.
     func wakeUpDidEnd()
@@ -42,6 +76,7 @@ public protocol HTTPHandler: AnyObject {
 }
 
 extension HTTPHandler {
+    public func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict { .proceed(authenticated: false) }
     public func wakeUpDidEnd() {}
     public func tick(nowMillis: Int64) {}
 }

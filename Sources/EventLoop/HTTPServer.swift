@@ -55,7 +55,8 @@ public final class HTTPServer: Sendable {
         var ports: [UInt16] = configuration.listen.map(\.port)
         var tlsPorts: [UInt16] = configuration.tlsListen.map(\.port)
         for index in 0..<max(1, configuration.threads) {
-            let loop = try EventLoop(index: index, keptReadBufferBytes: configuration.keptReadBufferBytesPerLoop)
+            let loop = try EventLoop(index: index, keptReadBufferBytes: configuration.keptReadBufferBytesPerLoop,
+                                     pooledReadBuffers: configuration.pooledReadBuffersPerLoop)
             let handler = handlerFactory(loop)
             loop.wakeUpEnd = { handler.wakeUpDidEnd() }
             loop.tickEnd = { handler.tick(nowMillis: $0) }

@@ -3,9 +3,10 @@ import Glibc
 #endif
 import CSystemShims
 
-/// One loop's listening socket on one address: accepts until the kernel queue is empty, refuses
-/// connections above `--max-connections` (and, on a TLS listener, above the loop's cap of handshakes
-/// in progress), and stops accepting when the loop drains.
+/// One loop's listening socket on one address: accepts until the kernel queue is empty, keeps connections
+/// within `--max-connections` and the loop's share of `--max-unauthenticated-connections` by closing the
+/// loop's oldest unauthenticated connection (refusing the new one when there is none), refuses TLS
+/// connections above the loop's cap of handshakes in progress, and stops accepting when the loop drains.
 final class Listener: LoopChannel {
     let fd: Int32
     // The loop owns its channels and outlives them (it closes them before it exits).
@@ -46,10 +47,14 @@ final class Listener: LoopChannel {
                 return
             }
             let open = server.metrics.openConnections.load(ordering: .relaxed)
-            guard open < server.configuration.maxConnections else {
-                server.metrics.refusedConnections.add(1, ordering: .relaxed)
-                Syscall.close(client)
-                continue
+            if open >= server.configuration.maxConnections {
+                // Room is made at the expense of a client that has not authenticated, never of one that has.
+                guard let oldest = loop.unauthenticated.oldest else {
+                    server.metrics.refusedConnections.add(1, ordering: .relaxed)
+                    Syscall.close(client)
+                    continue
+                }
+                evict(oldest)
             }
             var transport = ConnectionTransport.plain
             if let tls {
@@ -66,8 +71,18 @@ final class Listener: LoopChannel {
                 try connection.start()
             } catch {
                 Syscall.close(client)
+                continue
+            }
+            if loop.unauthenticated.count > server.configuration.unauthenticatedConnectionsPerLoop, let oldest = loop.unauthenticated.oldest {
+                evict(oldest)
             }
         }
+    }
+
+    /// Closes a connection that has not authenticated to make room for a newer one.
+    private func evict(_ connection: HTTPConnection) {
+        server.metrics.evictedUnauthenticated.add(1, ordering: .relaxed)
+        connection.close()
     }
 
     /// A session for a new TLS connection, or nil (counted) when the loop has too many handshakes in

@@ -5,6 +5,8 @@ public final class ServerMetrics: Sendable {
     public let openConnections = Atomic<Int>(0)
     public let acceptedConnections = Atomic<Int>(0)
     public let refusedConnections = Atomic<Int>(0)
+    /// Connections without a verified credential closed to make room for newer connections.
+    public let evictedUnauthenticated = Atomic<Int>(0)
     public let bytesIn = Atomic<Int>(0)
     public let bytesOut = Atomic<Int>(0)
     /// Handshakes and failures of the TLS listeners.
@@ -31,6 +33,9 @@ public final class ServerMetrics: Sendable {
         # HELP sluice_connections_refused_total Connections closed at once because --max-connections was reached.
         # TYPE sluice_connections_refused_total counter
         sluice_connections_refused_total \(refusedConnections.load(ordering: .relaxed))
+        # HELP sluice_connections_evicted_unauthenticated_total Connections without a verified credential closed to make room (--max-connections, --max-unauthenticated-connections).
+        # TYPE sluice_connections_evicted_unauthenticated_total counter
+        sluice_connections_evicted_unauthenticated_total \(evictedUnauthenticated.load(ordering: .relaxed))
         # HELP sluice_http_bytes_in_total Bytes read from clients.
         # TYPE sluice_http_bytes_in_total counter
         sluice_http_bytes_in_total \(bytesIn.load(ordering: .relaxed))

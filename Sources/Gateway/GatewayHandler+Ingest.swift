@@ -24,12 +24,9 @@ extension GatewayHandler {
         }
 
         let principal: Principal
-        switch authenticate(endpoint, request) {
+        switch authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes)) {
         case .found(let found): principal = found
-        case .missing: return refuse(.missingCredential, &output)
-        case .malformed: return refuse(.malformedCredential, &output)
-        case .unknown:
-            return refuse(IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4), &output)
+        case let outcome: return refuse(Self.credentialRefusal(outcome, style: style)!, &output)
         }
         let decision = tokens.with { decideIngest(principal: principal, eventRepository: nil, family: endpoint.family, store: $0) }
         if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
@@ -118,14 +115,37 @@ extension GatewayHandler {
         WALRecordEncoder.releaseThreadScratch()
     }
 
-    private func authenticate(_ endpoint: IngestEndpoint, _ request: HTTPRequest) -> CredentialOutcome<Principal> {
+    /// Checks an ingest request's credential from its head alone, before its body is read: a missing or unknown
+    /// one is answered at once (the same answer ``ingest(_:_:output:answer:)`` gives) and the connection closes.
+    func ingestHeadReceived(_ endpoint: IngestEndpoint, _ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
+        let outcome = authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes))
+        guard let refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle) else { return .proceed(authenticated: true) }
+        let route = endpoint.metricName
+        countRequest(route, refusal.status)
+        let shard = loop.index
+        metrics.with { $0.countReject(shard: shard, route: route, reason: refusal.reason) }
+        Answers.refusal(refusal, style: endpoint.answerStyle, keepAlive: false, into: &output)
+        return .answered
+    }
+
+    /// How a credential that found no principal is answered; nil when it found one.
+    static func credentialRefusal(_ outcome: CredentialOutcome<Principal>, style: AnswerStyle) -> IngestRefusal? {
+        switch outcome {
+        case .found: return nil
+        case .missing: return .missingCredential
+        case .malformed: return .malformedCredential
+        case .unknown: return IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4)
+        }
+    }
+
+    private func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
         // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
         // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
         if endpoint == .rawWithPathToken {
-            let token = Router.pathToken(request.path)
+            let token = Router.pathToken(path)
             return tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
         }
-        return credentials.resolve(authorization: request.head.authorization.map(request.bytes)) { credential in
+        return credentials.resolve(authorization: authorization) { credential in
             tokenCache.with { recentCredential.lookup(credential, in: $0) }
         }
     }

@@ -46,7 +46,8 @@ final class GatewayHandler: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
-        guard let route = Router.route(request.path) else {
+        let noted = request.headNote > 0 ? Self.notedRoutes[request.headNote - 1] : Router.route(request.path)
+        guard let route = noted else {
             return respond(404, "not_found", body: Self.notFound, request, &output)
         }
         guard route.allowedMethods.contains(request.head.method) else {
@@ -79,6 +80,53 @@ final class GatewayHandler: HTTPHandler {
             return admin(request, output: &output, answer: answer)
         }
     }
+
+    /// Ingest and admin requests are authenticated from their head, before any body is read; the other
+    /// endpoints need no credential (and leave the connection counted as unauthenticated).
+    /// The route found here is noted for ``handle(_:output:answer:)`` (``notedRoutes``), which then skips
+    /// the route table.
+    func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
+        guard let route = Router.route(request.path), route.allowedMethods.contains(request.head.method) else {
+            return .proceed(authenticated: false)
+        }
+        let note = Self.note(route)
+        switch route {
+        case .ingest(let endpoint):
+            let verdict = ingestHeadReceived(endpoint, request, output: &output)
+            return verdict == .answered ? verdict : .proceed(authenticated: true, note: note)
+        case .graphql:
+            let verdict = adminHeadReceived(request, output: &output)
+            return verdict == .answered ? verdict : .proceed(authenticated: true, note: note)
+        case .status, .metrics, .elasticHandshake, .hecHealth, .hecAck: return .proceed(authenticated: false, note: note)
+        }
+    }
+
+    /// ``notedRoutes``' index of `route`, plus one.
+    static func note(_ route: Route) -> Int {
+        switch route {
+        case .status: 1
+        case .metrics: 2
+        case .elasticHandshake: 3
+        case .hecHealth: 4
+        case .hecAck: 5
+        case .graphql: 6
+        case .ingest(.structured): 7
+        case .ingest(.unstructured): 8
+        case .ingest(.raw): 9
+        case .ingest(.rawWithPathToken): 10
+        case .ingest(.json): 11
+        case .ingest(.hec): 12
+        case .ingest(.hecRaw): 13
+        case .ingest(.elasticBulk): 14
+        }
+    }
+
+    /// Every route, numbered for ``HTTPRequest/headNote`` (note = index + 1, ``note(_:)``).
+    static let notedRoutes: [Route?] = [
+        .status, .metrics, .elasticHandshake, .hecHealth, .hecAck, .graphql,
+        .ingest(.structured), .ingest(.unstructured), .ingest(.raw), .ingest(.rawWithPathToken), .ingest(.json),
+        .ingest(.hec), .ingest(.hecRaw), .ingest(.elasticBulk),
+    ]
 
     static let statusOK = Array("{\"status\":\"OK\",\"version\":\"\(Answers.version)\"}".utf8)
     static let hecHealthy = Array("{\"text\":\"HEC is healthy\",\"code\":17}".utf8)

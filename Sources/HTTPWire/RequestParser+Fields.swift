@@ -7,7 +7,8 @@
 // - `Transfer-Encoding` other than exactly one `chunked` (case-insensitive), in any number of fields: any other
 //   coding (gzip, identity, parameters, unknown), `chunked` twice, or an empty value;
 // - `Transfer-Encoding` on an HTTP/1.0 request (RFC 9112 §6.1: its framing cannot be trusted);
-// - two `Authorization` fields (which credential counts would be ambiguous).
+// - two `Authorization` fields (which credential counts would be ambiguous);
+// - an HTTP/1.1 request without exactly one `Host` field (RFC 9112 §3.2; HTTP/1.0 may omit it).
 // `Content-Length` above `maxBodyBytes` is 413 straight from the head. An unsupported `Content-Encoding` is 415.
 extension RequestParser {
     private static func bad(_ why: String) -> HeadParseStatus { .invalid(.badRequest(why)) }
@@ -20,6 +21,7 @@ extension RequestParser {
         var chunked = false
         var connectionClose = false
         var connectionKeepAlive = false
+        var hostFields = 0
 
         for field in head.headers {
             let name = field.name
@@ -59,6 +61,9 @@ extension RequestParser {
             case 16 where ASCII.equalsIgnoringCase(b, name, "content-encoding"):
                 if let error = addContentCodings(b, value, to: &head.contentEncoding) { return .invalid(error) }
 
+            case 4 where ASCII.equalsIgnoringCase(b, name, "host"):
+                hostFields += 1
+
             case 13 where ASCII.equalsIgnoringCase(b, name, "authorization"):
                 guard head.authorization == nil else { return bad("duplicate authorization header") }
                 head.authorization = value
@@ -80,8 +85,10 @@ extension RequestParser {
 
         switch head.version {
         case .http11:
+            guard hostFields == 1 else { return bad(hostFields == 0 ? "missing host header" : "duplicate host header") }
             head.keepAlive = !connectionClose
         case .http10:
+            guard hostFields <= 1 else { return bad("duplicate host header") }
             head.keepAlive = connectionKeepAlive && !connectionClose
             head.expectContinue = false
         }

@@ -43,14 +43,26 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Largest request head, in bytes.")
     var maxHeadBytes = 64 * 1024
 
-    @Option(name: .long, help: "Open connections above which new ones are closed at once.")
+    @Option(name: .long, help: "Open connections; a new one above it closes the loop's oldest unauthenticated connection, or is closed at once when there is none.")
     var maxConnections = 10_000
+
+    @Option(name: .long, help: "Connections that have not yet sent a verified credential (default: half of --max-connections); above it the oldest of them is closed.")
+    var maxUnauthenticatedConnections: Int?
 
     @Option(name: .long, help: "Seconds a request head may take to arrive.")
     var headTimeout = 10.0
 
-    @Option(name: .long, help: "Seconds a request body may stall.")
-    var bodyTimeout = 30.0
+    @Option(name: .long, help: "Seconds a whole request body may take, counted from the end of its head.")
+    var bodyTimeout = 60.0
+
+    @Option(name: .long, help: "Bytes per second a request body must average after a 5 s grace period (0 = no minimum).")
+    var minBodyRate = 1024
+
+    @Option(name: .long, help: "Bytes per event loop that buffers of request bodies still arriving may take (default: 128 MiB, at least one largest request); above it new bodies get 503 with Retry-After.")
+    var maxInflightBodyBytes: Int?
+
+    @Option(name: .long, help: "Seconds after the end of a request head before --min-body-rate applies.")
+    var bodyRateGrace = 5.0
 
     @Option(name: .long, help: "Seconds an idle keep-alive connection stays open.")
     var idleTimeout = 60.0
@@ -94,6 +106,12 @@ struct ServeCommand: ParsableCommand {
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
         }
+        guard bodyTimeout > 0, minBodyRate >= 0, maxUnauthenticatedConnections.map({ $0 >= 1 }) ?? true else {
+            throw ValidationError("--body-timeout and --max-unauthenticated-connections must be positive, --min-body-rate at least 0")
+        }
+        guard (maxInflightBodyBytes ?? .max) >= maxRequestBytes + maxHeadBytes, bodyRateGrace >= 0 else {
+            throw ValidationError("--max-inflight-body-bytes must hold at least one largest request (--max-request-bytes + --max-head-bytes); --body-rate-grace must not be negative")
+        }
     }
 
     func run() throws {
@@ -116,8 +134,12 @@ struct ServeCommand: ParsableCommand {
         configuration.http.limits.maxBodyBytes = maxRequestBytes
         configuration.http.limits.maxHeadBytes = maxHeadBytes
         configuration.http.maxConnections = maxConnections
+        configuration.http.maxUnauthenticatedConnections = maxUnauthenticatedConnections
         configuration.http.headTimeoutMillis = Int64(headTimeout * 1000)
-        configuration.http.bodyStallMillis = Int64(bodyTimeout * 1000)
+        configuration.http.bodyTimeoutMillis = Int64(bodyTimeout * 1000)
+        configuration.http.minBodyBytesPerSecond = minBodyRate
+        configuration.http.maxInflightBodyBytesPerLoop = maxInflightBodyBytes ?? max(128 << 20, maxRequestBytes + maxHeadBytes)
+        configuration.http.minBodyRateGraceMillis = Int64(bodyRateGrace * 1000)
         configuration.http.idleTimeoutMillis = Int64(idleTimeout * 1000)
         configuration.fsync = FsyncPolicy(argument: fsync)!
         configuration.segmentBytes = segmentBytes

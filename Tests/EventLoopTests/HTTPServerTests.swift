@@ -5,8 +5,15 @@ import Testing
 import HTTPWire
 @testable import EventLoop
 
-/// Answers `/now` at once, `/later` from another thread (a deferred answer), and echoes bodies on `/echo`.
+/// Answers `/now` at once, `/later` from another thread (a deferred answer), echoes bodies on `/echo`, and
+/// refuses `/refuse` from its head.
 final class TestHandler: HTTPHandler {
+    func headReceived(_ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
+        guard String(decoding: request.path, as: UTF8.self) == "/refuse" else { return .proceed(authenticated: true) }
+        ResponseWriter.append(status: 401, body: "{}", keepAlive: false, into: &output)
+        return .answered
+    }
+
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
         let path = String(decoding: request.path, as: UTF8.self)
         switch path {
@@ -85,7 +92,7 @@ final class TestHandler: HTTPHandler {
         let server = try startServer()
         defer { server.shutdown(); server.wait() }
         let port = server.boundPorts.withLock { $0[0] }
-        let answers = try exchange(port, "GET /later HTTP/1.1\r\n\r\nGET /now HTTP/1.1\r\n\r\nGET /later HTTP/1.1\r\n\r\n", expectAnswers: 3)
+        let answers = try exchange(port, "GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.1\r\nHost: h\r\n\r\nGET /later HTTP/1.1\r\nHost: h\r\n\r\n", expectAnswers: 3)
         let statuses = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
         #expect(statuses == ["202", "200", "202"])
     }
@@ -97,7 +104,7 @@ final class TestHandler: HTTPHandler {
         defer { server.shutdown(); server.wait() }
         let port = server.boundPorts.withLock { $0[0] }
         let client = Client(port: port)
-        let request = Array("GET /later HTTP/1.1\r\n\r\n".utf8)
+        let request = Array("GET /later HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
         shutdown(client.fd, Int32(SHUT_WR))
         #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 202"))
@@ -109,8 +116,23 @@ final class TestHandler: HTTPHandler {
         let server = try startServer()
         defer { server.shutdown(); server.wait() }
         let port = server.boundPorts.withLock { $0[0] }
-        let answer = try exchange(port, "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", expectAnswers: 1)
+        let answer = try exchange(port, "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", expectAnswers: 1)
         #expect(answer.hasSuffix("\r\n\r\nhello world"))
+    }
+
+    /// A head the handler refuses is answered before its body and without `100 Continue`; the body sent
+    /// after it is read and dropped, and the server ends the connection with a FIN after the answer.
+    @Test func aRefusedHeadIsAnsweredWithoutContinueAndClosed() throws {
+        let server = try startServer()
+        defer { server.shutdown(); server.wait() }
+        let port = server.boundPorts.withLock { $0[0] }
+        let client = Client(port: port)
+        client.send("POST /refuse HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 401"))
+        let body = [UInt8](repeating: 0x61, count: 100_000)
+        _ = body.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var byte: UInt8 = 0
+        #expect(recv(client.fd, &byte, 1, 0) == 0)
     }
 
     @Test func sendsContinueBeforeTheBody() throws {
@@ -118,7 +140,7 @@ final class TestHandler: HTTPHandler {
         defer { server.shutdown(); server.wait() }
         let port = server.boundPorts.withLock { $0[0] }
         let client = Client(port: port)
-        client.send("POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+        client.send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
         #expect(client.receive(answers: 1) == "HTTP/1.1 100 Continue\r\n\r\n")
         client.send("ok")
         let answer = client.receive(answers: 1)
@@ -136,7 +158,7 @@ final class TestHandler: HTTPHandler {
         let client = Client(port: port)
         for (round, size) in [300_000, 700_000, 290_000, 12].enumerated() {
             let body = (0..<size).map { UInt8(ascii: "a") + UInt8(($0 &+ round) % 26) }
-            let request = Array("POST /echo HTTP/1.1\r\nContent-Length: \(size)\r\n\r\n".utf8) + body
+            let request = Array("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: \(size)\r\n\r\n".utf8) + body
             var sent = 0
             while sent < request.count {
                 let n = request[sent...].withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }

@@ -49,3 +49,13 @@ import Testing
         #expect(Route.ingest(.elasticBulk).allowHeader == "POST, PUT")
     }
 }
+
+@Suite struct HeadNoteTests {
+    /// The note headReceived hands to handle() names the same route again, for every route.
+    @Test func everyRouteRoundTrips() {
+        for (index, route) in GatewayHandler.notedRoutes.enumerated() {
+            #expect(GatewayHandler.note(route!) == index + 1)
+        }
+        #expect(Set(GatewayHandler.notedRoutes.map { $0!.metricName + "\($0!)" }).count == GatewayHandler.notedRoutes.count)
+    }
+}

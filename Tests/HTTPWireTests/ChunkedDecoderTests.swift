@@ -101,7 +101,7 @@ struct MalformedChunked: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: ValidChunked.all)
     func whole(_ valid: ValidChunked) {
-        let next = [UInt8]("GET / HTTP/1.1\r\n\r\n")
+        let next = [UInt8]("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         let (progress, body, _) = decode([valid.encoded + next])
         #expect(progress == .done(consumed: valid.encoded.count))
         #expect(body == valid.decoded)

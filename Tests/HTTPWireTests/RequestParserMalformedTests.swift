@@ -18,8 +18,8 @@ struct MalformedHead: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let small = HTTPLimits(maxHeadBytes: 256, maxBodyBytes: 1000, maxHeaderCount: 4)
-    static let get = "GET / HTTP/1.1\r\n"
-    static let post = "POST / HTTP/1.1\r\n"
+    static let get = "GET / HTTP/1.1\r\nHost: h\r\n"
+    static let post = "POST / HTTP/1.1\r\nHost: h\r\n"
 
     static let all: [MalformedHead] = [
         // Body framing (request smuggling).
@@ -49,8 +49,8 @@ struct MalformedHead: Sendable, CustomTestStringConvertible {
         // Field syntax.
         MalformedHead("obs-fold", get + "X-A: b\r\n c\r\n\r\n", 400),
         MalformedHead("obs-fold with tab", get + "X-A: b\r\n\tc\r\n\r\n", 400),
-        MalformedHead("whitespace before the first field", get + " Host: a\r\n\r\n", 400),
-        MalformedHead("space before colon", get + "Host : a\r\n\r\n", 400),
+        MalformedHead("whitespace before the first field", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400),
+        MalformedHead("space before colon", get + "X-A : a\r\n\r\n", 400),
         MalformedHead("tab before colon", get + "Content-Length\t: 5\r\n\r\n", 400),
         MalformedHead("space inside name", get + "X Y: a\r\n\r\n", 400),
         MalformedHead("empty name", get + ": a\r\n\r\n", 400),
@@ -86,6 +86,10 @@ struct MalformedHead: Sendable, CustomTestStringConvertible {
         MalformedHead("unsupported content coding", post + "Content-Encoding: br\r\n\r\n", 415),
         MalformedHead("two content codings", post + "Content-Encoding: gzip, deflate\r\n\r\n", 415),
         MalformedHead("two content codings in two fields", post + "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n\r\n", 415),
+        MalformedHead("HTTP/1.1 without Host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
+        MalformedHead("HTTP/1.1 without any field", "POST / HTTP/1.1\r\n\r\n", 400),
+        MalformedHead("two Host fields", get + "host: other\r\n\r\n", 400),
+        MalformedHead("two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400),
         MalformedHead("two Authorization fields", get + "Authorization: Bearer a\r\nauthorization: Bearer b\r\n\r\n", 400),
         MalformedHead("too many fields", get + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n", 431, limits: small),
         MalformedHead("head too large", get + "X-Pad: " + String(repeating: "p", count: 300) + "\r\n\r\n", 431, limits: small),

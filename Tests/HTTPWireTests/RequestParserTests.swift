@@ -21,7 +21,7 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
 
     static let all: [ValidHead] = [
         ValidHead(name: "simple GET", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
-        ValidHead(name: "no fields", raw: "GET /x HTTP/1.1\r\n\r\n", path: "/x", headerCount: 0),
+        ValidHead(name: "no fields", raw: "GET /x HTTP/1.1\r\nHost: h\r\n\r\n", path: "/x", headerCount: 1),
         ValidHead(
             name: "ingest POST",
             raw: "POST /api/v1/ingest/hec?channel=1&x=%20 HTTP/1.1\r\nHost: localhost:8080\r\n"
@@ -29,6 +29,7 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
                 + "Content-Encoding: gzip\r\nExpect: 100-continue\r\nUser-Agent: curl/8.5\r\n\r\n",
             method: .post, path: "/api/v1/ingest/hec", query: "channel=1&x=%20", framing: .contentLength(331),
             expectContinue: true, coding: .gzip, authorization: "Bearer abc.def", headerCount: 7),
+        ValidHead(name: "HTTP/1.0 with Host", raw: "GET / HTTP/1.0\r\nHost: a\r\n\r\n", version: .http10, keepAlive: false),
         ValidHead(name: "HTTP/1.0 closes", raw: "GET / HTTP/1.0\r\n\r\n", version: .http10, keepAlive: false, headerCount: 0),
         ValidHead(
             name: "HTTP/1.0 keep-alive", raw: "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", version: .http10),
@@ -40,44 +41,44 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
             raw: "POST /p HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n", method: .post, path: "/p",
             version: .http10, framing: .contentLength(3), keepAlive: false, headerCount: 2),
         ValidHead(
-            name: "HTTP/1.1 close", raw: "GET / HTTP/1.1\r\nconnection: Upgrade,  CLOSE \r\n\r\n", keepAlive: false),
+            name: "HTTP/1.1 close", raw: "GET / HTTP/1.1\r\nHost: h\r\nconnection: Upgrade,  CLOSE \r\n\r\n", keepAlive: false, headerCount: 2),
         ValidHead(
-            name: "chunked, any case", raw: "PUT /c HTTP/1.1\r\nTRANSFER-ENCODING: Chunked\r\n\r\n", method: .put,
-            path: "/c", framing: .chunked),
+            name: "chunked, any case", raw: "PUT /c HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: Chunked\r\n\r\n", method: .put,
+            path: "/c", framing: .chunked, headerCount: 2),
         ValidHead(
-            name: "chunked after empty list elements", raw: "POST / HTTP/1.1\r\nTransfer-Encoding: , chunked\r\n\r\n",
-            method: .post, framing: .chunked),
+            name: "chunked after empty list elements", raw: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , chunked\r\n\r\n",
+            method: .post, framing: .chunked, headerCount: 2),
         ValidHead(
             name: "identical Content-Length twice",
-            raw: "POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length:5\r\n\r\n", method: .post,
-            framing: .contentLength(5), headerCount: 2),
+            raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length:5\r\n\r\n", method: .post,
+            framing: .contentLength(5), headerCount: 3),
         ValidHead(
-            name: "Content-Length zero with leading zeros", raw: "POST / HTTP/1.1\r\nContent-Length: 000\r\n\r\n",
-            method: .post, framing: .contentLength(0)),
+            name: "Content-Length zero with leading zeros", raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 000\r\n\r\n",
+            method: .post, framing: .contentLength(0), headerCount: 2),
         ValidHead(
             name: "leading empty lines", raw: "\r\n\r\nDELETE /d HTTP/1.1\r\nHost: a\r\n\r\n", method: .delete,
             path: "/d"),
         ValidHead(
-            name: "absolute-form target", raw: "GET http://example.com:80/api/v1/status?q HTTP/1.1\r\n\r\n",
-            path: "/api/v1/status", query: "q", headerCount: 0),
+            name: "absolute-form target", raw: "GET http://example.com:80/api/v1/status?q HTTP/1.1\r\nHost: h\r\n\r\n",
+            path: "/api/v1/status", query: "q", headerCount: 1),
         ValidHead(
-            name: "absolute-form without path", raw: "GET http://example.com HTTP/1.1\r\n\r\n", path: "",
-            headerCount: 0),
-        ValidHead(name: "asterisk-form", raw: "OPTIONS * HTTP/1.1\r\n\r\n", method: .options, path: "*", headerCount: 0),
-        ValidHead(name: "empty query", raw: "HEAD /h? HTTP/1.1\r\n\r\n", method: .head, path: "/h", query: "", headerCount: 0),
-        ValidHead(name: "PATCH", raw: "PATCH /p HTTP/1.1\r\n\r\n", method: .patch, path: "/p", headerCount: 0),
-        ValidHead(name: "unknown method", raw: "PROPFIND / HTTP/1.1\r\n\r\n", method: .other, headerCount: 0),
-        ValidHead(name: "methods are case-sensitive", raw: "get / HTTP/1.1\r\n\r\n", method: .other, headerCount: 0),
+            name: "absolute-form without path", raw: "GET http://example.com HTTP/1.1\r\nHost: h\r\n\r\n", path: "",
+            headerCount: 1),
+        ValidHead(name: "asterisk-form", raw: "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", method: .options, path: "*", headerCount: 1),
+        ValidHead(name: "empty query", raw: "HEAD /h? HTTP/1.1\r\nHost: h\r\n\r\n", method: .head, path: "/h", query: "", headerCount: 1),
+        ValidHead(name: "PATCH", raw: "PATCH /p HTTP/1.1\r\nHost: h\r\n\r\n", method: .patch, path: "/p", headerCount: 1),
+        ValidHead(name: "unknown method", raw: "PROPFIND / HTTP/1.1\r\nHost: h\r\n\r\n", method: .other, headerCount: 1),
+        ValidHead(name: "methods are case-sensitive", raw: "get / HTTP/1.1\r\nHost: h\r\n\r\n", method: .other, headerCount: 1),
         ValidHead(
-            name: "x-gzip", raw: "POST / HTTP/1.1\r\nContent-Encoding: x-gzip\r\n\r\n", method: .post, coding: .gzip),
+            name: "x-gzip", raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: x-gzip\r\n\r\n", method: .post, coding: .gzip, headerCount: 2),
         ValidHead(
-            name: "identity and deflate", raw: "POST / HTTP/1.1\r\nContent-Encoding: identity, Deflate\r\n\r\n",
-            method: .post, coding: .deflate),
+            name: "identity and deflate", raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: identity, Deflate\r\n\r\n",
+            method: .post, coding: .deflate, headerCount: 2),
         ValidHead(
             name: "empty, tab-padded and obs-text values",
-            raw: "GET / HTTP/1.1\r\nX-Empty:\r\nX-Tab:\t v\t \r\nX-Utf8: caf\u{e9}\r\n\r\n", headerCount: 3),
+            raw: "GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Tab:\t v\t \r\nX-Utf8: caf\u{e9}\r\n\r\n", headerCount: 4),
         ValidHead(
-            name: "unknown expectation ignored", raw: "GET / HTTP/1.1\r\nExpect: something-else\r\n\r\n"),
+            name: "unknown expectation ignored", raw: "GET / HTTP/1.1\r\nHost: h\r\nExpect: something-else\r\n\r\n", headerCount: 2),
     ]
 }
 
@@ -160,16 +161,16 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
     @Test func resumingStartsOverWhenTheBufferShrinksOrAfterReset() {
         var head = RequestHead()
         let first = [UInt8]("POST /first HTTP/1.1\r\nX-Long-Name: value")
-        let other = [UInt8]("GET /b HTTP/1.1\r\n\r\n")
+        let other = [UInt8]("GET /b HTTP/1.1\r\nHost: h\r\n\r\n")
         first.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .needMore) }
         other.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .complete) }
-        #expect(other.string(head.path) == "/b" && head.headers.isEmpty)
+        #expect(other.string(head.path) == "/b" && head.headers.count == 1)
 
         first.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .needMore) }
         head.reset()
-        let longer = [UInt8]("GET /c HTTP/1.1\r\nX-Long-Name: value-and-more\r\n\r\n")
+        let longer = [UInt8]("GET /c HTTP/1.1\r\nHost: h\r\nX-Long-Name: value-and-more\r\n\r\n")
         longer.withUnsafeBytes { #expect(RequestParser.parseHead($0, limits: HTTPLimits(), into: &head) == .complete) }
-        #expect(head.method == .get && longer.string(head.path) == "/c" && head.headers.count == 1)
+        #expect(head.method == .get && longer.string(head.path) == "/c" && head.headers.count == 2)
     }
 
     @Test func reusedHeadKeepsNoStaleFields() {
@@ -197,7 +198,7 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
     @Test func headOfExactlyTheLimitIsAccepted() {
         var limits = HTTPLimits()
         limits.maxHeadBytes = 100
-        let prefix = "POST / HTTP/1.1\r\nX-Pad: "
+        let prefix = "POST / HTTP/1.1\r\nHost: h\r\nX-Pad: "
         let padding = String(repeating: "p", count: 100 - prefix.utf8.count - 4)
         let exact = [UInt8](prefix + padding + "\r\n\r\n")
         #expect(exact.count == 100)
@@ -213,8 +214,8 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
     @Test func headerCountLimit() {
         var limits = HTTPLimits()
         limits.maxHeaderCount = 3
-        let three = [UInt8]("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
-        let four = [UInt8]("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n")
+        let three = [UInt8]("GET / HTTP/1.1\r\nHost: h\r\nB: 2\r\nC: 3\r\n\r\n")
+        let four = [UInt8]("GET / HTTP/1.1\r\nHost: h\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n")
         #expect(parseStatus(three, limits: limits) == .complete)
         #expect(parseStatus(four, limits: limits) == .invalid(.headTooLarge))
     }
@@ -222,9 +223,9 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
     @Test func contentLengthAtTheBodyLimit() {
         var limits = HTTPLimits()
         limits.maxBodyBytes = 1000
-        #expect(parseStatus([UInt8]("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n"), limits: limits) == .complete)
+        #expect(parseStatus([UInt8]("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n"), limits: limits) == .complete)
         #expect(
-            parseStatus([UInt8]("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n"), limits: limits)
+            parseStatus([UInt8]("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n"), limits: limits)
                 == .invalid(.payloadTooLarge))
     }
 }

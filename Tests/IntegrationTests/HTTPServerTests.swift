@@ -79,10 +79,12 @@ import Testing
         ("non-numeric length", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: 3a\r\n\r\nabc", 400),
         ("negative length", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: -3\r\n\r\nabc", 400),
         ("unknown coding", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
-        ("bad chunk size", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
+        ("bad chunk size", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer TOKEN\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
         ("obs-fold", "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
         ("space before colon", "GET /api/v1/status HTTP/1.1\r\nHost : x\r\n\r\n", 400),
         ("control char in value", "GET /api/v1/status HTTP/1.1\r\nHost: x\u{1}y\r\n\r\n", 400),
+        ("no Host", "GET /api/v1/status HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
+        ("two Hosts", "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
         ("body over limit", "POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
     ]
 
@@ -90,7 +92,7 @@ import Testing
     func malformedRequestsAreRefusedAndClosed(_ index: Int) throws {
         let item = Self.malformed[index]
         let client = try RawHTTPClient(port: server.port)
-        try client.send(item.request)
+        try client.send(item.request.replacingOccurrences(of: "TOKEN", with: try ingestToken()))
         let answer = try client.readAnswer()
         #expect(answer.status == item.status, "\(item.name)")
         #expect(try answer.json() is [String: Any], "\(item.name)")
@@ -113,9 +115,13 @@ import Testing
         #expect(try client.isClosedByServer())
     }
 
+    func ingestToken() throws -> String {
+        try #require(try server.bootstrapCredentials()["ingestToken"])
+    }
+
     @Test func stalledBodyIs408() throws {
         let client = try RawHTTPClient(port: server.port)
-        try client.send("POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        try client.send("POST /api/v1/ingest/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(try ingestToken())\r\nContent-Length: 10\r\n\r\nabc")
         let answer = try client.readAnswer()
         #expect(answer.status == 408)
     }
@@ -139,14 +145,19 @@ import Testing
 }
 
 @Suite(.serialized) struct ServerLifecycleTests {
+    /// Connections that authenticated keep their places; with no unauthenticated connection to close, a new
+    /// one above the limit is closed at once.
     @Test func connectionsAboveTheLimitAreClosedAtOnce() throws {
         let server = try SluiceProcess(arguments: ["--max-connections", "2"])
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
         let first = try RawHTTPClient(port: server.port)
         let second = try RawHTTPClient(port: server.port)
-        #expect(try first.request("GET", "/api/v1/status").status == 200)
-        #expect(try second.request("GET", "/api/v1/status").status == 200)
+        let auth = ["Authorization": "Bearer \(token)"]
+        #expect(try first.request("POST", "/api/v1/ingest/raw", headers: auth, body: Array("a".utf8)).status == 200)
+        #expect(try second.request("POST", "/api/v1/ingest/raw", headers: auth, body: Array("b".utf8)).status == 200)
         let third = try RawHTTPClient(port: server.port)
         #expect(try third.isClosedByServer())
+        #expect(try first.request("POST", "/api/v1/ingest/raw", headers: auth, body: Array("c".utf8)).status == 200)
     }
 
     @Test func gracefulShutdownFinishesTheRequestInFlight() throws {

@@ -51,6 +51,13 @@ final class RawHTTPClient {
         }
     }
 
+    /// Waits up to `milliseconds` for the server to send something (or close); true when it did.
+    func waitReadable(milliseconds: Int32) -> Bool {
+        if !buffer.isEmpty { return true }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, milliseconds) > 0
+    }
+
     /// Reads one answer (a `100 Continue` counts as one).
     func readAnswer(headOnly: Bool = false) throws -> HTTPAnswer {
         while true {
