@@ -55,8 +55,9 @@ run() { # binary-index scheme -> appends "rps mbps p99ms server-us-per-request e
     python3 -c '
 import json, sys
 r = json.loads(sys.argv[1]); ticks = float(sys.argv[2]) / float(sys.argv[3])
-print("%.1f %.1f %.2f %.0f %d %d" % (r["requests_per_second"], r["mb_per_second"], r["latency_ms"]["p99"],
-      ticks * 1e6 / max(r["requests"], 1), r["errors"], r["bytes"] // max(r["requests"], 1)))
+print("%.1f %.1f %.2f %.0f %d %d %.0f" % (r["requests_per_second"], r["mb_per_second"], r["latency_ms"]["p99"],
+      ticks * 1e6 / max(r["requests"], 1), r["errors"], r["bytes"] // max(r["requests"], 1),
+      r["cpu_seconds"] * 1e6 / max(r["requests"], 1)))
 ' "$out" "$((after - before))" "$TICKS" >>"$work/$index-$scheme"
     sluice_kill
     rm -rf "$work/data"
@@ -71,14 +72,14 @@ done
 
 median() { sort -n -k1,1 "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 echo "1000-event structured batches, sluice bench -t1 -c$CONNECTIONS, ${DURATION}s x $ROUNDS rounds alternated, median round by req/s"
-echo "server-cpu/req: CPU time of the Sluice process per request (the bench's own encryption is not in it)"
-printf "%-8s %-6s %9s %8s %9s %15s %7s %10s\n" server scheme req/s MB/s p99ms server-cpu/req errors body-bytes
+echo "server-cpu/req: CPU time of the Sluice process per request (the bench's own encryption is not in it); bench-cpu/req: the bench's"
+printf "%-8s %-6s %9s %8s %9s %15s %14s %7s %10s\n" server scheme req/s MB/s p99ms server-cpu/req bench-cpu/req errors body-bytes
 for index in "${!BINARIES[@]}"; do
     name=new; [ "${#BINARIES[@]}" = 2 ] && [ "$index" = 0 ] && name=before
-    read -r pr pm pp pc pe pb <<<"$(median "$work/$index-http")"
-    read -r tr tm tp tc te tb <<<"$(median "$work/$index-https")"
-    printf "%-8s %-6s %9s %8s %9s %13sus %7s %10s\n" "$name" plain "$pr" "$pm" "$pp" "$pc" "$pe" "$pb"
-    printf "%-8s %-6s %9s %8s %9s %13sus %7s %10s\n" "$name" tls "$tr" "$tm" "$tp" "$tc" "$te" "$tb"
+    read -r pr pm pp pc pe pb pk <<<"$(median "$work/$index-http")"
+    read -r tr tm tp tc te tb tk <<<"$(median "$work/$index-https")"
+    printf "%-8s %-6s %9s %8s %9s %13sus %12sus %7s %10s\n" "$name" plain "$pr" "$pm" "$pp" "$pc" "$pk" "$pe" "$pb"
+    printf "%-8s %-6s %9s %8s %9s %13sus %12sus %7s %10s\n" "$name" tls "$tr" "$tm" "$tp" "$tc" "$tk" "$te" "$tb"
     printf "%-8s ratio tls/plain: requests/s %.2f, requests per server core-second %.2f; record layer (ktls send, ktls receive, openssl only): %s\n" \
         "$name" "$(awk "BEGIN{print $tr/$pr}")" "$(awk "BEGIN{print $pc/$tc}")" "$(cat "$work/$index-layer" 2>/dev/null || echo n/a)"
     echo "$name all rounds plain: $(awk '{printf "%s/%sus ", $1, $4}' "$work/$index-http")  tls: $(awk '{printf "%s/%sus ", $1, $4}' "$work/$index-https")"
