@@ -2,7 +2,8 @@
 # What it measures: the cost of TLS termination in Sluice, in one run. (1) Ingest of 1000-event structured
 # batches (POST /api/v1/ingest/humio-structured, `sluice bench --format structured --batch 1000`) over plain
 # HTTP and over TLS 1.3 (keep-alive, the bench checking the server's certificate with --ca), alternated round
-# by round so that load from neighbours hits both alike; `sluice bench`, 1 thread, CONNECTIONS connections
+# by round so that load from neighbours hits both alike; `sluice bench`, BENCH_THREADS threads (default 2, so
+# that the client, which encrypts every body, is not one starved thread), CONNECTIONS connections
 # (default 16), DURATION seconds per run (default 10), ROUNDS rounds (default 3); Sluice with --fsync
 # interval=10 and 2 loops. With BEFORE=/path/to/an/older/sluice, that binary serves alternate runs too (the
 # bench is always this tree's), so a change is measured before and after in the same run. (2) Full and
@@ -20,6 +21,7 @@ source lib/sluice.sh
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
+BENCH_THREADS=${BENCH_THREADS:-2}
 HANDSHAKE_SECONDS=${HANDSHAKE_SECONDS:-10}
 command -v openssl >/dev/null || { echo "needs the openssl command line" >&2; exit 1; }
 root=$(cd .. && pwd)
@@ -46,7 +48,7 @@ run() { # binary-index scheme -> appends "rps mbps p99ms server-us-per-request e
     local tlsargs=()
     [ "$scheme" = https ] && tlsargs=(--ca "$work/cert.pem")
     before=$(cpu_ticks)
-    out=$("$NEW" bench --url "$url" --token "$SLUICE_TOKEN" --format structured --batch 1000 --connections "$CONNECTIONS" \
+    out=$("$NEW" bench --url "$url" --token "$SLUICE_TOKEN" --format structured --batch 1000 --connections "$CONNECTIONS" --threads "$BENCH_THREADS" \
         --duration "$DURATION" --seed 7 --json --quiet "${tlsargs[@]}")
     after=$(cpu_ticks)
     if [ "$scheme" = https ]; then
@@ -71,7 +73,7 @@ for _ in $(seq 1 "$ROUNDS"); do
 done
 
 median() { sort -n -k1,1 "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
-echo "1000-event structured batches, sluice bench -t1 -c$CONNECTIONS, ${DURATION}s x $ROUNDS rounds alternated, median round by req/s"
+echo "1000-event structured batches, sluice bench --threads $BENCH_THREADS --connections $CONNECTIONS, ${DURATION}s x $ROUNDS rounds alternated, median round by req/s"
 echo "server-cpu/req: CPU time of the Sluice process per request (the bench's own encryption is not in it); bench-cpu/req: the bench's"
 printf "%-8s %-6s %9s %8s %9s %15s %14s %7s %10s\n" server scheme req/s MB/s p99ms server-cpu/req bench-cpu/req errors body-bytes
 for index in "${!BINARIES[@]}"; do

@@ -35,14 +35,10 @@ static int sluice_alpn_select_http11(SSL *ssl, const unsigned char **out, unsign
     return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
-/* Bytes OpenSSL reads from the socket at once with read-ahead: four full records, so a large request body
-   takes a quarter of the read syscalls of the default one-record buffer. Kept for the connection's life
-   (SSL_MODE_RELEASE_BUFFERS stays off: freeing and reallocating it between requests costs more than it saves). */
-#define SLUICE_TLS_READ_BUFFER (4 * (SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD + SSL3_RT_HEADER_LENGTH))
-
 /* TLS 1.2 and 1.3 with AEAD suites only, no renegotiation, no compression, stateless session tickets (no server-side session
    cache shared between threads), partial writes from a buffer that may move between retries, read-ahead
-   into a buffer of several records (fewer read syscalls per request), kernel TLS where the kernel has
+   into OpenSSL's one-record buffer (fewer read syscalls per record; a larger buffer, kept for the
+   connection's life, saved read calls but no measurable CPU, see perf/tls.md), kernel TLS where the kernel has
    the `tls` module (OpenSSL falls back to its own record layer where it does not), an unexpected EOF
    reported as a plain close, ALPN http/1.1. Returns 1 on success. */
 static inline int sluice_tls_configure_server(SSL_CTX *ctx) {
@@ -55,7 +51,6 @@ static inline int sluice_tls_configure_server(SSL_CTX *ctx) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     if (SSL_CTX_set_session_id_context(ctx, session_context, sizeof(session_context) - 1) != 1) return 0;
     SSL_CTX_set_read_ahead(ctx, 1);
-    SSL_CTX_set_default_read_buffer_len(ctx, SLUICE_TLS_READ_BUFFER);
 #ifdef SSL_OP_ENABLE_KTLS
     SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 #endif
