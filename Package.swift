@@ -50,8 +50,10 @@ let package = Package(
         .target(name: "WAL", dependencies: [
             "EventModel", "JSONStream", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
+        .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
-            "CSystemShims", "COpenSSL", "HTTPWire", .product(name: "Logging", package: "swift-log"),
+            "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
             "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),
@@ -63,7 +65,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
-            "HTTPWire", "CSystemShims", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "HTTPWire", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "Gateway", "Tokens", "WAL", "Parsers", "Bench",
@@ -78,14 +80,15 @@ let package = Package(
         .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
         .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "TLSSocket", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TLSSocketTests", dependencies: ["TLSSocket", "COpenSSL"]),
         .testTarget(name: "AdminTests", dependencies: [
             "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"], exclude: ["Clients"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import TLSSocket
+
 /// Everything a benchmark run needs, validated.
 ///
 /// Guarantees (checked by ``validate()``): at least one connection per thread, a positive batch, a positive
@@ -21,6 +23,13 @@ public struct BenchConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// How long to wait for answers in flight after the end, in seconds.
     public var drainSeconds: Double = 10
+    /// https: the CA file the server's certificate must chain to (nil: the system's CAs).
+    public var caFile: String?
+    /// https: accept any server certificate.
+    public var insecure = false
+    /// Close each connection after this many answers and reconnect (TLS: resuming the session); nil keeps
+    /// connections open.
+    public var requestsPerConnection: Int?
     /// Distinct pre-built requests; nil picks ``RequestPool/suggestedCount(batch:eventBytes:)``.
     public var poolSize: Int?
 
@@ -37,6 +46,15 @@ public struct BenchConfiguration: Sendable {
         if let requests, requests < 1 { throw .invalidOption("--requests must be positive") }
         if duration == nil && requests == nil { throw .invalidOption("give --duration or --requests") }
         if let rate, !(rate > 0) { throw .invalidOption("--rate must be positive") }
+        if let requestsPerConnection, requestsPerConnection < 1 { throw .invalidOption("--requests-per-connection must be positive") }
+        if (caFile != nil || insecure) && !url.usesTLS { throw .invalidOption("--ca and --insecure apply to https:// URLs only") }
+        if caFile != nil && insecure { throw .invalidOption("give --ca or --insecure, not both") }
+    }
+
+    /// How the server's certificate is checked (https).
+    var trust: TLSClientTrust {
+        if insecure { return .anyCertificate }
+        return caFile.map(TLSClientTrust.caFile) ?? .systemCAs
     }
 
     /// The payload generator this configuration describes.

@@ -1,4 +1,5 @@
 import HTTPWire
+import TLSSocket
 
 /// One client connection's state, owned by one ``BenchWorker`` thread. The read buffer is allocated once
 /// (and grown only for an unusually large response head) and freed with the connection object.
@@ -8,6 +9,8 @@ final class BenchConnection {
         case closed
         /// Non-blocking connect in progress.
         case connecting
+        /// https: connected, TLS handshake in progress.
+        case handshaking
         /// Connected, no request in flight.
         case idle
         /// Writing the request; `writeOffset` bytes are out.
@@ -24,6 +27,12 @@ final class BenchConnection {
     var retryAtNanos: UInt64 = 0
     var consecutiveFailures = 0
     var wantsWrite = false
+    /// https: the session of the open socket.
+    var tls: TLSSession?
+    /// https: the session the last connection ended with, resumed by the next one.
+    var resumable: TLSResumableSession?
+    /// Answers received on the open socket.
+    var answeredOnSocket = 0
 
     // The request in flight.
     var entryIndex = 0

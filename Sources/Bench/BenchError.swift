@@ -1,9 +1,10 @@
 /// Why `sluice bench` cannot run; the one error type of the Bench module. The text says what to change.
 public enum BenchError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The `--url` is not an `http://host[:port][/path]` URL.
+    /// The `--url` is not an `http[s]://host[:port][/path]` URL.
     case invalidURL(String)
-    /// `https://` was asked for; TLS is not implemented in the client yet.
-    case tlsNotSupported(String)
+    /// TLS could not be set up (a CA file that does not load), or the server's certificate was not
+    /// accepted: no request can succeed, so the run stops.
+    case tls(String)
     /// The host name did not resolve.
     case unresolvableHost(String)
     /// A flag value is out of range or two flags contradict each other.
@@ -15,9 +16,8 @@ public enum BenchError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidURL(let url): "not an http://host[:port][/path] URL: \(url)"
-        case .tlsNotSupported(let url):
-            "https is not supported by sluice bench yet (TLS is not implemented); use an http:// URL: \(url)"
+        case .invalidURL(let url): "not an http[s]://host[:port][/path] URL: \(url)"
+        case .tls(let why): why
         case .unresolvableHost(let host): "cannot resolve host \(host)"
         case .invalidOption(let why): why
         case .file(let path, let code): "\(path): errno \(code)"

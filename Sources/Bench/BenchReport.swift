@@ -3,7 +3,8 @@
 /// Guarantees: the JSON object always has `requests`, `events`, `bytes`, `seconds`, `requests_per_second`,
 /// `events_per_second`, `mb_per_second`, `latency_ms` {`p50`, `p90`, `p99`, `p999`, `max`, `mean`}, `status`
 /// {code: count}, `errors` (total) and `error_kinds`, plus `raw_bytes`, `cpu_seconds`,
-/// `requests_per_cpu_second`, `unsent` and `offered_rate` (null in closed loop); keys in that order.
+/// `requests_per_cpu_second`, `unsent` and `offered_rate` (null in closed loop), `tls_handshakes` and
+/// `tls_resumed` (0 over plain HTTP); keys in that order.
 public enum BenchReport {
     public static func json(_ result: BenchResult, configuration: BenchConfiguration) -> String {
         let latency = result.latency
@@ -29,6 +30,8 @@ public enum BenchReport {
             ("requests_per_cpu_second", number(result.cpuSeconds > 0 ? Double(result.requests) / result.cpuSeconds : 0)),
             ("unsent", "\(result.unsent)"),
             ("offered_rate", result.offeredRate.map(number) ?? "null"),
+            ("tls_handshakes", "\(result.tlsHandshakes)"),
+            ("tls_resumed", "\(result.tlsResumed)"),
         ]
         fields += [
             ("format", quoted(configuration.format.rawValue)),
@@ -65,6 +68,10 @@ public enum BenchReport {
         lines.append("  status     " + statuses)
         lines.append("  errors     " + errors)
         lines.append("  cpu        \(format(result.cpuSeconds, 2)) s = \(format(perCPU, 0)) requests per cpu-second")
+        if configuration.url.usesTLS {
+            lines.append("  tls        \(result.tlsHandshakes) handshakes, \(result.tlsResumed) resumed"
+                         + (configuration.insecure ? " (--insecure: certificate not checked)" : ""))
+        }
         if result.unsent > 0 { lines.append("  unsent     \(result.unsent) scheduled requests found no free connection before the end") }
         return lines.joined(separator: "\n")
     }

@@ -15,6 +15,9 @@ public struct BenchResult: Sendable {
     public var statusCounts: [Int: Int] = [:]
     public var errorCounts: [BenchErrorKind: Int] = [:]
     public var unsent = 0
+    /// https: TLS handshakes completed, and how many of them resumed a session (the rest were full).
+    public var tlsHandshakes = 0
+    public var tlsResumed = 0
     /// Open loop: the offered rate.
     public var offeredRate: Double?
 
@@ -32,6 +35,8 @@ public struct BenchResult: Sendable {
         bodyBytes += worker.bodyBytes
         rawBodyBytes += worker.rawBodyBytes
         unsent += worker.unsent
+        tlsHandshakes += worker.tlsHandshakes
+        tlsResumed += worker.tlsResumed
         latencies.add(worker.latencies)
         for (status, count) in worker.statusCounts.enumerated() where count > 0 {
             statusCounts[status, default: 0] += count

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemShims
 import Synchronization
+import TLSSocket
 
 /// A snapshot for the live progress line.
 public struct BenchProgress: Sendable {
@@ -37,6 +38,14 @@ public struct BenchRunner: Sendable {
         try configuration.validate()
         _ = sluice_ignore_sigpipe()
         let target = try SocketTarget(host: configuration.url.host, port: configuration.url.port)
+        var tlsContext: TLSContext?
+        if configuration.url.usesTLS {
+            do {
+                tlsContext = try TLSContext(client: configuration.trust)
+            } catch {
+                throw .tls("cannot set up TLS: \(error)")
+            }
+        }
         var generator = configuration.makeGenerator()
         let poolSize = configuration.poolSize
             ?? RequestPool.suggestedCount(batch: configuration.batch, eventBytes: configuration.eventBytes ?? 200)
@@ -49,7 +58,8 @@ public struct BenchRunner: Sendable {
         let cpuBefore = Self.cpuSeconds()
         let start = MonotonicClock.nanos()
         let workers = (0..<configuration.threads).map { index in
-            BenchWorker(index: index, plan: plan(for: index, start: start), target: target, pool: pool)
+            BenchWorker(index: index, plan: plan(for: index, start: start), target: target, pool: pool,
+                        tlsContext: tlsContext, host: configuration.url.host)
         }
         let failure = Mutex<BenchError?>(nil)
         var threads: [BenchThread] = []
@@ -84,7 +94,8 @@ public struct BenchRunner: Sendable {
         }
         return BenchWorker.Plan(
             connections: share(configuration.connections), requestBudget: budget, deadlineNanos: deadline,
-            drainNanos: UInt64(configuration.drainSeconds * 1e9), schedule: schedule)
+            drainNanos: UInt64(configuration.drainSeconds * 1e9), schedule: schedule,
+            requestsPerConnection: configuration.requestsPerConnection)
     }
 
     private func reportProgress(_ workers: [BenchWorker], start: UInt64, interval: Double, signals: SignalStop?,

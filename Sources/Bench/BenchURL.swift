@@ -1,24 +1,26 @@
-/// The `--url` of a benchmark: `http://host[:port][/path]`.
+/// The `--url` of a benchmark: `http[s]://host[:port][/path]`.
 ///
-/// Guarantees: `host` is non-empty (IPv6 literals without brackets), `port` defaults to 80, `path` is empty
-/// when the URL names none (then the format's default path is used); `https://` is refused with
-/// ``BenchError/tlsNotSupported(_:)`` until the client speaks TLS.
+/// Guarantees: `host` is non-empty (IPv6 literals without brackets), `port` defaults to 80 (443 for
+/// `https`), `path` is empty when the URL names none (then the format's default path is used).
 public struct BenchURL: Sendable, Equatable {
     public var host: String
     public var port: UInt16
     public var path: String
+    /// `https`: requests go over TLS.
+    public var usesTLS: Bool
 
-    public init(host: String, port: UInt16, path: String) {
+    public init(host: String, port: UInt16, path: String, usesTLS: Bool = false) {
         self.host = host
         self.port = port
         self.path = path
+        self.usesTLS = usesTLS
     }
 
     public init(parsing text: String) throws(BenchError) {
         let lower = text.lowercased()
-        if lower.hasPrefix("https://") { throw .tlsNotSupported(text) }
-        guard lower.hasPrefix("http://") else { throw .invalidURL(text) }
-        let rest = text.dropFirst("http://".count)
+        usesTLS = lower.hasPrefix("https://")
+        guard usesTLS || lower.hasPrefix("http://") else { throw .invalidURL(text) }
+        let rest = text.dropFirst(usesTLS ? "https://".count : "http://".count)
         let authority = rest.prefix { $0 != "/" }
         path = String(rest.dropFirst(authority.count))
         var hostPart = Substring(authority)
@@ -38,14 +40,14 @@ public struct BenchURL: Sendable, Equatable {
             guard let value = UInt16(portPart), value > 0 else { throw .invalidURL(text) }
             port = value
         } else {
-            port = 80
+            port = usesTLS ? 443 : 80
         }
     }
 
     /// The `Host` header value.
     public var authority: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == (usesTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// The request target for a format: the URL's path if it has one, else the format's default path.

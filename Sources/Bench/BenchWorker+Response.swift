@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 import HTTPWire
+import TLSSocket
 
 /// Reading answers: the head parsed in place in the connection's buffer, the body counted and dropped.
 extension BenchWorker {
     func readAvailable(_ connection: BenchConnection) {
+        if connection.tls != nil { return readTLS(connection) }
         if connection.buffered == connection.buffer.count { connection.growBuffer() }
         var count: Int
         repeat {
@@ -22,6 +25,37 @@ extension BenchWorker {
         process(connection)
     }
 
+    /// TLS hands out one record per read and may hold more than it returned, which epoll does not report:
+    /// reads until the session would block, or the answer completed and the socket moved on.
+    private func readTLS(_ connection: BenchConnection) {
+        let generation = connection.generation
+        while let session = connection.tls, connection.generation == generation,
+              connection.state == .idle || connection.state == .reading || connection.state == .writing {
+            if connection.buffered == connection.buffer.count { connection.growBuffer() }
+            let count: Int
+            do {
+                let room = UnsafeMutableRawBufferPointer(rebasing: connection.buffer[connection.buffered...])
+                switch try session.read(into: room) {
+                case .done(let read):
+                    count = read
+                case .wouldBlock:
+                    // A read that must write first (a key update) waits for EPOLLOUT too.
+                    if connection.state != .writing && session.readWantsWrite != connection.wantsWrite {
+                        connection.wantsWrite = session.readWantsWrite
+                        modify(connection, SLUICE_EPOLLIN | (session.readWantsWrite ? SLUICE_EPOLLOUT : 0))
+                    }
+                    return
+                }
+            } catch {
+                return fail(connection, .tls)
+            }
+            if count == 0 { return endOfStream(connection) }
+            if connection.state == .idle { return fail(connection, .proto) }  // bytes nobody asked for
+            connection.buffered += count
+            process(connection)
+        }
+    }
+
     private func endOfStream(_ connection: BenchConnection) {
         switch connection.state {
         case .idle:
@@ -34,7 +68,7 @@ extension BenchWorker {
             } else {
                 fail(connection, .closed)
             }
-        case .closed, .connecting:
+        case .closed, .connecting, .handshaking:
             fail(connection, .connect)
         }
     }
@@ -134,7 +168,9 @@ extension BenchWorker {
         progress.bodyBytes.wrappingAdd(entry.bodyBytes, ordering: .relaxed)
         inFlight -= 1
         connection.consecutiveFailures = 0
+        connection.answeredOnSocket += 1
         let reusable = reusable && head.keepAlive && connection.state == .reading
+            && connection.answeredOnSocket < plan.requestsPerConnection ?? .max
         connection.resetResponse()
         if reusable {
             connection.state = .idle

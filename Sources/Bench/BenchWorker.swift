@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemShims
 import HTTPWire
+import TLSSocket
 
 /// One load-generating thread: its own epoll set and a share of the connections, HTTP/1.1 keep-alive, one
 /// request in flight per connection. Closed loop: a connection sends its next request as soon as the answer
@@ -11,7 +12,10 @@ import HTTPWire
 ///
 /// Guarantees: every request started is either answered (counted by status), lost to a counted error, or
 /// counted as a timeout at the end of the drain; after the deadline no new request starts and answers in
-/// flight are awaited up to `drainNanos`. Runs on one thread; nothing is shared but ``WorkerProgress``.
+/// flight are awaited up to `drainNanos`. Runs on one thread; nothing is shared but ``WorkerProgress`` and
+/// the TLS context (OpenSSL contexts are thread-safe). Over https every socket does a TLS handshake first,
+/// resuming the session its slot's previous socket ended with; a certificate the client does not accept
+/// stops the run (no request could succeed).
 final class BenchWorker: @unchecked Sendable {
     struct Plan: Sendable {
         var connections: Int
@@ -20,6 +24,8 @@ final class BenchWorker: @unchecked Sendable {
         var deadlineNanos: UInt64
         var drainNanos: UInt64
         var schedule: OpenLoopSchedule?
+        /// Close each socket after this many answers and open a new one.
+        var requestsPerConnection: Int?
     }
 
     let index: Int
@@ -27,6 +33,11 @@ final class BenchWorker: @unchecked Sendable {
     let progress = WorkerProgress()
     var result = WorkerResult()
     private let target: SocketTarget
+    /// https: the client context, and the host name the server's certificate must be for.
+    private let tlsContext: TLSContext?
+    private let host: String
+    /// Why the run cannot go on (the server's certificate was refused); thrown once the worker has stopped.
+    private var fatal: BenchError?
     let entries: [RequestPool.Entry]
     private var connections: [BenchConnection] = []
     private var epollFD: Int32 = -1
@@ -40,10 +51,12 @@ final class BenchWorker: @unchecked Sendable {
     private static let retryStepNanos: UInt64 = 100_000_000
     private static let openLoopTickNanos: UInt64 = 200_000
 
-    init(index: Int, plan: Plan, target: SocketTarget, pool: RequestPool) {
+    init(index: Int, plan: Plan, target: SocketTarget, pool: RequestPool, tlsContext: TLSContext? = nil, host: String = "") {
         self.index = index
         self.plan = plan
         self.target = target
+        self.tlsContext = tlsContext
+        self.host = host
         entries = pool.entries
         nextEntry = (index * 7) % pool.entries.count
     }
@@ -91,10 +104,11 @@ final class BenchWorker: @unchecked Sendable {
         }
         for _ in 0..<inFlight { result.countError(.timeout) }
         if inFlight > 0 { _ = progress.errors.wrappingAdd(inFlight, ordering: .relaxed) }
+        if let fatal { throw fatal }
     }
 
     private func shouldStopIssuing() -> Bool {
-        if progress.stopRequested.load(ordering: .relaxed) { return true }
+        if progress.stopRequested.load(ordering: .relaxed) || fatal != nil { return true }
         if let schedule = plan.schedule {
             return now >= schedule.endNanos || issued >= schedule.totalCount
         }
@@ -122,8 +136,12 @@ final class BenchWorker: @unchecked Sendable {
             return
         case .connecting:
             finishConnect(connection)
+        case .handshaking:
+            advanceHandshake(connection)
         case .writing:
-            if flags & SLUICE_EPOLLOUT != 0 { continueWrite(connection) }
+            if flags & SLUICE_EPOLLOUT != 0 || (flags & SLUICE_EPOLLIN != 0 && connection.tls?.writeWantsRead == true) {
+                continueWrite(connection)
+            }
             if connection.state == .writing && flags & (SLUICE_EPOLLIN | SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
                 readAvailable(connection)
             }
@@ -145,8 +163,7 @@ final class BenchWorker: @unchecked Sendable {
         let code = target.connect(fd)
         if code == 0 {
             register(connection, SLUICE_EPOLLIN)
-            connection.state = .idle
-            ready(connection)
+            connected(connection)
         } else if errno == EINPROGRESS {
             connection.state = .connecting
             register(connection, SLUICE_EPOLLIN | SLUICE_EPOLLOUT)
@@ -159,7 +176,7 @@ final class BenchWorker: @unchecked Sendable {
         _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_ADD, connection.fd, interest, connection.epollData)
     }
 
-    private func modify(_ connection: BenchConnection, _ interest: UInt32) {
+    func modify(_ connection: BenchConnection, _ interest: UInt32) {
         _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_MOD, connection.fd, interest, connection.epollData)
     }
 
@@ -170,8 +187,45 @@ final class BenchWorker: @unchecked Sendable {
             return fail(connection, .connect)
         }
         modify(connection, SLUICE_EPOLLIN)
-        connection.state = .idle
-        ready(connection)
+        connected(connection)
+    }
+
+    /// The TCP connection is up: free for a request, or (https) the handshake starts.
+    private func connected(_ connection: BenchConnection) {
+        guard let tlsContext else {
+            connection.state = .idle
+            return ready(connection)
+        }
+        guard let session = TLSSession(client: tlsContext, fd: connection.fd, host: host, resuming: connection.resumable) else {
+            return fail(connection, .tls)
+        }
+        connection.tls = session
+        connection.state = .handshaking
+        advanceHandshake(connection)
+    }
+
+    private func advanceHandshake(_ connection: BenchConnection) {
+        guard let session = connection.tls else { return fail(connection, .tls) }
+        let progress: TLSProgress<Void>
+        do {
+            progress = try session.handshake()
+        } catch {
+            if tlsContext?.verifiesPeer == true, let rejection = session.certificateRejection, fatal == nil {
+                fatal = .tls("TLS handshake with \(host) failed: the server's certificate was not accepted (\(rejection)); "
+                             + "give --ca FILE with the CA that signed it, or --insecure to skip the check")
+            }
+            return fail(connection, .tls)
+        }
+        switch progress {
+        case .wouldBlock:
+            modify(connection, session.readWantsWrite ? SLUICE_EPOLLOUT : SLUICE_EPOLLIN)
+        case .done:
+            result.tlsHandshakes += 1
+            if session.wasResumed { result.tlsResumed += 1 }
+            modify(connection, SLUICE_EPOLLIN)
+            connection.state = .idle
+            ready(connection)
+        }
     }
 
     private func reopenDue() {
@@ -182,6 +236,14 @@ final class BenchWorker: @unchecked Sendable {
 
     /// Closes the socket (which also removes it from the epoll set).
     func closeSocket(_ connection: BenchConnection) {
+        if let session = connection.tls {
+            // A session that never completed its handshake is not resumed: the next socket starts afresh.
+            connection.resumable = session.isHandshaking ? nil : session.resumableSession() ?? connection.resumable
+            session.shutdown()
+            session.release()
+            connection.tls = nil
+        }
+        connection.answeredOnSocket = 0
         if connection.fd >= 0 { close(connection.fd) }
         connection.fd = -1
         connection.state = .closed
@@ -238,14 +300,28 @@ final class BenchWorker: @unchecked Sendable {
         connection.state = .writing
         issued += 1
         inFlight += 1
+        // TLS writes a request as one record (at most 16 KiB) per write; corked, the kernel sends them in
+        // full-size segments instead of one segment per record, which the server then reads in fewer calls.
+        if connection.tls != nil { _ = sluice_set_int_sockopt(connection.fd, Int32(IPPROTO_TCP), TCP_CORK, 1) }
         continueWrite(connection)
     }
 
     private func continueWrite(_ connection: BenchConnection) {
         let outcome: Int = entries[connection.entryIndex].request.withUnsafeBytes { request in
             while connection.writeOffset < request.count {
-                let sent = send(connection.fd, request.baseAddress! + connection.writeOffset,
-                                request.count - connection.writeOffset, Int32(MSG_NOSIGNAL))
+                let rest = UnsafeRawBufferPointer(rebasing: request[connection.writeOffset...])
+                if let session = connection.tls {
+                    do {
+                        switch try session.write(rest) {
+                        case .done(let sent): connection.writeOffset += sent
+                        case .wouldBlock: return 1
+                        }
+                    } catch {
+                        return -2
+                    }
+                    continue
+                }
+                let sent = send(connection.fd, rest.baseAddress!, rest.count, Int32(MSG_NOSIGNAL))
                 if sent > 0 {
                     connection.writeOffset += sent
                 } else if sent < 0 && errno == EINTR {
@@ -260,6 +336,7 @@ final class BenchWorker: @unchecked Sendable {
         }
         switch outcome {
         case 0:
+            if connection.tls != nil { _ = sluice_set_int_sockopt(connection.fd, Int32(IPPROTO_TCP), TCP_CORK, 0) }
             connection.state = .reading
             if connection.wantsWrite {
                 connection.wantsWrite = false
@@ -270,6 +347,8 @@ final class BenchWorker: @unchecked Sendable {
                 connection.wantsWrite = true
                 modify(connection, SLUICE_EPOLLIN | SLUICE_EPOLLOUT)
             }
+        case -2:
+            fail(connection, .tls)
         default:
             fail(connection, .io)
         }

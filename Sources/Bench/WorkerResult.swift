@@ -10,6 +10,8 @@ public enum BenchErrorKind: String, CaseIterable, Sendable {
     case proto = "protocol"
     /// The answer did not arrive before the drain deadline at the end of the run.
     case timeout
+    /// https: the TLS handshake or a TLS record failed.
+    case tls
 }
 
 /// What one worker measured; the runner merges them into a ``BenchResult``.
@@ -24,6 +26,9 @@ struct WorkerResult: Sendable {
     var rawBodyBytes = 0
     /// Open loop: requests on the timetable never sent because no connection was free before the end.
     var unsent = 0
+    /// https: handshakes completed, and how many of them resumed a session.
+    var tlsHandshakes = 0
+    var tlsResumed = 0
 
     mutating func countError(_ kind: BenchErrorKind) {
         errors[BenchErrorKind.allCases.firstIndex(of: kind)!] += 1

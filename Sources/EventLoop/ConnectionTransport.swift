@@ -1,4 +1,6 @@
 import CSystemShims
+// The TLS types (TLSFiles, TLSError, TLSFailure) are part of the server's API.
+@_exported import TLSSocket
 
 /// How a connection moves bytes: straight socket calls, or through a ``TLSSession``. An enum rather
 /// than a protocol so the plain path stays a direct, inlinable syscall with no existential or
@@ -13,7 +15,12 @@ enum ConnectionTransport {
         case .plain:
             do { return try Syscall.read(fd, buffer) } catch { throw .system(error) }
         case .tls(let session):
-            return try session.read(into: buffer)
+            do {
+                switch try session.read(into: buffer) {
+                case .done(let count): return .done(count)
+                case .wouldBlock: return .wouldBlock
+                }
+            } catch { throw TransportError(error) }
         }
     }
 
@@ -23,7 +30,12 @@ enum ConnectionTransport {
         case .plain:
             do { return try Syscall.write(fd, buffer) } catch { throw .system(error) }
         case .tls(let session):
-            return try session.write(buffer)
+            do {
+                switch try session.write(buffer) {
+                case .done(let count): return .done(count)
+                case .wouldBlock: return .wouldBlock
+                }
+            } catch { throw TransportError(error) }
         }
     }
 
@@ -63,6 +75,19 @@ enum ConnectionTransport {
         if case .tls(let session) = self {
             session.shutdown()
             session.release()
+        }
+    }
+}
+
+/// A connection's transport failed: a socket error, or a TLS failure with its reason.
+enum TransportError: Error {
+    case system(SystemError)
+    case tls(TLSFailure)
+
+    init(_ error: TLSSessionError) {
+        switch error {
+        case .tls(let failure): self = .tls(failure)
+        case .system(let call, let code): self = .system(SystemError("\(call)", errno: code))
         }
     }
 }

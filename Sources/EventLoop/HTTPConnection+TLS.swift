@@ -34,7 +34,7 @@ extension HTTPConnection {
 
     /// Returns true once the handshake is complete.
     private func advanceHandshake(_ session: TLSSession) -> Bool {
-        let progress: IOResult<Void>
+        let progress: TLSProgress<Void>
         do {
             progress = try session.handshake()
         } catch {
@@ -52,6 +52,8 @@ extension HTTPConnection {
         case .done:
             loop.tlsHandshakesInProgress -= 1
             server.metrics.tls.countHandshake(resumed: session.wasResumed)
+            let offload = session.kernelOffload
+            server.metrics.tls.countRecordLayer(kernelSend: offload.send, kernelReceive: offload.receive)
             deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
             updateInterest()
             return true

@@ -1,21 +1,5 @@
 import Synchronization
 
-/// Where a TLS listener's identity comes from: PEM files, re-read on every ``TLSContextProvider/reload()``.
-public struct TLSFiles: Sendable, Equatable {
-    /// The server certificate followed by any intermediates (PEM).
-    public var certificateChain: String
-    /// The certificate's private key (PEM).
-    public var privateKey: String
-    /// When set, clients must present a certificate signed by a CA in this PEM file (mTLS).
-    public var clientCA: String?
-
-    public init(certificateChain: String, privateKey: String, clientCA: String? = nil) {
-        self.certificateChain = certificateChain
-        self.privateKey = privateKey
-        self.clientCA = clientCA
-    }
-}
-
 /// The TLS context every TLS listener of a server uses for new connections, replaceable at run time.
 ///
 /// Guarantees: ``reload()`` builds and checks a complete new context before swapping it in, so a bad

@@ -6,6 +6,11 @@ import Synchronization
 public final class TLSMetrics: Sendable {
     public let fullHandshakes = Atomic<Int>(0)
     public let resumedHandshakes = Atomic<Int>(0)
+    /// Handshakes after which the kernel (kTLS) encrypts the records sent, decrypts those received, and
+    /// after which OpenSSL does both (the kernel has no `tls` module, or refused the cipher).
+    public let kernelSend = Atomic<Int>(0)
+    public let kernelReceive = Atomic<Int>(0)
+    public let userspaceOnly = Atomic<Int>(0)
     private let failures = Mutex<[Int]>(Array(repeating: 0, count: TLSFailure.allCases.count))
 
     public init() {}
@@ -16,6 +21,12 @@ public final class TLSMetrics: Sendable {
         } else {
             fullHandshakes.add(1, ordering: .relaxed)
         }
+    }
+
+    func countRecordLayer(kernelSend send: Bool, kernelReceive receive: Bool) {
+        if send { kernelSend.add(1, ordering: .relaxed) }
+        if receive { kernelReceive.add(1, ordering: .relaxed) }
+        if !send && !receive { userspaceOnly.add(1, ordering: .relaxed) }
     }
 
     func countFailure(_ failure: TLSFailure) {
@@ -36,6 +47,13 @@ public final class TLSMetrics: Sendable {
         # HELP sluice_tls_resumed_handshakes_total TLS handshakes completed by resuming a session ticket.
         # TYPE sluice_tls_resumed_handshakes_total counter
         sluice_tls_resumed_handshakes_total \(resumedHandshakes.load(ordering: .relaxed))
+        # HELP sluice_tls_ktls_sessions_total TLS sessions whose records the kernel (kTLS) encrypts (send) or decrypts (receive).
+        # TYPE sluice_tls_ktls_sessions_total counter
+        sluice_tls_ktls_sessions_total{direction="send"} \(kernelSend.load(ordering: .relaxed))
+        sluice_tls_ktls_sessions_total{direction="receive"} \(kernelReceive.load(ordering: .relaxed))
+        # HELP sluice_tls_userspace_sessions_total TLS sessions whose records OpenSSL encrypts and decrypts in the process.
+        # TYPE sluice_tls_userspace_sessions_total counter
+        sluice_tls_userspace_sessions_total \(userspaceOnly.load(ordering: .relaxed))
         # HELP sluice_tls_errors_total TLS connections that failed, by reason.
         # TYPE sluice_tls_errors_total counter
 

@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
             to stdout. --write-corpus FILE writes the generated lines instead of sending them.
             """)
 
-    @Option(name: .long, help: "Target, http://host[:port][/path]; without a path the format's ingest path is used.")
+    @Option(name: .long, help: "Target, http[s]://host[:port][/path]; without a path the format's ingest path is used.")
     var url = "http://127.0.0.1:8080"
 
     @Option(name: .long, help: "Ingest token, sent as 'Authorization: Bearer TOKEN'.")
@@ -55,8 +55,14 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the payload generator.")
     var seed: UInt64 = 1
 
-    @Flag(name: .long, help: "Accept self-signed certificates (for https, which is not implemented yet).")
+    @Flag(name: .long, help: "https: accept any server certificate (self-signed, wrong name); encrypted but not authenticated.")
     var insecure = false
+
+    @Option(name: .long, help: "https: trust only the CA certificates in this PEM file (default: the system's CAs).")
+    var ca: String?
+
+    @Option(name: .long, help: "Close each connection after N answers and reconnect (https: resuming the TLS session).")
+    var requestsPerConnection: Int?
 
     @Flag(name: .long, help: "Print one JSON object instead of the summary.")
     var json = false
@@ -98,6 +104,9 @@ struct BenchCommand: ParsableCommand {
         configuration.requests = requests
         configuration.duration = duration ?? (requests == nil ? 10 : nil)
         configuration.rate = rate
+        configuration.insecure = insecure
+        configuration.caFile = ca
+        configuration.requestsPerConnection = requestsPerConnection
         do {
             try configuration.validate()
         } catch {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Bench
+import TLSSocket
 
 @Suite struct BenchURLTests {
     @Test(arguments: [
@@ -17,9 +18,27 @@ import Testing
         #expect(throws: BenchError.invalidURL(text)) { try BenchURL(parsing: text) }
     }
 
-    @Test func httpsIsRefusedClearly() {
-        #expect(throws: BenchError.tlsNotSupported("https://h:443")) { try BenchURL(parsing: "https://h:443") }
-        #expect(BenchError.tlsNotSupported("https://h").description.contains("TLS is not implemented"))
+    @Test func httpsDefaultsToPort443() throws {
+        #expect(try BenchURL(parsing: "https://h") == BenchURL(host: "h", port: 443, path: "", usesTLS: true))
+        #expect(try BenchURL(parsing: "HTTPS://h:8443/x") == BenchURL(host: "h", port: 8443, path: "/x", usesTLS: true))
+        #expect(try BenchURL(parsing: "https://h").authority == "h")
+        #expect(try BenchURL(parsing: "https://h:80").authority == "h:80")
+        #expect(try BenchURL(parsing: "http://h:443").authority == "h:443")
+    }
+
+    @Test func tlsOptionsNeedAnHTTPSURL() throws {
+        var configuration = BenchConfiguration(url: try BenchURL(parsing: "http://h"))
+        configuration.requests = 1
+        configuration.insecure = true
+        #expect(throws: BenchError.invalidOption("--ca and --insecure apply to https:// URLs only")) { try configuration.validate() }
+        configuration.url = try BenchURL(parsing: "https://h")
+        try configuration.validate()
+        configuration.caFile = "/ca.pem"
+        #expect(throws: BenchError.invalidOption("give --ca or --insecure, not both")) { try configuration.validate() }
+        configuration.insecure = false
+        #expect(configuration.trust == .caFile("/ca.pem"))
+        configuration.requestsPerConnection = 0
+        #expect(throws: BenchError.invalidOption("--requests-per-connection must be positive")) { try configuration.validate() }
     }
 
     @Test func targetFallsBackToTheFormatPath() throws {

@@ -60,10 +60,60 @@ import Testing
         }
     }
 
-    @Test func httpsIsRefusedWithAClearMessage() throws {
-        let run = try SluiceProcess.run(["bench", "--url", "https://127.0.0.1:1", "--insecure", "--duration", "1"])
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("TLS is not implemented"))
+    /// `sluice bench` over https against the gateway's TLS listener, `--json` parsed.
+    func benchOverTLS(_ server: SluiceProcess, token: String, _ extra: [String]) throws -> (status: Int32, object: [String: Any]?, stderr: String) {
+        let run = try SluiceProcess.run([
+            "bench", "--url", "https://127.0.0.1:\(try server.tlsPort())", "--token", token, "--format", "structured",
+            "--batch", "10", "--json", "--quiet",
+        ] + extra)
+        let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        return (run.status, object, run.stderr)
+    }
+
+    @Test func httpsWithTheServersCAResumesSessionsOnReconnect() throws {
+        let fixtures = try TLSFixtures()
+        let (certificate, key) = try fixtures.makeServerCertificate("server")
+        let server = try SluiceProcess(tlsCertificate: certificate, key: key)
+        defer { server.stop() }
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        // One connection, a new socket every 5 answers: 4 handshakes, the first full, the others resumed.
+        let run = try benchOverTLS(server, token: token, ["--ca", certificate, "--requests", "20", "--connections", "1",
+                                                          "--requests-per-connection", "5"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(run.object)
+        #expect(object["requests"] as? Int == 20)
+        #expect(object["errors"] as? Int == 0)
+        #expect(object["status"] as? [String: Int] == ["200": 20])
+        #expect(object["tls_handshakes"] as? Int == 4)
+        #expect(object["tls_resumed"] as? Int == 3)
+        let metrics = try RawHTTPClient(port: server.port).request("GET", "/metrics").text
+        #expect(counter(metrics, route: "humio-structured", status: 200) == 20)
+        #expect(try server.metric("sluice_tls_handshakes_total") == 1)
+        #expect(try server.metric("sluice_tls_resumed_handshakes_total") == 3)
+    }
+
+    @Test func httpsRefusesAnUntrustedCertificateUnlessInsecure() throws {
+        let fixtures = try TLSFixtures()
+        let (certificate, key) = try fixtures.makeServerCertificate("server")
+        let (otherCA, _) = try fixtures.makeServerCertificate("other")
+        // Debug level so the test can wait for the server to have seen the bench's alerts.
+        let server = try SluiceProcess(tlsCertificate: certificate, key: key, extraArguments: ["--log-level", "debug"])
+        defer { server.stop() }
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        for trust in [[], ["--ca", otherCA]] {
+            let refused = try benchOverTLS(server, token: token, trust + ["--duration", "5", "--connections", "2"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("the server's certificate was not accepted (self-signed certificate)"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("--ca FILE"))
+        }
+        try server.waitForLog("reason=peer_rejected_certificate", occurrences: 2)
+        #expect(try server.metric("sluice_http_requests_total{route=\"humio-structured\",status=\"200\"}") ?? 0 == 0)
+
+        let insecure = try benchOverTLS(server, token: token, ["--insecure", "--requests", "10", "--connections", "2"])
+        #expect(insecure.status == 0, "\(insecure.stderr)")
+        let object = try #require(insecure.object)
+        #expect(object["status"] as? [String: Int] == ["200": 10])
+        #expect(object["errors"] as? Int == 0)
     }
 
     @Test func writesAReproducibleCorpus() throws {

@@ -92,6 +92,30 @@ import Glibc
         #expect(try server.metric("sluice_tls_handshakes_total") == 1)
     }
 
+    /// Every session is counted as kernel TLS (per direction) or OpenSSL's record layer; where the kernel has
+    /// no `tls` module (it is not in `tcp_available_ulp` and the kernel config says so), none is kTLS.
+    @Test func recordLayerIsCountedPerSession() throws {
+        let fixtures = try TLSFixtures()
+        let (certificate, key) = try fixtures.makeServerCertificate("server")
+        let server = try SluiceProcess(tlsCertificate: certificate, key: key)
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        for index in 0..<3 {
+            let ingest = try curl(["--cacert", certificate, "-H", "Authorization: Bearer \(token)", "--data-binary",
+                                   "event \(index)", "https://127.0.0.1:\(try server.tlsPort())/api/v1/ingest/raw"])
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+        }
+        let send = try #require(try server.metric("sluice_tls_ktls_sessions_total{direction=\"send\"}"))
+        let receive = try #require(try server.metric("sluice_tls_ktls_sessions_total{direction=\"receive\"}"))
+        let userspace = try #require(try server.metric("sluice_tls_userspace_sessions_total"))
+        #expect(send <= 3 && receive <= 3)
+        #expect(userspace + max(send, receive) == 3, "send \(send) receive \(receive) userspace \(userspace)")
+        let ulps = (try? String(contentsOfFile: "/proc/sys/net/ipv4/tcp_available_ulp", encoding: .utf8)) ?? ""
+        let config = (try? ChildProcess.run("/bin/sh", ["-c", "zcat /proc/config.gz 2>/dev/null"]).stdout) ?? ""
+        if !ulps.contains("tls") && config.contains("# CONFIG_TLS is not set") {
+            #expect(userspace == 3 && send == 0 && receive == 0)
+        }
+    }
+
     @Test func clientThatDoesNotTrustTheCertificateFailsCleanly() throws {
         let fixtures = try TLSFixtures()
         let (certificate, key) = try fixtures.makeServerCertificate("server")

@@ -1,6 +1,6 @@
 import COpenSSL
 import Testing
-@testable import EventLoop
+@testable import TLSSocket
 
 /// OpenSSL error codes map to stable metric labels; anything unknown, and errors from other libraries,
 /// count as a protocol error rather than inventing new labels.

@@ -12,14 +12,14 @@ public struct TLSError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Builds the error from the calling thread's OpenSSL error queue, which it empties.
-    static func fromQueue(_ operation: String) -> TLSError {
+    public static func fromQueue(_ operation: String) -> TLSError {
         TLSError(operation, detail: drainErrorQueue())
     }
 
     public var description: String { detail.isEmpty ? operation : "\(operation): \(detail)" }
 
     /// Every entry of the calling thread's error queue as text, oldest first; leaves the queue empty.
-    static func drainErrorQueue() -> String {
+    public static func drainErrorQueue() -> String {
         var messages: [String] = []
         var buffer = [CChar](repeating: 0, count: 256)
         while case let code = ERR_get_error(), code != 0 {
@@ -83,7 +83,7 @@ public enum TLSFailure: Int, Error, CaseIterable, Sendable {
     }
 
     /// Classifies an OpenSSL error-queue code (`ERR_get_error`) from the SSL library.
-    init(openSSLError code: UInt) {
+    public init(openSSLError code: UInt) {
         guard code != 0, sluice_err_lib(code) == ERR_LIB_SSL else {
             self = .protocolError
             return
@@ -109,10 +109,4 @@ public enum TLSFailure: Int, Error, CaseIterable, Sendable {
         default: self = .protocolError
         }
     }
-}
-
-/// A connection's transport failed: a socket error, or a TLS failure with its reason.
-enum TransportError: Error {
-    case system(SystemError)
-    case tls(TLSFailure)
 }

@@ -3,24 +3,59 @@ import Glibc
 #endif
 import COpenSSL
 
-/// One server-side TLS session over a non-blocking socket: the handshake, then record-layer reads and
-/// writes. Every OpenSSL pointer of a connection stays in here.
+/// The outcome of a non-blocking TLS call: done with a value, or it waits for the socket.
+public enum TLSProgress<Value> {
+    case done(Value)
+    case wouldBlock
+}
+
+/// A TLS session call failed: a TLS failure with its reason, or the socket's own error.
+public enum TLSSessionError: Error {
+    case tls(TLSFailure)
+    /// The system call under OpenSSL failed with this errno.
+    case system(call: StaticString, errno: Int32)
+}
+
+/// One TLS session over a non-blocking socket, as the server (the gateway's connections) or as the
+/// client (`sluice bench`): the handshake, then record-layer reads and writes. Every OpenSSL pointer of a
+/// connection stays in here.
 ///
 /// OpenSSL may need the socket in the other direction than the caller asked for (a read that must
 /// first write, for a key update or a ticket; a write that must first read); ``readWantsWrite`` and
-/// ``writeWantsRead`` say so after a `.wouldBlock`, and the connection adds that direction to its
-/// epoll interest. Used on one loop thread only.
-final class TLSSession {
+/// ``writeWantsRead`` say so after a `.wouldBlock`, and the caller adds that direction to its
+/// epoll interest. Used on one thread only.
+public final class TLSSession {
     private var ssl: OpaquePointer?
-    private(set) var isHandshaking = true
+    public private(set) var isHandshaking = true
     /// The last read stopped because OpenSSL must write first.
-    private(set) var readWantsWrite = false
+    public private(set) var readWantsWrite = false
     /// The last write stopped because OpenSSL must read first.
-    private(set) var writeWantsRead = false
+    public private(set) var writeWantsRead = false
     /// A fatal error happened: no close_notify may be sent.
     private var failed = false
 
-    init?(context: TLSContext, fd: Int32) {
+    /// A server session on the accepted socket `fd`, or nil when OpenSSL cannot allocate one.
+    public init?(context: TLSContext, fd: Int32) {
+        guard let ssl = Self.makeSSL(context, fd: fd) else { return nil }
+        SSL_set_accept_state(ssl)
+        self.ssl = ssl
+    }
+
+    /// A client session on the connected socket `fd` for `host` (SNI for names; the certificate is checked
+    /// against the name or IP address when the context verifies), resuming `resuming` when given.
+    public init?(client context: TLSContext, fd: Int32, host: String, resuming: TLSResumableSession? = nil) {
+        guard let ssl = Self.makeSSL(context, fd: fd) else { return nil }
+        guard sluice_tls_client_identity(ssl, host, context.verifiesPeer ? 1 : 0) == 1 else {
+            SSL_free(ssl)
+            ERR_clear_error()
+            return nil
+        }
+        if let resuming, SSL_set_session(ssl, resuming.pointer) != 1 { ERR_clear_error() }
+        SSL_set_connect_state(ssl)
+        self.ssl = ssl
+    }
+
+    private static func makeSSL(_ context: TLSContext, fd: Int32) -> OpaquePointer? {
         guard let ssl = SSL_new(context.pointer) else {
             ERR_clear_error()
             return nil
@@ -30,31 +65,54 @@ final class TLSSession {
             ERR_clear_error()
             return nil
         }
-        SSL_set_accept_state(ssl)
-        self.ssl = ssl
+        return ssl
     }
 
     deinit { release() }
 
     /// Frees the session (idempotent); the caller closes the descriptor.
-    func release() {
+    public func release() {
         guard let ssl else { return }
         SSL_free(ssl)
         self.ssl = nil
     }
 
     /// Whether the session was resumed from a ticket rather than a full handshake.
-    var wasResumed: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
+    public var wasResumed: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
 
     /// Whether OpenSSL holds bytes read from the socket that were not handed out yet; epoll cannot
-    /// know about them, so the connection reads again while this is true.
-    var hasBufferedInput: Bool { ssl.map { SSL_has_pending($0) == 1 } ?? false }
+    /// know about them, so the caller reads again while this is true.
+    public var hasBufferedInput: Bool { ssl.map { SSL_has_pending($0) == 1 } ?? false }
+
+    /// Whether the kernel encrypts (`send`) and decrypts (`receive`) this session's records (kTLS).
+    public var kernelOffload: (send: Bool, receive: Bool) {
+        guard let ssl else { return (false, false) }
+        return (sluice_tls_ktls_send(ssl) == 1, sluice_tls_ktls_receive(ssl) == 1)
+    }
+
+    /// Client: the session to resume on the next connection, when the server gave a resumable one.
+    public func resumableSession() -> TLSResumableSession? {
+        guard let ssl, let session = SSL_get1_session(ssl) else { return nil }
+        guard SSL_SESSION_is_resumable(session) == 1 else {
+            SSL_SESSION_free(session)
+            return nil
+        }
+        return TLSResumableSession(owning: session)
+    }
+
+    /// Client: why the peer's certificate was not accepted, or nil when it was (or was not checked).
+    public var certificateRejection: String? {
+        guard let ssl else { return nil }
+        let code = SSL_get_verify_result(ssl)
+        guard code != X509_V_OK else { return nil }
+        return String(cString: X509_verify_cert_error_string(code))
+    }
 
     // MARK: Handshake
 
     /// Advances the handshake: `.done(())` once it is complete, `.wouldBlock` when it waits for the
     /// socket (``readWantsWrite`` says which way).
-    func handshake() throws(TransportError) -> IOResult<Void> {
+    public func handshake() throws(TLSSessionError) -> TLSProgress<Void> {
         guard let ssl else { throw .tls(.internalError) }
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
@@ -86,7 +144,8 @@ final class TLSSession {
     // MARK: Records
 
     /// Reads decrypted bytes: `.done(0)` when the peer closed.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> IOResult<Int> {
+    @inline(__always)
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(TLSSessionError) -> TLSProgress<Int> {
         guard let ssl else { throw .tls(.internalError) }
         ERR_clear_error()
         let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
@@ -94,6 +153,10 @@ final class TLSSession {
             readWantsWrite = false
             return .done(Int(result))
         }
+        return try readStopped(ssl, result)
+    }
+
+    private func readStopped(_ ssl: OpaquePointer, _ result: Int32) throws(TLSSessionError) -> TLSProgress<Int> {
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ:
             readWantsWrite = false
@@ -108,7 +171,7 @@ final class TLSSession {
             failed = true
             ERR_clear_error()
             if code == 0 { return .done(0) }
-            throw .system(SystemError("SSL_read", errno: code))
+            throw .system(call: "SSL_read", errno: code)
         default:
             throw .tls(fatalFailure())
         }
@@ -116,7 +179,7 @@ final class TLSSession {
 
     /// Writes `buffer` as records (partial writes allowed; a retry may pass a moved buffer that starts
     /// with the same bytes).
-    func write(_ buffer: UnsafeRawBufferPointer) throws(TransportError) -> IOResult<Int> {
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(TLSSessionError) -> TLSProgress<Int> {
         guard let ssl else { throw .tls(.internalError) }
         guard buffer.count > 0 else { return .done(0) }
         ERR_clear_error()
@@ -136,14 +199,14 @@ final class TLSSession {
             let code = errno
             failed = true
             ERR_clear_error()
-            throw .system(SystemError("SSL_write", errno: code == 0 ? EPIPE : code))
+            throw .system(call: "SSL_write", errno: code == 0 ? EPIPE : code)
         default:
             throw .tls(fatalFailure())
         }
     }
 
     /// Sends close_notify once, without waiting for the peer's (best effort on a non-blocking socket).
-    func shutdown() {
+    public func shutdown() {
         guard let ssl, !isHandshaking, !failed else { return }
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
@@ -157,4 +220,16 @@ final class TLSSession {
         ERR_clear_error()
         return failure
     }
+}
+
+/// A client's resumable session (OpenSSL's `SSL_SESSION`, holding the server's ticket), kept between
+/// connections so the next handshake to the same server resumes it.
+public final class TLSResumableSession: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(owning pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { SSL_SESSION_free(pointer) }
 }
