@@ -150,10 +150,12 @@ import Testing
     @Test func connectionsAboveTheLimitAreClosedAtOnce() throws {
         let server = try SluiceProcess(arguments: ["--max-connections", "2"])
         let token = try #require(try server.bootstrapCredentials()["ingestToken"])
-        let first = try RawHTTPClient(port: server.port)
-        let second = try RawHTTPClient(port: server.port)
         let auth = ["Authorization": "Bearer \(token)"]
+        // Each connection authenticates before the next opens: with one unauthenticated place per loop, a
+        // second connection accepted on the same loop would otherwise take the first one's place.
+        let first = try RawHTTPClient(port: server.port)
         #expect(try first.request("POST", "/api/v1/ingest/raw", headers: auth, body: Array("a".utf8)).status == 200)
+        let second = try RawHTTPClient(port: server.port)
         #expect(try second.request("POST", "/api/v1/ingest/raw", headers: auth, body: Array("b".utf8)).status == 200)
         let third = try RawHTTPClient(port: server.port)
         #expect(try third.isClosedByServer())
