@@ -31,14 +31,17 @@ public struct AdminResponse: Sendable, Equatable {
 public final class AdminAPI: Sendable {
     public let tokens: TokenStore
     public let limits: AdminLimits
+    public let storage: RepositoryStorage
     private let audit: any AuditSink
     private let schema: GraphQLSchema
     private let logger: Logger
 
-    public init(tokens: TokenStore, audit: any AuditSink, limits: AdminLimits = AdminLimits(), logger: Logger) {
+    public init(tokens: TokenStore, audit: any AuditSink, limits: AdminLimits = AdminLimits(),
+                storage: RepositoryStorage = RepositoryStorage(), logger: Logger) {
         self.tokens = tokens
         self.audit = audit
         self.limits = limits
+        self.storage = storage
         self.logger = logger
         do {
             schema = try AdminSchema.make()
@@ -80,7 +83,7 @@ public final class AdminAPI: Sendable {
         let invalid = validate(schema: schema, ast: document)
         guard invalid.isEmpty else { return Self.errors(status: 400, invalid) }
 
-        let operations = AdminOperations(tokens: tokens, audit: audit, caller: caller)
+        let operations = AdminOperations(tokens: tokens, audit: audit, caller: caller, storage: storage)
         let result: GraphQLResult
         do {
             result = try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: operations,

@@ -10,8 +10,14 @@ struct AdminOperations: Sendable {
     let tokens: TokenStore
     let audit: any AuditSink
     let caller: AdminCaller
+    var storage = RepositoryStorage()
 
     // MARK: Queries
+
+    /// Every parser a token can name; the same for every repository (custom parsers are server-wide).
+    func parsers() -> [ParserNode] {
+        tokens.serving.catalog.parserRows.map { ParserNode(name: $0.name, isBuiltIn: $0.isBuiltIn) }
+    }
 
     func repository(named name: String) throws(AdminError) -> Repository {
         guard let repository = tokens.serving.catalog.repository(named: name) else {
@@ -82,13 +88,34 @@ struct AdminOperations: Sendable {
         }
     }
 
-    func createRepository(name: String) async throws(AdminError) -> Repository {
+    func createRepository(name: String, description: String? = nil) async throws(AdminError) -> Repository {
         try await mutate("createRepository", repository: name, tokenName: "default", authorize: { (snapshot: Snapshot) throws(TokenError) in
             _ = try repositoryOrganization(snapshot)
         }) { (snapshot: inout Snapshot) throws(TokenError) in
             let organization = try repositoryOrganization(snapshot)
             try snapshot.addRepository(name: name, organization: organization)
-            return Repository(name: name, organization: organization)
+            if let description { try snapshot.setRepositoryDescription(name: name, description: description) }
+            guard let created = snapshot.repository(named: name) else { throw .notFound("repository '\(name)' does not exist") }
+            return created
+        }
+    }
+
+    /// LogScale's `updateDescriptionForSearchDomain`: root, or a caller who manages the repository's tokens.
+    func updateDescription(repository: String, description: String) async throws(AdminError) -> String {
+        try await mutate("updateDescriptionForSearchDomain", repository: repository, tokenName: nil,
+                         authorize: changeSettings(repository)) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryDescription(name: repository, description: description)
+            return description
+        }
+    }
+
+    /// LogScale's `updateRetention`: refused (and audited), because a repository's retention is the WAL's,
+    /// set for all repositories by the server's flags, and accepting a value that is not enforced would
+    /// mislead.
+    func updateRetention(repository: String) async throws(AdminError) -> Repository {
+        try await mutate("updateRetention", repository: repository, tokenName: nil,
+                         authorize: changeSettings(repository)) { (_: inout Snapshot) throws(TokenError) -> Repository in
+            throw .invalidArgument(AdminMessages.retentionIsServerWide)
         }
     }
 
@@ -120,6 +147,20 @@ struct AdminOperations: Sendable {
 
     private func manage(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
         { (snapshot: Snapshot) throws(TokenError) in try requireManage(repository, snapshot) }
+    }
+
+    /// A repository whose settings (description) the caller may change: root, or a caller who manages its
+    /// ingest tokens.
+    private func changeSettings(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
+        { (snapshot: Snapshot) throws(TokenError) in
+            let isRoot = caller.isRoot(in: snapshot)
+            guard let found = snapshot.repository(named: repository) else {
+                throw isRoot ? .notFound("repository '\(repository)' does not exist") : .permissionDenied(AdminMessages.changeRepository)
+            }
+            guard isRoot || (found.kind != .system && caller.mayManageIngestTokens(of: found, in: snapshot)) else {
+                throw .permissionDenied(AdminMessages.changeRepository)
+            }
+        }
     }
 
     private func repositoryOrganization(_ snapshot: Snapshot) throws(TokenError) -> String {

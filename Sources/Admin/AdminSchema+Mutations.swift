@@ -35,6 +35,9 @@ extension AdminSchema {
         let booleanResult = try GraphQLObjectType(name: "BooleanResultType", fields: [
             "result": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in source },
         ])
+        let descriptionResult = try GraphQLObjectType(name: "UpdateDescriptionMutation", fields: [
+            "description": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in source },
+        ])
         let featureArgs: GraphQLArgumentConfigMap = ["feature": GraphQLArgument(type: GraphQLNonNull(featureFlag))]
 
         return try GraphQLObjectType(name: "Mutation", fields: [
@@ -71,9 +74,26 @@ extension AdminSchema {
                 try await operations(context).setFeature(string(args, "feature"), enabled: false)
                 return true
             },
-            "createRepository": GraphQLField(type: GraphQLNonNull(repositoryResult("CreateRepositoryMutation")),
-                                             args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))]) { _, args, context, _ in
-                try await operations(context).createRepository(name: string(args, "name"))
+            "createRepository": GraphQLField(type: GraphQLNonNull(repositoryResult("CreateRepositoryMutation")), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "description": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).createRepository(name: string(args, "name"), description: optionalString(args, "description"))
+            },
+            "updateDescriptionForSearchDomain": GraphQLField(type: GraphQLNonNull(descriptionResult), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "newDescription": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+            ]) { _, args, context, _ in
+                try await operations(context).updateDescription(repository: string(args, "name"), description: string(args, "newDescription"))
+            },
+            "updateRetention": GraphQLField(type: GraphQLNonNull(repositoryResult("UpdateRetentionMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "timeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "ingestSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "storageSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "timeBasedBackupRetention": GraphQLArgument(type: GraphQLFloat),
+            ]) { _, args, context, _ in
+                try await operations(context).updateRetention(repository: string(args, "repositoryName"))
             },
             "createOrganizationPermissionsToken": GraphQLField(type: GraphQLNonNull(GraphQLString),
                                                                args: ["input": GraphQLArgument(type: GraphQLNonNull(organizationTokenInput))]) { _, args, context, _ in

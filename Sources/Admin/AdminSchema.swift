@@ -5,7 +5,7 @@ import Tokens
 /// as LogScale has them. Resolvers read the request's `AdminOperations` from the GraphQL context and do
 /// nothing but unpack arguments and shape results.
 ///
-/// Sluice's choices where the spec leaves room: `Parser.id` is the parser's name; `RepositoryType` is
+/// Sluice's choices where the spec leaves room: `Parser.id` is the parser's name (unique among parsers); `RepositoryType` is
 /// `DEFAULT` for regular, `SYSTEM` for system and `PERSONAL` for sandbox repositories; a token stored only
 /// as its SHA-256 shows as `sha256:<first 12 hex digits>…`; `FeatureFlag` has the one flag Sluice knows.
 enum AdminSchema {
@@ -13,6 +13,20 @@ enum AdminSchema {
         let parser = try GraphQLObjectType(name: "Parser", fields: [
             "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
             "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
+            "isBuiltIn": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in try cast(source, ParserNode.self).isBuiltIn },
+        ])
+        let long = try GraphQLScalarType(name: "Long", description: "A signed 64-bit integer.")
+        let archivingFormat = try GraphQLEnumType(name: "S3ArchivingFormat", values: [
+            "RAW": GraphQLEnumValue(value: "RAW"), "NDJSON": GraphQLEnumValue(value: "NDJSON"),
+        ])
+        // Sluice archives nothing to S3: the field is always null, but its type is LogScale's, so that
+        // selections of it validate.
+        let s3Configuration = try GraphQLObjectType(name: "S3Configuration", fields: [
+            "bucket": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+            "region": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+            "disabled": GraphQLField(type: GraphQLBoolean),
+            "format": GraphQLField(type: archivingFormat),
+            "tagOrderInName": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
         ])
         let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
             "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
@@ -21,7 +35,7 @@ enum AdminSchema {
                 return Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: true)
             },
             "parser": GraphQLField(type: parser) { source, _, _, _ in
-                try cast(source, IngestToken.self).parser.map(ParserNode.init(name:))
+                try cast(source, IngestToken.self).parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
             },
         ])
         let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
@@ -40,6 +54,23 @@ enum AdminSchema {
             },
             "ingestTokens": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(ingestToken)))) { source, _, context, _ in
                 try operations(context).ingestTokens(of: cast(source, Repository.self).name)
+            },
+            "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).displayID },
+            "description": GraphQLField(type: GraphQLString) { source, _, _, _ in try cast(source, Repository.self).description },
+            // Retention is the WAL's, the same for every repository (`--retention-hours`, `--retention-bytes`);
+            // Sluice has no retention by size before compression, so `ingestSizeBasedRetention` is null.
+            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in try operations(context).storage.retentionDays },
+            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, _, _ in nil },
+            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in
+                try operations(context).storage.retentionGigabytes
+            },
+            "compressedByteSize": GraphQLField(type: GraphQLNonNull(long)) { source, _, context, _ in
+                try operations(context).storage.bytesOnDisk(cast(source, Repository.self).name)
+            },
+            "automaticSearch": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { _, _, _, _ in true },
+            "s3ArchivingConfiguration": GraphQLField(type: s3Configuration) { _, _, _, _ in nil },
+            "parsers": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(parser)))) { _, _, context, _ in
+                try operations(context).parsers()
             },
         ])
         let query = try GraphQLObjectType(name: "Query", fields: [
@@ -83,4 +114,5 @@ enum AdminSchema {
 /// A parser as the schema shows it.
 struct ParserNode: Sendable {
     let name: String
+    let isBuiltIn: Bool
 }

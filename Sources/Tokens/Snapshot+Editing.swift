@@ -85,8 +85,19 @@ extension Snapshot {
         if !organizations.contains(where: { $0.name == organization }) {
             organizations.append(Organization(name: organization))
         }
-        repositories.append(Repository(name: name, organization: organization, kind: kind))
+        repositories.append(Repository(name: name, organization: organization, kind: kind,
+                                       id: Base62.encode(TokenGenerator.randomBytes(16), width: 22)))
         return try addIngestToken(repository: name, name: "default")
+    }
+
+    /// Sets (or, with nil or empty text, clears) a repository's description.
+    public mutating func setRepositoryDescription(name: String, description: String?) throws(TokenError) {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let text = description.flatMap { $0.isEmpty ? nil : $0 }
+        if let text, let problem = Snapshot.descriptionProblem(text) { throw .invalidArgument("description: \(problem)") }
+        repositories[index].description = text
     }
 
     /// Adds a user.

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// The operations LogScale's CLI (`humioctl repos create|show|list|update`, `parsers list`) sends, with its
+/// operation names, variable names and selections, against `sluice serve`; every field humioctl reads is
+/// checked with its type and nullability, in the order an operator runs the commands.
+@Suite(.serialized) struct HumioctlCompatibilityTests {
+    let server: SluiceProcess
+    let rootToken: String
+
+    init() throws {
+        server = try SluiceProcess(arguments: ["--fsync", "always", "--retention-hours", "48", "--retention-bytes", "5000000000"])
+        rootToken = try #require(try server.bootstrapCredentials()["apiToken"])
+    }
+
+    /// Every field of a repository humioctl's `repos create` and `repos show` select.
+    static let repositoryDetails = """
+        fragment RepositoryDetails on Repository {
+          id name description timeBasedRetention ingestSizeBasedRetention storageSizeBasedRetention
+          compressedByteSize automaticSearch s3ArchivingConfiguration { bucket region disabled format }
+        }
+        """
+
+    func graphql(_ query: String, _ variables: [String: Any], operationName: String) throws -> (status: Int, object: [String: Any], text: String) {
+        let client = try RawHTTPClient(port: server.port)
+        let body = try JSONSerialization.data(withJSONObject: ["query": query, "variables": variables, "operationName": operationName])
+        let answer = try client.request("POST", "/graphql", headers: ["Content-Type": "application/json", "Authorization": "Bearer \(rootToken)"],
+                                        body: Array(body))
+        return (answer.status, (try? answer.json()) as? [String: Any] ?? [:], answer.text)
+    }
+
+    func data(_ answer: (status: Int, object: [String: Any], text: String), _ path: String...) -> Any? {
+        var current: Any? = answer.object["data"]
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+
+    /// Checks the `RepositoryDetails` humioctl decodes: non-null fields present with their type, nullable
+    /// ones present (as JSON null where Sluice has no value).
+    func expectDetails(_ repository: [String: Any]?, name: String, description: String?) throws -> (id: String, bytes: Int) {
+        let repository = try #require(repository)
+        #expect(Set(repository.keys) == ["id", "name", "description", "timeBasedRetention", "ingestSizeBasedRetention",
+                                         "storageSizeBasedRetention", "compressedByteSize", "automaticSearch", "s3ArchivingConfiguration"])
+        let id = try #require(repository["id"] as? String)
+        #expect(id.count == 22 && id.allSatisfy { $0.isLetter || $0.isNumber })
+        #expect(repository["name"] as? String == name)
+        if let description { #expect(repository["description"] as? String == description) } else { #expect(repository["description"] is NSNull) }
+        #expect((repository["timeBasedRetention"] as? NSNumber)?.doubleValue == 2)
+        #expect(repository["ingestSizeBasedRetention"] is NSNull)
+        #expect((repository["storageSizeBasedRetention"] as? NSNumber)?.doubleValue == 5)
+        let bytes = try #require(repository["compressedByteSize"] as? Int)
+        #expect(repository["automaticSearch"] as? Bool == true)
+        #expect(repository["s3ArchivingConfiguration"] is NSNull)
+        return (id, bytes)
+    }
+
+    @Test func reposCreateShowListUpdateAndParsersList() throws {
+        let created = try graphql("""
+            mutation CreateRepository($RepositoryName: String!) {
+              createRepository(name: $RepositoryName) { repository { ...RepositoryDetails } }
+            }
+            """ + Self.repositoryDetails, ["RepositoryName": "payments"], operationName: "CreateRepository")
+        #expect(created.status == 200, "\(created.text)")
+        let fresh = try expectDetails(data(created, "createRepository", "repository") as? [String: Any], name: "payments", description: nil)
+        #expect(fresh.bytes == 0)
+
+        let added = try graphql("mutation AddToken($R: String!) { addIngestTokenV3(input: {repositoryName: $R, name: \"t\"}) { token } }",
+                                ["R": "payments"], operationName: "AddToken")
+        let token = try #require(data(added, "addIngestTokenV3", "token") as? String, "\(added.text)")
+        let ingest = try RawHTTPClient(port: server.port).request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)"],
+                                                                  body: Array("amount=12".utf8))
+        #expect(ingest.status == 200)
+
+        let show = "query GetRepository($RepositoryName: String!) { repository(name: $RepositoryName) { ...RepositoryDetails } }\n"
+            + Self.repositoryDetails
+        let shown = try graphql(show, ["RepositoryName": "payments"], operationName: "GetRepository")
+        let details = try expectDetails(data(shown, "repository") as? [String: Any], name: "payments", description: nil)
+        #expect(details.id == fresh.id)
+        #expect(details.bytes > 0, "its WAL holds a record now")
+
+        let listed = try graphql("query ListRepositories { repositories { id name compressedByteSize } }", [:], operationName: "ListRepositories")
+        let rows = try #require(data(listed, "repositories") as? [[String: Any]], "\(listed.text)")
+        let row = try #require(rows.first { $0["name"] as? String == "payments" })
+        #expect(row["id"] as? String == fresh.id)
+        #expect(row["compressedByteSize"] as? Int == details.bytes)
+        #expect(rows.allSatisfy { ($0["id"] as? String)?.isEmpty == false && $0["compressedByteSize"] is Int })
+        #expect(Set(rows.compactMap { $0["id"] as? String }).count == rows.count, "ids are unique")
+
+        let described = try graphql("""
+            mutation UpdateDescriptionForSearchDomain($SearchDomainName: String!, $NewDescription: String!) {
+              updateDescriptionForSearchDomain(name: $SearchDomainName, newDescription: $NewDescription) { __typename }
+            }
+            """, ["SearchDomainName": "payments", "NewDescription": "card payments"], operationName: "UpdateDescriptionForSearchDomain")
+        #expect(data(described, "updateDescriptionForSearchDomain", "__typename") as? String == "UpdateDescriptionMutation", "\(described.text)")
+        let again = try graphql(show, ["RepositoryName": "payments"], operationName: "GetRepository")
+        #expect(try expectDetails(data(again, "repository") as? [String: Any], name: "payments", description: "card payments").id == fresh.id)
+
+        // Retention is server-wide in Sluice: the change is refused in words, not silently ignored.
+        let retention = try graphql("""
+            mutation UpdateTimeBasedRetention($RepositoryName: String!, $RetentionInDays: Float) {
+              updateRetention(repositoryName: $RepositoryName, timeBasedRetention: $RetentionInDays) { __typename }
+            }
+            """, ["RepositoryName": "payments", "RetentionInDays": 7], operationName: "UpdateTimeBasedRetention")
+        #expect(retention.status == 200)
+        #expect(retention.object["data"] is NSNull, "\(retention.text)")
+        #expect((retention.object["errors"] as? [[String: Any]])?.first?["message"] as? String
+                == "retention is the same for every repository in Sluice: set it with the server's --retention-hours and --retention-bytes")
+
+        let parsers = try graphql("query ListParsers($RepositoryName: String!) { repository(name: $RepositoryName) { parsers { id name isBuiltIn } } }",
+                                  ["RepositoryName": "payments"], operationName: "ListParsers")
+        let list = try #require(data(parsers, "repository", "parsers") as? [[String: Any]], "\(parsers.text)")
+        #expect(list.contains { $0["id"] as? String == "kv" && $0["name"] as? String == "kv" && $0["isBuiltIn"] as? Bool == true })
+        #expect(list.allSatisfy { $0["id"] is String && $0["name"] is String && $0["isBuiltIn"] is Bool })
+
+        // The id is in the snapshot, so it survives a reload; the changes are audited.
+        let snapshot = try String(contentsOfFile: server.dataDirectory + "/tokens.json", encoding: .utf8)
+        #expect(snapshot.contains("\"id\": \"\(fresh.id)\"") && snapshot.contains("\"description\": \"card payments\""))
+        let audit = try StoredEvents.read(dataDirectory: server.dataDirectory, repository: "humio-audit")
+        let rows2 = audit.map { [$0.fields["operation"], $0.fields["repository"], $0.fields["result"]] }
+        #expect(rows2.contains(["createRepository", "payments", "success"]))
+        #expect(rows2.contains(["updateDescriptionForSearchDomain", "payments", "success"]))
+        #expect(rows2.contains(["updateRetention", "payments", "refused"]))
+    }
+}
