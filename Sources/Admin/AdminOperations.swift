@@ -1,4 +1,5 @@
 import Logging
+import Parsers
 import Tokens
 
 /// What the GraphQL resolvers do, free of GraphQL: each operation checks the caller's permission,
@@ -16,7 +17,43 @@ struct AdminOperations: Sendable {
 
     /// Every parser a token can name; the same for every repository (custom parsers are server-wide).
     func parsers() -> [ParserNode] {
-        tokens.serving.catalog.parserRows.map { ParserNode(name: $0.name, isBuiltIn: $0.isBuiltIn) }
+        let catalog = tokens.serving.catalog
+        return catalog.parserRows.map { row in
+            ParserNode(name: row.name, isBuiltIn: row.isBuiltIn, definition: row.isBuiltIn ? nil : catalog.parsers.first { $0.name == row.name })
+        }
+    }
+
+    /// One parser by name (its id is its name).
+    func parser(named name: String?) throws(AdminError) -> ParserNode {
+        guard let name, let found = parsers().first(where: { $0.name == name }) else {
+            throw .token(.notFound("parser '\(name ?? "")' does not exist"))
+        }
+        return found
+    }
+
+    // MARK: Parser mutations (root only: custom parsers are server-wide)
+
+    /// LogScale's `createParser`: installs the custom parser whose stages `sourceCode` holds (each name in
+    /// `tagFields` adds a `tag` stage), replacing one of that name only when `force` is set.
+    func installParser(repository: String, name: String, sourceCode: String, tagFields: [String], force: Bool) async throws(AdminError) -> ParserNode {
+        var stages = try ParserNode.stages(sourceCode: sourceCode)
+        if !tagFields.isEmpty { stages.append(StageDefinition(op: "tag", fields: tagFields)) }
+        let definition = CustomParserDefinition(name: name, stages: stages)
+        return try await mutate("createParser", repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.installParser(definition, replace: force)
+            return ParserNode(name: name, isBuiltIn: false, definition: definition)
+        }
+    }
+
+    /// LogScale's `removeParser` / `deleteParser`.
+    func removeParser(repository: String, id: String, operation: String) async throws(AdminError) -> ParserNode {
+        try await mutate(operation, repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            let definition = snapshot.parsers.first { $0.name == id }
+            try snapshot.removeParser(name: id)
+            return ParserNode(name: id, isBuiltIn: false, definition: definition)
+        }
     }
 
     func repository(named name: String) throws(AdminError) -> Repository {
@@ -168,6 +205,13 @@ struct AdminOperations: Sendable {
             throw .permissionDenied(AdminMessages.createRepository)
         }
         return organization
+    }
+
+    private func rootOnRepository(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
+        { (snapshot: Snapshot) throws(TokenError) in
+            try requireRoot(snapshot)
+            guard snapshot.repository(named: repository) != nil else { throw .notFound("repository '\(repository)' does not exist") }
+        }
     }
 
     private func requireRoot(_ snapshot: Snapshot) throws(TokenError) {

@@ -121,4 +121,87 @@ import Testing
         #expect(rows2.contains(["updateDescriptionForSearchDomain", "payments", "success"]))
         #expect(rows2.contains(["updateRetention", "payments", "refused"]))
     }
+
+    /// Every field of a parser humioctl's `parsers install` selects.
+    static let parserDetails = """
+        fragment ParserDetails on Parser {
+          id name displayName description isBuiltIn script fieldsToTag fieldsToBeRemovedBeforeParsing
+          testCases { event { rawString } outputAssertions { assertions { fieldsHaveValues { fieldName expectedValue } fieldsNotPresent } outputEventIndex } }
+        }
+        """
+
+    /// humioctl talks to a server older than LogScale 1.129 (Sluice's `/api/v1/status` version) with its
+    /// legacy parser operations; `DeleteParserByID` is the newer one.
+    @Test func parsersInstallShowRemove() throws {
+        let create = """
+            mutation LegacyCreateParser($RepositoryName: String!, $Name: String!, $TestData: [String!]!, $TagFields: [String!]!,
+                                        $SourceCode: String!, $Force: Boolean!) {
+              createParser(input: {name: $Name, repositoryName: $RepositoryName, testData: $TestData, tagFields: $TagFields,
+                                   sourceCode: $SourceCode, force: $Force}) { parser { ...ParserDetails } }
+            }
+            """ + Self.parserDetails
+        let stages = #"[{"op": "kvParse"}]"#
+        var variables: [String: Any] = ["RepositoryName": "sandbox", "Name": "payments-kv", "TestData": [String](),
+                                        "TagFields": ["service"], "SourceCode": stages, "Force": false]
+        let created = try graphql(create, variables, operationName: "LegacyCreateParser")
+        let parser = try #require(data(created, "createParser", "parser") as? [String: Any], "\(created.text)")
+        #expect(parser["id"] as? String == "payments-kv" && parser["name"] as? String == "payments-kv")
+        #expect(parser["displayName"] as? String == "payments-kv" && parser["description"] is NSNull)
+        #expect(parser["isBuiltIn"] as? Bool == false)
+        #expect((parser["script"] as? String)?.contains("kvParse") == true)
+        #expect((parser["script"] as? String)?.contains("service") == true, "tagFields become a tag stage")
+        #expect(parser["fieldsToTag"] as? [String] == [] && parser["fieldsToBeRemovedBeforeParsing"] as? [String] == [])
+        #expect(parser["testCases"] as? [Any] != nil)
+
+        let again = try graphql(create, variables, operationName: "LegacyCreateParser")
+        #expect(again.object["data"] is NSNull && again.text.contains("already exists"), "\(again.text)")
+        variables["SourceCode"] = #"[{"op": "regex", "pattern": "("}]"#
+        variables["Force"] = true
+        let broken = try graphql(create, variables, operationName: "LegacyCreateParser")
+        #expect(broken.text.contains("payments-kv") && broken.object["data"] is NSNull, "compile errors name the parser: \(broken.text)")
+
+        // The parser serves: a token assigned to it parses the next event with it.
+        let assigned = try graphql("mutation A { assignParserToIngestTokenV2(input: {repositoryName: \"sandbox\", tokenName: \"default\", parser: \"payments-kv\"}) { name } }",
+                                   [:], operationName: "A")
+        #expect(assigned.object["errors"] == nil, "\(assigned.text)")
+        let listed = try graphql("query ListParsers($RepositoryName: String!) { repository(name: $RepositoryName) { parsers { id name isBuiltIn } } }",
+                                 ["RepositoryName": "sandbox"], operationName: "ListParsers")
+        let rows = try #require(data(listed, "repository", "parsers") as? [[String: Any]])
+        #expect(rows.last?["id"] as? String == "payments-kv" && rows.last?["isBuiltIn"] as? Bool == false)
+
+        let shown = try graphql("""
+            query LegacyGetParser($RepositoryName: String!, $ParserName: String!) {
+              repository(name: $RepositoryName) { parser(name: $ParserName) { id name sourceCode testData tagFields } }
+            }
+            """, ["RepositoryName": "sandbox", "ParserName": "payments-kv"], operationName: "LegacyGetParser")
+        #expect(data(shown, "repository", "parser", "id") as? String == "payments-kv", "\(shown.text)")
+        #expect((data(shown, "repository", "parser", "sourceCode") as? String)?.contains("kvParse") == true)
+
+        let legacyDelete = """
+            mutation LegacyDeleteParserByID($RepositoryName: String!, $ParserID: String!) {
+              removeParser(input: {repositoryName: $RepositoryName, id: $ParserID}) { __typename }
+            }
+            """
+        let inUse = try graphql(legacyDelete, ["RepositoryName": "sandbox", "ParserID": "payments-kv"], operationName: "LegacyDeleteParserByID")
+        #expect(inUse.text.contains("assigned to ingest token 'default'"), "\(inUse.text)")
+        _ = try graphql("mutation U { unassignIngestToken(repositoryName: \"sandbox\", tokenName: \"default\") { __typename } }", [:], operationName: "U")
+        let removed = try graphql(legacyDelete, ["RepositoryName": "sandbox", "ParserID": "payments-kv"], operationName: "LegacyDeleteParserByID")
+        #expect(data(removed, "removeParser", "__typename") as? String == "RemoveParserMutation", "\(removed.text)")
+
+        variables["SourceCode"] = stages
+        _ = try graphql(create, variables, operationName: "LegacyCreateParser")
+        let deleted = try graphql("""
+            mutation DeleteParserByID($RepositoryName: RepoOrViewName!, $ParserID: String!) {
+              deleteParser(input: {repositoryName: $RepositoryName, id: $ParserID}) { __typename }
+            }
+            """, ["RepositoryName": "sandbox", "ParserID": "payments-kv"], operationName: "DeleteParserByID")
+        #expect(data(deleted, "deleteParser", "__typename") as? String == "BooleanResultType", "\(deleted.text)")
+        let builtIn = try graphql(legacyDelete, ["RepositoryName": "sandbox", "ParserID": "kv"], operationName: "LegacyDeleteParserByID")
+        #expect(builtIn.text.contains("built in"), "\(builtIn.text)")
+
+        let audit = try StoredEvents.read(dataDirectory: server.dataDirectory, repository: "humio-audit").map { [$0.fields["operation"], $0.fields["result"]] }
+        #expect(audit.filter { $0[0] == "createParser" }.map { $0[1] } == ["success", "refused", "refused", "success"])
+        #expect(audit.filter { $0[0] == "removeParser" }.map { $0[1] } == ["refused", "success", "refused"])
+        #expect(audit.contains(["deleteParser", "success"]))
+    }
 }

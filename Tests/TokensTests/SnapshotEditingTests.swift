@@ -1,4 +1,5 @@
 import Testing
+import Parsers
 @testable import Tokens
 
 /// The edits behind `sluice tokens|repos|api-tokens` and the admin API, applied through `SnapshotFile.edit`
@@ -99,6 +100,24 @@ import Testing
         #expect(throws: TokenError.self) {
             try file.edit { (s) throws(TokenError) in try s.setRepositoryDescription(name: "nope", description: "x") }
         }
+    }
+
+    @Test func customParsersAreInstalledReplacedAndRemoved() throws {
+        let kv = CustomParserDefinition(name: "installed", stages: [StageDefinition(op: "kvParse")])
+        try file.edit { (s) throws(TokenError) in try s.installParser(kv, replace: false) }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.installParser(kv, replace: false) } }
+        #expect(throws: TokenError.self) {
+            try file.edit { (s) throws(TokenError) in try s.installParser(CustomParserDefinition(name: "json", stages: []), replace: true) }
+        }
+        let json = CustomParserDefinition(name: "installed", stages: [StageDefinition(op: "parseJson")])
+        try file.edit { (s) throws(TokenError) in try s.installParser(json, replace: true) }
+        #expect(try file.load().parsers.last == json)
+        _ = try file.edit { (s) throws(TokenError) in try s.assignParser(repository: "web", tokenName: "default", parser: "installed") }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeParser(name: "installed") } }
+        _ = try file.edit { (s) throws(TokenError) in try s.unassignParser(repository: "web", tokenName: "default") }
+        try file.edit { (s) throws(TokenError) in try s.removeParser(name: "installed") }
+        #expect(try file.load().parsers.contains { $0.name == "installed" } == false)
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeParser(name: "kv") } }
     }
 
     /// A repository from a snapshot without ids shows the same id every time.
