@@ -31,6 +31,22 @@ struct AdminOperations: Sendable {
         return found
     }
 
+    /// LogScale's `deleteSearchDomain` (root only): the repository and its ingest tokens leave the snapshot
+    /// (its tokens are refused from the next request), then its log is closed and moved under
+    /// `DATA/deleted` for the grace period; the audit event carries `message`.
+    func deleteRepository(name: String, message: String?) async throws(AdminError) {
+        try await mutate("deleteSearchDomain", repository: name, tokenName: nil, message: message, authorize: rootOnRepository(name)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.removeRepository(name: name)
+        }
+        do {
+            _ = try storage.retire(name)
+        } catch {
+            throw .token(.invalidArgument("repository '\(name)' is deleted, but its WAL could not be moved aside: \(error)"))
+        }
+        storage.sweepDeleted()
+    }
+
     // MARK: Parser mutations (root only: custom parsers are server-wide)
 
     /// LogScale's `createParser`: installs the custom parser whose stages `sourceCode` holds (each name in
@@ -221,7 +237,7 @@ struct AdminOperations: Sendable {
     /// Checks `authorize` on the serving snapshot first (so a refused caller never takes the writers' lock
     /// or makes the server re-read the file), then again inside `TokenStore.edit` on the snapshot being
     /// edited, runs `body` there, records the audit event, and returns or throws.
-    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?,
+    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?, message: String? = nil,
                            authorize: (Snapshot) throws(TokenError) -> Void,
                            _ body: (inout Snapshot) throws(TokenError) -> T) async throws(AdminError) -> T {
         let outcome: Result<T, AdminError>
@@ -237,6 +253,7 @@ struct AdminOperations: Sendable {
         }
         var event = AuditEvent(actor: caller.actor, actorKind: caller.actorKind, operation: operation,
                                repository: repository, tokenName: tokenName, result: .success, error: nil)
+        event.message = message
         if case let .failure(error) = outcome {
             event.result = .refused
             event.error = error.description

@@ -125,6 +125,13 @@ extension AdminSchema {
             ]) { _, args, context, _ in
                 try await operations(context).updateRetention(repository: string(args, "repositoryName"))
             },
+            "deleteSearchDomain": GraphQLField(type: GraphQLNonNull(booleanResult), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "deleteMessage": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).deleteRepository(name: string(args, "name"), message: optionalString(args, "deleteMessage"))
+                return true
+            },
             "createParser": GraphQLField(type: GraphQLNonNull(parserResult("CreateParserMutation")),
                                          args: ["input": GraphQLArgument(type: GraphQLNonNull(createParserInput))]) { _, args, context, _ in
                 try await operations(context).installParser(

@@ -116,6 +116,20 @@ extension Snapshot {
         parsers.remove(at: index)
     }
 
+    /// Removes a regular repository with its ingest tokens and the permissions users hold on it. System
+    /// and sandbox repositories are refused: the server writes to them itself.
+    public mutating func removeRepository(name: String) throws(TokenError) {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        guard repositories[index].kind == .regular else {
+            throw .invalidArgument("repository '\(name)' is a \(repositories[index].kind.rawValue) repository and cannot be deleted")
+        }
+        repositories.remove(at: index)
+        ingestTokens.removeAll { $0.repository == name }
+        for user in users.indices { users[user].permissions[name] = nil }
+    }
+
     /// Sets (or, with nil or empty text, clears) a repository's description.
     public mutating func setRepositoryDescription(name: String, description: String?) throws(TokenError) {
         guard let index = repositories.firstIndex(where: { $0.name == name }) else {

@@ -62,4 +62,16 @@ import Tokens
         #expect(id == harness.store.snapshot.repository(named: "new")?.id)
         #expect(answer.value("createRepository", "repository", "description") as? String == "made here")
     }
+
+    @Test func deletedLogsAreSweptAfterTheGracePeriod() throws {
+        let harness = try AdminHarness()
+        let storage = RepositoryStorage(dataDirectory: harness.path, deletedRepositoryHours: 24)
+        let deleted = harness.path + "/deleted"
+        let now = 1_800_000_000
+        for name in ["old~\(now - 25 * 3600)", "recent~\(now - 23 * 3600)", "not-ours"] {
+            try FileManager.default.createDirectory(atPath: deleted + "/" + name + "/wal", withIntermediateDirectories: true)
+        }
+        #expect(storage.sweepDeleted(nowSeconds: now) == [deleted + "/old~\(now - 25 * 3600)"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: deleted).sorted() == ["not-ours", "recent~\(now - 23 * 3600)"])
+    }
 }

@@ -204,4 +204,47 @@ import Testing
         #expect(audit.filter { $0[0] == "removeParser" }.map { $0[1] } == ["refused", "success", "refused"])
         #expect(audit.contains(["deleteParser", "success"]))
     }
+
+    @Test func reposDeleteStopsTokensMovesTheLogAsideAndRefusesSystemRepositories() throws {
+        _ = try graphql("mutation C($N: String!) { createRepository(name: $N) { repository { id } } }", ["N": "old-app"], operationName: "C")
+        let added = try graphql("mutation A { addIngestTokenV3(input: {repositoryName: \"old-app\", name: \"t\"}) { token } }", [:], operationName: "A")
+        let token = try #require(data(added, "addIngestTokenV3", "token") as? String, "\(added.text)")
+        func ingest() throws -> Int {
+            try RawHTTPClient(port: server.port).request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)"],
+                                                         body: Array("kept for a day".utf8)).status
+        }
+        #expect(try ingest() == 200)
+
+        let delete = """
+            mutation DeleteSearchDomain($SearchDomainName: String!, $DeleteMessage: String!) {
+              deleteSearchDomain(name: $SearchDomainName, deleteMessage: $DeleteMessage) { __typename }
+            }
+            """
+        let deleted = try graphql(delete, ["SearchDomainName": "old-app", "DeleteMessage": "app retired"], operationName: "DeleteSearchDomain")
+        #expect(data(deleted, "deleteSearchDomain", "__typename") as? String == "BooleanResultType", "\(deleted.text)")
+        #expect(try ingest() == 401, "its tokens stop working at once")
+        let shown = try graphql("query S { repository(name: \"old-app\") { name } }", [:], operationName: "S")
+        #expect(shown.object["data"] is NSNull)
+
+        #expect(!FileManager.default.fileExists(atPath: server.dataDirectory + "/repos/old-app"))
+        let aside = try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/deleted")
+        #expect(aside.count == 1 && aside.first?.hasPrefix("old-app~") == true, "\(aside)")
+        let segments = try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/deleted/" + aside[0] + "/wal")
+        #expect(!segments.isEmpty, "the log is kept for the grace period")
+
+        for protected in ["humio-audit", "sandbox"] {
+            let refused = try graphql(delete, ["SearchDomainName": protected, "DeleteMessage": "oops"], operationName: "DeleteSearchDomain")
+            #expect(refused.object["data"] is NSNull && refused.text.contains("cannot be deleted"), "\(refused.text)")
+        }
+
+        // The name can be used again, with an empty log.
+        let again = try graphql("mutation C($N: String!) { createRepository(name: $N) { repository { compressedByteSize } } }", ["N": "old-app"],
+                                operationName: "C")
+        #expect(data(again, "createRepository", "repository", "compressedByteSize") as? Int == 0, "\(again.text)")
+
+        let audit = try StoredEvents.read(dataDirectory: server.dataDirectory, repository: "humio-audit")
+            .filter { $0.fields["operation"] == "deleteSearchDomain" }
+            .map { [$0.fields["repository"], $0.fields["result"], $0.fields["message"]] }
+        #expect(audit == [["old-app", "success", "app retired"], ["humio-audit", "refused", "oops"], ["sandbox", "refused", "oops"]])
+    }
 }

@@ -120,6 +120,24 @@ import Parsers
         #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeParser(name: "kv") } }
     }
 
+    @Test func removingARepositoryTakesItsTokensAndPermissions() throws {
+        try file.edit { (s) throws(TokenError) in
+            try s.addRepository(name: "gone")
+            try s.addUser(name: "carol")
+            let carol = s.users.firstIndex { $0.name == "carol" }!
+            s.users[carol].permissions = ["gone": [Snapshot.Permission.changeIngestTokens]]
+        }
+        try file.edit { (s) throws(TokenError) in try s.removeRepository(name: "gone") }
+        let snapshot = try file.load()
+        #expect(snapshot.repository(named: "gone") == nil)
+        #expect(snapshot.ingestTokens.allSatisfy { $0.repository != "gone" })
+        #expect(snapshot.user(named: "carol")?.permissions.isEmpty == true)
+        for protected in ["humio", "sandbox"] {
+            #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeRepository(name: protected) } }
+        }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeRepository(name: "nope") } }
+    }
+
     /// A repository from a snapshot without ids shows the same id every time.
     @Test func repositoriesWithoutAStoredIdShowOneDerivedFromTheName() {
         let old = Repository(name: "legacy")
