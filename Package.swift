@@ -56,7 +56,7 @@ let package = Package(
             "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
-            "Tokens", "WAL", "EventModel", .product(name: "Logging", package: "swift-log"),
+            "Tokens", "WAL", "EventModel", "Parsers", .product(name: "Logging", package: "swift-log"),
             .product(name: "GraphQL", package: "GraphQL"),
         ]),
         .target(name: "Gateway", dependencies: [

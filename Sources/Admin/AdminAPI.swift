@@ -21,8 +21,9 @@ public struct AdminResponse: Sendable, Equatable {
 /// - a body over `limits.maxBodyBytes` → 413; a body that is not `{"query", "variables", "operationName"}`
 ///   JSON, a query nested too deeply to parse safely, a syntax error, a document over the depth, alias or
 ///   size limits, or one that fails validation → 400 with `errors`, and nothing executed;
-/// - otherwise 200 with `data` and, for refused fields (permissions, failed edits), `errors` entries
-///   carrying the field's `path` and `locations`;
+/// - a missing or wrongly typed variable, or an unknown `operationName` → 400 with `errors`, nothing executed;
+/// - otherwise 200 with the `data` key (`null` when an error reached the root) and, for refused fields
+///   (permissions, failed edits), `errors` entries carrying the field's `path` and `locations`;
 /// - every mutation, applied or refused, is recorded through the `AuditSink` before the answer, and an
 ///   applied one serves (is in the reloaded token set) before the answer.
 /// Execution is `async` because the GraphQL executor is; run it on a dedicated executor
@@ -30,14 +31,17 @@ public struct AdminResponse: Sendable, Equatable {
 public final class AdminAPI: Sendable {
     public let tokens: TokenStore
     public let limits: AdminLimits
+    public let storage: RepositoryStorage
     private let audit: any AuditSink
     private let schema: GraphQLSchema
     private let logger: Logger
 
-    public init(tokens: TokenStore, audit: any AuditSink, limits: AdminLimits = AdminLimits(), logger: Logger) {
+    public init(tokens: TokenStore, audit: any AuditSink, limits: AdminLimits = AdminLimits(),
+                storage: RepositoryStorage = RepositoryStorage(), logger: Logger) {
         self.tokens = tokens
         self.audit = audit
         self.limits = limits
+        self.storage = storage
         self.logger = logger
         do {
             schema = try AdminSchema.make()
@@ -79,7 +83,7 @@ public final class AdminAPI: Sendable {
         let invalid = validate(schema: schema, ast: document)
         guard invalid.isEmpty else { return Self.errors(status: 400, invalid) }
 
-        let operations = AdminOperations(tokens: tokens, audit: audit, caller: caller)
+        let operations = AdminOperations(tokens: tokens, audit: audit, caller: caller, storage: storage)
         let result: GraphQLResult
         do {
             result = try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: operations,
@@ -90,7 +94,7 @@ public final class AdminAPI: Sendable {
             return Self.errors(status: 500, [GraphQLError(message: "\(error)")])
         }
         logger.debug("admin request", metadata: ["actor": "\(caller.actor)", "errors": "\(result.errors.count)"])
-        return Self.encode(status: 200, result)
+        return Self.answer(executed: result)
     }
 
     /// The answer for a request refused before its body is read: 401 (no or unknown credential), 403
@@ -104,6 +108,19 @@ public final class AdminAPI: Sendable {
             return Self.errors(status: 413, [GraphQLError(message: AdminError.bodyTooLarge(limit: limits.maxBodyBytes).description)])
         }
         return nil
+    }
+
+    /// The answer for an executed request. The executor reports a request it could not start (a missing or
+    /// wrongly typed variable, an unknown operation name) as a result without `data` whose errors carry no
+    /// `path`: that is a request error, 400 without `data`. Otherwise execution ran, and the answer is 200
+    /// with the `data` key present, `null` when a field error reached the root.
+    static func answer(executed result: GraphQLResult) -> AdminResponse {
+        if result.data == nil, !result.errors.isEmpty, result.errors.allSatisfy({ $0.path.elements.isEmpty }) {
+            return encode(status: 400, result)
+        }
+        var result = result
+        if result.data == nil { result.data = .null }
+        return encode(status: 200, result)
     }
 
     static let ingestTokenRefusal = "ingest tokens cannot use the admin API"

@@ -1,4 +1,5 @@
 import Logging
+import Parsers
 import Tokens
 
 /// What the GraphQL resolvers do, free of GraphQL: each operation checks the caller's permission,
@@ -10,8 +11,66 @@ struct AdminOperations: Sendable {
     let tokens: TokenStore
     let audit: any AuditSink
     let caller: AdminCaller
+    var storage = RepositoryStorage()
 
     // MARK: Queries
+
+    /// Every parser a token can name; the same for every repository (custom parsers are server-wide).
+    func parsers() -> [ParserNode] {
+        let catalog = tokens.serving.catalog
+        return catalog.parserRows.map { row in
+            ParserNode(name: row.name, isBuiltIn: row.isBuiltIn, definition: row.isBuiltIn ? nil : catalog.parsers.first { $0.name == row.name })
+        }
+    }
+
+    /// One parser by name (its id is its name).
+    func parser(named name: String?) throws(AdminError) -> ParserNode {
+        guard let name, let found = parsers().first(where: { $0.name == name }) else {
+            throw .token(.notFound("parser '\(name ?? "")' does not exist"))
+        }
+        return found
+    }
+
+    /// LogScale's `deleteSearchDomain` (root only): the repository and its ingest tokens leave the snapshot
+    /// (its tokens are refused from the next request), then its log is closed and moved under
+    /// `DATA/deleted` for the grace period; the audit event carries `message`.
+    func deleteRepository(name: String, message: String?) async throws(AdminError) {
+        try await mutate("deleteSearchDomain", repository: name, tokenName: nil, message: message, authorize: rootOnRepository(name)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.removeRepository(name: name)
+        }
+        do {
+            _ = try storage.retire(name)
+        } catch {
+            throw .token(.invalidArgument("repository '\(name)' is deleted, but its WAL could not be moved aside: \(error)"))
+        }
+        storage.sweepDeleted()
+    }
+
+    // MARK: Parser mutations (root only: custom parsers are server-wide)
+
+    /// LogScale's `createParser`: installs the custom parser whose stages `sourceCode` holds (each name in
+    /// `tagFields` adds a `tag` stage), replacing one of that name only when `force` is set.
+    func installParser(repository: String, name: String, sourceCode: String, tagFields: [String], force: Bool) async throws(AdminError) -> ParserNode {
+        var stages = try ParserNode.stages(sourceCode: sourceCode)
+        if !tagFields.isEmpty { stages.append(StageDefinition(op: "tag", fields: tagFields)) }
+        let definition = CustomParserDefinition(name: name, stages: stages)
+        return try await mutate("createParser", repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.installParser(definition, replace: force)
+            return ParserNode(name: name, isBuiltIn: false, definition: definition)
+        }
+    }
+
+    /// LogScale's `removeParser` / `deleteParser`.
+    func removeParser(repository: String, id: String, operation: String) async throws(AdminError) -> ParserNode {
+        try await mutate(operation, repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            let definition = snapshot.parsers.first { $0.name == id }
+            try snapshot.removeParser(name: id)
+            return ParserNode(name: id, isBuiltIn: false, definition: definition)
+        }
+    }
 
     func repository(named name: String) throws(AdminError) -> Repository {
         guard let repository = tokens.serving.catalog.repository(named: name) else {
@@ -82,13 +141,34 @@ struct AdminOperations: Sendable {
         }
     }
 
-    func createRepository(name: String) async throws(AdminError) -> Repository {
+    func createRepository(name: String, description: String? = nil) async throws(AdminError) -> Repository {
         try await mutate("createRepository", repository: name, tokenName: "default", authorize: { (snapshot: Snapshot) throws(TokenError) in
             _ = try repositoryOrganization(snapshot)
         }) { (snapshot: inout Snapshot) throws(TokenError) in
             let organization = try repositoryOrganization(snapshot)
             try snapshot.addRepository(name: name, organization: organization)
-            return Repository(name: name, organization: organization)
+            if let description { try snapshot.setRepositoryDescription(name: name, description: description) }
+            guard let created = snapshot.repository(named: name) else { throw .notFound("repository '\(name)' does not exist") }
+            return created
+        }
+    }
+
+    /// LogScale's `updateDescriptionForSearchDomain`: root, or a caller who manages the repository's tokens.
+    func updateDescription(repository: String, description: String) async throws(AdminError) -> String {
+        try await mutate("updateDescriptionForSearchDomain", repository: repository, tokenName: nil,
+                         authorize: changeSettings(repository)) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryDescription(name: repository, description: description)
+            return description
+        }
+    }
+
+    /// LogScale's `updateRetention`: refused (and audited), because a repository's retention is the WAL's,
+    /// set for all repositories by the server's flags, and accepting a value that is not enforced would
+    /// mislead.
+    func updateRetention(repository: String) async throws(AdminError) -> Repository {
+        try await mutate("updateRetention", repository: repository, tokenName: nil,
+                         authorize: changeSettings(repository)) { (_: inout Snapshot) throws(TokenError) -> Repository in
+            throw .invalidArgument(AdminMessages.retentionIsServerWide)
         }
     }
 
@@ -122,11 +202,32 @@ struct AdminOperations: Sendable {
         { (snapshot: Snapshot) throws(TokenError) in try requireManage(repository, snapshot) }
     }
 
+    /// A repository whose settings (description) the caller may change: root, or a caller who manages its
+    /// ingest tokens.
+    private func changeSettings(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
+        { (snapshot: Snapshot) throws(TokenError) in
+            let isRoot = caller.isRoot(in: snapshot)
+            guard let found = snapshot.repository(named: repository) else {
+                throw isRoot ? .notFound("repository '\(repository)' does not exist") : .permissionDenied(AdminMessages.changeRepository)
+            }
+            guard isRoot || (found.kind != .system && caller.mayManageIngestTokens(of: found, in: snapshot)) else {
+                throw .permissionDenied(AdminMessages.changeRepository)
+            }
+        }
+    }
+
     private func repositoryOrganization(_ snapshot: Snapshot) throws(TokenError) -> String {
         guard let organization = caller.repositoryOrganization(in: snapshot) else {
             throw .permissionDenied(AdminMessages.createRepository)
         }
         return organization
+    }
+
+    private func rootOnRepository(_ repository: String) -> (Snapshot) throws(TokenError) -> Void {
+        { (snapshot: Snapshot) throws(TokenError) in
+            try requireRoot(snapshot)
+            guard snapshot.repository(named: repository) != nil else { throw .notFound("repository '\(repository)' does not exist") }
+        }
     }
 
     private func requireRoot(_ snapshot: Snapshot) throws(TokenError) {
@@ -136,7 +237,7 @@ struct AdminOperations: Sendable {
     /// Checks `authorize` on the serving snapshot first (so a refused caller never takes the writers' lock
     /// or makes the server re-read the file), then again inside `TokenStore.edit` on the snapshot being
     /// edited, runs `body` there, records the audit event, and returns or throws.
-    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?,
+    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?, message: String? = nil,
                            authorize: (Snapshot) throws(TokenError) -> Void,
                            _ body: (inout Snapshot) throws(TokenError) -> T) async throws(AdminError) -> T {
         let outcome: Result<T, AdminError>
@@ -152,6 +253,7 @@ struct AdminOperations: Sendable {
         }
         var event = AuditEvent(actor: caller.actor, actorKind: caller.actorKind, operation: operation,
                                repository: repository, tokenName: tokenName, result: .success, error: nil)
+        event.message = message
         if case let .failure(error) = outcome {
             event.result = .refused
             event.error = error.description

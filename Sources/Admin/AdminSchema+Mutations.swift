@@ -2,7 +2,37 @@ import GraphQL
 import Tokens
 
 extension AdminSchema {
-    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType) throws -> GraphQLObjectType {
+    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType, parser: GraphQLObjectType) throws -> GraphQLObjectType {
+        // LogScale's name for a repository or view name argument; a string here.
+        let repoOrViewName = try GraphQLScalarType(name: "RepoOrViewName", serialize: { try map(from: $0) },
+                                                   parseValue: { value in
+            guard case .string = value else { throw GraphQLError(message: "RepoOrViewName must be a string") }
+            return value
+        }, parseLiteral: { literal in
+            guard let text = literal as? StringValue else { throw GraphQLError(message: "RepoOrViewName must be a string") }
+            return .string(text.value)
+        })
+        let createParserInput = try GraphQLInputObjectType(name: "CreateParserInput", fields: [
+            "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "testData": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
+            "tagFields": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
+            "sourceCode": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "force": InputObjectField(type: GraphQLNonNull(GraphQLBoolean)),
+        ])
+        let removeParserInput = try GraphQLInputObjectType(name: "RemoveParserInput", fields: [
+            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "id": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+        ])
+        let deleteParserInput = try GraphQLInputObjectType(name: "DeleteParserInput", fields: [
+            "repositoryName": InputObjectField(type: GraphQLNonNull(repoOrViewName)),
+            "id": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+        ])
+        let parserResult = { (name: String) throws -> GraphQLObjectType in
+            try GraphQLObjectType(name: name, fields: [
+                "parser": GraphQLField(type: GraphQLNonNull(parser)) { source, _, _, _ in source },
+            ])
+        }
         let addInput = try GraphQLInputObjectType(name: "AddIngestTokenV3Input", fields: [
             "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
             "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
@@ -34,6 +64,9 @@ extension AdminSchema {
         }
         let booleanResult = try GraphQLObjectType(name: "BooleanResultType", fields: [
             "result": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in source },
+        ])
+        let descriptionResult = try GraphQLObjectType(name: "UpdateDescriptionMutation", fields: [
+            "description": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in source },
         ])
         let featureArgs: GraphQLArgumentConfigMap = ["feature": GraphQLArgument(type: GraphQLNonNull(featureFlag))]
 
@@ -71,9 +104,51 @@ extension AdminSchema {
                 try await operations(context).setFeature(string(args, "feature"), enabled: false)
                 return true
             },
-            "createRepository": GraphQLField(type: GraphQLNonNull(repositoryResult("CreateRepositoryMutation")),
-                                             args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))]) { _, args, context, _ in
-                try await operations(context).createRepository(name: string(args, "name"))
+            "createRepository": GraphQLField(type: GraphQLNonNull(repositoryResult("CreateRepositoryMutation")), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "description": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).createRepository(name: string(args, "name"), description: optionalString(args, "description"))
+            },
+            "updateDescriptionForSearchDomain": GraphQLField(type: GraphQLNonNull(descriptionResult), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "newDescription": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+            ]) { _, args, context, _ in
+                try await operations(context).updateDescription(repository: string(args, "name"), description: string(args, "newDescription"))
+            },
+            "updateRetention": GraphQLField(type: GraphQLNonNull(repositoryResult("UpdateRetentionMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "timeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "ingestSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "storageSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
+                "timeBasedBackupRetention": GraphQLArgument(type: GraphQLFloat),
+            ]) { _, args, context, _ in
+                try await operations(context).updateRetention(repository: string(args, "repositoryName"))
+            },
+            "deleteSearchDomain": GraphQLField(type: GraphQLNonNull(booleanResult), args: [
+                "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "deleteMessage": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).deleteRepository(name: string(args, "name"), message: optionalString(args, "deleteMessage"))
+                return true
+            },
+            "createParser": GraphQLField(type: GraphQLNonNull(parserResult("CreateParserMutation")),
+                                         args: ["input": GraphQLArgument(type: GraphQLNonNull(createParserInput))]) { _, args, context, _ in
+                try await operations(context).installParser(
+                    repository: string(args, "input", "repositoryName"), name: string(args, "input", "name"),
+                    sourceCode: string(args, "input", "sourceCode"), tagFields: strings(args, "input", "tagFields"),
+                    force: args[IndexPath(["input", "force"])].bool ?? false)
+            },
+            "removeParser": GraphQLField(type: GraphQLNonNull(parserResult("RemoveParserMutation")),
+                                         args: ["input": GraphQLArgument(type: GraphQLNonNull(removeParserInput))]) { _, args, context, _ in
+                try await operations(context).removeParser(repository: string(args, "input", "repositoryName"), id: string(args, "input", "id"),
+                                                           operation: "removeParser")
+            },
+            "deleteParser": GraphQLField(type: GraphQLNonNull(booleanResult),
+                                         args: ["input": GraphQLArgument(type: GraphQLNonNull(deleteParserInput))]) { _, args, context, _ in
+                _ = try await operations(context).removeParser(repository: string(args, "input", "repositoryName"), id: string(args, "input", "id"),
+                                                               operation: "deleteParser")
+                return true
             },
             "createOrganizationPermissionsToken": GraphQLField(type: GraphQLNonNull(GraphQLString),
                                                                args: ["input": GraphQLArgument(type: GraphQLNonNull(organizationTokenInput))]) { _, args, context, _ in

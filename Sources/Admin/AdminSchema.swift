@@ -1,18 +1,47 @@
+import Foundation
 import GraphQL
+import Parsers
 import Tokens
 
 /// The LogScale-compatible schema (docs/admin-graphql.md) with names, argument names and result shapes
 /// as LogScale has them. Resolvers read the request's `AdminOperations` from the GraphQL context and do
 /// nothing but unpack arguments and shape results.
 ///
-/// Sluice's choices where the spec leaves room: `Parser.id` is the parser's name; `RepositoryType` is
+/// Sluice's choices where the spec leaves room: `Parser.id` is the parser's name (unique among parsers); `RepositoryType` is
 /// `DEFAULT` for regular, `SYSTEM` for system and `PERSONAL` for sandbox repositories; a token stored only
 /// as its SHA-256 shows as `sha256:<first 12 hex digits>…`; `FeatureFlag` has the one flag Sluice knows.
 enum AdminSchema {
     static func make() throws -> GraphQLSchema {
+        let parserTestCase = try parserTestCaseType()
         let parser = try GraphQLObjectType(name: "Parser", fields: [
             "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
             "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
+            "isBuiltIn": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in try cast(source, ParserNode.self).isBuiltIn },
+            "displayName": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).name },
+            "description": GraphQLField(type: GraphQLString) { _, _, _, _ in nil },
+            "sourceCode": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).sourceCode },
+            "script": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, ParserNode.self).sourceCode },
+            // Sluice keeps no test data and tags through `tag` stages: these lists are empty.
+            "testData": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))) { _, _, _, _ in [String]() },
+            "tagFields": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))) { _, _, _, _ in [String]() },
+            "fieldsToTag": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))) { _, _, _, _ in [String]() },
+            "fieldsToBeRemovedBeforeParsing": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))) { _, _, _, _ in
+                [String]()
+            },
+            "testCases": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(parserTestCase)))) { _, _, _, _ in [String]() },
+        ])
+        let long = try GraphQLScalarType(name: "Long", description: "A signed 64-bit integer.")
+        let archivingFormat = try GraphQLEnumType(name: "S3ArchivingFormat", values: [
+            "RAW": GraphQLEnumValue(value: "RAW"), "NDJSON": GraphQLEnumValue(value: "NDJSON"),
+        ])
+        // Sluice archives nothing to S3: the field is always null, but its type is LogScale's, so that
+        // selections of it validate.
+        let s3Configuration = try GraphQLObjectType(name: "S3Configuration", fields: [
+            "bucket": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+            "region": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+            "disabled": GraphQLField(type: GraphQLBoolean),
+            "format": GraphQLField(type: archivingFormat),
+            "tagOrderInName": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
         ])
         let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
             "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
@@ -21,7 +50,7 @@ enum AdminSchema {
                 return Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: true)
             },
             "parser": GraphQLField(type: parser) { source, _, _, _ in
-                try cast(source, IngestToken.self).parser.map(ParserNode.init(name:))
+                try cast(source, IngestToken.self).parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
             },
         ])
         let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
@@ -41,6 +70,27 @@ enum AdminSchema {
             "ingestTokens": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(ingestToken)))) { source, _, context, _ in
                 try operations(context).ingestTokens(of: cast(source, Repository.self).name)
             },
+            "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).displayID },
+            "description": GraphQLField(type: GraphQLString) { source, _, _, _ in try cast(source, Repository.self).description },
+            // Retention is the WAL's, the same for every repository (`--retention-hours`, `--retention-bytes`);
+            // Sluice has no retention by size before compression, so `ingestSizeBasedRetention` is null.
+            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in try operations(context).storage.retentionDays },
+            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, _, _ in nil },
+            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in
+                try operations(context).storage.retentionGigabytes
+            },
+            "compressedByteSize": GraphQLField(type: GraphQLNonNull(long)) { source, _, context, _ in
+                try operations(context).storage.bytesOnDisk(cast(source, Repository.self).name)
+            },
+            "automaticSearch": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { _, _, _, _ in true },
+            "s3ArchivingConfiguration": GraphQLField(type: s3Configuration) { _, _, _, _ in nil },
+            "parsers": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(parser)))) { _, _, context, _ in
+                try operations(context).parsers()
+            },
+            "parser": GraphQLField(type: parser, args: ["id": GraphQLArgument(type: GraphQLString), "name": GraphQLArgument(type: GraphQLString)]) {
+                _, args, context, _ in
+                try operations(context).parser(named: optionalString(args, "name") ?? optionalString(args, "id"))
+            },
         ])
         let query = try GraphQLObjectType(name: "Query", fields: [
             "repository": GraphQLField(type: GraphQLNonNull(repository),
@@ -51,8 +101,31 @@ enum AdminSchema {
                 try operations(context).repositories()
             },
         ])
-        let mutation = try mutationType(repository: repository, ingestToken: ingestToken)
+        let mutation = try mutationType(repository: repository, ingestToken: ingestToken, parser: parser)
         return try GraphQLSchema(query: query, mutation: mutation)
+    }
+
+    /// LogScale's `ParserTestCase` and the types below it: Sluice lists none, but humioctl selects them.
+    static func parserTestCaseType() throws -> GraphQLObjectType {
+        let fieldHasValue = try GraphQLObjectType(name: "FieldHasValue", fields: [
+            "fieldName": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+            "expectedValue": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+        ])
+        let assertions = try GraphQLObjectType(name: "ParserTestCaseAssertions", fields: [
+            "fieldsHaveValues": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(fieldHasValue)))),
+            "fieldsNotPresent": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
+        ])
+        let output = try GraphQLObjectType(name: "ParserTestCaseAssertionsForOutput", fields: [
+            "outputEventIndex": GraphQLField(type: GraphQLNonNull(GraphQLInt)),
+            "assertions": GraphQLField(type: GraphQLNonNull(assertions)),
+        ])
+        let event = try GraphQLObjectType(name: "ParserTestEvent", fields: [
+            "rawString": GraphQLField(type: GraphQLNonNull(GraphQLString)),
+        ])
+        return try GraphQLObjectType(name: "ParserTestCase", fields: [
+            "event": GraphQLField(type: GraphQLNonNull(event)),
+            "outputAssertions": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(output)))),
+        ])
     }
 
     // MARK: Resolver helpers
@@ -80,7 +153,26 @@ enum AdminSchema {
     }
 }
 
-/// A parser as the schema shows it.
+/// A parser as the schema shows it; `definition` is nil for built-in parsers.
 struct ParserNode: Sendable {
     let name: String
+    let isBuiltIn: Bool
+    var definition: CustomParserDefinition? = nil
+
+    /// The custom parser's stages as JSON (what `createParser` takes as `sourceCode`); empty for built-ins.
+    var sourceCode: String {
+        guard let definition else { return "" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(definition.stages)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The stages `sourceCode` holds: a JSON array of stages, or an object with a `stages` array.
+    static func stages(sourceCode: String) throws(AdminError) -> [StageDefinition] {
+        struct Wrapped: Decodable { let stages: [StageDefinition] }
+        let data = Data(sourceCode.utf8)
+        if let stages = try? JSONDecoder().decode([StageDefinition].self, from: data) { return stages }
+        if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: data) { return wrapped.stages }
+        throw .token(.invalidArgument("sourceCode: expected a JSON array of parser stages (or {\"stages\": [...]}), as in the snapshot's \"parsers\""))
+    }
 }

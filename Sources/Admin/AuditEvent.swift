@@ -13,6 +13,8 @@ public struct AuditEvent: Sendable, Equatable {
     public var tokenName: String?
     public var result: Result
     public var error: String?
+    /// What the caller said about the change (`deleteSearchDomain`'s `deleteMessage`).
+    public var message: String?
 
     public init(actor: String, actorKind: String, operation: String, repository: String?, tokenName: String?,
                 result: Result, error: String?) {
@@ -32,6 +34,7 @@ public struct AuditEvent: Sendable, Equatable {
         if let tokenName { fields.append(("tokenName", tokenName)) }
         fields.append(("result", result.rawValue))
         if let error { fields.append(("error", error)) }
+        if let message { fields.append(("message", message)) }
         return fields
     }
 

@@ -12,6 +12,8 @@ public struct GatewayConfiguration: Sendable {
     public var walReserveBytes = WALOptions.defaultServerReserveBytes
     public var retentionBytes: Int?
     public var retentionHours: Double?
+    /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
+    public var deletedRepositoryHours: Double = 24
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?

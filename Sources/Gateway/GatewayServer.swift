@@ -35,7 +35,9 @@ public final class GatewayServer {
         }
         let tlsContexts = http.tlsContexts
         let server = HTTPServer(configuration: http, logger: logger)
-        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), logger: logger)
+        let storage = RepositoryStorage(wal: wal, deletedRepositoryHours: configuration.deletedRepositoryHours)
+        storage.sweepDeleted()
+        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), storage: storage, logger: logger)
         let adminPool = AdminWorkerPool(threads: 2)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool)

@@ -13,6 +13,9 @@ struct EventDraft {
     var hasType = false
     /// The parser name the request gave for this event (`type`, `sourcetype`, `#type`), in the arena.
     var requestedParser: ByteSpan? = nil
+    /// A structured event's `attributes` object as sent: its raw text when it has no `rawstring`. Set after
+    /// the parser would have run, so a token's parser still sees only a `rawstring` that was sent.
+    var attributesText: ByteSpan? = nil
 }
 
 /// Which parser runs over an event.
@@ -80,6 +83,9 @@ extension IngestDecoder {
             batch.append(bytes: scratch)
             batch.append("'; event stored unparsed")
             markError(message: batch.span(from: start), &batch)
+        }
+        if let text = draft.attributesText, batch.lastEventRawstring.count == 0 {
+            batch.setRawstring(text)
         }
         // A time the parser found replaces an unreadable one the envelope had.
         let time = changed ? batch.lastEventTime : before

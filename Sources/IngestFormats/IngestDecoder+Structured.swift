@@ -3,8 +3,9 @@ import JSONStream
 
 /// LogScale `humio-structured`: `[{"tags": {..}, "events": [{"timestamp", "timezone", "attributes", "rawstring"}]}]`.
 /// A single group object without the array is accepted too. Events are stored as sent; only the token's
-/// parser runs (on `rawstring`). Without `rawstring` the raw text stays empty: readers render the
-/// attributes (spec "Event model").
+/// parser runs (on `rawstring`). Without `rawstring` (absent, null or empty) the raw text is the `attributes`
+/// object as sent, so every reader shows the attributes as JSON (spec "Event model"): a span of the body's
+/// copy the batch already holds, and the attribute values inside it are stored as slices of it.
 extension IngestDecoder {
     mutating func decodeStructured(_ body: UnsafeRawBufferPointer, _ context: DecodeContext,
                                    _ batch: inout EventBatch) throws {
@@ -76,7 +77,11 @@ extension IngestDecoder {
             } else if Self.isName(member, "timezone", reader.bytes) {
                 try readTimezone(&reader, &draft, &batch, eventNumber: eventNumber)
             } else if Self.isName(member, "attributes", reader.bytes) {
+                let start = try reader.peek() == .object ? reader.offset : -1
                 try addMembers(&reader, &draft, &gathering, &batch, eventNumber: eventNumber, member: "attributes")
+                if start >= 0, let bodyCopy, bodyCopy.source == UInt(bitPattern: reader.bytes.baseAddress) {
+                    draft.attributesText = bodyCopy.copy.span(start: start, count: reader.offset - start)
+                }
             } else if Self.isName(member, "rawstring", reader.bytes) {
                 switch try reader.peek() {
                 // Scanned first, then (with escapes) unescaped: most raw strings of a structured body have no

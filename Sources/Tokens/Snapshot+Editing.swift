@@ -85,8 +85,59 @@ extension Snapshot {
         if !organizations.contains(where: { $0.name == organization }) {
             organizations.append(Organization(name: organization))
         }
-        repositories.append(Repository(name: name, organization: organization, kind: kind))
+        repositories.append(Repository(name: name, organization: organization, kind: kind,
+                                       id: Base62.encode(TokenGenerator.randomBytes(16), width: 22)))
         return try addIngestToken(repository: name, name: "default")
+    }
+
+    /// Adds custom parser `definition`, or replaces the one of that name when `replace` is set. It is
+    /// compiled with the others when the edit is validated, so a bad stage refuses the edit with the
+    /// compiler's reason, as in the snapshot file.
+    public mutating func installParser(_ definition: CustomParserDefinition, replace: Bool) throws(TokenError) {
+        if let problem = Snapshot.nameProblem(definition.name) { throw .invalidArgument("parser name: \(problem)") }
+        if ParserRegistry.builtinNames.contains(definition.name) {
+            throw .conflict("parser '\(definition.name)' is built in")
+        }
+        if let index = parsers.firstIndex(where: { $0.name == definition.name }) {
+            guard replace else { throw .conflict("parser '\(definition.name)' already exists") }
+            parsers[index] = definition
+        } else {
+            parsers.append(definition)
+        }
+    }
+
+    /// Removes custom parser `name`; refused while an ingest token uses it, naming the token.
+    public mutating func removeParser(name: String) throws(TokenError) {
+        if ParserRegistry.builtinNames.contains(name) { throw .invalidArgument("parser '\(name)' is built in and cannot be removed") }
+        guard let index = parsers.firstIndex(where: { $0.name == name }) else { throw .notFound("parser '\(name)' does not exist") }
+        if let user = ingestTokens.first(where: { $0.parser == name }) {
+            throw .conflict("parser '\(name)' is assigned to ingest token '\(user.name)' of repository '\(user.repository)'")
+        }
+        parsers.remove(at: index)
+    }
+
+    /// Removes a regular repository with its ingest tokens and the permissions users hold on it. System
+    /// and sandbox repositories are refused: the server writes to them itself.
+    public mutating func removeRepository(name: String) throws(TokenError) {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        guard repositories[index].kind == .regular else {
+            throw .invalidArgument("repository '\(name)' is a \(repositories[index].kind.rawValue) repository and cannot be deleted")
+        }
+        repositories.remove(at: index)
+        ingestTokens.removeAll { $0.repository == name }
+        for user in users.indices { users[user].permissions[name] = nil }
+    }
+
+    /// Sets (or, with nil or empty text, clears) a repository's description.
+    public mutating func setRepositoryDescription(name: String, description: String?) throws(TokenError) {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let text = description.flatMap { $0.isEmpty ? nil : $0 }
+        if let text, let problem = Snapshot.descriptionProblem(text) { throw .invalidArgument("description: \(problem)") }
+        repositories[index].description = text
     }
 
     /// Adds a user.

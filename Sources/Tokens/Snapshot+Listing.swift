@@ -1,3 +1,5 @@
+import Parsers
+
 /// One ingest token as `sluice tokens list` shows it: the value masked unless secrets were asked for.
 public struct IngestTokenRow: Codable, Sendable, Equatable {
     public var repository: String
@@ -59,4 +61,21 @@ public func renderColumns(_ header: [String], _ rows: [[String]]) -> String {
         return text
     }
     return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+}
+
+/// A parser a token can name, as the admin API lists it.
+public struct ParserRow: Sendable, Equatable {
+    public var name: String
+    public var isBuiltIn: Bool
+}
+
+extension Snapshot {
+    /// The names of the parsers every server has.
+    public static var builtinParserNames: [String] { ParserRegistry.builtinNames }
+
+    /// Every parser a token can name: the built-in ones, then the custom ones in snapshot order.
+    public var parserRows: [ParserRow] {
+        ParserRegistry.builtinNames.map { ParserRow(name: $0, isBuiltIn: true) }
+            + parsers.map { ParserRow(name: $0.name, isBuiltIn: false) }
+    }
 }

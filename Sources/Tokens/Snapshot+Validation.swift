@@ -35,6 +35,7 @@ extension Snapshot {
         }
 
         var repositoriesByName = [String: Repository](minimumCapacity: repositories.count)
+        var repositoryIDs = Set<String>()
         for (i, repository) in repositories.enumerated() {
             if let problem = Snapshot.repositoryNameProblem(repository.name) { throw refuse("$.repositories[\(i)].name", problem) }
             guard repositoriesByName.updateValue(repository, forKey: repository.name) == nil else {
@@ -42,6 +43,15 @@ extension Snapshot {
             }
             guard organizationNames.contains(repository.organization) else {
                 throw refuse("$.repositories[\(i)].organization", "unknown organization '\(repository.organization)'")
+            }
+            if let id = repository.id {
+                if let problem = Snapshot.repositoryIDProblem(id) { throw refuse("$.repositories[\(i)].id", problem) }
+                guard repositoryIDs.insert(id).inserted else {
+                    throw refuse("$.repositories[\(i)].id", "duplicate repository id '\(id)'")
+                }
+            }
+            if let description = repository.description, let problem = Snapshot.descriptionProblem(description) {
+                throw refuse("$.repositories[\(i)].description", problem)
             }
         }
 
@@ -156,6 +166,25 @@ extension Snapshot {
 
 extension Snapshot {
     /// Why `name` cannot name an organization, user, token or API token; nil when it can.
+    /// Why `id` cannot be a repository id (1 to 64 base62 characters); nil when it can.
+    static func repositoryIDProblem(_ id: String) -> String? {
+        guard Base62.isBase62(id), id.utf8.count <= 64 else { return "a repository id is 1 to 64 characters of [0-9A-Za-z]" }
+        return nil
+    }
+
+    /// The longest repository description, in UTF-8 bytes.
+    public static let maxDescriptionBytes = 4096
+
+    /// Why `text` cannot be a repository description (over ``maxDescriptionBytes`` or holding control
+    /// characters other than tab and line breaks); nil when it can.
+    public static func descriptionProblem(_ text: String) -> String? {
+        if text.utf8.count > maxDescriptionBytes { return "a description takes at most \(maxDescriptionBytes) bytes" }
+        if text.unicodeScalars.contains(where: { ($0.value < 0x20 && !"\t\n\r".unicodeScalars.contains($0)) || (0x7f...0x9f).contains($0.value) }) {
+            return "a description cannot contain control characters other than tab and line breaks"
+        }
+        return nil
+    }
+
     static func nameProblem(_ name: String) -> String? {
         if name.isEmpty { return "empty name" }
         if name.utf8.count > 255 { return "name longer than 255 bytes" }

@@ -65,14 +65,28 @@ public struct Repository: Codable, Sendable, Equatable {
     public var name: String
     public var organization: String
     public var kind: Kind
+    /// Assigned at creation (22 base62 characters) and never changed; nil in snapshots written before
+    /// repositories had one, which then show ``displayID``.
+    public var id: String?
+    /// Free text an operator keeps with the repository (LogScale's `description`).
+    public var description: String?
 
-    public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular) {
+    public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular,
+                id: String? = nil, description: String? = nil) {
         self.name = name
         self.organization = organization
         self.kind = kind
+        self.id = id
+        self.description = description
     }
 
-    enum CodingKeys: String, CodingKey { case name, organization, kind }
+    /// The id the admin API shows: the stored one, else one derived from the name, so a repository from
+    /// an older snapshot keeps the same id from answer to answer.
+    public var displayID: String {
+        id ?? String(TokenDigest(hashing: "sluice repository " + name).hex.prefix(22))
+    }
+
+    enum CodingKeys: String, CodingKey { case name, organization, kind, id, description }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
     public init(from decoder: any Decoder) throws {
@@ -80,6 +94,8 @@ public struct Repository: Codable, Sendable, Equatable {
         name = try c.decode(String.self, forKey: .name)
         organization = try c.decodeIfPresent(String.self, forKey: .organization) ?? Snapshot.defaultOrganization
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .regular
+        id = try c.decodeIfPresent(String.self, forKey: .id)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
     }
 }
 

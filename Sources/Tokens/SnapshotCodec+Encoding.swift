@@ -14,6 +14,8 @@ extension SnapshotCodec {
             out.field("name", repository.name, first: true)
             out.field("organization", repository.organization)
             out.field("kind", repository.kind.rawValue)
+            out.field("id", repository.id)
+            out.field("description", repository.description)
         }
         out.list("users", snapshot.users) { out, user in
             out.field("name", user.name, first: true)

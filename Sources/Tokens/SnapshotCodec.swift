@@ -51,10 +51,14 @@ enum SnapshotCodec {
         var name: String?
         var organization: String?
         var kind: Repository.Kind?
+        var id: String?
+        var description: String?
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
             case "organization": organization = try reader.readOptionalString()
+            case "id": id = try reader.readOptionalString()
+            case "description": description = try reader.readOptionalString()
             case "kind":
                 guard let text = try reader.readOptionalString() else { return }
                 guard let parsed = Repository.Kind(rawValue: text) else {
@@ -65,7 +69,7 @@ enum SnapshotCodec {
             }
         }
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
-                          kind: kind ?? .regular)
+                          kind: kind ?? .regular, id: id, description: description)
     }
 
     private static func readUser(_ reader: inout JSONReader) throws(TokenError) -> User {

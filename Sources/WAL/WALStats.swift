@@ -23,6 +23,18 @@ public enum WALStats {
         collect(dataDirectory: dataDirectory, fs: PosixFileSystem())
     }
 
+    /// The bytes `repository`'s segment files take on disk (0 when it has no log yet), from file sizes
+    /// alone: nothing is opened or read, so it is cheap enough to answer an admin query.
+    public static func bytesOnDisk(dataDirectory: String, repository: String) -> Int {
+        bytesOnDisk(dataDirectory: dataDirectory, repository: repository, fs: PosixFileSystem())
+    }
+
+    static func bytesOnDisk(dataDirectory: String, repository: String, fs: any SegmentFileSystem) -> Int {
+        guard let folder = RepositoryName.escape(repository) else { return 0 }
+        let directory = SegmentDirectory(dataDirectory: dataDirectory, escapedRepository: folder)
+        return ((try? directory.segments(fs)) ?? []).reduce(0) { $0 + (fs.info($1.path)?.size ?? 0) }
+    }
+
     static func collect(dataDirectory: String, fs: any SegmentFileSystem) -> [WALRepositoryStats] {
         let folders = (try? fs.list(SegmentDirectory.reposPath(dataDirectory)).sorted()) ?? []
         return folders.map { folder in

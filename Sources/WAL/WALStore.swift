@@ -63,6 +63,19 @@ public final class WALStore: Sendable {
         return try result.get()
     }
 
+    /// Closes `repository`'s log and forgets it: appends already queued complete, later ones through the
+    /// closed log fail with ``WALError/closed``, and the next ``log(for:)`` of the name opens its folder
+    /// afresh. For a deleted repository, whose folder the caller then moves aside.
+    public func close(repository: String) {
+        let log = state.withLock { $0.logs.removeValue(forKey: repository) }
+        log?.shutdown()
+    }
+
+    /// `DATA/deleted`: the logs of deleted repositories, kept for a grace period.
+    public static func deletedPath(_ dataDirectory: String) -> String {
+        (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/deleted"
+    }
+
     deinit { shutdown() }
 
     /// Syncs and stops every writer; appends after this fail with ``WALError/closed``. Idempotent; must not

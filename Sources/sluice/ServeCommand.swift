@@ -82,6 +82,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted.")
     var retentionHours: Double?
 
+    @Option(name: .long, help: "Hours a deleted repository's WAL is kept under DATA/deleted before it is removed.")
+    var deletedRepositoryHours: Double = 24
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -146,6 +149,7 @@ struct ServeCommand: ParsableCommand {
         configuration.walReserveBytes = walReserveBytes
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
+        configuration.deletedRepositoryHours = deletedRepositoryHours
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
         throw ExitCode(code)
     }

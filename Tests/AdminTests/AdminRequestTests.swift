@@ -123,6 +123,32 @@ import Tokens
         #expect(answer.messages == [#"Cannot query field "secret" on type "Repository"."#])
     }
 
+    @Test(arguments: [#"{}"#, #"{"name": null}"#, #"{"name": 5}"#, #"{"name": ["web"]}"#])
+    func missingOrMistypedVariablesAre400WithoutData(variables: String) async throws {
+        let harness = try AdminHarness()
+        let query = "query Show($name: String!) { repository(name: $name) { name } }"
+        let body = #"{"query": "\#(query)", "variables": \#(variables)}"#
+        let answer = try await harness.post(Array(body.utf8))
+        #expect(answer.status == 400, "\(answer.text)")
+        #expect(answer.object.keys.contains("data") == false, "\(answer.text)")
+        #expect(answer.messages.first?.contains("$name") == true, "\(answer.text)")
+    }
+
+    @Test func unknownOperationNameIs400() async throws {
+        let harness = try AdminHarness()
+        let answer = try await harness.run("query A { repositories { name } }", operationName: "B")
+        #expect(answer.status == 400, "\(answer.text)")
+        #expect(answer.object.keys.contains("data") == false)
+    }
+
+    @Test func errorReachingTheRootAnswersDataNull() async throws {
+        let harness = try AdminHarness()
+        let answer = try await harness.run(#"{ repository(name: "nosuch") { name } }"#)
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.object["data"] is NSNull, "\(answer.text)")
+        #expect(answer.errors.first?["path"] as? [String] == ["repository"], "\(answer.text)")
+    }
+
     @Test(arguments: [Caller.none, .garbage, .ingest])
     func credentialIsCheckedBeforeTheBody(caller: Caller) async throws {
         let harness = try AdminHarness()

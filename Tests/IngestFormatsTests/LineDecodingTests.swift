@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import IngestFormats
 import EventModel
@@ -8,11 +9,20 @@ struct LineDecodingTests {
         ("\n\nonly\n\n", ["only"]),
         ("x\r\n\r\ny\r", ["x", "y"]),
         ("  spaced  \n\t", ["  spaced  ", "\t"]),
-        ("2023-11-14T21:00:00Z k=v", ["2023-11-14T21:00:00Z k=v"]),
     ])
     func hecRawSplitsLines(_ body: String, _ lines: [String]) throws {
         let events = try Harness.decode(.hecRaw, body)
-        #expect(events == lines.map { Rendered(raw: $0, millis: Harness.ingest) })
+        #expect(events == lines.map { Rendered(raw: $0, millis: Harness.ingest, fields: ["#type=kv"]) })
+    }
+
+    /// Without a token parser a HEC raw line goes through `kv`, as a HEC `event` string does.
+    @Test func hecRawLinesAreParsedAsHECEventStrings() throws {
+        let line = #"2023-11-14T21:00:00Z k=v msg="a b""#
+        let raw = try Harness.decode(.hecRaw, line)
+        #expect(raw == [Rendered(raw: #"2023-11-14T21:00:00Z k=v msg="a b""#, millis: 1_699_995_600_000, zone: "Z",
+                                 fields: ["#type=kv", "k=v", "msg=a b"])])
+        let escaped = line.replacingOccurrences(of: "\"", with: "\\\"")
+        #expect(try Harness.decode(.hec, #"{"event":"\#(escaped)"}"#) == raw)
     }
 
     @Test(arguments: [IngestFormat.hecRaw, .raw])

@@ -27,23 +27,32 @@ struct StructuredDecodingTests {
         // Each event's attribute names are expected to repeat the previous event's: every kind of change.
         ("attribute names that repeat, change, grow, shrink, move and escape from event to event",
          #"[{"events":[{"attributes":{"host":"a","level":"info"}},{"attributes":{"host":"b","level":"warn"}},{"attributes":{"hosts":"c","lev":"x","level":"y"}},{"attributes":{"level":"z"}},{"attributes":{"ho\u0073t":"d","level" : "e"}},{"attributes":{}},{"attributes":{"host":"f","level":"g"}}]}]"#,
-         [Rendered(raw: "", millis: Harness.ingest, fields: ["host=a", "level=info"]),
-          Rendered(raw: "", millis: Harness.ingest, fields: ["host=b", "level=warn"]),
-          Rendered(raw: "", millis: Harness.ingest, fields: ["hosts=c", "lev=x", "level=y"]),
-          Rendered(raw: "", millis: Harness.ingest, fields: ["level=z"]),
-          Rendered(raw: "", millis: Harness.ingest, fields: ["host=d", "level=e"]),
-          Rendered(raw: "", millis: Harness.ingest),
-          Rendered(raw: "", millis: Harness.ingest, fields: ["host=f", "level=g"])]),
+         [Rendered(raw: #"{"host":"a","level":"info"}"#, millis: Harness.ingest, fields: ["host=a", "level=info"]),
+          Rendered(raw: #"{"host":"b","level":"warn"}"#, millis: Harness.ingest, fields: ["host=b", "level=warn"]),
+          Rendered(raw: #"{"hosts":"c","lev":"x","level":"y"}"#, millis: Harness.ingest, fields: ["hosts=c", "lev=x", "level=y"]),
+          Rendered(raw: #"{"level":"z"}"#, millis: Harness.ingest, fields: ["level=z"]),
+          Rendered(raw: #"{"ho\u0073t":"d","level" : "e"}"#, millis: Harness.ingest, fields: ["host=d", "level=e"]),
+          Rendered(raw: "{}", millis: Harness.ingest),
+          Rendered(raw: #"{"host":"f","level":"g"}"#, millis: Harness.ingest, fields: ["host=f", "level=g"])]),
         // Plain members are gathered and added together; the others must keep their place among them.
         ("attribute order across plain, escaped, flattened and literal members, more than a gathering",
          #"[{"events":[{"attributes":{"s":"x","n":-1.5e3,"t":true,"esc":"a\"b","o":{"p":"q"},"z":null,"k\u0041":"v","m0":"v0","m1":"v1","m2":"v2","m3":"v3","m4":"v4","m5":"v5","m6":"v6","m7":"v7","m8":"v8","m9":"v9","m10":"v10","m11":"v11","m12":"v12","m13":"v13","m14":"v14","m15":"v15","m16":"v16","m17":"v17"}}]}]"#,
-         [Rendered(raw: "", millis: Harness.ingest,
+         [Rendered(raw: #"{"s":"x","n":-1.5e3,"t":true,"esc":"a\"b","o":{"p":"q"},"z":null,"k\u0041":"v","m0":"v0","m1":"v1","m2":"v2","m3":"v3","m4":"v4","m5":"v5","m6":"v6","m7":"v7","m8":"v8","m9":"v9","m10":"v10","m11":"v11","m12":"v12","m13":"v13","m14":"v14","m15":"v15","m16":"v16","m17":"v17"}"#, millis: Harness.ingest,
                    fields: ["s=x", "n=-1.5e3", "t=true", "esc=a\"b", "o.p=q", "z=null", "kA=v", "m0=v0", "m1=v1", "m2=v2", "m3=v3", "m4=v4", "m5=v5", "m6=v6", "m7=v7", "m8=v8", "m9=v9", "m10=v10", "m11=v11", "m12=v12", "m13=v13", "m14=v14", "m15=v15", "m16=v16", "m17=v17"])]),
     ]
 
     @Test(arguments: cases)
     func decodes(_ name: String, _ body: String, _ expected: [Rendered]) throws {
         #expect(try Harness.decode(.structured, body) == expected, "\(name)")
+    }
+
+    /// Without `rawstring` (absent, null or empty) the raw text is the attributes object as sent; without
+    /// attributes it stays empty.
+    @Test func rawTextWithoutRawstringIsTheAttributesAsSent() throws {
+        let body = #"[{"events":[{"attributes": {"a" : [1, {"b":"c"}]}},{"rawstring":null,"attributes":{"d":1}},{"rawstring":"","attributes":{"e":1}},{"timestamp":1}]}]"#
+        let events = try Harness.decode(.structured, body)
+        #expect(events.map(\.raw) == [#"{"a" : [1, {"b":"c"}]}"#, #"{"d":1}"#, #"{"e":1}"#, ""])
+        #expect(events.first?.fields == ["a[0]=1", "a[1].b=c"])
     }
 
     @Test func theTokenParserRunsOnRawstringOnly() throws {

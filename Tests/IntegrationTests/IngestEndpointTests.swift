@@ -46,6 +46,49 @@ import Testing
         #expect(event["@timezone"] as? String == "+01:00")
     }
 
+    @Test func structuredEventsWithoutRawstringReadAsTheirAttributes() throws {
+        let body = """
+            [{"tags":{"host":"web2"},"events":[
+              {"timestamp":1795856400000,"attributes":{"status":503,"user":{"id":"u1","roles":["a","b"]},"msg":"say \\"hi\\""}},
+              {"timestamp":1795856400001,"attributes":{"n":1},"rawstring":null},
+              {"timestamp":1795856400002,"attributes":{"n":2},"rawstring":"kept as sent"}]}]
+            """
+        #expect(try post("/api/v1/ingest/humio-structured", body).status == 200)
+        let events = try storedEvents().suffix(3)
+        let first = try #require(events.first)
+        let raw = try #require(first["@rawstring"] as? String)
+        let rendered = try #require(try JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any], "\(raw)")
+        #expect((rendered["status"] as? NSNumber)?.intValue == 503)
+        #expect((rendered["user"] as? [String: Any])?["roles"] as? [String] == ["a", "b"])
+        #expect(rendered["msg"] as? String == #"say "hi""#)
+        #expect(rendered["host"] == nil && rendered["#host"] == nil, "tags are not attributes")
+        #expect(first["status"] as? String == "503")
+        #expect(first["user.id"] as? String == "u1")
+        #expect(first["msg"] as? String == #"say "hi""#)
+        #expect(first["#host"] as? String == "web2")
+        #expect(events.dropFirst().map { $0["@rawstring"] as? String } == [#"{"n":1}"#, "kept as sent"])
+        let verify = try SluiceProcess.run(["wal", "verify", "--data", server.dataDirectory])
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
+    @Test func aHECRawLineIsParsedAsTheSameLineSentOtherWays() throws {
+        let line = #"2026-11-28T10:00:00.250Z level=warn msg="disk low" free=12"#
+        let escaped = line.replacingOccurrences(of: "\"", with: "\\\"")
+        let splunk = ["Authorization": "Splunk \(token)"]
+        #expect(try post("/services/collector/raw", line + "\n", headers: splunk).status == 200)
+        #expect(try post("/services/collector/event", #"{"event":"\#(escaped)"}"#, headers: splunk).status == 200)
+        #expect(try post("/api/v1/ingest/humio-unstructured", #"[{"messages":["\#(escaped)"]}]"#).status == 200)
+        let events = try storedEvents().suffix(3).map { event in event.filter { $0.key != "@ingesttimestamp" } }
+        #expect(events.count == 3)
+        let raw = try #require(events.first)
+        #expect(raw["level"] as? String == "warn")
+        #expect(raw["msg"] as? String == "disk low")
+        #expect((raw["@timestamp"] as? NSNumber)?.int64Value == 1_795_860_000_250)
+        for other in events.dropFirst() {
+            #expect(NSDictionary(dictionary: raw).isEqual(to: other), "raw \(raw) vs \(other)")
+        }
+    }
+
     @Test func unstructuredMessagesAreParsedWithKv() throws {
         let body = #"[{"fields":{"env":"prod"},"messages":["2026-11-28T10:00:00Z level=warn msg=\"disk low\"","2026-11-28T10:00:01Z level=info"]}]"#
         #expect(try post("/api/v1/ingest/humio-unstructured", body).status == 200)

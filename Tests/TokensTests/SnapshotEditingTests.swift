@@ -1,4 +1,5 @@
 import Testing
+import Parsers
 @testable import Tokens
 
 /// The edits behind `sluice tokens|repos|api-tokens` and the admin API, applied through `SnapshotFile.edit`
@@ -80,11 +81,78 @@ import Testing
         #expect(try file.load().ingestTokens(in: "web").map(\.name) == ["default"])
     }
 
+    @Test func repositoryIdAndDescriptionAreStoredAndReadBack() throws {
+        try file.edit { (s) throws(TokenError) in
+            try s.addRepository(name: "a")
+            try s.addRepository(name: "b")
+            try s.setRepositoryDescription(name: "a", description: "line one\nline \"two\"")
+        }
+        let snapshot = try file.load()
+        let a = try #require(snapshot.repository(named: "a"))
+        let b = try #require(snapshot.repository(named: "b"))
+        #expect(a.id != nil && a.id != b.id && a.displayID == a.id)
+        #expect(a.description == "line one\nline \"two\"" && b.description == nil)
+        try file.edit { (s) throws(TokenError) in try s.setRepositoryDescription(name: "a", description: "") }
+        #expect(try file.load().repository(named: "a")?.description == nil)
+        #expect(throws: TokenError.self) {
+            try file.edit { (s) throws(TokenError) in try s.setRepositoryDescription(name: "a", description: "bell\u{7}") }
+        }
+        #expect(throws: TokenError.self) {
+            try file.edit { (s) throws(TokenError) in try s.setRepositoryDescription(name: "nope", description: "x") }
+        }
+    }
+
+    @Test func customParsersAreInstalledReplacedAndRemoved() throws {
+        let kv = CustomParserDefinition(name: "installed", stages: [StageDefinition(op: "kvParse")])
+        try file.edit { (s) throws(TokenError) in try s.installParser(kv, replace: false) }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.installParser(kv, replace: false) } }
+        #expect(throws: TokenError.self) {
+            try file.edit { (s) throws(TokenError) in try s.installParser(CustomParserDefinition(name: "json", stages: []), replace: true) }
+        }
+        let json = CustomParserDefinition(name: "installed", stages: [StageDefinition(op: "parseJson")])
+        try file.edit { (s) throws(TokenError) in try s.installParser(json, replace: true) }
+        #expect(try file.load().parsers.last == json)
+        _ = try file.edit { (s) throws(TokenError) in try s.assignParser(repository: "web", tokenName: "default", parser: "installed") }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeParser(name: "installed") } }
+        _ = try file.edit { (s) throws(TokenError) in try s.unassignParser(repository: "web", tokenName: "default") }
+        try file.edit { (s) throws(TokenError) in try s.removeParser(name: "installed") }
+        #expect(try file.load().parsers.contains { $0.name == "installed" } == false)
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeParser(name: "kv") } }
+    }
+
+    @Test func removingARepositoryTakesItsTokensAndPermissions() throws {
+        try file.edit { (s) throws(TokenError) in
+            try s.addRepository(name: "gone")
+            try s.addUser(name: "carol")
+            let carol = s.users.firstIndex { $0.name == "carol" }!
+            s.users[carol].permissions = ["gone": [Snapshot.Permission.changeIngestTokens]]
+        }
+        try file.edit { (s) throws(TokenError) in try s.removeRepository(name: "gone") }
+        let snapshot = try file.load()
+        #expect(snapshot.repository(named: "gone") == nil)
+        #expect(snapshot.ingestTokens.allSatisfy { $0.repository != "gone" })
+        #expect(snapshot.user(named: "carol")?.permissions.isEmpty == true)
+        for protected in ["humio", "sandbox"] {
+            #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeRepository(name: protected) } }
+        }
+        #expect(throws: TokenError.self) { try file.edit { (s) throws(TokenError) in try s.removeRepository(name: "nope") } }
+    }
+
+    /// A repository from a snapshot without ids shows the same id every time.
+    @Test func repositoriesWithoutAStoredIdShowOneDerivedFromTheName() {
+        let old = Repository(name: "legacy")
+        #expect(old.displayID == Repository(name: "legacy").displayID)
+        #expect(old.displayID != Repository(name: "legacy2").displayID)
+        #expect(old.displayID.count == 22 && Base62.isBase62(old.displayID))
+    }
+
     @Test(arguments: Repository.Kind.allCases)
     func reposAddCreatesRepositoryOrganizationAndDefaultToken(_ kind: Repository.Kind) throws {
         let token = try file.edit { (s) throws(TokenError) in try s.addRepository(name: "new", organization: "acme", kind: kind) }
         let snapshot = try file.load()
-        #expect(snapshot.repository(named: "new") == Repository(name: "new", organization: "acme", kind: kind))
+        let id = try #require(snapshot.repository(named: "new")?.id)
+        #expect(id.count == 22 && Base62.isBase62(id))
+        #expect(snapshot.repository(named: "new") == Repository(name: "new", organization: "acme", kind: kind, id: id))
         #expect(snapshot.organizations.contains(Organization(name: "acme")))
         #expect(snapshot.ingestTokens(in: "new") == [IngestToken(name: "default", repository: "new", token: token)])
         #expect(snapshot.repositoryRows().last == RepositoryRow(name: "new", organization: "acme", kind: kind, ingestTokens: 1))

@@ -36,6 +36,25 @@ struct Refusal: CustomTestStringConvertible, Sendable {
         Refusal(name: "unknown organization", path: "$.repositories[0].organization", reason: "unknown organization 'nope'") {
             $0.repositories[0].organization = "nope"
         },
+        Refusal(name: "repository id not base62", path: "$.repositories[0].id", reason: "1 to 64 characters of [0-9A-Za-z]") {
+            $0.repositories[0].id = "ab-cd"
+        },
+        Refusal(name: "repository id empty", path: "$.repositories[0].id", reason: "1 to 64 characters") {
+            $0.repositories[0].id = ""
+        },
+        Refusal(name: "repository id too long", path: "$.repositories[0].id", reason: "1 to 64 characters") {
+            $0.repositories[0].id = String(repeating: "a", count: 65)
+        },
+        Refusal(name: "duplicate repository id", path: "$.repositories[1].id", reason: "duplicate repository id 'abc'") {
+            $0.repositories[0].id = "abc"
+            $0.repositories[1].id = "abc"
+        },
+        Refusal(name: "description too long", path: "$.repositories[0].description", reason: "at most 4096 bytes") {
+            $0.repositories[0].description = String(repeating: "d", count: 4097)
+        },
+        Refusal(name: "description with a control character", path: "$.repositories[0].description", reason: "control characters") {
+            $0.repositories[0].description = "a\u{1B}[31m"
+        },
         Refusal(name: "duplicate repository", path: "$.repositories[1].name", reason: "duplicate repository 'web'") {
             $0.repositories[1].name = "web"
         },
