@@ -7,6 +7,9 @@ import Synchronization
 /// Whether a repository's log currently accepts appends; shared by its writer and its appenders.
 final class LogHealth: Sendable {
     let available = Atomic<Bool>(true)
+    /// The sequence after the last acknowledged event: every record below it is durable under the fsync
+    /// policy (what a crash cannot take back), so a forwarder may send it on.
+    let durableNextSequence = Atomic<UInt64>(0)
 }
 
 /// The state one writer thread owns: the active segment, offsets, sequences, and the appends written but
@@ -81,6 +84,7 @@ final class SegmentWriter {
         stagedNextSequence = recovered.nextSequence
         sealed = recovered.sealed
         lastSyncNanos = MonotonicClock.nanoseconds()
+        health.durableNextSequence.store(recovered.nextSequence, ordering: .releasing)
     }
 
     // MARK: Thread body
@@ -254,6 +258,7 @@ final class SegmentWriter {
                 awaitingSync.append(contentsOf: staged)
             }
         } else {
+            health.durableNextSequence.store(nextSequence, ordering: .releasing)
             for append in staged { succeed(append.completion, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
@@ -292,6 +297,7 @@ final class SegmentWriter {
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
+        if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
         return true
