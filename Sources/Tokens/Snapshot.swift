@@ -16,10 +16,13 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var ingestTokens: [IngestToken]
     public var parsers: [CustomParserDefinition]
     public var features: [String]
+    /// Forwarding targets repositories name in `forwardTo` (docs/forwarding.md).
+    public var forwarders: [Forwarder]
 
     public init(version: Int = Snapshot.currentVersion, organizations: [Organization] = [],
                 repositories: [Repository] = [], users: [User] = [], apiTokens: [APIToken] = [],
-                ingestTokens: [IngestToken] = [], parsers: [CustomParserDefinition] = [], features: [String] = []) {
+                ingestTokens: [IngestToken] = [], parsers: [CustomParserDefinition] = [], features: [String] = [],
+                forwarders: [Forwarder] = []) {
         self.version = version
         self.organizations = organizations
         self.repositories = repositories
@@ -28,10 +31,11 @@ public struct Snapshot: Codable, Sendable, Equatable {
         self.ingestTokens = ingestTokens
         self.parsers = parsers
         self.features = features
+        self.forwarders = forwarders
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, organizations, repositories, users, apiTokens, ingestTokens, parsers, features
+        case version, organizations, repositories, users, apiTokens, ingestTokens, parsers, features, forwarders
     }
 
     /// `version` is required; every list may be left out and then is empty.
@@ -45,6 +49,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
         ingestTokens = try c.decodeIfPresent([IngestToken].self, forKey: .ingestTokens) ?? []
         parsers = try c.decodeIfPresent([CustomParserDefinition].self, forKey: .parsers) ?? []
         features = try c.decodeIfPresent([String].self, forKey: .features) ?? []
+        forwarders = try c.decodeIfPresent([Forwarder].self, forKey: .forwarders) ?? []
     }
 }
 
@@ -65,14 +70,17 @@ public struct Repository: Codable, Sendable, Equatable {
     public var name: String
     public var organization: String
     public var kind: Kind
+    /// Names of the forwarding targets this repository's WAL is delivered to.
+    public var forwardTo: [String]
 
-    public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular) {
+    public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular, forwardTo: [String] = []) {
         self.name = name
         self.organization = organization
         self.kind = kind
+        self.forwardTo = forwardTo
     }
 
-    enum CodingKeys: String, CodingKey { case name, organization, kind }
+    enum CodingKeys: String, CodingKey { case name, organization, kind, forwardTo }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
     public init(from decoder: any Decoder) throws {
@@ -80,6 +88,7 @@ public struct Repository: Codable, Sendable, Equatable {
         name = try c.decode(String.self, forKey: .name)
         organization = try c.decodeIfPresent(String.self, forKey: .organization) ?? Snapshot.defaultOrganization
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .regular
+        forwardTo = try c.decodeIfPresent([String].self, forKey: .forwardTo) ?? []
     }
 }
 
