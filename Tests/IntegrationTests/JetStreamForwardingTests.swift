@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Forwarding into a real `nats-server -js`: every event ingested arrives in the stream exactly once, also
+/// when nats-server is killed and restarted, and when Sluice is SIGKILLed and restarted mid-stream.
+@Suite(.serialized) struct JetStreamForwardingTests {
+    /// Adds a target on `nats`, creates its stream and attaches `sandbox`; the server picks it up on SIGHUP.
+    func attach(_ server: SluiceProcess, _ nats: NATSServer, format: String) throws {
+        let data = server.dataDirectory
+        for arguments in [["forwarders", "add", "--data", data, "--name", "js", "--server", nats.url, "--stream", "LOGS",
+                           "--format", format, "--repo", "sandbox", "--reload"],
+                          ["forwarders", "create-stream", "--data", data, "--name", "js", "--duplicate-window", "600"]] {
+            let run = try SluiceProcess.run(arguments)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        try server.waitForLog("state=forwarding")
+    }
+
+    func burst(_ server: SluiceProcess, seconds: String = "2") throws -> Int {
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        let run = try SluiceProcess.run(["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
+                                         "--connections", "4", "--duration", seconds, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        return object?["events"] as? Int ?? 0
+    }
+
+    /// Waits until `sluice forward status` shows every stored event delivered.
+    func waitDelivered(_ data: String) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let status = try SluiceProcess.run(["forward", "status", "--data", data]).stdout
+            let row = status.split(separator: "\n").dropFirst().first.map { $0.split(separator: " ", omittingEmptySubsequences: true) } ?? []
+            if row.count >= 4, row[3] == "0", row[2] != "0" { return }
+            usleep(100_000)
+        }
+        throw TestFailure("forwarding did not catch up: \(try SluiceProcess.run(["forward", "status", "--data", data]).stdout)")
+    }
+
+    /// The stream holds each WAL record once, and its NDJSON bodies are `sluice wal cat`'s output.
+    func expectExactlyOnce(_ server: SluiceProcess, _ nats: NATSServer, format: String) throws {
+        let messages = try StreamReader.messages(url: nats.url, stream: "LOGS")
+        #expect(Set(messages.map(\.id)).count == messages.count, "no duplicate message ids")
+        let stats = try SluiceProcess.run(["wal", "stats", "--data", server.dataDirectory]).stdout
+        let sandbox = try #require(stats.split(separator: "\n").first { $0.hasPrefix("sandbox\t") }).split(separator: "\t")
+        #expect(messages.count == Int(sandbox[4]), "one message per record")
+        let events = messages.reduce(0) { $0 + (Int($1.headers["Sluice-Events"] ?? "") ?? 0) }
+        #expect(events == Int(sandbox[5]))
+        let ordered = messages.sorted { UInt64($0.headers["Sluice-First-Sequence"] ?? "")! < UInt64($1.headers["Sluice-First-Sequence"] ?? "")! }
+        if format == "ndjson" {
+            let cat = try ChildProcess.runBytes(SluiceProcess.binary, ["wal", "cat", "--data", server.dataDirectory, "--repo", "sandbox"])
+            #expect(ordered.flatMap(\.body) == cat.stdout, "bodies are wal cat's lines")
+        } else {
+            #expect(ordered.allSatisfy { $0.headers["Sluice-Format"] == "wal" && $0.body.count > 48 })
+        }
+    }
+
+    @Test(arguments: ["ndjson", "wal"])
+    func everyEventArrivesOnce(_ format: String) throws {
+        let nats = try NATSServer()
+        let server = try SluiceProcess(arguments: ["--segment-bytes", "1000000"])
+        defer { server.stop() }
+        try attach(server, nats, format: format)
+        #expect(try burst(server) > 0)
+        try waitDelivered(server.dataDirectory)
+        try expectExactlyOnce(server, nats, format: format)
+        let metrics = try RawHTTPClient(port: server.port).request("GET", "/metrics").text
+        #expect(metrics.contains("sluice_forward_lag_records{repository=\"sandbox\",target=\"js\"} 0"))
+        let status = try RawHTTPClient(port: server.port).request("GET", "/api/v1/status").text
+        #expect(status.contains("\"target\":\"js\",\"state\":\"forwarding\""))
+    }
+
+    @Test func natsServerKilledAndRestartedLosesAndDuplicatesNothing() throws {
+        let nats = try NATSServer()
+        let server = try SluiceProcess()
+        defer { server.stop() }
+        try attach(server, nats, format: "ndjson")
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        let bench = Process()
+        bench.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
+        bench.arguments = ["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
+                           "--connections", "4", "--duration", "3"]
+        bench.standardOutput = FileHandle.nullDevice
+        bench.standardError = FileHandle.nullDevice
+        try bench.run()
+        usleep(800_000)
+        nats.kill9()
+        usleep(500_000)
+        try nats.start()
+        bench.waitUntilExit()
+        try waitDelivered(server.dataDirectory)
+        try expectExactlyOnce(server, nats, format: "ndjson")
+    }
+
+    @Test func sluiceKilledAndRestartedReplaysFromTheCheckpoint() throws {
+        let nats = try NATSServer()
+        let first = try SluiceProcess()
+        try attach(first, nats, format: "wal")
+        #expect(try burst(first, seconds: "1") > 0)
+        try waitDelivered(first.dataDirectory)
+        let delivered = try #require(try StreamReader.messages(url: nats.url, stream: "LOGS").count as Int?)
+        first.kill9()
+        let second = try SluiceProcess(dataDirectory: first.dataDirectory)
+        defer { second.stop(); try? FileManager.default.removeItem(atPath: first.dataDirectory) }
+        try second.waitForLog("state=forwarding")
+        #expect(try burst(second, seconds: "1") > 0)
+        try waitDelivered(second.dataDirectory)
+        try expectExactlyOnce(second, nats, format: "wal")
+        // The restart resumed at the checkpoint instead of republishing everything.
+        let metrics = try RawHTTPClient(port: second.port).request("GET", "/metrics").text
+        let line = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("sluice_forward_records_total{") })
+        let republished = try #require(Int(line.split(separator: " ").last ?? ""))
+        let total = try StreamReader.messages(url: nats.url, stream: "LOGS").count
+        #expect(republished <= total - delivered, "\(republished) published after restart, \(total - delivered) new records")
+    }
+
+    /// Without its stream the target is reported, in the log and in `sluice forward status`.
+    @Test func missingStreamIsAClearError() throws {
+        let nats = try NATSServer()
+        let server = try SluiceProcess()
+        defer { server.stop() }
+        let run = try SluiceProcess.run(["forwarders", "add", "--data", server.dataDirectory, "--name", "js", "--server", nats.url,
+                                         "--stream", "ABSENT", "--repo", "sandbox", "--reload"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try server.waitForLog("state=stream-missing")
+        let status = try SluiceProcess.run(["forward", "status", "--data", server.dataDirectory]).stdout
+        #expect(status.contains("stream-missing") && status.contains("ABSENT"), "\(status)")
+    }
+
+    /// A snapshot naming an unknown target is refused as a whole: the server keeps the previous set.
+    @Test func snapshotWithABadTargetIsRefusedAsAWhole() throws {
+        let server = try SluiceProcess()
+        defer { server.stop() }
+        let path = server.dataDirectory + "/tokens.json"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"name\": \"sandbox\", \"organization\": \"default\", \"kind\": \"sandbox\"",
+                                         with: "\"name\": \"sandbox\", \"organization\": \"default\", \"kind\": \"sandbox\", \"forwardTo\": [\"nowhere\"]")
+        #expect(text.contains("nowhere"))
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try server.waitForLog("kept previous set")
+        #expect(server.log.contains("unknown forwarder 'nowhere'"))
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        let answer = try RawHTTPClient(port: server.port).request("POST", "/api/v1/ingest/humio-unstructured",
+                                                                  headers: ["Authorization": "Bearer \(token)"], body: Array(#"[{"messages":["still serving"]}]"#.utf8))
+        #expect(answer.status == 200)
+    }
+}
