@@ -57,9 +57,10 @@ public enum ForwardMessageBuilder {
     }
 
     /// The messages of one record.
+    /// `contentEncoding` names how `body` was compressed (nil: not at all); compressed bodies are cut anywhere.
     public static func messages(gateway: String, repository: String, header: WALRecordHeader, format: Forwarder.Format,
-                                body: [UInt8], maxPayload: Int) -> [ForwardMessage] {
-        let ranges = partRanges(body, maxBody: max(1, maxPayload - headerAllowance), lines: format == .ndjson)
+                                body: [UInt8], maxPayload: Int, contentEncoding: String? = nil) -> [ForwardMessage] {
+        let ranges = partRanges(body, maxBody: max(1, maxPayload - headerAllowance), lines: format == .ndjson && contentEncoding == nil)
         return ranges.enumerated().map { part, range in
             var headers = [
                 ForwardMessage.Header(name: "Sluice-Repository", value: repository),
@@ -69,6 +70,7 @@ public enum ForwardMessageBuilder {
                 ForwardMessage.Header(name: "Sluice-Max-Timestamp", value: "\(header.maxTimestamp)"),
                 ForwardMessage.Header(name: "Sluice-Format", value: format.rawValue),
             ]
+            if let contentEncoding { headers.append(ForwardMessage.Header(name: "Content-Encoding", value: contentEncoding)) }
             if ranges.count > 1 { headers.append(ForwardMessage.Header(name: "Sluice-Part", value: "\(part)/\(ranges.count)")) }
             return ForwardMessage(id: messageID(gateway: gateway, repository: repository, firstSequence: header.firstSequence, part: part),
                                   headers: headers, body: Array(body[range]))

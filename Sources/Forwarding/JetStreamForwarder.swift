@@ -1,3 +1,4 @@
+import Bench
 import EventModel
 import Foundation
 import Logging
@@ -214,8 +215,16 @@ final class JetStreamForwarder: @unchecked Sendable {
                 reader.withRecordBytes { stored in
                     ForwardMessageBuilder.body(format: target.format, batch: batch, storedRecord: stored, into: &body)
                 }
+                if target.compression == "gzip" {
+                    do throws(BenchError) {
+                        body = try GzipCompressor.compress(body)
+                    } catch {
+                        return drainAndStop(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
+                    }
+                }
                 let messages = ForwardMessageBuilder.messages(gateway: gateway, repository: repository, header: header,
-                                                              format: target.format, body: body, maxPayload: maxPayload)
+                                                              format: target.format, body: body, maxPayload: maxPayload,
+                                                              contentEncoding: target.compression)
                 let now = DispatchTime.now().uptimeNanoseconds
                 for (index, message) in messages.enumerated() {
                     do throws(JetStreamError) {

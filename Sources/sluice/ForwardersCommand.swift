@@ -16,6 +16,7 @@ struct ForwardersCommand: ParsableCommand {
         @Option(help: "Target name.") var name: String
         @Option(help: "jetstream (http is configured but not delivered by this build).") var kind = "jetstream"
         @Option(help: "ndjson (events as `sluice wal cat` prints them) or wal (stored record bytes).") var format = "ndjson"
+        @Option(help: "gzip compresses each message body (Content-Encoding: gzip).") var compression: String?
         @Option(help: "nats:// URL (repeatable).") var server: [String] = []
         @Option(help: "JetStream stream.") var stream: String?
         @Option(name: .customLong("subject-prefix"), help: "Subject prefix; a repository's subject is prefix + name (default sluice.).")
@@ -32,7 +33,7 @@ struct ForwardersCommand: ParsableCommand {
         func run() throws {
             guard let kind = Forwarder.Kind(rawValue: kind) else { throw ValidationError("--kind must be jetstream or http") }
             guard let format = Forwarder.Format(rawValue: format) else { throw ValidationError("--format must be ndjson or wal") }
-            let target = Forwarder(name: name, kind: kind, format: format, servers: server, stream: stream, subjectPrefix: subjectPrefix,
+            let target = Forwarder(name: name, kind: kind, format: format, compression: compression, servers: server, stream: stream, subjectPrefix: subjectPrefix,
                                    user: user, password: password, token: token, credsFile: credsFile, tlsCA: tlsCA, url: url,
                                    upstreamToken: upstreamToken)
             try options.edit { (snapshot) throws(TokenError) in

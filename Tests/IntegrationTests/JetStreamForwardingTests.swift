@@ -8,10 +8,12 @@ import Glibc
 /// when nats-server is killed and restarted, and when Sluice is SIGKILLed and restarted mid-stream.
 @Suite(.serialized) struct JetStreamForwardingTests {
     /// Adds a target on `nats`, creates its stream and attaches `sandbox`; the server picks it up on SIGHUP.
+    /// `format` is ndjson, wal, or ndjson-gzip (ndjson compressed).
     func attach(_ server: SluiceProcess, _ nats: NATSServer, format: String) throws {
         let data = server.dataDirectory
+        let compression = format.hasSuffix("-gzip") ? ["--compression", "gzip"] : []
         for arguments in [["forwarders", "add", "--data", data, "--name", "js", "--server", nats.url, "--stream", "LOGS",
-                           "--format", format, "--repo", "sandbox", "--reload"],
+                           "--format", String(format.prefix { $0 != "-" }), "--repo", "sandbox", "--reload"] + compression,
                           ["forwarders", "create-stream", "--data", data, "--name", "js", "--duplicate-window", "600"]] {
             let run = try SluiceProcess.run(arguments)
             #expect(run.status == 0, "\(run.stderr)")
@@ -49,15 +51,21 @@ import Glibc
         let events = messages.reduce(0) { $0 + (Int($1.headers["Sluice-Events"] ?? "") ?? 0) }
         #expect(events == Int(sandbox[5]))
         let ordered = messages.sorted { UInt64($0.headers["Sluice-First-Sequence"] ?? "")! < UInt64($1.headers["Sluice-First-Sequence"] ?? "")! }
-        if format == "ndjson" {
-            let cat = try ChildProcess.runBytes(SluiceProcess.binary, ["wal", "cat", "--data", server.dataDirectory, "--repo", "sandbox"])
+        let cat = try ChildProcess.runBytes(SluiceProcess.binary, ["wal", "cat", "--data", server.dataDirectory, "--repo", "sandbox"])
+        if format == "ndjson-gzip" {
+            #expect(ordered.allSatisfy { $0.headers["Content-Encoding"] == "gzip" })
+            let inflated = try ChildProcess.runBytes("/bin/gzip", ["-dc"], stdin: ordered.flatMap(\.body))
+            #expect(inflated.stdout == cat.stdout, "gzip bodies inflate to wal cat's lines")
+        } else if format == "ndjson" {
             #expect(ordered.flatMap(\.body) == cat.stdout, "bodies are wal cat's lines")
         } else {
-            #expect(ordered.allSatisfy { $0.headers["Sluice-Format"] == "wal" && $0.body.count > 48 })
+            #expect(ordered.allSatisfy { $0.headers["Sluice-Format"] == "wal" })
+            let decoded = try ChildProcess.runBytes(SluiceProcess.binary, ["wal", "cat", "--input", "-"], stdin: ordered.flatMap(\.body))
+            #expect(decoded.status == 0 && decoded.stdout == cat.stdout, "wal cat --input reads the stored records: \(decoded.stderr)")
         }
     }
 
-    @Test(arguments: ["ndjson", "wal"])
+    @Test(arguments: ["ndjson", "wal", "ndjson-gzip"])
     func everyEventArrivesOnce(_ format: String) throws {
         let nats = try NATSServer()
         let server = try SluiceProcess(arguments: ["--segment-bytes", "1000000"])
