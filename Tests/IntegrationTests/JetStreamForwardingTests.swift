@@ -124,6 +124,44 @@ import Glibc
         #expect(republished <= total - delivered, "\(republished) published after restart, \(total - delivered) new records")
     }
 
+    /// `perf/forward-crash-test.sh` runs this for 50 rounds (SLUICE_FORWARD_CRASH_ROUNDS); the suite runs 3:
+    /// ingest under --fsync always while forwarding, SIGKILL the gateway at a seeded moment, restart; at the
+    /// end the stream holds every WAL record exactly once.
+    @Test func repeatedKillsDeliverEveryRecordOnce() throws {
+        let rounds = Int(ProcessInfo.processInfo.environment["SLUICE_FORWARD_CRASH_ROUNDS"] ?? "") ?? 3
+        var seed = UInt64(ProcessInfo.processInfo.environment["SLUICE_FORWARD_CRASH_SEED"] ?? "") ?? 19
+        func nextDelay() -> UInt32 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return 150_000 + UInt32((seed >> 33) % 600_000)
+        }
+        let nats = try NATSServer()
+        let data = SluiceProcess.makeDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        do {
+            let first = try SluiceProcess(dataDirectory: data)
+            try attach(first, nats, format: "ndjson")
+            first.kill9()
+        }
+        for _ in 0..<rounds {
+            let server = try SluiceProcess(dataDirectory: data)
+            let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+            let bench = Process()
+            bench.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
+            bench.arguments = ["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
+                               "--connections", "4", "--duration", "2"]
+            bench.standardOutput = FileHandle.nullDevice
+            bench.standardError = FileHandle.nullDevice
+            try bench.run()
+            usleep(nextDelay())
+            server.kill9()
+            bench.waitUntilExit()
+        }
+        let last = try SluiceProcess(dataDirectory: data)
+        defer { last.stop() }
+        try waitDelivered(data)
+        try expectExactlyOnce(last, nats, format: "ndjson")
+    }
+
     /// Without its stream the target is reported, in the log and in `sluice forward status`.
     @Test func missingStreamIsAClearError() throws {
         let nats = try NATSServer()
