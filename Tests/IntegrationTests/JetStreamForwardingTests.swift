@@ -62,6 +62,18 @@ import Glibc
             #expect(ordered.allSatisfy { $0.headers["Sluice-Format"] == "wal" })
             let decoded = try ChildProcess.runBytes(SluiceProcess.binary, ["wal", "cat", "--input", "-"], stdin: ordered.flatMap(\.body))
             #expect(decoded.status == 0 && decoded.stdout == cat.stdout, "wal cat --input reads the stored records: \(decoded.stderr)")
+            // The decoder in docs/forwarding.md reads them too.
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let doc = try String(contentsOf: root.appendingPathComponent("docs/forwarding.md"), encoding: .utf8)
+            let start = try #require(doc.range(of: "```python\n"))
+            let end = try #require(doc.range(of: "\n```", range: start.upperBound..<doc.endIndex))
+            let python = try ChildProcess.runBytes("/usr/bin/python3", ["-c", String(doc[start.upperBound..<end.lowerBound])],
+                                                   stdin: ordered.flatMap(\.body))
+            let rawstrings = try String(decoding: cat.stdout, as: UTF8.self).split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["@rawstring"] as? String ?? ""
+            }
+            #expect(String(decoding: python.stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) == rawstrings,
+                    "\(python.stderr)")
         }
     }
 
