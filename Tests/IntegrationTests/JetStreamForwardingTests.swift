@@ -187,6 +187,18 @@ import Glibc
         #expect(status.contains("stream-missing") && status.contains("ABSENT"), "\(status)")
     }
 
+    /// Opt-in: without targets the status answer, the metrics and the data folder are as before.
+    @Test func withoutTargetsNothingChanges() throws {
+        let server = try SluiceProcess()
+        defer { server.stop() }
+        #expect(try burst(server, seconds: "1") > 0)
+        let status = try RawHTTPClient(port: server.port).request("GET", "/api/v1/status").text
+        #expect(!status.contains("forwarders"))
+        #expect(!(try RawHTTPClient(port: server.port).request("GET", "/metrics").text.contains("sluice_forward_")))
+        #expect(!FileManager.default.fileExists(atPath: server.dataDirectory + "/gateway-id"))
+        #expect(!FileManager.default.fileExists(atPath: server.dataDirectory + "/repos/sandbox/forward"))
+    }
+
     /// A snapshot naming an unknown target is refused as a whole: the server keeps the previous set.
     @Test func snapshotWithABadTargetIsRefusedAsAWhole() throws {
         let server = try SluiceProcess()
