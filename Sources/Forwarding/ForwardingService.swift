@@ -75,6 +75,16 @@ public final class ForwardingService: Sendable {
         }
     }
 
+    /// For ``WALOptions/retentionHold``: the lowest checkpoint of the repository's targets (0 for a target
+    /// without one or with a damaged one), read from disk, so it holds from the first start on, before any
+    /// forwarder runs; nil when the repository forwards nowhere.
+    public static func retentionHold(dataDirectory: String, snapshot: @escaping @Sendable () -> Snapshot) -> @Sendable (String) -> UInt64? {
+        { repository in
+            guard let targets = snapshot().repository(named: repository)?.forwardTo, !targets.isEmpty else { return nil }
+            return targets.map { ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: $0)?.read() ?? 0 }.min()
+        }
+    }
+
     /// Stops every forwarder (each after what it has in flight was answered).
     public func shutdown() {
         let all = state.withLock { running in

@@ -12,6 +12,8 @@ public struct GatewayConfiguration: Sendable {
     public var walReserveBytes = WALOptions.defaultServerReserveBytes
     public var retentionBytes: Int?
     public var retentionHours: Double?
+    /// Hard cap past which retention deletes segments forwarding targets still need (``WALOptions/retentionMaxBytes``).
+    public var retentionMaxBytes: Int?
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
@@ -27,6 +29,7 @@ public struct GatewayConfiguration: Sendable {
         options.reserveBytes = walReserveBytes
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
+        options.retentionMaxBytes = retentionMaxBytes
         return options
     }
 }

@@ -29,7 +29,9 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
-        let wal = try WALStore(options: configuration.walOptions, logger: logger)
+        var walOptions = configuration.walOptions
+        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        let wal = try WALStore(options: walOptions, logger: logger)
         let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
         var http = configuration.http
         if let files = configuration.tls {

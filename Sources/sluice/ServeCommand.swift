@@ -70,6 +70,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted.")
     var retentionHours: Double?
 
+    @Option(name: .long, help: "Per-repository WAL size past which retention deletes segments forwarding targets have not acknowledged yet (else they wait), in bytes.")
+    var retentionMaxBytes: Int?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -124,6 +127,7 @@ struct ServeCommand: ParsableCommand {
         configuration.walReserveBytes = walReserveBytes
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
+        configuration.retentionMaxBytes = retentionMaxBytes
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
         throw ExitCode(code)
     }

@@ -187,6 +187,27 @@ import Glibc
         #expect(status.contains("stream-missing") && status.contains("ABSENT"), "\(status)")
     }
 
+    /// Retention by size waits for delivery: with the stream missing nothing is deleted, and once it exists
+    /// every event from the first on arrives.
+    @Test func retentionWaitsForDelivery() throws {
+        let nats = try NATSServer()
+        let server = try SluiceProcess(arguments: ["--segment-bytes", "200000", "--retention-bytes", "1"])
+        defer { server.stop() }
+        let run = try SluiceProcess.run(["forwarders", "add", "--data", server.dataDirectory, "--name", "js", "--server", nats.url,
+                                         "--stream", "LOGS", "--repo", "sandbox", "--reload"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try server.waitForLog("state=stream-missing")
+        #expect(try burst(server, seconds: "1") > 0)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory + "/repos/sandbox/wal").sorted()
+        #expect(segments.count > 2 && segments.first == "00000000000000000000.seg", "nothing deleted while undelivered: \(segments)")
+        let create = try SluiceProcess.run(["forwarders", "create-stream", "--data", server.dataDirectory, "--name", "js"])
+        #expect(create.status == 0, "\(create.stderr)")
+        try waitDelivered(server.dataDirectory)
+        let messages = try StreamReader.messages(url: nats.url, stream: "LOGS")
+        #expect(messages.contains { $0.headers["Sluice-First-Sequence"] == "0" })
+        #expect(Set(messages.map(\.id)).count == messages.count)
+    }
+
     /// Opt-in: without targets the status answer, the metrics and the data folder are as before.
     @Test func withoutTargetsNothingChanges() throws {
         let server = try SluiceProcess()
