@@ -58,7 +58,9 @@ final class RepositoryMetrics: Sendable {
         add("sluice_wal_truncated_bytes_total", truncatedBytes.load(ordering: .relaxed))
         add("sluice_wal_write_errors_total", writeErrors.load(ordering: .relaxed))
         add("sluice_wal_segments_deleted_total", segmentsDeleted.load(ordering: .relaxed))
-        add("sluice_forward_dropped_records_total", forwardDroppedRecords.load(ordering: .relaxed))
+        // Only once retention dropped undelivered events: a gateway without forwarding exposes nothing new.
+        let dropped = forwardDroppedRecords.load(ordering: .relaxed)
+        if dropped > 0 { add("sluice_forward_dropped_records_total", dropped) }
         let histogram = fsyncHistogram
         let name = "sluice_wal_fsync_seconds"
         var cumulative = 0
