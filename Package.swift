@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         // What Glibc does not export: epoll, accept4, signalfd, eventfd, timerfd; hardware CRC32C.
         .target(name: "CSystemShims"),
         // Header only: SSE2 byte scans JSONStream's string scanner inlines.
@@ -61,14 +62,18 @@ let package = Package(
         ]),
         .target(name: "Gateway", dependencies: [
             "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL", "CSystemShims",
-            .product(name: "Logging", package: "swift-log"),
+            "Forwarding", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
+        .target(name: "Forwarding", dependencies: [
+            "CNATS", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
             "HTTPWire", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
-            "Gateway", "Tokens", "WAL", "Parsers", "Bench",
+            "Gateway", "Tokens", "WAL", "Parsers", "Bench", "Forwarding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,8 +92,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel"], exclude: ["Clients"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
+        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS"]),
     ],
     swiftLanguageModes: [.v6]
 )

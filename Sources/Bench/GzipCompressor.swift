@@ -1,8 +1,8 @@
 import CZlib
 
-/// One-shot gzip (RFC 1952) of a buffer with zlib, for pre-built `--gzip` request bodies.
-enum GzipCompressor {
-    static func compress(_ input: [UInt8], level: Int32 = 6) throws(BenchError) -> [UInt8] {
+/// One-shot gzip (RFC 1952) of a buffer with zlib, for pre-built `--gzip` request bodies and gzip forwarding targets.
+public enum GzipCompressor {
+    public static func compress(_ input: [UInt8], level: Int32 = 6) throws(BenchError) -> [UInt8] {
         var stream = z_stream()
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
                             Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

@@ -14,6 +14,8 @@ public struct GatewayConfiguration: Sendable {
     public var retentionHours: Double?
     /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
     public var deletedRepositoryHours: Double = 24
+    /// Hard cap past which retention deletes segments forwarding targets still need (``WALOptions/retentionMaxBytes``).
+    public var retentionMaxBytes: Int?
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
@@ -29,6 +31,7 @@ public struct GatewayConfiguration: Sendable {
         options.reserveBytes = walReserveBytes
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
+        options.retentionMaxBytes = retentionMaxBytes
         return options
     }
 }

@@ -58,6 +58,9 @@ final class GatewayHandler: HTTPHandler {
         }
         switch route {
         case .status:
+            if let forwarding = services.forwarding, case let targets = forwarding.targets, !targets.isEmpty {
+                return respond(200, route.metricName, body: Self.status(forwarders: targets), request, &output)
+            }
             return respond(200, route.metricName, body: Self.statusOK, request, &output)
         case .elasticHandshake:
             return respond(200, route.metricName, body: Self.elasticHandshake, request, &output, headers: [Answers.elasticProduct])
@@ -129,6 +132,20 @@ final class GatewayHandler: HTTPHandler {
     ]
 
     static let statusOK = Array("{\"status\":\"OK\",\"version\":\"\(Answers.version)\"}".utf8)
+    /// The status answer with each forwarder's state (only when forwarding is configured).
+    static func status(forwarders: [(repository: String, target: String, state: String, lagRecords: Int)]) -> [UInt8] {
+        var out = Array("{\"status\":\"OK\",\"version\":\"\(Answers.version)\",\"forwarders\":[".utf8)
+        for (index, forwarder) in forwarders.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array("{\"repository\":".utf8)
+            Array(forwarder.repository.utf8).withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+            out += Array(",\"target\":".utf8)
+            Array(forwarder.target.utf8).withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+            out += Array(",\"state\":\"\(forwarder.state)\",\"lagRecords\":\(forwarder.lagRecords)}".utf8)
+        }
+        out += Array("]}".utf8)
+        return out
+    }
     static let hecHealthy = Array("{\"text\":\"HEC is healthy\",\"code\":17}".utf8)
     static let notFound = Array("{\"error\":\"no such endpoint\"}".utf8)
     static let elasticHandshake = Array("""

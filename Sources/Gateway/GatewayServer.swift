@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Admin
 import EventLoop
+import Forwarding
 import Foundation
 import Logging
 import Tokens
@@ -28,7 +29,10 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
-        let wal = try WALStore(options: configuration.walOptions, logger: logger)
+        var walOptions = configuration.walOptions
+        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        let wal = try WALStore(options: walOptions, logger: logger)
+        let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
         var http = configuration.http
         if let files = configuration.tls {
             http.tlsContexts = try TLSContextProvider(files: files)
@@ -40,7 +44,8 @@ public final class GatewayServer {
         let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), storage: storage, logger: logger)
         let adminPool = AdminWorkerPool(threads: 2)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
-                                       server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool)
+                                       server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,
+                                       forwarding: forwarding)
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
 
         let ports = server.boundPorts.withLock { $0 }
@@ -57,11 +62,14 @@ public final class GatewayServer {
             "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
         ])
 
+        forwarding.apply(tokens.snapshot)
+
         while true {
             let signal = signals.next()
             if signal == SIGHUP {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
+                forwarding.apply(tokens.snapshot)
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }
@@ -71,6 +79,7 @@ public final class GatewayServer {
         server.shutdown()
         server.wait()
         adminPool.shutdown()
+        forwarding.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")
         logger.info("stopped")

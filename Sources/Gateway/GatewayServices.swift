@@ -1,5 +1,6 @@
 import Admin
 import EventLoop
+import Forwarding
 import IngestFormats
 import Tokens
 import WAL
@@ -14,9 +15,11 @@ final class GatewayServices: Sendable {
     /// The admin API and the threads it runs on (off the event loops).
     let admin: AdminAPI
     let adminPool: AdminWorkerPool
+    /// The WAL forwarders (none unless the snapshot names targets).
+    let forwarding: ForwardingService?
 
     init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
-         admin: AdminAPI, adminPool: AdminWorkerPool) {
+         admin: AdminAPI, adminPool: AdminWorkerPool, forwarding: ForwardingService? = nil) {
         self.tokens = tokens
         self.wal = wal
         self.metrics = metrics
@@ -24,9 +27,10 @@ final class GatewayServices: Sendable {
         self.decodeLimits = decodeLimits
         self.admin = admin
         self.adminPool = adminPool
+        self.forwarding = forwarding
     }
 
     func metricsExposition() -> String {
-        server.metrics.exposition() + metrics.exposition() + tokens.metricsText() + wal.metricsText()
+        server.metrics.exposition() + metrics.exposition() + tokens.metricsText() + wal.metricsText() + (forwarding?.metricsText() ?? "")
     }
 }

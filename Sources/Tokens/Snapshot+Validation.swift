@@ -76,6 +76,24 @@ extension Snapshot {
             throw refuse(path, error.description)
         }
 
+        var targetNames = Set<String>()
+        for (i, target) in forwarders.enumerated() {
+            if let (field, reason) = target.problem() { throw refuse("$.forwarders[\(i)].\(field)", reason) }
+            guard targetNames.insert(target.name).inserted else {
+                throw refuse("$.forwarders[\(i)].name", "duplicate forwarder '\(target.name)'")
+            }
+            for repository in target.upstreamTokens.keys.sorted() where repositoriesByName[repository] == nil {
+                throw refuse("$.forwarders[\(i)].upstreamTokens.\(repository)", "unknown repository '\(repository)'")
+            }
+        }
+        for (i, repository) in repositories.enumerated() {
+            var seen = Set<String>()
+            for (j, name) in repository.forwardTo.enumerated() {
+                guard targetNames.contains(name) else { throw refuse("$.repositories[\(i)].forwardTo[\(j)]", "unknown forwarder '\(name)'") }
+                guard seen.insert(name).inserted else { throw refuse("$.repositories[\(i)].forwardTo[\(j)]", "duplicate forwarder '\(name)'") }
+            }
+        }
+
         var seenFeatures = Set<String>()
         for (i, feature) in features.enumerated() where !seenFeatures.insert(feature).inserted || feature.isEmpty {
             throw refuse("$.features[\(i)]", feature.isEmpty ? "empty feature name" : "duplicate feature '\(feature)'")

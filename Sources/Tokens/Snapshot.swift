@@ -16,10 +16,13 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var ingestTokens: [IngestToken]
     public var parsers: [CustomParserDefinition]
     public var features: [String]
+    /// Forwarding targets repositories name in `forwardTo` (docs/forwarding.md).
+    public var forwarders: [Forwarder]
 
     public init(version: Int = Snapshot.currentVersion, organizations: [Organization] = [],
                 repositories: [Repository] = [], users: [User] = [], apiTokens: [APIToken] = [],
-                ingestTokens: [IngestToken] = [], parsers: [CustomParserDefinition] = [], features: [String] = []) {
+                ingestTokens: [IngestToken] = [], parsers: [CustomParserDefinition] = [], features: [String] = [],
+                forwarders: [Forwarder] = []) {
         self.version = version
         self.organizations = organizations
         self.repositories = repositories
@@ -28,10 +31,11 @@ public struct Snapshot: Codable, Sendable, Equatable {
         self.ingestTokens = ingestTokens
         self.parsers = parsers
         self.features = features
+        self.forwarders = forwarders
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, organizations, repositories, users, apiTokens, ingestTokens, parsers, features
+        case version, organizations, repositories, users, apiTokens, ingestTokens, parsers, features, forwarders
     }
 
     /// `version` is required; every list may be left out and then is empty.
@@ -45,6 +49,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
         ingestTokens = try c.decodeIfPresent([IngestToken].self, forKey: .ingestTokens) ?? []
         parsers = try c.decodeIfPresent([CustomParserDefinition].self, forKey: .parsers) ?? []
         features = try c.decodeIfPresent([String].self, forKey: .features) ?? []
+        forwarders = try c.decodeIfPresent([Forwarder].self, forKey: .forwarders) ?? []
     }
 }
 
@@ -70,14 +75,17 @@ public struct Repository: Codable, Sendable, Equatable {
     public var id: String?
     /// Free text an operator keeps with the repository (LogScale's `description`).
     public var description: String?
+    /// Names of the forwarding targets this repository's WAL is delivered to.
+    public var forwardTo: [String]
 
     public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular,
-                id: String? = nil, description: String? = nil) {
+                id: String? = nil, description: String? = nil, forwardTo: [String] = []) {
         self.name = name
         self.organization = organization
         self.kind = kind
         self.id = id
         self.description = description
+        self.forwardTo = forwardTo
     }
 
     /// The id the admin API shows: the stored one, else one derived from the name, so a repository from
@@ -86,7 +94,7 @@ public struct Repository: Codable, Sendable, Equatable {
         id ?? String(TokenDigest(hashing: "sluice repository " + name).hex.prefix(22))
     }
 
-    enum CodingKeys: String, CodingKey { case name, organization, kind, id, description }
+    enum CodingKeys: String, CodingKey { case name, organization, kind, id, description, forwardTo }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
     public init(from decoder: any Decoder) throws {
@@ -96,6 +104,7 @@ public struct Repository: Codable, Sendable, Equatable {
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .regular
         id = try c.decodeIfPresent(String.self, forKey: .id)
         description = try c.decodeIfPresent(String.self, forKey: .description)
+        forwardTo = try c.decodeIfPresent([String].self, forKey: .forwardTo) ?? []
     }
 }
 

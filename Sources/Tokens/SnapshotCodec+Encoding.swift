@@ -16,6 +16,10 @@ extension SnapshotCodec {
             out.field("kind", repository.kind.rawValue)
             out.field("id", repository.id)
             out.field("description", repository.description)
+            if !repository.forwardTo.isEmpty {
+                out.raw(", \"forwardTo\": ")
+                out.strings(repository.forwardTo)
+            }
         }
         out.list("users", snapshot.users) { out, user in
             out.field("name", user.name, first: true)
@@ -61,6 +65,38 @@ extension SnapshotCodec {
         out.raw(snapshot.parsers.isEmpty ? "]" : "\n  ]")
         out.raw(",\n  \"features\": ")
         out.strings(snapshot.features)
+        if !snapshot.forwarders.isEmpty {
+            out.list("forwarders", snapshot.forwarders) { out, target in
+                out.field("name", target.name, first: true)
+                out.field("kind", target.kind.rawValue)
+                out.field("format", target.format.rawValue)
+                out.field("compression", target.compression)
+                if !target.servers.isEmpty {
+                    out.raw(", \"servers\": ")
+                    out.strings(target.servers)
+                }
+                out.field("stream", target.stream)
+                out.field("subjectPrefix", target.subjectPrefix)
+                out.field("user", target.user)
+                out.field("password", target.password)
+                out.field("token", target.token)
+                out.field("credsFile", target.credsFile)
+                out.field("tlsCA", target.tlsCA)
+                out.field("url", target.url)
+                out.field("upstreamToken", target.upstreamToken)
+                if !target.upstreamTokens.isEmpty {
+                    out.raw(", \"upstreamTokens\": {")
+                    for (i, repository) in target.upstreamTokens.keys.sorted().enumerated() {
+                        if i > 0 { out.raw(", ") }
+                        out.string(repository)
+                        out.raw(": ")
+                        out.string(target.upstreamTokens[repository] ?? "")
+                    }
+                    out.raw("}")
+                }
+                if let verify = target.tlsVerify { out.raw(", \"tlsVerify\": \(verify)") }
+            }
+        }
         out.raw("\n}\n")
         return out.bytes
     }

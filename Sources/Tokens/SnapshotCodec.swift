@@ -29,6 +29,8 @@ enum SnapshotCodec {
             case "parsers": snapshot.parsers = try readParsers(&reader)
             case "features":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.features.append(try reader.readString()) }
+            case "forwarders":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.forwarders.append(try readForwarder(&reader)) }
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
@@ -53,9 +55,11 @@ enum SnapshotCodec {
         var kind: Repository.Kind?
         var id: String?
         var description: String?
+        var forwardTo: [String] = []
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
+            case "forwardTo": forwardTo = try reader.readNull() ? [] : try readStrings(&reader)
             case "organization": organization = try reader.readOptionalString()
             case "id": id = try reader.readOptionalString()
             case "description": description = try reader.readOptionalString()
@@ -69,7 +73,46 @@ enum SnapshotCodec {
             }
         }
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
-                          kind: kind ?? .regular, id: id, description: description)
+                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo)
+    }
+
+    private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {
+        var name: String?, kind: Forwarder.Kind?
+        var target = Forwarder(name: "", kind: .jetstream)
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "name": name = try reader.readString()
+            case "kind":
+                let text = try reader.readString()
+                guard let parsed = Forwarder.Kind(rawValue: text) else { throw reader.refuse("unknown kind '\(text)': use jetstream or http") }
+                kind = parsed
+            case "format":
+                guard let text = try reader.readOptionalString() else { return }
+                guard let parsed = Forwarder.Format(rawValue: text) else { throw reader.refuse("unknown format '\(text)': use ndjson or wal") }
+                target.format = parsed
+            case "compression": target.compression = try reader.readOptionalString()
+            case "servers": target.servers = try reader.readNull() ? [] : try readStrings(&reader)
+            case "stream": target.stream = try reader.readOptionalString()
+            case "subjectPrefix": target.subjectPrefix = try reader.readOptionalString()
+            case "user": target.user = try reader.readOptionalString()
+            case "password": target.password = try reader.readOptionalString()
+            case "token": target.token = try reader.readOptionalString()
+            case "credsFile": target.credsFile = try reader.readOptionalString()
+            case "tlsCA": target.tlsCA = try reader.readOptionalString()
+            case "url": target.url = try reader.readOptionalString()
+            case "upstreamToken": target.upstreamToken = try reader.readOptionalString()
+            case "upstreamTokens":
+                if try reader.readNull() { return }
+                try reader.readObject { (reader, repository) throws(TokenError) in
+                    target.upstreamTokens[repository] = try reader.readString()
+                }
+            case "tlsVerify": target.tlsVerify = try reader.readNull() ? nil : try reader.readBool()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        target.name = try required(name, "name", reader)
+        target.kind = try required(kind, "kind", reader)
+        return target
     }
 
     private static func readUser(_ reader: inout JSONReader) throws(TokenError) -> User {

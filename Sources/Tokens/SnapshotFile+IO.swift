@@ -6,44 +6,7 @@ extension SnapshotFile {
     /// Writes `snapshot` atomically: temporary file (0600) → fsync → rename → fsync of the folder.
     /// Call with the writer lock held.
     func write(_ snapshot: Snapshot) throws(TokenError) {
-        let bytes = Self.encode(snapshot)
-        let temporary = path + ".tmp-\(getpid())"
-        var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == EEXIST {
-            unlink(temporary)  // left by a writer of this pid that crashed; we hold the lock now
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        }
-        guard fd >= 0 else { throw .system(file: temporary, operation: "open", errno: errno) }
-        var written = false
-        defer { if !written { unlink(temporary) } }
-        let failure: Int32 = bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return 0
-        }
-        guard failure == 0 else {
-            close(fd)
-            throw .system(file: temporary, operation: "write", errno: failure)
-        }
-        guard fsync(fd) == 0 else {
-            let code = errno
-            close(fd)
-            throw .system(file: temporary, operation: "fsync", errno: code)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw .system(file: path, operation: "rename", errno: errno) }
-        written = true
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw .system(file: directory, operation: "open", errno: errno) }
-        defer { close(directoryFD) }
-        guard fsync(directoryFD) == 0 else { throw .system(file: directory, operation: "fsync", errno: errno) }
+        try writeFileAtomically(path: path, directory: directory, bytes: Self.encode(snapshot))
     }
 
     /// The whole snapshot file's bytes.
@@ -86,4 +49,46 @@ func makeDirectories(_ path: String) throws(TokenError) {
             throw .system(file: prefix, operation: "mkdir", errno: errno)
         }
     }
+}
+
+/// Writes `bytes` to `path` atomically: temporary file (0600) → fsync → rename → fsync of `directory` (the
+/// folder holding `path`). Two writers of the same path must hold a lock of their own.
+public func writeFileAtomically(path: String, directory: String, bytes: [UInt8]) throws(TokenError) {
+    let temporary = path + ".tmp-\(getpid())"
+    var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    if fd < 0 && errno == EEXIST {
+        unlink(temporary)  // left by a writer of this pid that crashed; the caller holds the lock now
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    }
+    guard fd >= 0 else { throw .system(file: temporary, operation: "open", errno: errno) }
+    var written = false
+    defer { if !written { unlink(temporary) } }
+    let failure: Int32 = bytes.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return 0
+    }
+    guard failure == 0 else {
+        close(fd)
+        throw .system(file: temporary, operation: "write", errno: failure)
+    }
+    guard fsync(fd) == 0 else {
+        let code = errno
+        close(fd)
+        throw .system(file: temporary, operation: "fsync", errno: code)
+    }
+    close(fd)
+    guard rename(temporary, path) == 0 else { throw .system(file: path, operation: "rename", errno: errno) }
+    written = true
+    let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard directoryFD >= 0 else { throw .system(file: directory, operation: "open", errno: errno) }
+    defer { close(directoryFD) }
+    guard fsync(directoryFD) == 0 else { throw .system(file: directory, operation: "fsync", errno: errno) }
 }

@@ -34,6 +34,10 @@ public final class RepositoryLog: Sendable {
     /// False after a failed write until a later write succeeds; appends are still attempted (the retry).
     public var isAvailable: Bool { health.available.load(ordering: .relaxed) }
 
+    /// The sequence after the last acknowledged event: records below it are durable under the fsync policy
+    /// and never cut by recovery. A follower in this process reads up to it (``WALReader/next(into:upTo:)``).
+    public var durableNextSequence: UInt64 { health.durableNextSequence.load(ordering: .acquiring) }
+
     /// Encodes and compresses `batch` on the calling thread (with that thread's reused encoder) and
     /// enqueues it. An empty batch completes at once, with no record written.
     public func append(_ batch: EventBatch, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {

@@ -14,6 +14,8 @@ final class RepositoryMetrics: Sendable {
     let truncatedBytes = Atomic<Int>(0)
     let writeErrors = Atomic<Int>(0)
     let segmentsDeleted = Atomic<Int>(0)
+    /// Events retention deleted past ``WALOptions/retentionMaxBytes`` before a forwarding target had them.
+    let forwardDroppedRecords = Atomic<Int>(0)
     private let fsyncLatency = Mutex(Histogram())
     private let fsyncObserver: (@Sendable (Double) -> Void)?
 
@@ -56,6 +58,9 @@ final class RepositoryMetrics: Sendable {
         add("sluice_wal_truncated_bytes_total", truncatedBytes.load(ordering: .relaxed))
         add("sluice_wal_write_errors_total", writeErrors.load(ordering: .relaxed))
         add("sluice_wal_segments_deleted_total", segmentsDeleted.load(ordering: .relaxed))
+        // Only once retention dropped undelivered events: a gateway without forwarding exposes nothing new.
+        let dropped = forwardDroppedRecords.load(ordering: .relaxed)
+        if dropped > 0 { add("sluice_forward_dropped_records_total", dropped) }
         let histogram = fsyncHistogram
         let name = "sluice_wal_fsync_seconds"
         var cumulative = 0
@@ -78,6 +83,7 @@ final class RepositoryMetrics: Sendable {
         ("sluice_wal_truncated_bytes_total", "counter", "Bytes cut from segment tails at recovery or after a failed write."),
         ("sluice_wal_write_errors_total", "counter", "Failed writes, fsyncs and segment creations."),
         ("sluice_wal_segments_deleted_total", "counter", "Sealed segments deleted by retention."),
+        ("sluice_forward_dropped_records_total", "counter", "Events deleted by retention past --retention-max-bytes before every forwarding target had them."),
         ("sluice_wal_fsync_seconds", "histogram", "fdatasync latency."),
     ]
 

@@ -153,6 +153,16 @@ struct SegmentScanner {
         return try result.get()
     }
 
+    /// Offset of the record the last `.record` step returned.
+    var recordOffset: Int { recordStart }
+
+    /// Steps back to `start`, the offset of the record the last `.record` step returned, so the next step
+    /// returns it again (a follower leaving a record for later).
+    mutating func unread(_ start: Int) {
+        precondition(start == recordStart && start + recordLength == offset)
+        offset = start
+    }
+
     /// The bytes of the record the last `.record` step returned.
     func withRecord<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let from = recordStart - windowStart

@@ -7,6 +7,9 @@ import Synchronization
 /// Whether a repository's log currently accepts appends; shared by its writer and its appenders.
 final class LogHealth: Sendable {
     let available = Atomic<Bool>(true)
+    /// The sequence after the last acknowledged event: every record below it is durable under the fsync
+    /// policy (what a crash cannot take back), so a forwarder may send it on.
+    let durableNextSequence = Atomic<UInt64>(0)
 }
 
 /// The state one writer thread owns: the active segment, offsets, sequences, and the appends written but
@@ -81,6 +84,7 @@ final class SegmentWriter {
         stagedNextSequence = recovered.nextSequence
         sealed = recovered.sealed
         lastSyncNanos = MonotonicClock.nanoseconds()
+        health.durableNextSequence.store(recovered.nextSequence, ordering: .releasing)
     }
 
     // MARK: Thread body
@@ -254,6 +258,7 @@ final class SegmentWriter {
                 awaitingSync.append(contentsOf: staged)
             }
         } else {
+            health.durableNextSequence.store(nextSequence, ordering: .releasing)
             for append in staged { succeed(append.completion, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
@@ -292,6 +297,7 @@ final class SegmentWriter {
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
+        if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
         return true
@@ -426,18 +432,24 @@ final class SegmentWriter {
         return true
     }
 
-    /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit.
+    /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit; a segment
+    /// holding events a forwarding target has not acknowledged stays, unless the log is past the hard cap.
     func enforceRetention() {
         lastRetentionNanos = MonotonicClock.nanoseconds()
-        guard options.retentionBytes != nil || options.retentionHours != nil, !sealed.isEmpty else { return }
+        guard options.retentionBytes != nil || options.retentionHours != nil || options.retentionMaxBytes != nil, !sealed.isEmpty else { return }
         let infos = sealed.map { fs.info($0.path) }
         var total = infos.reduce(0) { $0 + ($1?.size ?? 0) } + writtenOffset
         let cutoff = options.retentionHours.map { WallClock.seconds() - $0 * 3600 }
+        let owedFrom = options.retentionHold?(repository)
         var keepFrom = 0
         for (index, info) in infos.enumerated() {
+            let overCap = options.retentionMaxBytes.map { total > $0 } ?? false
             let overSize = options.retentionBytes.map { total > $0 } ?? false
             let tooOld = cutoff.map { (info?.modifiedSeconds ?? 0) < $0 } ?? false
-            guard overSize || tooOld else { break }
+            guard overSize || tooOld || overCap else { break }
+            let end = index + 1 < sealed.count ? sealed[index + 1].firstSequence : segmentFirstSequence
+            let owed = owedFrom.map { end > $0 } ?? false
+            if owed && !overCap { break }
             do throws(SegmentIOError) {
                 try fs.remove(sealed[index].path)
             } catch {
@@ -446,9 +458,15 @@ final class SegmentWriter {
                 break
             }
             metrics.segmentsDeleted.add(1, ordering: .relaxed)
+            if owed, let owedFrom {
+                let dropped = Int(end - max(sealed[index].firstSequence, owedFrom))
+                metrics.forwardDroppedRecords.add(dropped, ordering: .relaxed)
+                logger.error("WAL retention deleted events a forwarding target has not acknowledged (past --retention-max-bytes)", metadata: [
+                    "repository": "\(repository)", "segment": "\(sealed[index].path)", "events": "\(dropped)"])
+            }
             logger.info("WAL retention deleted a sealed segment", metadata: [
                 "repository": "\(repository)", "segment": "\(sealed[index].path)", "bytes": "\(info?.size ?? 0)",
-                "reason": "\(overSize ? "retention-bytes" : "retention-hours")"])
+                "reason": "\(overCap && !overSize && !tooOld ? "retention-max-bytes" : overSize ? "retention-bytes" : "retention-hours")"])
             total -= info?.size ?? 0
             keepFrom = index + 1
         }

@@ -33,6 +33,13 @@ public struct WALOptions: Sendable {
     public var retentionBytes: Int? = nil
     /// Per repository: delete sealed segments last written longer ago than this.
     public var retentionHours: Double? = nil
+    /// Per repository: the size past which retention deletes the oldest sealed segment even though a
+    /// forwarding target has not acknowledged all of it (see ``retentionHold``); nil: never.
+    public var retentionMaxBytes: Int? = nil
+    /// The sequence from which a repository's events are still owed to a forwarding target (nil: none
+    /// owed). Retention keeps every sealed segment holding such events, up to ``retentionMaxBytes``. Called
+    /// on the writer thread at each retention pass; must not call into the WAL.
+    public var retentionHold: (@Sendable (_ repository: String) -> UInt64?)? = nil
     /// Under `.always`: zero bytes kept written ahead of the records in the active segment (0 = none).
     /// Records then overwrite blocks the file already has, so an `fdatasync` need not commit a new size or
     /// new blocks to the file system's journal (on ext4 here it takes about half as long). Worth it only while

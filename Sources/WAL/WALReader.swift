@@ -21,7 +21,9 @@ public struct WALReader {
 
     private let fs: any SegmentFileSystem
     private let directory: SegmentDirectory
-    private let from: UInt64
+    /// The sequence the next record returned must reach past: the start sequence, then the end of the last
+    /// record returned.
+    public private(set) var position: UInt64
     private var current: SegmentRef?
     private var file: (any SegmentFile)?
     private var scanner: SegmentScanner?
@@ -36,7 +38,7 @@ public struct WALReader {
         guard let folder = RepositoryName.escape(repository) else { throw .invalidRepositoryName }
         fs = fileSystem
         directory = SegmentDirectory(dataDirectory: dataDirectory, escapedRepository: folder)
-        self.from = from
+        position = from
     }
 
     /// True when the repository has at least one segment.
@@ -44,7 +46,28 @@ public struct WALReader {
         ((try? directory.segments(fs)) ?? []).isEmpty == false
     }
 
-    public mutating func next(into batch: inout EventBatch) -> Step {
+    /// The next record at or after the start sequence, its events appended to `batch`. A record whose
+    /// events are not all below `limit` (the log's durable watermark, for a reader that must not see what
+    /// a crash could still take back) is left for a later call, as if not yet written.
+    public mutating func next(into batch: inout EventBatch, upTo limit: UInt64 = .max) -> Step {
+        switch nextRecord(upTo: limit) {
+        case .endOfLog: return .endOfLog
+        case .corruption(let segment, let offset, let reason): return .corruption(segment: segment, offset: offset, reason: reason)
+        case .record(let header, let firstIncluded):
+            if let failure = decodeRecord(header, into: &batch) {
+                let offset = scanner?.recordOffset ?? 0
+                let segment = current?.path ?? ""
+                closeSegment()
+                return .corruption(segment: segment, offset: offset, reason: failure)
+            }
+            return .record(header, firstIncluded: firstIncluded)
+        }
+    }
+
+    /// The next record like ``next(into:upTo:)``, without decoding it: its stored bytes (header and payload,
+    /// as in the segment) are available through ``withRecordBytes(_:)`` until the next call, and
+    /// ``decodeRecord(_:into:)`` decodes them.
+    public mutating func nextRecord(upTo limit: UInt64 = .max) -> Step {
         var refreshed = false
         while true {
             if scanner == nil {
@@ -60,22 +83,19 @@ public struct WALReader {
             do throws(SegmentIOError) {
                 step = try scanner!.next()
             } catch {
-                closeSegment()
+                // Unreadable now (deleted by retention, or an I/O error): open it afresh next time.
+                reopenLater()
                 return .corruption(segment: segment.path, offset: 0, reason: error.description)
             }
             switch step {
             case .record(let header, let offset):
-                if header.nextSequence <= from { continue }
-                let eventsBefore = batch.count
-                let failure = scanner!.withRecord { record in
-                    decoder.decodePayload(UnsafeRawBufferPointer(rebasing: record[WALFormat.recordHeaderSize...]), header: header, into: &batch)
+                if header.nextSequence <= position { continue }
+                if header.nextSequence > limit {
+                    scanner!.unread(offset)
+                    return .endOfLog
                 }
-                if let failure {
-                    closeSegment()
-                    return .corruption(segment: segment.path, offset: offset, reason: failure)
-                }
-                precondition(batch.count - eventsBefore == header.eventCount)
-                let skip = header.firstSequence < from ? Int(from - header.firstSequence) : 0
+                let skip = header.firstSequence < position ? Int(position - header.firstSequence) : 0
+                position = header.nextSequence
                 return .record(header, firstIncluded: skip)
             case .end, .torn, .corrupt, .reserve:
                 // List before looking at the size: once a later segment exists this one is final (sealed,
@@ -106,20 +126,36 @@ public struct WALReader {
         }
     }
 
+    /// The stored bytes (header and payload) of the record the last step returned.
+    public func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try scanner!.withRecord(body)
+    }
+
+    /// Decodes the record the last ``nextRecord(upTo:)`` returned into `batch`; nil on success, else the reason
+    /// (the batch then unchanged).
+    public mutating func decodeRecord(_ header: WALRecordHeader, into batch: inout EventBatch) -> String? {
+        let eventsBefore = batch.count
+        let failure = scanner!.withRecord { record in
+            decoder.decodePayload(UnsafeRawBufferPointer(rebasing: record[WALFormat.recordHeaderSize...]), header: header, into: &batch)
+        }
+        if failure == nil { precondition(batch.count - eventsBefore == header.eventCount) }
+        return failure
+    }
+
     private enum Open {
         case opened
         case none
         case failed(SegmentRef, String)
     }
 
-    /// Opens the segment after the current one (or, at first, the one holding `from`).
+    /// Opens the segment after the current one (or, at first, the one holding `position`).
     private mutating func openNextSegment() -> Open {
         guard let segments = try? directory.segments(fs), !segments.isEmpty else { return .none }
         let candidate: SegmentRef?
         if let current {
             candidate = segments.first { $0.firstSequence > current.firstSequence }
         } else {
-            candidate = segments.last { $0.firstSequence <= from } ?? segments.first
+            candidate = segments.last { $0.firstSequence <= position } ?? segments.first
         }
         guard let segment = candidate else { return .none }
         current = segment
@@ -158,6 +194,13 @@ public struct WALReader {
     private func isLastSegment(_ segment: SegmentRef) -> Bool {
         guard let segments = try? directory.segments(fs) else { return true }
         return !segments.contains { $0.firstSequence > segment.firstSequence }
+    }
+
+    /// Forgets the open segment but not where reading stands, so the next call opens it (or, if it is gone,
+    /// the one after it) afresh.
+    private mutating func reopenLater() {
+        closeSegment()
+        current = nil
     }
 
     private mutating func closeSegment() {

@@ -99,7 +99,7 @@ public final class WALStore: Sendable {
         var lines: [String: [String]] = [:]
         for log in logs { log.metrics.exposition(repository: log.repository, into: &lines) }
         var out = ""
-        for (name, type, help) in RepositoryMetrics.help {
+        for (name, type, help) in RepositoryMetrics.help where name != "sluice_forward_dropped_records_total" || lines[name] != nil {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for line in lines[name] ?? [] { out += line + "\n" }
         }

@@ -84,6 +84,8 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .long, help: "Hours a deleted repository's WAL is kept under DATA/deleted before it is removed.")
     var deletedRepositoryHours: Double = 24
+    @Option(name: .long, help: "Per-repository WAL size past which retention deletes segments forwarding targets have not acknowledged yet (else they wait), in bytes.")
+    var retentionMaxBytes: Int?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
@@ -150,6 +152,7 @@ struct ServeCommand: ParsableCommand {
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         configuration.deletedRepositoryHours = deletedRepositoryHours
+        configuration.retentionMaxBytes = retentionMaxBytes
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
         throw ExitCode(code)
     }

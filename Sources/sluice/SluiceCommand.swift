@@ -13,6 +13,8 @@ struct SluiceCommand: ParsableCommand {
             ParseCommand.self,
             WALCommand.self,
             BenchCommand.self,
+            ForwardersCommand.self,
+            ForwardCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -16,10 +16,13 @@ struct WALCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a repository's events as NDJSON.")
 
         @Option(name: .customLong("data"), help: "The data directory (holds repos/).")
-        var data: String
+        var data: String?
 
         @Option(name: .customLong("repo"), help: "The repository.")
-        var repository: String
+        var repository: String?
+
+        @Option(name: .customLong("input"), help: "Read stored WAL records from FILE (- for standard input) instead: the body of forwarded messages in wal format, concatenated.")
+        var input: String?
 
         @Option(name: .customLong("from"), help: "First sequence to print.")
         var from: UInt64 = 0
@@ -33,7 +36,14 @@ struct WALCommand: ParsableCommand {
         @Flag(name: .customLong("sequence"), help: "Add each event's sequence as @sequence.")
         var sequence = false
 
+        func validate() throws {
+            guard (input != nil) != (data != nil || repository != nil) else { throw ValidationError("give --input, or --data and --repo") }
+            if input == nil && (data == nil || repository == nil) { throw ValidationError("--data and --repo go together") }
+        }
+
         func run() throws {
+            if let input { return try catRecords(input) }
+            let data = self.data!, repository = self.repository!
             var reader = try WALReader(dataDirectory: data, repository: repository, from: from)
             guard follow || reader.logExists else {
                 printError("no log for repository \(repository) under \(data)")
@@ -59,6 +69,32 @@ struct WALCommand: ParsableCommand {
                     guard follow else { return }
                     usleep(200_000)
                 }
+            }
+        }
+
+        /// Prints the events of stored records read from a file or standard input, one record after the other.
+        private func catRecords(_ path: String) throws {
+            let bytes = try readAllBytes(path)
+            var decoder = WALRecordDecoder()
+            var batch = EventBatch()
+            var out: [UInt8] = []
+            var offset = 0
+            var printed = 0
+            let limit = self.limit ?? .max
+            while offset < bytes.count, printed < limit {
+                batch.removeAll()
+                let result = bytes.withUnsafeBytes { decoder.decode(UnsafeRawBufferPointer(rebasing: $0[offset...]), into: &batch) }
+                guard case .complete(let header) = result else {
+                    printError("damaged or incomplete record at byte \(offset) of \(path): \(result)")
+                    throw ExitCode(1)
+                }
+                out.removeAll(keepingCapacity: true)
+                for index in 0..<batch.count where printed < limit && header.firstSequence + UInt64(index) >= from {
+                    WALEventJSON.appendLine(batch, event: index, sequence: sequence ? header.firstSequence + UInt64(index) : nil, to: &out)
+                    printed += 1
+                }
+                writeOut(out)
+                offset += header.recordLength
             }
         }
     }
@@ -118,4 +154,22 @@ private func writeOut(_ bytes: [UInt8]) {
 private func printError(_ message: String) {
     let line = "sluice wal: " + message + "\n"
     _ = line.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress!, $0.count - 1) }
+}
+
+/// The whole of a file, or of standard input for `-`.
+private func readAllBytes(_ path: String) throws -> [UInt8] {
+    let fd = path == "-" ? 0 : Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        printError("cannot open \(path): \(String(cString: strerror(errno)))")
+        throw ExitCode(1)
+    }
+    defer { if fd != 0 { Glibc.close(fd) } }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return out }
+        out.append(contentsOf: chunk[0..<n])
+    }
 }

@@ -32,6 +32,32 @@ struct WALReaderTests {
         store.shutdown()
     }
 
+    /// A record not wholly below the durable watermark is left for later, then returned once it is; the
+    /// stored bytes handed out are the record as written, and decode to its events.
+    @Test func leavesRecordsAtOrPastTheLimitForLater() throws {
+        let dir = TemporaryDirectory()
+        let store = try WALStore(options: WALOptions(dataDirectory: dir.path), logger: testLogger)
+        let log = try store.log(for: "limit")
+        _ = try log.appendAndWait(logLines("a", count: 3)).get()
+        _ = try log.appendAndWait(logLines("b", count: 4)).get()
+        #expect(log.durableNextSequence == 7)
+        var reader = try WALReader(dataDirectory: dir.path, repository: "limit")
+        var batch = EventBatch()
+        guard case .record(let first, 0) = reader.nextRecord(upTo: 5) else { Issue.record("no first record"); return }
+        #expect(first.firstSequence == 0 && reader.position == 3)
+        let stored = reader.withRecordBytes { Array($0) }
+        #expect(stored.count == first.recordLength)
+        var decoder = WALRecordDecoder()
+        var fromBytes = EventBatch()
+        #expect(stored.withUnsafeBytes { decoder.decode($0, into: &fromBytes) } == .complete(first))
+        #expect(fromBytes.samples == logLines("a", count: 3))
+        #expect(reader.next(into: &batch, upTo: 5) == .endOfLog)
+        #expect(reader.next(into: &batch, upTo: 6) == .endOfLog)
+        guard case .record(let second, 0) = reader.next(into: &batch, upTo: 7) else { Issue.record("no second record"); return }
+        #expect(second.firstSequence == 3 && batch.samples == logLines("b", count: 4) && reader.position == 7)
+        store.shutdown()
+    }
+
     @Test func startsInsideARecord() throws {
         let dir = TemporaryDirectory()
         let store = try WALStore(options: WALOptions(dataDirectory: dir.path), logger: testLogger)

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Tokens
+import WAL
+
+/// Where a (repository, target) pair's delivery stands: `DATA/repos/<repository>/forward/<target>` holds the
+/// sequence after the last event the target acknowledged, as decimal digits and a newline.
+///
+/// Guarantees: written atomically (temporary file, fsync, rename, fsync of the folder) and only with a
+/// sequence the target acknowledged, so after a crash delivery resumes at or before what was delivered.
+public struct ForwardCheckpoint: Sendable {
+    public let path: String
+    public let directory: String
+
+    public init?(dataDirectory: String, repository: String, target: String) {
+        guard let folder = RepositoryName.escape(repository) else { return nil }
+        let base = dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory
+        directory = base + "/repos/" + folder + "/forward"
+        path = directory + "/" + target
+    }
+
+    /// The sequence in `bytes`; nil when they do not hold one.
+    public static func parse(_ bytes: [UInt8]) -> UInt64? {
+        var digits = bytes[...]
+        if digits.last == 10 { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return UInt64(String(decoding: digits, as: UTF8.self))
+    }
+
+    /// The stored sequence; 0 when there is no checkpoint yet, nil when the file is unreadable or damaged.
+    public func read() -> UInt64? {
+        guard let bytes = readSmallFile(path) else { return 0 }
+        return Self.parse(bytes)
+    }
+
+    public func write(_ sequence: UInt64) throws(TokenError) {
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw .system(file: directory, operation: "mkdir", errno: errno)
+        }
+        try writeFileAtomically(path: path, directory: directory, bytes: Array("\(sequence)\n".utf8))
+    }
+}
+
+/// A small file's bytes; nil when it does not exist or cannot be read.
+func readSmallFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { return nil }
+        if n == 0 { return out }
+        out.append(contentsOf: chunk[0..<n])
+        if out.count > 1 << 20 { return nil }
+    }
+}

@@ -1,0 +1,33 @@
+import Synchronization
+
+/// Where one (repository, target) forwarder stands, for metrics, `/api/v1/status` and `sluice forward status`.
+public enum ForwarderState: String, Sendable {
+    case connecting, forwarding, backingOff = "backing-off", streamMissing = "stream-missing", stopped
+}
+
+/// Counters and gauges of one forwarder, written by its thread and read at scrape time.
+public final class ForwarderMetrics: Sendable {
+    public let records = Atomic<Int>(0)
+    public let bytes = Atomic<Int>(0)
+    public let lagRecords = Atomic<Int>(0)
+    /// Milliseconds since the oldest record not yet acknowledged became durable (0 when caught up).
+    public let lagMillis = Atomic<Int>(0)
+    private let errors = Mutex<[String: Int]>([:])
+    private let state = Mutex<(ForwarderState, String?)>((.connecting, nil))
+
+    public init() {}
+
+    public func countError(_ reason: String) { errors.withLock { $0[reason, default: 0] += 1 } }
+    public var errorCounts: [String: Int] { errors.withLock { $0 } }
+
+    /// Sets the state; true when it changed (the caller logs one line per change).
+    public func setState(_ new: ForwarderState, error: String? = nil) -> Bool {
+        state.withLock { current in
+            let changed = current.0 != new
+            current = (new, error ?? (new == .forwarding ? nil : current.1))
+            return changed
+        }
+    }
+
+    public var currentState: (state: ForwarderState, lastError: String?) { state.withLock { ($0.0, $0.1) } }
+}

@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Synchronization
+import Tokens
+import WAL
+
+/// The forwarders of a running gateway: one per (repository, target) the token snapshot names, started,
+/// kept or stopped at each ``apply(_:)`` (start and every reload). With no target configured it starts
+/// nothing.
+public final class ForwardingService: Sendable {
+    private let dataDirectory: String
+    private let wal: WALStore
+    private let logger: Logger
+    private let state = Mutex<[Key: JetStreamForwarder]>([:])
+    private let gateway = Mutex<String?>(nil)
+
+    struct Key: Hashable, Sendable {
+        var repository: String
+        var target: String
+    }
+
+    public init(dataDirectory: String, wal: WALStore, logger: Logger) {
+        self.dataDirectory = dataDirectory
+        self.wal = wal
+        self.logger = logger
+    }
+
+    /// Starts the forwarders `snapshot` asks for and stops those it no longer does (or whose target changed).
+    public func apply(_ snapshot: Snapshot) {
+        var wanted: [Key: Forwarder] = [:]
+        for repository in snapshot.repositories {
+            for name in repository.forwardTo {
+                guard let target = snapshot.forwarder(named: name) else { continue }
+                if target.kind != .jetstream {
+                    logger.warning("forwarding to http targets is not implemented; target ignored", metadata: [
+                        "repository": "\(repository.name)", "target": "\(name)"])
+                    continue
+                }
+                wanted[Key(repository: repository.name, target: name)] = target
+            }
+        }
+        let (stale, missing) = state.withLock { running -> ([JetStreamForwarder], [Key]) in
+            let stale = running.filter { key, forwarder in wanted[key] != forwarder.target }
+            for key in stale.keys { running[key] = nil }
+            return (Array(stale.values), wanted.keys.filter { running[$0] == nil })
+        }
+        for forwarder in stale { forwarder.stop() }
+        guard !missing.isEmpty, let gatewayID = gatewayID() else { return }
+        for key in missing.sorted(by: { ($0.repository, $0.target) < ($1.repository, $1.target) }) {
+            let log: RepositoryLog
+            do throws(WALError) {
+                log = try wal.log(for: key.repository)
+            } catch {
+                logger.error("forwarder cannot open the repository's WAL", metadata: ["repository": "\(key.repository)", "error": "\(error)"])
+                continue
+            }
+            let forwarder = JetStreamForwarder(repository: key.repository, target: wanted[key]!, log: log, dataDirectory: dataDirectory,
+                                               gateway: gatewayID, logger: logger)
+            state.withLock { $0[key] = forwarder }
+            forwarder.start()
+        }
+    }
+
+    private func gatewayID() -> String? {
+        gateway.withLock { id in
+            if let id { return id }
+            do throws(TokenError) {
+                id = try GatewayIdentity.loadOrCreate(dataDirectory: dataDirectory)
+            } catch {
+                logger.error("cannot create the gateway id; forwarding stays off", metadata: ["error": "\(error)"])
+            }
+            return id
+        }
+    }
+
+    /// For ``WALOptions/retentionHold``: the lowest checkpoint of the repository's targets (0 for a target
+    /// without one or with a damaged one), read from disk, so it holds from the first start on, before any
+    /// forwarder runs; nil when the repository forwards nowhere.
+    public static func retentionHold(dataDirectory: String, snapshot: @escaping @Sendable () -> Snapshot) -> @Sendable (String) -> UInt64? {
+        { repository in
+            guard let targets = snapshot().repository(named: repository)?.forwardTo, !targets.isEmpty else { return nil }
+            return targets.map { ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: $0)?.read() ?? 0 }.min()
+        }
+    }
+
+    /// Stops every forwarder (each after what it has in flight was answered).
+    public func shutdown() {
+        let all = state.withLock { running in
+            defer { running.removeAll() }
+            return Array(running.values)
+        }
+        for forwarder in all { forwarder.stop() }
+    }
+
+    /// Each forwarder's repository, target and state, for `/api/v1/status`.
+    public var targets: [(repository: String, target: String, state: String, lagRecords: Int)] {
+        state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }.map {
+            ($0.repository, $0.target.name, $0.metrics.currentState.state.rawValue, $0.metrics.lagRecords.load(ordering: .relaxed))
+        }
+    }
+
+    /// Prometheus text of every forwarder's metrics; empty with none running.
+    public func metricsText() -> String {
+        let all = state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }
+        guard !all.isEmpty else { return "" }
+        func labels(_ f: JetStreamForwarder) -> String {
+            "repository=\"\(escape(f.repository))\",target=\"\(escape(f.target.name))\""
+        }
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ value: (JetStreamForwarder) -> Int) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for f in all { out += "\(name){\(labels(f))} \(value(f))\n" }
+        }
+        family("sluice_forward_records_total", "counter", "WAL records published to the target (replays included).") { $0.metrics.records.load(ordering: .relaxed) }
+        family("sluice_forward_bytes_total", "counter", "Message body bytes published to the target.") { $0.metrics.bytes.load(ordering: .relaxed) }
+        family("sluice_forward_lag_records", "gauge", "Durable events not yet acknowledged by the target.") { $0.metrics.lagRecords.load(ordering: .relaxed) }
+        out += "# HELP sluice_forward_lag_seconds Age of the oldest record in flight to the target.\n# TYPE sluice_forward_lag_seconds gauge\n"
+        for f in all { out += "sluice_forward_lag_seconds{\(labels(f))} \(Double(f.metrics.lagMillis.load(ordering: .relaxed)) / 1000)\n" }
+        out += "# HELP sluice_forward_errors_total Forwarding failures by reason.\n# TYPE sluice_forward_errors_total counter\n"
+        for f in all {
+            for (reason, count) in f.metrics.errorCounts.sorted(by: { $0.key < $1.key }) {
+                out += "sluice_forward_errors_total{\(labels(f)),reason=\"\(reason)\"} \(count)\n"
+            }
+        }
+        out += "# HELP sluice_forward_up Whether the forwarder is forwarding (1) or not (0).\n# TYPE sluice_forward_up gauge\n"
+        for f in all { out += "sluice_forward_up{\(labels(f))} \(f.metrics.currentState.state == .forwarding ? 1 : 0)\n" }
+        return out
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+func mkdirIfNeeded(_ path: String) -> Bool {
+    mkdir(path, 0o755) == 0 || errno == EEXIST
+}

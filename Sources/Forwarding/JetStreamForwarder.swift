@@ -1,0 +1,243 @@
+import Bench
+import EventModel
+import Foundation
+import Logging
+import Synchronization
+import Tokens
+import WAL
+
+/// Delivers one repository's WAL to one JetStream target, on a thread of its own.
+///
+/// It reads records once they are durable (below the log's acknowledged watermark), in order, from the
+/// checkpoint on; publishes each as one message or several parts, many in flight; takes acknowledgements
+/// in order and writes the checkpoint (atomically) only up to the last record whose every part was
+/// acknowledged. Any failure (publish error, missing acknowledgement, lost connection) waits for what is in
+/// flight, backs off, and replays from the checkpoint; JetStream drops the replayed copies by message id.
+/// It never touches an event loop or a WAL writer: it reads segment files and one atomic.
+final class JetStreamForwarder: @unchecked Sendable {
+    let repository: String
+    let target: Forwarder
+    let metrics = ForwarderMetrics()
+    private let log: RepositoryLog
+    private let dataDirectory: String
+    private let gateway: String
+    private let checkpoint: ForwardCheckpoint
+    private let logger: Logger
+    private let stopped = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    private let tracker = AckTracker()
+
+    /// Parts in flight at most.
+    static let window = 512
+    static let ackWaitMillis: Int64 = 5000
+    /// Least time between two checkpoint writes while records flow (each is an fsync).
+    static let checkpointIntervalSeconds = 0.2
+
+    init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, gateway: String, logger: Logger) {
+        self.repository = repository
+        self.target = target
+        self.log = log
+        self.dataDirectory = dataDirectory
+        self.gateway = gateway
+        checkpoint = ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: target.name)!
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            done.signal()
+        }
+        thread.name = "sluice-forward"
+        thread.start()
+    }
+
+    /// Stops the thread after what is in flight was answered (or timed out); waits for it.
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        done.wait()
+    }
+
+    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    private func setState(_ state: ForwarderState, error: String? = nil) {
+        guard metrics.setState(state, error: error) else { return }
+        var metadata: Logger.Metadata = ["repository": "\(repository)", "target": "\(target.name)", "state": "\(state.rawValue)"]
+        if let error { metadata["error"] = "\(error)" }
+        if state == .forwarding || state == .stopped {
+            logger.info("forwarder state", metadata: metadata)
+        } else {
+            logger.warning("forwarder state", metadata: metadata)
+        }
+        ForwardStatusFile.write(dataDirectory: dataDirectory, repository: repository, target: target.name, state: state, error: error)
+    }
+
+    private func run() {
+        var backoff = 0.1
+        while !isStopped {
+            let outcome = session()
+            if isStopped { break }
+            if case .retry(let state, let error, let reason) = outcome {
+                metrics.countError(reason)
+                setState(state, error: error)
+                sleep(seconds: backoff)
+                backoff = min(backoff * 2, 5)
+            } else {
+                backoff = 0.1
+            }
+        }
+        setState(.stopped)
+    }
+
+    private enum Outcome {
+        case stopped
+        case retry(ForwarderState, String, reason: String)
+    }
+
+    private func sleep(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds * Double.random(in: 0.8...1.2))
+        while !isStopped, Date() < deadline { usleep(20_000) }
+    }
+
+    /// One connection's worth of forwarding: connect, check the stream, replay from the checkpoint and
+    /// follow until stopped or something fails.
+    private func session() -> Outcome {
+        tracker.reset()
+        let client: JetStreamClient
+        do throws(JetStreamError) {
+            client = try JetStreamClient(target: target, tracker: tracker, maxPending: Self.window * 2)
+        } catch {
+            return .retry(.backingOff, error.description, reason: "connect")
+        }
+        defer { client.close() }
+        do throws(JetStreamError) {
+            try client.checkStream(target.stream ?? "")
+        } catch {
+            return .retry(error.isStreamMissing ? .streamMissing : .backingOff, error.description, reason: error.isStreamMissing ? "stream_missing" : "stream_info")
+        }
+        guard let start = checkpoint.read() else {
+            return .retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint")
+        }
+        let reader: WALReader
+        do throws(WALError) {
+            reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)
+        } catch {
+            return .retry(.backingOff, "\(error)", reason: "wal")
+        }
+        setState(.forwarding)
+        return follow(client, reader: reader, from: start)
+    }
+
+    private struct InFlight {
+        var id: String
+        /// Set on a record's last part: the sequence after the record.
+        var recordEnd: UInt64?
+        var durableNanos: UInt64
+    }
+
+    private func follow(_ client: JetStreamClient, reader start: WALReader, from startSequence: UInt64) -> Outcome {
+        var reader = start
+        var batch = EventBatch()
+        var body: [UInt8] = []
+        var inFlight: [InFlight] = []
+        var head = 0
+        var acknowledged = startSequence
+        var written = startSequence
+        var lastWrite = Date.distantPast
+        let subject = target.effectiveSubjectPrefix + repository
+        let maxPayload = max(client.maxPayload, ForwardMessageBuilder.headerAllowance + 1024)
+
+        func takeAcks() {
+            while head < inFlight.count, tracker.take(inFlight[head].id) {
+                if let end = inFlight[head].recordEnd { acknowledged = end }
+                head += 1
+            }
+            if head > 4096 || head == inFlight.count {
+                inFlight.removeFirst(head)
+                head = 0
+            }
+        }
+
+        func writeCheckpoint(force: Bool) -> Outcome? {
+            guard acknowledged > written, force || Date().timeIntervalSince(lastWrite) >= Self.checkpointIntervalSeconds else { return nil }
+            do throws(TokenError) {
+                try checkpoint.write(acknowledged)
+            } catch {
+                return .retry(.backingOff, "writing the checkpoint: \(error)", reason: "checkpoint")
+            }
+            written = acknowledged
+            lastWrite = Date()
+            return nil
+        }
+
+        func drainAndStop(_ outcome: Outcome) -> Outcome {
+            client.awaitPending(millis: Self.ackWaitMillis)
+            takeAcks()
+            _ = writeCheckpoint(force: true)
+            return outcome
+        }
+
+        while true {
+            if isStopped { return drainAndStop(.stopped) }
+            takeAcks()
+            if let failure = tracker.firstFailure { return drainAndStop(.retry(.backingOff, failure, reason: "publish")) }
+            if let failed = writeCheckpoint(force: false) { return drainAndStop(failed) }
+            let durable = log.durableNextSequence
+            metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
+            let oldest = head < inFlight.count ? inFlight[head].durableNanos : nil
+            metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
+            if inFlight.count - head >= Self.window {
+                tracker.wait(seconds: 0.05)
+                continue
+            }
+            batch.removeAll()
+            switch reader.nextRecord(upTo: durable) {
+            case .endOfLog:
+                if head == inFlight.count {
+                    if let failed = writeCheckpoint(force: true) { return drainAndStop(failed) }
+                    if !client.isConnected { return drainAndStop(.retry(.backingOff, "disconnected", reason: "disconnected")) }
+                    usleep(10_000)
+                } else {
+                    tracker.wait(seconds: 0.01)
+                }
+            case .corruption(let segment, let offset, let reason):
+                metrics.countError("wal_damaged")
+                logger.error("forwarder skips a damaged WAL record", metadata: [
+                    "repository": "\(repository)", "target": "\(target.name)", "segment": "\(segment)",
+                    "offset": "\(offset)", "reason": "\(reason)"])
+            case .record(let header, _):
+                if target.format == .ndjson, let failure = reader.decodeRecord(header, into: &batch) {
+                    metrics.countError("wal_damaged")
+                    logger.error("forwarder skips an undecodable WAL record", metadata: [
+                        "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
+                    continue
+                }
+                reader.withRecordBytes { stored in
+                    ForwardMessageBuilder.body(format: target.format, batch: batch, storedRecord: stored, into: &body)
+                }
+                if target.compression == "gzip" {
+                    do throws(BenchError) {
+                        body = try GzipCompressor.compress(body)
+                    } catch {
+                        return drainAndStop(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
+                    }
+                }
+                let messages = ForwardMessageBuilder.messages(gateway: gateway, repository: repository, header: header,
+                                                              format: target.format, body: body, maxPayload: maxPayload,
+                                                              contentEncoding: target.compression)
+                let now = DispatchTime.now().uptimeNanoseconds
+                for (index, message) in messages.enumerated() {
+                    do throws(JetStreamError) {
+                        try client.publishAsync(subject: subject, message: message, ackWaitMillis: Self.ackWaitMillis)
+                    } catch {
+                        return drainAndStop(.retry(.backingOff, error.description, reason: "publish"))
+                    }
+                    inFlight.append(InFlight(id: message.id, recordEnd: index == messages.count - 1 ? header.nextSequence : nil,
+                                             durableNanos: now))
+                }
+                metrics.records.add(1, ordering: .relaxed)
+                metrics.bytes.add(body.count, ordering: .relaxed)
+            }
+        }
+    }
+}
