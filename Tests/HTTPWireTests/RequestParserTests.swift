@@ -73,6 +73,7 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
         ValidHead(
             name: "identity and deflate", raw: "POST / HTTP/1.1\r\nContent-Encoding: identity, Deflate\r\n\r\n",
             method: .post, coding: .deflate),
+        ValidHead(name: "zstd", raw: "POST / HTTP/1.1\r\nContent-Encoding: ZSTD\r\n\r\n", method: .post, coding: .zstd),
         ValidHead(
             name: "empty, tab-padded and obs-text values",
             raw: "GET / HTTP/1.1\r\nX-Empty:\r\nX-Tab:\t v\t \r\nX-Utf8: caf\u{e9}\r\n\r\n", headerCount: 3),
