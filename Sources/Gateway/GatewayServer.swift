@@ -24,7 +24,7 @@ public final class GatewayServer {
         // Before any thread starts, so that every thread inherits the blocked signals.
         let signals = try SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         let data = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)

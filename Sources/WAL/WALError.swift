@@ -3,7 +3,8 @@
 /// Guarantees: `.unavailable` means the request's events are not acknowledged and not in the log (the
 /// gateway answers 503 with `Retry-After`); nothing acknowledged earlier was touched.
 public enum WALError: Error, Sendable, Equatable {
-    /// A write or fsync failed (disk full, I/O error); the message names the call and errno.
+    /// A write or fsync failed; the message says what happened in a client's terms (`disk full`, `storage
+    /// error`), never a path or errno: those go to the log, and the message reaches HTTP answers.
     case unavailable(String)
     /// The store is shutting down.
     case closed
