@@ -14,9 +14,11 @@ final class GatewayServices: Sendable {
     /// The admin API and the threads it runs on (off the event loops).
     let admin: AdminAPI
     let adminPool: AdminWorkerPool
+    /// Who may read `/metrics`, and whether the ingest listeners serve it (see ``MetricsEndpoint``).
+    let metricsAccess: MetricsAccess
 
     init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
-         admin: AdminAPI, adminPool: AdminWorkerPool) {
+         admin: AdminAPI, adminPool: AdminWorkerPool, metricsAccess: MetricsAccess = MetricsAccess()) {
         self.tokens = tokens
         self.wal = wal
         self.metrics = metrics
@@ -24,6 +26,7 @@ final class GatewayServices: Sendable {
         self.decodeLimits = decodeLimits
         self.admin = admin
         self.adminPool = adminPool
+        self.metricsAccess = metricsAccess
     }
 
     func metricsExposition() -> String {
