@@ -1,14 +1,17 @@
 import EventModel
 import JSONStream
 
-/// Writes events as one JSON object per line (NDJSON) for `sluice wal cat`.
+/// Writes events as one JSON object per line (NDJSON) for `sluice wal cat` and `sluice parse`.
 ///
 /// Guarantees: the output is valid JSON whatever the bytes: strings are escaped per RFC 8259, and bytes
 /// that are not valid UTF-8 become U+FFFD; keys are `@timestamp`, `@timestamp.nanos` (only when present),
-/// `@timezone` (`Z` when empty), `@rawstring`, `@ingesttimestamp`, optionally `@sequence`, then the fields
-/// and `#` tags in their stored order.
+/// `@timezone` (`Z` when empty), `@rawstring`, `@ingesttimestamp` (unless `ingestTimestamp` is false), optionally
+/// `@sequence`, then the fields and `#` tags in their stored order.
+///
+/// Strings are copied in runs: the bytes between two that need escaping (or replacing) go out with one copy.
 public enum WALEventJSON {
-    public static func appendLine(_ batch: EventBatch, event index: Int, sequence: UInt64? = nil, to out: inout [UInt8]) {
+    public static func appendLine(_ batch: EventBatch, event index: Int, sequence: UInt64? = nil, ingestTimestamp: Bool = true,
+                                  to out: inout [UInt8]) {
         let event = batch.events[index]
         out.append(contentsOf: #"{"@timestamp":"#.utf8)
         appendInteger(event.timestampMillis, to: &out)
@@ -24,8 +27,10 @@ public enum WALEventJSON {
         }
         out.append(contentsOf: #","@rawstring":"#.utf8)
         batch.withBytes(event.rawstring) { appendString($0, to: &out) }
-        out.append(contentsOf: #","@ingesttimestamp":"#.utf8)
-        appendInteger(event.ingestMillis, to: &out)
+        if ingestTimestamp {
+            out.append(contentsOf: #","@ingesttimestamp":"#.utf8)
+            appendInteger(event.ingestMillis, to: &out)
+        }
         if let sequence {
             out.append(contentsOf: #","@sequence":"#.utf8)
             out.append(contentsOf: String(sequence).utf8)
@@ -47,23 +52,31 @@ public enum WALEventJSON {
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var index = 0
+        var runStart = 0
         let count = bytes.count
         while index < count {
             let byte = bytes[index]
-            if byte < 0x80 {
-                appendASCII(byte, to: &out)
+            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
                 index += 1
                 continue
             }
-            let length = validSequenceLength(bytes, at: index)
-            if length == 0 {
-                out.append(contentsOf: "\\ufffd".utf8)
-                index += 1
-            } else {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]))
-                index += length
+            if byte >= 0x80 {
+                let length = validSequenceLength(bytes, at: index)
+                if length > 0 {
+                    index += length
+                    continue
+                }
             }
+            if index > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
+            if byte < 0x80 {
+                appendASCII(byte, to: &out)
+            } else {
+                out.append(contentsOf: "\\ufffd".utf8)
+            }
+            index += 1
+            runStart = index
         }
+        if count > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<count])) }
         out.append(UInt8(ascii: "\""))
     }
 

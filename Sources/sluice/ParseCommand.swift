@@ -2,9 +2,14 @@ import ArgumentParser
 import EventModel
 import Foundation
 import Parsers
+import WAL
 
 /// `sluice parse --parser NAME [--snapshot FILE] < lines`: runs one parser over each line of standard
 /// input, without a server, and prints one JSON object per line with the timestamp and fields it produced.
+///
+/// It runs as ingest does: lines are read in large chunks and parsed into one reusable ``EventBatch`` by the same
+/// ``ParserPipeline``, and each batch is written with the NDJSON writer of `sluice wal cat` (``WALEventJSON``,
+/// without `@ingesttimestamp`) into a buffer that is written out in large pieces.
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
@@ -36,38 +41,92 @@ struct ParseCommand: ParsableCommand {
         guard let pipeline = registry.pipeline(named: parser) else {
             throw ValidationError("no parser named '\(parser)'")
         }
-        var batch = EventBatch(reservingArena: 1 << 16, events: 1, fields: 64)
-        var output: [UInt8] = []
-        output.reserveCapacity(1 << 16)
-        var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        func emit(_ line: ArraySlice<UInt8>) {
-            var line = line
-            if line.last == UInt8(ascii: "\r") { line.removeLast() }
-            batch.removeAll()
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            line.withUnsafeBytes { _ = batch.beginEvent(rawstring: $0, ingestMillis: now) }
-            pipeline.parse(&batch)
-            EventJSON.append(batch, to: &output)
-            if output.count >= 1 << 15 { flush(&output) }
-        }
+        var lines = LineParser(pipeline: pipeline)
+        var input = [UInt8](repeating: 0, count: LineParser.readBytes)
+        var filled = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 { if errno == EINTR { continue }; throw ValidationError("reading standard input failed (errno \(errno))") }
-            if count == 0 { break }
-            pending.append(contentsOf: chunk[0..<count])
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                emit(pending[start..<newline])
-                start = newline + 1
+            if filled == input.count {
+                // A line longer than the buffer: room for more of it.
+                input.append(contentsOf: repeatElement(0, count: input.count))
             }
-            pending.removeSubrange(..<start)
+            let count = input.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ValidationError("reading standard input failed (errno \(errno))")
+            }
+            let end = count == 0
+            filled += count
+            let used = input.withUnsafeBytes { lines.parse(UnsafeRawBufferPointer(rebasing: $0[0..<filled]), final: end) }
+            if used > 0 {
+                input.withUnsafeMutableBytes { buffer in
+                    let base = buffer.baseAddress!
+                    memmove(base, base + used, filled - used)
+                }
+                filled -= used
+            }
+            if end { break }
         }
-        if !pending.isEmpty { emit(pending[...]) }
-        flush(&output)
+        lines.flush()
+    }
+}
+
+/// The lines of standard input → events in one reusable batch → NDJSON on standard output.
+struct LineParser {
+    /// Standard input is read this much at a time (a line longer than it grows the buffer).
+    static let readBytes = 1 << 20
+    /// Events parsed into the batch before they are written out.
+    static let batchEvents = 1024
+    /// Output kept before it is written to standard output.
+    static let outputBytes = 1 << 20
+
+    let pipeline: ParserPipeline
+    var batch = EventBatch(reservingArena: 1 << 18, events: LineParser.batchEvents, fields: 16 * LineParser.batchEvents)
+    var output: [UInt8] = []
+
+    init(pipeline: ParserPipeline) {
+        self.pipeline = pipeline
+        output.reserveCapacity(Self.outputBytes + (1 << 16))
     }
 
-    private func flush(_ output: inout [UInt8]) {
+    /// Parses every complete line of `text` (each ended by `\n`, a `\r` before it dropped) and, when `final`,
+    /// the unterminated rest; returns how many bytes were used.
+    mutating func parse(_ text: UnsafeRawBufferPointer, final: Bool) -> Int {
+        guard let base = text.baseAddress, !text.isEmpty else { return 0 }
+        let ingestMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        var start = 0
+        while start < text.count {
+            let found = memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
+            guard let found else { break }
+            let newline = base.distance(to: UnsafeRawPointer(found))
+            add(UnsafeRawBufferPointer(rebasing: text[start..<newline]), ingestMillis)
+            start = newline + 1
+        }
+        if final && start < text.count {
+            add(UnsafeRawBufferPointer(rebasing: text[start...]), ingestMillis)
+            start = text.count
+        }
+        writeBatch()
+        return start
+    }
+
+    private mutating func add(_ line: UnsafeRawBufferPointer, _ ingestMillis: Int64) {
+        var line = line
+        if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        _ = batch.beginEvent(rawstring: line, ingestMillis: ingestMillis)
+        pipeline.parse(&batch)
+        if batch.count >= Self.batchEvents { writeBatch() }
+    }
+
+    private mutating func writeBatch() {
+        for index in 0..<batch.count {
+            WALEventJSON.appendLine(batch, event: index, ingestTimestamp: false, to: &output)
+        }
+        batch.removeAll()
+        if output.count >= Self.outputBytes { flush() }
+    }
+
+    /// Writes out what is buffered.
+    mutating func flush() {
         output.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -77,56 +136,5 @@ struct ParseCommand: ParsableCommand {
             }
         }
         output.removeAll(keepingCapacity: true)
-    }
-}
-
-/// Renders the batch's last event as one JSON line: `@timestamp` (epoch ms), `@timestamp.nanos` when
-/// known, `@timezone`, `@rawstring`, then the fields in order. Bytes that are not UTF-8 become U+FFFD.
-enum EventJSON {
-    static func append(_ batch: EventBatch, to out: inout [UInt8]) {
-        let event = batch.lastEvent
-        out.append(contentsOf: #"{"@timestamp":"#.utf8)
-        out.append(contentsOf: String(event.timestampMillis).utf8)
-        if event.timestampNanos >= 0 {
-            out.append(contentsOf: #","@timestamp.nanos":"#.utf8)
-            out.append(contentsOf: String(event.timestampNanos).utf8)
-        }
-        member("@timezone", event.timezone.count == 0 ? "Z" : text(batch, event.timezone), &out)
-        member("@rawstring", text(batch, event.rawstring), &out)
-        for field in batch.fields(of: batch.count - 1) {
-            member(text(batch, field.name), text(batch, field.value), &out)
-        }
-        out.append(contentsOf: "}\n".utf8)
-    }
-
-    private static func text(_ batch: EventBatch, _ span: ByteSpan) -> String {
-        batch.withBytes(span) { String(decoding: $0, as: UTF8.self) }
-    }
-
-    private static func member(_ name: String, _ value: String, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        string(name, &out)
-        out.append(UInt8(ascii: ":"))
-        string(value, &out)
-    }
-
-    static func string(_ value: String, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
