@@ -49,7 +49,7 @@ let package = Package(
             "COpenSSL", "Parsers", "CSystemShims", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
-            "EventModel", "JSONStream", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+            "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
             "CSystemShims", "COpenSSL", "HTTPWire", .product(name: "Logging", package: "swift-log"),

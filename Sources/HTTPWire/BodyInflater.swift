@@ -15,7 +15,8 @@ import CZstd
 ///   `badRequest("invalid deflate body")` / `badRequest("invalid zstd body")`; after an error every call
 ///   answers the same error until ``reset()``;
 /// - one instance is reused across bodies (``reset()``); its zlib state and 64 KiB scratch buffer are allocated
-///   once, its zstd context on the first zstd body (and given back by ``reset()`` when a large window grew it).
+///   once, its zstd context on the first zstd body; a context a large window grew past 1 MiB is given back when
+///   its body ends (``finish()`` or an error), so idle connections do not each keep a window of megabytes.
 ///   Not thread-safe: a connection owns one and uses it on its loop thread.
 public final class BodyInflater {
     private enum Phase { case idle, streaming, ended }
@@ -54,10 +55,6 @@ public final class BodyInflater {
 
     /// Ready for the next body.
     public func reset() {
-        if let zstd, ZSTD_sizeof_DCtx(zstd) > Self.zstdKeptContextBytes {
-            ZSTD_freeDCtx(zstd)
-            self.zstd = nil
-        }
         phase = .idle
         heldByte = nil
         failure = nil
@@ -105,6 +102,7 @@ public final class BodyInflater {
     /// decodes to nothing, whatever its coding.
     public func finish() -> Result<Void, HTTPError> {
         if let failure { return .failure(failure) }
+        releaseLargeZstdContext()
         switch phase {
         case .ended: return .success(())
         case .idle where heldByte == nil: return .success(())
@@ -121,6 +119,7 @@ public final class BodyInflater {
     }
 
     private func fail(_ error: HTTPError) -> Result<Void, HTTPError> {
+        releaseLargeZstdContext()
         failure = error
         return .failure(error)
     }
@@ -198,6 +197,15 @@ public final class BodyInflater {
     }
 
     // MARK: zstd
+
+    /// Bytes the zstd context holds (0 when there is none).
+    var zstdContextBytes: Int { zstd.map { ZSTD_sizeof_DCtx($0) } ?? 0 }
+
+    private func releaseLargeZstdContext() {
+        guard let zstd, ZSTD_sizeof_DCtx(zstd) > Self.zstdKeptContextBytes else { return }
+        ZSTD_freeDCtx(zstd)
+        self.zstd = nil
+    }
 
     private func startZstd() -> HTTPError? {
         if let zstd {

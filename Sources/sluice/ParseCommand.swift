@@ -118,9 +118,7 @@ struct LineParser {
     }
 
     private mutating func writeBatch() {
-        for index in 0..<batch.count {
-            WALEventJSON.appendLine(batch, event: index, ingestTimestamp: false, to: &output)
-        }
+        WALEventJSON.appendLines(batch, events: 0..<batch.count, ingestTimestamp: false, to: &output)
         batch.removeAll()
         if output.count >= Self.outputBytes { flush() }
     }

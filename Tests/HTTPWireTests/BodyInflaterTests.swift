@@ -196,9 +196,18 @@ import Testing
         let accepted = ZstdCompressor(level: 3, windowLog: 23)
         let payload = testPayload(count: 1 << 20)
         accepted.write(payload)
-        let (ok, decoded) = inflate(accepted.finish(), coding: .zstd, pieceSize: 64 * 1024)
+        let inflater = BodyInflater()
+        let (ok, decoded) = inflate(accepted.finish(), coding: .zstd, pieceSize: 64 * 1024, inflater: inflater)
         #expect(throws: Never.self) { try ok.get() }
         #expect(decoded == payload)
+        // The 8 MiB window is given back with its body; a small single-segment frame's context is kept.
+        #expect(inflater.zstdContextBytes == 0)
+        inflater.reset()
+        let small = testPayload(count: 5000)
+        let (again, smallOutput) = inflate(ZstdCompressor.compressWhole(small), coding: .zstd, pieceSize: Int.max, inflater: inflater)
+        #expect(throws: Never.self) { try again.get() }
+        #expect(smallOutput == small)
+        #expect(inflater.zstdContextBytes > 0 && inflater.zstdContextBytes <= BodyInflater.zstdKeptContextBytes)
     }
 
     @Test func malformedTruncatedOrTrailingZstdIsBadRequest() {

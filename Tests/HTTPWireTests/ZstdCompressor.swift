@@ -41,6 +41,17 @@ final class ZstdCompressor {
         }
     }
 
+    /// One frame with its content size in the header (what a compressor given the whole body at once writes),
+    /// so the decoder needs no window larger than the content.
+    static func compressWhole(_ bytes: [UInt8], level: Int32 = 3) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+        let size = output.withUnsafeMutableBytes { out in
+            bytes.withUnsafeBytes { ZSTD_compress(out.baseAddress, out.count, $0.baseAddress, $0.count, level) }
+        }
+        precondition(ZSTD_isError(size) == 0)
+        return Array(output[0..<size])
+    }
+
     static func compress(_ bytes: [UInt8]) -> [UInt8] {
         let compressor = ZstdCompressor()
         compressor.write(bytes)
