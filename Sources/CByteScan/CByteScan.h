@@ -1,4 +1,4 @@
-// Sixteen-byte scans for JSONStream's string scanner, header only (static inline: Swift inlines them into the
+// Sixteen-byte scans for JSONStream's string scanner and the WAL's NDJSON writer, header only (static inline: Swift inlines them into the
 // scanner, no call). Swift's SIMD types lower comparisons and masks element by element, so the vector compare
 // and the byte mask come from the SSE2 intrinsics (baseline on x86-64); other targets get the same answer from
 // a byte loop.
@@ -55,6 +55,31 @@ static inline __attribute__((always_inline)) uint32_t sluice_json_copy16_attenti
     uint32_t mask = sluice_json_string_attention16(source);
     memcpy(target, source, 16);
     return mask;
+}
+
+/// For 0 < n < 16: copies source[0..<n] to target and returns the attention mask of those n bytes (as
+/// `sluice_json_string_attention16`), for the short strings and tails a sixteen-byte step cannot read. Reads
+/// exactly source[0..<n] (two overlapping loads), writes target[0..<16] (bytes past n are scratch).
+static inline __attribute__((always_inline)) uint32_t sluice_json_copy_short_attention(const uint8_t *source, size_t n, uint8_t *target) {
+    uint8_t block[16] = {0};
+    if (n >= 8) {
+        uint64_t head, tail;
+        memcpy(&head, source, 8);
+        memcpy(&tail, source + n - 8, 8);
+        memcpy(block, &head, 8);
+        memcpy(block + n - 8, &tail, 8);
+    } else if (n >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, source, 4);
+        memcpy(&tail, source + n - 4, 4);
+        memcpy(block, &head, 4);
+        memcpy(block + n - 4, &tail, 4);
+    } else {
+        block[0] = source[0];
+        block[n / 2] = source[n / 2];
+        block[n - 1] = source[n - 1];
+    }
+    return sluice_json_copy16_attention(block, target) & ((1u << n) - 1);
 }
 
 #endif

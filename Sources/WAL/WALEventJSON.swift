@@ -23,17 +23,33 @@ public enum WALEventJSON {
     public static func appendLines(_ batch: EventBatch, events range: Range<Int>, firstSequence: UInt64? = nil,
                                    ingestTimestamp: Bool = true, to out: inout [UInt8]) {
         guard !range.isEmpty else { return }
-        var bound = LineWriter.slack
-        for index in range { bound += maxLineBytes(batch, event: index) }
-        let lines = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            var writer = LineWriter(buffer.baseAddress!)
-            for index in range {
-                let sequence = firstSequence.map { $0 &+ UInt64(index - range.lowerBound) }
-                writer.line(batch, event: index, sequence: sequence, ingestTimestamp: ingestTimestamp)
-            }
-            count = writer.count
+        let lines = [UInt8](unsafeUninitializedCapacity: maxBytes(batch, events: range)) { buffer, count in
+            count = writeLines(batch, events: range, firstSequence: firstSequence, ingestTimestamp: ingestTimestamp,
+                               into: UnsafeMutableRawBufferPointer(buffer))
         }
         if out.isEmpty { out = lines } else { out.append(contentsOf: lines) }
+    }
+
+    /// The most bytes ``writeLines(_:events:firstSequence:ingestTimestamp:into:)`` can write for `range`.
+    public static func maxBytes(_ batch: EventBatch, events range: Range<Int>) -> Int {
+        var bound = LineWriter.slack
+        for index in range { bound += maxLineBytes(batch, event: index) }
+        return bound
+    }
+
+    /// Writes the lines of events `range` at the start of `target`, which holds at least
+    /// ``maxBytes(_:events:)`` bytes (checked), and returns how many it wrote: for a caller that reuses one
+    /// output buffer.
+    public static func writeLines(_ batch: EventBatch, events range: Range<Int>, firstSequence: UInt64? = nil,
+                                  ingestTimestamp: Bool = true, into target: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(target.count >= maxBytes(batch, events: range), "writeLines needs maxBytes of room")
+        guard !range.isEmpty else { return 0 }
+        var writer = LineWriter(target.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        for index in range {
+            let sequence = firstSequence.map { $0 &+ UInt64(index - range.lowerBound) }
+            writer.line(batch, event: index, sequence: sequence, ingestTimestamp: ingestTimestamp)
+        }
+        return writer.count
     }
 
     /// A JSON string literal for `bytes`.
@@ -165,12 +181,13 @@ private struct LineWriter {
                 at += clean
                 if clean == 16 { continue }
             } else {
-                let value = base[index]
-                if value >= 0x20 && value < 0x80 && value != UInt8(ascii: "\"") && value != UInt8(ascii: "\\") {
-                    byte(value)
-                    index += 1
-                    continue
-                }
+                // A short string or the tail: the same step on the bytes left.
+                let left = count - index
+                let mask = sluice_json_copy_short_attention(base + index, left, at)
+                let clean = mask == 0 ? left : Int(mask.trailingZeroBitCount)
+                index += clean
+                at += clean
+                if clean == left { break }
             }
             let value = base[index]
             if value >= 0x80 {

@@ -2,14 +2,19 @@ import ArgumentParser
 import EventModel
 import Foundation
 import Parsers
+import Synchronization
 import WAL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `sluice parse --parser NAME [--snapshot FILE] < lines`: runs one parser over each line of standard
 /// input, without a server, and prints one JSON object per line with the timestamp and fields it produced.
 ///
-/// It runs as ingest does: lines are read in large chunks and parsed into one reusable ``EventBatch`` by the same
-/// ``ParserPipeline``, and each batch is written with the NDJSON writer of `sluice wal cat` (``WALEventJSON``,
-/// without `@ingesttimestamp`) into a buffer that is written out in large pieces.
+/// It runs as ingest does: lines are read in large chunks and parsed into reusable ``EventBatch``es by the same
+/// ``ParserPipeline``, and each full batch goes to a second thread that writes it with the NDJSON writer of
+/// `sluice wal cat` (``WALEventJSON``, without `@ingesttimestamp`) into one reused buffer, written out in large
+/// pieces; the output is in input order.
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
@@ -41,9 +46,24 @@ struct ParseCommand: ParsableCommand {
         guard let pipeline = registry.pipeline(named: parser) else {
             throw ValidationError("no parser named '\(parser)'")
         }
-        var lines = LineParser(pipeline: pipeline)
+        let handoff = BatchHandoff(batches: 3)
+        let written = DispatchSemaphore(value: 0)
+        // The second stage on a thread of its own, as a loop hands batches to the WAL writers: while one batch
+        // is written out as NDJSON, the next is read and parsed.
+        let writer = Thread {
+            var output = LineWriterOutput()
+            while let batch = handoff.takeParsed() {
+                output.write(batch)
+                handoff.giveBack(batch)
+            }
+            output.flush()
+            written.signal()
+        }
+        writer.start()
+        var lines = LineParser(pipeline: pipeline, handoff: handoff)
         var input = [UInt8](repeating: 0, count: LineParser.readBytes)
         var filled = 0
+        var failure: Int32?
         while true {
             if filled == input.count {
                 // A line longer than the buffer: room for more of it.
@@ -52,7 +72,8 @@ struct ParseCommand: ParsableCommand {
             let count = input.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ValidationError("reading standard input failed (errno \(errno))")
+                failure = errno
+                break
             }
             let end = count == 0
             filled += count
@@ -66,26 +87,71 @@ struct ParseCommand: ParsableCommand {
             }
             if end { break }
         }
-        lines.flush()
+        lines.finish()
+        written.wait()
+        if let failure { throw ValidationError("reading standard input failed (errno \(failure))") }
     }
 }
 
-/// The lines of standard input → events in one reusable batch → NDJSON on standard output.
+/// Parsed batches on their way from the reading thread to the writing thread, and back emptied: a fixed set of
+/// batches, so both threads reuse the same buffers.
+final class BatchHandoff: Sendable {
+    /// Batches to write, in order; nil after the last.
+    private let parsed = Mutex<[EventBatch?]>([])
+    private let parsedCount = DispatchSemaphore(value: 0)
+    private let emptied: Mutex<[EventBatch]>
+    private let emptiedCount: DispatchSemaphore
+
+    init(batches: Int) {
+        emptied = Mutex((0..<batches).map { _ in
+            EventBatch(reservingArena: 1 << 18, events: LineParser.batchEvents, fields: 16 * LineParser.batchEvents)
+        })
+        // Counted up from 0: libdispatch traps when a semaphore ends below the value it was created with, and the
+        // reader still holds a batch at the end.
+        emptiedCount = DispatchSemaphore(value: 0)
+        for _ in 0..<batches { emptiedCount.signal() }
+    }
+
+    /// An empty batch to parse into (waits while all are with the writer).
+    func takeEmpty() -> EventBatch {
+        emptiedCount.wait()
+        return emptied.withLock { $0.removeLast() }
+    }
+
+    func hand(_ batch: EventBatch?) {
+        parsed.withLock { $0.append(batch) }
+        parsedCount.signal()
+    }
+
+    /// The next batch to write, or nil at the end.
+    func takeParsed() -> EventBatch? {
+        parsedCount.wait()
+        return parsed.withLock { $0.removeFirst() }
+    }
+
+    func giveBack(_ batch: EventBatch) {
+        var batch = batch
+        batch.removeAll()
+        emptied.withLock { $0.append(batch) }
+        emptiedCount.signal()
+    }
+}
+
+/// The reading stage: lines of standard input → events in a batch from the handoff, run through the parser.
 struct LineParser {
     /// Standard input is read this much at a time (a line longer than it grows the buffer).
     static let readBytes = 1 << 20
-    /// Events parsed into the batch before they are written out.
+    /// Events parsed into a batch before it is handed to the writer.
     static let batchEvents = 1024
-    /// Output kept before it is written to standard output.
-    static let outputBytes = 1 << 20
 
     let pipeline: ParserPipeline
-    var batch = EventBatch(reservingArena: 1 << 18, events: LineParser.batchEvents, fields: 16 * LineParser.batchEvents)
-    var output: [UInt8] = []
+    let handoff: BatchHandoff
+    var batch: EventBatch
 
-    init(pipeline: ParserPipeline) {
+    init(pipeline: ParserPipeline, handoff: BatchHandoff) {
         self.pipeline = pipeline
-        output.reserveCapacity(Self.outputBytes + (1 << 16))
+        self.handoff = handoff
+        batch = handoff.takeEmpty()
     }
 
     /// Parses every complete line of `text` (each ended by `\n`, a `\r` before it dropped) and, when `final`,
@@ -105,7 +171,6 @@ struct LineParser {
             add(UnsafeRawBufferPointer(rebasing: text[start...]), ingestMillis)
             start = text.count
         }
-        writeBatch()
         return start
     }
 
@@ -114,25 +179,55 @@ struct LineParser {
         if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         _ = batch.beginEvent(rawstring: line, ingestMillis: ingestMillis)
         pipeline.parse(&batch)
-        if batch.count >= Self.batchEvents { writeBatch() }
+        if batch.count >= Self.batchEvents { handOver() }
     }
 
-    private mutating func writeBatch() {
-        WALEventJSON.appendLines(batch, events: 0..<batch.count, ingestTimestamp: false, to: &output)
-        batch.removeAll()
-        if output.count >= Self.outputBytes { flush() }
+    /// Hands the batch to the writer and takes an empty one.
+    private mutating func handOver() {
+        var next = handoff.takeEmpty()
+        swap(&batch, &next)
+        handoff.hand(next)
+    }
+
+    /// Hands over what is left and tells the writer that was all.
+    mutating func finish() {
+        if !batch.isEmpty { handOver() }
+        handoff.hand(nil)
+    }
+}
+
+/// The writing stage: each batch's lines written (``WALEventJSON``, no `@ingesttimestamp`) through a pointer
+/// into one reused buffer, written to standard output in pieces of a megabyte or more.
+struct LineWriterOutput {
+    static let outputBytes = 1 << 20
+    var output = [UInt8](repeating: 0, count: 4 << 20)
+    var used = 0
+
+    mutating func write(_ batch: EventBatch) {
+        let events = 0..<batch.count
+        let room = WALEventJSON.maxBytes(batch, events: events)
+        if output.count - used < room {
+            flush()
+            if output.count < room { output = [UInt8](repeating: 0, count: room) }
+        }
+        let start = used
+        used += output.withUnsafeMutableBytes {
+            WALEventJSON.writeLines(batch, events: events, ingestTimestamp: false, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+        }
+        if used >= Self.outputBytes { flush() }
     }
 
     /// Writes out what is buffered.
     mutating func flush() {
+        let count = used
         output.withUnsafeBytes { buffer in
             var offset = 0
-            while offset < buffer.count {
-                let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            while offset < count {
+                let written = Glibc.write(1, buffer.baseAddress! + offset, count - offset)
                 if written <= 0 { if errno == EINTR { continue }; return }
                 offset += written
             }
         }
-        output.removeAll(keepingCapacity: true)
+        used = 0
     }
 }
