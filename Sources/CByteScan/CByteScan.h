@@ -59,27 +59,39 @@ static inline __attribute__((always_inline)) uint32_t sluice_json_copy16_attenti
 
 /// For 0 < n < 16: copies source[0..<n] to target and returns the attention mask of those n bytes (as
 /// `sluice_json_string_attention16`), for the short strings and tails a sixteen-byte step cannot read. Reads
-/// exactly source[0..<n] (two overlapping loads), writes target[0..<16] (bytes past n are scratch).
+/// exactly source[0..<n] (two overlapping loads, assembled in registers: a vector load of bytes just stored in
+/// pieces would wait for the stores), writes target[0..<16] (bytes past n are scratch).
 static inline __attribute__((always_inline)) uint32_t sluice_json_copy_short_attention(const uint8_t *source, size_t n, uint8_t *target) {
-    uint8_t block[16] = {0};
+    uint64_t low, high = 0;
     if (n >= 8) {
-        uint64_t head, tail;
-        memcpy(&head, source, 8);
+        uint64_t tail;
+        memcpy(&low, source, 8);
         memcpy(&tail, source + n - 8, 8);
-        memcpy(block, &head, 8);
-        memcpy(block + n - 8, &tail, 8);
+        // Bytes 8..<n are the last n - 8 of `tail`.
+        high = n == 8 ? 0 : tail >> (8 * (16 - n));
     } else if (n >= 4) {
         uint32_t head, tail;
         memcpy(&head, source, 4);
         memcpy(&tail, source + n - 4, 4);
-        memcpy(block, &head, 4);
-        memcpy(block + n - 4, &tail, 4);
+        low = (uint64_t)head | ((uint64_t)tail >> (8 * (8 - n))) << 32;
     } else {
-        block[0] = source[0];
-        block[n / 2] = source[n / 2];
-        block[n - 1] = source[n - 1];
+        low = (uint64_t)source[0] | (uint64_t)source[n / 2] << (8 * (n / 2)) | (uint64_t)source[n - 1] << (8 * (n - 1));
     }
-    return sluice_json_copy16_attention(block, target) & ((1u << n) - 1);
+    uint32_t mask;
+#if defined(__SSE2__)
+    __m128i v = _mm_set_epi64x((long long)high, (long long)low);
+    _mm_storeu_si128((__m128i *)target, v);
+    __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    __m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), below));
+#else
+    uint8_t block[16];
+    memcpy(block, &low, 8);
+    memcpy(block + 8, &high, 8);
+    mask = sluice_json_copy16_attention(block, target);
+#endif
+    return mask & ((1u << n) - 1);
 }
 
 #endif
