@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoop
 import EventModel
 import Foundation
 import Parsers
@@ -11,10 +12,10 @@ import Glibc
 /// `sluice parse --parser NAME [--snapshot FILE] < lines`: runs one parser over each line of standard
 /// input, without a server, and prints one JSON object per line with the timestamp and fields it produced.
 ///
-/// It runs as ingest does: lines are read in large chunks and parsed into reusable ``EventBatch``es by the same
-/// ``ParserPipeline``, and each full batch goes to a second thread that writes it with the NDJSON writer of
-/// `sluice wal cat` (``WALEventJSON``, without `@ingesttimestamp`) into one reused buffer, written out in large
-/// pieces; the output is in input order.
+/// It runs as ingest does: standard input is read in chunks of whole lines, which worker threads (one per core, as
+/// the event loops) parse into reusable ``EventBatch``es with the same ``ParserPipeline`` and write with the NDJSON
+/// writer of `sluice wal cat` (``WALEventJSON``, without `@ingesttimestamp`) into reused buffers; each chunk is
+/// written out in its turn, so the output is in input order.
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
@@ -46,132 +47,170 @@ struct ParseCommand: ParsableCommand {
         guard let pipeline = registry.pipeline(named: parser) else {
             throw ValidationError("no parser named '\(parser)'")
         }
-        let handoff = BatchHandoff(batches: 3)
-        let written = DispatchSemaphore(value: 0)
-        // The second stage on a thread of its own, as a loop hands batches to the WAL writers: while one batch
-        // is written out as NDJSON, the next is read and parsed.
-        let writer = Thread {
-            var output = LineWriterOutput()
-            while let batch = handoff.takeParsed() {
-                output.write(batch)
-                handoff.giveBack(batch)
-            }
-            output.flush()
-            written.signal()
+        let workers = max(1, min(ParseWorkers.maxWorkers, HTTPServerConfiguration.coreCount))
+        let work = ParseWorkers(workers: workers)
+        let done = DispatchSemaphore(value: 0)
+        // Each worker parses whole chunks of lines into its own reusable batch with the ingest pipeline (as each
+        // event loop does with its requests) and writes them with WALEventJSON; chunks go to the workers in turn
+        // and are written out in the same turn, so the output keeps the input's order.
+        for worker in 0..<workers {
+            Thread {
+                var lines = ChunkParser(pipeline: pipeline)
+                while let chunk = work.take(worker) {
+                    chunk.bytes.withUnsafeBytes { lines.parse(UnsafeRawBufferPointer(rebasing: $0[0..<chunk.count])) }
+                    work.waitForTurn(worker)
+                    lines.flush()
+                    work.passTurn(after: worker)
+                    work.giveBack(chunk.bytes)
+                }
+                done.signal()
+            }.start()
         }
-        writer.start()
-        var lines = LineParser(pipeline: pipeline, handoff: handoff)
-        var input = [UInt8](repeating: 0, count: LineParser.readBytes)
-        var filled = 0
+        let failure = readChunks(into: work)
+        for _ in 0..<workers { done.wait() }
+        if let failure { throw ValidationError("reading standard input failed (errno \(failure))") }
+    }
+
+    /// Reads standard input into chunks that end after a newline (the last one where the input ends) and hands
+    /// them to the workers in turn; returns the errno of a failed read.
+    private func readChunks(into work: ParseWorkers) -> Int32? {
         var failure: Int32?
-        while true {
-            if filled == input.count {
-                // A line longer than the buffer: room for more of it.
-                input.append(contentsOf: repeatElement(0, count: input.count))
+        var chunk = work.takeEmpty()
+        var filled = 0
+        var next = 0
+        var ended = false
+        while !ended {
+            if chunk.count - filled < ParseWorkers.readBytes / 2 {
+                // A line longer than the chunk: room for more of it.
+                chunk.append(contentsOf: repeatElement(0, count: max(chunk.count, ParseWorkers.readBytes)))
             }
-            let count = input.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 failure = errno
-                break
+                ended = true
+            } else if count == 0 {
+                ended = true
             }
-            let end = count == 0
-            filled += count
-            let used = input.withUnsafeBytes { lines.parse(UnsafeRawBufferPointer(rebasing: $0[0..<filled]), final: end) }
-            if used > 0 {
-                input.withUnsafeMutableBytes { buffer in
-                    let base = buffer.baseAddress!
-                    memmove(base, base + used, filled - used)
+            filled += max(0, count)
+            // Hand over up to the last newline once the chunk is mostly full (everything at the end).
+            guard ended || filled >= ParseWorkers.readBytes else { continue }
+            let cut = ended ? filled : chunk.withUnsafeBytes { bytes -> Int in
+                var last = filled
+                while last > 0 && bytes[last - 1] != UInt8(ascii: "\n") { last -= 1 }
+                return last
+            }
+            guard cut > 0 else { continue }
+            var following = work.takeEmpty()
+            let rest = filled - cut
+            if following.count < max(rest, ParseWorkers.readBytes) {
+                following = [UInt8](repeating: 0, count: max(rest, ParseWorkers.readBytes) * 2)
+            }
+            if rest > 0 {
+                following.withUnsafeMutableBytes { target in
+                    chunk.withUnsafeBytes { target.baseAddress!.copyMemory(from: $0.baseAddress! + cut, byteCount: rest) }
                 }
-                filled -= used
             }
-            if end { break }
+            swap(&chunk, &following)
+            work.hand((bytes: following, count: cut), to: next)
+            next = (next + 1) % work.workers
+            filled = rest
         }
-        lines.finish()
-        written.wait()
-        if let failure { throw ValidationError("reading standard input failed (errno \(failure))") }
+        work.giveBack(chunk)
+        work.finish()
+        return failure
     }
 }
 
-/// Parsed batches on their way from the reading thread to the writing thread, and back emptied: a fixed set of
-/// batches, so both threads reuse the same buffers.
-final class BatchHandoff: Sendable {
-    /// Batches to write, in order; nil after the last.
-    private let parsed = Mutex<[EventBatch?]>([])
-    private let parsedCount = DispatchSemaphore(value: 0)
-    private let emptied: Mutex<[EventBatch]>
-    private let emptiedCount: DispatchSemaphore
-
-    init(batches: Int) {
-        emptied = Mutex((0..<batches).map { _ in
-            EventBatch(reservingArena: 1 << 18, events: LineParser.batchEvents, fields: 16 * LineParser.batchEvents)
-        })
-        // Counted up from 0: libdispatch traps when a semaphore ends below the value it was created with, and the
-        // reader still holds a batch at the end.
-        emptiedCount = DispatchSemaphore(value: 0)
-        for _ in 0..<batches { emptiedCount.signal() }
-    }
-
-    /// An empty batch to parse into (waits while all are with the writer).
-    func takeEmpty() -> EventBatch {
-        emptiedCount.wait()
-        return emptied.withLock { $0.removeLast() }
-    }
-
-    func hand(_ batch: EventBatch?) {
-        parsed.withLock { $0.append(batch) }
-        parsedCount.signal()
-    }
-
-    /// The next batch to write, or nil at the end.
-    func takeParsed() -> EventBatch? {
-        parsedCount.wait()
-        return parsed.withLock { $0.removeFirst() }
-    }
-
-    func giveBack(_ batch: EventBatch) {
-        var batch = batch
-        batch.removeAll()
-        emptied.withLock { $0.append(batch) }
-        emptiedCount.signal()
-    }
-}
-
-/// The reading stage: lines of standard input → events in a batch from the handoff, run through the parser.
-struct LineParser {
-    /// Standard input is read this much at a time (a line longer than it grows the buffer).
+/// The chunks of input on their way to the workers (a queue each, taken in turn), the pool of chunk buffers they
+/// come back to, and the turn that orders the workers' output.
+final class ParseWorkers: Sendable {
+    /// Input is handed over in chunks of about this much (a line longer than it makes its chunk larger).
     static let readBytes = 1 << 20
-    /// Events parsed into a batch before it is handed to the writer.
+    static let maxWorkers = 4
+    let workers: Int
+    /// A queue per worker, in one lock (taken twice per chunk).
+    private let queues: Mutex<[[(bytes: [UInt8], count: Int)?]]>
+    private let queued: [DispatchSemaphore]
+    private let turns: [DispatchSemaphore]
+    private let pool: Mutex<[[UInt8]]>
+    private let pooled = DispatchSemaphore(value: 0)
+
+    init(workers: Int) {
+        self.workers = workers
+        queues = Mutex(Array(repeating: [], count: workers))
+        queued = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+        turns = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+        // Two chunks per worker and one being read: each worker parses one while the other waits. Counted up from
+        // 0: libdispatch traps when a semaphore ends below the value it was created with.
+        let chunks = 2 * workers + 1
+        pool = Mutex((0..<chunks).map { _ in [UInt8](repeating: 0, count: 2 * Self.readBytes) })
+        for _ in 0..<chunks { pooled.signal() }
+        turns[0].signal()
+    }
+
+    func takeEmpty() -> [UInt8] {
+        pooled.wait()
+        return pool.withLock { $0.removeLast() }
+    }
+
+    func giveBack(_ chunk: [UInt8]) {
+        pool.withLock { $0.append(chunk) }
+        pooled.signal()
+    }
+
+    func hand(_ chunk: (bytes: [UInt8], count: Int), to worker: Int) {
+        queues.withLock { $0[worker].append(chunk) }
+        queued[worker].signal()
+    }
+
+    /// Tells every worker there is nothing more.
+    func finish() {
+        for worker in 0..<workers {
+            queues.withLock { $0[worker].append(nil) }
+            queued[worker].signal()
+        }
+    }
+
+    /// The worker's next chunk, or nil at the end.
+    func take(_ worker: Int) -> (bytes: [UInt8], count: Int)? {
+        queued[worker].wait()
+        return queues.withLock { $0[worker].removeFirst() }
+    }
+
+    func waitForTurn(_ worker: Int) { turns[worker].wait() }
+
+    func passTurn(after worker: Int) { turns[(worker + 1) % workers].signal() }
+}
+
+/// One worker's stage: the lines of a chunk → events in its reusable batch, run through the parser → NDJSON
+/// (``WALEventJSON``, no `@ingesttimestamp`) written through a pointer into its reused output buffer.
+struct ChunkParser {
+    /// Events parsed into the batch before they are written into the output buffer.
     static let batchEvents = 1024
 
     let pipeline: ParserPipeline
-    let handoff: BatchHandoff
-    var batch: EventBatch
+    var batch = EventBatch(reservingArena: 1 << 18, events: ChunkParser.batchEvents, fields: 16 * ChunkParser.batchEvents)
+    var output = [UInt8](repeating: 0, count: 4 << 20)
+    var used = 0
 
-    init(pipeline: ParserPipeline, handoff: BatchHandoff) {
+    init(pipeline: ParserPipeline) {
         self.pipeline = pipeline
-        self.handoff = handoff
-        batch = handoff.takeEmpty()
     }
 
-    /// Parses every complete line of `text` (each ended by `\n`, a `\r` before it dropped) and, when `final`,
-    /// the unterminated rest; returns how many bytes were used.
-    mutating func parse(_ text: UnsafeRawBufferPointer, final: Bool) -> Int {
-        guard let base = text.baseAddress, !text.isEmpty else { return 0 }
+    /// Parses every line of `text` (each ended by `\n` or by the end, a `\r` before it dropped; nothing after a
+    /// final `\n`).
+    mutating func parse(_ text: UnsafeRawBufferPointer) {
+        guard let base = text.baseAddress, !text.isEmpty else { return }
         let ingestMillis = Int64(Date().timeIntervalSince1970 * 1000)
         var start = 0
         while start < text.count {
             let found = memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
-            guard let found else { break }
-            let newline = base.distance(to: UnsafeRawPointer(found))
-            add(UnsafeRawBufferPointer(rebasing: text[start..<newline]), ingestMillis)
-            start = newline + 1
+            let end = found.map { base.distance(to: UnsafeRawPointer($0)) } ?? text.count
+            add(UnsafeRawBufferPointer(rebasing: text[start..<end]), ingestMillis)
+            start = end + 1
         }
-        if final && start < text.count {
-            add(UnsafeRawBufferPointer(rebasing: text[start...]), ingestMillis)
-            start = text.count
-        }
-        return start
+        writeBatch()
     }
 
     private mutating func add(_ line: UnsafeRawBufferPointer, _ ingestMillis: Int64) {
@@ -179,45 +218,25 @@ struct LineParser {
         if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         _ = batch.beginEvent(rawstring: line, ingestMillis: ingestMillis)
         pipeline.parse(&batch)
-        if batch.count >= Self.batchEvents { handOver() }
+        if batch.count >= Self.batchEvents { writeBatch() }
     }
 
-    /// Hands the batch to the writer and takes an empty one.
-    private mutating func handOver() {
-        var next = handoff.takeEmpty()
-        swap(&batch, &next)
-        handoff.hand(next)
-    }
-
-    /// Hands over what is left and tells the writer that was all.
-    mutating func finish() {
-        if !batch.isEmpty { handOver() }
-        handoff.hand(nil)
-    }
-}
-
-/// The writing stage: each batch's lines written (``WALEventJSON``, no `@ingesttimestamp`) through a pointer
-/// into one reused buffer, written to standard output in pieces of a megabyte or more.
-struct LineWriterOutput {
-    static let outputBytes = 1 << 20
-    var output = [UInt8](repeating: 0, count: 4 << 20)
-    var used = 0
-
-    mutating func write(_ batch: EventBatch) {
+    private mutating func writeBatch() {
         let events = 0..<batch.count
+        guard !events.isEmpty else { return }
         let room = WALEventJSON.maxBytes(batch, events: events)
         if output.count - used < room {
-            flush()
-            if output.count < room { output = [UInt8](repeating: 0, count: room) }
+            // The chunk's output is written out in its turn, so the buffer grows to hold it.
+            output.append(contentsOf: repeatElement(0, count: max(output.count, used + room - output.count)))
         }
         let start = used
         used += output.withUnsafeMutableBytes {
             WALEventJSON.writeLines(batch, events: events, ingestTimestamp: false, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
         }
-        if used >= Self.outputBytes { flush() }
+        batch.removeAll()
     }
 
-    /// Writes out what is buffered.
+    /// Writes out the chunk's lines.
     mutating func flush() {
         let count = used
         output.withUnsafeBytes { buffer in
