@@ -54,8 +54,10 @@ struct ParseCommand: ParsableCommand {
         // event loop does with its requests) and writes them with WALEventJSON; chunks go to the workers in turn
         // and are written out in the same turn, so the output keeps the input's order.
         for worker in 0..<workers {
+            // A private copy per worker, as each event loop keeps: retains then touch only this core's counts.
+            let ownPipeline = pipeline.privateCopy()
             Thread {
-                var lines = ChunkParser(pipeline: pipeline)
+                var lines = ChunkParser(pipeline: ownPipeline)
                 while let chunk = work.take(worker) {
                     chunk.bytes.withUnsafeBytes { lines.parse(UnsafeRawBufferPointer(rebasing: $0[0..<chunk.count])) }
                     work.waitForTurn(worker)
