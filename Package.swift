@@ -32,13 +32,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // What Glibc does not export: epoll, accept4, signalfd, eventfd, timerfd; hardware CRC32C.
         .target(name: "CSystemShims"),
         // Header only: SSE2 byte scans JSONStream's string scanner inlines.
         .systemLibrary(name: "CByteScan"),
 
         // Pure logic: no sockets, no threads, fuzzable alone.
-        .target(name: "HTTPWire", dependencies: ["CZlib"], swiftSettings: hotPath),
+        .target(name: "HTTPWire", dependencies: ["CZlib", "CZstd"], swiftSettings: hotPath),
         .target(name: "EventModel", swiftSettings: hotPath),
         .target(name: "JSONStream", dependencies: ["CByteScan"], swiftSettings: hotPath),
         .target(name: "Parsers", dependencies: ["EventModel", "JSONStream", "CPCRE2"], swiftSettings: hotPath),
@@ -49,7 +50,7 @@ let package = Package(
             "COpenSSL", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
-            "EventModel", "JSONStream", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+            "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
         .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),
@@ -78,7 +79,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire"]),
+        .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire", "CZstd"]),
         .testTarget(name: "EventModelTests", dependencies: ["EventModel"]),
         .testTarget(name: "JSONStreamTests", dependencies: ["JSONStream"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "EventModel"]),

@@ -33,7 +33,7 @@ build_shims() {
 
 case "$name" in
     HTTPRequest|HTTPResponse)
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -lz \
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -I Sources/CZstd -lz -lzstd \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
     WALRecord|WALSegment)

@@ -91,7 +91,8 @@ public final class AdminAPI: Sendable {
         } catch let error as GraphQLError {
             return Self.errors(status: 400, [error])
         } catch {
-            return Self.errors(status: 500, [GraphQLError(message: "\(error)")])
+            logger.error("admin request failed", metadata: ["actor": "\(caller.actor)", "error": "\(error)"])
+            return Self.errors(status: 500, [GraphQLError(message: "internal error")])
         }
         logger.debug("admin request", metadata: ["actor": "\(caller.actor)", "errors": "\(result.errors.count)"])
         return Self.answer(executed: result)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Tokens
 
 /// Every failure the admin API reports, each with the text the caller sees as the GraphQL error
@@ -22,7 +25,24 @@ public enum AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .malformedRequest(reason): return "Malformed GraphQL request: \(reason)"
         case let .tooComplex(reason): return "Query too complex: \(reason)"
         case let .permissionDenied(message): return message
-        case let .token(error): return error.description
+        case let .token(error): return Self.clientText(error)
+        }
+    }
+
+    /// A snapshot edit's failure as the caller sees it: refusals as they are, a failed file operation only
+    /// as what happened, and no file name (the path and errno go to the server's log, where
+    /// `TokenStore.edit` writes them).
+    static func clientText(_ error: TokenError) -> String {
+        switch error {
+        case let .system(_, operation, code):
+            let what = operation == "read" || operation == "fstat" ? "the snapshot could not be read" : "the snapshot could not be written"
+            return code == ENOSPC || code == EDQUOT || code == EFBIG ? "\(what): disk full" : what
+        case let .invalidSnapshot(_, path, reason):
+            // The change's own validation failure (a custom parser that does not compile, say) is the
+            // caller's to fix, so it is answered with its JSON path and reason; only the file name is left out.
+            return "the change would make the snapshot invalid: \(path): \(reason)"
+        default:
+            return error.description
         }
     }
 

@@ -178,9 +178,11 @@ extension AdminPermission {
     /// The values of `OrganizationPermission` Sluice accepts (and gives a meaning to).
     public static let organization = [
         Snapshot.Permission.ingestWithinOrganization, createRepository, Snapshot.Permission.changeIngestTokens,
+        Snapshot.Permission.readMetrics,
     ]
     /// The values of `SystemPermission` Sluice accepts.
     public static let system = [
         Snapshot.Permission.ingestWithinCluster, createRepository, Snapshot.Permission.changeIngestTokens,
+        Snapshot.Permission.readMetrics,
     ]
 }

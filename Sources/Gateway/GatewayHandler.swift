@@ -71,11 +71,11 @@ final class GatewayHandler: HTTPHandler {
             Answers.refusal(.ackDisabled, style: .hec, keepAlive: request.keepAlive, into: &output)
             return .answered
         case .metrics:
-            countRequest(route.metricName, 200)
-            let text = services.metricsExposition()
-            Array(text.utf8).withUnsafeBytes {
-                ResponseWriter.append(status: 200, contentType: "text/plain; version=0.0.4", body: $0, keepAlive: request.keepAlive, into: &output)
+            guard services.metricsAccess.onIngestListeners else {
+                return respond(404, "not_found", body: Self.notFound, request, &output)
             }
+            let status = MetricsEndpoint.answer(request, services: services, credentials: &credentials, output: &output)
+            countRequest(route.metricName, status)
             return .answered
         case .ingest(let endpoint):
             return ingest(endpoint, request, output: &output, answer: answer)

@@ -25,7 +25,7 @@ public final class GatewayServer {
         // Before any thread starts, so that every thread inherits the blocked signals.
         let signals = try SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         let data = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
@@ -43,10 +43,12 @@ public final class GatewayServer {
         storage.sweepDeleted()
         let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), storage: storage, logger: logger)
         let adminPool = AdminWorkerPool(threads: 2)
+        let metricsAccess = MetricsAccess(onIngestListeners: configuration.metricsListen == nil, requiresToken: configuration.metricsAuth)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,
-                                       forwarding: forwarding)
+                                       forwarding: forwarding, metricsAccess: metricsAccess)
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
+        let metricsServer = try startMetricsServer(services)
 
         let ports = server.boundPorts.withLock { $0 }
         if let bootstrap, let first = configuration.http.listen.first {
@@ -56,9 +58,12 @@ public final class GatewayServer {
         try writeRuntimeFile("sluice.port", "\(ports.first ?? 0)\n")
         let tlsPorts = server.boundTLSPorts.withLock { $0 }
         if let first = tlsPorts.first { try writeRuntimeFile("sluice.tls-port", "\(first)\n") }
+        let metricsPort = metricsServer?.boundPorts.withLock { $0.first }
+        if let metricsPort { try writeRuntimeFile("sluice.metrics-port", "\(metricsPort)\n") }
         logger.info("listening", metadata: [
             "addresses": "\(zip(configuration.http.listen, ports).map { "\($0.host):\($1)" })",
             "tls": "\(zip(http.tlsListen, tlsPorts).map { "\($0.host):\($1)" })",
+            "metrics": "\(configuration.metricsListen.map { "\($0.host):\(metricsPort ?? $0.port)" } ?? "on the ingest listeners")\(configuration.metricsAuth ? " (token required)" : "")",
             "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
         ])
 
@@ -77,13 +82,29 @@ public final class GatewayServer {
             break
         }
         server.shutdown()
+        metricsServer?.shutdown()
         server.wait()
+        metricsServer?.wait()
         adminPool.shutdown()
         forwarding.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")
         logger.info("stopped")
         return 0
+    }
+
+    /// `--metrics-listen`: one loop of its own serving `/metrics` only, with the ingest listeners' limits.
+    private func startMetricsServer(_ services: GatewayServices) throws -> HTTPServer? {
+        guard let address = configuration.metricsListen else { return nil }
+        var http = configuration.http
+        http.listen = [address]
+        http.tlsListen = []
+        http.tlsContexts = nil
+        http.threads = 1
+        http.maxConnections = min(http.maxConnections, 256)
+        let server = HTTPServer(configuration: http, logger: logger)
+        try server.start { _ in MetricsHandler(services: services) }
+        return server
     }
 
     /// A bad certificate/key pair keeps the previous context serving and logs one line saying why.

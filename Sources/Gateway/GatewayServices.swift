@@ -17,9 +17,12 @@ final class GatewayServices: Sendable {
     let adminPool: AdminWorkerPool
     /// The WAL forwarders (none unless the snapshot names targets).
     let forwarding: ForwardingService?
+    /// Who may read `/metrics`, and whether the ingest listeners serve it (see ``MetricsEndpoint``).
+    let metricsAccess: MetricsAccess
 
     init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
-         admin: AdminAPI, adminPool: AdminWorkerPool, forwarding: ForwardingService? = nil) {
+         admin: AdminAPI, adminPool: AdminWorkerPool, forwarding: ForwardingService? = nil,
+         metricsAccess: MetricsAccess = MetricsAccess()) {
         self.tokens = tokens
         self.wal = wal
         self.metrics = metrics
@@ -28,6 +31,7 @@ final class GatewayServices: Sendable {
         self.admin = admin
         self.adminPool = adminPool
         self.forwarding = forwarding
+        self.metricsAccess = metricsAccess
     }
 
     func metricsExposition() -> String {

@@ -9,9 +9,10 @@ public enum BodyFraming: Sendable, Equatable {
     case chunked
 }
 
-/// The `Content-Encoding` of a request body. `x-gzip` is `.gzip`; `identity` (or no field) is `.identity`.
+/// The `Content-Encoding` of a request body. `x-gzip` is `.gzip`; `identity` (or no field) is `.identity`;
+/// `zstd` is RFC 8878's Zstandard (what Vector and the OpenTelemetry collector send).
 ///
 /// Guarantees: at most one non-identity coding was sent; any other coding is refused with 415 by the parser.
 public enum ContentCoding: Sendable, Equatable {
-    case identity, gzip, deflate
+    case identity, gzip, deflate, zstd
 }

@@ -1,17 +1,23 @@
 import CZlib
+import CZstd
 
-/// A streaming gzip / deflate decoder on zlib that enforces the body limit on DECODED bytes.
+/// A streaming gzip / deflate (zlib) and zstd (libzstd) decoder that enforces the body limit on DECODED bytes.
 ///
 /// Feed the body in any number of pieces with ``inflate(_:coding:limit:into:)``, then call ``finish()`` once the
 /// whole (transfer-decoded) body was fed. Guarantees:
 /// - output never grows by more than `limit` bytes per body: decoding stops as soon as the decoded total would pass
 ///   it and answers `.payloadTooLarge`, so a compression bomb costs at most `limit` bytes and the work to make them;
 /// - gzip accepts concatenated members (as `gunzip` does); deflate accepts zlib-wrapped (RFC 1950) and raw
-///   (RFC 1951) streams, told apart by the zlib header check on the first two bytes;
+///   (RFC 1951) streams, told apart by the zlib header check on the first two bytes; zstd accepts concatenated
+///   and skippable frames (as `zstd -d` does) whose window is at most ``zstdMaxWindowLog`` (8 MiB, what
+///   shippers' encoders use), so a frame cannot make the decoder reserve more memory than that;
 /// - a malformed, truncated or trailing-garbage stream is `badRequest("invalid gzip body")` /
-///   `badRequest("invalid deflate body")`; after an error every call answers the same error until ``reset()``;
+///   `badRequest("invalid deflate body")` / `badRequest("invalid zstd body")`; after an error every call
+///   answers the same error until ``reset()``;
 /// - one instance is reused across bodies (``reset()``); its zlib state and 64 KiB scratch buffer are allocated
-///   once. Not thread-safe: a connection owns one and uses it on its loop thread.
+///   once, its zstd context on the first zstd body; a context a large window grew past 1 MiB is given back when
+///   its body ends (``finish()`` or an error), so idle connections do not each keep a window of megabytes.
+///   Not thread-safe: a connection owns one and uses it on its loop thread.
 public final class BodyInflater {
     private enum Phase { case idle, streaming, ended }
 
@@ -19,6 +25,7 @@ public final class BodyInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private let scratch: UnsafeMutablePointer<UInt8>
     private var zlibReady = false
+    private var zstd: OpaquePointer?
     private var phase: Phase = .idle
     private var coding: ContentCoding = .identity
     /// The first byte of a deflate body, kept until the second arrives to tell zlib-wrapped from raw.
@@ -33,8 +40,14 @@ public final class BodyInflater {
         scratch = .allocate(capacity: Self.scratchSize)
     }
 
+    /// The largest zstd window accepted: 8 MiB, the window of `zstd -19` and of the Go encoder's default.
+    public static let zstdMaxWindowLog: Int32 = 23
+    /// A zstd context larger than this after a body (a large window) is freed rather than kept per connection.
+    static let zstdKeptContextBytes = 1 << 20
+
     deinit {
         if zlibReady { inflateEnd(stream) }
+        if let zstd { ZSTD_freeDCtx(zstd) }
         stream.deinitialize(count: 1)
         stream.deallocate()
         scratch.deallocate()
@@ -77,6 +90,11 @@ public final class BodyInflater {
                 }
             }
             return run(input, limit: limit, into: &output)
+        case .zstd:
+            guard !input.isEmpty else { return .success(()) }
+            if phase == .idle, let error = startZstd() { return fail(error) }
+            if let error = runZstd(input, limit: limit, into: &output) { return fail(error) }
+            return .success(())
         }
     }
 
@@ -84,6 +102,7 @@ public final class BodyInflater {
     /// decodes to nothing, whatever its coding.
     public func finish() -> Result<Void, HTTPError> {
         if let failure { return .failure(failure) }
+        releaseLargeZstdContext()
         switch phase {
         case .ended: return .success(())
         case .idle where heldByte == nil: return .success(())
@@ -92,10 +111,15 @@ public final class BodyInflater {
     }
 
     private var streamError: HTTPError {
-        .badRequest(coding == .gzip ? "invalid gzip body" : "invalid deflate body")
+        switch coding {
+        case .gzip: .badRequest("invalid gzip body")
+        case .zstd: .badRequest("invalid zstd body")
+        default: .badRequest("invalid deflate body")
+        }
     }
 
     private func fail(_ error: HTTPError) -> Result<Void, HTTPError> {
+        releaseLargeZstdContext()
         failure = error
         return .failure(error)
     }
@@ -169,6 +193,62 @@ public final class BodyInflater {
             default:
                 return streamError
             }
+        }
+    }
+
+    // MARK: zstd
+
+    /// Bytes the zstd context holds (0 when there is none).
+    var zstdContextBytes: Int { zstd.map { ZSTD_sizeof_DCtx($0) } ?? 0 }
+
+    private func releaseLargeZstdContext() {
+        guard let zstd, ZSTD_sizeof_DCtx(zstd) > Self.zstdKeptContextBytes else { return }
+        ZSTD_freeDCtx(zstd)
+        self.zstd = nil
+    }
+
+    private func startZstd() -> HTTPError? {
+        if let zstd {
+            guard ZSTD_isError(ZSTD_DCtx_reset(zstd, ZSTD_reset_session_only)) == 0 else { return .notImplemented("zstd unavailable") }
+        } else {
+            guard let created = ZSTD_createDCtx() else { return .notImplemented("zstd unavailable") }
+            guard ZSTD_isError(ZSTD_DCtx_setParameter(created, ZSTD_d_windowLogMax, Self.zstdMaxWindowLog)) == 0 else {
+                ZSTD_freeDCtx(created)
+                return .notImplemented("zstd unavailable")
+            }
+            zstd = created
+        }
+        phase = .streaming
+        return nil
+    }
+
+    /// Decodes `input` in scratch-sized steps, each step allowed one byte past what the limit leaves (so that
+    /// passing it is seen before more is decoded). `phase` is `.ended` between frames, `.streaming` inside one.
+    private func runZstd(_ input: UnsafeRawBufferPointer, limit: Int, into output: inout [UInt8]) -> HTTPError? {
+        guard let zstd else { return streamError }
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        while true {
+            let left = limit - decodedBytes
+            let room = left >= Self.scratchSize ? Self.scratchSize : left + 1
+            var target = ZSTD_outBuffer(dst: UnsafeMutableRawPointer(scratch), size: room, pos: 0)
+            let rc = ZSTD_decompressStream(zstd, &target, &source)
+            if ZSTD_isError(rc) != 0 {
+                if ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge {
+                    return .badRequest("zstd window larger than 8 MiB")
+                }
+                return streamError
+            }
+            let produced = target.pos
+            if produced > 0 {
+                guard produced <= left else { return .payloadTooLarge }
+                decodedBytes += produced
+                output.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: produced))
+            }
+            // 0: a frame ended and everything it held was written out.
+            phase = rc == 0 ? .ended : .streaming
+            // Done when all input is read and the decoder holds nothing back: the frame ended (calling again
+            // would start the next one), or it had room to spare.
+            if source.pos == source.size && (rc == 0 || target.pos < target.size) { return nil }
         }
     }
 }

@@ -123,6 +123,8 @@ extension RequestParser {
                 next = .gzip
             } else if ASCII.equalsIgnoringCase(b, element, "deflate") {
                 next = .deflate
+            } else if ASCII.equalsIgnoringCase(b, element, "zstd") {
+                next = .zstd
             } else {
                 error = .unsupportedMediaType("unsupported content-encoding")
                 return false

@@ -27,7 +27,7 @@ public struct Principal: Sendable {
         let name: String
         let parser: ParserPipeline?
 
-        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool) {
+        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -35,6 +35,7 @@ public struct Principal: Sendable {
             case let .personal(user): (tag, name) = (Principal.personalTag, user)
             }
             flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
+                | (canReadMetrics ? Principal.readMetricsFlag : 0)
             self.parser = parser
         }
 
@@ -47,14 +48,16 @@ public struct Principal: Sendable {
     }
 
     static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
-    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2
+    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4
 
     let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
     public let metricLabel: String
 
-    public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false) {
-        self.init(scope: Scope(kind: kind, canIngest: canIngest, parser: parser, isRoot: isRoot), metricLabel: metricLabel)
+    public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false,
+                canReadMetrics: Bool = false) {
+        self.init(scope: Scope(kind: kind, canIngest: canIngest, parser: parser, isRoot: isRoot, canReadMetrics: canReadMetrics),
+                  metricLabel: metricLabel)
     }
 
     init(scope: Scope, metricLabel: String) {
@@ -84,6 +87,8 @@ public struct Principal: Sendable {
     public var parser: ParserPipeline? { scope.parser }
     /// True for personal tokens of root users.
     public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
+    /// True for API tokens with the `ReadMetrics` permission and for root users' personal tokens.
+    public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
     /// The user of a personal token (nil for other kinds).
     public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
     /// The repository of an ingest token (without building a `Kind`).

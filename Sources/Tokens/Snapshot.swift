@@ -208,6 +208,9 @@ extension Snapshot {
         public static let changeIngestTokens = "ChangeIngestTokens"
         public static let ingestWithinOrganization = "IngestAcrossAllReposWithinOrganization"
         public static let ingestWithinCluster = "IngestAcrossAllReposWithinCluster"
+        /// Reading `/metrics` when `sluice serve --metrics-auth` asks for a token (organization and system
+        /// API tokens; root users' personal tokens may without it).
+        public static let readMetrics = "ReadMetrics"
     }
 
     /// Feature names with a meaning to this module.

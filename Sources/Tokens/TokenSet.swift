@@ -25,12 +25,15 @@ public struct TokenSet: Sendable {
             switch token.kind {
             case .personal:
                 let user = token.user ?? ""
-                scope = scopes.scope(.personal(user: user), canIngest: false, isRoot: rootUsers.contains(user))
+                let root = rootUsers.contains(user)
+                scope = scopes.scope(.personal(user: user), canIngest: false, isRoot: root, canReadMetrics: root)
             case .organization:
                 scope = scopes.scope(.organizationToken(organization: token.organization ?? ""),
-                                     canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinOrganization))
+                                     canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinOrganization),
+                                     canReadMetrics: token.permissions.contains(Snapshot.Permission.readMetrics))
             case .system:
-                scope = scopes.scope(.systemToken, canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinCluster))
+                scope = scopes.scope(.systemToken, canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinCluster),
+                                     canReadMetrics: token.permissions.contains(Snapshot.Permission.readMetrics))
             }
             entries.append((digest, Principal(scope: scope, metricLabel: "api/" + token.name)))
         }
@@ -56,7 +59,8 @@ private struct ScopeInterner {
         self.registry = registry
     }
 
-    mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, parser: String? = nil) -> Principal.Scope {
+    mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
+                        parser: String? = nil) -> Principal.Scope {
         let (tag, name): (UInt8, String)
         switch kind {
         case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
@@ -64,10 +68,11 @@ private struct ScopeInterner {
         case .systemToken: (tag, name) = (Principal.systemTag, "")
         case let .personal(user): (tag, name) = (Principal.personalTag, user)
         }
-        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0), parser: parser)
+        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0), parser: parser)
         if let last, last.key == key { return last.scope }
         let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
-                                                   parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot)
+                                                   parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
+                                                   canReadMetrics: canReadMetrics)
         scopes[key] = scope
         last = (key, scope)
         return scope

@@ -95,10 +95,20 @@ public final class TokenStore: Sendable {
     @discardableResult
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
         var result: T?
-        try reloading.withLock { _ throws(TokenError) in
-            let edited = try file.editIndexed(body)
-            install(edited.snapshot, edited.index)
-            result = edited.result
+        do throws(TokenError) {
+            try reloading.withLock { _ throws(TokenError) in
+                let edited = try file.editIndexed(body)
+                install(edited.snapshot, edited.index)
+                result = edited.result
+            }
+        } catch {
+            switch error {
+            case .system, .invalidSnapshot:
+                // Callers answer with what happened only; the file and errno are for the operator.
+                logger.error("token snapshot edit failed", metadata: ["error": "\(error)"])
+            default: break
+            }
+            throw error
         }
         return result!
     }

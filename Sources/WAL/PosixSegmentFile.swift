@@ -65,7 +65,7 @@ final class PosixSegmentFile: SegmentFile {
 struct PosixFileSystem: SegmentFileSystem {
     func open(_ path: String, create: Bool) throws(SegmentIOError) -> any SegmentFile {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0)
-        let fd = Glibc.open(path, flags, 0o644)
+        let fd = Glibc.open(path, flags, 0o600)
         guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
         return PosixSegmentFile(fd: fd, path: path)
     }
@@ -80,7 +80,7 @@ struct PosixFileSystem: SegmentFileSystem {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
                 throw SegmentIOError(call: "mkdir", path: prefix, code: errno)
             }
             prefix += "/"

@@ -11,6 +11,15 @@ struct SegmentIOError: Error, Sendable, CustomStringConvertible {
     var code: Int32
 
     var description: String { "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))" }
+
+    /// What happened in a client's terms, for answers: never a path or an errno (those go to the log).
+    var clientReason: String {
+        switch code {
+        case ENOSPC, EDQUOT, EFBIG: "disk full"
+        case EROFS: "storage is read-only"
+        default: "storage error"
+        }
+    }
 }
 
 /// The operations the WAL performs on one open segment file; tests substitute a fault-injecting one.

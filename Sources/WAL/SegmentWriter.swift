@@ -37,6 +37,8 @@ final class SegmentWriter {
     private var syncedOffset: Int
     /// Set when a failed write could not be truncated away; the next write truncates first.
     private var needsTruncate = false
+    /// Why the last attempt to create a segment failed, in a client's terms (see ``SegmentIOError/clientReason``).
+    private var openFailure = "storage error"
     /// End of the zero-filled reserve (the file size as this writer left it; ≥ writtenOffset).
     private var reservedEnd: Int
     /// Whether the active segment may keep a reserve (no zero write failed in it).
@@ -195,7 +197,7 @@ final class SegmentWriter {
         if file == nil {
             openNextSegment()
             guard file != nil else {
-                fail(item.completion, .unavailable("no active segment: creating \(directory.segmentPath(stagedNextSequence)) failed"))
+                fail(item.completion, .unavailable(openFailure))
                 return
             }
         }
@@ -231,7 +233,7 @@ final class SegmentWriter {
             cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for append in staged { fail(append.completion, .unavailable(error.description)) }
+            for append in staged { fail(append.completion, .unavailable(error.clientReason)) }
             staged.removeAll(keepingCapacity: true)
             return
         }
@@ -285,7 +287,7 @@ final class SegmentWriter {
             writtenOffset = syncedOffset
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            for append in awaitingSync { fail(append.completion, .unavailable(error.description)) }
+            for append in awaitingSync { fail(append.completion, .unavailable(error.clientReason)) }
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
@@ -380,6 +382,7 @@ final class SegmentWriter {
             needsTruncate = false
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
+            openFailure = error.clientReason
             markUnavailable(error)
         }
     }

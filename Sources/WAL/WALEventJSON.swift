@@ -1,86 +1,73 @@
+import CByteScan
 import EventModel
 import JSONStream
 
-/// Writes events as one JSON object per line (NDJSON) for `sluice wal cat`.
+/// Writes events as one JSON object per line (NDJSON) for `sluice wal cat` and `sluice parse`.
 ///
 /// Guarantees: the output is valid JSON whatever the bytes: strings are escaped per RFC 8259, and bytes
 /// that are not valid UTF-8 become U+FFFD; keys are `@timestamp`, `@timestamp.nanos` (only when present),
-/// `@timezone` (`Z` when empty), `@rawstring`, `@ingesttimestamp`, optionally `@sequence`, then the fields
-/// and `#` tags in their stored order.
+/// `@timezone` (`Z` when empty), `@rawstring`, `@ingesttimestamp` (unless `ingestTimestamp` is false), optionally
+/// `@sequence`, then the fields and `#` tags in their stored order.
+///
+/// How: the lines of a batch are written through a pointer into one buffer sized for the worst case (every
+/// string byte escaped as `\u00XX`), so a line costs no bounds or capacity check per byte; strings are scanned
+/// sixteen bytes at a time (CByteScan) and copied in runs between the bytes that need escaping.
 public enum WALEventJSON {
-    public static func appendLine(_ batch: EventBatch, event index: Int, sequence: UInt64? = nil, to out: inout [UInt8]) {
-        let event = batch.events[index]
-        out.append(contentsOf: #"{"@timestamp":"#.utf8)
-        appendInteger(event.timestampMillis, to: &out)
-        if event.timestampNanos >= 0 {
-            out.append(contentsOf: #","@timestamp.nanos":"#.utf8)
-            appendInteger(Int64(event.timestampNanos), to: &out)
-        }
-        out.append(contentsOf: #","@timezone":"#.utf8)
-        if event.timezone.count == 0 {
-            out.append(contentsOf: #""Z""#.utf8)
-        } else {
-            batch.withBytes(event.timezone) { appendString($0, to: &out) }
-        }
-        out.append(contentsOf: #","@rawstring":"#.utf8)
-        batch.withBytes(event.rawstring) { appendString($0, to: &out) }
-        out.append(contentsOf: #","@ingesttimestamp":"#.utf8)
-        appendInteger(event.ingestMillis, to: &out)
-        if let sequence {
-            out.append(contentsOf: #","@sequence":"#.utf8)
-            out.append(contentsOf: String(sequence).utf8)
-        }
-        for field in batch.fields(of: index) {
-            out.append(UInt8(ascii: ","))
-            batch.withBytes(field.name) { appendString($0, to: &out) }
-            out.append(UInt8(ascii: ":"))
-            batch.withBytes(field.value) { appendString($0, to: &out) }
-        }
-        out.append(contentsOf: "}\n".utf8)
+    /// Appends the line of event `index` (with `@sequence` when `sequence` is given).
+    public static func appendLine(_ batch: EventBatch, event index: Int, sequence: UInt64? = nil, ingestTimestamp: Bool = true,
+                                  to out: inout [UInt8]) {
+        appendLines(batch, events: index..<(index + 1), firstSequence: sequence, ingestTimestamp: ingestTimestamp, to: &out)
     }
 
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+    /// Appends the lines of events `range`; with `firstSequence`, event `i` gets `@sequence` = firstSequence + (i - range start).
+    public static func appendLines(_ batch: EventBatch, events range: Range<Int>, firstSequence: UInt64? = nil,
+                                   ingestTimestamp: Bool = true, to out: inout [UInt8]) {
+        guard !range.isEmpty else { return }
+        let lines = [UInt8](unsafeUninitializedCapacity: maxBytes(batch, events: range)) { buffer, count in
+            count = writeLines(batch, events: range, firstSequence: firstSequence, ingestTimestamp: ingestTimestamp,
+                               into: UnsafeMutableRawBufferPointer(buffer))
+        }
+        if out.isEmpty { out = lines } else { out.append(contentsOf: lines) }
+    }
+
+    /// The most bytes ``writeLines(_:events:firstSequence:ingestTimestamp:into:)`` can write for `range`.
+    public static func maxBytes(_ batch: EventBatch, events range: Range<Int>) -> Int {
+        var bound = LineWriter.slack
+        for index in range { bound += maxLineBytes(batch, event: index) }
+        return bound
+    }
+
+    /// Writes the lines of events `range` at the start of `target`, which holds at least
+    /// ``maxBytes(_:events:)`` bytes (checked), and returns how many it wrote: for a caller that reuses one
+    /// output buffer.
+    public static func writeLines(_ batch: EventBatch, events range: Range<Int>, firstSequence: UInt64? = nil,
+                                  ingestTimestamp: Bool = true, into target: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(target.count >= maxBytes(batch, events: range), "writeLines needs maxBytes of room")
+        guard !range.isEmpty else { return 0 }
+        var writer = LineWriter(target.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        for index in range {
+            let sequence = firstSequence.map { $0 &+ UInt64(index - range.lowerBound) }
+            writer.line(batch, event: index, sequence: sequence, ingestTimestamp: ingestTimestamp)
+        }
+        return writer.count
     }
 
     /// A JSON string literal for `bytes`.
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte < 0x80 {
-                appendASCII(byte, to: &out)
-                index += 1
-                continue
-            }
-            let length = validSequenceLength(bytes, at: index)
-            if length == 0 {
-                out.append(contentsOf: "\\ufffd".utf8)
-                index += 1
-            } else {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]))
-                index += length
-            }
+        let literal = [UInt8](unsafeUninitializedCapacity: 6 * bytes.count + 2 + LineWriter.slack) { buffer, count in
+            var writer = LineWriter(buffer.baseAddress!)
+            writer.string(bytes)
+            count = writer.count
         }
-        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: literal)
     }
 
-    private static func appendASCII(_ byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-        case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-        case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
-        case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
-        case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
-        case 0..<0x20:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            out.append(contentsOf: "\\u00".utf8)
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        default: out.append(byte)
-        }
+    /// The most bytes the line of event `index` can take: fixed keys and integers, and six bytes per string byte.
+    static func maxLineBytes(_ batch: EventBatch, event index: Int) -> Int {
+        let event = batch.events[index]
+        var bound = 256 + 6 * (Int(event.timezone.count) + Int(event.rawstring.count))
+        for field in batch.fields(of: index) { bound += 6 + 6 * (Int(field.name.count) + Int(field.value.count)) }
+        return bound
     }
 
     /// Length of the well-formed UTF-8 sequence starting at `index` (2...4), or 0 when it is not one.
@@ -90,5 +77,149 @@ public enum WALEventJSON {
         else { return 0 }
         for offset in 2..<length where !UTF8Sequence.isContinuation(bytes[index + offset]) { return 0 }
         return length
+    }
+}
+
+/// Writes JSON at a pointer into memory the caller sized with ``WALEventJSON/maxLineBytes(_:event:)`` plus
+/// ``slack`` (the sixteen-byte string step may copy up to sixteen bytes past what it keeps).
+private struct LineWriter {
+    static let slack = 16
+    let start: UnsafeMutablePointer<UInt8>
+    var at: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) {
+        self.start = start
+        at = start
+    }
+
+    var count: Int { start.distance(to: at) }
+
+    mutating func line(_ batch: EventBatch, event index: Int, sequence: UInt64?, ingestTimestamp: Bool) {
+        let event = batch.events[index]
+        literal(#"{"@timestamp":"#)
+        integer(event.timestampMillis)
+        if event.timestampNanos >= 0 {
+            literal(#","@timestamp.nanos":"#)
+            integer(Int64(event.timestampNanos))
+        }
+        literal(#","@timezone":"#)
+        if event.timezone.count == 0 {
+            literal(#""Z""#)
+        } else {
+            batch.withBytes(event.timezone) { string($0) }
+        }
+        literal(#","@rawstring":"#)
+        batch.withBytes(event.rawstring) { string($0) }
+        if ingestTimestamp {
+            literal(#","@ingesttimestamp":"#)
+            integer(event.ingestMillis)
+        }
+        if let sequence {
+            literal(#","@sequence":"#)
+            unsigned(sequence)
+        }
+        for field in batch.fields(of: index) {
+            byte(UInt8(ascii: ","))
+            batch.withBytes(field.name) { string($0) }
+            byte(UInt8(ascii: ":"))
+            batch.withBytes(field.value) { string($0) }
+        }
+        literal("}\n")
+    }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        at.pointee = value
+        at += 1
+    }
+
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        UnsafeMutableRawPointer(at).copyMemory(from: text.utf8Start, byteCount: count)
+        at += count
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        unsigned(value.magnitude)
+    }
+
+    mutating func unsigned(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
+        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            var rest = value
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            let count = scratch.count - index
+            UnsafeMutableRawPointer(at).copyMemory(from: scratch.baseAddress! + index, byteCount: count)
+            return count
+        }
+        at += count
+    }
+
+    /// A JSON string literal: runs of bytes that need no escaping are copied as they are (found sixteen at a
+    /// time), `"`, `\` and control bytes escaped, well-formed UTF-8 copied, any other byte `\ufffd`.
+    mutating func string(_ bytes: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        let count = bytes.count
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            byte(UInt8(ascii: "\""))
+            return
+        }
+        var index = 0
+        while index < count {
+            if count - index >= 16 {
+                // Copies sixteen bytes and keeps those before the first that needs attention.
+                let mask = sluice_json_copy16_attention(base + index, at)
+                let clean = mask == 0 ? 16 : Int(mask.trailingZeroBitCount)
+                index += clean
+                at += clean
+                if clean == 16 { continue }
+            } else {
+                // A short string or the tail: the same step on the bytes left.
+                let left = count - index
+                let mask = sluice_json_copy_short_attention(base + index, left, at)
+                let clean = mask == 0 ? left : Int(mask.trailingZeroBitCount)
+                index += clean
+                at += clean
+                if clean == left { break }
+            }
+            let value = base[index]
+            if value >= 0x80 {
+                let length = WALEventJSON.validSequenceLength(bytes, at: index)
+                if length > 0 {
+                    UnsafeMutableRawPointer(at).copyMemory(from: base + index, byteCount: length)
+                    at += length
+                    index += length
+                } else {
+                    literal("\\ufffd")
+                    index += 1
+                }
+                continue
+            }
+            escape(value)
+            index += 1
+        }
+        byte(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ value: UInt8) {
+        switch value {
+        case UInt8(ascii: "\""): literal("\\\"")
+        case UInt8(ascii: "\\"): literal("\\\\")
+        case UInt8(ascii: "\n"): literal("\\n")
+        case UInt8(ascii: "\r"): literal("\\r")
+        case UInt8(ascii: "\t"): literal("\\t")
+        default:
+            literal("\\u00")
+            let hex: StaticString = "0123456789abcdef"
+            byte(hex.utf8Start[Int(value >> 4)])
+            byte(hex.utf8Start[Int(value & 0xF)])
+        }
     }
 }

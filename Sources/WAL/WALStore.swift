@@ -57,7 +57,8 @@ public final class WALStore: Sendable {
                 state.logs[repository] = log
                 return .success(log)
             } catch {
-                return .failure(.unavailable("opening the WAL of \(repository): \(error)"))
+                logger.error("opening a repository's WAL failed", metadata: ["repository": "\(repository)", "error": "\(error)"])
+                return .failure(.unavailable(error.clientReason))
             }
         }
         return try result.get()

@@ -34,6 +34,12 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "TLS handshakes in progress per event loop above which new TLS connections are closed at once.")
     var tlsMaxHandshakes = 256
 
+    @Option(name: .long, help: "HOST:PORT of a separate listener for /metrics (then not served on --listen); port 0 picks a free port (in DATA/sluice.metrics-port).")
+    var metricsListen: String?
+
+    @Flag(name: .long, help: "Require an API token with the ReadMetrics permission (or a root user's personal token) for /metrics.")
+    var metricsAuth = false
+
     @Option(name: .long, help: "Event loops (threads); default: number of cores.")
     var threads = HTTPServerConfiguration.coreCount
 
@@ -98,6 +104,9 @@ struct ServeCommand: ParsableCommand {
         for address in tlsListen where ListenAddress(parsing: address) == nil {
             throw ValidationError("--tls-listen \(address): expected HOST:PORT")
         }
+        if let metricsListen, ListenAddress(parsing: metricsListen) == nil {
+            throw ValidationError("--metrics-listen \(metricsListen): expected HOST:PORT")
+        }
         if !tlsListen.isEmpty && (tlsCert == nil || tlsKey == nil) {
             throw ValidationError("--tls-listen needs --tls-cert and --tls-key")
         }
@@ -136,6 +145,8 @@ struct ServeCommand: ParsableCommand {
         if let tlsCert, let tlsKey {
             configuration.tls = TLSFiles(certificateChain: tlsCert, privateKey: tlsKey, clientCA: tlsClientCa)
         }
+        configuration.metricsListen = metricsListen.flatMap(ListenAddress.init(parsing:))
+        configuration.metricsAuth = metricsAuth
         configuration.http.limits.maxBodyBytes = maxRequestBytes
         configuration.http.limits.maxHeadBytes = maxHeadBytes
         configuration.http.maxConnections = maxConnections

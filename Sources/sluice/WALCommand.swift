@@ -58,10 +58,10 @@ struct WALCommand: ParsableCommand {
                 switch reader.next(into: &batch) {
                 case .record(let header, let firstIncluded):
                     out.removeAll(keepingCapacity: true)
-                    for index in firstIncluded..<batch.count where printed < limit {
-                        WALEventJSON.appendLine(batch, event: index, sequence: sequence ? header.firstSequence + UInt64(index) : nil, to: &out)
-                        printed += 1
-                    }
+                    let events = firstIncluded..<(firstIncluded + min(limit - printed, batch.count - firstIncluded))
+                    WALEventJSON.appendLines(batch, events: events,
+                                             firstSequence: sequence ? header.firstSequence + UInt64(firstIncluded) : nil, to: &out)
+                    printed += events.count
                     writeOut(out)
                 case .corruption(let segment, let offset, let reason):
                     printError("skipping the rest of \(segment): damaged record at offset \(offset): \(reason)")

@@ -7,7 +7,7 @@
 // - an invalid verdict stays the same when more bytes follow (it never depended on bytes after the fault);
 // - a reused head fed the input in three reads (resuming its scan) reaches the same verdict and head;
 // - the chunked decoder gives the same outcome and body whole and split in two, and never passes the limit;
-// - the inflater never outputs more than its limit.
+// - the inflater never outputs more than its limit (gzip or deflate by the first byte's low bit, zstd when it is `Z`).
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -104,7 +104,7 @@ private func checkChunked(_ input: UnsafeRawBufferPointer, limits: HTTPLimits) {
 
 private func checkInflater(_ input: UnsafeRawBufferPointer) {
     guard let first = input.first else { return }
-    let coding: ContentCoding = first & 1 == 0 ? .gzip : .deflate
+    let coding: ContentCoding = first == UInt8(ascii: "Z") ? .zstd : first & 1 == 0 ? .gzip : .deflate
     let limit = 64 * 1024
     let inflater = BodyInflater()
     var output: [UInt8] = []

@@ -125,7 +125,108 @@ import Testing
         }
     }
 
-    @Test(arguments: [ContentCoding.identity, .gzip, .deflate])
+    @Test(arguments: [0, 1, 100, 70_000, 300_000], [1, 7, 4096, Int.max])
+    func zstdRoundTripsInAnySplit(payloadSize: Int, pieceSize: Int) {
+        let payload = testPayload(count: payloadSize)
+        let (result, output) = inflate(ZstdCompressor.compress(payload), coding: .zstd, pieceSize: pieceSize)
+        #expect(throws: Never.self) { try result.get() }
+        #expect(output == payload, "in pieces of \(pieceSize)")
+    }
+
+    @Test func concatenatedZstdFramesAreOneBodyAndTheContextServesManyBodies() {
+        let a = testPayload(count: 3000, seed: 1)
+        let b = testPayload(count: 2000, seed: 2)
+        let both = ZstdCompressor.compress(a) + ZstdCompressor.compress(b)
+        let inflater = BodyInflater()
+        for pieceSize in [1, 13, Int.max] {
+            inflater.reset()
+            let (result, output) = inflate(both, coding: .zstd, pieceSize: pieceSize, inflater: inflater)
+            #expect(throws: Never.self) { try result.get() }
+            #expect(output == a + b)
+            #expect(inflater.decodedBytes == a.count + b.count)
+        }
+    }
+
+    @Test func zstdLimitCountsDecodedBytes() {
+        let payload = testPayload(count: 10_000)
+        let compressed = ZstdCompressor.compress(payload)
+        let (atLimit, _) = inflate(compressed, coding: .zstd, pieceSize: 100, limit: payload.count)
+        #expect(throws: Never.self) { try atLimit.get() }
+        let (over, output) = inflate(compressed, coding: .zstd, pieceSize: 100, limit: payload.count - 1)
+        #expect(over.error == .payloadTooLarge)
+        #expect(output.count <= payload.count - 1)
+    }
+
+    /// 1 GiB of zeros compress to about 32 KB of zstd; decoding stops at the 32 MiB limit with 413, long
+    /// before the input ends.
+    @Test func zstdBombStopsAtTheLimit() {
+        let compressor = ZstdCompressor(level: 3)
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for _ in 0..<1024 { compressor.write(zeros) }
+        let bomb = compressor.finish()
+        #expect(bomb.count < 200_000)
+
+        let limit = 32 << 20
+        let inflater = BodyInflater()
+        var output: [UInt8] = []
+        var result: Result<Void, HTTPError> = .success(())
+        var fed = 0
+        while fed < bomb.count {
+            let end = min(fed + 1024, bomb.count)
+            result = bomb[fed..<end].withUnsafeBytes { inflater.inflate($0, coding: .zstd, limit: limit, into: &output) }
+            fed = end
+            if case .failure = result { break }
+        }
+        #expect(result.error == .payloadTooLarge)
+        #expect(output.count <= limit)
+        #expect(inflater.decodedBytes <= limit)
+        #expect(fed < bomb.count, "stopped before reading the whole bomb")
+        let again = bomb.withUnsafeBytes { inflater.inflate($0, coding: .zstd, limit: limit, into: &output) }
+        #expect(again.error == .payloadTooLarge)
+        #expect(output.count <= limit)
+    }
+
+    @Test func zstdWindowAboveEightMiBIsRefusedBeforeItIsReserved() {
+        let compressor = ZstdCompressor(level: 3, windowLog: 27)
+        compressor.write(testPayload(count: 1 << 20))
+        let (result, output) = inflate(compressor.finish(), coding: .zstd, pieceSize: 64 * 1024)
+        #expect(result.error == .badRequest("zstd window larger than 8 MiB"))
+        #expect(output.isEmpty)
+
+        let accepted = ZstdCompressor(level: 3, windowLog: 23)
+        let payload = testPayload(count: 1 << 20)
+        accepted.write(payload)
+        let inflater = BodyInflater()
+        let (ok, decoded) = inflate(accepted.finish(), coding: .zstd, pieceSize: 64 * 1024, inflater: inflater)
+        #expect(throws: Never.self) { try ok.get() }
+        #expect(decoded == payload)
+        // The 8 MiB window is given back with its body; a small single-segment frame's context is kept.
+        #expect(inflater.zstdContextBytes == 0)
+        inflater.reset()
+        let small = testPayload(count: 5000)
+        let (again, smallOutput) = inflate(ZstdCompressor.compressWhole(small), coding: .zstd, pieceSize: Int.max, inflater: inflater)
+        #expect(throws: Never.self) { try again.get() }
+        #expect(smallOutput == small)
+        #expect(inflater.zstdContextBytes > 0 && inflater.zstdContextBytes <= BodyInflater.zstdKeptContextBytes)
+    }
+
+    @Test func malformedTruncatedOrTrailingZstdIsBadRequest() {
+        let compressed = ZstdCompressor.compress(testPayload(count: 5000))
+        let cases: [(String, [UInt8])] = [
+            ("truncated", Array(compressed.dropLast(3))),
+            ("not zstd at all", [UInt8]("hello, this is plain text")),
+            ("trailing garbage", compressed + [1, 2, 3]),
+            ("gzip sent as zstd", ZlibCompressor.compress([UInt8]("abc"), .gzip)),
+        ]
+        for (name, bytes) in cases {
+            for pieceSize in [1, Int.max] {
+                let (result, _) = inflate(bytes, coding: .zstd, pieceSize: pieceSize)
+                #expect(result.error == .badRequest("invalid zstd body"), "\(name) in pieces of \(pieceSize)")
+            }
+        }
+    }
+
+    @Test(arguments: [ContentCoding.identity, .gzip, .deflate, .zstd])
     func emptyBodyDecodesToNothing(_ coding: ContentCoding) {
         let (result, output) = inflate([], coding: coding, pieceSize: 1)
         #expect(result.error == nil && output.isEmpty)

@@ -74,6 +74,7 @@ struct ValidHead: Sendable, CustomTestStringConvertible {
         ValidHead(
             name: "identity and deflate", raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: identity, Deflate\r\n\r\n",
             method: .post, coding: .deflate, headerCount: 2),
+        ValidHead(name: "zstd", raw: "POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: ZSTD\r\n\r\n", method: .post, coding: .zstd, headerCount: 2),
         ValidHead(
             name: "empty, tab-padded and obs-text values",
             raw: "GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Tab:\t v\t \r\nX-Utf8: caf\u{e9}\r\n\r\n", headerCount: 4),

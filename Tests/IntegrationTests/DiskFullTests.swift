@@ -27,6 +27,9 @@ import Testing
         #expect(answer.status == 503)
         #expect(answer.headers["retry-after"] != nil)
         #expect((try answer.json() as? [String: Any])?["error"] is String)
+        // What happened in the client's terms; the segment's path and errno only in the server's log.
+        #expect(answer.text.contains("disk full"), "\(answer.text)")
+        #expect(!answer.text.contains(server.dataDirectory) && !answer.text.contains("errno"), "\(answer.text)")
         #expect(!acknowledged.isEmpty)
 
         // Still serving, and still refusing while the disk stays full.

@@ -259,6 +259,23 @@ import Testing
         #expect(try storedEvents().isEmpty)
     }
 
+    @Test func zstdBodiesAreDecoded() throws {
+        let client = try RawHTTPClient(port: server.port)
+        let compressed = try ChildProcess.runBytes("/bin/sh", ["-c", "printf 'zstd line one\\nzstd line two' | zstd -q -c"]).stdout
+        let answer = try client.request("POST", "/services/collector/raw", headers: ["Authorization": "Splunk \(token)", "Content-Encoding": "zstd"], body: compressed)
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(try storedEvents().suffix(2).map { $0["@rawstring"] as? String } == ["zstd line one", "zstd line two"])
+    }
+
+    @Test func zstdBombStopsAtTheLimitAndStoresNothing() throws {
+        // 1 GiB of zeros, about 32 KiB of zstd: decoding stops at the 32 MiB limit.
+        let bomb = try ChildProcess.runBytes("/bin/sh", ["-c", "head -c 1073741824 /dev/zero | zstd -1 -q -c"]).stdout
+        let client = try RawHTTPClient(port: server.port)
+        let answer = try client.request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)", "Content-Encoding": "zstd"], body: bomb)
+        #expect(answer.status == 413)
+        #expect(try storedEvents().isEmpty)
+    }
+
     @Test func bodySplitIntoManyWritesWithContinue() throws {
         let client = try RawHTTPClient(port: server.port)
         let body = Array(String(repeating: "x", count: 5000).utf8)

@@ -23,6 +23,43 @@ struct WALEventJSONTests {
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 
+    /// The same strings inside runs of plain bytes of every length around the sixteen-byte step, so each sits
+    /// at every position of a step and in the tail.
+    @Test(arguments: strings)
+    func escapesStringsAtEveryOffset(_ bytes: [UInt8], _ expected: String) {
+        let inner = expected.dropFirst().dropLast()
+        for before in 0..<34 {
+            for after in [0, 1, 15, 16, 17] {
+                let prefix = String(repeating: "a", count: before), suffix = String(repeating: "z", count: after)
+                var out: [UInt8] = []
+                (Array(prefix.utf8) + bytes + Array(suffix.utf8)).withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+                #expect(String(decoding: out, as: UTF8.self) == "\"" + prefix + inner + suffix + "\"", "\(before) + \(after)")
+            }
+        }
+    }
+
+    @Test func linesOfARangeAreTheLinesOfItsEvents() {
+        let samples = (0..<5).map { index in
+            SampleEvent(timestamp: 1_700_000_000_000 + Int64(index), ingest: 1_700_000_000_500, rawstring: Array("line \(index) \"quoted\" é".utf8),
+                        fields: [(Array("n".utf8), Array("\(index)".utf8))])
+        }
+        let batch = EventBatch(samples: samples)
+        for ingestTimestamp in [true, false] {
+            var one: [UInt8] = Array("kept ".utf8)
+            for index in 1..<4 {
+                WALEventJSON.appendLine(batch, event: index, sequence: 100 + UInt64(index - 1), ingestTimestamp: ingestTimestamp, to: &one)
+            }
+            var range: [UInt8] = Array("kept ".utf8)
+            WALEventJSON.appendLines(batch, events: 1..<4, firstSequence: 100, ingestTimestamp: ingestTimestamp, to: &range)
+            #expect(range == one)
+            #expect(String(decoding: one, as: UTF8.self).contains(#""@sequence":102,"n":"3"}"#))
+            #expect(String(decoding: one, as: UTF8.self).contains("@ingesttimestamp") == ingestTimestamp)
+        }
+        var empty: [UInt8] = []
+        WALEventJSON.appendLines(batch, events: 2..<2, to: &empty)
+        #expect(empty.isEmpty)
+    }
+
     @Test func writesEventsAsParseableJSONLines() throws {
         let samples = [
             SampleEvent(timestamp: 1_700_000_000_123, nanos: 456, ingest: 1_700_000_000_200, rawstring: [0x61, 0xFF, 0x0A],
