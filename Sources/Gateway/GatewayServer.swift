@@ -28,7 +28,10 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
-        let wal = try WALStore(options: configuration.walOptions, logger: logger)
+        let descriptors = DescriptorLimit.raiseToHard()
+        var walOptions = configuration.walOptions
+        walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
+        let wal = try WALStore(options: walOptions, logger: logger)
         var http = configuration.http
         if let files = configuration.tls {
             http.tlsContexts = try TLSContextProvider(files: files)
@@ -53,6 +56,8 @@ public final class GatewayServer {
             "addresses": "\(zip(configuration.http.listen, ports).map { "\($0.host):\($1)" })",
             "tls": "\(zip(http.tlsListen, tlsPorts).map { "\($0.host):\($1)" })",
             "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
+            "wal_writers": "\(walOptions.writerThreads)", "open_files": "\(descriptors.soft)",
+            "wal_open_segments_max": "\(walOptions.maxOpenSegments ?? 0)",
         ])
 
         while true {
