@@ -75,7 +75,7 @@ import Testing
 
     /// The soft open-file limit is raised to the hard one at start and reported in the start-up line.
     @Test func softFileLimitIsRaisedToTheHardLimit() throws {
-        let server = try SluiceProcess(limits: ["-Hn 2048", "-Sn 1024"])
+        let server = try SluiceProcess(limits: ["-Sn 1024", "-Hn 2048"])
         try server.waitForLog("open_files=2048")
         let limits = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/limits", encoding: .utf8)
         let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }.map(String.init) ?? ""
