@@ -7,6 +7,9 @@ import TLSSocket
 public struct BenchConfiguration: Sendable {
     public var url: BenchURL
     public var token: String?
+    /// Tokens to spread requests over (`--token-file`): pre-built request i carries tokens[i % count]
+    /// instead of `token`, so workers cycling through the pool round-robin over them.
+    public var tokens: [String] = []
     public var format: BenchFormat = .structured
     public var batch = 1
     public var eventBytes: Int?

@@ -50,7 +50,7 @@ public struct BenchRunner: Sendable {
         let poolSize = configuration.poolSize
             ?? RequestPool.suggestedCount(batch: configuration.batch, eventBytes: configuration.eventBytes ?? 200)
         let pool = try RequestPool(
-            url: configuration.url, token: configuration.token, format: configuration.format,
+            url: configuration.url, token: configuration.token, tokens: configuration.tokens, format: configuration.format,
             batch: configuration.batch, gzip: configuration.gzip, generator: &generator, count: poolSize)
 
         let signals = stopOnSignals ? SignalStop() : nil

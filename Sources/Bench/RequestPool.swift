@@ -19,20 +19,23 @@ public struct RequestPool: Sendable {
     public let entries: [Entry]
 
     public init(
-        url: BenchURL, token: String?, format: BenchFormat, batch: Int, gzip: Bool,
+        url: BenchURL, token: String?, tokens: [String] = [], format: BenchFormat, batch: Int, gzip: Bool,
         generator: inout PayloadGenerator, count: Int
     ) throws(BenchError) {
         let builder = RequestBodyBuilder(format: format, batch: batch)
         var entries: [Entry] = []
+        // With several tokens, at least one request per token.
+        let count = max(1, count, tokens.count)
         entries.reserveCapacity(count)
         var headPrefix = "POST \(url.target(for: format)) HTTP/1.1\r\nHost: \(url.authority)\r\n"
         headPrefix += "User-Agent: sluice-bench\r\nContent-Type: \(format.contentType)\r\n"
-        if let token { headPrefix += "Authorization: Bearer \(token)\r\n" }
         if gzip { headPrefix += "Content-Encoding: gzip\r\n" }
-        for _ in 0..<max(1, count) {
+        for index in 0..<count {
             let raw = builder.build(&generator)
             let body = gzip ? try GzipCompressor.compress(raw) : raw
-            var request = Array((headPrefix + "Content-Length: \(body.count)\r\n\r\n").utf8)
+            var head = headPrefix
+            if let token = tokens.isEmpty ? token : tokens[index % tokens.count] { head += "Authorization: Bearer \(token)\r\n" }
+            var request = Array((head + "Content-Length: \(body.count)\r\n\r\n").utf8)
             request.append(contentsOf: body)
             entries.append(Entry(request: request, bodyBytes: body.count, rawBodyBytes: raw.count,
                                  events: format.events(forLines: batch)))

@@ -10,6 +10,9 @@ public struct GatewayConfiguration: Sendable {
     public var segmentBytes = 128 << 20
     /// Zero-filled bytes kept ahead of the records under `fsync always` (``WALOptions/reserveBytes``).
     public var walReserveBytes = WALOptions.defaultServerReserveBytes
+    /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
+    public var walWriters = WALOptions.coreCount
+    public var walIdleCloseMillis: Int? = 300_000
     public var retentionBytes: Int?
     public var retentionHours: Double?
     /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
@@ -35,6 +38,8 @@ public struct GatewayConfiguration: Sendable {
         options.fsync = fsync
         options.segmentBytes = segmentBytes
         options.reserveBytes = walReserveBytes
+        options.writerThreads = walWriters
+        options.idleCloseMillis = walIdleCloseMillis
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         options.retentionMaxBytes = retentionMaxBytes

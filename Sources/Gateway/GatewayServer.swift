@@ -29,7 +29,9 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
+        walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
         walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
         let wal = try WALStore(options: walOptions, logger: logger)
         let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
@@ -65,6 +67,8 @@ public final class GatewayServer {
             "tls": "\(zip(http.tlsListen, tlsPorts).map { "\($0.host):\($1)" })",
             "metrics": "\(configuration.metricsListen.map { "\($0.host):\(metricsPort ?? $0.port)" } ?? "on the ingest listeners")\(configuration.metricsAuth ? " (token required)" : "")",
             "threads": "\(configuration.http.threads)", "data": "\(data)", "fsync": "\(configuration.fsync)",
+            "wal_writers": "\(walOptions.writerThreads)", "open_files": "\(descriptors.soft)",
+            "wal_open_segments_max": "\(walOptions.maxOpenSegments ?? 0)",
         ])
 
         forwarding.apply(tokens.snapshot)

@@ -28,7 +28,7 @@ public struct AppendBatch {
             return
         }
         do throws(WALError) {
-            appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion))
+            appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion, target: log.target))
             logs.append(.passUnretained(log))
         } catch {
             completion(.failure(error))

@@ -1,12 +1,15 @@
 import Dispatch
 import Synchronization
 
-/// Runs the `fdatasync` of `--fsync interval=MS` on its own serial queue, so that the writer thread keeps
-/// writing (and, under that policy, acknowledging) appends while the disk syncs. A sync of this machine's
-/// disk takes milliseconds; done inline it stalled every append queued behind it.
+/// Runs the `fdatasync` of `--fsync interval=MS` for one repository on its pool writer's serial sync
+/// queue (shared by the repositories of that writer, so syncs take one thread per writer however many
+/// repositories there are), so that the writer thread keeps writing (and, under that policy,
+/// acknowledging) appends while the disk syncs. A sync of this machine's disk takes milliseconds; done
+/// inline it stalled every append queued behind it.
 ///
-/// Guarantees: at most one sync in flight; ``waitIdle()`` returns once it has finished, so the writer can
-/// close or rotate the file safely; the outcome of each sync is handed back through ``takeOutcome()``.
+/// Guarantees: at most one sync of this repository in flight; ``waitIdle()`` returns once it has
+/// finished, so the writer can close or rotate the file safely; the outcome of each sync is handed back
+/// through ``takeOutcome()``.
 final class BackgroundSync: @unchecked Sendable {
     struct Outcome {
         /// The written end the sync covered.
@@ -20,8 +23,8 @@ final class BackgroundSync: @unchecked Sendable {
     private let outcome = Mutex<Outcome?>(nil)
     private let metrics: RepositoryMetrics
 
-    init(repository: String, metrics: RepositoryMetrics) {
-        queue = DispatchQueue(label: "sluice.wal.sync.\(repository)")
+    init(queue: DispatchQueue, metrics: RepositoryMetrics) {
+        self.queue = queue
         self.metrics = metrics
     }
 
@@ -47,9 +50,9 @@ final class BackgroundSync: @unchecked Sendable {
     /// Whether a sync is in flight.
     var isRunning: Bool { inFlight.load(ordering: .acquiring) }
 
-    /// Blocks until no sync is running.
+    /// Blocks until no sync of this repository is running.
     func waitIdle() {
-        queue.sync {}
+        if isRunning { queue.sync {} }
     }
 
     /// The last finished sync's outcome, once.

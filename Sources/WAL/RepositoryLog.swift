@@ -3,32 +3,33 @@ import EventModel
 import Logging
 import Synchronization
 
-/// The write-ahead log of one repository: appends from any thread, one writer thread behind it.
+/// The write-ahead log of one repository: appends from any thread, written by the pool writer its
+/// name hashes to.
 ///
 /// Guarantees: records are written in the order ``append(_:completion:)`` was called; each completion
 /// runs exactly once, on the writer thread, with the record's position once it is durable under the fsync
 /// policy, or with a ``WALError``; a failing log never affects another repository's.
 public final class RepositoryLog: Sendable {
     public let repository: String
-    let queue = WriterQueue()
     let metrics: RepositoryMetrics
     let health = LogHealth()
-    private let thread: JoinableThread
-    private let stopped = Atomic<Bool>(false)
+    /// The pool writer that owns this log, and the log's state it alone touches.
+    private let owner: PoolWriter
+    private let box: WriterBox
+    var queue: WriterQueue { owner.queue }
+    var target: SegmentWriterRef { SegmentWriterRef(box.writer) }
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
-         logger: Logger) throws(SegmentIOError) {
+         logger: Logger, pool: WriterPool) throws(SegmentIOError) {
         self.repository = repository
         let metrics = RepositoryMetrics(fsyncObserver: options.fsyncObserver)
         self.metrics = metrics
         let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)
+        owner = pool.writer(for: repository)
         let writer = SegmentWriter(repository: repository, directory: directory, fs: fs, options: options, metrics: metrics,
-                                   health: health, logger: logger, queue: queue, recovered: recovered)
-        let box = WriterBox(writer)
-        thread = JoinableThread {
-            _ = sluice_set_thread_name("sluice-wal")  // else it inherits the name of the loop that opened the log
-            box.writer.run()
-        }
+                                   health: health, logger: logger, owner: owner, recovered: recovered)
+        box = WriterBox(writer)
+        owner.adopt(writer)
     }
 
     /// False after a failed write until a later write succeeds; appends are still attempted (the retry).
@@ -58,10 +59,17 @@ public final class RepositoryLog: Sendable {
     /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
     public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
         metrics.recordsWaiting.add(1, ordering: .relaxed)
-        if !queue.enqueue(PendingAppend(record: record, completion: completion)) {
+        if !queue.enqueue(PendingAppend(record: record, completion: completion, target: target)) {
             metrics.recordsWaiting.subtract(1, ordering: .relaxed)
             completion(.failure(.closed))
         }
+    }
+
+    /// Closes the log for good and returns once its writer has completed what was queued before, synced
+    /// and closed the segment; later appends fail with ``WALError/closed``. Must not be called from an
+    /// append's completion (it runs on the writer thread this waits for).
+    func close() {
+        owner.retire(box.writer)
     }
 
     /// Enqueues records gathered by an ``AppendBatch``; a closed log fails them all.
@@ -72,16 +80,9 @@ public final class RepositoryLog: Sendable {
             for item in items { item.completion(.failure(.closed)) }
         }
     }
-
-    /// Stops accepting appends, lets the writer write and sync what is queued, and waits for it to exit.
-    /// Idempotent; must not be called from a completion (it runs on the writer thread it joins).
-    func shutdown() {
-        queue.close()
-        if !stopped.exchange(true, ordering: .acquiringAndReleasing) { thread.join() }
-    }
 }
 
-/// Hands the writer (not Sendable: owned by its thread alone) to that thread.
+/// Holds the writer (not Sendable: touched by its pool writer's thread alone).
 private final class WriterBox: @unchecked Sendable {
     let writer: SegmentWriter
     init(_ writer: SegmentWriter) { self.writer = writer }

@@ -12,13 +12,15 @@ final class LogHealth: Sendable {
     let durableNextSequence = Atomic<UInt64>(0)
 }
 
-/// The state one writer thread owns: the active segment, offsets, sequences, and the appends written but
-/// not yet complete. Runs group commit, rotation, retention and fault handling (see `docs/wal.md`).
+/// The state of one repository's log, owned by the pool writer thread its name hashes to: the active
+/// segment, offsets, sequences, and the appends written but not yet complete. Runs staging, rotation,
+/// retention, fault handling and the idle close; its ``PoolWriter`` decides when to flush and sync (see
+/// `docs/wal.md`).
 ///
-/// Guarantees: used by its writer thread only; a record is completed successfully only once it is written
-/// (and, under `.always`, covered by an `fdatasync`); a failed write or sync leaves the segment truncated
-/// at the end of the last good record (as far as `ftruncate` allows) and never reuses an acknowledged
-/// sequence.
+/// Guarantees: used by its pool writer's thread only; a record is completed successfully only once it is
+/// written (and, under `.always`, covered by an `fdatasync`); a failed write or sync leaves the segment
+/// truncated at the end of the last good record (as far as `ftruncate` allows) and never reuses an
+/// acknowledged sequence; a segment closed while idle is reopened, unchanged, by the next record.
 final class SegmentWriter {
     let repository: String
     let directory: SegmentDirectory
@@ -27,9 +29,13 @@ final class SegmentWriter {
     let metrics: RepositoryMetrics
     let health: LogHealth
     let logger: Logger
-    let queue: WriterQueue
+    /// The pool writer whose thread runs this log; it lends the descriptor the active segment holds.
+    unowned let owner: PoolWriter
 
     private var file: (any SegmentFile)?
+    /// Set while the active segment's descriptor is closed for idleness (or not yet opened after
+    /// recovery): the next record reopens `segmentFirstSequence`'s file where it left off.
+    private(set) var idleClosed = false
     private var segmentFirstSequence: UInt64
     /// End of what was written successfully.
     private var writtenOffset: Int
@@ -47,10 +53,9 @@ final class SegmentWriter {
     private var averageGroupBytes = 0
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
-    private var lastSyncNanos: UInt64
-    /// Appends the last successful fdatasync under `.always` completed, and how long it took.
-    private var lastGroupSize = 0
-    private var lastSyncDurationNanos: UInt64 = 0
+    private(set) var lastSyncNanos: UInt64
+    /// Monotonic time of the last record staged: what the idle close and the eviction order go by.
+    private(set) var lastWriteNanos: UInt64
     private var lastRetentionNanos: UInt64 = 0
     private var sealed: [SegmentRef]
 
@@ -59,14 +64,20 @@ final class SegmentWriter {
     private var stagedNextSequence: UInt64
     private var staged: [StagedAppend] = []
     private var awaitingSync: [StagedAppend] = []
-    private var spare: [PendingAppend] = []
     /// Appends finished (written, synced or failed) whose completions run at the end of this round.
     private var finished: [FinishedAppend] = []
-    /// Syncs for `--fsync interval=MS`, off this thread.
+    /// Syncs for `--fsync interval=MS`, off the writer thread.
     private let background: BackgroundSync
+    /// Set by the pool writer while this log is in its round's list of logs that received records.
+    var inRound = false
+    /// Set by the pool writer while this log waits for an interval sync.
+    var awaitingInterval = false
+    /// Set once the repository's log was closed for good (``PoolWriter/retire(_:)``): later records fail
+    /// with ``WALError/closed`` instead of reopening a folder that is being moved away.
+    var retired = false
 
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
-         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, queue: WriterQueue, recovered: Recovered) {
+         metrics: RepositoryMetrics, health: LogHealth, logger: Logger, owner: PoolWriter, recovered: Recovered) {
         self.repository = repository
         self.directory = directory
         self.fs = fs
@@ -74,9 +85,13 @@ final class SegmentWriter {
         self.metrics = metrics
         self.health = health
         self.logger = logger
-        self.queue = queue
-        background = BackgroundSync(repository: repository, metrics: metrics)
-        file = recovered.file
+        self.owner = owner
+        background = BackgroundSync(queue: owner.syncQueue, metrics: metrics)
+        // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
+        // writer's budget, by the first record.
+        recovered.file.close()
+        file = nil
+        idleClosed = true
         segmentFirstSequence = recovered.segmentFirstSequence
         writtenOffset = recovered.endOffset
         syncedOffset = recovered.endOffset
@@ -85,118 +100,119 @@ final class SegmentWriter {
         syncedNextSequence = recovered.nextSequence
         stagedNextSequence = recovered.nextSequence
         sealed = recovered.sealed
-        lastSyncNanos = MonotonicClock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
+        lastSyncNanos = now
+        lastWriteNanos = now
         health.durableNextSequence.store(recovered.nextSequence, ordering: .releasing)
     }
 
-    // MARK: Thread body
+    // MARK: Driven by the pool writer
 
-    /// The writer thread: take what waits, commit it, sync on the interval, until closed and drained.
-    func run() {
-        enforceRetention()
-        var items: [PendingAppend] = []
-        while true {
-            switch queue.take(into: &items, deadline: nextDeadline()) {
-            case .items:
-                commit(&items)
-            case .timedOut:
-                if case .interval = options.fsync { startBackgroundSync() }
-                if options.retentionHours != nil, MonotonicClock.nanoseconds() >= lastRetentionNanos + 60_000_000_000 {
-                    enforceRetention()
-                }
-            case .closed:
-                finishBackgroundSync()
-                let droppedReserve = dropReserve()
-                if writtenOffset > syncedOffset || droppedReserve { syncWritten() }
-                complete()
-                file?.close()
-                file = nil
+    /// Whether the active segment's descriptor is open.
+    var isOpen: Bool { file != nil }
+
+    /// Records written and waiting for the fdatasync of this round (under `.always`).
+    var awaitingSyncCount: Int { awaitingSync.count }
+
+    /// Whether anything was written that no fdatasync covers yet.
+    var hasUnsynced: Bool { writtenOffset > syncedOffset }
+
+    /// Whether the descriptor can be closed now without waiting for anything: nothing staged or
+    /// awaiting a sync, no background sync running.
+    var isQuiescent: Bool {
+        file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning
+    }
+
+    /// When the next interval sync is due, under `.interval` with unsynced data.
+    func intervalDeadline() -> UInt64? {
+        guard case .interval(let ms) = options.fsync, file != nil, writtenOffset > syncedOffset else { return nil }
+        let due = lastSyncNanos + UInt64(ms) * 1_000_000
+        // A sync still running keeps `due` in the past: look again in a millisecond instead of
+        // returning from the wait at once, over and over, until it finishes.
+        return background.isRunning ? max(due, MonotonicClock.nanoseconds() + 1_000_000) : due
+    }
+
+    /// When retention should look again, if any is configured.
+    func retentionDeadline() -> UInt64? {
+        options.retentionHours == nil ? nil : lastRetentionNanos + 60_000_000_000
+    }
+
+    /// Under `.interval`: starts a sync when one is due; true while data remains unsynced.
+    func intervalTick(now: UInt64) -> Bool {
+        guard case .interval(let ms) = options.fsync, file != nil else { return false }
+        applyBackgroundOutcome()
+        if writtenOffset > syncedOffset, now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
+        return writtenOffset > syncedOffset
+    }
+
+    /// Closes the active segment's descriptor and gives back the write buffers; seals nothing. The
+    /// zero-filled reserve stays in the file (recovery and readers stop at it as anywhere else). Under
+    /// `.interval` what was written is synced first (nobody is left to sync it on the interval).
+    func closeIdle() {
+        guard let current = file else { return }
+        finishBackgroundSync()
+        if case .interval = options.fsync, writtenOffset > syncedOffset { syncWritten() }
+        current.close()
+        file = nil
+        idleClosed = true
+        owner.releaseDescriptor()
+        owner.metrics.idleCloses.add(1, ordering: .relaxed)
+        writeBuffer = []
+        staged = []
+        awaitingSync = []
+    }
+
+    /// At shutdown: waits for a background sync, cuts the reserve off, syncs what is unsynced, closes.
+    func close() {
+        guard let current = file else { return }
+        finishBackgroundSync()
+        let droppedReserve = dropReserve()
+        if writtenOffset > syncedOffset || droppedReserve { syncWritten() }
+        current.close()
+        file = nil
+        idleClosed = true
+        owner.releaseDescriptor()
+    }
+
+    /// Under `.interval`, right after a round wrote this log: syncs at once when the interval passed.
+    func afterIntervalWrite(now: UInt64) {
+        guard case .interval(let ms) = options.fsync else { return }
+        if now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
+    }
+
+    /// Runs retention when its minute passed.
+    func retentionTick(now: UInt64) {
+        if options.retentionHours != nil, now >= lastRetentionNanos + 60_000_000_000 { enforceRetention() }
+    }
+
+    /// Puts one record into the write buffer (reopening the segment after an idle close, and rotating
+    /// first when the record would overfill it).
+    func stage(_ item: PendingAppend) {
+        guard !retired else {
+            fail(item.completion, .closed)
+            return
+        }
+        let size = item.record.bytes.count
+        lastWriteNanos = MonotonicClock.nanoseconds()
+        if file == nil, idleClosed {
+            if let refusal = reopen() {
+                fail(item.completion, refusal)
                 return
             }
-            complete()
         }
-    }
-
-    private func nextDeadline() -> UInt64? {
-        var deadline: UInt64?
-        if case .interval(let ms) = options.fsync, writtenOffset > syncedOffset {
-            let due = lastSyncNanos + UInt64(ms) * 1_000_000
-            // A sync still running keeps `due` in the past: look again in a millisecond instead of
-            // returning from the wait at once, over and over, until it finishes.
-            deadline = background.isRunning ? max(due, MonotonicClock.nanoseconds() + 1_000_000) : due
-        }
-        if options.retentionHours != nil {
-            let retention = lastRetentionNanos + 60_000_000_000
-            deadline = min(deadline ?? retention, retention)
-        }
-        return deadline
-    }
-
-    // MARK: Group commit
-
-    /// Writes `items` (emptied on return) as one group; under `.always` keeps writing what arrives
-    /// meanwhile, then one fdatasync covers them all and they complete.
-    func commit(_ items: inout [PendingAppend]) {
-        for item in items { stage(item) }
-        items.removeAll(keepingCapacity: true)
-        flush()
-        switch options.fsync {
-        case .always:
-            var groupBytes = 0
-            while groupBytes < Self.maxGroupBytes, queue.takeNow(into: &spare) { stageSpare(&groupBytes) }
-            awaitReturningAppends(&groupBytes)
-            if !awaitingSync.isEmpty { syncWritten() }
-        case .interval(let ms):
-            if MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
-        case .none:
-            break
-        }
-    }
-
-    /// Bytes of records gathered for one fdatasync before it starts anyway.
-    static let maxGroupBytes = 64 << 20
-    /// Longest wait for returning appends before an fdatasync (see ``awaitReturningAppends(_:)``).
-    static let maxCommitDelayNanos: UInt64 = 1_000_000
-
-    private func stageSpare(_ groupBytes: inout Int) {
-        for item in spare {
-            groupBytes += item.record.bytes.count
-            stage(item)
-        }
-        spare.removeAll(keepingCapacity: true)
-        flush()
-    }
-
-    /// Commit delay. The requests the previous fdatasync completed usually send their next records right
-    /// away, but one by one (each encodes its batch first); syncing as soon as the first of them arrives
-    /// splits them over two fdatasyncs. So while this group is smaller than the previous one, wait for more
-    /// appends, at most as long as the previous fdatasync took (and never over 1 ms), then sync whatever
-    /// was written, including everything that arrived meanwhile. No wait after a single-append group, so a
-    /// lone client never waits. `sluice wal bench --batch 10 --clients 64 --loops 2 --append-only`:
-    /// 128–157 k durable requests/s with it, 103–120 k without (every fdatasync then covers all 64 clients
-    /// instead of ~40); with a thread per client, where the clients' own CPU is the limit, it costs ~8 %
-    /// (65–70 k against 70–83 k requests/s), since the disk then waits for the last clients to come back.
-    private func awaitReturningAppends(_ groupBytes: inout Int) {
-        let target = lastGroupSize
-        guard target > 1, awaitingSync.count < target, lastSyncDurationNanos > 0 else { return }
-        let deadline = MonotonicClock.nanoseconds() + min(lastSyncDurationNanos, Self.maxCommitDelayNanos)
-        while awaitingSync.count < target, groupBytes < Self.maxGroupBytes {
-            guard queue.take(into: &spare, deadline: deadline) == .items else { return }
-            stageSpare(&groupBytes)
-        }
-    }
-
-    /// Puts one record into the write buffer (rotating first when it would overfill the segment).
-    private func stage(_ item: PendingAppend) {
-        let size = item.record.bytes.count
         let segmentEnd = writtenOffset + writeBufferCount
         if file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
             flush()
             rotate()
         }
         if file == nil {
+            guard owner.acquireDescriptor(for: self) else {
+                fail(item.completion, .unavailable(PoolWriter.descriptorsExhausted))
+                return
+            }
             openNextSegment()
             guard file != nil else {
+                owner.releaseDescriptor()
                 fail(item.completion, .unavailable(openFailure))
                 return
             }
@@ -219,7 +235,7 @@ final class SegmentWriter {
 
     /// Writes the staged records with one write; on success they complete (or await the sync under
     /// `.always`), on failure they fail and the segment is cut back to the last good record.
-    private func flush() {
+    func flush() {
         guard writeBufferCount > 0, let file else { return }
         do throws(SegmentIOError) {
             if needsTruncate {
@@ -269,7 +285,7 @@ final class SegmentWriter {
     /// fdatasync of everything written; completes what awaited it. A failure under `.always` cuts the
     /// unacknowledged records away and fails them.
     @discardableResult
-    private func syncWritten() -> Bool {
+    func syncWritten() -> Bool {
         guard let file else { return false }
         let started = MonotonicClock.nanoseconds()
         do throws(SegmentIOError) {
@@ -277,7 +293,6 @@ final class SegmentWriter {
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
             lastSyncNanos = MonotonicClock.nanoseconds()
-            lastGroupSize = 0
             guard case .always = options.fsync else {
                 // Already acknowledged under this policy: keep the records, report, retry on the next interval.
                 markUnavailable(error)
@@ -293,8 +308,6 @@ final class SegmentWriter {
         }
         let ended = MonotonicClock.nanoseconds()
         lastSyncNanos = ended
-        lastSyncDurationNanos = ended - started
-        lastGroupSize = awaitingSync.count
         averageGroupBytes += (writtenOffset - syncedOffset - averageGroupBytes) / 8
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
@@ -365,7 +378,28 @@ final class SegmentWriter {
         file = nil
         sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence)))
         openNextSegment()
+        // The sealed segment's descriptor passes to the next one; a failed creation gives it back.
+        if file == nil { owner.releaseDescriptor() }
         enforceRetention()
+    }
+
+    /// Reopens the active segment closed while idle, where it left off; the refusal when no descriptor
+    /// is free or the file cannot be opened (the log stays closed, the next record tries again).
+    private func reopen() -> WALError? {
+        guard owner.acquireDescriptor(for: self) else { return .unavailable(PoolWriter.descriptorsExhausted) }
+        do throws(SegmentIOError) {
+            file = try fs.open(directory.segmentPath(segmentFirstSequence), create: false)
+            idleClosed = false
+            return nil
+        } catch {
+            owner.releaseDescriptor()
+            metrics.writeErrors.add(1, ordering: .relaxed)
+            if error.code == EMFILE || error.code == ENFILE {
+                return .unavailable(PoolWriter.descriptorsExhausted)
+            }
+            markUnavailable(error)
+            return .unavailable(error.description)
+        }
     }
 
     private func openNextSegment() {
@@ -485,7 +519,7 @@ final class SegmentWriter {
     /// (Handing them to a separate completion thread was tried: waking the clients then overlapped the
     /// next fdatasync, which split the 64 clients of `sluice wal bench` into two alternating groups; with
     /// the wake-ups inline the groups stay whole, twice as large, at the same or better throughput.)
-    private func complete() {
+    func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
         for append in finished { append.completion(append.result) }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// When an append is acknowledged relative to `fdatasync`.
 ///
 /// Guarantees: `.always` completes a request only after an `fdatasync` that covers its record;
@@ -47,6 +51,14 @@ public struct WALOptions: Sendable {
     public var reserveBytes = 0
     /// What `sluice serve` and `sluice wal bench` keep as reserve unless told otherwise.
     public static let defaultServerReserveBytes = 1 << 20
+    /// Writer threads serving every repository (each repository belongs to one, by a hash of its name).
+    public var writerThreads = WALOptions.coreCount
+    /// A repository with no record for this long closes its segment's descriptor and frees its write
+    /// buffers (nil = never); its next record reopens it.
+    public var idleCloseMillis: Int? = 300_000
+    /// Segment descriptors open at once over all repositories (nil = no limit); past it a writer closes
+    /// its least recently written idle repository to open another, or refuses the record.
+    public var maxOpenSegments: Int? = nil
     /// Called with the duration (seconds) of every successful `fdatasync` of a segment, on the thread that
     /// ran it, right after it returns; for benchmarks that need exact latencies rather than the metrics
     /// histogram. Must be cheap and must not call into the WAL.
@@ -55,6 +67,9 @@ public struct WALOptions: Sendable {
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
     }
+
+    /// Online cores: the default number of writer threads.
+    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 /// Where a record landed: the sequence of its first event and how many events it holds.

@@ -11,6 +11,7 @@ public final class WALStore: Sendable {
     private let logger: Logger
     private let fs: any SegmentFileSystem
     private let state: Mutex<State>
+    private let pool: WriterPool
 
     private struct State: ~Copyable {
         var logs: [String: RepositoryLog] = [:]
@@ -26,6 +27,7 @@ public final class WALStore: Sendable {
         self.logger = logger
         self.fs = fileSystem
         state = Mutex(State())
+        pool = WriterPool(options: options)
         let repos = SegmentDirectory.reposPath(options.dataDirectory)
         do throws(SegmentIOError) {
             try fs.createDirectories(repos)
@@ -35,7 +37,7 @@ public final class WALStore: Sendable {
                     continue
                 }
                 let log = try RepositoryLog(repository: name, directory: SegmentDirectory(dataDirectory: options.dataDirectory, escapedRepository: folder),
-                                            fs: fs, options: options, logger: logger)
+                                            fs: fs, options: options, logger: logger, pool: pool)
                 state.withLock { $0.logs[name] = log }
             }
         } catch {
@@ -53,7 +55,7 @@ public final class WALStore: Sendable {
             do throws(SegmentIOError) {
                 let log = try RepositoryLog(repository: repository,
                                             directory: SegmentDirectory(dataDirectory: options.dataDirectory, escapedRepository: folder),
-                                            fs: fs, options: options, logger: logger)
+                                            fs: fs, options: options, logger: logger, pool: pool)
                 state.logs[repository] = log
                 return .success(log)
             } catch {
@@ -69,7 +71,7 @@ public final class WALStore: Sendable {
     /// afresh. For a deleted repository, whose folder the caller then moves aside.
     public func close(repository: String) {
         let log = state.withLock { $0.logs.removeValue(forKey: repository) }
-        log?.shutdown()
+        log?.close()
     }
 
     /// `DATA/deleted`: the logs of deleted repositories, kept for a grace period.
@@ -82,12 +84,12 @@ public final class WALStore: Sendable {
     /// Syncs and stops every writer; appends after this fail with ``WALError/closed``. Idempotent; must not
     /// be called from an append's completion (which runs on a writer thread).
     public func shutdown() {
-        let logs = state.withLock { state in
-            state.closed = true
-            return Array(state.logs.values)
-        }
-        for log in logs { log.shutdown() }
+        state.withLock { $0.closed = true }
+        pool.shutdown()
     }
+
+    /// Repositories whose active segment holds a descriptor now (the others are closed while idle).
+    public var openRepositories: Int { pool.openRepositories.load(ordering: .relaxed) }
 
     /// Names of the repositories with an open log.
     public var repositories: [String] {
@@ -104,6 +106,7 @@ public final class WALStore: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for line in lines[name] ?? [] { out += line + "\n" }
         }
+        out += pool.metricsText()
         return out
     }
 }

@@ -6,10 +6,21 @@ import Glibc
 struct PendingAppend: Sendable {
     var record: WALRecord
     var completion: @Sendable (Result<WALPosition, WALError>) -> Void
+    /// The repository's log state, which only the pool writer thread touches.
+    var target: SegmentWriterRef
 }
 
-/// The hand-off between appending threads and one writer thread: a pthread mutex and condition variable
-/// (monotonic clock) around the list of waiting appends.
+/// A repository's ``SegmentWriter``, unretained, as carried to its pool writer by each append: the
+/// ``RepositoryLog`` that owns it lives as long as the ``WALStore`` (longer than any queued append), and
+/// retaining it per append made every loop bump the same reference count.
+struct SegmentWriterRef: @unchecked Sendable {
+    let unmanaged: Unmanaged<SegmentWriter>
+    init(_ writer: SegmentWriter) { unmanaged = .passUnretained(writer) }
+    var writer: SegmentWriter { unmanaged.takeUnretainedValue() }
+}
+
+/// The hand-off between appending threads and one pool writer thread: a pthread mutex and condition
+/// variable (monotonic clock) around the list of waiting appends.
 ///
 /// Guarantees: appends are taken in the order they were enqueued; after ``close()`` nothing more is
 /// accepted and the writer still gets everything enqueued before; taking swaps buffers, so neither side
@@ -19,6 +30,8 @@ final class WriterQueue: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var items: [PendingAppend] = []
     private var closed = false
+    /// Set by ``nudge()``: the next wait returns `.timedOut` at once.
+    private var nudged = false
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -70,6 +83,14 @@ final class WriterQueue: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Wakes the writer without an append: its current or next wait returns `.timedOut`.
+    func nudge() {
+        pthread_mutex_lock(mutex)
+        nudged = true
+        pthread_mutex_unlock(mutex)
+        pthread_cond_signal(condition)
+    }
+
     enum Wait: Equatable {
         case items
         case timedOut
@@ -83,6 +104,10 @@ final class WriterQueue: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         while items.isEmpty {
             if closed { return .closed }
+            if nudged {
+                nudged = false
+                return .timedOut
+            }
             if let deadline {
                 if MonotonicClock.nanoseconds() >= deadline { return .timedOut }
                 var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
@@ -93,6 +118,13 @@ final class WriterQueue: @unchecked Sendable {
         }
         swap(&items, &out)
         return .items
+    }
+
+    /// Appends waiting to be taken (for the queue-depth metric).
+    var depth: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return items.count
     }
 
     /// Moves whatever is waiting into the empty `out` without blocking; false when nothing was.

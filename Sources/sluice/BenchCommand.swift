@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Ingest token, sent as 'Authorization: Bearer TOKEN'.")
     var token: String?
 
+    @Option(name: .long, help: "File of ingest tokens, one per line: requests go round-robin over them (e.g. one per repository); replaces --token.")
+    var tokenFile: String?
+
     @Option(name: .long, help: "structured, unstructured, json, raw, hec, hec-raw or bulk.")
     var format = "structured"
 
@@ -98,6 +101,11 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         configuration.token = token
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw ValidationError("--token-file \(tokenFile) cannot be read") }
+            configuration.tokens = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+            guard !configuration.tokens.isEmpty else { throw ValidationError("--token-file \(tokenFile) holds no token") }
+        }
         configuration.gzip = gzip
         configuration.connections = connections
         configuration.threads = threads

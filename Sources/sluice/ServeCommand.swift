@@ -82,6 +82,12 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Zero bytes the WAL keeps written ahead of its records under --fsync always, so an fdatasync commits no file growth (0 = off).")
     var walReserveBytes = WALOptions.defaultServerReserveBytes
 
+    @Option(name: .long, help: "WAL writer threads serving every repository (each repository belongs to one); default: number of cores.")
+    var walWriters = WALOptions.coreCount
+
+    @Option(name: .long, help: "Seconds without a write after which a repository closes its WAL segment's descriptor and frees its buffers (0 = never); the next write reopens it.")
+    var walIdleClose = 300.0
+
     @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes.")
     var retentionBytes: Int?
 
@@ -117,6 +123,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--tls-handshake-timeout and --tls-max-handshakes must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        guard walWriters >= 1, walIdleClose >= 0 else { throw ValidationError("--wal-writers must be positive and --wal-idle-close not negative") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
         }
@@ -160,6 +167,8 @@ struct ServeCommand: ParsableCommand {
         configuration.fsync = FsyncPolicy(argument: fsync)!
         configuration.segmentBytes = segmentBytes
         configuration.walReserveBytes = walReserveBytes
+        configuration.walWriters = walWriters
+        configuration.walIdleCloseMillis = walIdleClose > 0 ? max(1, Int(walIdleClose * 1000)) : nil
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         configuration.deletedRepositoryHours = deletedRepositoryHours

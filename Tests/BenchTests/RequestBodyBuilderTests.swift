@@ -84,4 +84,17 @@ import Testing
             #expect(Array(entry.request.suffix(entry.bodyBytes).prefix(2)) == [0x1F, 0x8B])
         }
     }
+
+    @Test func tokenListIsSpreadRoundRobinOverTheRequests() throws {
+        var generator = PayloadGenerator(seed: 1)
+        let tokens = ["A1", "B2", "C3"]
+        let pool = try RequestPool(url: BenchURL(host: "h", port: 8080, path: ""), token: nil, tokens: tokens, format: .structured,
+                                   batch: 1, gzip: false, generator: &generator, count: 2)
+        #expect(pool.entries.count == 3)
+        for (index, entry) in pool.entries.enumerated() {
+            let text = String(decoding: entry.request, as: UTF8.self)
+            #expect(text.contains("Authorization: Bearer \(tokens[index])\r\n"))
+            #expect(text.components(separatedBy: "Authorization:").count == 2)
+        }
+    }
 }

@@ -7,17 +7,26 @@ import Testing
 /// N from a seeded generator, so a failing round can be replayed. `perf/crash-test.sh` runs 200 rounds.
 @Suite(.serialized) struct CrashRecoveryTests {
     static let rounds = Int(ProcessInfo.processInfo.environment["SLUICE_CRASH_ROUNDS"] ?? "") ?? 20
-    static let clients = 4
+    /// Above 1: batches go round-robin to this many repositories of organization `acme` (HEC, with an
+    /// organization token and `index`), from 16 clients, so that many logs are written and killed at once.
+    static let repositories = max(1, Int(ProcessInfo.processInfo.environment["SLUICE_CRASH_REPOS"] ?? "") ?? 1)
+    static let clients = repositories > 1 ? 16 : 4
 
     @Test func acknowledgedBatchesSurviveSIGKILL() throws {
         let data = SluiceProcess.makeDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         var generator = SplitMix64(seed: 2026)
         var acknowledgedTotal = Set<String>()
+        let names = (0..<Self.repositories).map { "crash\($0)" }
+        var organizationToken: String?
         for round in 0..<Self.rounds {
             let server = try SluiceProcess(dataDirectory: data, arguments: ["--fsync", "always"])
             let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+            if Self.repositories > 1, organizationToken == nil {
+                organizationToken = try ManyRepositoriesTests.addRepositories(names, to: server)
+            }
             let killAfter = Int(generator.next() % 40) + 1
+            let shipperToken = organizationToken
             let acknowledged = AckLog()
             let group = DispatchGroup()
             for client in 0..<Self.clients {
@@ -27,9 +36,16 @@ import Testing
                     guard let connection = try? RawHTTPClient(port: server.port, receiveTimeoutSeconds: 10) else { return }
                     for sequence in 0..<10_000 {
                         let marker = "round-\(round)-client-\(client)-batch-\(sequence)"
-                        let body = (0..<5).map { "\(marker) line \($0)" }.joined(separator: "\n")
-                        guard let answer = try? connection.request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)"], body: Array(body.utf8)),
-                              answer.status == 200 else { return }
+                        let answer: HTTPAnswer?
+                        if let shipperToken {
+                            let repository = names[(client + sequence * Self.clients) % names.count]
+                            let body = (0..<5).map { #"{"event":"\#(marker) line \#($0)","index":"\#(repository)"}"# }.joined()
+                            answer = try? connection.request("POST", "/services/collector", headers: ["Authorization": "Splunk \(shipperToken)"], body: Array(body.utf8))
+                        } else {
+                            let body = (0..<5).map { "\(marker) line \($0)" }.joined(separator: "\n")
+                            answer = try? connection.request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)"], body: Array(body.utf8))
+                        }
+                        guard let answer, answer.status == 200 else { return }
                         if acknowledged.add(marker) >= killAfter * Self.clients { return }
                     }
                 }
@@ -42,18 +58,16 @@ import Testing
 
         let verify = try SluiceProcess.run(["wal", "verify", "--data", data])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
-        let cat = try SluiceProcess.run(["wal", "cat", "--data", data, "--repo", "sandbox"])
-        #expect(cat.status == 0, "\(cat.stderr)")
         var stored = Set<String>()
-        for line in cat.stdout.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let raw = object["@rawstring"] as? String, let marker = raw.split(separator: " ").first else { continue }
-            stored.insert(String(marker))
+        for repository in organizationToken == nil ? ["sandbox"] : names {
+            for event in try StoredEvents.read(dataDirectory: data, repository: repository) {
+                if let marker = event.rawstring.split(separator: " ").first { stored.insert(String(marker)) }
+            }
         }
         let lost = acknowledgedTotal.subtracting(stored)
         #expect(!acknowledgedTotal.isEmpty)
         #expect(lost.isEmpty, "acknowledged but lost: \(lost.sorted().prefix(10))")
-        print("crash recovery: \(Self.rounds) SIGKILL rounds, \(acknowledgedTotal.count) acknowledged batches, \(lost.count) lost, \(stored.count) stored")
+        print("crash recovery: \(Self.rounds) SIGKILL rounds, \(Self.repositories) repositories, \(acknowledgedTotal.count) acknowledged batches, \(lost.count) lost, \(stored.count) stored")
     }
 }
 

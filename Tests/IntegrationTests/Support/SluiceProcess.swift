@@ -33,14 +33,18 @@ final class SluiceProcess: @unchecked Sendable {
         return path
     }
 
-    /// `fileSizeLimitKiB` starts the server under `ulimit -f`, so writes past it fail as on a full disk.
-    init(dataDirectory: String? = nil, arguments: [String] = [], fileSizeLimitKiB: Int? = nil) throws {
+    /// `fileSizeLimitKiB` starts the server under `ulimit -f`, so writes past it fail as on a full disk;
+    /// `limits` are more `ulimit` arguments applied in the child shell before it execs the server
+    /// (e.g. `["-n 1024"]`).
+    init(dataDirectory: String? = nil, arguments: [String] = [], fileSizeLimitKiB: Int? = nil, limits: [String] = []) throws {
         self.dataDirectory = dataDirectory ?? Self.makeDataDirectory()
         ownsDirectory = dataDirectory == nil
         let serve = ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0", "--threads", "2"] + arguments
-        if let fileSizeLimitKiB {
+        let ulimits = (fileSizeLimitKiB.map { ["-f \($0)"] } ?? []) + limits
+        if !ulimits.isEmpty {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", "ulimit -f \(fileSizeLimitKiB) && exec \"$0\" \"$@\"", Self.binary] + serve
+            let prefix = ulimits.map { "ulimit \($0)" }.joined(separator: " && ")
+            process.arguments = ["-c", "\(prefix) && exec \"$0\" \"$@\"", Self.binary] + serve
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = serve

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import EventModel
+import Foundation
+import Synchronization
+import Testing
+@testable import WAL
+
+struct WriterPoolTests {
+    /// A repository always maps to the same writer, and names spread over the writers.
+    @Test func assignmentIsStableAndSpread() {
+        let names = (0..<3000).map { "team\($0)" }
+        var perWriter = [Int](repeating: 0, count: 4)
+        for name in names {
+            let index = WriterPool.writerIndex(for: name, writers: 4)
+            #expect(index == WriterPool.writerIndex(for: name, writers: 4))
+            perWriter[index] += 1
+        }
+        #expect(perWriter.allSatisfy { $0 > 600 && $0 < 900 }, "\(perWriter)")
+        #expect(WriterPool.writerIndex(for: "sandbox", writers: 1) == 0)
+    }
+
+    private static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+    }
+
+    /// 60 repositories written at once cost the pool's two threads, not one each; every record lands in
+    /// its own repository, and each writer's round syncs every file it wrote.
+    @Test func manyRepositoriesShareTheWriters() throws {
+        let dir = TemporaryDirectory()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 2
+        let before = Self.threadCount()
+        let store = try WALStore(options: options, logger: testLogger)
+        let logs = try (0..<60).map { try store.log(for: "repo\($0)") }
+        #expect(Self.threadCount() - before <= 4, "threads grew from \(before) to \(Self.threadCount())")
+        let completions = Completions()
+        var batch = AppendBatch()
+        for (index, log) in logs.enumerated() {
+            batch.add(EventBatch(samples: logLines("r\(index)", count: 2)), to: log, completion: completions.callback(index))
+        }
+        batch.submit()
+        completions.wait(logs.count)
+        #expect(completions.all.values.allSatisfy { if case .success = $0 { true } else { false } })
+        let metrics = store.metricsText()
+        #expect(metrics.contains("sluice_wal_writer_records_total{writer=\"0\"}"))
+        #expect(metrics.contains("sluice_wal_open_repositories 60"))
+        store.shutdown()
+        for (index, log) in logs.enumerated() {
+            let read = try readAll(dir.path, log.repository)
+            #expect(read.events.map(\.1) == logLines("r\(index)", count: 2))
+            #expect(log.metrics.fsyncs.load(ordering: .relaxed) >= 1)
+        }
+    }
+
+    /// An idle repository closes its descriptor (sealing nothing); the next record reopens the same
+    /// segment and continues the sequence.
+    @Test func idleRepositoryClosesAndReopens() throws {
+        let dir = TemporaryDirectory()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.idleCloseMillis = 20
+        options.reserveBytes = 64 << 10
+        let store = try WALStore(options: options, logger: testLogger)
+        let log = try store.log(for: "quiet")
+        guard case .success(let first) = log.appendAndWait(logLines("a", count: 3)) else { Issue.record("first append failed"); return }
+        try waitUntil { store.openRepositories == 0 }
+        guard case .success(let second) = log.appendAndWait(logLines("b", count: 2)) else { Issue.record("append after idle close failed"); return }
+        #expect(second.firstSequence == first.firstSequence + 3)
+        #expect(dir.segments("quiet").count == 1)
+        #expect(store.metricsText().contains("sluice_wal_writer_idle_closes_total{writer=\"0\"} 1"))
+        store.shutdown()
+        let read = try readAll(dir.path, "quiet")
+        #expect(read.corruption.isEmpty)
+        #expect(read.events.map(\.1) == logLines("a", count: 3) + logLines("b", count: 2))
+        #expect(read.events.map(\.0) == Array(0..<5))
+    }
+
+    /// Writes racing the idle close (1 ms idle time, writers pausing around it): every record succeeds,
+    /// once, in a gap-free sequence, with the descriptor closed and reopened along the way.
+    @Test func writesRacingTheIdleClose() throws {
+        let dir = TemporaryDirectory()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.idleCloseMillis = 1
+        options.reserveBytes = 16 << 10
+        let store = try WALStore(options: options, logger: testLogger)
+        let log = try store.log(for: "racy")
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            var pause = SplitMix(seed: UInt64(thread + 1))
+            for round in 0..<60 {
+                if case .failure = log.appendAndWait(logLines("t\(thread)-\(round)", count: 1)) { failures.add(1, ordering: .relaxed) }
+                usleep(UInt32(pause.next() % 2500))
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        let closes = Int(store.metricsText().split(separator: "\n").first { $0.hasPrefix("sluice_wal_writer_idle_closes_total") }?
+            .split(separator: " ").last ?? "0") ?? 0
+        #expect(closes > 0, "the descriptor was never closed while idle")
+        store.shutdown()
+        let read = try readAll(dir.path, "racy")
+        #expect(read.corruption.isEmpty)
+        #expect(read.events.map(\.0) == Array(0..<240))
+        #expect(Set(read.events.map { String(decoding: $0.1.rawstring, as: UTF8.self) }).count == 240)
+        #expect(dir.segments("racy").count == 1)
+    }
+
+    /// With room for 3 descriptors, 20 repositories written one after another all succeed: the least
+    /// recently written quiescent repository gives its descriptor up for the next.
+    @Test func descriptorCapClosesTheLeastRecentlyWritten() throws {
+        let dir = TemporaryDirectory()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.maxOpenSegments = 3
+        let store = try WALStore(options: options, logger: testLogger)
+        for round in 0..<2 {
+            for index in 0..<20 {
+                let log = try store.log(for: "r\(index)")
+                guard case .success = log.appendAndWait(logLines("\(round)-\(index)", count: 1)) else {
+                    Issue.record("append to r\(index) failed")
+                    return
+                }
+                #expect(store.openRepositories <= 3)
+            }
+        }
+        store.shutdown()
+        for index in 0..<20 {
+            let read = try readAll(dir.path, "r\(index)")
+            #expect(read.events.map(\.1) == logLines("0-\(index)", count: 1) + logLines("1-\(index)", count: 1))
+        }
+    }
+
+    /// Polls `condition` (the pool's state changes on its own thread) for up to 10 s.
+    private func waitUntil(_ condition: () -> Bool) throws {
+        let deadline = MonotonicClock.nanoseconds() + 10_000_000_000
+        while !condition() {
+            guard MonotonicClock.nanoseconds() < deadline else { throw WALTestTimeout() }
+            usleep(1000)
+        }
+    }
+}
+
+private struct WALTestTimeout: Error {}
+
+/// A small seeded generator for the racing writers' pauses.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# What it measures: the WAL writer pool with many active repositories. 1-event structured requests from
+# `sluice bench` (64 connections, 1 thread) spread round-robin over REPOS repositories (default 1000, one
+# ingest token each, `--token-file`) against the same run into one repository, for --fsync always and
+# interval=10, in alternating rounds (one, many, one, many …) so that neighbours' load hits both alike.
+# Env: BIN (default .build/release/sluice, built here), REPOS, ROUNDS (default 2), DURATION (s, default 8),
+# WRITERS (--wal-writers, default cores).
+# How to read it: one line per run with requests/s, p99 and the server's thread count in the middle of the
+# run; the summary gives the best run of each side and the ratio many/one (target >= 0.8).
+set -euo pipefail
+cd "$(dirname "$0")"
+source lib/sluice.sh
+REPOS=${REPOS:-1000}
+ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-8}
+WRITERS=${WRITERS:-$(nproc)}
+if [ -z "${BIN:-}" ]; then (cd .. && swift build -c release --product sluice >/dev/null); BIN="$(cd .. && pwd)/.build/release/sluice"; fi
+work=$(mktemp -d)
+SLUICE_PID=""
+trap '[ -n "$SLUICE_PID" ] && sluice_kill; rm -rf "$work"' EXIT
+
+# Adds REPOS repositories with one ingest token each to the snapshot, writes the tokens to $work/tokens.txt.
+add_repositories() {
+    python3 - "$SLUICE_DATA/tokens.json" "$work/tokens.txt" "$REPOS" <<'PY'
+import json, os, random, string, sys
+path, out, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+snapshot = json.load(open(path))
+rng = random.Random(7)
+alphabet = string.ascii_letters + string.digits
+tokens = []
+for i in range(count):
+    name = f"pool{i}"
+    token = "".join(rng.choice(alphabet) for _ in range(43))
+    snapshot.setdefault("repositories", []).append({"name": name, "organization": "default", "kind": "regular"})
+    snapshot.setdefault("ingestTokens", []).append({"name": "bench", "repository": name, "token": token})
+    tokens.append(token)
+tmp = path + ".tmp"
+with open(tmp, "w") as f: json.dump(snapshot, f)
+os.chmod(tmp, 0o600)
+os.rename(tmp, path)
+open(out, "w").write("\n".join(tokens) + "\n")
+PY
+    kill -HUP "$SLUICE_PID"
+    for _ in $(seq 1 100); do grep -q "tokens=reloaded" "$SLUICE_DATA/stderr.log" && break; sleep 0.1; done
+}
+
+run() { # label fsync tokenargs...
+    local label=$1 fsync=$2
+    shift 2
+    "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
+        --duration "$DURATION" --json "$@" >"$work/out.json" 2>/dev/null &
+    local bench=$!
+    sleep "$(echo "$DURATION / 2" | bc -l)"
+    local threads
+    threads=$(ls "/proc/$SLUICE_PID/task" | wc -l)
+    wait "$bench"
+    python3 - "$work/out.json" "$label" "$fsync" "$threads" <<'PY' | tee -a "$work/results"
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"{sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}")
+PY
+}
+
+for fsync in always interval=10; do
+    sluice_serve "$BIN" "$work/data-$fsync" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS"
+    add_repositories
+    # Every repository written once, so the runs measure steady state, not first opens.
+    "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
+        --requests "$REPOS" --token-file "$work/tokens.txt" >/dev/null 2>&1
+    for _ in $(seq 1 "$ROUNDS"); do
+        run one "$fsync" --token "$SLUICE_TOKEN"
+        run many "$fsync" --token-file "$work/tokens.txt"
+    done
+    sluice_kill
+    SLUICE_PID=""
+done
+python3 - "$work/results" <<'PY'
+import sys, collections
+best = collections.defaultdict(float)
+for line in open(sys.argv[1]):
+    parts = line.split()
+    best[(parts[0], parts[1])] = max(best[(parts[0], parts[1])], float(parts[2]))
+for fsync in ("always", "interval=10"):
+    one, many = best[(fsync, "one")], best[(fsync, "many")]
+    print(f"{fsync}: one repository {one:.0f} req/s, many {many:.0f} req/s, ratio {many / one if one else 0:.2f}")
+PY
