@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // What Glibc does not export: epoll, accept4, signalfd, eventfd, timerfd; hardware CRC32C.
         .target(name: "CSystemShims"),
         // Header only: SSE2 byte scans JSONStream's string scanner inlines.
@@ -66,7 +67,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
         .target(name: "Forwarding", dependencies: [
-            "CNATS", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
+            "CNATS", "CZstd", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
@@ -94,7 +95,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
-        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS"]),
+        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS", "CZstd"]),
     ],
     swiftLanguageModes: [.v6]
 )

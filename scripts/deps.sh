@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Sluice builds and tests against; prints the exact line when not root.
 set -euo pipefail
-packages=(pkg-config liblz4-dev libssl-dev zlib1g-dev libpcre2-dev lz4 curl python3 python3-venv openssl libnats-dev nats-server)
+packages=(pkg-config liblz4-dev libssl-dev zlib1g-dev libpcre2-dev lz4 curl python3 python3-venv openssl libnats-dev nats-server libzstd-dev zstd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
