@@ -50,7 +50,7 @@ let package = Package(
             "COpenSSL", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
-            "EventModel", "JSONStream", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
+            "EventModel", "JSONStream", "CByteScan", "CLZ4", "CSystemShims", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
         .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),

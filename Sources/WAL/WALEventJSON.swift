@@ -1,3 +1,4 @@
+import CByteScan
 import EventModel
 import JSONStream
 
@@ -39,31 +40,72 @@ public enum WALEventJSON {
         out.append(contentsOf: "}\n".utf8)
     }
 
+    /// Decimal digits written straight into `out` (no intermediate String).
     static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20, magnitude >= scale {
+            digits += 1
+            scale = scale &* 10
+        }
+        let end = out.count + digits
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var index = end
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+        }
     }
 
-    /// A JSON string literal for `bytes`.
+    /// A JSON string literal for `bytes`. Runs of bytes that need no escaping are copied in one append,
+    /// found sixteen bytes at a time.
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var index = 0
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         let count = bytes.count
+        var index = 0
+        var run = 0
         while index < count {
-            let byte = bytes[index]
+            if index + 16 <= count {
+                let mask = sluice_json_string_attention16(base + index)
+                if mask == 0 {
+                    index += 16
+                    continue
+                }
+                index += mask.trailingZeroBitCount
+            } else {
+                let byte = base[index]
+                if byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                    index += 1
+                    continue
+                }
+            }
+            if run < index { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index])) }
+            let byte = base[index]
             if byte < 0x80 {
                 appendASCII(byte, to: &out)
                 index += 1
-                continue
-            }
-            let length = validSequenceLength(bytes, at: index)
-            if length == 0 {
-                out.append(contentsOf: "\\ufffd".utf8)
-                index += 1
             } else {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]))
-                index += length
+                let length = validSequenceLength(bytes, at: index)
+                if length == 0 {
+                    out.append(contentsOf: "\\ufffd".utf8)
+                    index += 1
+                } else {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)]))
+                    index += length
+                }
             }
+            run = index
         }
+        if run < count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<count])) }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -75,10 +117,10 @@ public enum WALEventJSON {
         case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
         case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
         case 0..<0x20:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            let low = byte & 0xF
             out.append(contentsOf: "\\u00".utf8)
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+            out.append(UInt8(ascii: "0") + (byte >> 4))
+            out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
         default: out.append(byte)
         }
     }
