@@ -67,7 +67,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
         .target(name: "Forwarding", dependencies: [
-            "CNATS", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
+            "CNATS", "CZstd", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
-        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS"]),
+        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS", "CZstd"]),
     ],
     swiftLanguageModes: [.v6]
 )

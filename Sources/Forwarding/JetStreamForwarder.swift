@@ -139,6 +139,8 @@ final class JetStreamForwarder: @unchecked Sendable {
         var reader = start
         var batch = EventBatch()
         var body: [UInt8] = []
+        let zstd = target.compression == "zstd" ? ZstdCompressor() : nil
+        var compressed: [UInt8] = []
         var inFlight: [InFlight] = []
         var head = 0
         var acknowledged = startSequence
@@ -221,6 +223,11 @@ final class JetStreamForwarder: @unchecked Sendable {
                     } catch {
                         return drainAndStop(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
                     }
+                } else if let zstd {
+                    if let failure = zstd.compress(body, into: &compressed) {
+                        return drainAndStop(.retry(.backingOff, "zstd: \(failure)", reason: "compress"))
+                    }
+                    swap(&body, &compressed)
                 }
                 let messages = ForwardMessageBuilder.messages(gateway: gateway, repository: repository, header: header,
                                                               format: target.format, body: body, maxPayload: maxPayload,

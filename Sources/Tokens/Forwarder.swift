@@ -16,7 +16,7 @@ public struct Forwarder: Codable, Sendable, Equatable {
     public var name: String
     public var kind: Kind
     public var format: Format
-    /// `gzip` compresses each message body (named in its `Content-Encoding` header); nil sends it as is.
+    /// `gzip` or `zstd` compresses each message body (named in its `Content-Encoding` header); nil sends it as is.
     public var compression: String?
 
     // JetStream
@@ -95,7 +95,7 @@ public struct Forwarder: Codable, Sendable, Equatable {
     func problem() -> (field: String, reason: String)? {
         if let problem = Snapshot.nameProblem(name) { return ("name", problem) }
         if name.contains("/") || name == "." || name == ".." { return ("name", "a target name cannot be '.', '..' or contain '/'") }
-        if let compression, compression != "gzip" { return ("compression", "unknown compression '\(compression)': use gzip") }
+        if let compression, compression != "gzip", compression != "zstd" { return ("compression", "unknown compression '\(compression)': use gzip or zstd") }
         switch kind {
         case .jetstream:
             if servers.isEmpty { return ("servers", "a jetstream target needs at least one server") }

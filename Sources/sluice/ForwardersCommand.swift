@@ -16,7 +16,7 @@ struct ForwardersCommand: ParsableCommand {
         @Option(help: "Target name.") var name: String
         @Option(help: "jetstream (http is configured but not delivered by this build).") var kind = "jetstream"
         @Option(help: "ndjson (events as `sluice wal cat` prints them) or wal (stored record bytes).") var format = "ndjson"
-        @Option(help: "gzip compresses each message body (Content-Encoding: gzip).") var compression: String?
+        @Option(help: "gzip or zstd compresses each message body (named in Content-Encoding).") var compression: String?
         @Option(help: "nats:// URL (repeatable).") var server: [String] = []
         @Option(help: "JetStream stream.") var stream: String?
         @Option(name: .customLong("subject-prefix"), help: "Subject prefix; a repository's subject is prefix + name (default sluice.).")

@@ -84,4 +84,27 @@ struct WALEventJSONTests {
         #expect(second["@timezone"] as? String == "+02:00")
         #expect(second["@sequence"] as? Int == 1)
     }
+
+    /// Long strings take the sixteen-bytes-at-a-time path: every special byte at every position of runs
+    /// longer than one block escapes as the short cases above do.
+    @Test func escapesSpecialBytesAtEveryPositionOfLongStrings() {
+        let specials: [[UInt8]] = [[0x22], [0x5C], [0x0A], [0x01], [0xC3, 0xA9], [0xFF], [0xF0, 0x9F, 0x98, 0x80], [0xE2, 0x82]]
+        for length in [15, 16, 17, 31, 32, 33, 47] {
+            for position in 0..<length {
+                for special in specials {
+                    var bytes = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                    let end = min(length, position + special.count)
+                    bytes.replaceSubrange(position..<end, with: special.prefix(end - position))
+                    var out: [UInt8] = []
+                    bytes.withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+                    // Plain letters as they are around the special bytes escaped alone (a short string,
+                    // checked byte by byte in escapesStrings).
+                    var alone: [UInt8] = []
+                    Array(bytes[position..<end]).withUnsafeBytes { WALEventJSON.appendString($0, to: &alone) }
+                    let expected = [0x22] + bytes[..<position] + alone.dropFirst().dropLast() + bytes[end...] + [0x22]
+                    #expect(out == expected, "length \(length), \(special) at \(position)")
+                }
+            }
+        }
+    }
 }
