@@ -121,12 +121,12 @@ public final class BlockingHTTPClient {
 
     /// The `Retry-After` delay of a response head in seconds (the delay-seconds form; an HTTP date is not used).
     public static func retryAfterSeconds(headBytes: [UInt8]) -> Double? {
-        let text = String(decoding: headBytes, as: UTF8.self)
-        for line in text.split(separator: "\n").dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            guard line[..<colon].lowercased() == "retry-after" else { continue }
-            let value = line[line.index(after: colon)...].filter { $0 != " " && $0 != "\t" && $0 != "\r" }
-            return Double(value).flatMap { $0 >= 0 ? $0 : nil }
+        // Lines are split on bytes: in Swift's String "\r\n" is one Character, which a split on "\n" misses.
+        for line in headBytes.split(separator: UInt8(ascii: "\n")).dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            guard String(decoding: line[..<colon], as: UTF8.self).lowercased() == "retry-after" else { continue }
+            let value = line[(colon + 1)...].filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
+            return Double(String(decoding: value, as: UTF8.self)).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
         }
         return nil
     }
