@@ -36,10 +36,8 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         var firstSequence: UInt64
         var nextSequence: UInt64
         var events: Int
-        /// The record's groups, without the enclosing brackets.
-        var groups: [UInt8]
-        /// The record's events as `sluice wal cat` prints them, for the dead-letter file.
-        var ndjson: [UInt8]
+        /// The record's groups (without the enclosing brackets) in the body being gathered.
+        var groups: Range<Int>
         var durableNanos: UInt64
     }
 
@@ -90,7 +88,8 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         var batch = EventBatch()
         var body = StructuredBody()
         var pending: [Pending] = []
-        var pendingBytes = 0
+        /// `[` and the pending records' groups, separated by commas.
+        var gathered: [UInt8] = [UInt8(ascii: "[")]
         var acknowledged = startSequence
         var written = startSequence
         var lastWrite = Date.distantPast
@@ -114,10 +113,15 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
 
         /// POSTs `records` as one body.
         func post(_ records: ArraySlice<Pending>) -> Answer {
-            var bytes: [UInt8] = [UInt8(ascii: "[")]
-            for (index, record) in records.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes.append(contentsOf: record.groups)
+            var bytes: [UInt8]
+            if records.count == pending.count {
+                bytes = gathered
+            } else {
+                bytes = [UInt8(ascii: "[")]
+                for (index, record) in records.enumerated() {
+                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                    bytes.append(contentsOf: gathered[record.groups])
+                }
             }
             bytes.append(UInt8(ascii: "]"))
             if target.compression == "gzip" {
@@ -159,7 +163,7 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
             guard !pending.isEmpty else { return nil }
             defer {
                 pending.removeAll(keepingCapacity: true)
-                pendingBytes = 0
+                gathered.removeSubrange(1...)
             }
             switch post(pending[...]) {
             case .accepted:
@@ -193,7 +197,7 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
             metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
             let oldest = pending.first?.durableNanos
             metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
-            if pendingBytes >= Self.maxBodyBytes || pending.count >= Self.maxRecordsPerBody {
+            if gathered.count >= Self.maxBodyBytes || pending.count >= Self.maxRecordsPerBody {
                 if let failed = flush() { return finish(failed) }
                 continue
             }
@@ -221,13 +225,12 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                 body.begin()
                 body.append(batch)
                 body.finish()
-                var ndjson: [UInt8] = []
-                for index in 0..<batch.count { WALEventJSON.appendLine(batch, event: index, to: &ndjson) }
-                let groups = Array(body.bytes.dropFirst().dropLast())
+                if !pending.isEmpty { gathered.append(UInt8(ascii: ",")) }
+                let start = gathered.count
+                gathered.append(contentsOf: body.bytes[1..<(body.bytes.count - 1)])
                 pending.append(Pending(firstSequence: header.firstSequence, nextSequence: header.nextSequence,
-                                       events: Int(header.eventCount), groups: groups, ndjson: ndjson,
+                                       events: Int(header.eventCount), groups: start..<gathered.count,
                                        durableNanos: DispatchTime.now().uptimeNanoseconds))
-                pendingBytes += groups.count
             }
         }
     }
@@ -240,7 +243,19 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         bytes.append(contentsOf: #","firstSequence":\#(record.firstSequence),"events":\#(record.events),"status":\#(status),"answer":"#.utf8)
         answer.prefix(64 * 1024).withUnsafeBytes { WALEventJSON.appendString($0, to: &bytes) }
         bytes.append(contentsOf: "}}\n".utf8)
-        bytes.append(contentsOf: record.ndjson)
+        // The record's events as `sluice wal cat` prints them, read again from the WAL: only a refused record
+        // pays for the second encoding.
+        var batch = EventBatch()
+        do throws(WALError) {
+            var reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: record.firstSequence)
+            guard case .record(let header, _) = reader.nextRecord(), header.firstSequence == record.firstSequence,
+                  reader.decodeRecord(header, into: &batch) == nil else {
+                return .retry(.backingOff, "cannot read record \(record.firstSequence) again for the dead-letter file", reason: "dead_letter")
+            }
+        } catch {
+            return .retry(.backingOff, "cannot read record \(record.firstSequence) again: \(error)", reason: "dead_letter")
+        }
+        for index in 0..<batch.count { WALEventJSON.appendLine(batch, event: index, to: &bytes) }
         _ = mkdirIfNeeded(checkpoint.directory)
         let fd = open(deadLetterPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
