@@ -8,10 +8,10 @@ import Glibc
 /// content; a scripted upstream (a real socket server in the test) answers 503, 429 with Retry-After and 400
 /// to check retries and the dead-letter file; a SIGKILLed gateway replays from its checkpoint.
 @Suite(.serialized) struct HTTPForwardingTests {
-    func attach(_ gateway: SluiceProcess, url: String, token: String, gzip: Bool = false) throws {
+    func attach(_ gateway: SluiceProcess, url: String, token: String, gzip: Bool = false, extra: [String] = []) throws {
         let run = try SluiceProcess.run(["forwarders", "add", "--data", gateway.dataDirectory, "--name", "up", "--kind", "http",
                                          "--url", url, "--upstream-token", token, "--repo", "sandbox", "--reload"]
-                                        + (gzip ? ["--compression", "gzip"] : []))
+                                        + (gzip ? ["--compression", "gzip"] : []) + extra)
         #expect(run.status == 0, "\(run.stderr)")
     }
 
@@ -63,6 +63,32 @@ import Glibc
         #expect(metrics.contains("sluice_forward_rejected_total{repository=\"sandbox\",target=\"up\"} 0"))
         let status = try RawHTTPClient(port: gateway.port).request("GET", "/api/v1/status").text
         #expect(status.contains("\"target\":\"up\",\"state\":\"forwarding\""))
+    }
+
+    /// An https upstream whose certificate the target's CA file vouches for; without it the certificate is refused.
+    @Test func httpsUpstreamWithItsCA() throws {
+        let fixtures = try TLSFixtures()
+        let (certificate, key) = try fixtures.makeServerCertificate("server")
+        let upstream = try SluiceProcess(tlsCertificate: certificate, key: key)
+        defer { upstream.stop() }
+        let gateway = try SluiceProcess()
+        defer { gateway.stop() }
+        let upstreamToken = try #require(try upstream.bootstrapCredentials()["ingestToken"])
+        let url = "https://127.0.0.1:\(try upstream.tlsPort())"
+        try attach(gateway, url: url, token: upstreamToken, extra: ["--tls-ca", certificate])
+        #expect(try burst(gateway, seconds: "0.5") > 0)
+        try waitDelivered(gateway.dataDirectory)
+        let sent = try events(gateway.dataDirectory)
+        let received = try events(upstream.dataDirectory)
+        #expect(sent.count > 0 && received == sent)
+
+        let untrusting = try SluiceProcess()
+        defer { untrusting.stop() }
+        try attach(untrusting, url: url, token: upstreamToken)
+        #expect(try burst(untrusting, seconds: "0.2") > 0)
+        try untrusting.waitForLog("state=backing-off")
+        let status = try SluiceProcess.run(["forward", "status", "--data", untrusting.dataDirectory]).stdout
+        #expect(status.contains("certificate"), "\(status)")
     }
 
     @Test func upstreamAnswering503Then429WithRetryAfterLosesNothing() throws {
