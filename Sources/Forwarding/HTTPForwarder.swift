@@ -13,7 +13,7 @@ import WAL
 ///
 /// It reads durable records in order from the checkpoint on, batches them into one `humio-structured`
 /// body (up to ``maxBodyBytes``), POSTs it over one keep-alive connection (``BlockingHTTPClient``) and, after
-/// a 2xx answer, moves the checkpoint past them. Connection errors, 5xx, 408 and 429 end the session: it
+/// a 2xx answer, moves the checkpoint past them. Connection errors, 5xx, 401, 403, 408 and 429 end the session: it
 /// backs off (honouring `Retry-After`) and replays from the checkpoint, so the upstream may see a batch
 /// twice. Any other 4xx sends the batch's records one by one; each record the upstream still refuses goes
 /// to the dead-letter file beside the checkpoint (its events as NDJSON after a line with the answer),
@@ -141,7 +141,9 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
             case 200..<300:
                 metrics.bytes.add(bytes.count, ordering: .relaxed)
                 return .accepted
-            case 408, 429, 500...:
+            // 401 and 403 refuse the token, not the record: dead-lettering would empty the whole stream into
+            // the file, so they are retried like an outage until the operator fixes the token.
+            case 401, 403, 408, 429, 500...:
                 return .retry(.retry(.backingOff, "upstream answered \(answer.status)", reason: "status_\(answer.status)",
                                      after: answer.retryAfterSeconds))
             case 400..<500:

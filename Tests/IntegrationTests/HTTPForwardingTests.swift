@@ -117,6 +117,19 @@ import Glibc
         #expect(gateway.logSoFar().components(separatedBy: "state=backing-off").count - 1 == 1, "\(gateway.logSoFar())")
     }
 
+    /// A refused token (401) is retried, never dead-lettered.
+    @Test func upstreamRefusingTheTokenIsRetried() throws {
+        let fake = try ScriptedUpstream { number, _ in number < 2 ? (401, [:]) : (200, [:]) }
+        defer { fake.close() }
+        let gateway = try SluiceProcess()
+        defer { gateway.stop() }
+        try attach(gateway, url: "http://127.0.0.1:\(fake.port)", token: "t")
+        #expect(try burst(gateway, seconds: "0.2") > 0)
+        try waitDelivered(gateway.dataDirectory)
+        #expect(fake.answered().prefix(3) == [401, 401, 200])
+        #expect(!FileManager.default.fileExists(atPath: gateway.dataDirectory + "/repos/sandbox/forward/up.dead.ndjson"))
+    }
+
     @Test func upstreamRefusingOneRecordDeadLettersItAndTheRestFlows() throws {
         let fake = try ScriptedUpstream { _, body in
             String(decoding: body, as: UTF8.self).contains("POISON") ? (400, [:]) : (200, [:])
