@@ -67,7 +67,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
         .target(name: "Forwarding", dependencies: [
-            "CNATS", "CZstd", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", .product(name: "Logging", package: "swift-log"),
+            "CNATS", "CZstd", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", "TLSSocket", .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [

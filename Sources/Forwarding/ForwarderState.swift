@@ -10,6 +10,8 @@ public final class ForwarderMetrics: Sendable {
     public let records = Atomic<Int>(0)
     public let bytes = Atomic<Int>(0)
     public let lagRecords = Atomic<Int>(0)
+    /// Events the target refused for good (HTTP 4xx), moved to the dead-letter file.
+    public let rejected = Atomic<Int>(0)
     /// Milliseconds since the oldest record not yet acknowledged became durable (0 when caught up).
     public let lagMillis = Atomic<Int>(0)
     private let errors = Mutex<[String: Int]>([:])

@@ -13,7 +13,7 @@ public final class ForwardingService: Sendable {
     private let dataDirectory: String
     private let wal: WALStore
     private let logger: Logger
-    private let state = Mutex<[Key: JetStreamForwarder]>([:])
+    private let state = Mutex<[Key: WALForwarder]>([:])
     private let gateway = Mutex<String?>(nil)
 
     struct Key: Hashable, Sendable {
@@ -33,15 +33,10 @@ public final class ForwardingService: Sendable {
         for repository in snapshot.repositories {
             for name in repository.forwardTo {
                 guard let target = snapshot.forwarder(named: name) else { continue }
-                if target.kind != .jetstream {
-                    logger.warning("forwarding to http targets is not implemented; target ignored", metadata: [
-                        "repository": "\(repository.name)", "target": "\(name)"])
-                    continue
-                }
                 wanted[Key(repository: repository.name, target: name)] = target
             }
         }
-        let (stale, missing) = state.withLock { running -> ([JetStreamForwarder], [Key]) in
+        let (stale, missing) = state.withLock { running -> ([WALForwarder], [Key]) in
             let stale = running.filter { key, forwarder in wanted[key] != forwarder.target }
             for key in stale.keys { running[key] = nil }
             return (Array(stale.values), wanted.keys.filter { running[$0] == nil })
@@ -56,8 +51,12 @@ public final class ForwardingService: Sendable {
                 logger.error("forwarder cannot open the repository's WAL", metadata: ["repository": "\(key.repository)", "error": "\(error)"])
                 continue
             }
-            let forwarder = JetStreamForwarder(repository: key.repository, target: wanted[key]!, log: log, dataDirectory: dataDirectory,
-                                               gateway: gatewayID, logger: logger)
+            let target = wanted[key]!
+            let forwarder: WALForwarder = switch target.kind {
+            case .jetstream: JetStreamForwarder(repository: key.repository, target: target, log: log, dataDirectory: dataDirectory,
+                                                gateway: gatewayID, logger: logger)
+            case .http: HTTPForwarder(repository: key.repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
+            }
             state.withLock { $0[key] = forwarder }
             forwarder.start()
         }
@@ -105,17 +104,18 @@ public final class ForwardingService: Sendable {
     public func metricsText() -> String {
         let all = state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }
         guard !all.isEmpty else { return "" }
-        func labels(_ f: JetStreamForwarder) -> String {
+        func labels(_ f: WALForwarder) -> String {
             "repository=\"\(escape(f.repository))\",target=\"\(escape(f.target.name))\""
         }
         var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ value: (JetStreamForwarder) -> Int) {
+        func family(_ name: String, _ type: String, _ help: String, _ value: (WALForwarder) -> Int) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for f in all { out += "\(name){\(labels(f))} \(value(f))\n" }
         }
         family("sluice_forward_records_total", "counter", "WAL records published to the target (replays included).") { $0.metrics.records.load(ordering: .relaxed) }
         family("sluice_forward_bytes_total", "counter", "Message body bytes published to the target.") { $0.metrics.bytes.load(ordering: .relaxed) }
         family("sluice_forward_lag_records", "gauge", "Durable events not yet acknowledged by the target.") { $0.metrics.lagRecords.load(ordering: .relaxed) }
+        family("sluice_forward_rejected_total", "counter", "Events the target refused for good, moved to the dead-letter file.") { $0.metrics.rejected.load(ordering: .relaxed) }
         out += "# HELP sluice_forward_lag_seconds Age of the oldest record in flight to the target.\n# TYPE sluice_forward_lag_seconds gauge\n"
         for f in all { out += "sluice_forward_lag_seconds{\(labels(f))} \(Double(f.metrics.lagMillis.load(ordering: .relaxed)) / 1000)\n" }
         out += "# HELP sluice_forward_errors_total Forwarding failures by reason.\n# TYPE sluice_forward_errors_total counter\n"

@@ -14,17 +14,8 @@ import WAL
 /// acknowledged. Any failure (publish error, missing acknowledgement, lost connection) waits for what is in
 /// flight, backs off, and replays from the checkpoint; JetStream drops the replayed copies by message id.
 /// It never touches an event loop or a WAL writer: it reads segment files and one atomic.
-final class JetStreamForwarder: @unchecked Sendable {
-    let repository: String
-    let target: Forwarder
-    let metrics = ForwarderMetrics()
-    private let log: RepositoryLog
-    private let dataDirectory: String
+final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
     private let gateway: String
-    private let checkpoint: ForwardCheckpoint
-    private let logger: Logger
-    private let stopped = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
     private let tracker = AckTracker()
 
     /// Parts in flight at most.
@@ -34,74 +25,15 @@ final class JetStreamForwarder: @unchecked Sendable {
     static let checkpointIntervalSeconds = 0.2
 
     init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, gateway: String, logger: Logger) {
-        self.repository = repository
-        self.target = target
-        self.log = log
-        self.dataDirectory = dataDirectory
         self.gateway = gateway
-        checkpoint = ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: target.name)!
-        self.logger = logger
+        super.init(repository: repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
     }
 
-    func start() {
-        let thread = Thread { [self] in
-            run()
-            done.signal()
-        }
-        thread.name = "sluice-forward"
-        thread.start()
-    }
-
-    /// Stops the thread after what is in flight was answered (or timed out); waits for it.
-    func stop() {
-        stopped.store(true, ordering: .releasing)
-        done.wait()
-    }
-
-    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
-
-    private func setState(_ state: ForwarderState, error: String? = nil) {
-        guard metrics.setState(state, error: error) else { return }
-        var metadata: Logger.Metadata = ["repository": "\(repository)", "target": "\(target.name)", "state": "\(state.rawValue)"]
-        if let error { metadata["error"] = "\(error)" }
-        if state == .forwarding || state == .stopped {
-            logger.info("forwarder state", metadata: metadata)
-        } else {
-            logger.warning("forwarder state", metadata: metadata)
-        }
-        ForwardStatusFile.write(dataDirectory: dataDirectory, repository: repository, target: target.name, state: state, error: error)
-    }
-
-    private func run() {
-        var backoff = 0.1
-        while !isStopped {
-            let outcome = session()
-            if isStopped { break }
-            if case .retry(let state, let error, let reason) = outcome {
-                metrics.countError(reason)
-                setState(state, error: error)
-                sleep(seconds: backoff)
-                backoff = min(backoff * 2, 5)
-            } else {
-                backoff = 0.1
-            }
-        }
-        setState(.stopped)
-    }
-
-    private enum Outcome {
-        case stopped
-        case retry(ForwarderState, String, reason: String)
-    }
-
-    private func sleep(seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds * Double.random(in: 0.8...1.2))
-        while !isStopped, Date() < deadline { usleep(20_000) }
-    }
+    typealias Outcome = ForwardOutcome
 
     /// One connection's worth of forwarding: connect, check the stream, replay from the checkpoint and
     /// follow until stopped or something fails.
-    private func session() -> Outcome {
+    override func session() -> Outcome {
         tracker.reset()
         let client: JetStreamClient
         do throws(JetStreamError) {

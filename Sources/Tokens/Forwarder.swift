@@ -113,6 +113,8 @@ public struct Forwarder: Codable, Sendable, Equatable {
             }
             if url != nil || upstreamToken != nil || !upstreamTokens.isEmpty { return ("url", "url and upstream tokens belong to http targets") }
         case .http:
+            // LogScale's ingest API reads gzip bodies; zstd is for JetStream consumers.
+            if let compression, compression != "gzip" { return ("compression", "an http target compresses with gzip only") }
             guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 return ("url", "an http target needs an http:// or https:// url")
             }

@@ -14,7 +14,7 @@ struct ForwardersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a target (and, with --repo, forward repositories to it).")
         @OptionGroup var options: SnapshotOptions
         @Option(help: "Target name.") var name: String
-        @Option(help: "jetstream (http is configured but not delivered by this build).") var kind = "jetstream"
+        @Option(help: "jetstream or http (a LogScale-compatible upstream: --url and --upstream-token).") var kind = "jetstream"
         @Option(help: "ndjson (events as `sluice wal cat` prints them) or wal (stored record bytes).") var format = "ndjson"
         @Option(help: "gzip or zstd compresses each message body (named in Content-Encoding).") var compression: String?
         @Option(help: "nats:// URL (repeatable).") var server: [String] = []

@@ -47,6 +47,7 @@ import Testing
         Bad(description: "http without token", path: "$.forwarders[1].upstreamToken",
             edit: { s in s.forwarders[1].upstreamToken = nil; s.forwarders[1].upstreamTokens = [:] }),
         Bad(description: "slash in name", path: "$.forwarders[0].name", edit: { s in s.forwarders[0].name = "a/b" }),
+        Bad(description: "zstd to http", path: "$.forwarders[1].compression", edit: { s in s.forwarders[1].compression = "zstd" }),
     ]
 
     @Test(arguments: bad)

@@ -93,6 +93,13 @@ final class SluiceProcess: @unchecked Sendable {
         }
     }
 
+    /// The server's log so far.
+    func logSoFar() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return logText
+    }
+
     /// What the server printed on stdout so far (the first-start banner).
     func standardOutput() -> String {
         String(decoding: stdoutPipe.fileHandleForReading.availableDataNonBlocking(), as: UTF8.self)
