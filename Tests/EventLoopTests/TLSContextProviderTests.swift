@@ -15,6 +15,7 @@ import Testing
 
         func makePair(_ name: String) throws -> TLSFiles {
             let process = Process()
+            process.environment = ChildEnvironment.snapshot
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
             process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                                  "-keyout", path("\(name)-key.pem"), "-out", path("\(name).pem"), "-days", "1",

@@ -58,6 +58,7 @@ import Testing
         let port = try #require(server.boundTLSPorts.withLock { $0 }.first)
 
         let process = Process()
+        process.environment = ChildEnvironment.snapshot
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", Self.client, "\(port)", pair.certificateChain]
         let output = Pipe()

@@ -113,6 +113,7 @@ import Glibc
         try attach(server, nats, format: "ndjson")
         let token = try #require(try server.bootstrapCredentials()["ingestToken"])
         let bench = Process()
+        bench.environment = TestEnvironment.snapshot
         bench.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
         bench.arguments = ["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
                            "--connections", "4", "--duration", "3"]
@@ -172,6 +173,7 @@ import Glibc
             let server = try SluiceProcess(dataDirectory: data)
             let token = try #require(try server.bootstrapCredentials()["ingestToken"])
             let bench = Process()
+            bench.environment = TestEnvironment.snapshot
             bench.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
             bench.arguments = ["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
                                "--connections", "4", "--duration", "2"]
@@ -201,6 +203,7 @@ import Glibc
         for _ in 0..<rounds {
             let leader = try cluster.leader(of: "LOGS")
             let bench = Process()
+            bench.environment = TestEnvironment.snapshot
             bench.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
             bench.arguments = ["bench", "--url", "http://127.0.0.1:\(server.port)", "--token", token, "--batch", "10",
                                "--connections", "4", "--duration", "3"]

@@ -13,6 +13,7 @@ import Glibc
         defer { server.stop() }
         let token = try #require(try server.bootstrapCredentials()["ingestToken"])
         let follower = Process()
+        follower.environment = TestEnvironment.snapshot
         follower.executableURL = URL(fileURLWithPath: SluiceProcess.binary)
         follower.arguments = ["wal", "cat", "--follow", "--sequence", "--data", server.dataDirectory, "--repo", "sandbox"]
         let out = Pipe()

@@ -13,6 +13,7 @@ enum ChildProcess {
     static func runBytes(_ executable: String, _ arguments: [String],
                          stdin: [UInt8]? = nil) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
         let child = Process()
+        child.environment = TestEnvironment.snapshot
         child.executableURL = URL(fileURLWithPath: executable)
         child.arguments = arguments
         let out = Pipe(), err = Pipe(), input = Pipe()

@@ -22,6 +22,7 @@ final class NATSServer: @unchecked Sendable {
 
     func start() throws {
         let child = Process()
+        child.environment = TestEnvironment.snapshot
         // Through env, so the Debian package (/usr/sbin) and other installs are found on PATH.
         child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         child.arguments = ["PATH=/usr/sbin:/usr/local/bin:/usr/bin:/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? ""),

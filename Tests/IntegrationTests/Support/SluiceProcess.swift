@@ -51,6 +51,7 @@ final class SluiceProcess: @unchecked Sendable {
         }
         process.standardError = stderrPipe
         process.standardOutput = stdoutPipe
+        process.environment = TestEnvironment.snapshot
         try process.run()
         let ready = DispatchSemaphore(value: 0)
         let readyOnce = NSLock()
