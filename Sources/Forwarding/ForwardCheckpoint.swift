@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Tokens
 import WAL
 
@@ -35,10 +36,43 @@ public struct ForwardCheckpoint: Sendable {
     }
 
     public func write(_ sequence: UInt64) throws(TokenError) {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw .system(file: directory, operation: "mkdir", errno: errno)
         }
         try writeFileAtomically(path: path, directory: directory, bytes: Array("\(sequence)\n".utf8))
+    }
+}
+
+/// A running forwarder's progress: the sequence the destination acknowledged, and the checkpoint that
+/// records it, written at most every ``intervalNanos`` unless forced (when a session ends or waits), so a
+/// crash replays little and a busy forwarder does not write a file per acknowledgement.
+struct CheckpointPacer {
+    static let intervalNanos: UInt64 = 200_000_000
+    private let checkpoint: ForwardCheckpoint
+    /// The sequence after the last record the destination acknowledged.
+    var acknowledged: UInt64
+    private var written: UInt64
+    private var lastWriteNanos: UInt64?
+
+    init(_ checkpoint: ForwardCheckpoint, from sequence: UInt64) {
+        self.checkpoint = checkpoint
+        acknowledged = sequence
+        written = sequence
+    }
+
+    /// Writes ``acknowledged`` when it moved and the interval passed (or `force`); a failed write is the
+    /// session's reason to back off.
+    mutating func write(force: Bool) -> ForwardOutcome? {
+        guard acknowledged > written else { return nil }
+        if !force, let last = lastWriteNanos, DispatchTime.now().uptimeNanoseconds &- last < Self.intervalNanos { return nil }
+        do throws(TokenError) {
+            try checkpoint.write(acknowledged)
+        } catch {
+            return .retry(.backingOff, "writing the checkpoint: \(error)", reason: "checkpoint")
+        }
+        written = acknowledged
+        lastWriteNanos = DispatchTime.now().uptimeNanoseconds
+        return nil
     }
 }
 

@@ -22,7 +22,6 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
     /// A body holds records until it reaches this size (one record may make it larger).
     static let maxBodyBytes = 2 << 20
     static let maxRecordsPerBody = 2000
-    static let checkpointIntervalSeconds = 0.2
     static let timeoutSeconds = 30
 
     let deadLetterPath: String
@@ -90,24 +89,10 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         var pending: [Pending] = []
         /// `[` and the pending records' groups, separated by commas.
         var gathered: [UInt8] = [UInt8(ascii: "[")]
-        var acknowledged = startSequence
-        var written = startSequence
-        var lastWrite = Date.distantPast
-
-        func writeCheckpoint(force: Bool) -> ForwardOutcome? {
-            guard acknowledged > written, force || Date().timeIntervalSince(lastWrite) >= Self.checkpointIntervalSeconds else { return nil }
-            do throws(TokenError) {
-                try checkpoint.write(acknowledged)
-            } catch {
-                return .retry(.backingOff, "writing the checkpoint: \(error)", reason: "checkpoint")
-            }
-            written = acknowledged
-            lastWrite = Date()
-            return nil
-        }
+        var progress = CheckpointPacer(checkpoint, from: startSequence)
 
         func finish(_ outcome: ForwardOutcome) -> ForwardOutcome {
-            if let failed = writeCheckpoint(force: true) { return failed }
+            if let failed = progress.write(force: true) { return failed }
             return outcome
         }
 
@@ -154,7 +139,7 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         }
 
         func accepted(_ records: ArraySlice<Pending>) {
-            acknowledged = records.last!.nextSequence
+            progress.acknowledged = records.last!.nextSequence
             metrics.records.add(records.count, ordering: .relaxed)
             madeProgress = true
             setState(.forwarding)
@@ -194,9 +179,9 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
 
         while true {
             if isStopped { return finish(.stopped) }
-            if let failed = writeCheckpoint(force: false) { return failed }
+            if let failed = progress.write(force: false) { return failed }
             let durable = log.durableNextSequence
-            metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
+            metrics.lagRecords.store(Int(durable > progress.acknowledged ? durable - progress.acknowledged : 0), ordering: .relaxed)
             let oldest = pending.first?.durableNanos
             metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
             if gathered.count >= Self.maxBodyBytes || pending.count >= Self.maxRecordsPerBody {
@@ -209,7 +194,7 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                 if !pending.isEmpty {
                     if let failed = flush() { return finish(failed) }
                 } else {
-                    if let failed = writeCheckpoint(force: true) { return failed }
+                    if let failed = progress.write(force: true) { return failed }
                     usleep(10_000)
                 }
             case .corruption(let segment, let offset, let reason):

@@ -22,7 +22,6 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
     static let window = 512
     static let ackWaitMillis: Int64 = 5000
     /// Least time between two checkpoint writes while records flow (each is an fsync).
-    static let checkpointIntervalSeconds = 0.2
 
     init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, gateway: String, logger: Logger) {
         self.gateway = gateway
@@ -75,15 +74,13 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         var compressed: [UInt8] = []
         var inFlight: [InFlight] = []
         var head = 0
-        var acknowledged = startSequence
-        var written = startSequence
-        var lastWrite = Date.distantPast
+        var progress = CheckpointPacer(checkpoint, from: startSequence)
         let subject = target.effectiveSubjectPrefix + repository
         let maxPayload = max(client.maxPayload, ForwardMessageBuilder.headerAllowance + 1024)
 
         func takeAcks() {
             while head < inFlight.count, tracker.take(inFlight[head].id) {
-                if let end = inFlight[head].recordEnd { acknowledged = end }
+                if let end = inFlight[head].recordEnd { progress.acknowledged = end }
                 head += 1
             }
             if head > 4096 || head == inFlight.count {
@@ -92,22 +89,10 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
             }
         }
 
-        func writeCheckpoint(force: Bool) -> Outcome? {
-            guard acknowledged > written, force || Date().timeIntervalSince(lastWrite) >= Self.checkpointIntervalSeconds else { return nil }
-            do throws(TokenError) {
-                try checkpoint.write(acknowledged)
-            } catch {
-                return .retry(.backingOff, "writing the checkpoint: \(error)", reason: "checkpoint")
-            }
-            written = acknowledged
-            lastWrite = Date()
-            return nil
-        }
-
         func drainAndStop(_ outcome: Outcome) -> Outcome {
             client.awaitPending(millis: Self.ackWaitMillis)
             takeAcks()
-            _ = writeCheckpoint(force: true)
+            _ = progress.write(force: true)
             return outcome
         }
 
@@ -115,9 +100,9 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
             if isStopped { return drainAndStop(.stopped) }
             takeAcks()
             if let failure = tracker.firstFailure { return drainAndStop(.retry(.backingOff, failure, reason: "publish")) }
-            if let failed = writeCheckpoint(force: false) { return drainAndStop(failed) }
+            if let failed = progress.write(force: false) { return drainAndStop(failed) }
             let durable = log.durableNextSequence
-            metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
+            metrics.lagRecords.store(Int(durable > progress.acknowledged ? durable - progress.acknowledged : 0), ordering: .relaxed)
             let oldest = head < inFlight.count ? inFlight[head].durableNanos : nil
             metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
             if inFlight.count - head >= Self.window {
@@ -128,7 +113,7 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
             switch reader.nextRecord(upTo: durable) {
             case .endOfLog:
                 if head == inFlight.count {
-                    if let failed = writeCheckpoint(force: true) { return drainAndStop(failed) }
+                    if let failed = progress.write(force: true) { return drainAndStop(failed) }
                     if !client.isConnected { return drainAndStop(.retry(.backingOff, "disconnected", reason: "disconnected")) }
                     usleep(10_000)
                 } else {
