@@ -47,7 +47,7 @@ let package = Package(
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
-            "COpenSSL", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
+            "COpenSSL", "JSONStream", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
             "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
@@ -58,7 +58,7 @@ let package = Package(
             "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
-            "Tokens", "WAL", "EventModel", "Parsers", .product(name: "Logging", package: "swift-log"),
+            "Tokens", "WAL", "EventModel", "JSONStream", "Parsers", .product(name: "Logging", package: "swift-log"),
             .product(name: "GraphQL", package: "GraphQL"),
         ]),
         .target(name: "Gateway", dependencies: [
@@ -71,7 +71,7 @@ let package = Package(
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
-            "HTTPWire", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "HTTPWire", "JSONStream", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "Gateway", "Tokens", "WAL", "Parsers", "Bench", "Forwarding",

@@ -105,7 +105,7 @@ public final class ForwardingService: Sendable {
         let all = state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }
         guard !all.isEmpty else { return "" }
         func labels(_ f: WALForwarder) -> String {
-            "repository=\"\(escape(f.repository))\",target=\"\(escape(f.target.name))\""
+            "repository=\"\(PrometheusLabel.escape(f.repository))\",target=\"\(PrometheusLabel.escape(f.target.name))\""
         }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ value: (WALForwarder) -> Int) {
@@ -127,10 +127,6 @@ public final class ForwardingService: Sendable {
         out += "# HELP sluice_forward_up Whether the forwarder is forwarding (1) or not (0).\n# TYPE sluice_forward_up gauge\n"
         for f in all { out += "sluice_forward_up{\(labels(f))} \(f.metrics.currentState.state == .forwarding ? 1 : 0)\n" }
         return out
-    }
-
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 
