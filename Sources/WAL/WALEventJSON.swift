@@ -1,3 +1,4 @@
+import WALFormat
 import CByteScan
 import EventModel
 import JSONStream
