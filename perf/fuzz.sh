@@ -36,18 +36,21 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -I Sources/CZstd -lz -lzstd \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
-    WALRecord|WALSegment)
+    WALRecord)
+        # The WALFormat target's sources (all of them: the list cannot drift) and the target in one module.
         build_module EventModel Sources/EventModel/*.swift
         build_shims
-        sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
-                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordEncoder+Layout.swift
-                 Sources/WAL/WALRecordDecoder.swift
-                 Sources/WAL/LZ4Stream+Unsafe.swift Sources/WAL/LayoutParser+Unsafe.swift)
-        if [ "$name" = WALSegment ]; then
-            sources+=(Sources/WAL/SegmentFile.swift Sources/WAL/SegmentHeader.swift Sources/WAL/SegmentScanner.swift)
-        fi
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
-            "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
+            Sources/WALFormat/*.swift "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
+        ;;
+    WALSegment)
+        # WALFormat as a module; the WAL's segment scanner (and the file protocol it reads through) with the target.
+        build_module EventModel Sources/EventModel/*.swift
+        build_shims
+        build_module WALFormat -I "$out/CSystemShims" -I Sources/CLZ4 Sources/WALFormat/*.swift
+        swiftc "${flags[@]}" -module-name WALSegmentFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
+            Sources/WAL/SegmentFile.swift Sources/WAL/SegmentScanner.swift "Tests/Fuzz/${name}Fuzz.swift" \
+            "$out/EventModel.o" "$out/WALFormat.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
     KeyValue|AccessLog|Syslog|JSONParser|CustomPipeline|Timestamp)
         # Parsers: the Parsers sources, the shared checks and the target in one module (so the target

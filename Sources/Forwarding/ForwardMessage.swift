@@ -1,6 +1,7 @@
 import EventModel
 import Tokens
 import WAL
+import WALFormat
 
 /// One JetStream message of a record: its id, headers and body. A record too large for one message is
 /// split into parts, each below the server's `max_payload`.

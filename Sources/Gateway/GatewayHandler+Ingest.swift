@@ -8,6 +8,7 @@ import IngestFormats
 import Parsers
 import Tokens
 import WAL
+import WALFormat
 
 extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every

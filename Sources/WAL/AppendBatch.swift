@@ -1,3 +1,4 @@
+import WALFormat
 import EventModel
 
 /// Appends gathered on one thread during one unit of work (an event-loop wake-up) and handed to their

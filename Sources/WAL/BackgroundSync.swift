@@ -1,3 +1,4 @@
+import WALFormat
 import Dispatch
 import Synchronization
 

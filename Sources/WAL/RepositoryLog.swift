@@ -1,3 +1,4 @@
+import WALFormat
 import CSystemShims
 import EventModel
 import Logging

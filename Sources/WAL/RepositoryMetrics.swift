@@ -1,3 +1,4 @@
+import WALFormat
 import Synchronization
 
 /// Counters of one repository's log, updated by its writer (and by appenders for `recordsWaiting`).

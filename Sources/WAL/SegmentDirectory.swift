@@ -1,3 +1,5 @@
+import WALFormat
+
 /// One segment file of a repository's log.
 struct SegmentRef: Sendable, Equatable {
     var firstSequence: UInt64

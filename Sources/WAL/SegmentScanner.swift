@@ -1,3 +1,5 @@
+import WALFormat
+
 /// Reads a segment's records one after the other, checking each one's limits and checksum.
 ///
 /// Guarantees: never trusts a length before its header passed ``WALRecordHeader/parse(_:)``; stops at the

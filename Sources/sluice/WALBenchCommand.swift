@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 import WAL
+import WALFormat
 
 extension WALCommand {
     /// `sluice wal bench`: measures the WAL on realistic log lines — single-core encode+LZ4+CRC speed,

@@ -2,6 +2,7 @@ import EventModel
 import Testing
 @testable import Forwarding
 @testable import WAL
+@testable import WALFormat
 
 /// Message ids are deterministic and parts join back into the body, each under the payload limit.
 struct ForwardMessageTests {

@@ -196,7 +196,7 @@ enum LayoutItem {
 }
 
 extension UnsafeRawBufferPointer {
-    func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
+    public func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
         T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }
