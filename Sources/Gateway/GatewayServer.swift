@@ -33,6 +33,8 @@ public final class GatewayServer {
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
         walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        // A repository's own retention settings, read from the serving snapshot at each retention pass.
+        walOptions.repositoryRetention = { tokens.repository(named: $0)?.retentionLimits }
         let wal = try WALStore(options: walOptions, logger: logger)
         let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
         var http = configuration.http
@@ -79,6 +81,7 @@ public final class GatewayServer {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
                 forwarding.apply(tokens.snapshot)
+                if reloaded { wal.enforceRetentionSoon() }
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }
