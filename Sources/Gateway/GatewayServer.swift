@@ -32,7 +32,9 @@ public final class GatewayServer {
         let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
-        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        // The catalog (no ingest tokens) is enough for `forwardTo`: `tokens.snapshot` would rebuild every token
+        // at each retention pass of each repository.
+        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.serving.catalog }
         // A repository's own retention settings, read from the serving snapshot at each retention pass.
         walOptions.repositoryRetention = { tokens.repository(named: $0)?.retentionLimits }
         let wal = try WALStore(options: walOptions, logger: logger)
