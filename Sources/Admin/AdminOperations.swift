@@ -162,14 +162,18 @@ struct AdminOperations: Sendable {
         }
     }
 
-    /// LogScale's `updateRetention`: refused (and audited), because a repository's retention is the WAL's,
-    /// set for all repositories by the server's flags, and accepting a value that is not enforced would
-    /// mislead.
-    func updateRetention(repository: String) async throws(AdminError) -> Repository {
-        try await mutate("updateRetention", repository: repository, tokenName: nil,
-                         authorize: changeSettings(repository)) { (_: inout Snapshot) throws(TokenError) -> Repository in
-            throw .invalidArgument(AdminMessages.retentionIsServerWide)
+    /// LogScale's `updateRetention`: sets or clears (nil) the repository's own retention settings, each
+    /// validated; the WAL runs a retention pass on the repository's log at once. Sluice keeps no backups, so
+    /// a `timeBasedBackupRetention` is refused rather than ignored.
+    func updateRetention(repository: String, changes: [Repository.RetentionSetting: Double?],
+                         backupRetention: Double? = nil) async throws(AdminError) -> Repository {
+        let changed = try await mutate("updateRetention", repository: repository, tokenName: nil,
+                                       authorize: changeSettings(repository)) { (snapshot: inout Snapshot) throws(TokenError) -> Repository in
+            if backupRetention != nil { throw .invalidArgument(AdminMessages.noBackups) }
+            return try snapshot.setRepositoryRetention(name: repository, changes)
         }
+        storage.wal?.enforceRetentionSoon(repository: repository)
+        return changed
     }
 
     func createAPIToken(kind: APIToken.Kind, name: String, permissions: [String]) async throws(AdminError) -> String {

@@ -123,7 +123,14 @@ extension AdminSchema {
                 "storageSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
                 "timeBasedBackupRetention": GraphQLArgument(type: GraphQLFloat),
             ]) { _, args, context, _ in
-                try await operations(context).updateRetention(repository: string(args, "repositoryName"))
+                // An argument left out keeps the setting, null clears it (the server's default applies again).
+                var changes: [Repository.RetentionSetting: Double?] = [:]
+                for setting in Repository.RetentionSetting.allCases where !args[setting.rawValue].isUndefined {
+                    changes.updateValue(args[setting.rawValue].double, forKey: setting)
+                }
+                let backup = args["timeBasedBackupRetention"]
+                return try await operations(context).updateRetention(repository: string(args, "repositoryName"), changes: changes,
+                                                                     backupRetention: backup.isUndefined || backup.isNull ? nil : backup.double)
             },
             "deleteSearchDomain": GraphQLField(type: GraphQLNonNull(booleanResult), args: [
                 "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),

@@ -72,12 +72,16 @@ enum AdminSchema {
             },
             "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).displayID },
             "description": GraphQLField(type: GraphQLString) { source, _, _, _ in try cast(source, Repository.self).description },
-            // Retention is the WAL's, the same for every repository (`--retention-hours`, `--retention-bytes`);
-            // Sluice has no retention by size before compression, so `ingestSizeBasedRetention` is null.
-            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in try operations(context).storage.retentionDays },
-            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, _, _ in nil },
-            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in
-                try operations(context).storage.retentionGigabytes
+            // The retention in force: the repository's own setting, else the server's flag; null when unlimited
+            // (what LogScale answers, and what humioctl compares a new value with before it deletes data).
+            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.timeBasedRetention(cast(source, Repository.self))
+            },
+            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.ingestSizeBasedRetention(cast(source, Repository.self))
+            },
+            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.storageSizeBasedRetention(cast(source, Repository.self))
             },
             "compressedByteSize": GraphQLField(type: GraphQLNonNull(long)) { source, _, context, _ in
                 try operations(context).storage.bytesOnDisk(cast(source, Repository.self).name)

@@ -32,7 +32,11 @@ public final class GatewayServer {
         let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
-        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        // The catalog (no ingest tokens) is enough for `forwardTo`: `tokens.snapshot` would rebuild every token
+        // at each retention pass of each repository.
+        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.serving.catalog }
+        // A repository's own retention settings, read from the serving snapshot at each retention pass.
+        walOptions.repositoryRetention = { tokens.repository(named: $0)?.retentionLimits }
         let wal = try WALStore(options: walOptions, logger: logger)
         let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
         var http = configuration.http
@@ -79,6 +83,7 @@ public final class GatewayServer {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
                 forwarding.apply(tokens.snapshot)
+                if reloaded { wal.enforceRetentionSoon() }
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }

@@ -29,6 +29,16 @@ struct JSONWriter {
         string(value)
     }
 
+    /// A number field, left out when absent (or not finite, which JSON cannot hold); written in the
+    /// shortest form that reads back as the same `Double`.
+    mutating func field(_ key: String, number value: Double?, first: Bool = false) {
+        guard let value, value.isFinite else { return }
+        if !first { raw(", ") }
+        string(key)
+        raw(": ")
+        raw(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
+    }
+
     /// `,\n  "name": [` then one `{…}` object per line.
     mutating func list<T>(_ name: String, _ items: [T], _ fields: (inout JSONWriter, T) -> Void) {
         raw(",\n  ")

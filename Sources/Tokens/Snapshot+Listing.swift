@@ -14,6 +14,16 @@ public struct RepositoryRow: Codable, Sendable, Equatable {
     public var organization: String
     public var kind: Repository.Kind
     public var ingestTokens: Int
+    /// The repository's own retention settings (days, GB); absent ones leave the server's flags in force.
+    public var timeBasedRetention: Double? = nil
+    public var ingestSizeBasedRetention: Double? = nil
+    public var storageSizeBasedRetention: Double? = nil
+
+    /// The own retention settings in a few words (``Repository/retentionSummary``).
+    public var retentionText: String {
+        Repository(name: name, timeBasedRetention: timeBasedRetention, ingestSizeBasedRetention: ingestSizeBasedRetention,
+                   storageSizeBasedRetention: storageSizeBasedRetention).retentionSummary
+    }
 }
 
 extension Snapshot {
@@ -33,7 +43,9 @@ extension Snapshot {
         var counts = [String: Int]()
         for token in ingestTokens { counts[token.repository, default: 0] += 1 }
         return repositories.map {
-            RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0)
+            RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0,
+                          timeBasedRetention: $0.timeBasedRetention, ingestSizeBasedRetention: $0.ingestSizeBasedRetention,
+                          storageSizeBasedRetention: $0.storageSizeBasedRetention)
         }
     }
 

@@ -53,6 +53,9 @@ extension Snapshot {
             if let description = repository.description, let problem = Snapshot.descriptionProblem(description) {
                 throw refuse("$.repositories[\(i)].description", problem)
             }
+            if let (setting, problem) = repository.retentionProblem() {
+                throw refuse("$.repositories[\(i)].\(setting.rawValue)", problem)
+            }
         }
 
         var usersByName = [String: User]()

@@ -77,15 +77,26 @@ public struct Repository: Codable, Sendable, Equatable {
     public var description: String?
     /// Names of the forwarding targets this repository's WAL is delivered to.
     public var forwardTo: [String]
+    /// Days after which its sealed WAL segments are deleted (LogScale's name and unit); nil: the server's
+    /// `--retention-hours`. See ``retentionLimits``.
+    public var timeBasedRetention: Double?
+    /// GB (10^9 bytes) of uncompressed events its WAL keeps at most; nil: no such limit.
+    public var ingestSizeBasedRetention: Double?
+    /// GB (10^9 bytes) its WAL keeps on disk at most; nil: the server's `--retention-bytes`.
+    public var storageSizeBasedRetention: Double?
 
     public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular,
-                id: String? = nil, description: String? = nil, forwardTo: [String] = []) {
+                id: String? = nil, description: String? = nil, forwardTo: [String] = [],
+                timeBasedRetention: Double? = nil, ingestSizeBasedRetention: Double? = nil, storageSizeBasedRetention: Double? = nil) {
         self.name = name
         self.organization = organization
         self.kind = kind
         self.id = id
         self.description = description
         self.forwardTo = forwardTo
+        self.timeBasedRetention = timeBasedRetention
+        self.ingestSizeBasedRetention = ingestSizeBasedRetention
+        self.storageSizeBasedRetention = storageSizeBasedRetention
     }
 
     /// The id the admin API shows: the stored one, else one derived from the name, so a repository from
@@ -94,7 +105,10 @@ public struct Repository: Codable, Sendable, Equatable {
         id ?? String(TokenDigest(hashing: "sluice repository " + name).hex.prefix(22))
     }
 
-    enum CodingKeys: String, CodingKey { case name, organization, kind, id, description, forwardTo }
+    enum CodingKeys: String, CodingKey {
+        case name, organization, kind, id, description, forwardTo
+        case timeBasedRetention, ingestSizeBasedRetention, storageSizeBasedRetention
+    }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
     public init(from decoder: any Decoder) throws {
@@ -105,6 +119,9 @@ public struct Repository: Codable, Sendable, Equatable {
         id = try c.decodeIfPresent(String.self, forKey: .id)
         description = try c.decodeIfPresent(String.self, forKey: .description)
         forwardTo = try c.decodeIfPresent([String].self, forKey: .forwardTo) ?? []
+        timeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .timeBasedRetention)
+        ingestSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .ingestSizeBasedRetention)
+        storageSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .storageSizeBasedRetention)
     }
 }
 

@@ -16,6 +16,7 @@ extension SnapshotCodec {
             out.field("kind", repository.kind.rawValue)
             out.field("id", repository.id)
             out.field("description", repository.description)
+            for setting in Repository.RetentionSetting.allCases { out.field(setting.rawValue, number: repository[retention: setting]) }
             if !repository.forwardTo.isEmpty {
                 out.raw(", \"forwardTo\": ")
                 out.strings(repository.forwardTo)

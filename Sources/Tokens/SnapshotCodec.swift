@@ -56,10 +56,14 @@ enum SnapshotCodec {
         var id: String?
         var description: String?
         var forwardTo: [String] = []
+        var retention = Repository(name: "")
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
             case "forwardTo": forwardTo = try reader.readNull() ? [] : try readStrings(&reader)
+            case "timeBasedRetention": retention.timeBasedRetention = try reader.readOptionalNumber()
+            case "ingestSizeBasedRetention": retention.ingestSizeBasedRetention = try reader.readOptionalNumber()
+            case "storageSizeBasedRetention": retention.storageSizeBasedRetention = try reader.readOptionalNumber()
             case "organization": organization = try reader.readOptionalString()
             case "id": id = try reader.readOptionalString()
             case "description": description = try reader.readOptionalString()
@@ -73,7 +77,9 @@ enum SnapshotCodec {
             }
         }
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
-                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo)
+                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo,
+                          timeBasedRetention: retention.timeBasedRetention, ingestSizeBasedRetention: retention.ingestSizeBasedRetention,
+                          storageSizeBasedRetention: retention.storageSizeBasedRetention)
     }
 
     private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {

@@ -73,6 +73,11 @@ public final class RepositoryLog: Sendable {
         owner.retire(box.writer)
     }
 
+    /// Runs retention on this log at its writer's next wake-up (its settings changed); returns at once.
+    func requestRetention() {
+        owner.requestRetention(box.writer)
+    }
+
     /// Enqueues records gathered by an ``AppendBatch``; a closed log fails them all.
     func enqueue(_ items: ArraySlice<PendingAppend>) {
         metrics.recordsWaiting.add(items.count, ordering: .relaxed)

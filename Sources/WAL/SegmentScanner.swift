@@ -144,6 +144,28 @@ struct SegmentScanner {
         return windowCount >= count
     }
 
+    /// The uncompressed bytes of a sealed segment's records, read from their headers alone (one 48-byte
+    /// read per record, no payload): what retention by ingest size counts for a segment this process did not
+    /// write. Stops at the first header that is short, out of limits or zero (the end, or damage a reader
+    /// reports); nil when the file cannot be read.
+    static func ingestBytes(path: String, fs: any SegmentFileSystem) -> Int? {
+        guard let file = try? fs.openForReading(path) else { return nil }
+        defer { file.close() }
+        guard let size = try? file.size() else { return nil }
+        var header = [UInt8](repeating: 0, count: WALFormat.recordHeaderSize)
+        var offset = WALFormat.segmentHeaderSize
+        var total = 0
+        while offset + WALFormat.recordHeaderSize <= size {
+            guard let got = try? readFully(file, into: &header, range: 0..<WALFormat.recordHeaderSize, at: offset),
+                  got == WALFormat.recordHeaderSize,
+                  case .complete(let parsed) = header.withUnsafeBytes({ WALRecordHeader.parse($0) }),
+                  offset + parsed.recordLength <= size else { break }
+            total += parsed.uncompressedLength
+            offset += parsed.recordLength
+        }
+        return total
+    }
+
     static func readFully(_ file: any SegmentFile, into buffer: inout [UInt8], range: Range<Int>, at offset: Int) throws(SegmentIOError) -> Int {
         let result: Result<Int, SegmentIOError> = buffer.withUnsafeMutableBytes { out in
             do throws(SegmentIOError) {

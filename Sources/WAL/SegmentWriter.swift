@@ -59,6 +59,8 @@ final class SegmentWriter {
     private(set) var lastWriteNanos: UInt64
     private var lastRetentionNanos: UInt64 = 0
     private var sealed: [SegmentRef]
+    /// Uncompressed bytes of the records written to the active segment (for retention by ingest size).
+    private var activeIngestBytes: Int
 
     private var writeBuffer: [UInt8] = []
     private var writeBufferCount = 0
@@ -101,6 +103,7 @@ final class SegmentWriter {
         syncedNextSequence = recovered.nextSequence
         stagedNextSequence = recovered.nextSequence
         sealed = recovered.sealed
+        activeIngestBytes = recovered.ingestBytes
         let now = MonotonicClock.nanoseconds()
         lastSyncNanos = now
         lastWriteNanos = now
@@ -135,7 +138,7 @@ final class SegmentWriter {
 
     /// When retention should look again, if any is configured.
     func retentionDeadline() -> UInt64? {
-        options.retentionHours == nil ? nil : lastRetentionNanos + 60_000_000_000
+        options.mayLimitAge ? lastRetentionNanos + 60_000_000_000 : nil
     }
 
     /// Under `.interval`: starts a sync when one is due; true while data remains unsynced.
@@ -183,7 +186,7 @@ final class SegmentWriter {
 
     /// Runs retention when its minute passed.
     func retentionTick(now: UInt64) {
-        if options.retentionHours != nil, now >= lastRetentionNanos + 60_000_000_000 { enforceRetention() }
+        if options.mayLimitAge, now >= lastRetentionNanos + 60_000_000_000 { enforceRetention() }
     }
 
     /// Puts one record into the write buffer (reopening the segment after an idle close, and rotating
@@ -270,6 +273,7 @@ final class SegmentWriter {
         metrics.eventsAppended.add(events, ordering: .relaxed)
         metrics.bytesUncompressed.add(uncompressed, ordering: .relaxed)
         metrics.bytesWritten.add(written, ordering: .relaxed)
+        activeIngestBytes += uncompressed
         if case .always = options.fsync {
             if awaitingSync.isEmpty {
                 swap(&awaitingSync, &staged)
@@ -301,6 +305,7 @@ final class SegmentWriter {
             }
             cutBack(file, to: syncedOffset, dataEnd: writtenOffset, after: error)
             writtenOffset = syncedOffset
+            for append in awaitingSync { activeIngestBytes -= append.uncompressedBytes }
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
             for append in awaitingSync { fail(append.completion, .unavailable(error.clientReason)) }
@@ -377,7 +382,8 @@ final class SegmentWriter {
         if writtenOffset > syncedOffset || !awaitingSync.isEmpty || droppedReserve, !syncWritten() { return }
         current.close()
         file = nil
-        sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence)))
+        sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence),
+                                 ingestBytes: activeIngestBytes))
         openNextSegment()
         // The sealed segment's descriptor passes to the next one; a failed creation gives it back.
         if file == nil { owner.releaseDescriptor() }
@@ -412,6 +418,7 @@ final class SegmentWriter {
             syncedOffset = WALFormat.segmentHeaderSize
             reservedEnd = WALFormat.segmentHeaderSize
             reserveAllowed = true
+            activeIngestBytes = 0
             syncedNextSequence = nextSequence
             stagedNextSequence = nextSequence
             needsTruncate = false
@@ -470,21 +477,33 @@ final class SegmentWriter {
         return true
     }
 
-    /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit; a segment
-    /// holding events a forwarding target has not acknowledged stays, unless the log is past the hard cap.
+    /// Deletes sealed segments, oldest first, while the log is over its byte or ingest-size limit, and
+    /// those older than its age limit (the repository's own limits where it sets them, the server's
+    /// otherwise: ``WALOptions/retention(for:)``); a segment holding events a forwarding target has not
+    /// acknowledged stays, unless the log is past the hard cap.
     func enforceRetention() {
         lastRetentionNanos = MonotonicClock.nanoseconds()
-        guard options.retentionBytes != nil || options.retentionHours != nil || options.retentionMaxBytes != nil, !sealed.isEmpty else { return }
+        guard !sealed.isEmpty else { return }
+        let limits = options.retention(for: repository)
+        guard !limits.isUnlimited || options.retentionMaxBytes != nil else { return }
         let infos = sealed.map { fs.info($0.path) }
         var total = infos.reduce(0) { $0 + ($1?.size ?? 0) } + writtenOffset
-        let cutoff = options.retentionHours.map { WallClock.seconds() - $0 * 3600 }
+        var ingestTotal = 0
+        if limits.ingestBytes != nil {
+            for index in sealed.indices where sealed[index].ingestBytes == nil {
+                sealed[index].ingestBytes = SegmentScanner.ingestBytes(path: sealed[index].path, fs: fs)
+            }
+            ingestTotal = sealed.reduce(activeIngestBytes) { $0 + ($1.ingestBytes ?? 0) }
+        }
+        let cutoff = limits.hours.map { WallClock.seconds() - $0 * 3600 }
         let owedFrom = options.retentionHold?(repository)
         var keepFrom = 0
         for (index, info) in infos.enumerated() {
             let overCap = options.retentionMaxBytes.map { total > $0 } ?? false
-            let overSize = options.retentionBytes.map { total > $0 } ?? false
+            let overSize = limits.bytes.map { total > $0 } ?? false
+            let overIngest = limits.ingestBytes.map { ingestTotal > $0 } ?? false
             let tooOld = cutoff.map { (info?.modifiedSeconds ?? 0) < $0 } ?? false
-            guard overSize || tooOld || overCap else { break }
+            guard overSize || overIngest || tooOld || overCap else { break }
             let end = index + 1 < sealed.count ? sealed[index + 1].firstSequence : segmentFirstSequence
             let owed = owedFrom.map { end > $0 } ?? false
             if owed && !overCap { break }
@@ -502,10 +521,12 @@ final class SegmentWriter {
                 logger.error("WAL retention deleted events a forwarding target has not acknowledged (past --retention-max-bytes)", metadata: [
                     "repository": "\(repository)", "segment": "\(sealed[index].path)", "events": "\(dropped)"])
             }
+            let reason = overSize ? "retention-bytes" : overIngest ? "ingest-size" : tooOld ? "retention-hours" : "retention-max-bytes"
             logger.info("WAL retention deleted a sealed segment", metadata: [
                 "repository": "\(repository)", "segment": "\(sealed[index].path)", "bytes": "\(info?.size ?? 0)",
-                "reason": "\(overCap && !overSize && !tooOld ? "retention-max-bytes" : overSize ? "retention-bytes" : "retention-hours")"])
+                "reason": "\(reason)"])
             total -= info?.size ?? 0
+            ingestTotal -= sealed[index].ingestBytes ?? 0
             keepFrom = index + 1
         }
         if keepFrom > 0 {

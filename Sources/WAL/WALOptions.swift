@@ -38,6 +38,11 @@ public struct WALOptions: Sendable {
     public var retentionBytes: Int? = nil
     /// Per repository: delete sealed segments last written longer ago than this.
     public var retentionHours: Double? = nil
+    /// A repository's own retention limits (nil: none); each kind it sets wins over ``retentionHours`` and
+    /// ``retentionBytes`` (see ``retention(for:)``). Called on the writer thread at each retention pass, so
+    /// a changed setting applies from the next pass without reopening the log; must be cheap and must not
+    /// call into the WAL.
+    public var repositoryRetention: (@Sendable (_ repository: String) -> RetentionLimits?)? = nil
     /// Per repository: the size past which retention deletes the oldest sealed segment even though a
     /// forwarding target has not acknowledged all of it (see ``retentionHold``); nil: never.
     public var retentionMaxBytes: Int? = nil
@@ -68,6 +73,17 @@ public struct WALOptions: Sendable {
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
     }
+
+    /// The server-wide limits: what a repository without settings of its own keeps.
+    public var defaultRetention: RetentionLimits { RetentionLimits(hours: retentionHours, bytes: retentionBytes) }
+
+    /// The limits in force for `repository`: its own where it sets them, the server's otherwise.
+    public func retention(for repository: String) -> RetentionLimits {
+        (repositoryRetention?(repository) ?? RetentionLimits()).overriding(defaultRetention)
+    }
+
+    /// Whether any repository's log may have an age limit, so the writers look once a minute.
+    var mayLimitAge: Bool { retentionHours != nil || repositoryRetention != nil }
 
     /// Online cores: the default number of writer threads.
     public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

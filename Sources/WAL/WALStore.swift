@@ -75,6 +75,13 @@ public final class WALStore: Sendable {
         log?.close()
     }
 
+    /// Runs retention on `repository`'s log (every open log when nil) at its writer's next wake-up, rather
+    /// than at the next rotation or minute: for retention settings that changed. Returns at once.
+    public func enforceRetentionSoon(repository: String? = nil) {
+        let logs = state.withLock { state in repository.map { state.logs[$0].map { [$0] } ?? [] } ?? Array(state.logs.values) }
+        for log in logs { log.requestRetention() }
+    }
+
     /// `DATA/deleted`: the logs of deleted repositories, kept for a grace period.
     public static func deletedPath(_ dataDirectory: String) -> String {
         (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/deleted"

@@ -113,6 +113,10 @@ final class PoolWriter: @unchecked Sendable {
     private let newcomers = Mutex<[SegmentWriterRef]>([])
     /// Logs closed for good (a deleted repository), each with the semaphore its caller waits on.
     private let retiring = Mutex<[(SegmentWriterRef, DispatchSemaphore)]>([])
+    /// Logs to run retention on between rounds (``requestRetention(_:)``), and whether there are any (read
+    /// once per round instead of taking the lock).
+    private let retentionRequests = Mutex<[SegmentWriterRef]>([])
+    private let hasRetentionRequests = Atomic<Bool>(false)
     private var thread: JoinableThread?
     private unowned(unsafe) var pool: WriterPool!
 
@@ -166,6 +170,25 @@ final class PoolWriter: @unchecked Sendable {
         retiring.withLock { $0.append((SegmentWriterRef(writer), done)) }
         queue.nudge()
         done.wait()
+    }
+
+    /// Runs retention on `writer`'s log between this writer's rounds, as soon as it next wakes (from any
+    /// thread; returns at once): for a repository whose retention settings changed.
+    func requestRetention(_ writer: SegmentWriter) {
+        retentionRequests.withLock { $0.append(SegmentWriterRef(writer)) }
+        hasRetentionRequests.store(true, ordering: .releasing)
+        queue.nudge()
+    }
+
+    /// On the writer thread, between rounds: runs the retention passes ``requestRetention(_:)`` asked for.
+    private func runRequestedRetention() {
+        guard hasRetentionRequests.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        let requests = retentionRequests.withLock { list in
+            let taken = list
+            list.removeAll()
+            return taken
+        }
+        for ref in requests where !ref.writer.retired { ref.writer.enforceRetention() }
     }
 
     /// On the writer thread, between rounds: closes and forgets the logs ``retire(_:)`` named.
@@ -226,6 +249,8 @@ final class PoolWriter: @unchecked Sendable {
             let wait = queue.take(into: &items, deadline: nextDeadline())
             // A repository's first records may arrive before the writer adopted it.
             adoptNewcomers()
+            // Before this round's records, so a record appended after the request completes after the pass.
+            runRequestedRetention()
             switch wait {
             case .items:
                 commit(&items)
@@ -265,7 +290,7 @@ final class PoolWriter: @unchecked Sendable {
             deadline = min(deadline ?? candidate, candidate)
         }
         for writer in intervalWaiting { earliest(writer.intervalDeadline()) }
-        if options.retentionHours != nil, !owned.isEmpty { earliest(nextRetentionNanos) }
+        if options.mayLimitAge, !owned.isEmpty { earliest(nextRetentionNanos) }
         if options.idleCloseMillis != nil, openCount > 0 { earliest(nextIdleScanNanos) }
         return deadline
     }
@@ -280,7 +305,7 @@ final class PoolWriter: @unchecked Sendable {
                 return !waiting
             }
         }
-        if options.retentionHours != nil, now >= nextRetentionNanos {
+        if options.mayLimitAge, now >= nextRetentionNanos {
             for writer in owned { writer.retentionTick(now: now) }
             nextRetentionNanos = now + 60_000_000_000
         }

@@ -8,7 +8,7 @@ struct ReposCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repos",
         abstract: "Manage repositories in the token snapshot.",
-        subcommands: [Add.self, List.self])
+        subcommands: [Add.self, List.self, Retention.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,10 +36,49 @@ struct ReposCommand: ParsableCommand {
             if json {
                 print(try jsonText(rows))
             } else {
-                print(renderColumns(["NAME", "ORGANIZATION", "KIND", "INGEST TOKENS"],
-                                    rows.map { [$0.name, $0.organization, $0.kind.rawValue, String($0.ingestTokens)] }),
+                print(renderColumns(["NAME", "ORGANIZATION", "KIND", "INGEST TOKENS", "RETENTION"],
+                                    rows.map { [$0.name, $0.organization, $0.kind.rawValue, String($0.ingestTokens), $0.retentionText] }),
                       terminator: "")
             }
+        }
+    }
+
+    struct Retention: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a repository's own WAL retention (what the admin API's updateRetention sets).",
+            discussion: """
+                Each value is a positive number, or `default` to clear the repository's own setting so the \
+                server's --retention-hours / --retention-bytes apply again; options left out stay as they are. \
+                With --reload the running server applies it at once, without a restart.
+                """)
+        @OptionGroup var options: SnapshotOptions
+        @Option(help: "Repository name.") var name: String
+        @Option(help: "Days after which sealed segments are deleted (timeBasedRetention), or `default`.") var days: String?
+        @Option(name: .customLong("storage-gb"), help: "GB (10^9 bytes) on disk kept at most (storageSizeBasedRetention), or `default`.")
+        var storageGB: String?
+        @Option(name: .customLong("ingest-gb"), help: "GB of uncompressed events kept at most (ingestSizeBasedRetention), or `default`.")
+        var ingestGB: String?
+
+        func validate() throws {
+            guard days != nil || storageGB != nil || ingestGB != nil else {
+                throw ValidationError("give at least one of --days, --storage-gb, --ingest-gb")
+            }
+            for (flag, text) in [("--days", days), ("--storage-gb", storageGB), ("--ingest-gb", ingestGB)] {
+                if let text, text != "default", Double(text) == nil { throw ValidationError("\(flag) takes a number or `default`") }
+            }
+        }
+
+        func run() throws {
+            var changes: [Repository.RetentionSetting: Double?] = [:]
+            for (setting, text) in [(Repository.RetentionSetting.timeBasedRetention, days),
+                                    (.storageSizeBasedRetention, storageGB), (.ingestSizeBasedRetention, ingestGB)] {
+                guard let text else { continue }
+                changes.updateValue(text == "default" ? nil : Double(text), forKey: setting)
+            }
+            let changed = try options.edit { (snapshot) throws(TokenError) in
+                try snapshot.setRepositoryRetention(name: name, changes)
+            }
+            print("\(changed.name): \(changed.retentionSummary)")
         }
     }
 }

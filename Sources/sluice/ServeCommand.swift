@@ -88,10 +88,10 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds without a write after which a repository closes its WAL segment's descriptor and frees its buffers (0 = never); the next write reopens it.")
     var walIdleClose = 300.0
 
-    @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes.")
+    @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes (the default: a repository's storageSizeBasedRetention wins).")
     var retentionBytes: Int?
 
-    @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted.")
+    @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted (the default: a repository's timeBasedRetention wins).")
     var retentionHours: Double?
 
     @Option(name: .long, help: "Hours a deleted repository's WAL is kept under DATA/deleted before it is removed.")
