@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 const uint32_t SLUICE_EPOLLIN = EPOLLIN;
@@ -106,6 +108,10 @@ int sluice_set_thread_name(const char *name) {
     strncpy(shortened, name, sizeof shortened - 1);
     shortened[sizeof shortened - 1] = 0;
     return pthread_setname_np(pthread_self(), shortened);
+}
+
+int sluice_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
 /* ---- CRC32C ---- */

@@ -130,16 +130,34 @@ private struct LineWriter {
         unsigned(value.magnitude)
     }
 
+    /// "00" to "99": integers are written two digits per division.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859606162636465666768697071727374757677787980\
+        81828384858687888990919293949596979899
+        """
+
     mutating func unsigned(_ value: UInt64) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
         let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            let pairs = Self.digitPairs.utf8Start
             var rest = value
             var index = scratch.count
-            repeat {
+            while rest >= 100 {
+                let pair = Int(rest % 100) &* 2
+                rest /= 100
+                index -= 2
+                scratch[index] = pairs[pair]
+                scratch[index + 1] = pairs[pair + 1]
+            }
+            if rest >= 10 {
+                index -= 2
+                scratch[index] = pairs[Int(rest) &* 2]
+                scratch[index + 1] = pairs[Int(rest) &* 2 + 1]
+            } else {
                 index -= 1
-                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+            }
             let count = scratch.count - index
             UnsafeMutableRawPointer(at).copyMemory(from: scratch.baseAddress! + index, byteCount: count)
             return count

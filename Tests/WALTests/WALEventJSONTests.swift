@@ -4,6 +4,26 @@ import Testing
 @testable import WAL
 
 struct WALEventJSONTests {
+    /// Integers (written two digits at a time) are their decimal text, at every length and sign.
+    @Test func writesIntegersAsDecimalDigits() {
+        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1_765_000_000_123, .max, .min, -1, -10, -100]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power]
+        }
+        for value in values {
+            var batch = EventBatch()
+            let raw = batch.store(Array("x".utf8))
+            _ = batch.beginEvent(rawstring: raw, ingestMillis: value)
+            var out: [UInt8] = []
+            WALEventJSON.appendLine(batch, event: 0, sequence: value == .min ? .max : UInt64(value.magnitude), to: &out)
+            let sequence = value == .min ? "18446744073709551615" : "\(value.magnitude)"
+            #expect(String(decoding: out, as: UTF8.self) ==
+                    #"{"@timestamp":\#(value),"@timezone":"Z","@rawstring":"x","@ingesttimestamp":\#(value),"@sequence":\#(sequence)}"# + "\n")
+        }
+    }
+
     @Test func linesOfARangeAreTheLinesOfItsEvents() {
         let samples = (0..<5).map { index in
             SampleEvent(timestamp: 1_700_000_000_000 + Int64(index), ingest: 1_700_000_000_500, rawstring: Array("line \(index) \"quoted\" é".utf8),

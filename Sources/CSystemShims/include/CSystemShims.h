@@ -55,6 +55,9 @@ int sluice_set_int_sockopt(int fd, int level, int name, int value);
 /* Names the calling thread (at most 15 characters are kept). */
 int sluice_set_thread_name(const char *name);
 
+/* Sets the calling thread's nice value (Linux keeps one per thread); 0 on success. */
+int sluice_set_thread_nice(int nice);
+
 /* CRC32C (Castagnoli), hardware-accelerated with SSE4.2 when the CPU has it. crc starts at 0. */
 uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length);
 
