@@ -162,6 +162,33 @@ struct AdminOperations: Sendable {
         }
     }
 
+    /// Sluice's `setIngestTokenLimits`: root only (limits are the operator's control over shippers).
+    func setIngestTokenLimits(repository: String, tokenName: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> IngestToken {
+        try await mutate("setIngestTokenLimits", repository: repository, tokenName: tokenName, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            var changed = try snapshot.setIngestTokenLimits(repository: repository, name: tokenName, limits: limits, dailyBytes: dailyBytes)
+            changed.token = Snapshot.display(token: changed.token, sha256: changed.tokenSha256, showSecrets: false)
+            changed.tokenSha256 = nil
+            return changed
+        }
+    }
+
+    /// Sluice's `setRepositoryIngestLimits`: root only.
+    func setRepositoryLimits(repository: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> Repository {
+        try await mutate("setRepositoryIngestLimits", repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryLimits(name: repository, limits: limits, dailyBytes: dailyBytes)
+        }
+    }
+
+    /// LogScale's `blockIngest` and `unblockIngest`: root only.
+    func setIngestBlocked(repository: String, blocked: Bool, message: String?) async throws(AdminError) -> Repository {
+        try await mutate(blocked ? "blockIngest" : "unblockIngest", repository: repository, tokenName: nil, message: message,
+                         authorize: rootOnRepository(repository)) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryIngestBlocked(name: repository, blocked: blocked, message: message)
+        }
+    }
+
     /// LogScale's `updateRetention`: refused (and audited), because a repository's retention is the WAL's,
     /// set for all repositories by the server's flags, and accepting a value that is not enforced would
     /// mislead.

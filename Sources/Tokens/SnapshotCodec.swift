@@ -56,10 +56,15 @@ enum SnapshotCodec {
         var id: String?
         var description: String?
         var forwardTo: [String] = []
+        var limits: IngestLimits?, dailyBytes: Int?, ingestBlocked: Bool?, ingestBlockedMessage: String?
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
             case "forwardTo": forwardTo = try reader.readNull() ? [] : try readStrings(&reader)
+            case "limits": limits = try readLimits(&reader)
+            case "dailyBytes": dailyBytes = try reader.readNull() ? nil : try reader.readInt()
+            case "ingestBlocked": ingestBlocked = try reader.readNull() ? nil : try reader.readBool()
+            case "ingestBlockedMessage": ingestBlockedMessage = try reader.readOptionalString()
             case "organization": organization = try reader.readOptionalString()
             case "id": id = try reader.readOptionalString()
             case "description": description = try reader.readOptionalString()
@@ -73,7 +78,30 @@ enum SnapshotCodec {
             }
         }
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
-                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo)
+                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo, limits: limits,
+                          dailyBytes: dailyBytes, ingestBlocked: ingestBlocked, ingestBlockedMessage: ingestBlockedMessage)
+    }
+
+    /// An `IngestLimits` object (`null` for none); its numbers may have fractions.
+    private static func readLimits(_ reader: inout JSONReader) throws(TokenError) -> IngestLimits? {
+        if try reader.readNull() { return nil }
+        var limits = IngestLimits()
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "eventsPerSecond": limits.eventsPerSecond = try readNumber(&reader)
+            case "bytesPerSecond": limits.bytesPerSecond = try readNumber(&reader)
+            case "burstSeconds": limits.burstSeconds = try readNumber(&reader)
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        return limits
+    }
+
+    private static func readNumber(_ reader: inout JSONReader) throws(TokenError) -> Double? {
+        if try reader.readNull() { return nil }
+        let range = try reader.skipValue()
+        guard let value = Double(String(decoding: reader[range], as: UTF8.self)) else { throw reader.refuse("expected a number") }
+        return value
     }
 
     private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {
@@ -172,6 +200,8 @@ enum SnapshotCodec {
             case "token": token.token = try reader.readOptionalString()
             case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
             case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
+            case "limits": token.limits = try readLimits(&reader)
+            case "dailyBytes": token.dailyBytes = try reader.readNull() ? nil : try reader.readInt()
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
