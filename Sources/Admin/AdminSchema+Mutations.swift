@@ -68,17 +68,14 @@ extension AdminSchema {
         let descriptionResult = try GraphQLObjectType(name: "UpdateDescriptionMutation", fields: [
             "description": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in source },
         ])
-        let limitFields: InputObjectFieldMap = [
-            "eventsPerSecond": InputObjectField(type: GraphQLFloat), "bytesPerSecond": InputObjectField(type: GraphQLFloat),
-            "burstSeconds": InputObjectField(type: GraphQLFloat), "dailyBytes": InputObjectField(type: GraphQLFloat),
-        ]
-        let tokenLimitsInput = try GraphQLInputObjectType(name: "SetIngestTokenLimitsInput", fields: limitFields.merging([
-            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
-            "tokenName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
-        ]) { first, _ in first })
-        let repositoryLimitsInput = try GraphQLInputObjectType(name: "SetRepositoryIngestLimitsInput", fields: limitFields.merging([
-            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
-        ]) { first, _ in first })
+        let limitFields = { (names: [String]) -> InputObjectFieldMap in
+            var fields: InputObjectFieldMap = [:]
+            for name in names { fields[name] = InputObjectField(type: GraphQLNonNull(GraphQLString)) }
+            for name in ["eventsPerSecond", "bytesPerSecond", "burstSeconds", "dailyBytes"] { fields[name] = InputObjectField(type: GraphQLFloat) }
+            return fields
+        }
+        let tokenLimitsInput = try GraphQLInputObjectType(name: "SetIngestTokenLimitsInput", fields: limitFields(["repositoryName", "tokenName"]))
+        let repositoryLimitsInput = try GraphQLInputObjectType(name: "SetRepositoryIngestLimitsInput", fields: limitFields(["repositoryName"]))
         let featureArgs: GraphQLArgumentConfigMap = ["feature": GraphQLArgument(type: GraphQLNonNull(featureFlag))]
 
         return try GraphQLObjectType(name: "Mutation", fields: [

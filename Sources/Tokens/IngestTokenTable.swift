@@ -122,9 +122,9 @@ public final class IngestTokenTable: Sendable {
     }
 
     private func token(at index: Int) -> IngestToken {
-        var token = token(records[index])
-        if let extra = limits[index] { (token.limits, token.dailyBytes) = extra }
-        return token
+        var found = token(records[index])
+        if let extra = limits[index] { (found.limits, found.dailyBytes) = extra }
+        return found
     }
 
     private func token(_ record: Record) -> IngestToken {

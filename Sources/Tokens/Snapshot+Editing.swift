@@ -146,7 +146,7 @@ extension Snapshot {
                                               dailyBytes: Int?) throws(TokenError) -> IngestToken {
         let index = try ingestTokenIndex(repository: repository, name: name)
         let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
-        if let (field, problem) = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
         ingestTokens[index].limits = limits
         ingestTokens[index].dailyBytes = dailyBytes
         return ingestTokens[index]
@@ -159,7 +159,7 @@ extension Snapshot {
             throw .notFound("repository '\(name)' does not exist")
         }
         let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
-        if let (field, problem) = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
         repositories[index].limits = limits
         repositories[index].dailyBytes = dailyBytes
         return repositories[index]

@@ -53,7 +53,7 @@ extension Snapshot {
             if let description = repository.description, let problem = Snapshot.descriptionProblem(description) {
                 throw refuse("$.repositories[\(i)].description", problem)
             }
-            if let (field, problem) = Snapshot.limitsProblem(repository.limits, dailyBytes: repository.dailyBytes) {
+            if case let (field, problem)? = Snapshot.limitsProblem(repository.limits, dailyBytes: repository.dailyBytes) {
                 throw refuse("$.repositories[\(i)].\(field)", problem)
             }
             if let message = repository.ingestBlockedMessage, let problem = Snapshot.descriptionProblem(message) {
@@ -179,7 +179,7 @@ extension Snapshot {
                 throw refuse("\(base).parser", "unknown parser '\(parser)'")
             }
             if token.limits != nil || token.dailyBytes != nil,
-               let (field, problem) = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
+               case let (field, problem)? = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
                 throw refuse("\(base).\(field)", problem)
             }
             try claim(digest(token.token, token.tokenSha256, at: base) {

@@ -97,6 +97,12 @@ import Testing
         #expect(fresh.chargeEvents(2, bytes: 0, now: Self.now, wallSeconds: Self.wall) == .admit)
     }
 
+    @Test func theCompactTokenTableKeepsLimits() {
+        let tokens = Self.snapshot(token: IngestLimits(eventsPerSecond: 1.5, burstSeconds: 3), tokenDaily: 7).ingestTokens
+        #expect(IngestTokenTable(tokens).tokens == tokens)
+        #expect(IngestTokenTable(tokens).tokens(in: "app").first?.dailyBytes == 7)
+    }
+
     @Test func validationRefusesNonPositiveOrInfiniteLimits() {
         #expect(Snapshot.limitsProblem(IngestLimits(eventsPerSecond: 0), dailyBytes: nil)?.field == "limits.eventsPerSecond")
         #expect(Snapshot.limitsProblem(IngestLimits(bytesPerSecond: .infinity), dailyBytes: nil)?.field == "limits.bytesPerSecond")
