@@ -124,7 +124,6 @@ public final class IngestLimitPolicy: Sendable {
     }
 
     /// Charges `cost` to a shared bucket; nil when admitted, else nanoseconds until it would be.
-    @inline(__always)
     private static func take(_ bucket: TokenBucket, _ cost: Int, _ now: UInt64, _ word: borrowing Atomic<UInt64>) -> UInt64? {
         var state = word.load(ordering: .relaxed)
         while true {
@@ -138,7 +137,6 @@ public final class IngestLimitPolicy: Sendable {
         }
     }
 
-    @inline(__always)
     private static func take(_ quota: DailyQuota, _ bytes: Int, _ day: UInt64, _ word: borrowing Atomic<UInt64>) -> Bool {
         var state = word.load(ordering: .relaxed)
         while true {

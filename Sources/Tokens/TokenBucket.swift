@@ -30,7 +30,6 @@ public struct TokenBucket: Sendable, Equatable {
         case wait(nanos: UInt64)
     }
 
-    @inline(__always)
     public func charge(state: UInt64, cost: Int, now: UInt64) -> Outcome {
         let increment = self.increment(cost)
         let start = max(state, now)
@@ -47,12 +46,10 @@ public struct TokenBucket: Sendable, Equatable {
         return state > increment ? state - increment : 0
     }
 
-    @inline(__always)
     func increment(_ cost: Int) -> UInt64 {
         Self.saturating(Double(cost) * nanosPerUnit)
     }
 
-    @inline(__always)
     static func saturating(_ nanos: Double) -> UInt64 {
         nanos < 9.2e18 ? UInt64(nanos.rounded(.up)) : 1 << 63
     }
@@ -74,7 +71,6 @@ public struct DailyQuota: Sendable, Equatable {
     }
 
     /// The state after admitting `bytes` on `day`, or nil when they do not fit the day's quota.
-    @inline(__always)
     public func charge(state: UInt64, bytes: Int, day: UInt64) -> UInt64? {
         let used = state >> Self.dayShift == day ? state & Self.countMask : 0
         let total = used + UInt64(min(bytes, Snapshot.maxDailyBytes))
