@@ -162,6 +162,33 @@ struct AdminOperations: Sendable {
         }
     }
 
+    /// Sluice's `setIngestTokenLimits`: root only (limits are the operator's control over shippers).
+    func setIngestTokenLimits(repository: String, tokenName: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> IngestToken {
+        try await mutate("setIngestTokenLimits", repository: repository, tokenName: tokenName, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            var changed = try snapshot.setIngestTokenLimits(repository: repository, name: tokenName, limits: limits, dailyBytes: dailyBytes)
+            changed.token = Snapshot.display(token: changed.token, sha256: changed.tokenSha256, showSecrets: false)
+            changed.tokenSha256 = nil
+            return changed
+        }
+    }
+
+    /// Sluice's `setRepositoryIngestLimits`: root only.
+    func setRepositoryLimits(repository: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> Repository {
+        try await mutate("setRepositoryIngestLimits", repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryLimits(name: repository, limits: limits, dailyBytes: dailyBytes)
+        }
+    }
+
+    /// LogScale's `blockIngest` and `unblockIngest`: root only.
+    func setIngestBlocked(repository: String, blocked: Bool, message: String?) async throws(AdminError) -> Repository {
+        try await mutate(blocked ? "blockIngest" : "unblockIngest", repository: repository, tokenName: nil, message: message,
+                         authorize: rootOnRepository(repository)) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryIngestBlocked(name: repository, blocked: blocked, message: message)
+        }
+    }
+
     /// LogScale's `updateRetention`: sets or clears (nil) the repository's own retention settings, each
     /// validated; the WAL runs a retention pass on the repository's log at once. Sluice keeps no backups, so
     /// a `timeBasedBackupRetention` is refused rather than ignored.

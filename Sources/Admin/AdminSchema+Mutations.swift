@@ -68,6 +68,14 @@ extension AdminSchema {
         let descriptionResult = try GraphQLObjectType(name: "UpdateDescriptionMutation", fields: [
             "description": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in source },
         ])
+        let limitFields = { (names: [String]) -> InputObjectFieldMap in
+            var fields: InputObjectFieldMap = [:]
+            for name in names { fields[name] = InputObjectField(type: GraphQLNonNull(GraphQLString)) }
+            for name in ["eventsPerSecond", "bytesPerSecond", "burstSeconds", "dailyBytes"] { fields[name] = InputObjectField(type: GraphQLFloat) }
+            return fields
+        }
+        let tokenLimitsInput = try GraphQLInputObjectType(name: "SetIngestTokenLimitsInput", fields: limitFields(["repositoryName", "tokenName"]))
+        let repositoryLimitsInput = try GraphQLInputObjectType(name: "SetRepositoryIngestLimitsInput", fields: limitFields(["repositoryName"]))
         let featureArgs: GraphQLArgumentConfigMap = ["feature": GraphQLArgument(type: GraphQLNonNull(featureFlag))]
 
         return try GraphQLObjectType(name: "Mutation", fields: [
@@ -138,6 +146,33 @@ extension AdminSchema {
             ]) { _, args, context, _ in
                 try await operations(context).deleteRepository(name: string(args, "name"), message: optionalString(args, "deleteMessage"))
                 return true
+            },
+            // Sluice's limit mutations (docs/limits.md): the input is the whole set, absent fields are no limit.
+            "setIngestTokenLimits": GraphQLField(type: GraphQLNonNull(ingestToken),
+                                                 args: ["input": GraphQLArgument(type: GraphQLNonNull(tokenLimitsInput))]) { _, args, context, _ in
+                let (limits, dailyBytes) = AdminSchema.limits(args, "input")
+                return try await operations(context).setIngestTokenLimits(
+                    repository: string(args, "input", "repositoryName"), tokenName: string(args, "input", "tokenName"),
+                    limits: limits, dailyBytes: dailyBytes)
+            },
+            "setRepositoryIngestLimits": GraphQLField(type: GraphQLNonNull(repositoryResult("SetRepositoryIngestLimitsMutation")),
+                                                      args: ["input": GraphQLArgument(type: GraphQLNonNull(repositoryLimitsInput))]) { _, args, context, _ in
+                let (limits, dailyBytes) = AdminSchema.limits(args, "input")
+                return try await operations(context).setRepositoryLimits(repository: string(args, "input", "repositoryName"),
+                                                                         limits: limits, dailyBytes: dailyBytes)
+            },
+            // LogScale's names for blocking a repository's ingest; Sluice blocks until unblocked, with an optional message.
+            "blockIngest": GraphQLField(type: GraphQLNonNull(repositoryResult("BlockIngestMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "message": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).setIngestBlocked(repository: string(args, "repositoryName"), blocked: true,
+                                                               message: optionalString(args, "message"))
+            },
+            "unblockIngest": GraphQLField(type: GraphQLNonNull(repositoryResult("UnblockIngestMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+            ]) { _, args, context, _ in
+                try await operations(context).setIngestBlocked(repository: string(args, "repositoryName"), blocked: false, message: nil)
             },
             "createParser": GraphQLField(type: GraphQLNonNull(parserResult("CreateParserMutation")),
                                          args: ["input": GraphQLArgument(type: GraphQLNonNull(createParserInput))]) { _, args, context, _ in

@@ -43,6 +43,12 @@ enum AdminSchema {
             "format": GraphQLField(type: archivingFormat),
             "tagOrderInName": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
         ])
+        // Sluice's rate limits (docs/limits.md); LogScale has no such type.
+        let ingestLimits = try GraphQLObjectType(name: "IngestLimits", fields: [
+            "eventsPerSecond": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).eventsPerSecond },
+            "bytesPerSecond": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).bytesPerSecond },
+            "burstSeconds": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).burstSeconds },
+        ])
         let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
             "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
             "token": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
@@ -52,6 +58,8 @@ enum AdminSchema {
             "parser": GraphQLField(type: parser) { source, _, _, _ in
                 try cast(source, IngestToken.self).parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
             },
+            "limits": GraphQLField(type: ingestLimits) { source, _, _, _ in try cast(source, IngestToken.self).limits },
+            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try cast(source, IngestToken.self).dailyBytes },
         ])
         let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
             "PERSONAL": GraphQLEnumValue(value: "PERSONAL"), "TRIAL": GraphQLEnumValue(value: "TRIAL"),
@@ -72,6 +80,14 @@ enum AdminSchema {
             },
             "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).displayID },
             "description": GraphQLField(type: GraphQLString) { source, _, _, _ in try cast(source, Repository.self).description },
+            "ingestLimits": GraphQLField(type: ingestLimits) { source, _, _, _ in try cast(source, Repository.self).limits },
+            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try cast(source, Repository.self).dailyBytes },
+            "ingestBlocked": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in
+                try cast(source, Repository.self).isIngestBlocked
+            },
+            "ingestBlockedMessage": GraphQLField(type: GraphQLString) { source, _, _, _ in
+                try cast(source, Repository.self).ingestBlockedMessage
+            },
             // The retention in force: the repository's own setting, else the server's flag; null when unlimited
             // (what LogScale answers, and what humioctl compares a new value with before it deletes data).
             "timeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
@@ -149,6 +165,16 @@ enum AdminSchema {
             throw AdminError.malformedRequest("argument \(path.map { "\($0)" }.joined(separator: ".")) missing")
         }
         return text
+    }
+
+    /// Limits from an input object's `eventsPerSecond`, `bytesPerSecond`, `burstSeconds` (absent or null: none)
+    /// and its `dailyBytes`.
+    static func limits(_ args: Map, _ input: String) -> (IngestLimits?, Int?) {
+        let limits = IngestLimits(eventsPerSecond: args[IndexPath([input, "eventsPerSecond"])].double,
+                                  bytesPerSecond: args[IndexPath([input, "bytesPerSecond"])].double,
+                                  burstSeconds: args[IndexPath([input, "burstSeconds"])].double)
+        let daily = args[IndexPath([input, "dailyBytes"])].double
+        return (limits.isEmpty ? nil : limits, daily.map { $0.isFinite && abs($0) < 9e18 ? Int($0) : -1 })
     }
 
     /// An optional string argument: nil when absent or null.

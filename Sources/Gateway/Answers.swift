@@ -38,7 +38,8 @@ enum Answers {
 
     static func refusal(_ refusal: IngestRefusal, style: AnswerStyle, keepAlive: Bool, into output: inout [UInt8]) {
         var body: [UInt8] = []
-        var headers: [(String, String)] = refusal.isRetryable ? [retryAfter] : []
+        var headers: [(String, String)] = !refusal.isRetryable ? []
+            : refusal.retryAfterSeconds.map { [("Retry-After", String($0))] } ?? [retryAfter]
         switch style {
         case .logScale:
             ErrorBody.append(refusal.message, into: &body)

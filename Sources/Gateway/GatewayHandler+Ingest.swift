@@ -35,6 +35,19 @@ extension GatewayHandler {
         }
 
         let ingestMillis = Self.wallClockMillis()
+        // The body's bytes are charged to the token's and repository's limits before decoding, its events
+        // once decoded (before anything is appended); a later refusal gives the charges back.
+        let limits = principal.limits
+        let bodyBytes = request.body.count
+        let limitNow = limits == nil ? 0 : UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        if let limits, let refusal = IngestRefusal(limits.chargeBytes(bodyBytes, now: limitNow, wallSeconds: ingestMillis / 1000),
+                                                   blockedMessage: limits.blockedMessage) {
+            return refuse(refusal, &output)
+        }
+        let refuseCharged = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
+            limits?.refundBytes(bodyBytes, wallSeconds: ingestMillis / 1000)
+            return refuse(refusal, &output)
+        }
         var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
                                     parsers: parsers(), limits: services.decodeLimits)
         if endpoint == .elasticBulk {
@@ -48,7 +61,7 @@ extension GatewayHandler {
         do {
             try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)
         } catch {
-            return refuse(Self.refusal(for: error), &output)
+            return refuseCharged(Self.refusal(for: error), &output)
         }
         let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
         let bulkFilter = endpoint != .elasticBulk ? nil
@@ -68,7 +81,12 @@ extension GatewayHandler {
             do throws(WALError) {
                 log = try self.log(for: repository)
             } catch {
-                return refuse(IngestRefusal(error), &output)
+                return refuseCharged(IngestRefusal(error), &output)
+            }
+            if let limits, let refusal = IngestRefusal(limits.chargeEvents(batch.count, bytes: bodyBytes, now: limitNow,
+                                                                           wallSeconds: ingestMillis / 1000),
+                                                       blockedMessage: limits.blockedMessage) {
+                return refuse(refusal, &output)
             }
             let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
@@ -76,15 +94,18 @@ extension GatewayHandler {
             log.with { appends.add(batch, to: $0, completion: pending.finish) }
             return .deferred
         case .success(.split(let parts)): targets = parts
-        case .failure(let refusal): return refuse(refusal, &output)
+        case .failure(let refusal): return refuseCharged(refusal, &output)
         }
         var logs: [Unretained<RepositoryLog>] = []
         for target in targets {
             do throws(WALError) {
                 logs.append(try log(for: target.repository))
             } catch {
-                return refuse(IngestRefusal(error), &output)
+                return refuseCharged(IngestRefusal(error), &output)
             }
+        }
+        if let refusal = chargeRepositories(targets, bodyBytes: bodyBytes, wallMillis: ingestMillis) {
+            return refuse(refusal, &output)
         }
 
         let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
@@ -95,6 +116,30 @@ extension GatewayHandler {
             log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
         }
         return .deferred
+    }
+
+    /// Charges each repository an API token's request reaches against that repository's limits (its share of
+    /// the body's bytes, by events, and its events); a refusal gives back what the others were charged.
+    private func chargeRepositories(_ targets: [(repository: String, batch: EventBatch)], bodyBytes: Int, wallMillis: Int64) -> IngestRefusal? {
+        let policies = targets.map { target in tokens.with { $0.repositoryLimits(named: target.repository) } }
+        guard policies.contains(where: { $0 != nil }) else { return nil }
+        let now = UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        let total = max(1, targets.reduce(0) { $0 + $1.batch.count })
+        var charged: [(policy: IngestLimitPolicy, events: Int, bytes: Int)] = []
+        for (policy, target) in zip(policies, targets) {
+            guard let policy else { continue }
+            let bytes = bodyBytes * target.batch.count / total
+            var verdict = policy.chargeBytes(bytes, now: now, wallSeconds: wallMillis / 1000)
+            if verdict == .admit {
+                verdict = policy.chargeEvents(target.batch.count, bytes: bytes, now: now, wallSeconds: wallMillis / 1000)
+            }
+            if let refusal = IngestRefusal(verdict, blockedMessage: policy.blockedMessage) {
+                for done in charged { done.policy.refund(events: done.events, bytes: done.bytes, wallSeconds: wallMillis / 1000) }
+                return refusal
+            }
+            charged.append((policy, target.batch.count, bytes))
+        }
+        return nil
     }
 
     /// Gives back the batch's buffers once they have outgrown the requests of late (``ScratchRetention``),
@@ -120,7 +165,15 @@ extension GatewayHandler {
     /// one is answered at once (the same answer ``ingest(_:_:output:answer:)`` gives) and the connection closes.
     func ingestHeadReceived(_ endpoint: IngestEndpoint, _ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
         let outcome = authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes))
-        guard let refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle) else { return .proceed(authenticated: true) }
+        let refusal: IngestRefusal
+        switch outcome {
+        case .found(let principal):
+            // A blocked repository's refusal needs no body: answered before it is read.
+            guard let message = principal.limits?.blockedMessage else { return .proceed(authenticated: true) }
+            refusal = .blocked(message)
+        default:
+            refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle)!
+        }
         let route = endpoint.metricName
         countRequest(route, refusal.status)
         let shard = loop.index

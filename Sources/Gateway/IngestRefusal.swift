@@ -1,3 +1,4 @@
+import Tokens
 import WAL
 
 /// Why an ingest request is refused, carrying everything each answer style needs. The single place
@@ -13,6 +14,8 @@ public struct IngestRefusal: Error, Sendable, Equatable {
     public var invalidEventNumber: Int?
     /// Splunk's own text for ``hecCode`` (HEC clients match on it); ``message`` when nil.
     public var hecText: String?
+    /// The `Retry-After` seconds of a retryable refusal; 1 when nil.
+    public var retryAfterSeconds: Int?
 
     public init(status: Int, reason: String, message: String, hecCode: Int, invalidEventNumber: Int? = nil) {
         self.status = status
@@ -63,6 +66,44 @@ public struct IngestRefusal: Error, Sendable, Equatable {
                                     hecCode: 7, invalidEventNumber: event)
         refusal.hecText = "Incorrect index"
         return refusal
+    }
+
+    /// Over a token's or repository's rate limit (429). HEC: Splunk has no throttling code of its own; its
+    /// retry-later code is 9 "Server is busy" (docs/limits.md).
+    public static func rateLimited(_ owner: IngestLimitPolicy.Owner, retryAfter seconds: Int) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 429, reason: "rate_limited",
+                                    message: "Too many requests: the \(owner.rawValue == "token" ? "ingest token's" : "repository's") rate limit is reached; retry after \(seconds) s",
+                                    hecCode: 9)
+        refusal.hecText = "Server is busy"
+        refusal.retryAfterSeconds = seconds
+        return refusal
+    }
+
+    /// Over a token's or repository's daily byte quota (429 until the next UTC midnight; HEC code 9).
+    public static func quotaExceeded(_ owner: IngestLimitPolicy.Owner, retryAfter seconds: Int) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 429, reason: "quota",
+                                    message: "Too many requests: the \(owner.rawValue == "token" ? "ingest token's" : "repository's") daily byte quota is used up; retry after \(seconds) s",
+                                    hecCode: 9)
+        refusal.hecText = "Server is busy"
+        refusal.retryAfterSeconds = seconds
+        return refusal
+    }
+
+    /// Ingest into the repository is blocked by its operator (503, HEC code 9, the operator's message).
+    public static func blocked(_ message: String) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 503, reason: "blocked", message: "Ingest is blocked: " + message, hecCode: 9)
+        refusal.hecText = "Server is busy"
+        return refusal
+    }
+
+    /// How a limit policy's verdict is answered; nil when it admits.
+    public init?(_ verdict: IngestLimitPolicy.Verdict, blockedMessage: String?) {
+        switch verdict {
+        case .admit: return nil
+        case let .rateLimited(owner, seconds): self = .rateLimited(owner, retryAfter: seconds)
+        case let .quotaExceeded(owner, seconds): self = .quotaExceeded(owner, retryAfter: seconds)
+        case .blocked: self = .blocked(blockedMessage ?? "")
+        }
     }
 
     public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)

@@ -38,6 +38,8 @@ public final class IngestTokenTable: Sendable {
     private let parserNames: [String]
     /// Secrets that do not fit a record, indexed by `Record.secret.words.0`.
     private let overflow: [String]
+    /// The limits and daily quota of the few tokens that have them, by record index.
+    private let limits: [Int: (limits: IngestLimits?, dailyBytes: Int?)]
 
     public var count: Int { records.count }
 
@@ -53,8 +55,10 @@ public final class IngestTokenTable: Sendable {
             return new
         }
         var records = [Record]()
+        var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
         records.reserveCapacity(tokens.count)
         for token in tokens {
+            if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
             let repository: UInt32
             if let lastRepository, lastRepository.name == token.repository {
                 repository = lastRepository.index
@@ -102,18 +106,25 @@ public final class IngestTokenTable: Sendable {
         self.repositoryNames = repositoryNames
         self.parserNames = parserNames
         self.overflow = overflow
+        self.limits = limits
     }
 
     /// Every ingest token, in snapshot order.
     public var tokens: [IngestToken] {
-        records.map(token)
+        records.indices.map { token(at: $0) }
     }
 
     /// The ingest tokens of `repository`, in snapshot order.
     public func tokens(in repository: String) -> [IngestToken] {
         guard let index = repositoryNames.firstIndex(of: repository) else { return [] }
         let wanted = UInt32(index)
-        return records.lazy.filter { $0.repository == wanted }.map(token)
+        return records.indices.lazy.filter { self.records[$0].repository == wanted }.map { self.token(at: $0) }
+    }
+
+    private func token(at index: Int) -> IngestToken {
+        var found = token(records[index])
+        if let extra = limits[index] { (found.limits, found.dailyBytes) = extra }
+        return found
     }
 
     private func token(_ record: Record) -> IngestToken {

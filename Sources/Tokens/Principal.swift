@@ -26,8 +26,11 @@ public struct Principal: Sendable {
         let flags: UInt8
         let name: String
         let parser: ParserPipeline?
+        /// The token's and its repository's limits; nil when neither has any.
+        let limits: IngestLimitPolicy?
 
-        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false) {
+        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
+             limits: IngestLimitPolicy? = nil) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -37,6 +40,7 @@ public struct Principal: Sendable {
             flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
                 | (canReadMetrics ? Principal.readMetricsFlag : 0)
             self.parser = parser
+            self.limits = limits
         }
 
         init(copying other: Scope) {
@@ -44,6 +48,7 @@ public struct Principal: Sendable {
             flags = other.flags
             name = other.name
             parser = other.parser?.privateCopy()
+            limits = other.limits?.privateCopy()
         }
     }
 
@@ -91,6 +96,8 @@ public struct Principal: Sendable {
     public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
     /// The user of a personal token (nil for other kinds).
     public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
+    /// The ingest token's and its repository's limits and block; nil when neither has any.
+    public var limits: IngestLimitPolicy? { scope.limits }
     /// The repository of an ingest token (without building a `Kind`).
     public var ingestRepository: String? { scope.tag == Self.ingestTag ? scope.name : nil }
 }

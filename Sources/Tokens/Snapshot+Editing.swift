@@ -140,6 +140,44 @@ extension Snapshot {
         repositories[index].description = text
     }
 
+    /// Sets (nil clears) the rate limits and daily byte quota of the ingest token `name` of `repository`.
+    @discardableResult
+    public mutating func setIngestTokenLimits(repository: String, name: String, limits: IngestLimits?,
+                                              dailyBytes: Int?) throws(TokenError) -> IngestToken {
+        let index = try ingestTokenIndex(repository: repository, name: name)
+        let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        ingestTokens[index].limits = limits
+        ingestTokens[index].dailyBytes = dailyBytes
+        return ingestTokens[index]
+    }
+
+    /// Sets (nil clears) a repository's rate limits and daily byte quota.
+    @discardableResult
+    public mutating func setRepositoryLimits(name: String, limits: IngestLimits?, dailyBytes: Int?) throws(TokenError) -> Repository {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        repositories[index].limits = limits
+        repositories[index].dailyBytes = dailyBytes
+        return repositories[index]
+    }
+
+    /// Blocks (with an optional message for the refusals) or unblocks ingest into a repository.
+    @discardableResult
+    public mutating func setRepositoryIngestBlocked(name: String, blocked: Bool, message: String? = nil) throws(TokenError) -> Repository {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let text = blocked ? message.flatMap { $0.isEmpty ? nil : $0 } : nil
+        if let text, let problem = Snapshot.descriptionProblem(text) { throw .invalidArgument("message: \(problem)") }
+        repositories[index].ingestBlocked = blocked ? true : nil
+        repositories[index].ingestBlockedMessage = text
+        return repositories[index]
+    }
+
     /// Adds a user.
     public mutating func addUser(name: String, root: Bool = false) throws(TokenError) {
         if let problem = Snapshot.nameProblem(name) { throw .invalidArgument("user name: \(problem)") }

@@ -6,6 +6,8 @@ public struct IngestTokenRow: Codable, Sendable, Equatable {
     public var name: String
     public var parser: String?
     public var token: String
+    public var limits: IngestLimits?
+    public var dailyBytes: Int?
 }
 
 /// One repository as `sluice repos list` shows it.
@@ -18,11 +20,28 @@ public struct RepositoryRow: Codable, Sendable, Equatable {
     public var timeBasedRetention: Double? = nil
     public var ingestSizeBasedRetention: Double? = nil
     public var storageSizeBasedRetention: Double? = nil
+    public var limits: IngestLimits?
+    public var dailyBytes: Int?
+    public var ingestBlocked: Bool?
+    public var ingestBlockedMessage: String?
 
     /// The own retention settings in a few words (``Repository/retentionSummary``).
     public var retentionText: String {
         Repository(name: name, timeBasedRetention: timeBasedRetention, ingestSizeBasedRetention: ingestSizeBasedRetention,
                    storageSizeBasedRetention: storageSizeBasedRetention).retentionSummary
+    }
+}
+
+extension IngestLimits {
+    /// The limits and quota as one short column for the list commands: `1000 events/s, 1048576 bytes/s,
+    /// burst 2 s, 10000000 bytes/day`; `-` for none.
+    public static func summary(_ limits: IngestLimits?, dailyBytes: Int?) -> String {
+        var parts: [String] = []
+        if let rate = limits?.eventsPerSecond { parts.append(text(rate) + " events/s") }
+        if let rate = limits?.bytesPerSecond { parts.append(text(rate) + " bytes/s") }
+        if let burst = limits?.burstSeconds { parts.append("burst " + text(burst) + " s") }
+        if let dailyBytes { parts.append("\(dailyBytes) bytes/day") }
+        return parts.isEmpty ? "-" : parts.joined(separator: ", ")
     }
 }
 
@@ -35,7 +54,8 @@ extension Snapshot {
         }
         return ingestTokens.lazy.filter { repository == nil || $0.repository == repository }.map { token in
             IngestTokenRow(repository: token.repository, name: token.name, parser: token.parser,
-                           token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets))
+                           token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets),
+                           limits: token.limits, dailyBytes: token.dailyBytes)
         }
     }
 
@@ -45,7 +65,9 @@ extension Snapshot {
         return repositories.map {
             RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0,
                           timeBasedRetention: $0.timeBasedRetention, ingestSizeBasedRetention: $0.ingestSizeBasedRetention,
-                          storageSizeBasedRetention: $0.storageSizeBasedRetention)
+                          storageSizeBasedRetention: $0.storageSizeBasedRetention,
+                          limits: $0.limits, dailyBytes: $0.dailyBytes, ingestBlocked: $0.ingestBlocked,
+                          ingestBlockedMessage: $0.ingestBlockedMessage)
         }
     }
 

@@ -56,6 +56,12 @@ extension Snapshot {
             if let (setting, problem) = repository.retentionProblem() {
                 throw refuse("$.repositories[\(i)].\(setting.rawValue)", problem)
             }
+            if case let (field, problem)? = Snapshot.limitsProblem(repository.limits, dailyBytes: repository.dailyBytes) {
+                throw refuse("$.repositories[\(i)].\(field)", problem)
+            }
+            if let message = repository.ingestBlockedMessage, let problem = Snapshot.descriptionProblem(message) {
+                throw refuse("$.repositories[\(i)].ingestBlockedMessage", problem)
+            }
         }
 
         var usersByName = [String: User]()
@@ -175,6 +181,10 @@ extension Snapshot {
             if let parser = token.parser, registry.pipeline(named: parser) == nil {
                 throw refuse("\(base).parser", "unknown parser '\(parser)'")
             }
+            if token.limits != nil || token.dailyBytes != nil,
+               case let (field, problem)? = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
+                throw refuse("\(base).\(field)", problem)
+            }
             try claim(digest(token.token, token.tokenSha256, at: base) {
                 token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
             })
@@ -186,6 +196,28 @@ extension Snapshot {
 }
 
 extension Snapshot {
+    /// The largest `dailyBytes` (2^44 − 1, about 17.6 TB): a day's count shares one 64-bit word with the day.
+    public static let maxDailyBytes = (1 << 44) - 1
+
+    /// The field (relative to the token or repository) and why its limits are refused: every rate and
+    /// `burstSeconds` positive and finite, at least one rate when `limits` is given, `dailyBytes` from 1
+    /// to ``maxDailyBytes``; nil when they are acceptable.
+    public static func limitsProblem(_ limits: IngestLimits?, dailyBytes: Int?) -> (field: String, problem: String)? {
+        if let limits {
+            for (key, value) in [("eventsPerSecond", limits.eventsPerSecond), ("bytesPerSecond", limits.bytesPerSecond),
+                                 ("burstSeconds", limits.burstSeconds)] {
+                if let value, !(value.isFinite && value > 0) { return ("limits.\(key)", "must be a positive finite number") }
+            }
+            if limits.eventsPerSecond == nil && limits.bytesPerSecond == nil {
+                return ("limits", "limits need eventsPerSecond or bytesPerSecond")
+            }
+        }
+        if let dailyBytes, !(1...maxDailyBytes).contains(dailyBytes) {
+            return ("dailyBytes", "must be from 1 to \(maxDailyBytes)")
+        }
+        return nil
+    }
+
     /// Why `name` cannot name an organization, user, token or API token; nil when it can.
     /// Why `id` cannot be a repository id (1 to 64 base62 characters); nil when it can.
     static func repositoryIDProblem(_ id: String) -> String? {

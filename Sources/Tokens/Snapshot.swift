@@ -84,10 +84,19 @@ public struct Repository: Codable, Sendable, Equatable {
     public var ingestSizeBasedRetention: Double?
     /// GB (10^9 bytes) its WAL keeps on disk at most; nil: the server's `--retention-bytes`.
     public var storageSizeBasedRetention: Double?
+    /// Rate limits over all of the repository's ingest (docs/limits.md); nil for none.
+    public var limits: IngestLimits?
+    /// Request body bytes the repository takes per UTC day; nil for no quota.
+    public var dailyBytes: Int?
+    /// True refuses all ingest into the repository with 503 (LogScale's "block ingest").
+    public var ingestBlocked: Bool?
+    /// The text a blocked repository's refusals carry; a default one when nil.
+    public var ingestBlockedMessage: String?
 
     public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular,
                 id: String? = nil, description: String? = nil, forwardTo: [String] = [],
-                timeBasedRetention: Double? = nil, ingestSizeBasedRetention: Double? = nil, storageSizeBasedRetention: Double? = nil) {
+                timeBasedRetention: Double? = nil, ingestSizeBasedRetention: Double? = nil, storageSizeBasedRetention: Double? = nil,
+                limits: IngestLimits? = nil, dailyBytes: Int? = nil, ingestBlocked: Bool? = nil, ingestBlockedMessage: String? = nil) {
         self.name = name
         self.organization = organization
         self.kind = kind
@@ -97,6 +106,10 @@ public struct Repository: Codable, Sendable, Equatable {
         self.timeBasedRetention = timeBasedRetention
         self.ingestSizeBasedRetention = ingestSizeBasedRetention
         self.storageSizeBasedRetention = storageSizeBasedRetention
+        self.limits = limits
+        self.dailyBytes = dailyBytes
+        self.ingestBlocked = ingestBlocked
+        self.ingestBlockedMessage = ingestBlockedMessage
     }
 
     /// The id the admin API shows: the stored one, else one derived from the name, so a repository from
@@ -108,6 +121,7 @@ public struct Repository: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, organization, kind, id, description, forwardTo
         case timeBasedRetention, ingestSizeBasedRetention, storageSizeBasedRetention
+        case limits, dailyBytes, ingestBlocked, ingestBlockedMessage
     }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
@@ -122,7 +136,34 @@ public struct Repository: Codable, Sendable, Equatable {
         timeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .timeBasedRetention)
         ingestSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .ingestSizeBasedRetention)
         storageSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .storageSizeBasedRetention)
+        limits = try c.decodeIfPresent(IngestLimits.self, forKey: .limits)
+        dailyBytes = try c.decodeIfPresent(Int.self, forKey: .dailyBytes)
+        ingestBlocked = try c.decodeIfPresent(Bool.self, forKey: .ingestBlocked)
+        ingestBlockedMessage = try c.decodeIfPresent(String.self, forKey: .ingestBlockedMessage)
     }
+
+    /// Whether ingest into the repository is refused (``ingestBlocked`` is true).
+    public var isIngestBlocked: Bool { ingestBlocked == true }
+}
+
+/// Token-bucket rate limits on ingest (docs/limits.md): events and request body bytes per second, with a
+/// bucket holding `burstSeconds` (default 1) of each rate. Absent rates are not limited.
+public struct IngestLimits: Codable, Sendable, Equatable {
+    public var eventsPerSecond: Double?
+    public var bytesPerSecond: Double?
+    public var burstSeconds: Double?
+
+    public init(eventsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, burstSeconds: Double? = nil) {
+        self.eventsPerSecond = eventsPerSecond
+        self.bytesPerSecond = bytesPerSecond
+        self.burstSeconds = burstSeconds
+    }
+
+    /// The bucket size in seconds of rate when ``burstSeconds`` is absent.
+    public static let defaultBurstSeconds = 1.0
+
+    /// True when no field is set (stored as no limits at all).
+    public var isEmpty: Bool { eventsPerSecond == nil && bytesPerSecond == nil && burstSeconds == nil }
 }
 
 /// A user: owner of personal API tokens. Root users may do everything; others need per-repository
@@ -204,15 +245,21 @@ public struct IngestToken: Codable, Sendable, Equatable {
     public var token: String?
     public var tokenSha256: String?
     public var custom: Bool?
+    /// Rate limits on this token's ingest (docs/limits.md); nil for none.
+    public var limits: IngestLimits?
+    /// Request body bytes this token may send per UTC day; nil for no quota.
+    public var dailyBytes: Int?
 
     public init(name: String, repository: String, parser: String? = nil, token: String? = nil,
-                tokenSha256: String? = nil, custom: Bool? = nil) {
+                tokenSha256: String? = nil, custom: Bool? = nil, limits: IngestLimits? = nil, dailyBytes: Int? = nil) {
         self.name = name
         self.repository = repository
         self.parser = parser
         self.token = token
         self.tokenSha256 = tokenSha256
         self.custom = custom
+        self.limits = limits
+        self.dailyBytes = dailyBytes
     }
 }
 

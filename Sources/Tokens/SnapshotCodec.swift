@@ -57,6 +57,7 @@ enum SnapshotCodec {
         var description: String?
         var forwardTo: [String] = []
         var retention = Repository(name: "")
+        var limits: IngestLimits?, dailyBytes: Int?, ingestBlocked: Bool?, ingestBlockedMessage: String?
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
@@ -64,6 +65,10 @@ enum SnapshotCodec {
             case "timeBasedRetention": retention.timeBasedRetention = try reader.readOptionalNumber()
             case "ingestSizeBasedRetention": retention.ingestSizeBasedRetention = try reader.readOptionalNumber()
             case "storageSizeBasedRetention": retention.storageSizeBasedRetention = try reader.readOptionalNumber()
+            case "limits": limits = try readLimits(&reader)
+            case "dailyBytes": dailyBytes = try reader.readNull() ? nil : try reader.readInt()
+            case "ingestBlocked": ingestBlocked = try reader.readNull() ? nil : try reader.readBool()
+            case "ingestBlockedMessage": ingestBlockedMessage = try reader.readOptionalString()
             case "organization": organization = try reader.readOptionalString()
             case "id": id = try reader.readOptionalString()
             case "description": description = try reader.readOptionalString()
@@ -79,7 +84,23 @@ enum SnapshotCodec {
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
                           kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo,
                           timeBasedRetention: retention.timeBasedRetention, ingestSizeBasedRetention: retention.ingestSizeBasedRetention,
-                          storageSizeBasedRetention: retention.storageSizeBasedRetention)
+                          storageSizeBasedRetention: retention.storageSizeBasedRetention,
+                          limits: limits, dailyBytes: dailyBytes, ingestBlocked: ingestBlocked, ingestBlockedMessage: ingestBlockedMessage)
+    }
+
+    /// An `IngestLimits` object (`null` for none); its numbers may have fractions.
+    private static func readLimits(_ reader: inout JSONReader) throws(TokenError) -> IngestLimits? {
+        if try reader.readNull() { return nil }
+        var limits = IngestLimits()
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "eventsPerSecond": limits.eventsPerSecond = try reader.readOptionalNumber()
+            case "bytesPerSecond": limits.bytesPerSecond = try reader.readOptionalNumber()
+            case "burstSeconds": limits.burstSeconds = try reader.readOptionalNumber()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        return limits
     }
 
     private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {
@@ -178,6 +199,8 @@ enum SnapshotCodec {
             case "token": token.token = try reader.readOptionalString()
             case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
             case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
+            case "limits": token.limits = try readLimits(&reader)
+            case "dailyBytes": token.dailyBytes = try reader.readNull() ? nil : try reader.readInt()
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }

@@ -11,12 +11,14 @@ public struct TokenSet: Sendable {
 
     /// The principals of every ingest and API token of `snapshot`, using the digests and parsers that
     /// validation produced. Tokens with the same scope share one `Principal.Scope`.
-    public init(snapshot: Snapshot, index: SnapshotIndex) {
+    /// `limits` holds each ingest token's limit policy (``LimiterStates``), or is empty when none has any.
+    public init(snapshot: Snapshot, index: SnapshotIndex, limits: [IngestLimitPolicy?] = []) {
         var entries = [(digest: TokenDigest, principal: Principal)]()
         entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
         var scopes = ScopeInterner(registry: index.registry)
-        for (token, digest) in zip(snapshot.ingestTokens, index.ingestDigests) {
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser)
+        for (i, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
+            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
+                                     limits: limits.isEmpty ? nil : limits[i])
             entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name)))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
@@ -49,6 +51,7 @@ private struct ScopeInterner {
         var tag: UInt8
         var flags: UInt8
         var parser: String?
+        var limits: ObjectIdentifier?
     }
 
     let registry: ParserRegistry
@@ -60,7 +63,7 @@ private struct ScopeInterner {
     }
 
     mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
-                        parser: String? = nil) -> Principal.Scope {
+                        parser: String? = nil, limits: IngestLimitPolicy? = nil) -> Principal.Scope {
         let (tag, name): (UInt8, String)
         switch kind {
         case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
@@ -68,11 +71,12 @@ private struct ScopeInterner {
         case .systemToken: (tag, name) = (Principal.systemTag, "")
         case let .personal(user): (tag, name) = (Principal.personalTag, user)
         }
-        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0), parser: parser)
+        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0), parser: parser,
+                      limits: limits.map(ObjectIdentifier.init))
         if let last, last.key == key { return last.scope }
         let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
                                                    parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
-                                                   canReadMetrics: canReadMetrics)
+                                                   canReadMetrics: canReadMetrics, limits: limits)
         scopes[key] = scope
         last = (key, scope)
         return scope

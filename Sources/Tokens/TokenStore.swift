@@ -22,9 +22,13 @@ public final class TokenStore: Sendable {
         var serving: ServingSnapshot
         var registry: ParserRegistry
         var repositories: [String: Repository]
+        /// The limit policies of repositories with limits or a block (for requests an API token routes).
+        var repositoryLimits: [String: IngestLimitPolicy] = [:]
     }
 
     private let state: Mutex<State>
+    /// Limit states kept across reloads; used under `reloading` (and in `init`).
+    private let limiterStates: LimiterStates
     private let reloading = Mutex(())
     private let reloadCount = Atomic<Int>(0)
     private let failureCount = Atomic<Int>(0)
@@ -33,16 +37,20 @@ public final class TokenStore: Sendable {
     public init(dataDirectory: String, logger: Logger) throws(TokenError) {
         file = SnapshotFile(dataDirectory: dataDirectory)
         self.logger = logger
-        let loaded = try Self.load(file)
+        let limiterStates = LimiterStates()
+        self.limiterStates = limiterStates
+        let loaded = try Self.load(file, limiterStates)
         cache = loaded.cache
         state = Mutex(loaded.state)
         _ = sluice_malloc_trim()  // the load's intermediate buffers are gone by now; see `install`
     }
 
-    private static func load(_ file: SnapshotFile) throws(TokenError) -> (cache: TokenCache, state: State) {
+    private static func load(_ file: SnapshotFile, _ limiterStates: LimiterStates) throws(TokenError) -> (cache: TokenCache, state: State) {
         let (snapshot, index) = try file.loadIndexed()
-        return (TokenCache(TokenSet(snapshot: snapshot, index: index)),
-                State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName))
+        let limits = limiterStates.policies(for: snapshot)
+        return (TokenCache(TokenSet(snapshot: snapshot, index: index, limits: limits.tokens)),
+                State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
+                      repositoryLimits: limits.repositories))
     }
 
     /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
@@ -74,8 +82,10 @@ public final class TokenStore: Sendable {
 
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
     private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
-        let set = TokenSet(snapshot: snapshot, index: index)
-        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName)
+        let limits = limiterStates.policies(for: snapshot)
+        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens)
+        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
+                         repositoryLimits: limits.repositories)
         let previous = state.withLock { state in
             let previous = state
             state = next
@@ -130,6 +140,11 @@ public final class TokenStore: Sendable {
 
     public func repository(named name: String) -> Repository? {
         state.withLock { $0.repositories[name] }
+    }
+
+    /// The limits and block of `repository` (nil when it has none), for requests an API token routes there.
+    public func repositoryLimits(named repository: String) -> IngestLimitPolicy? {
+        state.withLock { $0.repositoryLimits.isEmpty ? nil : $0.repositoryLimits[repository] }
     }
 
     public var reloadsTotal: Int { reloadCount.load(ordering: .relaxed) }

@@ -8,7 +8,7 @@ struct ReposCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repos",
         abstract: "Manage repositories in the token snapshot.",
-        subcommands: [Add.self, List.self, Retention.self])
+        subcommands: [Add.self, List.self, Retention.self, Limits.self, Block.self, Unblock.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,8 +36,10 @@ struct ReposCommand: ParsableCommand {
             if json {
                 print(try jsonText(rows))
             } else {
-                print(renderColumns(["NAME", "ORGANIZATION", "KIND", "INGEST TOKENS", "RETENTION"],
-                                    rows.map { [$0.name, $0.organization, $0.kind.rawValue, String($0.ingestTokens), $0.retentionText] }),
+                print(renderColumns(["NAME", "ORGANIZATION", "KIND", "INGEST TOKENS", "RETENTION", "LIMITS", "INGEST"],
+                                    rows.map { [$0.name, $0.organization, $0.kind.rawValue, String($0.ingestTokens), $0.retentionText,
+                                                IngestLimits.summary($0.limits, dailyBytes: $0.dailyBytes),
+                                                $0.ingestBlocked == true ? "blocked" : "open"] }),
                       terminator: "")
             }
         }
@@ -79,6 +81,48 @@ struct ReposCommand: ParsableCommand {
                 try snapshot.setRepositoryRetention(name: name, changes)
             }
             print("\(changed.name): \(changed.retentionSummary)")
+        }
+    }
+
+    struct Limits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or clear a repository's rate limits and daily byte quota (docs/limits.md); prints them.")
+        @OptionGroup var options: SnapshotOptions
+        @Option(help: "Repository name.") var name: String
+        @OptionGroup var limits: LimitOptions
+
+        func run() throws {
+            let repository = try options.edit { (snapshot) throws(TokenError) in
+                guard let current = snapshot.repository(named: name) else { throw TokenError.notFound("repository '\(name)' does not exist") }
+                let (newLimits, dailyBytes) = limits.applied(to: current.limits, dailyBytes: current.dailyBytes)
+                return try snapshot.setRepositoryLimits(name: name, limits: newLimits, dailyBytes: dailyBytes)
+            }
+            print(IngestLimits.summary(repository.limits, dailyBytes: repository.dailyBytes))
+        }
+    }
+
+    struct Block: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse all ingest into a repository (503) until unblocked.")
+        @OptionGroup var options: SnapshotOptions
+        @Option(help: "Repository name.") var name: String
+        @Option(help: "Text the refusals carry.") var message: String?
+
+        func run() throws {
+            try options.edit { (snapshot) throws(TokenError) in
+                try snapshot.setRepositoryIngestBlocked(name: name, blocked: true, message: message)
+            }
+        }
+    }
+
+    struct Unblock: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Accept ingest into a blocked repository again.")
+        @OptionGroup var options: SnapshotOptions
+        @Option(help: "Repository name.") var name: String
+
+        func run() throws {
+            try options.edit { (snapshot) throws(TokenError) in
+                try snapshot.setRepositoryIngestBlocked(name: name, blocked: false)
+            }
         }
     }
 }

@@ -30,7 +30,7 @@ struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
         abstract: "Manage repository ingest tokens in the token snapshot.",
-        subcommands: [Add.self, List.self, Remove.self, AssignParser.self, UnassignParser.self])
+        subcommands: [Add.self, List.self, Remove.self, AssignParser.self, UnassignParser.self, Limits.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an ingest token; prints the token alone.")
@@ -61,8 +61,9 @@ struct TokensCommand: ParsableCommand {
             if json {
                 print(try jsonText(rows))
             } else {
-                print(renderColumns(["REPOSITORY", "NAME", "PARSER", "TOKEN"],
-                                    rows.map { [$0.repository, $0.name, $0.parser ?? "-", $0.token] }), terminator: "")
+                print(renderColumns(["REPOSITORY", "NAME", "PARSER", "TOKEN", "LIMITS"],
+                                    rows.map { [$0.repository, $0.name, $0.parser ?? "-", $0.token,
+                                                IngestLimits.summary($0.limits, dailyBytes: $0.dailyBytes)] }), terminator: "")
             }
         }
     }
@@ -92,6 +93,26 @@ struct TokensCommand: ParsableCommand {
         }
     }
 
+    struct Limits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or clear an ingest token's rate limits and daily byte quota (docs/limits.md); prints them.")
+        @OptionGroup var options: SnapshotOptions
+        @Option var repo: String
+        @Option var name: String
+        @OptionGroup var limits: LimitOptions
+
+        func run() throws {
+            let token = try options.edit { (snapshot) throws(TokenError) in
+                guard let current = snapshot.ingestTokens.first(where: { $0.repository == repo && $0.name == name }) else {
+                    throw TokenError.notFound("repository '\(repo)' has no ingest token named '\(name)'")
+                }
+                let (newLimits, dailyBytes) = limits.applied(to: current.limits, dailyBytes: current.dailyBytes)
+                return try snapshot.setIngestTokenLimits(repository: repo, name: name, limits: newLimits, dailyBytes: dailyBytes)
+            }
+            print(IngestLimits.summary(token.limits, dailyBytes: token.dailyBytes))
+        }
+    }
+
     struct UnassignParser: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unassign-parser", abstract: "Remove an ingest token's parser.")
         @OptionGroup var options: SnapshotOptions
@@ -103,6 +124,24 @@ struct TokensCommand: ParsableCommand {
                 try snapshot.unassignParser(repository: repo, tokenName: name)
             }
         }
+    }
+}
+
+/// The limit options of `sluice tokens limits` and `sluice repos limits`: the given ones replace the
+/// stored values, `--clear` first removes every limit and the quota.
+struct LimitOptions: ParsableArguments {
+    @Option(name: .customLong("events-per-second"), help: "Events per second (token bucket).") var eventsPerSecond: Double?
+    @Option(name: .customLong("bytes-per-second"), help: "Request body bytes per second (token bucket).") var bytesPerSecond: Double?
+    @Option(name: .customLong("burst-seconds"), help: "Seconds of each rate the bucket holds (default 1).") var burstSeconds: Double?
+    @Option(name: .customLong("daily-bytes"), help: "Request body bytes per UTC day.") var dailyBytes: Int?
+    @Flag(help: "Remove every limit and the quota (before applying any given above).") var clear = false
+
+    func applied(to limits: IngestLimits?, dailyBytes current: Int?) -> (IngestLimits?, Int?) {
+        var result = clear ? IngestLimits() : limits ?? IngestLimits()
+        if let eventsPerSecond { result.eventsPerSecond = eventsPerSecond }
+        if let bytesPerSecond { result.bytesPerSecond = bytesPerSecond }
+        if let burstSeconds { result.burstSeconds = burstSeconds }
+        return (result.isEmpty ? nil : result, dailyBytes ?? (clear ? nil : current))
     }
 }
 
