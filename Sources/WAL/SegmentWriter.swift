@@ -68,6 +68,8 @@ final class SegmentWriter {
     private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off the writer thread.
     private let background: BackgroundSync
+    /// What of the active segment was handed to the kernel's write-back (under `none` and `interval=MS`).
+    private var pacer: WritebackPacer
     /// Set by the pool writer while this log is in its round's list of logs that received records.
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
@@ -87,6 +89,7 @@ final class SegmentWriter {
         self.logger = logger
         self.owner = owner
         background = BackgroundSync(queue: owner.syncQueue, metrics: metrics)
+        pacer = WritebackPacer(chunkBytes: max(WritebackPacer.pageBytes, options.writebackChunkBytes), from: recovered.endOffset)
         // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
         // writer's budget, by the first record.
         recovered.file.close()
@@ -259,6 +262,7 @@ final class SegmentWriter {
         writeBufferCount = 0
         markAvailable()
         extendReserve(file)
+        paceWriteback(file)
         var events = 0, uncompressed = 0, written = 0
         for append in staged {
             events += append.position.eventCount
@@ -328,6 +332,15 @@ final class SegmentWriter {
         }
     }
 
+    /// Under `none` and `interval=MS`: starts write-back of the next whole chunk written (``WritebackPacer``),
+    /// off this thread. Under `interval=MS` not when the interval's sync is due anyway.
+    private func paceWriteback(_ file: any SegmentFile) {
+        if case .always = options.fsync { return }
+        guard let range = pacer.due(writtenEnd: writtenOffset) else { return }
+        if case .interval(let ms) = options.fsync, MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { return }
+        if background.startWriteback(file, range: range) { pacer.started(range) }
+    }
+
     /// Waits for a background sync still running, before the file is closed or synced inline.
     private func finishBackgroundSync() {
         background.waitIdle()
@@ -390,6 +403,7 @@ final class SegmentWriter {
         do throws(SegmentIOError) {
             file = try fs.open(directory.segmentPath(segmentFirstSequence), create: false)
             idleClosed = false
+            pacer.restart(at: writtenOffset)
             return nil
         } catch {
             owner.releaseDescriptor()
@@ -409,6 +423,7 @@ final class SegmentWriter {
             segmentFirstSequence = nextSequence
             writtenOffset = WALFormat.segmentHeaderSize
             syncedOffset = WALFormat.segmentHeaderSize
+            pacer.restart(at: writtenOffset)
             reservedEnd = WALFormat.segmentHeaderSize
             reserveAllowed = true
             syncedNextSequence = nextSequence
