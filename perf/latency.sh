@@ -12,7 +12,7 @@
 # Results go to perf/results/<date>-latency.json (one object per run); perf/report.py tabulates and plots them.
 # Env: BINS ("name=path ...", default the worktree's release build as "new"; e.g. "base=/tmp/sluice-base new=..."),
 # POLICIES (default "none interval=10 always"), BATCHES (default "1 100"), RATES_1 (req/s for 1-event requests,
-# default "20000 42000"), RATES_100 (default "3000 6000"), DURATION (s per run, default 6), ROUNDS (default 1),
+# default "20000 42000"), RATES_100 (default "6000 12000": about a quarter and half of the closed-loop maximum, as 20000 and 42000 are for 1 event), DURATION (s per run, default 6), ROUNDS (default 1),
 # CONNECTIONS (64), NGINX (1: include nginx), SYNCS (fdatasync samples per probe, 2000), SERVER_FLAGS (extra
 # `sluice serve` flags), KEEP_SERVER_LOGS (folder to copy each server's stderr to).
 set -euo pipefail
@@ -21,10 +21,10 @@ source lib/nginx.sh
 source lib/bench.sh
 DURATION=${DURATION:-6}
 ROUNDS=${ROUNDS:-1}
-POLICIES=${POLICIES:-"none interval=10 always"}
+POLICIES=${POLICIES-"none interval=10 always"}
 BATCHES=${BATCHES:-"1 100"}
 RATES_1=${RATES_1:-"20000 42000"}
-RATES_100=${RATES_100:-"3000 6000"}
+RATES_100=${RATES_100:-"6000 12000"}
 CONNECTIONS=${CONNECTIONS:-64}
 NGINX=${NGINX:-1}
 SYNCS=${SYNCS:-2000}
