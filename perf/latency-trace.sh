@@ -10,7 +10,8 @@
 #   min/avg/max time (slow writes, futex waits, munmap/madvise/brk of allocator trims).
 # TRACE=none: the run alone.
 # Prints the run's p50/p90/p99/p99.9/max and the WAL's fdatasync histogram (under `none` only segment seals sync). Env: DURATION (s, default 6), TRACE_SECONDS (default 3),
-# SERVER_FLAGS (extra `sluice serve` flags), CONNECTIONS (64), TRACE_DIR (default a folder under /dev/shm).
+# SERVER_FLAGS (extra `sluice serve` flags), SERVER_PRELOAD (a library the server runs with, e.g. one replacing
+# sched_yield to measure the event loop's yield), CONNECTIONS (64), TRACE_DIR (default a folder under /dev/shm).
 set -euo pipefail
 cd "$(dirname "$0")"
 bin=$1 policy=$2 rate=$3 batch=${4:-1}
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 # shellcheck disable=SC2086
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --fsync "$policy" $SERVER_FLAGS >"$work/out" 2>"$work/err" &
+env ${SERVER_PRELOAD:+LD_PRELOAD=$SERVER_PRELOAD} "$bin" serve --data "$work/data" --listen 127.0.0.1:0 --fsync "$policy" $SERVER_FLAGS >"$work/out" 2>"$work/err" &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/data/sluice.port" ] && break; sleep 0.1; done
 port=$(cat "$work/data/sluice.port")
