@@ -316,6 +316,7 @@ final class SegmentWriter {
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
+        pacer.covered(upTo: syncedOffset)
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
@@ -355,6 +356,7 @@ final class SegmentWriter {
             markUnavailable(error)
             return
         }
+        pacer.covered(upTo: outcome.offset)
         if outcome.offset > syncedOffset {
             syncedOffset = outcome.offset
             syncedNextSequence = outcome.nextSequence

@@ -8,7 +8,8 @@
 ///
 /// Guarantees: pure (no I/O, no clock); a range is offered only once at least `chunkBytes` past the end of
 /// the last started range are written; ranges start and end on page boundaries (the page still being
-/// appended to is left for later), follow each other without gaps or overlap, and never pass the written end.
+/// appended to is left for later), never overlap, never pass the written end, and follow each other without
+/// gaps except over what an fdatasync already wrote (``covered(upTo:)``).
 struct WritebackPacer: Equatable {
     static let pageBytes = 4096
 
@@ -39,6 +40,13 @@ struct WritebackPacer: Equatable {
     /// be started is not recorded, so the next one covers it too.
     mutating func started(_ range: Range<Int>) {
         startedEnd = max(startedEnd, range.upperBound)
+    }
+
+    /// An fdatasync wrote everything up to `offset`: no write-back is needed below it, and the next chunk
+    /// counts from there (under `interval=MS` the syncs keep the backlog short, and pacing then stays out of
+    /// their way).
+    mutating func covered(upTo offset: Int) {
+        startedEnd = max(startedEnd, Self.pageFloor(offset))
     }
 
     private static func pageFloor(_ offset: Int) -> Int { max(0, offset) & ~(pageBytes - 1) }

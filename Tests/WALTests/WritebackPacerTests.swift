@@ -49,4 +49,14 @@ struct WritebackPacerTests {
         #expect(pacer.startedEnd == 36864)
         #expect(pacer.due(writtenEnd: 45056) == 36864..<45056)
     }
+
+    @Test func aSyncCoversWhatItWrote() {
+        var pacer = WritebackPacer(chunkBytes: 8192, from: 0)
+        pacer.covered(upTo: 10000)
+        #expect(pacer.startedEnd == 8192)
+        #expect(pacer.due(writtenEnd: 16000) == nil, "less than a chunk past the sync")
+        #expect(pacer.due(writtenEnd: 16384) == 8192..<16384)
+        pacer.covered(upTo: 4096)
+        #expect(pacer.startedEnd == 8192, "an older sync moves nothing back")
+    }
 }
