@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <fcntl.h>
 
 const uint32_t SLUICE_EPOLLIN = EPOLLIN;
 const uint32_t SLUICE_EPOLLOUT = EPOLLOUT;
@@ -47,6 +48,13 @@ uint32_t sluice_epoll_event_flags(const struct epoll_event *event) { return even
 
 int sluice_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 int sluice_socket_nonblocking(int domain, int type) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
+
+int sluice_start_writeback(int fd, int64_t offset, int64_t length) {
+    for (;;) {
+        if (sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0) return 0;
+        if (errno != EINTR) return -1;
+    }
+}
 
 int sluice_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 

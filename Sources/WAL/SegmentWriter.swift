@@ -71,6 +71,8 @@ final class SegmentWriter {
     private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off the writer thread.
     private let background: BackgroundSync
+    /// What of the active segment was handed to the kernel's write-back (under `none` and `interval=MS`).
+    private var pacer: WritebackPacer
     /// Set by the pool writer while this log is in its round's list of logs that received records.
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
@@ -90,6 +92,7 @@ final class SegmentWriter {
         self.logger = logger
         self.owner = owner
         background = BackgroundSync(queue: owner.syncQueue, metrics: metrics)
+        pacer = WritebackPacer(chunkBytes: max(WritebackPacer.pageBytes, options.writebackChunkBytes), from: recovered.endOffset)
         // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
         // writer's budget, by the first record.
         recovered.file.close()
@@ -263,6 +266,7 @@ final class SegmentWriter {
         writeBufferCount = 0
         markAvailable()
         extendReserve(file)
+        paceWriteback(file)
         var events = 0, uncompressed = 0, written = 0
         for append in staged {
             events += append.position.eventCount
@@ -318,6 +322,7 @@ final class SegmentWriter {
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
+        pacer.covered(upTo: syncedOffset)
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
@@ -334,6 +339,15 @@ final class SegmentWriter {
         }
     }
 
+    /// Under `none` and `interval=MS`: starts write-back of the next whole chunk written (``WritebackPacer``),
+    /// off this thread. Under `interval=MS` not when the interval's sync is due anyway.
+    private func paceWriteback(_ file: any SegmentFile) {
+        if case .always = options.fsync { return }
+        guard let range = pacer.due(writtenEnd: writtenOffset) else { return }
+        if case .interval(let ms) = options.fsync, MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { return }
+        if background.startWriteback(file, range: range) { pacer.started(range) }
+    }
+
     /// Waits for a background sync still running, before the file is closed or synced inline.
     private func finishBackgroundSync() {
         background.waitIdle()
@@ -348,6 +362,7 @@ final class SegmentWriter {
             markUnavailable(error)
             return
         }
+        pacer.covered(upTo: outcome.offset)
         if outcome.offset > syncedOffset {
             syncedOffset = outcome.offset
             syncedNextSequence = outcome.nextSequence
@@ -397,6 +412,7 @@ final class SegmentWriter {
         do throws(SegmentIOError) {
             file = try fs.open(directory.segmentPath(segmentFirstSequence), create: false)
             idleClosed = false
+            pacer.restart(at: writtenOffset)
             return nil
         } catch {
             owner.releaseDescriptor()
@@ -416,6 +432,7 @@ final class SegmentWriter {
             segmentFirstSequence = nextSequence
             writtenOffset = WALFormat.segmentHeaderSize
             syncedOffset = WALFormat.segmentHeaderSize
+            pacer.restart(at: writtenOffset)
             reservedEnd = WALFormat.segmentHeaderSize
             reserveAllowed = true
             activeIngestBytes = 0

@@ -57,6 +57,10 @@ public struct WALOptions: Sendable {
     public var reserveBytes = 0
     /// What `sluice serve` and `sluice wal bench` keep as reserve unless told otherwise.
     public static let defaultServerReserveBytes = 1 << 20
+    /// Under `.none` and `.interval`: bytes of the active segment handed to the kernel's write-back at a time as
+    /// they are written (`sync_file_range`, off the writer thread), so dirty pages never pile up for the seal's
+    /// fdatasync or the kernel's flusher to write at once (see ``WritebackPacer``). At least a page.
+    public var writebackChunkBytes = 1 << 20
     /// Writer threads serving every repository (each repository belongs to one, by a hash of its name).
     public var writerThreads = WALOptions.coreCount
     /// A repository with no record for this long closes its segment's descriptor and frees its write

@@ -34,6 +34,8 @@ final class FaultPlan: Sendable {
     let firstSyncStarted = DispatchSemaphore(value: 0)
     /// Signalled after every successful fdatasync.
     let synced = DispatchSemaphore(value: 0)
+    /// The ranges write-back was started for, in order, as (path, range).
+    let writebacks = Mutex<[(String, Range<Int>)]>([])
 
     init(pathFilter: String = "", gateFirstSync: Bool = false) {
         self.pathFilter = pathFilter
@@ -143,6 +145,11 @@ final class FaultInjectingFile: SegmentFile {
     func size() throws(SegmentIOError) -> Int {
         try checkAlive("fstat")
         return try inner.size()
+    }
+
+    func startWriteback(from offset: Int, count: Int) {
+        plan.writebacks.withLock { $0.append((path, offset..<(offset + count))) }
+        inner.startWriteback(from: offset, count: count)
     }
 
     func close() { inner.close() }

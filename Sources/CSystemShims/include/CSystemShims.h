@@ -43,6 +43,10 @@ int sluice_eventfd(void);
 int sluice_eventfd_signal(int fd);
 int sluice_eventfd_drain(int fd);
 
+/* sync_file_range(SYNC_FILE_RANGE_WRITE): starts write-back of the range's dirty pages and returns without waiting
+   for it to finish. */
+int sluice_start_writeback(int fd, int64_t offset, int64_t length);
+
 /* Blocks the given signals in the calling thread (inherited by threads it starts) and returns a signalfd for them. */
 int sluice_signalfd_for(const int *signals, int count);
 /* Reads one signal from a signalfd; returns the signal number or -1. */
