@@ -9,7 +9,9 @@
 # unstructured-kv (the same 1000 access-log lines through the bootstrap token, which has no parser of its
 # own, so the unstructured endpoint's default `kv` parses them), custom-pipeline (1000 application log lines
 # through a custom parser: regex with four named groups, parseTimestamp in Europe/Berlin, kvParse of the rest)
-# and syslog (1000 RFC 5424 lines with structured data through the built-in `syslog`).
+# and syslog (1000 RFC 5424 lines with structured data through the built-in `syslog`); multirepo (the hec
+# events, each naming one of four repositories by `index` in turn, through an organization token: every
+# request is split into four parts stored all or nothing).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here; a binary written as
 # PATH@limits runs with rate limits and a daily quota on the token and its repository set far above what the
 # run reaches, docs/limits.md), ROUNDS (default 3), DURATION (s per run, default 5).
@@ -46,7 +48,9 @@ else:
     for i in range(1000):
         ev = ("ts=2026-11-29T05:00:%02dZ level=info user=u%d action=login status=%d latency_ms=%d msg=\"request %d done\""
               % (i % 60, rng.randint(1, 999), rng.choice([200, 401, 500]), rng.randint(1, 900), i))
-        lines.append(json.dumps({"event": ev, "host": "web-01", "source": "app", "time": 1795928400 + i}))
+        fields = {"event": ev, "host": "web-01", "source": "app", "time": 1795928400 + i}
+        if workload == "multirepo": fields["index"] = "r%d" % (i % 4)
+        lines.append(json.dumps(fields))
     text = "\n".join(lines)
 open(path, "w").write(text)
 PY
@@ -71,6 +75,11 @@ for round in $(seq 1 "$ROUNDS"); do
         elif [ "$WORKLOAD" = custom-pipeline ]; then
             python3 lib/parser_bodies.py add-parsers "$data/tokens.json" "$work/parsers.json"
             token=$("$bin" tokens add --data "$data" --reload --repo sandbox --name parsed --parser app)
+            sleep 0.5
+        elif [ "$WORKLOAD" = multirepo ]; then
+            for r in r0 r1 r2 r3; do "$bin" repos add --data "$data" --name "$r" --org acme >/dev/null; done
+            token=$("$bin" api-tokens add --data "$data" --kind organization --name shippers --org acme \
+                    --permission IngestAcrossAllReposWithinOrganization --reload)
             sleep 0.5
         fi
         if [ "$entry" != "$bin" ]; then

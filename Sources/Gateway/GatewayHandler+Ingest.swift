@@ -96,10 +96,11 @@ extension GatewayHandler {
         case .success(.split(let parts)): targets = parts
         case .failure(let refusal): return refuseCharged(refusal, &output)
         }
-        var logs: [Unretained<RepositoryLog>] = []
+        var appendParts: [(log: RepositoryLog, batch: EventBatch)] = []
+        appendParts.reserveCapacity(targets.count)
         for target in targets {
             do throws(WALError) {
-                logs.append(try log(for: target.repository))
+                appendParts.append((try services.wal.log(for: target.repository), target.batch))
             } catch {
                 return refuseCharged(IngestRefusal(error), &output)
             }
@@ -111,9 +112,12 @@ extension GatewayHandler {
         let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
-                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter)
-        for (log, target) in zip(logs, targets) {
-            log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
+                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
+                                    writes: 1)
+        // All or nothing: a part its repository cannot take refuses the whole request, and no repository
+        // stores any of it, so a shipper's retry stores nothing twice (docs/wal.md).
+        SplitAppend.append(appendParts) { result in
+            pending.finish(result.map { _ in WALPosition(firstSequence: 0, eventCount: 0) })
         }
         return .deferred
     }
@@ -275,6 +279,9 @@ extension GatewayHandler {
                 return .failure(refusal)
             }
         }
+        // Every event going to one repository: the batch as decoded holds them all, in order (one record,
+        // which a log stores whole or not at all).
+        if parts.count == 1, let only = parts.first { return .success(.single(only.key)) }
         return .success(.split(parts.map { ($0.key, $0.value) }))
     }
 

@@ -26,12 +26,13 @@ final class PendingIngest: Sendable {
     /// apart, so a single-repository request needs no array).
     private let firstPart: (repository: String, events: Int)
     private let otherParts: [(repository: String, events: Int)]
-    /// Parts still writing, and the first failure; the last part's completion reads it.
+    /// Completions still to come (one per part, or `writes` when the parts are written together), and the
+    /// first failure; the last completion reads it.
     private let state: Mutex<(remaining: Int, failure: WALError?)>
 
     init(answer: DeferredAnswer, metrics: Unretained<GatewayMetrics>, loopIndex: Int, route: String, style: AnswerStyle,
          outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, firstPart: (repository: String, events: Int),
-         otherParts: [(repository: String, events: Int)] = [], bulkFilter: BulkAnswerFilter? = nil) {
+         otherParts: [(repository: String, events: Int)] = [], bulkFilter: BulkAnswerFilter? = nil, writes: Int? = nil) {
         self.answer = answer
         self.metrics = metrics
         self.loopIndex = loopIndex
@@ -44,7 +45,7 @@ final class PendingIngest: Sendable {
         self.bodyBytes = bodyBytes
         self.firstPart = firstPart
         self.otherParts = otherParts
-        state = Mutex((1 + otherParts.count, nil))
+        state = Mutex((writes ?? 1 + otherParts.count, nil))
     }
 
     /// Records one part's result; after the last part, answers the request.

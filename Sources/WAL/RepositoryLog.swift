@@ -59,10 +59,15 @@ public final class RepositoryLog: Sendable {
 
     /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
     public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        enqueue(PendingAppend(record: record, completion: completion, target: target))
+    }
+
+    /// Enqueues one item (a record, or a reservation of a ``SplitAppend``); a closed log fails it.
+    func enqueue(_ item: PendingAppend) {
         metrics.recordsWaiting.add(1, ordering: .relaxed)
-        if !queue.enqueue(PendingAppend(record: record, completion: completion, target: target)) {
+        if !queue.enqueue(item) {
             metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-            completion(.failure(.closed))
+            item.completion(.failure(.closed))
         }
     }
 

@@ -52,6 +52,10 @@ final class SegmentWriter {
     private var reserveAllowed = true
     /// Running average of the bytes one fdatasync covered under `.always`.
     private var averageGroupBytes = 0
+    /// Bytes reserved for records of all-or-nothing appends still to come (``SpaceClaim``): the zeros up to
+    /// `reservedEnd` cover them past the staged records, and the segment neither rotates nor closes while
+    /// any are outstanding.
+    private var claimedBytes = 0
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
     private(set) var lastSyncNanos: UInt64
@@ -127,7 +131,7 @@ final class SegmentWriter {
     /// Whether the descriptor can be closed now without waiting for anything: nothing staged or
     /// awaiting a sync, no background sync running.
     var isQuiescent: Bool {
-        file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning
+        file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning && claimedBytes == 0
     }
 
     /// When the next interval sync is due, under `.interval` with unsynced data.
@@ -193,36 +197,37 @@ final class SegmentWriter {
     }
 
     /// Puts one record into the write buffer (reopening the segment after an idle close, and rotating
-    /// first when the record would overfill it).
+    /// first when the record would overfill it), or makes or gives back a reservation (``SpaceClaim``).
     func stage(_ item: PendingAppend) {
         guard !retired else {
             fail(item.completion, .closed)
             return
         }
         let size = item.record.bytes.count
+        switch item.claim {
+        case .none:
+            break
+        case .reserved:
+            claimedBytes -= min(claimedBytes, size)
+        case .reserve(let bytes):
+            reserve(bytes, completion: item.completion)
+            return
+        case .release(let bytes):
+            claimedBytes -= min(claimedBytes, bytes)
+            succeed(item.completion, WALPosition(firstSequence: 0, eventCount: 0))
+            return
+        }
         lastWriteNanos = MonotonicClock.nanoseconds()
-        if file == nil, idleClosed {
-            if let refusal = reopen() {
-                fail(item.completion, refusal)
-                return
-            }
+        // A reserved record goes where its reservation made room: never into a new segment.
+        if let refusal = prepareSegment(for: size, mayRotate: item.claim == .none && claimedBytes == 0) {
+            fail(item.completion, refusal)
+            return
         }
-        let segmentEnd = writtenOffset + writeBufferCount
-        if file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
-            flush()
-            rotate()
-        }
-        if file == nil {
-            guard owner.acquireDescriptor(for: self) else {
-                fail(item.completion, .unavailable(PoolWriter.descriptorsExhausted))
-                return
-            }
-            openNextSegment()
-            guard file != nil else {
-                owner.releaseDescriptor()
-                fail(item.completion, .unavailable(openFailure))
-                return
-            }
+        // Reservations still to come keep their room past this record, or this record is refused (a
+        // reserved record is covered already, unless a failed write cut the reserve away since).
+        if item.claim == .reserved || claimedBytes > 0, let refusal = cover(upTo: writtenOffset + writeBufferCount + size + claimedBytes) {
+            fail(item.completion, refusal)
+            return
         }
         if writeBuffer.count < writeBufferCount + size {
             writeBuffer.append(contentsOf: repeatElement(0, count: writeBufferCount + size - writeBuffer.count))
@@ -238,6 +243,73 @@ final class SegmentWriter {
         stagedNextSequence += UInt64(item.record.eventCount)
         staged.append(StagedAppend(completion: item.completion, position: position,
                                    uncompressedBytes: item.record.uncompressedBytes, recordBytes: size))
+    }
+
+    /// Reopens the segment after an idle close, rotates first when `size` more bytes would overfill it and
+    /// `mayRotate`, and creates a segment when there is none; the refusal when the log cannot take a record.
+    private func prepareSegment(for size: Int, mayRotate: Bool) -> WALError? {
+        if file == nil, idleClosed {
+            if let refusal = reopen() { return refusal }
+        }
+        let segmentEnd = writtenOffset + writeBufferCount
+        if mayRotate, file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
+            flush()
+            rotate()
+        }
+        if file == nil {
+            guard owner.acquireDescriptor(for: self) else { return .unavailable(PoolWriter.descriptorsExhausted) }
+            openNextSegment()
+            guard file != nil else {
+                owner.releaseDescriptor()
+                return .unavailable(openFailure)
+            }
+        }
+        return nil
+    }
+
+    /// Makes room for a record of `bytes` that will follow (``SpaceClaim/reserve(bytes:)``): the segment
+    /// is opened (or rotated, when no other reservation pins it) and zeros are written ahead of the
+    /// staged records and earlier reservations, so the record later overwrites blocks the file already
+    /// has and cannot meet a full disk. Refused, with nothing reserved, when the zeros cannot be written.
+    private func reserve(_ bytes: Int, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        lastWriteNanos = MonotonicClock.nanoseconds()
+        if let refusal = prepareSegment(for: bytes, mayRotate: claimedBytes == 0) {
+            fail(completion, refusal)
+            return
+        }
+        if let refusal = cover(upTo: writtenOffset + writeBufferCount + claimedBytes + bytes) {
+            fail(completion, refusal)
+            return
+        }
+        claimedBytes += bytes
+        succeed(completion, WALPosition(firstSequence: 0, eventCount: 0))
+    }
+
+    /// Granularity of the zeros written for reservations, so that a run of small all-or-nothing appends
+    /// does not cost a zero write each.
+    static let reservationStep = 64 << 10
+
+    /// Writes zeros from the end of the reserve to at least `end` (rounded up to ``reservationStep``,
+    /// within the segment's size unless `end` is past it); the refusal when the file system cannot take
+    /// them. What was written stays as reserve.
+    private func cover(upTo end: Int) -> WALError? {
+        guard end > reservedEnd else { return nil }
+        guard let file else { return .unavailable(openFailure) }
+        let rounded = (end + Self.reservationStep - 1) / Self.reservationStep * Self.reservationStep
+        let target = max(end, min(rounded, options.segmentBytes))
+        do throws(SegmentIOError) {
+            while reservedEnd < target {
+                let count = min(target - reservedEnd, ZeroBytes.count)
+                try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
+                reservedEnd += count
+            }
+        } catch {
+            reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
+            logger.warning("WAL could not reserve room for an all-or-nothing append", metadata: [
+                "repository": "\(repository)", "error": "\(error)"])
+            return .unavailable(error.clientReason)
+        }
+        return nil
     }
 
     /// Writes the staged records with one write; on success they complete (or await the sync under

@@ -358,7 +358,7 @@ final class PoolWriter: @unchecked Sendable {
             writer.inRound = true
             round.append(writer)
         }
-        roundAppends += 1
+        if item.claim == .none || item.claim == .reserved { roundAppends += 1 }
         writer.stage(item)
     }
 
