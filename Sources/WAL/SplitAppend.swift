@@ -1,4 +1,5 @@
 import EventModel
+import WALFormat
 import Synchronization
 
 /// Appends one batch to each of several repositories' logs, all or none: the records of one request

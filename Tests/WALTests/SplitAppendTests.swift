@@ -6,6 +6,7 @@ import EventModel
 import Synchronization
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// The parts of one request for several repositories are stored all or none (``SplitAppend``).
 struct SplitAppendTests {

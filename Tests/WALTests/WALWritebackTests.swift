@@ -1,6 +1,7 @@
 import EventModel
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// Write-back pacing of the active segment (``WritebackPacer`` wired into ``SegmentWriter``): under `none` and
 /// `interval=MS` the written records are handed to the kernel's write-back chunk by chunk, in order; under
