@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import Tokens
 import WAL
+import WALFormat
 
 /// Delivers one repository's WAL to one JetStream target, on a thread of its own.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// Per-repository retention: a repository's own limits win over the server's, kind by kind, and a change
 /// applies to the running log.
