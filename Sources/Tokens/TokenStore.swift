@@ -16,6 +16,8 @@ import Synchronization
 public final class TokenStore: Sendable {
     public let file: SnapshotFile
     public let cache: TokenCache
+    /// Every ingest token's last use, merged from the generations' ``TokenUsage`` (`DATA/token-usage.json`).
+    public let usage: TokenUsageLedger
     private let logger: Logger
 
     private struct State: Sendable {
@@ -33,16 +35,22 @@ public final class TokenStore: Sendable {
     public init(dataDirectory: String, logger: Logger) throws(TokenError) {
         file = SnapshotFile(dataDirectory: dataDirectory)
         self.logger = logger
-        let loaded = try Self.load(file)
+        usage = TokenUsageLedger(dataDirectory: dataDirectory) { error in
+            logger.error("token usage file unreadable; last uses start empty", metadata: ["error": "\(error)"])
+        }
+        let loaded = try Self.load(file, usage: usage)
         cache = loaded.cache
         state = Mutex(loaded.state)
         _ = sluice_malloc_trim()  // the load's intermediate buffers are gone by now; see `install`
     }
 
-    private static func load(_ file: SnapshotFile) throws(TokenError) -> (cache: TokenCache, state: State) {
+    private static func load(_ file: SnapshotFile, usage ledger: TokenUsageLedger) throws(TokenError) -> (cache: TokenCache, state: State) {
         let (snapshot, index) = try file.loadIndexed()
-        return (TokenCache(TokenSet(snapshot: snapshot, index: index)),
-                State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName))
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let serving = ServingSnapshot(snapshot)
+        ledger.adopt(usage, table: serving.ingestTokens)
+        return (TokenCache(TokenSet(snapshot: snapshot, index: index, usage: usage)),
+                State(serving: serving, registry: index.registry, repositories: index.repositoriesByName))
     }
 
     /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
@@ -74,8 +82,10 @@ public final class TokenStore: Sendable {
 
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
     private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
-        let set = TokenSet(snapshot: snapshot, index: index)
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let set = TokenSet(snapshot: snapshot, index: index, usage: usage)
         let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName)
+        self.usage.adopt(usage, table: next.serving.ingestTokens)
         let previous = state.withLock { state in
             let previous = state
             state = next
@@ -150,6 +160,16 @@ public final class TokenStore: Sendable {
         sluice_tokens \(cache.count)
 
         """
+    }
+
+    /// Logs that `principal`'s token was refused because it expired (or, for a rotated-out secret, its
+    /// overlap ended): the token's repository and name, never its secret.
+    public func logExpiredCredential(_ principal: Principal) {
+        let reason = principal.isPreviousSecret ? "the rotated-out secret's overlap has ended" : "the token has expired"
+        logger.warning("ingest token refused", metadata: [
+            "token": "\(principal.metricLabel)", "reason": "\(reason)",
+            "expiresAt": "\(RFC3339.format(millis: principal.expiresAtMillis))",
+        ])
     }
 
     private func logRefusal(_ error: TokenError) {
