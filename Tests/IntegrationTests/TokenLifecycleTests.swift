@@ -117,7 +117,7 @@ import Testing
         #expect(server.stop() == 0)
         var info = stat()
         #expect(stat(server.dataDirectory + "/token-usage.json", &info) == 0 && info.st_mode & 0o777 == 0o600)
-        let row = try #require(try rows(server.dataDirectory).first { $0["name"] as? String == "default" })
+        let row = try #require(try rows(server.dataDirectory).first { $0["repository"] as? String == "sandbox" && $0["name"] as? String == "default" })
         #expect(row["lastUsed"] as? String != nil)
         let restarted = try SluiceProcess(dataDirectory: server.dataDirectory)
         let after = try graphql(restarted, apiToken, #"query { repository(name: "sandbox") { ingestTokens { name lastUsed } } }"#)
