@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Parsers
 import Tokens
@@ -85,25 +86,53 @@ struct AdminOperations: Sendable {
 
     /// The ingest tokens of `repository`; refused for system repositories and callers who may not
     /// manage them, with the spec's text.
-    func ingestTokens(of repository: String) throws(AdminError) -> [IngestToken] {
+    func ingestTokens(of repository: String) throws(AdminError) -> [IngestTokenNode] {
         let serving = tokens.serving
         let catalog = serving.catalog
         guard let found = catalog.repository(named: repository), found.kind != .system,
               caller.mayManageIngestTokens(of: found, in: catalog) else {
             throw .permissionDenied(AdminMessages.readIngestTokens)
         }
-        return serving.ingestTokens(in: repository)
+        let listed = serving.ingestTokens(in: repository)
+        let lastUsed = listed.isEmpty ? [:] : tokens.usage.lastUsed()
+        let now = Self.wallClockMillis()
+        return listed.map { token in
+            IngestTokenNode(token: token, lastUsedMillis: lastUsed[TokenKey(repository: token.repository, name: token.name)].map { Int64($0) * 1000 },
+                            nowMillis: now)
+        }
+    }
+
+    static func wallClockMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     // MARK: Mutations
 
-    func addIngestToken(repository: String, name: String, parser: String?, customToken: String?) async throws(AdminError) -> IngestToken {
+    func addIngestToken(repository: String, name: String, parser: String?, customToken: String?,
+                        expiresAt: Int64? = nil) async throws(AdminError) -> IngestToken {
         try await mutate("addIngestTokenV3", repository: repository, tokenName: name, authorize: { (snapshot: Snapshot) throws(TokenError) in
             try requireManage(repository, snapshot)
             if customToken != nil { try snapshot.checkCustomTokenAllowed(callerIsRoot: caller.isRoot(in: snapshot)) }
         }) { (snapshot: inout Snapshot) throws(TokenError) in
-            let value = try snapshot.addIngestToken(repository: repository, name: name, parser: parser, customToken: customToken)
-            return IngestToken(name: name, repository: repository, parser: parser, token: value)
+            let now = Self.wallClockMillis()
+            let value = try snapshot.addIngestToken(repository: repository, name: name, parser: parser, customToken: customToken,
+                                                    createdAt: now, expiresAt: expiresAt)
+            return IngestToken(name: name, repository: repository, parser: parser, token: value, createdAt: now, expiresAt: expiresAt)
+        }
+    }
+
+    /// Issues a new secret for the token; the old one keeps working for `overlapSeconds`. The answer holds
+    /// the new secret (shown once, as `addIngestTokenV3` shows a new token).
+    func rotateIngestToken(repository: String, name: String, overlapSeconds: Int64) async throws(AdminError) -> IngestToken {
+        try await mutate("rotateIngestToken", repository: repository, tokenName: name, authorize: manage(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            let value = try snapshot.rotateIngestToken(repository: repository, name: name,
+                                                       overlapMillis: overlapSeconds.multipliedReportingOverflow(by: 1000).partialValue,
+                                                       nowMillis: Self.wallClockMillis())
+            var rotated = snapshot.ingestTokens.first { $0.repository == repository && $0.name == name }!
+            rotated.token = value
+            rotated.tokenSha256 = nil
+            return rotated
         }
     }
 
@@ -146,7 +175,7 @@ struct AdminOperations: Sendable {
             _ = try repositoryOrganization(snapshot)
         }) { (snapshot: inout Snapshot) throws(TokenError) in
             let organization = try repositoryOrganization(snapshot)
-            try snapshot.addRepository(name: name, organization: organization)
+            try snapshot.addRepository(name: name, organization: organization, createdAt: Self.wallClockMillis())
             if let description { try snapshot.setRepositoryDescription(name: name, description: description) }
             guard let created = snapshot.repository(named: name) else { throw .notFound("repository '\(name)' does not exist") }
             return created

@@ -2,7 +2,8 @@ import GraphQL
 import Tokens
 
 extension AdminSchema {
-    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType, parser: GraphQLObjectType) throws -> GraphQLObjectType {
+    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType, parser: GraphQLObjectType,
+                             long: GraphQLScalarType) throws -> GraphQLObjectType {
         // LogScale's name for a repository or view name argument; a string here.
         let repoOrViewName = try GraphQLScalarType(name: "RepoOrViewName", serialize: { try map(from: $0) },
                                                    parseValue: { value in
@@ -38,6 +39,12 @@ extension AdminSchema {
             "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
             "parser": InputObjectField(type: GraphQLString),
             "customToken": InputObjectField(type: GraphQLString),
+            "expireAt": InputObjectField(type: long),
+        ])
+        let rotateInput = try GraphQLInputObjectType(name: "RotateIngestTokenInput", fields: [
+            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "overlapSeconds": InputObjectField(type: GraphQLInt),
         ])
         let assignInput = try GraphQLInputObjectType(name: "AssignParserToIngestTokenInputV2", fields: [
             "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
@@ -83,7 +90,14 @@ extension AdminSchema {
                                              args: ["input": GraphQLArgument(type: GraphQLNonNull(addInput))]) { _, args, context, _ in
                 try await operations(context).addIngestToken(
                     repository: string(args, "input", "repositoryName"), name: string(args, "input", "name"),
-                    parser: optionalString(args, "input", "parser"), customToken: optionalString(args, "input", "customToken"))
+                    parser: optionalString(args, "input", "parser"), customToken: optionalString(args, "input", "customToken"),
+                    expiresAt: optionalInt64(args, "input", "expireAt"))
+            },
+            "rotateIngestToken": GraphQLField(type: GraphQLNonNull(ingestToken),
+                                              args: ["input": GraphQLArgument(type: GraphQLNonNull(rotateInput))]) { _, args, context, _ in
+                try await operations(context).rotateIngestToken(
+                    repository: string(args, "input", "repositoryName"), name: string(args, "input", "name"),
+                    overlapSeconds: optionalInt64(args, "input", "overlapSeconds") ?? Snapshot.defaultRotationOverlapSeconds)
             },
             "assignParserToIngestTokenV2": GraphQLField(type: GraphQLNonNull(ingestToken),
                                                         args: ["input": GraphQLArgument(type: GraphQLNonNull(assignInput))]) { _, args, context, _ in
@@ -209,6 +223,14 @@ extension AdminSchema {
         var map: GraphQLEnumValueMap = [:]
         for value in values { map[value] = GraphQLEnumValue(value: .string(value)) }
         return try GraphQLEnumType(name: name, values: map)
+    }
+
+    /// An optional whole-number argument (`Int` or `Long`): nil when absent or null.
+    static func optionalInt64(_ args: Map, _ path: IndexPathElement...) -> Int64? {
+        let value = args[IndexPath(path)]
+        if let int = value.int { return Int64(int) }
+        if let double = value.double, double == double.rounded(), abs(double) < 9.0e18 { return Int64(double) }
+        return value.string.flatMap { Int64($0) }
     }
 
     static func strings(_ args: Map, _ path: IndexPathElement...) -> [String] {

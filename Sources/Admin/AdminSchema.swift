@@ -50,16 +50,25 @@ enum AdminSchema {
             "burstSeconds": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).burstSeconds },
         ])
         let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
-            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
+            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try ingestTokenNode(source).token.name },
             "token": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
-                let token = try cast(source, IngestToken.self)
+                let token = try ingestTokenNode(source).token
                 return Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: true)
             },
             "parser": GraphQLField(type: parser) { source, _, _, _ in
-                try cast(source, IngestToken.self).parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
+                try ingestTokenNode(source).token.parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
             },
-            "limits": GraphQLField(type: ingestLimits) { source, _, _, _ in try cast(source, IngestToken.self).limits },
-            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try cast(source, IngestToken.self).dailyBytes },
+            "limits": GraphQLField(type: ingestLimits) { source, _, _, _ in try ingestTokenNode(source).token.limits },
+            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.dailyBytes },
+            // LogScale's names and units for API tokens' times (`createdAt`, `expireAt`: epoch milliseconds).
+            "createdAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.createdAt },
+            "expireAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.expiresAt },
+            "status": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
+                let node = try ingestTokenNode(source)
+                return node.token.status(atMillis: node.nowMillis).rawValue
+            },
+            "lastUsed": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).lastUsedMillis },
+            "previousTokenExpireAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.previousExpiresAt },
         ])
         let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
             "PERSONAL": GraphQLEnumValue(value: "PERSONAL"), "TRIAL": GraphQLEnumValue(value: "TRIAL"),
@@ -121,7 +130,7 @@ enum AdminSchema {
                 try operations(context).repositories()
             },
         ])
-        let mutation = try mutationType(repository: repository, ingestToken: ingestToken, parser: parser)
+        let mutation = try mutationType(repository: repository, ingestToken: ingestToken, parser: parser, long: long)
         return try GraphQLSchema(query: query, mutation: mutation)
     }
 
@@ -154,6 +163,12 @@ enum AdminSchema {
         try cast(context, AdminOperations.self)
     }
 
+    /// An `IngestToken` field's source: a listed token with its last use, or a token a mutation returns.
+    static func ingestTokenNode(_ source: any Sendable) throws -> IngestTokenNode {
+        if let node = source as? IngestTokenNode { return node }
+        return IngestTokenNode(token: try cast(source, IngestToken.self), lastUsedMillis: nil, nowMillis: AdminOperations.wallClockMillis())
+    }
+
     static func cast<T>(_ value: any Sendable, _ type: T.Type) throws -> T {
         guard let typed = value as? T else { throw AdminError.malformedRequest("internal: expected \(T.self)") }
         return typed
@@ -181,6 +196,13 @@ enum AdminSchema {
     static func optionalString(_ args: Map, _ path: IndexPathElement...) -> String? {
         args[IndexPath(path)].string
     }
+}
+
+/// An ingest token as the schema shows it: with its last use (epoch milliseconds) and the time its status is for.
+struct IngestTokenNode: Sendable {
+    var token: IngestToken
+    var lastUsedMillis: Int64?
+    var nowMillis: Int64
 }
 
 /// A parser as the schema shows it; `definition` is nil for built-in parsers.

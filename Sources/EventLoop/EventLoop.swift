@@ -39,7 +39,7 @@ public final class EventLoop: @unchecked Sendable {
     private var drainDeadline: Int64 = 0
     private var stopped = false
     /// The loop's clock, refreshed once per wake-up.
-    private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
+    public private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
     private var nextTick: Int64 = 0
     /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
     /// connections are closed at once.

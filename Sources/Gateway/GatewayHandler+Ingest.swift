@@ -193,19 +193,40 @@ extension GatewayHandler {
         case .missing: return .missingCredential
         case .malformed: return .malformedCredential
         case .unknown: return IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4)
+        case .expired: return .expiredCredential
         }
     }
 
+    /// The request's principal, refused when its token has expired (checked against the wake-up's wall
+    /// time on every request, cached credential or not, so an expiry needs no reload); a use is recorded
+    /// in the token's last-use slot.
     private func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
         // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
         // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
+        let outcome: CredentialOutcome<Principal>
         if endpoint == .rawWithPathToken {
             let token = Router.pathToken(path)
-            return tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+            outcome = tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+        } else {
+            outcome = credentials.resolve(authorization: authorization) { credential in
+                tokenCache.with { recentCredential.lookup(credential, in: $0) }
+            }
         }
-        return credentials.resolve(authorization: authorization) { credential in
-            tokenCache.with { recentCredential.lookup(credential, in: $0) }
+        guard case .found(let principal) = outcome else { return outcome }
+        let now = loop.nowMillis &+ wallOffsetMillis
+        guard !principal.hasExpired(atMillis: now) else {
+            logExpired(principal, now: now)
+            return .expired
         }
+        principal.noteUse(atSeconds: UInt32(truncatingIfNeeded: now / 1000))
+        return outcome
+    }
+
+    /// One log line per expired token and loop a minute at most; it names the token, never its secret.
+    private func logExpired(_ principal: Principal, now: Int64) {
+        if let last = lastExpiryLog, last.label == principal.metricLabel, now - last.millis < 60_000 { return }
+        lastExpiryLog = (principal.metricLabel, now)
+        tokens.with { $0.logExpiredCredential(principal) }
     }
 
     /// The serving parsers, re-read from the store only after a reload (the store's lock is shared by

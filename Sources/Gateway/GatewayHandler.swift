@@ -14,6 +14,11 @@ final class GatewayHandler: HTTPHandler {
     let loop: EventLoop
     var credentials = CredentialReader()
     var recentCredential = RecentCredential()
+    /// The wall clock minus the loop's monotonic clock, refreshed every tick: `loop.nowMillis` plus this is
+    /// the wall time of the current wake-up, so checking a token's expiry reads no clock per request.
+    var wallOffsetMillis: Int64
+    /// The last refused expired credential this loop logged, and when: one line per token a minute at most.
+    var lastExpiryLog: (label: String, millis: Int64)?
     // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
     var decoder = IngestDecoder()
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
@@ -43,6 +48,7 @@ final class GatewayHandler: HTTPHandler {
         tokens = Unretained(services.tokens)
         tokenCache = Unretained(services.tokens.cache)
         metrics = Unretained(services.metrics)
+        wallOffsetMillis = Self.wallClockMillis() - EventLoop.monotonicNowMillis()
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -168,6 +174,7 @@ final class GatewayHandler: HTTPHandler {
 
     func tick(nowMillis: Int64) {
         releaseBuffersIfIdle()
+        wallOffsetMillis = Self.wallClockMillis() - nowMillis
     }
 
     func countRequest(_ route: String, _ status: Int) {

@@ -29,6 +29,10 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        let usageFlusher = TokenUsageFlusher(ledger: tokens.usage) { [logger] error in
+            logger.error("token last uses not saved", metadata: ["error": "\(error)"])
+        }
+        usageFlusher.start()
         let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
@@ -95,6 +99,7 @@ public final class GatewayServer {
         server.wait()
         metricsServer?.wait()
         adminPool.shutdown()
+        usageFlusher.stop()
         forwarding.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")

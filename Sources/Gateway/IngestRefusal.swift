@@ -30,6 +30,7 @@ public struct IngestRefusal: Error, Sendable, Equatable {
 
     public static let missingCredential = IngestRefusal(status: 401, reason: "missing_token", message: "Token is required", hecCode: 2)
     public static let malformedCredential = IngestRefusal(status: 401, reason: "malformed_authorization", message: "Invalid authorization", hecCode: 3)
+    public static let expiredCredential = IngestRefusal(status: 401, reason: "expired_token", message: "Token has expired", hecCode: 4)
     public static let queryStringToken = IngestRefusal(status: 401, reason: "query_string_token", message: "Tokens in the query string are not accepted; send an Authorization header", hecCode: 3)
     public static let ackDisabled = IngestRefusal(status: 400, reason: "ack_disabled", message: "ACK is disabled", hecCode: 14)
 

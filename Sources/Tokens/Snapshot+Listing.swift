@@ -8,6 +8,13 @@ public struct IngestTokenRow: Codable, Sendable, Equatable {
     public var token: String
     public var limits: IngestLimits?
     public var dailyBytes: Int?
+    /// RFC 3339; nil for tokens created before tokens carried it.
+    public var createdAt: String?
+    /// RFC 3339; nil when the token never expires.
+    public var expiresAt: String?
+    public var status: IngestTokenStatus
+    /// RFC 3339, whole seconds; nil when the token has not been used since last uses were recorded.
+    public var lastUsed: String?
 }
 
 /// One repository as `sluice repos list` shows it.
@@ -46,16 +53,22 @@ extension IngestLimits {
 }
 
 extension Snapshot {
-    /// The ingest tokens of `repository` (all when nil), in snapshot order; throws when the repository
-    /// does not exist.
-    public func ingestTokenRows(repository: String?, showSecrets: Bool) throws(TokenError) -> [IngestTokenRow] {
+    /// The ingest tokens of `repository` (all when nil), in snapshot order, with their status at `nowMillis`
+    /// and their last use from `lastUsed` (epoch seconds by token); throws when the repository does not exist.
+    public func ingestTokenRows(repository: String?, showSecrets: Bool, nowMillis: Int64 = 0,
+                                lastUsed: [TokenKey: UInt32] = [:]) throws(TokenError) -> [IngestTokenRow] {
         if let repository, self.repository(named: repository) == nil {
             throw .notFound("repository '\(repository)' does not exist")
         }
         return ingestTokens.lazy.filter { repository == nil || $0.repository == repository }.map { token in
             IngestTokenRow(repository: token.repository, name: token.name, parser: token.parser,
                            token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets),
-                           limits: token.limits, dailyBytes: token.dailyBytes)
+                           limits: token.limits, dailyBytes: token.dailyBytes,
+                           createdAt: token.createdAt.map(RFC3339.format(millis:)),
+                           expiresAt: token.expiresAt.map(RFC3339.format(millis:)),
+                           status: token.status(atMillis: nowMillis),
+                           lastUsed: lastUsed[TokenKey(repository: token.repository, name: token.name)]
+                               .map { RFC3339.format(millis: Int64($0) * 1000) })
         }
     }
 

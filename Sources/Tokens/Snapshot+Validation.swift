@@ -5,13 +5,19 @@ import WAL
 /// digest (in list order), and the repositories by name.
 public struct SnapshotIndex: Sendable {
     public let registry: ParserRegistry
-    /// The API tokens' digests, then the ingest tokens'.
+    /// The API tokens' digests, then the ingest tokens', then the rotated-out secrets' (`previousTokenSha256`).
     let digests: [TokenDigest]
     let apiTokenCount: Int
     public let repositoriesByName: [String: Repository]
+    /// The ingest token (its index in `ingestTokens`) of each rotated-out secret, in `previousDigests` order.
+    let previousOwners: [Int]
 
     public var apiDigests: ArraySlice<TokenDigest> { digests[..<apiTokenCount] }
-    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount...] }
+    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount..<(digests.count - previousOwners.count)] }
+    /// Each rotated-out secret's digest with the index of its ingest token.
+    public var previousDigests: Zip2Sequence<[Int], ArraySlice<TokenDigest>> {
+        zip(previousOwners, digests[(digests.count - previousOwners.count)...])
+    }
 }
 
 extension Snapshot {
@@ -113,8 +119,11 @@ extension Snapshot {
         var digests = [TokenDigest]()
         digests.reserveCapacity(apiTokens.count + ingestTokens.count)
         var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestTokens.count)
+        var previousOwners = [Int]()
         func entryPath(_ entry: Int) -> String {
-            entry < apiTokens.count ? "$.apiTokens[\(entry)]" : "$.ingestTokens[\(entry - apiTokens.count)]"
+            if entry < apiTokens.count { return "$.apiTokens[\(entry)]" }
+            if entry < apiTokens.count + ingestTokens.count { return "$.ingestTokens[\(entry - apiTokens.count)]" }
+            return "$.ingestTokens[\(previousOwners[entry - apiTokens.count - ingestTokens.count])].previousTokenSha256"
         }
         /// The digest an entry is known by: of its `token` (checked by `problem`) or its `tokenSha256`.
         func digest(_ token: String?, _ hex: String?, at base: String,
@@ -188,10 +197,24 @@ extension Snapshot {
             try claim(digest(token.token, token.tokenSha256, at: base) {
                 token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
             })
+            switch (token.previousTokenSha256, token.previousExpiresAt) {
+            case (nil, nil), (_?, _?): break
+            case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
+            case (_?, nil): throw refuse("\(base).previousTokenSha256", "previousTokenSha256 needs previousExpiresAt (the end of the rotation's overlap)")
+            }
+        }
+        // Rotated-out secrets are credentials too: unique among all of them, checked after every current one.
+        for i in ingestTokens.indices {
+            guard let hex = ingestTokens[i].previousTokenSha256 else { continue }
+            guard let parsed = TokenDigest(hex: hex) else {
+                throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
+            }
+            previousOwners.append(i)
+            try claim(parsed)
         }
 
         return SnapshotIndex(registry: registry, digests: digests, apiTokenCount: apiTokens.count,
-                             repositoriesByName: repositoriesByName)
+                             repositoriesByName: repositoriesByName, previousOwners: previousOwners)
     }
 }
 

@@ -249,9 +249,21 @@ public struct IngestToken: Codable, Sendable, Equatable {
     public var limits: IngestLimits?
     /// Request body bytes this token may send per UTC day; nil for no quota.
     public var dailyBytes: Int?
+    /// When the token was created, epoch milliseconds (RFC 3339 text in the file); nil for tokens created
+    /// before tokens carried it.
+    public var createdAt: Int64?
+    /// After this instant (epoch milliseconds) the token is refused; nil: never.
+    public var expiresAt: Int64?
+    /// The SHA-256 of the secret a rotation replaced: it keeps working until `previousExpiresAt`, so
+    /// shippers move to the new secret without a gap. Only ever stored as a digest.
+    public var previousTokenSha256: String?
+    /// The end of the rotation's overlap (epoch milliseconds); present exactly when `previousTokenSha256` is.
+    public var previousExpiresAt: Int64?
 
     public init(name: String, repository: String, parser: String? = nil, token: String? = nil,
-                tokenSha256: String? = nil, custom: Bool? = nil, limits: IngestLimits? = nil, dailyBytes: Int? = nil) {
+                tokenSha256: String? = nil, custom: Bool? = nil, limits: IngestLimits? = nil, dailyBytes: Int? = nil,
+                createdAt: Int64? = nil, expiresAt: Int64? = nil,
+                previousTokenSha256: String? = nil, previousExpiresAt: Int64? = nil) {
         self.name = name
         self.repository = repository
         self.parser = parser
@@ -260,7 +272,24 @@ public struct IngestToken: Codable, Sendable, Equatable {
         self.custom = custom
         self.limits = limits
         self.dailyBytes = dailyBytes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.previousTokenSha256 = previousTokenSha256
+        self.previousExpiresAt = previousExpiresAt
     }
+
+    /// The token's state at `nowMillis`: `expired` once `expiresAt` has passed, `rotating` while a
+    /// rotated-out secret still works, `active` otherwise.
+    public func status(atMillis nowMillis: Int64) -> IngestTokenStatus {
+        if let expiresAt, expiresAt <= nowMillis { return .expired }
+        if previousTokenSha256 != nil, let previousExpiresAt, previousExpiresAt > nowMillis { return .rotating }
+        return .active
+    }
+}
+
+/// An ingest token's state as `sluice tokens list` and the admin API show it.
+public enum IngestTokenStatus: String, Codable, Sendable, CaseIterable {
+    case active, expired, rotating
 }
 
 extension Snapshot {
@@ -276,6 +305,9 @@ extension Snapshot {
         /// API tokens; root users' personal tokens may without it).
         public static let readMetrics = "ReadMetrics"
     }
+
+    /// How long a rotated-out secret keeps working when the rotation names no overlap.
+    public static let defaultRotationOverlapSeconds: Int64 = 3600
 
     /// Feature names with a meaning to this module.
     public enum Feature {

@@ -58,6 +58,10 @@ extension SnapshotCodec {
             out.field("tokenSha256", token.tokenSha256)
             if let custom = token.custom { out.raw(", \"custom\": \(custom)") }
             out.limits(token.limits, dailyBytes: token.dailyBytes)
+            out.field("createdAt", token.createdAt.map(RFC3339.format(millis:)))
+            out.field("expiresAt", token.expiresAt.map(RFC3339.format(millis:)))
+            out.field("previousTokenSha256", token.previousTokenSha256)
+            out.field("previousExpiresAt", token.previousExpiresAt.map(RFC3339.format(millis:)))
         }
         out.raw(",\n  \"parsers\": [")
         let encoder = JSONEncoder()

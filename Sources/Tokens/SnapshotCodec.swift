@@ -201,12 +201,23 @@ enum SnapshotCodec {
             case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
             case "limits": token.limits = try readLimits(&reader)
             case "dailyBytes": token.dailyBytes = try reader.readNull() ? nil : try reader.readInt()
+            case "createdAt": token.createdAt = try readTime(&reader)
+            case "expiresAt": token.expiresAt = try readTime(&reader)
+            case "previousTokenSha256": token.previousTokenSha256 = try reader.readOptionalString()
+            case "previousExpiresAt": token.previousExpiresAt = try readTime(&reader)
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
         token.name = try required(name, "name", reader)
         token.repository = try required(repository, "repository", reader)
         return token
+    }
+
+    /// An RFC 3339 time (`2026-12-07T12:00:00Z`) as epoch milliseconds; null is absent.
+    private static func readTime(_ reader: inout JSONReader) throws(TokenError) -> Int64? {
+        guard let text = try reader.readOptionalString() else { return nil }
+        guard let millis = RFC3339.parse(text) else { throw reader.refuse("'\(text)' is not an RFC 3339 time such as 2026-12-07T12:00:00Z") }
+        return millis
     }
 
     private static func readStrings(_ reader: inout JSONReader) throws(TokenError) -> [String] {

@@ -16,6 +16,8 @@ import Synchronization
 public final class TokenStore: Sendable {
     public let file: SnapshotFile
     public let cache: TokenCache
+    /// Every ingest token's last use, merged from the generations' ``TokenUsage`` (`DATA/token-usage.json`).
+    public let usage: TokenUsageLedger
     private let logger: Logger
 
     private struct State: Sendable {
@@ -39,17 +41,24 @@ public final class TokenStore: Sendable {
         self.logger = logger
         let limiterStates = LimiterStates()
         self.limiterStates = limiterStates
-        let loaded = try Self.load(file, limiterStates)
+        usage = TokenUsageLedger(dataDirectory: dataDirectory) { error in
+            logger.error("token usage file unreadable; last uses start empty", metadata: ["error": "\(error)"])
+        }
+        let loaded = try Self.load(file, limiterStates, usage: usage)
         cache = loaded.cache
         state = Mutex(loaded.state)
         _ = sluice_malloc_trim()  // the load's intermediate buffers are gone by now; see `install`
     }
 
-    private static func load(_ file: SnapshotFile, _ limiterStates: LimiterStates) throws(TokenError) -> (cache: TokenCache, state: State) {
+    private static func load(_ file: SnapshotFile, _ limiterStates: LimiterStates,
+                             usage ledger: TokenUsageLedger) throws(TokenError) -> (cache: TokenCache, state: State) {
         let (snapshot, index) = try file.loadIndexed()
         let limits = limiterStates.policies(for: snapshot)
-        return (TokenCache(TokenSet(snapshot: snapshot, index: index, limits: limits.tokens)),
-                State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let serving = ServingSnapshot(snapshot)
+        ledger.adopt(usage, table: serving.ingestTokens)
+        return (TokenCache(TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)),
+                State(serving: serving, registry: index.registry, repositories: index.repositoriesByName,
                       repositoryLimits: limits.repositories))
     }
 
@@ -83,9 +92,11 @@ public final class TokenStore: Sendable {
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
     private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
         let limits = limiterStates.policies(for: snapshot)
-        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens)
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
         let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
                          repositoryLimits: limits.repositories)
+        self.usage.adopt(usage, table: next.serving.ingestTokens)
         let previous = state.withLock { state in
             let previous = state
             state = next
@@ -165,6 +176,16 @@ public final class TokenStore: Sendable {
         sluice_tokens \(cache.count)
 
         """
+    }
+
+    /// Logs that `principal`'s token was refused because it expired (or, for a rotated-out secret, its
+    /// overlap ended): the token's repository and name, never its secret.
+    public func logExpiredCredential(_ principal: Principal) {
+        let reason = principal.isPreviousSecret ? "the rotated-out secret's overlap has ended" : "the token has expired"
+        logger.warning("ingest token refused", metadata: [
+            "token": "\(principal.metricLabel)", "reason": "\(reason)",
+            "expiresAt": "\(RFC3339.format(millis: principal.expiresAtMillis))",
+        ])
     }
 
     private func logRefusal(_ error: TokenError) {

@@ -20,7 +20,7 @@ struct ReposCommand: ParsableCommand {
 
         func run() throws {
             let token = try options.edit { (snapshot) throws(TokenError) in
-                try snapshot.addRepository(name: name, organization: org, kind: kind)
+                try snapshot.addRepository(name: name, organization: org, kind: kind, createdAt: currentMillis())
             }
             print(token)
         }

@@ -72,4 +72,9 @@ int sluice_malloc_trim(void);
    stops their dynamic adjustment); 1 when both were set. */
 int sluice_set_malloc_thresholds(int mmap_bytes, int trim_bytes);
 
+/* Relaxed atomic load and store of a 32-bit word another thread reads or writes concurrently (the token
+   last-use slots: event loops store, the flusher thread loads). Plain moves on x86-64 and arm64. */
+static inline uint32_t sluice_load_relaxed_u32(const uint32_t *word) { return __atomic_load_n(word, __ATOMIC_RELAXED); }
+static inline void sluice_store_relaxed_u32(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_RELAXED); }
+
 #endif
