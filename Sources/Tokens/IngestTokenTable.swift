@@ -19,7 +19,8 @@ public final class IngestTokenTable: Sendable {
         /// 0: no parser; otherwise an index into `parserNames` plus one.
         var parser: UInt32
         var length: UInt8
-        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true).
+        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true); `hecAcknowledgements`
+        /// in the two after (the same way).
         var flags: UInt8
     }
 
@@ -64,6 +65,7 @@ public final class IngestTokenTable: Sendable {
             }
             let parser = token.parser.map { intern($0, &parserNames, &parserIndex) + 1 } ?? 0
             let custom: UInt8 = token.custom.map { $0 ? 2 : 1 } ?? 0
+            let acks: UInt8 = token.hecAcknowledgements.map { $0 ? 2 : 1 } ?? 0
             var record = Record(name: token.name, secret: InlineSecret(), repository: repository, parser: parser,
                                 length: 0, flags: 0)
             var form = Form.token
@@ -95,7 +97,7 @@ public final class IngestTokenTable: Sendable {
                 form = .overflowToken
                 record.length = 1  // marks "no value" together with the overflow form
             }
-            record.flags = form.rawValue | custom << 2
+            record.flags = form.rawValue | custom << 2 | acks << 4
             records.append(record)
         }
         self.records = records
@@ -136,6 +138,11 @@ public final class IngestTokenTable: Sendable {
         case 1: token.custom = false
         case 2: token.custom = true
         default: token.custom = nil
+        }
+        switch record.flags >> 4 & 3 {
+        case 1: token.hecAcknowledgements = false
+        case 2: token.hecAcknowledgements = true
+        default: token.hecAcknowledgements = nil
         }
         return token
     }

@@ -27,7 +27,8 @@ public struct Principal: Sendable {
         let name: String
         let parser: ParserPipeline?
 
-        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false) {
+        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
+             hecAcknowledgements: Bool = false) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -35,7 +36,7 @@ public struct Principal: Sendable {
             case let .personal(user): (tag, name) = (Principal.personalTag, user)
             }
             flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
-                | (canReadMetrics ? Principal.readMetricsFlag : 0)
+                | (canReadMetrics ? Principal.readMetricsFlag : 0) | (hecAcknowledgements ? Principal.hecAcksFlag : 0)
             self.parser = parser
         }
 
@@ -48,7 +49,7 @@ public struct Principal: Sendable {
     }
 
     static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
-    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4
+    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4, hecAcksFlag: UInt8 = 8
 
     let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
@@ -89,6 +90,8 @@ public struct Principal: Sendable {
     public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
     /// True for API tokens with the `ReadMetrics` permission and for root users' personal tokens.
     public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
+    /// True for ingest tokens whose HEC requests use indexer acknowledgements (`hecAcknowledgements`).
+    public var usesHECAcknowledgements: Bool { scope.flags & Self.hecAcksFlag != 0 }
     /// The user of a personal token (nil for other kinds).
     public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
     /// The repository of an ingest token (without building a `Kind`).

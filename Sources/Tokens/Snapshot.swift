@@ -187,15 +187,18 @@ public struct IngestToken: Codable, Sendable, Equatable {
     public var token: String?
     public var tokenSha256: String?
     public var custom: Bool?
+    /// Splunk HEC indexer acknowledgements for this token's HEC requests (absent: off).
+    public var hecAcknowledgements: Bool?
 
     public init(name: String, repository: String, parser: String? = nil, token: String? = nil,
-                tokenSha256: String? = nil, custom: Bool? = nil) {
+                tokenSha256: String? = nil, custom: Bool? = nil, hecAcknowledgements: Bool? = nil) {
         self.name = name
         self.repository = repository
         self.parser = parser
         self.token = token
         self.tokenSha256 = tokenSha256
         self.custom = custom
+        self.hecAcknowledgements = hecAcknowledgements
     }
 }
 

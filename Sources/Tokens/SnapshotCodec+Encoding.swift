@@ -53,6 +53,7 @@ extension SnapshotCodec {
             out.field("token", token.token)
             out.field("tokenSha256", token.tokenSha256)
             if let custom = token.custom { out.raw(", \"custom\": \(custom)") }
+            if let acks = token.hecAcknowledgements { out.raw(", \"hecAcknowledgements\": \(acks)") }
         }
         out.raw(",\n  \"parsers\": [")
         let encoder = JSONEncoder()

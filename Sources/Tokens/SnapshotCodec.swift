@@ -172,6 +172,7 @@ enum SnapshotCodec {
             case "token": token.token = try reader.readOptionalString()
             case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
             case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
+            case "hecAcknowledgements": token.hecAcknowledgements = try reader.readNull() ? nil : try reader.readBool()
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }

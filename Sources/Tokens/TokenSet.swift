@@ -16,7 +16,8 @@ public struct TokenSet: Sendable {
         entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
         var scopes = ScopeInterner(registry: index.registry)
         for (token, digest) in zip(snapshot.ingestTokens, index.ingestDigests) {
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser)
+            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
+                                     hecAcknowledgements: token.hecAcknowledgements == true)
             entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name)))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
@@ -60,7 +61,7 @@ private struct ScopeInterner {
     }
 
     mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
-                        parser: String? = nil) -> Principal.Scope {
+                        parser: String? = nil, hecAcknowledgements: Bool = false) -> Principal.Scope {
         let (tag, name): (UInt8, String)
         switch kind {
         case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
@@ -68,11 +69,12 @@ private struct ScopeInterner {
         case .systemToken: (tag, name) = (Principal.systemTag, "")
         case let .personal(user): (tag, name) = (Principal.personalTag, user)
         }
-        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0), parser: parser)
+        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0) | (hecAcknowledgements ? 8 : 0),
+                      parser: parser)
         if let last, last.key == key { return last.scope }
         let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
                                                    parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
-                                                   canReadMetrics: canReadMetrics)
+                                                   canReadMetrics: canReadMetrics, hecAcknowledgements: hecAcknowledgements)
         scopes[key] = scope
         last = (key, scope)
         return scope

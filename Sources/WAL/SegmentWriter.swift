@@ -10,6 +10,11 @@ final class LogHealth: Sendable {
     /// The sequence after the last acknowledged event: every record below it is durable under the fsync
     /// policy (what a crash cannot take back), so a forwarder may send it on.
     let durableNextSequence = Atomic<UInt64>(0)
+    /// Bytes of records appended and not yet completed (queued, staged, or awaiting their sync).
+    let pendingBytes = Atomic<Int>(0)
+    /// Set when an append was refused for ``pendingBytes`` (``RepositoryLog/admits(bytes:)``); cleared by the
+    /// writer once the backlog is down to half the bound, so the health answer does not flap per request.
+    let refusing = Atomic<Bool>(false)
 }
 
 /// The state of one repository's log, owned by the pool writer thread its name hashes to: the active
@@ -189,14 +194,14 @@ final class SegmentWriter {
     /// first when the record would overfill it).
     func stage(_ item: PendingAppend) {
         guard !retired else {
-            fail(item.completion, .closed)
+            fail(item.completion, item.record.bytes.count, .closed)
             return
         }
         let size = item.record.bytes.count
         lastWriteNanos = MonotonicClock.nanoseconds()
         if file == nil, idleClosed {
             if let refusal = reopen() {
-                fail(item.completion, refusal)
+                fail(item.completion, item.record.bytes.count, refusal)
                 return
             }
         }
@@ -207,13 +212,13 @@ final class SegmentWriter {
         }
         if file == nil {
             guard owner.acquireDescriptor(for: self) else {
-                fail(item.completion, .unavailable(PoolWriter.descriptorsExhausted))
+                fail(item.completion, item.record.bytes.count, .unavailable(PoolWriter.descriptorsExhausted))
                 return
             }
             openNextSegment()
             guard file != nil else {
                 owner.releaseDescriptor()
-                fail(item.completion, .unavailable(openFailure))
+                fail(item.completion, item.record.bytes.count, .unavailable(openFailure))
                 return
             }
         }
@@ -249,7 +254,7 @@ final class SegmentWriter {
             cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for append in staged { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in staged { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             staged.removeAll(keepingCapacity: true)
             return
         }
@@ -277,7 +282,7 @@ final class SegmentWriter {
             }
         } else {
             health.durableNextSequence.store(nextSequence, ordering: .releasing)
-            for append in staged { succeed(append.completion, append.position) }
+            for append in staged { succeed(append.completion, append.recordBytes, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
     }
@@ -302,7 +307,7 @@ final class SegmentWriter {
             writtenOffset = syncedOffset
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            for append in awaitingSync { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
@@ -313,7 +318,7 @@ final class SegmentWriter {
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
-        for append in awaitingSync { succeed(append.completion, append.position) }
+        for append in awaitingSync { succeed(append.completion, append.recordBytes, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
         return true
     }
@@ -522,17 +527,23 @@ final class SegmentWriter {
     func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
+        var bytes = 0
+        for append in finished { bytes += append.bytes }
+        let pending = health.pendingBytes.subtract(bytes, ordering: .relaxed).newValue
+        if let bound = options.maxPendingBytes, pending <= bound / 2, health.refusing.load(ordering: .relaxed) {
+            health.refusing.store(false, ordering: .relaxed)
+        }
         for append in finished { append.completion(append.result) }
         finished.removeAll(keepingCapacity: true)
     }
 
     /// Completions run at the end of each round of the writer loop (``complete()``).
-    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
-        finished.append(FinishedAppend(completion: completion, result: .success(position)))
+    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ position: WALPosition) {
+        finished.append(FinishedAppend(completion: completion, result: .success(position), bytes: bytes))
     }
 
-    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ error: WALError) {
-        finished.append(FinishedAppend(completion: completion, result: .failure(error)))
+    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ error: WALError) {
+        finished.append(FinishedAppend(completion: completion, result: .failure(error), bytes: bytes))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {
@@ -569,4 +580,6 @@ private struct StagedAppend {
 private struct FinishedAppend {
     var completion: @Sendable (Result<WALPosition, WALError>) -> Void
     var result: Result<WALPosition, WALError>
+    /// The record's size, taken off ``LogHealth/pendingBytes`` when the completion runs.
+    var bytes: Int
 }

@@ -51,6 +51,9 @@ public struct WALOptions: Sendable {
     public var reserveBytes = 0
     /// What `sluice serve` and `sluice wal bench` keep as reserve unless told otherwise.
     public static let defaultServerReserveBytes = 1 << 20
+    /// Per repository: bytes of records appended and not yet completed past which appends are refused
+    /// (``RepositoryLog/admits(bytes:)``); nil: no bound.
+    public var maxPendingBytes: Int? = nil
     /// Writer threads serving every repository (each repository belongs to one, by a hash of its name).
     public var writerThreads = WALOptions.coreCount
     /// A repository with no record for this long closes its segment's descriptor and frees its write
@@ -66,6 +69,18 @@ public struct WALOptions: Sendable {
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+    }
+
+    /// The default ``maxPendingBytes``: an eighth of physical memory, between 64 MiB and 1 GiB (a backlog
+    /// that large already takes seconds to write; a bound below it lets an overloaded gateway say so before
+    /// its queues take the memory the loops need).
+    public static func defaultMaxPendingBytes(physicalMemory: Int = physicalMemoryBytes) -> Int {
+        min(1 << 30, max(64 << 20, physicalMemory / 8))
+    }
+
+    /// Physical memory of the machine, in bytes.
+    public static var physicalMemoryBytes: Int {
+        Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// Online cores: the default number of writer threads.
