@@ -59,7 +59,7 @@ import Testing
         #expect(table.issue(channel: "c", nowMillis: 0) == .failure(.tableFull))
         // Durable but not yet reported still counts; reporting frees the room.
         table.settle(channel: "a", id: a0, durable: true)
-        #expect(table.issue(channel: "a", nowMillis: 0) == .failure(.channelFull))
+        #expect(table.issue(channel: "c", nowMillis: 0) == .failure(.tableFull))
         _ = table.query(channel: "a", ids: [a0], nowMillis: 0)
         #expect((try? issued(&table, "a")) != nil)
         #expect(table.pendingTotal == 3)
