@@ -19,7 +19,7 @@ extension GatewayHandler {
         case .found(let found): principal = found
         case let outcome: return refuse(Self.credentialRefusal(outcome, style: .hec)!, &output)
         }
-        guard principal.canIngest, services.hecAcks.forAllTokens || principal.usesHECAcknowledgements else {
+        guard principal.canIngest, hecAcksForAll || principal.usesHECAcknowledgements else {
             return refuse(.ackDisabled, &output)
         }
         let header = request.head.header("x-splunk-request-channel", in: request.headBytes).map(request.bytes)

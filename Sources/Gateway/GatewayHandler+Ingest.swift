@@ -34,7 +34,7 @@ extension GatewayHandler {
         }
         // Indexer acknowledgements: the channel is required before the body is looked at, as Splunk does.
         var ackChannel: String? = nil
-        if style == .hec, services.hecAcks.forAllTokens || principal.usesHECAcknowledgements {
+        if style == .hec, hecAcksForAll || principal.usesHECAcknowledgements {
             let header = request.head.header("x-splunk-request-channel", in: request.headBytes).map(request.bytes)
             switch HECAcknowledgements.channel(header: header, query: request.head.query.map(request.bytes)) {
             case .missing: return refuse(.dataChannelMissing, &output)
@@ -42,7 +42,7 @@ extension GatewayHandler {
             case .found(let channel): ackChannel = channel
             }
         }
-        if let diskSpace = services.diskSpace, diskSpace.isLow { return refuse(.diskSpaceLow, &output) }
+        if let diskSpace, diskSpace.with({ $0.isLow }) { return refuse(.diskSpaceLow, &output) }
 
         let ingestMillis = Self.wallClockMillis()
         var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
@@ -67,9 +67,9 @@ extension GatewayHandler {
         if batch.isEmpty {
             if let ackChannel {
                 // Nothing to store: durable at once.
-                switch services.hecAcks.issue(channel: ackChannel) {
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
                 case .success(let id):
-                    services.hecAcks.settle(channel: ackChannel, id: id, durable: true)
+                    hecAcks.with { $0.settle(channel: ackChannel, id: id, durable: true) }
                     countRequest(route, 200)
                     Answers.hecAcknowledged(ackId: id, keepAlive: request.keepAlive, into: &output)
                     return .answered
@@ -94,7 +94,7 @@ extension GatewayHandler {
             guard log.with({ $0.admits(bytes: request.body.count) }) else { return refuse(.backlogFull(repository), &output) }
             var ticket: HECAckTicket? = nil
             if let ackChannel {
-                switch services.hecAcks.issue(channel: ackChannel) {
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
                 case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
                 case .failure: return refuse(.acksPending, &output)
                 }
@@ -125,7 +125,7 @@ extension GatewayHandler {
         }
         var ticket: HECAckTicket? = nil
         if let ackChannel {
-            switch services.hecAcks.issue(channel: ackChannel) {
+            switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
             case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
             case .failure: return refuse(.acksPending, &output)
             }

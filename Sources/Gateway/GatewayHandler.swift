@@ -37,6 +37,10 @@ final class GatewayHandler: HTTPHandler {
     let tokenCache: Unretained<TokenCache>
     let metrics: Unretained<GatewayMetrics>
     let hecAcks: Unretained<HECAcknowledgements>
+    /// `--hec-acks`: every HEC token uses acknowledgements.
+    let hecAcksForAll: Bool
+    /// `--min-free-bytes` (read on every ingest request, so unretained like the others).
+    let diskSpace: Unretained<DiskSpaceGuard>?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
@@ -45,6 +49,8 @@ final class GatewayHandler: HTTPHandler {
         tokenCache = Unretained(services.tokens.cache)
         metrics = Unretained(services.metrics)
         hecAcks = Unretained(services.hecAcks)
+        hecAcksForAll = services.hecAcks.forAllTokens
+        diskSpace = services.diskSpace.map(Unretained.init)
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -185,7 +191,7 @@ final class GatewayHandler: HTTPHandler {
 
     func tick(nowMillis: Int64) {
         releaseBuffersIfIdle()
-        services.diskSpace?.tick(nowMillis: nowMillis)
+        diskSpace?.with { $0.tick(nowMillis: nowMillis) }
         // One loop expires idle ack channels (a tick is about twice a second).
         if loop.index == 0 { hecAcks.with { $0.expire() } }
     }
