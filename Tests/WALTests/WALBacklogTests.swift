@@ -35,11 +35,11 @@ import Testing
     @Test func failedAppendsLeaveNoBacklogBehind() throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan()
-        plan.set { $0.writeErrno = 5 }
         var options = WALOptions(dataDirectory: dir.path)
         options.maxPendingBytes = 1 << 20
         let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
         let log = try store.log(for: "broken")
+        plan.set { $0.writeErrno = 5 }
         let completions = Completions()
         for index in 0..<5 { log.append(EventBatch(samples: logLines("x\(index)", count: 3)), completion: completions.callback(index)) }
         completions.wait(5)
