@@ -25,6 +25,13 @@ enum Answers {
         }
     }
 
+    /// HEC success with indexer acknowledgement: `{"text":"Success","code":0,"ackId":N}`.
+    static func hecAcknowledged(ackId: UInt64, keepAlive: Bool, into output: inout [UInt8]) {
+        var body: [UInt8] = []
+        append("{\"text\":\"Success\",\"code\":0,\"ackId\":\(ackId)}", &body)
+        body.withUnsafeBytes { ResponseWriter.append(status: 200, body: $0, keepAlive: keepAlive, into: &output) }
+    }
+
     /// The fixed success answers, written whole (one copy instead of a head built field by field).
     private static let logScaleSuccess = whole(body: "{}")
     private static let hecSuccess = whole(body: "{\"text\":\"Success\",\"code\":0}")

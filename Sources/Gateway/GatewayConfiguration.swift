@@ -19,6 +19,13 @@ public struct GatewayConfiguration: Sendable {
     public var deletedRepositoryHours: Double = 24
     /// Hard cap past which retention deletes segments forwarding targets still need (``WALOptions/retentionMaxBytes``).
     public var retentionMaxBytes: Int?
+    /// Per repository: WAL backlog past which ingest is refused with 503 (``WALOptions/maxPendingBytes``).
+    public var maxPendingBytes: Int? = WALOptions.defaultMaxPendingBytes()
+    /// Free bytes on the data folder's file system below which ingest is refused with 503 (nil: no bound).
+    public var minFreeBytes: Int?
+    /// HEC indexer acknowledgements for every token (`--hec-acks`), and the ack table's limits.
+    public var hecAcks = false
+    public var hecAckLimits = HECAckTable.Limits()
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
@@ -43,6 +50,7 @@ public struct GatewayConfiguration: Sendable {
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         options.retentionMaxBytes = retentionMaxBytes
+        options.maxPendingBytes = maxPendingBytes
         return options
     }
 }

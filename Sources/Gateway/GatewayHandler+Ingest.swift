@@ -33,6 +33,17 @@ extension GatewayHandler {
         if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
             return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
         }
+        // Indexer acknowledgements: the channel is required before the body is looked at, as Splunk does.
+        var ackChannel: String? = nil
+        if style == .hec, hecAcksForAll || principal.usesHECAcknowledgements {
+            let header = request.head.header("x-splunk-request-channel", in: request.headBytes).map(request.bytes)
+            switch HECAcknowledgements.channel(header: header, query: request.head.query.map(request.bytes)) {
+            case .missing: return refuse(.dataChannelMissing, &output)
+            case .invalid: return refuse(.invalidDataChannel, &output)
+            case .found(let channel): ackChannel = channel
+            }
+        }
+        if let diskSpace, diskSpace.with({ $0.isLow }) { return refuse(.diskSpaceLow, &output) }
 
         let ingestMillis = Self.wallClockMillis()
         // The body's bytes are charged to the token's and repository's limits before decoding, its events
@@ -68,6 +79,17 @@ extension GatewayHandler {
             : BulkAnswerFilter.forRequest(query: request.head.query.map(request.bytes),
                                           userAgent: request.head.header("user-agent", in: request.headBytes).map(request.bytes))
         if batch.isEmpty {
+            if let ackChannel {
+                // Nothing to store: durable at once.
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+                case .success(let id):
+                    hecAcks.with { $0.settle(channel: ackChannel, id: id, durable: true) }
+                    countRequest(route, 200)
+                    Answers.hecAcknowledged(ackId: id, keepAlive: request.keepAlive, into: &output)
+                    return .answered
+                case .failure: return refuse(.acksPending, &output)
+                }
+            }
             countRequest(route, 200)
             Answers.success(style, bulk: outcomes, tookMillis: 0, filter: bulkFilter, keepAlive: request.keepAlive, into: &output)
             return .answered
@@ -88,10 +110,22 @@ extension GatewayHandler {
                                                        blockedMessage: limits.blockedMessage) {
                 return refuse(refusal, &output)
             }
+            guard log.with({ $0.admits(bytes: request.body.count) }) else { return refuse(.backlogFull(repository), &output) }
+            var ticket: HECAckTicket? = nil
+            if let ackChannel {
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+                case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+                case .failure: return refuse(.acksPending, &output)
+                }
+            }
             let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter)
+                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter, acknowledgement: ticket)
             log.with { appends.add(batch, to: $0, completion: pending.finish) }
+            if let ticket {
+                return acknowledged(ticket, route: route, repository: repository, events: batch.count, request, &output,
+                                    bodyBytes: request.body.count, token: principal.metricLabel)
+            }
             return .deferred
         case .success(.split(let parts)): targets = parts
         case .failure(let refusal): return refuseCharged(refusal, &output)
@@ -105,19 +139,38 @@ extension GatewayHandler {
                 return refuseCharged(IngestRefusal(error), &output)
             }
         }
+        // Every part is admitted before any is appended, so a refusal stores nothing of the request.
+        for (part, target) in zip(appendParts, targets) where !part.log.admits(bytes: target.batch.usedBytes) {
+            return refuseCharged(.backlogFull(target.repository), &output)
+        }
         if let refusal = chargeRepositories(targets, bodyBytes: bodyBytes, wallMillis: ingestMillis) {
             return refuse(refusal, &output)
+        }
+        var ticket: HECAckTicket? = nil
+        if let ackChannel {
+            switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+            case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+            case .failure: return refuse(.acksPending, &output)
+            }
         }
 
         let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
-                                    writes: 1)
+                                    writes: 1, acknowledgement: ticket)
         // All or nothing: a part its repository cannot take refuses the whole request, and no repository
         // stores any of it, so a shipper's retry stores nothing twice (docs/wal.md).
         SplitAppend.append(appendParts) { result in
             pending.finish(result.map { _ in WALPosition(firstSequence: 0, eventCount: 0) })
+        }
+        if let ticket {
+            for target in targets.dropFirst() {
+                let shard = loop.index, label = principal.metricLabel
+                metrics.with { $0.countIngest(shard: shard, repository: target.repository, token: label, events: target.batch.count, bytes: 0) }
+            }
+            return acknowledged(ticket, route: route, repository: targets[0].repository, events: targets[0].batch.count,
+                                request, &output, bodyBytes: targets.count == 1 ? request.body.count : 0, token: principal.metricLabel)
         }
         return .deferred
     }
@@ -144,6 +197,17 @@ extension GatewayHandler {
             charged.append((policy, target.batch.count, bytes))
         }
         return nil
+    }
+
+    /// Answers an acknowledged HEC request at once with its `ackId` and counts it as accepted (its records'
+    /// outcome reaches the ack table, ``HECAckTicket``).
+    private func acknowledged(_ ticket: HECAckTicket, route: String, repository: String, events: Int, _ request: HTTPRequest,
+                              _ output: inout [UInt8], bodyBytes: Int, token: String) -> HTTPHandling {
+        countRequest(route, 200)
+        let shard = loop.index
+        metrics.with { $0.countIngest(shard: shard, repository: repository, token: token, events: events, bytes: bodyBytes) }
+        Answers.hecAcknowledged(ackId: ticket.id, keepAlive: request.keepAlive, into: &output)
+        return .answered
     }
 
     /// Gives back the batch's buffers once they have outgrown the requests of late (``ScratchRetention``),
@@ -200,7 +264,7 @@ extension GatewayHandler {
     /// The request's principal, refused when its token has expired (checked against the wake-up's wall
     /// time on every request, cached credential or not, so an expiry needs no reload); a use is recorded
     /// in the token's last-use slot.
-    private func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
+    func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
         // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
         // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
         let outcome: CredentialOutcome<Principal>

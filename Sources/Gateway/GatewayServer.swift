@@ -56,7 +56,9 @@ public final class GatewayServer {
         let metricsAccess = MetricsAccess(onIngestListeners: configuration.metricsListen == nil, requiresToken: configuration.metricsAuth)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,
-                                       forwarding: forwarding, metricsAccess: metricsAccess)
+                                       forwarding: forwarding, metricsAccess: metricsAccess,
+                                       hecAcks: HECAcknowledgements(forAllTokens: configuration.hecAcks, limits: configuration.hecAckLimits),
+                                       diskSpace: configuration.minFreeBytes.map { DiskSpaceGuard(path: data, minFreeBytes: $0) })
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
         let metricsServer = try startMetricsServer(services)
 

@@ -33,6 +33,25 @@ public struct IngestRefusal: Error, Sendable, Equatable {
     public static let expiredCredential = IngestRefusal(status: 401, reason: "expired_token", message: "Token has expired", hecCode: 4)
     public static let queryStringToken = IngestRefusal(status: 401, reason: "query_string_token", message: "Tokens in the query string are not accepted; send an Authorization header", hecCode: 3)
     public static let ackDisabled = IngestRefusal(status: 400, reason: "ack_disabled", message: "ACK is disabled", hecCode: 14)
+    public static let dataChannelMissing = IngestRefusal(status: 400, reason: "data_channel_missing", message: "Data channel is missing", hecCode: 10)
+    public static let invalidDataChannel = IngestRefusal(status: 400, reason: "invalid_data_channel", message: "Invalid data channel", hecCode: 11)
+    public static let invalidAckQuery = IngestRefusal(status: 400, reason: "invalid_ack_query", message: "Invalid data format", hecCode: 6)
+    /// The channel's or the gateway's pending acknowledgements are at their limit (Splunk's "Server is busy").
+    public static let acksPending = IngestRefusal(status: 503, reason: "ack_limit", message: "Server is busy", hecCode: 9)
+
+    /// A repository's WAL holds more than `--max-pending-bytes` waiting to be written.
+    public static func backlogFull(_ repository: String) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 503, reason: "backpressure",
+                                    message: "Server is busy: the write-ahead log of repository '\(repository)' is behind; retry later", hecCode: 9)
+        refusal.hecText = "Server is busy"
+        return refusal
+    }
+
+    public static let diskSpaceLow: IngestRefusal = {
+        var refusal = IngestRefusal(status: 503, reason: "disk_space_low", message: "Server is busy: free disk space is below the configured minimum", hecCode: 9)
+        refusal.hecText = "Server is busy"
+        return refusal
+    }()
 
     public static func walUnavailable(_ detail: String) -> IngestRefusal {
         IngestRefusal(status: 503, reason: "wal_unavailable", message: "Server is busy: the write-ahead log cannot accept events (\(detail))", hecCode: 9)

@@ -20,7 +20,8 @@ public final class IngestTokenTable: Sendable {
         /// 0: no parser; otherwise an index into `parserNames` plus one.
         var parser: UInt32
         var length: UInt8
-        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true).
+        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true); `hecAcknowledgements`
+        /// in the two after (the same way).
         var flags: UInt8
         /// Epoch milliseconds; `Int64.min` for none.
         var createdAt: Int64
@@ -80,6 +81,7 @@ public final class IngestTokenTable: Sendable {
             }
             let parser = token.parser.map { intern($0, &parserNames, &parserIndex) + 1 } ?? 0
             let custom: UInt8 = token.custom.map { $0 ? 2 : 1 } ?? 0
+            let acks: UInt8 = token.hecAcknowledgements.map { $0 ? 2 : 1 } ?? 0
             var record = Record(name: token.name, secret: InlineSecret(), repository: repository, parser: parser,
                                 length: 0, flags: 0, createdAt: token.createdAt ?? .min, expiresAt: token.expiresAt ?? .min)
             var form = Form.token
@@ -111,7 +113,7 @@ public final class IngestTokenTable: Sendable {
                 form = .overflowToken
                 record.length = 1  // marks "no value" together with the overflow form
             }
-            record.flags = form.rawValue | custom << 2
+            record.flags = form.rawValue | custom << 2 | acks << 4
             records.append(record)
         }
         self.records = records
@@ -172,6 +174,11 @@ public final class IngestTokenTable: Sendable {
         if let rotation = rotations[index] {
             token.previousTokenSha256 = rotation.sha256
             token.previousExpiresAt = rotation.expiresAt
+        }
+        switch record.flags >> 4 & 3 {
+        case 1: token.hecAcknowledgements = false
+        case 2: token.hecAcknowledgements = true
+        default: token.hecAcknowledgements = nil
         }
         return token
     }

@@ -38,7 +38,7 @@ public struct Principal: Sendable {
 
         init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
              limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max, isPreviousSecret: Bool = false,
-             usage: TokenUsage? = nil) {
+             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -47,6 +47,7 @@ public struct Principal: Sendable {
             }
             flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
                 | (canReadMetrics ? Principal.readMetricsFlag : 0) | (isPreviousSecret ? Principal.previousSecretFlag : 0)
+                | (hecAcknowledgements ? Principal.hecAcksFlag : 0)
             self.parser = parser
             self.limits = limits
             self.expiresAtMillis = expiresAtMillis
@@ -68,6 +69,7 @@ public struct Principal: Sendable {
 
     static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
     static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4, previousSecretFlag: UInt8 = 8
+    static let hecAcksFlag: UInt8 = 16
 
     let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
@@ -134,6 +136,8 @@ public struct Principal: Sendable {
     public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
     /// True for API tokens with the `ReadMetrics` permission and for root users' personal tokens.
     public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
+    /// True for ingest tokens whose HEC requests use indexer acknowledgements (`hecAcknowledgements`).
+    public var usesHECAcknowledgements: Bool { scope.flags & Self.hecAcksFlag != 0 }
     /// The user of a personal token (nil for other kinds).
     public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
     /// The ingest token's and its repository's limits and block; nil when neither has any.

@@ -259,11 +259,13 @@ public struct IngestToken: Codable, Sendable, Equatable {
     public var previousTokenSha256: String?
     /// The end of the rotation's overlap (epoch milliseconds); present exactly when `previousTokenSha256` is.
     public var previousExpiresAt: Int64?
+    /// Splunk HEC indexer acknowledgements for this token's HEC requests (absent: off).
+    public var hecAcknowledgements: Bool?
 
     public init(name: String, repository: String, parser: String? = nil, token: String? = nil,
                 tokenSha256: String? = nil, custom: Bool? = nil, limits: IngestLimits? = nil, dailyBytes: Int? = nil,
                 createdAt: Int64? = nil, expiresAt: Int64? = nil,
-                previousTokenSha256: String? = nil, previousExpiresAt: Int64? = nil) {
+                previousTokenSha256: String? = nil, previousExpiresAt: Int64? = nil, hecAcknowledgements: Bool? = nil) {
         self.name = name
         self.repository = repository
         self.parser = parser
@@ -276,6 +278,7 @@ public struct IngestToken: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
         self.previousTokenSha256 = previousTokenSha256
         self.previousExpiresAt = previousExpiresAt
+        self.hecAcknowledgements = hecAcknowledgements
     }
 
     /// The token's state at `nowMillis`: `expired` once `expiresAt` has passed, `rotating` while a

@@ -62,6 +62,7 @@ extension SnapshotCodec {
             out.field("expiresAt", token.expiresAt.map(RFC3339.format(millis:)))
             out.field("previousTokenSha256", token.previousTokenSha256)
             out.field("previousExpiresAt", token.previousExpiresAt.map(RFC3339.format(millis:)))
+            if let acks = token.hecAcknowledgements { out.raw(", \"hecAcknowledgements\": \(acks)") }
         }
         out.raw(",\n  \"parsers\": [")
         let encoder = JSONEncoder()

@@ -205,6 +205,7 @@ enum SnapshotCodec {
             case "expiresAt": token.expiresAt = try readTime(&reader)
             case "previousTokenSha256": token.previousTokenSha256 = try reader.readOptionalString()
             case "previousExpiresAt": token.previousExpiresAt = try readTime(&reader)
+            case "hecAcknowledgements": token.hecAcknowledgements = try reader.readNull() ? nil : try reader.readBool()
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }

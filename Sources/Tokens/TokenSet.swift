@@ -20,7 +20,8 @@ public struct TokenSet: Sendable {
         var scopes = ScopeInterner(registry: index.registry, usage: usage)
         for (position, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
             let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
-                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max)
+                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max,
+                                     hecAcknowledgements: token.hecAcknowledgements == true)
             entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
                                               usageSlot: UInt32(position + 1))))
         }
@@ -28,7 +29,7 @@ public struct TokenSet: Sendable {
             let token = snapshot.ingestTokens[position]
             let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
                                      limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: min(token.previousExpiresAt ?? .min, token.expiresAt ?? .max),
-                                     isPreviousSecret: true)
+                                     isPreviousSecret: true, hecAcknowledgements: token.hecAcknowledgements == true)
             entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
                                               usageSlot: UInt32(position + 1))))
         }
@@ -78,7 +79,7 @@ private struct ScopeInterner {
 
     mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
                         parser: String? = nil, limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max,
-                        isPreviousSecret: Bool = false) -> Principal.Scope {
+                        isPreviousSecret: Bool = false, hecAcknowledgements: Bool = false) -> Principal.Scope {
         let (tag, name): (UInt8, String)
         switch kind {
         case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
@@ -87,14 +88,16 @@ private struct ScopeInterner {
         case let .personal(user): (tag, name) = (Principal.personalTag, user)
         }
         let key = Key(kind: name, tag: tag,
-                      flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0) | (isPreviousSecret ? 8 : 0),
+                      flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0) | (isPreviousSecret ? 8 : 0)
+                          | (hecAcknowledgements ? 16 : 0),
                       parser: parser, limits: limits.map(ObjectIdentifier.init), expiresAtMillis: expiresAtMillis)
         if let last, last.key == key { return last.scope }
         let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
                                                    parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
                                                    canReadMetrics: canReadMetrics, limits: limits, expiresAtMillis: expiresAtMillis,
                                                    isPreviousSecret: isPreviousSecret,
-                                                   usage: tag == Principal.ingestTag ? usage : nil)
+                                                   usage: tag == Principal.ingestTag ? usage : nil,
+                                                   hecAcknowledgements: hecAcknowledgements)
         scopes[key] = scope
         last = (key, scope)
         return scope

@@ -11,6 +11,11 @@ final class LogHealth: Sendable {
     /// The sequence after the last acknowledged event: every record below it is durable under the fsync
     /// policy (what a crash cannot take back), so a forwarder may send it on.
     let durableNextSequence = Atomic<UInt64>(0)
+    /// Bytes of records appended and not yet completed (queued, staged, or awaiting their sync).
+    let pendingBytes = Atomic<Int>(0)
+    /// Set when an append was refused for ``pendingBytes`` (``RepositoryLog/admits(bytes:)``); cleared by the
+    /// writer once the backlog is down to half the bound, so the health answer does not flap per request.
+    let refusing = Atomic<Bool>(false)
 }
 
 /// The state of one repository's log, owned by the pool writer thread its name hashes to: the active
@@ -200,7 +205,7 @@ final class SegmentWriter {
     /// first when the record would overfill it), or makes or gives back a reservation (``SpaceClaim``).
     func stage(_ item: PendingAppend) {
         guard !retired else {
-            fail(item.completion, .closed)
+            fail(item.completion, item.record.bytes.count, .closed)
             return
         }
         let size = item.record.bytes.count
@@ -214,19 +219,19 @@ final class SegmentWriter {
             return
         case .release(let bytes):
             claimedBytes -= min(claimedBytes, bytes)
-            succeed(item.completion, WALPosition(firstSequence: 0, eventCount: 0))
+            succeed(item.completion, 0, WALPosition(firstSequence: 0, eventCount: 0))
             return
         }
         lastWriteNanos = MonotonicClock.nanoseconds()
         // A reserved record goes where its reservation made room: never into a new segment.
         if let refusal = prepareSegment(for: size, mayRotate: item.claim == .none && claimedBytes == 0) {
-            fail(item.completion, refusal)
+            fail(item.completion, size, refusal)
             return
         }
         // Reservations still to come keep their room past this record, or this record is refused (a
         // reserved record is covered already, unless a failed write cut the reserve away since).
         if item.claim == .reserved || claimedBytes > 0, let refusal = cover(upTo: writtenOffset + writeBufferCount + size + claimedBytes) {
-            fail(item.completion, refusal)
+            fail(item.completion, size, refusal)
             return
         }
         if writeBuffer.count < writeBufferCount + size {
@@ -274,15 +279,15 @@ final class SegmentWriter {
     private func reserve(_ bytes: Int, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
         lastWriteNanos = MonotonicClock.nanoseconds()
         if let refusal = prepareSegment(for: bytes, mayRotate: claimedBytes == 0) {
-            fail(completion, refusal)
+            fail(completion, 0, refusal)
             return
         }
         if let refusal = cover(upTo: writtenOffset + writeBufferCount + claimedBytes + bytes) {
-            fail(completion, refusal)
+            fail(completion, 0, refusal)
             return
         }
         claimedBytes += bytes
-        succeed(completion, WALPosition(firstSequence: 0, eventCount: 0))
+        succeed(completion, 0, WALPosition(firstSequence: 0, eventCount: 0))
     }
 
     /// Granularity of the zeros written for reservations, so that a run of small all-or-nothing appends
@@ -328,7 +333,7 @@ final class SegmentWriter {
             cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for append in staged { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in staged { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             staged.removeAll(keepingCapacity: true)
             return
         }
@@ -358,7 +363,7 @@ final class SegmentWriter {
             }
         } else {
             health.durableNextSequence.store(nextSequence, ordering: .releasing)
-            for append in staged { succeed(append.completion, append.position) }
+            for append in staged { succeed(append.completion, append.recordBytes, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
     }
@@ -384,7 +389,7 @@ final class SegmentWriter {
             for append in awaitingSync { activeIngestBytes -= append.uncompressedBytes }
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            for append in awaitingSync { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
@@ -396,7 +401,7 @@ final class SegmentWriter {
         syncedNextSequence = nextSequence
         pacer.covered(upTo: syncedOffset)
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
-        for append in awaitingSync { succeed(append.completion, append.position) }
+        for append in awaitingSync { succeed(append.completion, append.recordBytes, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
         return true
     }
@@ -633,17 +638,23 @@ final class SegmentWriter {
     func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
+        var bytes = 0
+        for append in finished { bytes += append.bytes }
+        let pending = health.pendingBytes.subtract(bytes, ordering: .relaxed).newValue
+        if let bound = options.maxPendingBytes, pending <= bound / 2, health.refusing.load(ordering: .relaxed) {
+            health.refusing.store(false, ordering: .relaxed)
+        }
         for append in finished { append.completion(append.result) }
         finished.removeAll(keepingCapacity: true)
     }
 
     /// Completions run at the end of each round of the writer loop (``complete()``).
-    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
-        finished.append(FinishedAppend(completion: completion, result: .success(position)))
+    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ position: WALPosition) {
+        finished.append(FinishedAppend(completion: completion, result: .success(position), bytes: bytes))
     }
 
-    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ error: WALError) {
-        finished.append(FinishedAppend(completion: completion, result: .failure(error)))
+    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ error: WALError) {
+        finished.append(FinishedAppend(completion: completion, result: .failure(error), bytes: bytes))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {
@@ -680,4 +691,6 @@ private struct StagedAppend {
 private struct FinishedAppend {
     var completion: @Sendable (Result<WALPosition, WALError>) -> Void
     var result: Result<WALPosition, WALError>
+    /// The record's size, taken off ``LogHealth/pendingBytes`` when the completion runs.
+    var bytes: Int
 }

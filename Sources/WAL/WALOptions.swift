@@ -61,6 +61,10 @@ public struct WALOptions: Sendable {
     /// they are written (`sync_file_range`, off the writer thread), so dirty pages never pile up for the seal's
     /// fdatasync or the kernel's flusher to write at once (see ``WritebackPacer``). At least a page.
     public var writebackChunkBytes = 1 << 20
+
+    /// Per repository: bytes of records appended and not yet completed past which appends are refused
+    /// (``RepositoryLog/admits(bytes:)``); nil: no bound.
+    public var maxPendingBytes: Int? = nil
     /// Writer threads serving every repository (each repository belongs to one, by a hash of its name).
     public var writerThreads = WALOptions.coreCount
     /// A repository with no record for this long closes its segment's descriptor and frees its write
@@ -88,6 +92,18 @@ public struct WALOptions: Sendable {
 
     /// Whether any repository's log may have an age limit, so the writers look once a minute.
     var mayLimitAge: Bool { retentionHours != nil || repositoryRetention != nil }
+
+    /// The default ``maxPendingBytes``: an eighth of physical memory, between 64 MiB and 1 GiB (a backlog
+    /// that large already takes seconds to write; a bound below it lets an overloaded gateway say so before
+    /// its queues take the memory the loops need).
+    public static func defaultMaxPendingBytes(physicalMemory: Int = physicalMemoryBytes) -> Int {
+        min(1 << 30, max(64 << 20, physicalMemory / 8))
+    }
+
+    /// Physical memory of the machine, in bytes.
+    public static var physicalMemoryBytes: Int {
+        Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
 
     /// Online cores: the default number of writer threads.
     public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

@@ -99,6 +99,11 @@ public final class WALStore: Sendable {
     /// Repositories whose active segment holds a descriptor now (the others are closed while idle).
     public var openRepositories: Int { pool.openRepositories.load(ordering: .relaxed) }
 
+    /// Repositories refusing appends for their backlog (``RepositoryLog/isRefusing``), sorted.
+    public var refusingRepositories: [String] {
+        state.withLock { state in state.logs.values.filter(\.isRefusing).map(\.repository) }.sorted()
+    }
+
     /// Names of the repositories with an open log.
     public var repositories: [String] {
         state.withLock { Array($0.logs.keys) }.sorted()
