@@ -11,6 +11,13 @@ public struct WALRecord: Sendable {
     /// Size of the event layout before compression.
     public let uncompressedBytes: Int
     public let payloadCRC: UInt32
+
+    public init(bytes: [UInt8], eventCount: Int, uncompressedBytes: Int, payloadCRC: UInt32) {
+        self.bytes = bytes
+        self.eventCount = eventCount
+        self.uncompressedBytes = uncompressedBytes
+        self.payloadCRC = payloadCRC
+    }
 }
 
 /// Encodes and LZ4-compresses an ``EventBatch`` into a ``WALRecord`` on the calling thread.
