@@ -63,12 +63,10 @@ public final class IngestTokenTable: Sendable {
         }
         var records = [Record]()
         var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
-        records.reserveCapacity(tokens.count)
-        for token in tokens {
-            if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
         var rotations = [Int: (sha256: String, expiresAt: Int64)]()
         records.reserveCapacity(tokens.count)
         for token in tokens {
+            if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
             if let sha256 = token.previousTokenSha256, let expiresAt = token.previousExpiresAt {
                 rotations[records.count] = (sha256, expiresAt)
             }
