@@ -217,12 +217,8 @@ public final class EventLoop: @unchecked Sendable {
     /// then run first, and the loop goes on with a fuller batch instead of sleeping and being woken for a
     /// request or two. On a core with nothing else to run the yield returns at once.
     ///
-    /// Measured on the 2-core machine (two loops, the writer and wrk, 331-byte requests, `--fsync interval=10`):
-    /// context switches per request 0.43 → 0.22 and `futex` calls 0.42 → 0.27 (`perf stat -p`), server CPU per
-    /// request 11.8 → 8.6 µs and 100 k → 121 k req/s (`BINS="old new" perf/cpu-per-request.sh`, 4 rounds; 13.5 →
-    /// 10.0 µs and 87 k → 107 k in another 3), with 1000-event requests unchanged. The price is latency at
-    /// light load: open loop at 20 k req/s, p90 0.16 → 0.35 ms (p99 unchanged); at 60 k req/s p99 3.4 → 2.0 ms
-    /// (`sluice bench --rate`).
+    /// This cuts context switches and server CPU per small request; the price is some p90 latency at light
+    /// load. `perf/cpu-per-request.sh` and `perf/latency.sh` measure it.
     private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) -> Int32 {
         let ready = sluice_epoll_wait(epollFD, events, capacity, 0)
         guard ready == 0, timeout > 0 else { return ready }

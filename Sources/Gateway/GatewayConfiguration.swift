@@ -29,7 +29,7 @@ public struct GatewayConfiguration: Sendable {
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
-    /// Where `/metrics` is served when set: a listener of its own (one thread), and no longer on
+    /// Where `/metrics` is served when set: a listener of its own (one thread), and not on
     /// `http.listen` / `http.tlsListen`, so operators can firewall it apart from ingest.
     public var metricsListen: ListenAddress?
     /// `/metrics` answers 401/403 unless the request carries an API token with the `ReadMetrics` permission

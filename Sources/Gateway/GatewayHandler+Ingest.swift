@@ -265,8 +265,8 @@ extension GatewayHandler {
     /// time on every request, cached credential or not, so an expiry needs no reload); a use is recorded
     /// in the token's last-use slot.
     func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
-        // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
-        // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
+        // The cache is only ever passed borrowed, never captured: a closure capturing it retains it, and both
+        // loops bumping its count on every request fight over the cache line.
         let outcome: CredentialOutcome<Principal>
         if endpoint == .rawWithPathToken {
             let token = Router.pathToken(path)

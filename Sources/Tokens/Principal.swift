@@ -91,7 +91,7 @@ public struct Principal: Sendable {
 
     /// An equal principal whose scope object, parser and label storage are this copy's own, for a per-loop
     /// cache: every request retains what the principal it uses holds, and retaining objects both loops share
-    /// moved their cache lines between the cores on each request (gdb on `swift_retain`).
+    /// moves their cache lines between the cores on each request.
     public func privateCopy() -> Principal {
         Principal(scope: Scope(copying: scope), metricLabel: String(decoding: Array(metricLabel.utf8), as: UTF8.self),
                   usageSlot: usageSlot)

@@ -107,7 +107,8 @@ public final class TokenStore: Sendable {
         logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
         _ = previous  // the old generation is released here, outside the state lock
         // Loading a large snapshot frees far more than the serving set keeps (the file, its decoded
-        // form, build buffers): hand it back, or a 1M-token reload holds ~130 MB more than it uses.
+        // form, build buffers): hand it back, or a large reload holds far more than it uses
+        // (perf/token-reload.sh measures it).
         _ = sluice_malloc_trim()
     }
 

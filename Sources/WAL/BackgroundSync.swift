@@ -5,8 +5,8 @@ import Synchronization
 /// Runs the `fdatasync` of `--fsync interval=MS` for one repository on its pool writer's serial sync
 /// queue (shared by the repositories of that writer, so syncs take one thread per writer however many
 /// repositories there are), so that the writer thread keeps writing (and, under that policy,
-/// acknowledging) appends while the disk syncs. A sync of this machine's disk takes milliseconds; done
-/// inline it stalled every append queued behind it.
+/// acknowledging) appends while the disk syncs. A sync can take milliseconds; done inline it would stall
+/// every append queued behind it.
 ///
 /// It also starts the write-back ``WritebackPacer`` paces (under `none` and `interval=MS`) on the same queue:
 /// `sync_file_range` allocates blocks and queues the I/O in the caller, which must not be the thread that

@@ -34,9 +34,9 @@ struct SegmentScanner {
     private var recordStart = 0
     private var recordLength = 0
 
-    /// Bytes read at once: one `pread` serves many small records (with 10-event records, two `pread`s per
-    /// record made replay syscall-bound: `sluice wal bench --batch 10`), while a large record is read just
-    /// before it is decoded, still in the cache (1 MiB blocks made 1000-event replay slower).
+    /// Bytes read at once: one `pread` serves many small records (reads per record would make replay of
+    /// small records syscall-bound), while a large record is read just before it is decoded, still in the
+    /// cache, which much larger blocks would not be. `sluice wal bench` measures it (perf/wal-bench.md).
     static let blockBytes = 64 << 10
 
     /// Starts after the segment header; `fileSize` bounds what is read; `version` is the segment header's:

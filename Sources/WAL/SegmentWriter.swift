@@ -527,9 +527,8 @@ final class SegmentWriter {
 
     /// Group size (bytes per fdatasync, on average) up to which the reserve pays. The zeros reach the disk
     /// too, so they cost as many bytes as the records they make room for; what they save is the journal
-    /// commit of a growing file, a fixed cost per fdatasync. On this machine's ext4 (`pwrite` + `fdatasync`
-    /// in a loop, perf/wal-bench.md) 30 KB per sync took 0.12 ms with a reserve against 0.17–0.23 ms
-    /// appending, while 300 KB per sync took 0.53–0.60 ms against 0.29–0.32 ms.
+    /// commit of a growing file, a fixed cost per fdatasync; so the reserve pays for small groups and costs
+    /// for large ones (the crossover is measured with `pwrite` + `fdatasync` in a loop, perf/wal-bench.md).
     static let reserveWorthGroupBytes = 64 << 10
 
     /// Under `.always` with small groups: once less than half of `reserveBytes` is left ahead of the
@@ -632,9 +631,9 @@ final class SegmentWriter {
     // MARK: Completion
 
     /// Runs the completions of the appends finished this round, in order, with one update of the gauge.
-    /// (Handing them to a separate completion thread was tried: waking the clients then overlapped the
-    /// next fdatasync, which split the 64 clients of `sluice wal bench` into two alternating groups; with
-    /// the wake-ups inline the groups stay whole, twice as large, at the same or better throughput.)
+    /// On the writer thread, not a separate one: waking the clients there would overlap the next
+    /// fdatasync and split the clients into two alternating, half-size groups; inline, each group commits
+    /// whole (`sluice wal bench`, perf/wal-bench.md).
     func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)

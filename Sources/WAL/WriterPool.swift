@@ -381,7 +381,7 @@ final class PoolWriter: @unchecked Sendable {
     /// appends, at most as long as the previous round's fdatasyncs took (and never over 1 ms), then sync
     /// whatever was written, including everything that arrived meanwhile. No wait after a single-append
     /// round, so a lone client never waits. `sluice wal bench --batch 10 --clients 64 --loops 2
-    /// --append-only`: 128–157 k durable requests/s with it, 103–120 k without.
+    /// --append-only` measures it (perf/wal-bench.md).
     private func awaitReturningAppends(_ groupBytes: inout Int) {
         let target = lastGroupSize
         guard target > 1, roundAppends < target, lastSyncDurationNanos > 0 else { return }

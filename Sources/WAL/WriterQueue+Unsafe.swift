@@ -79,8 +79,7 @@ final class WriterQueue: @unchecked Sendable {
     }
 
     /// Adds under the mutex and signals the writer after releasing it when the list was empty: a writer
-    /// woken while the appender still held the mutex would block on it at once and need a second wake-up
-    /// (`perf record` of 1-event ingest: `__lll_lock_wait` under `futex_do_wait`).
+    /// woken while the appender still held the mutex would block on it at once and need a second wake-up.
     private func enqueue(_ add: (inout [PendingAppend]) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
         guard !closed else {

@@ -97,10 +97,9 @@ public struct WALRecordEncoder {
     }
 
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds
-    /// almost nothing to match (`sluice wal bench --batch 1` lines: 186 → 185 bytes; sample JSON, syslog
-    /// and access-log lines of 260–330 bytes: 0–5 %), yet compressing was 3.2 k of the 4.9 k instructions
-    /// of encoding such a request (callgrind). Two or more events repeat each other's structure (bench,
-    /// 2 events: 21 % smaller), so they are always compressed. The format allows either (flag bit 0).
+    /// almost nothing to match, yet compressing is most of the work of encoding such a request. Two or more
+    /// events repeat each other's structure, so they are always compressed. The format allows either (flag
+    /// bit 0). `sluice wal bench --batch 1` measures it (perf/wal-bench.md).
     static let singleEventCompressBytes = 512
 
     /// Compresses the layout into the reused `output` scratch (header space first), then copies the finished

@@ -3,15 +3,15 @@ import Benchmark
 /// The configuration every Sluice suite runs with, so their figures and thresholds read the same way.
 ///
 /// Guarantees: each benchmark reports wall-clock time, throughput and `mallocCountTotal`, and carries a
-/// tolerance for each of them (a metric without one would be compared strictly: any change a regression).
-/// The strict gate is the allocation count, which is deterministic: a tolerance of two per measured iteration,
-/// so one allocation per event or per operation in an inner loop of a thousand always fails the check. Times
-/// are measured on two cores shared with other work, where one benchmark's p90 has come out 3.2 × its recorded
-/// figure and normal on the next run; so a time fails only past five times the recorded p90 (a tripwire for
-/// gross regressions that noise here does not reach), and throughput, which is the same measurement inverted
-/// and would fail on a quiet machine as an "improvement", is left to the wall-clock gate. Compare baselines
-/// (`benchmark baseline compare`) for finer work. CPU time is left out: on Linux it is sampled in 10 ms ticks,
-/// coarser than one measured iteration here.
+/// tolerance for each of them (a metric without one would be compared strictly: any change a regression). The
+/// strict gate is the allocation count, which is deterministic: a tolerance of two per measured iteration, so
+/// one allocation per event or per operation in an inner loop of a thousand always fails the check. Times are
+/// measured on two cores shared with other work, where a benchmark's p90 can come out several times its
+/// recorded figure and normal on the next run (perf/history.md); so a time fails only past five times the
+/// recorded p90 (a tripwire for gross regressions that noise here does not reach), and throughput, which is the
+/// same measurement inverted and would fail on a quiet machine as an "improvement", is left to the wall-clock
+/// gate. Compare baselines (`benchmark baseline compare`) for finer work. CPU time is left out: on Linux it is
+/// sampled in 10 ms ticks, coarser than one measured iteration here.
 ///
 /// Benchmark names use no spaces or slashes: package-benchmark 1.38.1 writes a threshold file with those
 /// replaced by `_` but reads it back under the name as given, so such a benchmark would never be checked.
