@@ -75,14 +75,10 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                 return .retry(.backingOff, "TLS: \(error)", reason: "tls")
             }
         }
-        guard let start = checkpoint.read() else {
-            return .retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint")
-        }
-        let reader: WALReader
-        do throws(WALError) {
-            reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)
-        } catch {
-            return .retry(.backingOff, "\(error)", reason: "wal")
+        let start: UInt64, reader: WALReader
+        switch resume() {
+        case .success(let resumed): (start, reader) = resumed
+        case .failure(let end): return end
         }
         var base = url.path
         while base.hasSuffix("/") { base.removeLast() }

@@ -47,14 +47,10 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         } catch {
             return .retry(error.isStreamMissing ? .streamMissing : .backingOff, error.description, reason: error.isStreamMissing ? "stream_missing" : "stream_info")
         }
-        guard let start = checkpoint.read() else {
-            return .retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint")
-        }
-        let reader: WALReader
-        do throws(WALError) {
-            reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)
-        } catch {
-            return .retry(.backingOff, "\(error)", reason: "wal")
+        let start: UInt64, reader: WALReader
+        switch resume() {
+        case .success(let resumed): (start, reader) = resumed
+        case .failure(let end): return end
         }
         setState(.forwarding)
         return follow(client, reader: reader, from: start)

@@ -6,8 +6,9 @@ import Synchronization
 import Tokens
 import WAL
 
-/// How one forwarding session (a connection's worth of delivery) ended.
-enum ForwardOutcome {
+/// How one forwarding session (a connection's worth of delivery) ended (an `Error` too, so a step that ends
+/// the session can return it as a `Result`'s failure).
+enum ForwardOutcome: Error {
     case stopped
     /// Back off and start a new session; `after` (a `Retry-After`) is the least wait.
     case retry(ForwarderState, String, reason: String, after: Double? = nil)
@@ -45,6 +46,18 @@ class WALForwarder: @unchecked Sendable {
 
     /// One session; overridden by each kind.
     func session() -> ForwardOutcome { .stopped }
+
+    /// Where a session resumes: the checkpoint's sequence and a WAL reader from it, or why it cannot.
+    func resume() -> Result<(start: UInt64, reader: WALReader), ForwardOutcome> {
+        guard let start = checkpoint.read() else {
+            return .failure(.retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint"))
+        }
+        do throws(WALError) {
+            return .success((start, try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)))
+        } catch {
+            return .failure(.retry(.backingOff, "\(error)", reason: "wal"))
+        }
+    }
 
     /// The forwarder threads' nice value: ingest is what clients wait on, so on a busy machine the event loops
     /// and WAL writers run first and a forwarder catches up with the time they leave.

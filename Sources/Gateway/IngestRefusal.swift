@@ -91,19 +91,21 @@ public struct IngestRefusal: Error, Sendable, Equatable {
     /// Over a token's or repository's rate limit (429). HEC: Splunk has no throttling code of its own; its
     /// retry-later code is 9 "Server is busy" (docs/limits.md).
     public static func rateLimited(_ owner: IngestLimitPolicy.Owner, retryAfter seconds: Int) -> IngestRefusal {
-        var refusal = IngestRefusal(status: 429, reason: "rate_limited",
-                                    message: "Too many requests: the \(owner.rawValue == "token" ? "ingest token's" : "repository's") rate limit is reached; retry after \(seconds) s",
-                                    hecCode: 9)
-        refusal.hecText = "Server is busy"
-        refusal.retryAfterSeconds = seconds
-        return refusal
+        tooManyRequests(reason: "rate_limited", "the \(ownerText(owner)) rate limit is reached", retryAfter: seconds)
     }
 
     /// Over a token's or repository's daily byte quota (429 until the next UTC midnight; HEC code 9).
     public static func quotaExceeded(_ owner: IngestLimitPolicy.Owner, retryAfter seconds: Int) -> IngestRefusal {
-        var refusal = IngestRefusal(status: 429, reason: "quota",
-                                    message: "Too many requests: the \(owner.rawValue == "token" ? "ingest token's" : "repository's") daily byte quota is used up; retry after \(seconds) s",
-                                    hecCode: 9)
+        tooManyRequests(reason: "quota", "the \(ownerText(owner)) daily byte quota is used up", retryAfter: seconds)
+    }
+
+    private static func ownerText(_ owner: IngestLimitPolicy.Owner) -> String {
+        owner.rawValue == "token" ? "ingest token's" : "repository's"
+    }
+
+    /// A 429 that says what is exhausted and when to retry; HEC "Server is busy" (code 9).
+    private static func tooManyRequests(reason: String, _ what: String, retryAfter seconds: Int) -> IngestRefusal {
+        var refusal = IngestRefusal(status: 429, reason: reason, message: "Too many requests: \(what); retry after \(seconds) s", hecCode: 9)
         refusal.hecText = "Server is busy"
         refusal.retryAfterSeconds = seconds
         return refusal
