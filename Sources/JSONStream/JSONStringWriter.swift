@@ -105,7 +105,7 @@ public enum JSONStringWriter {
 
     /// Length of the well-formed UTF-8 sequence starting at `index` (2...4), or 0 when it is not one.
     @inlinable
-    public static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+    static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
         guard let (length, second) = UTF8Sequence.shape(lead: bytes[index]), index + length <= bytes.count,
               second.contains(bytes[index + 1])
         else { return 0 }

@@ -5,7 +5,8 @@ import Testing
 /// writer is an ext4 image frozen with `fsfreeze` (writes block until it thaws); a nearly full disk is a
 /// small tmpfs. Ingest past the bound is answered 503 with `Retry-After` (HEC code 9) at once, and the
 /// health endpoints say unhealthy until the backlog drains or space is freed.
-@Suite(.serialized, .enabled(if: getuid() == 0, "mounts file systems")) struct BackpressureTests {
+@Suite(.serialized, .enabled(if: getuid() == 0 && FileManager.default.fileExists(atPath: "/dev/loop-control"),
+                            "mounts an ext4 image through a loop device")) struct BackpressureTests {
     /// A file system mounted at a fresh data folder for one test, unmounted (and thawed) at the end.
     final class Mount {
         let path = SluiceProcess.makeDataDirectory()
