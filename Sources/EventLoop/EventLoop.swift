@@ -52,7 +52,10 @@ public final class EventLoop: @unchecked Sendable {
     /// (``HTTPServerConfiguration/maxInflightBodyBytesPerLoop``).
     var inflightBodyBytes = 0
     /// The loop's connections without a verified credential yet, oldest first.
-    var unauthenticated = UnauthenticatedConnections()
+    private(set) var unauthenticated = UnauthenticatedConnections()
+    /// `unauthenticated.count`, readable from other loops' listeners: a full server whose accepting loop
+    /// has no unauthenticated connection asks a loop that has one to make room.
+    let unauthenticatedCount = Atomic<Int>(0)
     /// Runs at the end of every wake-up, after every ready descriptor and mailbox task was served (the
     /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
     /// Set before the loop runs; cleared when it exits.
@@ -82,6 +85,19 @@ public final class EventLoop: @unchecked Sendable {
     deinit {
         Syscall.close(wakeFD)
         Syscall.close(epollFD)
+    }
+
+    // MARK: Unauthenticated connections
+
+    func joinUnauthenticated(_ connection: HTTPConnection) {
+        unauthenticated.add(connection)
+        unauthenticatedCount.store(unauthenticated.count, ordering: .relaxed)
+    }
+
+    func leaveUnauthenticated(_ connection: HTTPConnection) {
+        guard connection.isListedUnauthenticated else { return }
+        unauthenticated.remove(connection)
+        unauthenticatedCount.store(unauthenticated.count, ordering: .relaxed)
     }
 
     // MARK: Cross-thread
