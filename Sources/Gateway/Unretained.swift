@@ -1,7 +1,7 @@
-/// A reference to one of the server's long-lived shared objects (token store and cache, metrics), used
-/// without touching its reference count. Both event loops use such objects on every request, and
-/// retaining them bounces the cache lines holding their counts between the cores. `unowned(unsafe)` is
-/// not enough: loading such a reference still retains it.
+/// A reference to one of the server's long-lived shared objects (metrics, the HEC ack table, a repository's
+/// log) that a request carries without touching its reference count: its completion travels from the loop
+/// to a WAL writer and back, and a retain on one core and a release on another bounce the cache line holding
+/// the count between them. `unowned(unsafe)` is not enough: loading such a reference still retains it.
 ///
 /// Guarantees: `with` passes the object as a borrowed reference. Valid only while something else owns the
 /// object: here ``GatewayServices``, which every handler holds strongly and which owns all of these.

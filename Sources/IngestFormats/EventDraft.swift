@@ -20,10 +20,9 @@ struct EventDraft {
 
 /// Which parser runs over an event.
 ///
-/// The pipeline is held unretained: pipelines are shared by every event loop, and retaining one per event
-/// makes both cores bump the same reference count (costly on HEC with the `kv` fallback). Valid for one
-/// decode, whose context (its registry and token parser) and the decoder's ``IngestDecoder/kvParser`` own
-/// every pipeline it can name.
+/// The pipeline is held unretained, so choosing and running it costs no reference count per event. Valid
+/// for one decode, whose context (its registry and token parser) and the decoder's
+/// ``IngestDecoder/kvParser`` own every pipeline it can name.
 enum ParserChoice {
     case none
     case pipeline(Unmanaged<ParserPipeline>)
@@ -73,7 +72,7 @@ extension IngestDecoder {
                     let tag = typeTag(for: pipeline, &batch)
                     batch.addField(name: tag.name, value: tag.value)
                 }
-                pipeline._withUnsafeGuaranteedRef { $0.parse(&batch) }
+                pipeline._withUnsafeGuaranteedRef { $0.parse(&batch, scratch: parseScratch) }
             }
         case .unknown(let name):
             let start = batch.arenaCount

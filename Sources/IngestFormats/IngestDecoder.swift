@@ -14,7 +14,7 @@ import Parsers
 ///   nothing per event (parsers aside).
 ///
 /// Keep one per event loop or connection and reuse it: it holds the scratch buffers.
-public struct IngestDecoder: Sendable {
+public struct IngestDecoder {
     /// For ``IngestFormat/elasticBulk``: one outcome per action, in request order (empty otherwise).
     public var bulkOutcomes: [BulkItemOutcome] = []
 
@@ -29,6 +29,8 @@ public struct IngestDecoder: Sendable {
     var groupFields: [Field] = []
     var groupTypeValue: ByteSpan? = nil
     var parserLookup = ParserLookup()
+    /// The buffers the parsers reuse for every event this decoder's owner parses.
+    let parseScratch = ParseScratch()
     /// The registry's `kv` parser for this decode, looked up once (and owned here for the decode).
     var kvParser: ParserPipeline?
     /// ``kvParser`` and the token's parser as the decode's events choose them.

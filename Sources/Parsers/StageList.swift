@@ -1,9 +1,8 @@
 import EventModel
 
 /// A pipeline's stages, run without reference counting. Iterating an array of stages copies each one,
-/// retaining its box and payload; every event loop's copy of a pipeline shares those, so two cores would
-/// bump the same counts per event and fight over their cache lines (`perf/cpu-per-request.sh` with the
-/// access-log, HEC and custom-pipeline workloads measures it). Each stage runs borrowed from a box the
+/// retaining and releasing its box and payload for every event and stage (`perf/cpu-per-request.sh` with
+/// the access-log, HEC and custom-pipeline workloads measures it). Each stage runs borrowed from a box the
 /// list owns, except two run from their entry of ``direct``: `syslog`, whose parser object a borrowed box
 /// still retains, and `accesslog`, which has no payload to load.
 ///

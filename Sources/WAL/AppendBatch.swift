@@ -5,7 +5,8 @@ import EventModel
 /// repositories' writers together by ``submit()``: one queue lock and at most one writer wake-up per
 /// repository, however many records were gathered, instead of one each.
 ///
-/// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread;
+/// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread, with
+/// this value's own ``encoder``;
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
 /// The logs are held unretained: each must outlive ``submit()``, as the logs of a ``WALStore`` do (a store
@@ -15,6 +16,9 @@ public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []
     private var logs: [Unmanaged<RepositoryLog>] = []
+    /// Encodes the records ``add(_:to:completion:)`` holds; its owner also uses it for records appended
+    /// another way (``SplitAppend/append(_:encoder:completion:)``).
+    public var encoder = WALRecordEncoder()
 
     public init() {}
 
@@ -29,7 +33,7 @@ public struct AppendBatch {
             return
         }
         do throws(WALError) {
-            appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion, target: log.target))
+            appends.append(PendingAppend(record: try encoder.encodeRecord(batch), completion: completion, target: log.target))
             logs.append(.passUnretained(log))
         } catch {
             completion(.failure(error))
