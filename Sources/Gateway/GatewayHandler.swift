@@ -49,7 +49,7 @@ final class GatewayHandler: HTTPHandler {
         hecAcks = services.hecAcks
         hecAcksForAll = services.hecAcks.forAllTokens
         diskSpace = services.diskSpace
-        view = services.loopViews.register(self, loop: loop)
+        view = services.loopViews.register(loop: loop) { [unowned self] view in self.install(view) }
     }
 
     /// Serves with `view` from the next request on (on the loop's thread, between requests); the remembered

@@ -38,10 +38,10 @@ struct LoopView: Sendable {
 /// its reload or edit returns. ``register(_:loop:)`` and ``post(_:)`` are serialised, so a handler
 /// registering during an install gets either that install's generation or its view.
 final class LoopViews: Sendable {
-    /// A loop's handler, used only on that loop's thread (through its mailbox).
+    /// A loop and how it installs a view, called only on that loop's thread (through its mailbox).
     private struct Target: @unchecked Sendable {
         let loop: EventLoop
-        let handler: GatewayHandler
+        let install: (LoopView) -> Void
     }
 
     private struct State {
@@ -61,10 +61,10 @@ final class LoopViews: Sendable {
         }
     }
 
-    /// Adds `handler` (of `loop`) to the loops views are posted to; returns the view serving now.
-    func register(_ handler: GatewayHandler, loop: EventLoop) -> LoopView {
+    /// Adds `loop` to the loops views are posted to (`install` runs on its thread); returns the view serving now.
+    func register(loop: EventLoop, install: @escaping (LoopView) -> Void) -> LoopView {
         let current = state.withLock { state in
-            state.targets.append(Target(loop: loop, handler: handler))
+            state.targets.append(Target(loop: loop, install: install))
             return state.current
         }
         return current.map(LoopView.init) ?? .empty
@@ -87,7 +87,7 @@ final class LoopViews: Sendable {
             let view = LoopView(generation)
             installed.enter()
             target.loop.execute {
-                target.handler.install(view)
+                target.install(view)
                 installed.leave()
             }
         }

@@ -38,7 +38,7 @@ public struct IngestDecoder {
     var tokenChoice = ParserChoice.none
     /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
     /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
-    var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: Field)? = nil
+    var typeTag: (pipeline: Unretained<ParserPipeline>, field: Field)? = nil
     /// The bytes `#type`, stored once per decode for the same reason.
     var typeName: ByteSpan? = nil
     /// The body of this decode copied into the batch, for decoders that point fields at its runs

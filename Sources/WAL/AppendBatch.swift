@@ -15,7 +15,7 @@ import EventModel
 public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []
-    private var logs: [Unmanaged<RepositoryLog>] = []
+    private var logs: [Unretained<RepositoryLog>] = []
     /// Encodes the records ``add(_:to:completion:)`` holds; its owner also uses it for records appended
     /// another way (``SplitAppend/append(_:encoder:completion:)``).
     public var encoder = WALRecordEncoder()
@@ -34,7 +34,7 @@ public struct AppendBatch {
         }
         do throws(WALError) {
             appends.append(PendingAppend(record: try encoder.encodeRecord(batch), completion: completion, target: log.target))
-            logs.append(.passUnretained(log))
+            logs.append(Unretained(log))
         } catch {
             completion(.failure(error))
         }
@@ -47,8 +47,8 @@ public struct AppendBatch {
         while start < logs.count {
             let log = logs[start]
             var end = start + 1
-            while end < logs.count && logs[end].toOpaque() == log.toOpaque() { end += 1 }
-            log._withUnsafeGuaranteedRef { $0.enqueue(appends[start..<end]) }
+            while end < logs.count && logs[end] == log { end += 1 }
+            log.with { $0.enqueue(appends[start..<end]) }
             start = end
         }
         appends.removeAll(keepingCapacity: true)
