@@ -328,7 +328,10 @@ extension GatewayHandler {
         }
         // Events of one request usually name the same repository: an event naming the bytes the previous
         // accepted one named reuses its decision (no String, no table lookup per event).
-        let repositories = view.repositories
+        // A name the loop's view does not know is looked up in the store: between a reload's swap and this
+        // loop's new view, a token of the new set may name a repository of the new set.
+        let repositories = view.repositories, store = tokens
+        let repository = { (name: String) in repositories[name] ?? store.repository(named: name) }
         var accepted: (named: ByteSpan?, repository: String)?
         for index in 0..<batch.count {
             let span: ByteSpan?
@@ -342,7 +345,7 @@ extension GatewayHandler {
                 continue
             }
             let named = span.map { String(decoding: batch.bytes($0), as: UTF8.self) }
-            switch decideIngest(principal: principal, eventRepository: named, family: family, repository: { repositories[$0] }) {
+            switch decideIngest(principal: principal, eventRepository: named, family: family, repository: repository) {
             case .accept(let repository):
                 accepted = (span, repository)
                 workspace.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
