@@ -10,7 +10,7 @@ extension GatewayHandler {
         let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
             self.countRequest(route, refusal.status)
             let shard = self.loop.index
-            self.metrics.with { $0.countReject(shard: shard, route: route, reason: refusal.reason) }
+            self.metrics.countReject(shard: shard, route: route, reason: refusal.reason)
             Answers.refusal(refusal, style: .hec, keepAlive: request.keepAlive, into: &output)
             return .answered
         }
@@ -30,7 +30,7 @@ extension GatewayHandler {
         case .found(let found): channel = found
         }
         guard let ids = HECAcknowledgements.queriedIds(request.body) else { return refuse(.invalidAckQuery, &output) }
-        let body = HECAcknowledgements.answerBody(hecAcks.with { $0.query(channel: channel, ids: ids) })
+        let body = HECAcknowledgements.answerBody(hecAcks.query(channel: channel, ids: ids))
         countRequest(route, 200)
         body.withUnsafeBytes { ResponseWriter.append(status: 200, body: $0, keepAlive: request.keepAlive, into: &output) }
         return .answered

@@ -14,12 +14,17 @@ extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
     /// record of it is durable under the fsync policy.
     func ingest(_ endpoint: IngestEndpoint, _ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
+        ingest(endpoint, request, output: &output, answer: answer, in: &workspace)
+    }
+
+    private func ingest(_ endpoint: IngestEndpoint, _ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer,
+                        in workspace: inout LoopWorkspace) -> HTTPHandling {
         let style = endpoint.answerStyle
         let route = endpoint.metricName
         let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
             self.countRequest(route, refusal.status)
             let shard = self.loop.index
-            self.metrics.with { $0.countReject(shard: shard, route: route, reason: refusal.reason) }
+            self.metrics.countReject(shard: shard, route: route, reason: refusal.reason)
             Answers.refusal(refusal, style: style, keepAlive: request.keepAlive, into: &output)
             return .answered
         }
@@ -29,7 +34,8 @@ extension GatewayHandler {
         case .found(let found): principal = found
         case let outcome: return refuse(Self.credentialRefusal(outcome, style: style)!, &output)
         }
-        let decision = tokens.with { decideIngest(principal: principal, eventRepository: nil, family: endpoint.family, store: $0) }
+        let decision = decideIngest(principal: principal, eventRepository: nil, family: endpoint.family,
+                                    repository: { _ in nil })
         if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
             return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
         }
@@ -43,7 +49,7 @@ extension GatewayHandler {
             case .found(let channel): ackChannel = channel
             }
         }
-        if let diskSpace, diskSpace.with({ $0.isLow }) { return refuse(.diskSpaceLow, &output) }
+        if let diskSpace, diskSpace.isLow { return refuse(.diskSpaceLow, &output) }
 
         let ingestMillis = Self.wallClockMillis()
         // The body's bytes are charged to the token's and repository's limits before decoding, its events
@@ -60,30 +66,30 @@ extension GatewayHandler {
             return refuse(refusal, &output)
         }
         var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
-                                    parsers: parsers(), limits: services.decodeLimits)
+                                    parsers: view.parsers, limits: services.decodeLimits)
         if endpoint == .elasticBulk {
             if let index = Router.bulkIndex(request.path) { context.bulkDefaultIndex = Array(index) }
             if case .ingestToken = principal.kind { context.bulkIndexNamesRepository = false }
         }
-        batch.removeAll()
+        workspace.batch.removeAll()
         ingestsSinceTick += 1
         // By every exit the request's records are encoded (the WAL keeps its own bytes).
-        defer { releaseLargeBuffers() }
+        defer { workspace.releaseLargeBuffers() }
         do {
-            try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)
+            try workspace.decoder.decode(endpoint.format, body: request.body, context: context, into: &workspace.batch)
         } catch {
             return refuseCharged(Self.refusal(for: error), &output)
         }
-        let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
+        let outcomes = endpoint == .elasticBulk ? workspace.decoder.bulkOutcomes : []
         let bulkFilter = endpoint != .elasticBulk ? nil
             : BulkAnswerFilter.forRequest(query: request.head.query.map(request.bytes),
                                           userAgent: request.head.header("user-agent", in: request.headBytes).map(request.bytes))
-        if batch.isEmpty {
+        if workspace.batch.isEmpty {
             if let ackChannel {
                 // Nothing to store: durable at once.
-                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+                switch hecAcks.issue(channel: ackChannel) {
                 case .success(let id):
-                    hecAcks.with { $0.settle(channel: ackChannel, id: id, durable: true) }
+                    hecAcks.settle(channel: ackChannel, id: id, durable: true)
                     countRequest(route, 200)
                     Answers.hecAcknowledged(ackId: id, keepAlive: request.keepAlive, into: &output)
                     return .answered
@@ -96,7 +102,7 @@ extension GatewayHandler {
         }
 
         let targets: [(repository: String, batch: EventBatch)]
-        switch routeEvents(principal, family: endpoint.family) {
+        switch routeEvents(principal, family: endpoint.family, &workspace) {
         case .success(.single(let repository)):
             // The common case (a repository token): no per-request arrays.
             let log: Unretained<RepositoryLog>
@@ -105,7 +111,7 @@ extension GatewayHandler {
             } catch {
                 return refuseCharged(IngestRefusal(error), &output)
             }
-            if let limits, let refusal = IngestRefusal(limits.chargeEvents(batch.count, bytes: bodyBytes, now: limitNow,
+            if let limits, let refusal = IngestRefusal(limits.chargeEvents(workspace.batch.count, bytes: bodyBytes, now: limitNow,
                                                                            wallSeconds: ingestMillis / 1000),
                                                        blockedMessage: limits.blockedMessage) {
                 return refuse(refusal, &output)
@@ -113,17 +119,17 @@ extension GatewayHandler {
             guard log.with({ $0.admits(bytes: request.body.count) }) else { return refuse(.backlogFull(repository), &output) }
             var ticket: HECAckTicket? = nil
             if let ackChannel {
-                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
-                case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+                switch hecAcks.issue(channel: ackChannel) {
+                case .success(let id): ticket = HECAckTicket(acks: Unretained(hecAcks), channel: ackChannel, id: id)
                 case .failure: return refuse(.acksPending, &output)
                 }
             }
-            let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
+            let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter, acknowledgement: ticket)
-            log.with { appends.add(batch, to: $0, completion: pending.finish) }
+                                        firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket)
+            log.with { workspace.appends.add(workspace.batch, to: $0, completion: pending.finish) }
             if let ticket {
-                return acknowledged(ticket, route: route, repository: repository, events: batch.count, request, &output,
+                return acknowledged(ticket, route: route, repository: repository, events: workspace.batch.count, request, &output,
                                     bodyBytes: request.body.count, token: principal.metricLabel)
             }
             return .deferred
@@ -148,26 +154,26 @@ extension GatewayHandler {
         }
         var ticket: HECAckTicket? = nil
         if let ackChannel {
-            switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
-            case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+            switch hecAcks.issue(channel: ackChannel) {
+            case .success(let id): ticket = HECAckTicket(acks: Unretained(hecAcks), channel: ackChannel, id: id)
             case .failure: return refuse(.acksPending, &output)
             }
         }
 
-        let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
+        let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
                                     writes: 1, acknowledgement: ticket)
         // All or nothing: a part its repository cannot take refuses the whole request, and no repository
         // stores any of it, so a shipper's retry stores nothing twice (docs/wal.md).
-        SplitAppend.append(appendParts) { result in
+        SplitAppend.append(appendParts, encoder: &workspace.appends.encoder) { result in
             pending.finish(result.map { _ in WALPosition(firstSequence: 0, eventCount: 0) })
         }
         if let ticket {
             for target in targets.dropFirst() {
                 let shard = loop.index, label = principal.metricLabel
-                metrics.with { $0.countIngest(shard: shard, repository: target.repository, token: label, events: target.batch.count, bytes: 0) }
+                metrics.countIngest(shard: shard, repository: target.repository, token: label, events: target.batch.count, bytes: 0)
             }
             return acknowledged(ticket, route: route, repository: targets[0].repository, events: targets[0].batch.count,
                                 request, &output, bodyBytes: targets.count == 1 ? request.body.count : 0, token: principal.metricLabel)
@@ -178,7 +184,7 @@ extension GatewayHandler {
     /// Charges each repository an API token's request reaches against that repository's limits (its share of
     /// the body's bytes, by events, and its events); a refusal gives back what the others were charged.
     private func chargeRepositories(_ targets: [(repository: String, batch: EventBatch)], bodyBytes: Int, wallMillis: Int64) -> IngestRefusal? {
-        let policies = targets.map { target in tokens.with { $0.repositoryLimits(named: target.repository) } }
+        let policies = targets.map { target in tokens.repositoryLimits(named: target.repository) }
         guard policies.contains(where: { $0 != nil }) else { return nil }
         let now = UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
         let total = max(1, targets.reduce(0) { $0 + $1.batch.count })
@@ -205,28 +211,17 @@ extension GatewayHandler {
                               _ output: inout [UInt8], bodyBytes: Int, token: String) -> HTTPHandling {
         countRequest(route, 200)
         let shard = loop.index
-        metrics.with { $0.countIngest(shard: shard, repository: repository, token: token, events: events, bytes: bodyBytes) }
+        metrics.countIngest(shard: shard, repository: repository, token: token, events: events, bytes: bodyBytes)
         Answers.hecAcknowledged(ackId: ticket.id, keepAlive: request.keepAlive, into: &output)
         return .answered
     }
 
-    /// Gives back the batch's buffers once they have outgrown the requests of late (``ScratchRetention``),
-    /// and a split request's parts at once.
-    private func releaseLargeBuffers() {
-        if batchRetention.shouldRelease(capacity: batch.capacityBytes, used: batch.usedBytes) {
-            batch.removeAll(keepingCapacityUpTo: batchRetention.limit)
-        }
-        if !parts.isEmpty { parts.removeAll(keepingCapacity: true) }
-    }
-
-    /// On a tick that saw no ingest request, gives back what a spike of large requests grew: the batch's
-    /// buffers and this thread's WAL encoder's, beyond their retention limit. An idle loop would otherwise
-    /// hold them until ``ScratchRetention``'s 16 smaller requests arrive.
+    /// On a tick that saw no ingest request, gives back what a spike of large requests grew
+    /// (``LoopWorkspace/releaseIdleBuffers()``).
     func releaseBuffersIfIdle() {
         defer { ingestsSinceTick = 0 }
         guard ingestsSinceTick == 0 else { return }
-        batch.removeAll(keepingCapacityUpTo: batchRetention.limit)
-        WALRecordEncoder.releaseThreadScratch()
+        workspace.releaseIdleBuffers()
     }
 
     /// Checks an ingest request's credential from its head alone, before its body is read: a missing or unknown
@@ -245,7 +240,7 @@ extension GatewayHandler {
         let route = endpoint.metricName
         countRequest(route, refusal.status)
         let shard = loop.index
-        metrics.with { $0.countReject(shard: shard, route: route, reason: refusal.reason) }
+        metrics.countReject(shard: shard, route: route, reason: refusal.reason)
         Answers.refusal(refusal, style: endpoint.answerStyle, keepAlive: false, into: &output)
         return .answered
     }
@@ -270,10 +265,12 @@ extension GatewayHandler {
         let outcome: CredentialOutcome<Principal>
         if endpoint == .rawWithPathToken {
             let token = Router.pathToken(path)
-            outcome = tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+            let scopes = view.scopes
+            outcome = recentCredential.lookup(token, in: tokenCache, scopes: scopes).map(CredentialOutcome.found) ?? .unknown
         } else {
+            let scopes = view.scopes
             outcome = credentials.resolve(authorization: authorization) { credential in
-                tokenCache.with { recentCredential.lookup(credential, in: $0) }
+                recentCredential.lookup(credential, in: tokenCache, scopes: scopes)
             }
         }
         guard case .found(let principal) = outcome else { return outcome }
@@ -290,17 +287,7 @@ extension GatewayHandler {
     private func logExpired(_ principal: Principal, now: Int64) {
         if let last = lastExpiryLog, last.label == principal.metricLabel, now - last.millis < 60_000 { return }
         lastExpiryLog = (principal.metricLabel, now)
-        tokens.with { $0.logExpiredCredential(principal) }
-    }
-
-    /// The serving parsers, re-read from the store only after a reload (the store's lock is shared by
-    /// every loop; the cache generation changes with every reload).
-    private func parsers() -> ParserRegistry {
-        let generation = tokenCache.with { $0.generation }
-        if let recent = recentParsers, recent.generation == generation { return recent.registry }
-        let registry = tokens.with { $0.parsers }.privateCopy()
-        recentParsers = (generation, registry)
-        return registry
+        tokens.logExpiredCredential(principal)
     }
 
     /// Where a request's events go: all to one repository (the batch as decoded), or split by repository.
@@ -322,8 +309,9 @@ extension GatewayHandler {
     /// refuses the whole request, so that a retry cannot store part of it twice. Only the request's routing
     /// fields reach the batch as `#repo` (a `#repo` in an event's content or a parser's output never does:
     /// see ``Parsers``' reserved names), so an event's own text cannot get its request refused.
-    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily) -> Result<Routing, IngestRefusal> {
-        let batch = batch
+    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily,
+                             _ workspace: inout LoopWorkspace) -> Result<Routing, IngestRefusal> {
+        let batch = workspace.batch
         if case .ingestToken(let own) = principal.kind {
             guard batch.hasRepositoryField() else { return .success(.single(own)) }
             for index in 0..<batch.count {
@@ -339,7 +327,11 @@ extension GatewayHandler {
             return .success(.single(own))
         }
         // Events of one request usually name the same repository: an event naming the bytes the previous
-        // accepted one named reuses its decision (no String, no store lookup per event).
+        // accepted one named reuses its decision (no String, no table lookup per event).
+        // A name the loop's view does not know is looked up in the store: between a reload's swap and this
+        // loop's new view, a token of the new set may name a repository of the new set.
+        let repositories = view.repositories, store = tokens
+        let repository = { (name: String) in repositories[name] ?? store.repository(named: name) }
         var accepted: (named: ByteSpan?, repository: String)?
         for index in 0..<batch.count {
             let span: ByteSpan?
@@ -349,14 +341,14 @@ extension GatewayHandler {
             case .conflicting: return .failure(.conflictingRepositories(event: index))
             }
             if let accepted, Self.sameName(accepted.named, span, in: batch) {
-                parts[accepted.repository, default: EventBatch()].appendCopy(of: index, from: batch)
+                workspace.parts[accepted.repository, default: EventBatch()].appendCopy(of: index, from: batch)
                 continue
             }
             let named = span.map { String(decoding: batch.bytes($0), as: UTF8.self) }
-            switch tokens.with({ decideIngest(principal: principal, eventRepository: named, family: family, store: $0) }) {
+            switch decideIngest(principal: principal, eventRepository: named, family: family, repository: repository) {
             case .accept(let repository):
                 accepted = (span, repository)
-                parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
+                workspace.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let status, let reason, let code):
                 var refusal = IngestRefusal.incorrectIndex("event \(index): \(reason)", event: index)
                 refusal.status = status
@@ -366,8 +358,8 @@ extension GatewayHandler {
         }
         // Every event going to one repository: the batch as decoded holds them all, in order (one record,
         // which a log stores whole or not at all).
-        if parts.count == 1, let only = parts.first { return .success(.single(only.key)) }
-        return .success(.split(parts.map { ($0.key, $0.value) }))
+        if workspace.parts.count == 1, let only = workspace.parts.first { return .success(.single(only.key)) }
+        return .success(.split(workspace.parts.map { ($0.key, $0.value) }))
     }
 
     /// What an event's `#repo` fields (HEC `index`, bulk `_index`, a tag or attribute) name.

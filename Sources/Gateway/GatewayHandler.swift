@@ -8,7 +8,7 @@ import WAL
 
 /// The request logic of one event loop: routes each request and answers the small endpoints itself;
 /// ingest goes through ``GatewayHandler/ingest(_:_:output:answer:)``. Holds the loop's reusable
-/// buffers (credential scratch, decoder scratch, event batch), so it is used by that loop only.
+/// buffers (credential scratch, the ingest path's ``LoopWorkspace``), so it is used by that loop only.
 final class GatewayHandler: HTTPHandler {
     let services: GatewayServices
     let loop: EventLoop
@@ -19,44 +19,45 @@ final class GatewayHandler: HTTPHandler {
     var wallOffsetMillis: Int64
     /// The last refused expired credential this loop logged, and when: one line per token a minute at most.
     var lastExpiryLog: (label: String, millis: Int64)?
-    // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
-    var decoder = IngestDecoder()
-    var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
-    /// When the batch gives back buffers a large request grew (a 32 MiB request would pin ~180 MB).
-    var batchRetention = ScratchRetention.requestBuffers
+    /// The ingest path's reusable buffers.
+    var workspace = LoopWorkspace()
     /// Ingest requests since the last tick: a tick without any finds the loop idle.
     var ingestsSinceTick = 0
-    /// Per-repository parts of a request from an organization or system token (emptied at the end of each
-    /// ingest request, so empty when the next one starts).
-    var parts: [String: EventBatch] = [:]
-    /// Records encoded during the current loop wake-up, handed to the WAL writers at its end.
-    var appends = AppendBatch()
     /// The log the last request went to (the WAL store, which ``services`` owns, keeps every log it opens).
     var recentLog: (repository: String, log: Unretained<RepositoryLog>)?
-    /// The parser registry and the token-cache generation it was read under.
-    var recentParsers: (generation: UInt64, registry: ParserRegistry)?
+    /// The tokens' scopes, parsers and repositories as this loop serves them (``LoopViews`` posts each reload's).
+    private(set) var view = LoopView.empty
 
-    /// `services`' token store, its cache and the metrics, read on every request without reference
-    /// counting (see ``Unretained``); `services` owns them and outlives this handler.
-    let tokens: Unretained<TokenStore>
-    let tokenCache: Unretained<TokenCache>
-    let metrics: Unretained<GatewayMetrics>
-    let hecAcks: Unretained<HECAcknowledgements>
+    /// `services`' token store, its cache, the metrics and the ack table, read on every request. Immutable
+    /// properties of this handler, so a request borrows them without retaining them.
+    let tokens: TokenStore
+    let tokenCache: TokenCache
+    let metrics: GatewayMetrics
+    let hecAcks: HECAcknowledgements
     /// `--hec-acks`: every HEC token uses acknowledgements.
     let hecAcksForAll: Bool
-    /// `--min-free-bytes` (read on every ingest request, so unretained like the others).
-    let diskSpace: Unretained<DiskSpaceGuard>?
+    /// `--min-free-bytes`.
+    let diskSpace: DiskSpaceGuard?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
         self.loop = loop
-        tokens = Unretained(services.tokens)
-        tokenCache = Unretained(services.tokens.cache)
-        metrics = Unretained(services.metrics)
+        tokens = services.tokens
+        tokenCache = services.tokens.cache
+        metrics = services.metrics
         wallOffsetMillis = Self.wallClockMillis() - EventLoop.monotonicNowMillis()
-        hecAcks = Unretained(services.hecAcks)
+        hecAcks = services.hecAcks
         hecAcksForAll = services.hecAcks.forAllTokens
-        diskSpace = services.diskSpace.map(Unretained.init)
+        diskSpace = services.diskSpace
+        view = services.loopViews.register(loop: loop) { [unowned self] view in self.install(view) }
+    }
+
+    /// Serves with `view` from the next request on (on the loop's thread, between requests); the remembered
+    /// credential and log may be of the previous generation, so both are forgotten.
+    func install(_ view: LoopView) {
+        self.view = view
+        recentCredential.forget()
+        recentLog = nil
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -192,19 +193,19 @@ final class GatewayHandler: HTTPHandler {
     }
 
     func wakeUpDidEnd() {
-        if !appends.isEmpty { appends.submit() }
+        if !workspace.appends.isEmpty { workspace.appends.submit() }
     }
 
     func tick(nowMillis: Int64) {
         releaseBuffersIfIdle()
         wallOffsetMillis = Self.wallClockMillis() - nowMillis
-        diskSpace?.with { $0.tick(nowMillis: nowMillis) }
+        diskSpace?.tick(nowMillis: nowMillis)
         // One loop expires idle ack channels (a tick is about twice a second).
-        if loop.index == 0 { hecAcks.with { $0.expire() } }
+        if loop.index == 0 { hecAcks.expire() }
     }
 
     func countRequest(_ route: String, _ status: Int) {
         let shard = loop.index
-        metrics.with { $0.countRequest(shard: shard, route: route, status: status) }
+        metrics.countRequest(shard: shard, route: route, status: status)
     }
 }

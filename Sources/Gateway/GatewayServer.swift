@@ -99,6 +99,7 @@ public final class GatewayServer {
         server.shutdown()
         metricsServer?.shutdown()
         server.wait()
+        services.loopViews.close()
         metricsServer?.wait()
         adminPool.shutdown()
         usageFlusher.stop()

@@ -23,6 +23,8 @@ final class GatewayServices: Sendable {
     let hecAcks: HECAcknowledgements
     /// `--min-free-bytes` (nil: not set).
     let diskSpace: DiskSpaceGuard?
+    /// Each loop's view of the serving tokens, posted at every install.
+    let loopViews: LoopViews
 
     init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
          admin: AdminAPI, adminPool: AdminWorkerPool, forwarding: ForwardingService? = nil,
@@ -39,6 +41,7 @@ final class GatewayServices: Sendable {
         self.metricsAccess = metricsAccess
         self.hecAcks = hecAcks
         self.diskSpace = diskSpace
+        loopViews = LoopViews(following: tokens)
     }
 
     /// Why ingest is refused gateway-wide right now (free disk below `--min-free-bytes`), or why some

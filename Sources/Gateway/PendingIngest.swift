@@ -1,4 +1,5 @@
 import EventLoop
+import EventModel
 import IngestFormats
 import Synchronization
 import WAL

@@ -20,18 +20,17 @@ struct EventDraft {
 
 /// Which parser runs over an event.
 ///
-/// The pipeline is held unretained: pipelines are shared by every event loop, and retaining one per event
-/// makes both cores bump the same reference count (costly on HEC with the `kv` fallback). Valid for one
-/// decode, whose context (its registry and token parser) and the decoder's ``IngestDecoder/kvParser`` own
-/// every pipeline it can name.
+/// The pipeline is held unretained, so choosing and running it costs no reference count per event. Valid
+/// for one decode, whose context (its registry and token parser) and the decoder's
+/// ``IngestDecoder/kvParser`` own every pipeline it can name.
 enum ParserChoice {
     case none
-    case pipeline(Unmanaged<ParserPipeline>)
+    case pipeline(Unretained<ParserPipeline>)
     /// The request named a parser that does not exist: the event is stored unparsed, with an error.
     case unknown(ByteSpan)
 
     init(_ pipeline: ParserPipeline?) {
-        if let pipeline { self = .pipeline(.passUnretained(pipeline)) } else { self = .none }
+        if let pipeline { self = .pipeline(Unretained(pipeline)) } else { self = .none }
     }
 }
 
@@ -50,7 +49,7 @@ extension IngestDecoder {
         if case .pipeline = tokenChoice { return tokenChoice }
         if let requested = draft.requestedParser {
             let found = batch.withBytes(requested) { parserLookup.pipeline(named: $0, in: context.parsers) }
-            return found.map { .pipeline(.passUnretained($0)) } ?? .unknown(requested)
+            return found.map { .pipeline(Unretained($0)) } ?? .unknown(requested)
         }
         return fallback
     }
@@ -73,7 +72,7 @@ extension IngestDecoder {
                     let tag = typeTag(for: pipeline, &batch)
                     batch.addField(name: tag.name, value: tag.value)
                 }
-                pipeline._withUnsafeGuaranteedRef { $0.parse(&batch) }
+                pipeline.with { $0.parse(&batch, scratch: parseScratch) }
             }
         case .unknown(let name):
             let start = batch.arenaCount
@@ -100,9 +99,9 @@ extension IngestDecoder {
     }
 
     /// The `#type` tag naming `pipeline`, stored on first use in this decode and shared afterwards.
-    mutating func typeTag(for pipeline: Unmanaged<ParserPipeline>, _ batch: inout EventBatch) -> Field {
-        if let typeTag, typeTag.pipeline.toOpaque() == pipeline.toOpaque() { return typeTag.field }
-        let value = batch.store(text: pipeline._withUnsafeGuaranteedRef { $0.name })
+    mutating func typeTag(for pipeline: Unretained<ParserPipeline>, _ batch: inout EventBatch) -> Field {
+        if let typeTag, typeTag.pipeline == pipeline { return typeTag.field }
+        let value = batch.store(text: pipeline.with { $0.name })
         let field = Field(nameSpan: typeNameSpan(&batch), valueSpan: value)
         typeTag = (pipeline, field)
         return field

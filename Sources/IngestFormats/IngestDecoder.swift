@@ -14,7 +14,7 @@ import Parsers
 ///   nothing per event (parsers aside).
 ///
 /// Keep one per event loop or connection and reuse it: it holds the scratch buffers.
-public struct IngestDecoder: Sendable {
+public struct IngestDecoder {
     /// For ``IngestFormat/elasticBulk``: one outcome per action, in request order (empty otherwise).
     public var bulkOutcomes: [BulkItemOutcome] = []
 
@@ -29,6 +29,8 @@ public struct IngestDecoder: Sendable {
     var groupFields: [Field] = []
     var groupTypeValue: ByteSpan? = nil
     var parserLookup = ParserLookup()
+    /// The buffers the parsers reuse for every event this decoder's owner parses.
+    let parseScratch = ParseScratch()
     /// The registry's `kv` parser for this decode, looked up once (and owned here for the decode).
     var kvParser: ParserPipeline?
     /// ``kvParser`` and the token's parser as the decode's events choose them.
@@ -36,7 +38,7 @@ public struct IngestDecoder: Sendable {
     var tokenChoice = ParserChoice.none
     /// The `#type` tag added to events a pipeline parses, stored once per decode and shared by the events
     /// (as the group fields are); forgotten at each decode and whenever the batch is rolled back.
-    var typeTag: (pipeline: Unmanaged<ParserPipeline>, field: Field)? = nil
+    var typeTag: (pipeline: Unretained<ParserPipeline>, field: Field)? = nil
     /// The bytes `#type`, stored once per decode for the same reason.
     var typeName: ByteSpan? = nil
     /// The body of this decode copied into the batch, for decoders that point fields at its runs

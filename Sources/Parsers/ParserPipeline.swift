@@ -2,8 +2,8 @@ import EventModel
 
 /// A compiled parser: runs over the last event of a batch, reading its `@rawstring` and adding fields
 /// and a timestamp. Compiled once per snapshot load; immutable, so one pipeline is shared by every
-/// event loop. Per-thread scratch (``ParseScratch``) holds the buffers, so a parse allocates nothing
-/// beyond the arena bytes and fields it adds.
+/// event loop. The caller's ``ParseScratch`` holds the buffers, so a parse allocates nothing beyond the
+/// arena bytes and fields it adds.
 public final class ParserPipeline: Sendable {
     public let name: String
     let stages: [ParserStage]
@@ -21,12 +21,8 @@ public final class ParserPipeline: Sendable {
     /// and `@error_msg`, and the remaining stages are skipped. A timestamp the pipeline sets before 1971
     /// or more than a day after the ingest time is replaced by the ingest time, with `@error=true` and
     /// `@error_msg` saying so (the event model's rule).
-    public func parse(_ batch: inout EventBatch) {
+    public func parse(_ batch: inout EventBatch, scratch: ParseScratch) {
         guard stageList.count > 0, !batch.isEmpty else { return }
-        ParseScratch.withCurrent { parse(&batch, scratch: $0) }
-    }
-
-    private func parse(_ batch: inout EventBatch, scratch: ParseScratch) {
         let before = batch.lastEvent
         // The first stage starts from `before` (one call into EventModel less per event).
         var beforeStage = before
@@ -45,6 +41,11 @@ public final class ParserPipeline: Sendable {
            let problem = TimestampSanity.problem(millis: after.timestampMillis, ingestMillis: after.ingestMillis) {
             batch.resetTimestamp(to: before, reason: problem)
         }
+    }
+
+    /// ``parse(_:scratch:)`` with buffers of its own, for a one-off parse (tests, tools).
+    public func parse(_ batch: inout EventBatch) {
+        parse(&batch, scratch: ParseScratch())
     }
 
     /// A pipeline for a parser name that matches nothing: the event is kept unparsed with `@error_msg`

@@ -4,7 +4,7 @@ import EventModel
 /// A PCRE2 pattern compiled once (JIT when available) with limits so that no pattern and no line can
 /// stall an event loop: a match limit, a depth limit and a heap limit. Named groups become fields.
 /// The compiled code and match context are read-only after `init`, so one program is shared by every
-/// thread; match data comes from the calling thread's ``ParseScratch``.
+/// thread; match data comes from the caller's ``ParseScratch``.
 final class RegexProgram: @unchecked Sendable {
     static let matchLimit: UInt32 = 1_000_000
     static let depthLimit: UInt32 = 10_000

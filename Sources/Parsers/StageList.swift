@@ -1,18 +1,18 @@
 import EventModel
 
 /// A pipeline's stages, run without reference counting. Iterating an array of stages copies each one,
-/// retaining its box and payload; every event loop's copy of a pipeline shares those, so two cores would
-/// bump the same counts per event and fight over their cache lines (`perf/cpu-per-request.sh` with the
-/// access-log, HEC and custom-pipeline workloads measures it). Each stage runs borrowed from a box the
+/// retaining and releasing its box and payload for every event and stage (`perf/cpu-per-request.sh` with
+/// the access-log, HEC and custom-pipeline workloads measures it). Each stage runs borrowed from a box the
 /// list owns, except two run from their entry of ``direct``: `syslog`, whose parser object a borrowed box
 /// still retains, and `accesslog`, which has no payload to load.
 ///
 /// Guarantees: holds exactly the stages it was made from, in order, and frees them with itself; never
 /// mutated after init, so sharing it between threads is safe.
 final class StageList: @unchecked Sendable {
-    /// Each stage in a box of its own, held retained by the list and run through a guaranteed reference,
-    /// so that running it neither copies the stage nor bumps a count.
-    private let boxes: UnsafeMutablePointer<Unmanaged<StageBox>>
+    /// Each stage in a box of its own, kept alive by ``owned`` and run through a guaranteed reference, so
+    /// that running it neither copies the stage nor bumps a count.
+    private let boxes: UnsafeMutablePointer<Unretained<StageBox>>
+    private let owned: [StageBox]
     /// Per stage, how it is run.
     private let direct: UnsafeMutablePointer<DirectStage>
     let count: Int
@@ -24,14 +24,15 @@ final class StageList: @unchecked Sendable {
         /// `accesslog`, which has no payload.
         case accessLog
         /// `syslog`, whose parser the stage's box keeps alive.
-        case syslog(Unmanaged<SyslogParser>)
+        case syslog(Unretained<SyslogParser>)
     }
 
     init(_ stages: [ParserStage]) {
         count = stages.count
+        owned = stages.map(StageBox.init)
         boxes = .allocate(capacity: max(1, stages.count))
-        for (index, stage) in stages.enumerated() {
-            (boxes + index).initialize(to: .passRetained(StageBox(stage)))
+        for (index, box) in owned.enumerated() {
+            (boxes + index).initialize(to: Unretained(box))
         }
         direct = .allocate(capacity: max(1, stages.count))
         for (index, stage) in stages.enumerated() {
@@ -44,7 +45,7 @@ final class StageList: @unchecked Sendable {
         case .accessLog:
             return .accessLog
         case .syslog(let parser):
-            return .syslog(.passUnretained(parser))
+            return .syslog(Unretained(parser))
         default:
             return .load
         }
@@ -52,7 +53,6 @@ final class StageList: @unchecked Sendable {
 
     deinit {
         direct.deallocate()
-        for index in 0..<count { boxes[index].release() }
         boxes.deallocate()
     }
 
@@ -62,11 +62,11 @@ final class StageList: @unchecked Sendable {
         precondition(index >= 0 && index < count)
         switch direct[index] {
         case .load:
-            return boxes[index]._withUnsafeGuaranteedRef { $0.stage.run(&batch, scratch: scratch) }
+            return boxes[index].with { $0.stage.run(&batch, scratch: scratch) }
         case .accessLog:
             return ParserStage.runAccessLog(&batch, scratch: scratch)
         case .syslog(let parser):
-            return parser._withUnsafeGuaranteedRef { ParserStage.runSyslog($0, &batch, scratch: scratch) }
+            return parser.with { ParserStage.runSyslog($0, &batch, scratch: scratch) }
         }
     }
 }

@@ -55,9 +55,9 @@ public final class IngestLimitPolicy: Sendable {
         self.blockedMessage = blockedMessage
     }
 
-    /// An equal policy that is this copy's own object (over the same shared state), for a loop's private
-    /// principal: the request path then retains no object the other loops retain too.
-    func privateCopy() -> IngestLimitPolicy {
+    /// An equal policy that is this copy's own object (over the same shared state), for a loop's own
+    /// scope (``LoopScopes``): the request path then retains no object the other loops retain too.
+    func ownedCopy() -> IngestLimitPolicy {
         IngestLimitPolicy(token: token, repository: repository, blockedMessage: blockedMessage)
     }
 

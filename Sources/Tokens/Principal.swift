@@ -7,7 +7,8 @@ import Parsers
 /// Layout: the scope (kind, its name, flags, parser) lives in a `Scope` object shared by every token with
 /// the same scope — all ingest tokens of a repository with the same parser share one — and the per-token
 /// label is held inline. So a million credentials cost no million allocations, and copying a principal out
-/// of the cache costs one retain (two when the label is longer than 15 bytes).
+/// of the cache costs one retain (two when the label is longer than 15 bytes). Each event loop serves with
+/// scope objects of its own (``LoopScopes``), found by the shared scope's ``Scope/index``.
 public struct Principal: Sendable {
     /// The token kind and its scope.
     public enum Kind: Sendable, Equatable {
@@ -35,10 +36,12 @@ public struct Principal: Sendable {
         /// The generation's last-use slots (``TokenUsage``), which `usageOwner` keeps alive; nil for API tokens.
         let usage: TokenUsage.Slots
         let usageOwner: TokenUsage?
+        /// The scope's position in its generation's ``TokenSet/scopes`` (-1: built outside a generation).
+        let index: Int
 
         init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
              limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max, isPreviousSecret: Bool = false,
-             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false) {
+             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false, index: Int = -1) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -53,17 +56,20 @@ public struct Principal: Sendable {
             self.expiresAtMillis = expiresAtMillis
             self.usage = usage?.slots ?? TokenUsage.Slots(base: nil)
             usageOwner = usage
+            self.index = index
         }
 
-        init(copying other: Scope) {
+        /// A loop's own scope equal to `other`, its parser taken from the loop's own `parsers`.
+        init(compiling other: Scope, parsers: ParserRegistry) {
             tag = other.tag
             flags = other.flags
-            name = other.name
-            parser = other.parser?.privateCopy()
-            limits = other.limits?.privateCopy()
+            name = String(decoding: Array(other.name.utf8), as: UTF8.self)
+            parser = other.parser.map { parsers.pipeline(named: $0.name) ?? $0 }
+            limits = other.limits?.ownedCopy()
             expiresAtMillis = other.expiresAtMillis
             usage = other.usage
             usageOwner = other.usageOwner
+            index = other.index
         }
     }
 
@@ -87,14 +93,6 @@ public struct Principal: Sendable {
         self.scope = scope
         self.metricLabel = metricLabel
         self.usageSlot = usageSlot
-    }
-
-    /// An equal principal whose scope object, parser and label storage are this copy's own, for a per-loop
-    /// cache: every request retains what the principal it uses holds, and retaining objects both loops share
-    /// moves their cache lines between the cores on each request.
-    public func privateCopy() -> Principal {
-        Principal(scope: Scope(copying: scope), metricLabel: String(decoding: Array(metricLabel.utf8), as: UTF8.self),
-                  usageSlot: usageSlot)
     }
 
     /// Epoch milliseconds from which this credential is refused (the token's `expiresAt`, or for a

@@ -1,10 +1,10 @@
 /// One event loop's memory of the last credential it looked up: shippers send request after request
 /// with the same token, and comparing the bytes costs far less than hashing them and probing the cache.
 ///
-/// Guarantees: ``lookup(_:in:)`` returns what `cache.lookup` returns for the same bytes (a private copy
-/// when it remembers them) at that moment or, while a reload is swapping stripes, what it returned just
-/// before (the old set); once a `replace(with:)` has returned, the remembered result is never used again, so a removed token fails
-/// from the next request on. The stored bytes are compared in constant time (only the length shows).
+/// Guarantees: ``lookup(_:in:scopes:)`` returns what `cache.lookup` returns for the same bytes (as the loop's
+/// own principal, ``LoopScopes``) until ``forget()``; the loop forgets when it installs the view of a reload,
+/// and a reload returns only once every loop has, so a removed token fails from the next request on. The
+/// stored bytes are compared in constant time (only the length shows).
 /// Not thread-safe: one per loop.
 public struct RecentCredential {
     /// Longer credentials are looked up every time rather than remembered.
@@ -12,27 +12,38 @@ public struct RecentCredential {
 
     private var bytes: [UInt8] = []
     private var principal: Principal?
-    private var generation: UInt64?
+    private var remembered = false
 
     public init() {
         bytes.reserveCapacity(Self.maxRemembered)
     }
 
+    /// The principal for `credential`, remembered as `cache` answers it (for callers without a loop view).
     public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache) -> Principal? {
-        let current = cache.generation
-        if generation == current, Self.constantTimeEquals(bytes, credential) { return principal }
+        lookup(credential, in: cache, scopes: LoopScopes())
+    }
+
+    /// The principal for `credential`, remembered as the loop's own (``LoopScopes/localize(_:)``); a principal
+    /// the loop's scopes do not know yet (its view of the reload is on its way) is answered but not remembered.
+    public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache, scopes: LoopScopes) -> Principal? {
+        if remembered, Self.constantTimeEquals(bytes, credential) { return principal }
         let found = cache.lookup(credential)
-        guard credential.count <= Self.maxRemembered else {
-            generation = nil
-            return found
+        let own = found.flatMap(scopes.localize)
+        guard credential.count <= Self.maxRemembered, own != nil || found == nil || scopes.isEmpty else {
+            remembered = false
+            return own ?? found
         }
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: credential)
-        // Remembered as this loop's own copy (``Principal/privateCopy()``): a miss already hashes the
-        // credential, so one copy per miss is small beside it.
-        principal = found?.privateCopy()
-        generation = current  // read before the lookup: a reload meanwhile makes this entry stale
+        principal = own ?? found
+        remembered = true
         return principal
+    }
+
+    /// Forgets the remembered credential (the loop installs a reload's view).
+    public mutating func forget() {
+        remembered = false
+        principal = nil
     }
 
     private static func constantTimeEquals(_ stored: [UInt8], _ credential: UnsafeRawBufferPointer) -> Bool {

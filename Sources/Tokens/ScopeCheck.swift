@@ -71,10 +71,8 @@ public func decideIngest(principal: Principal?, eventRepository: String?, family
 /// `decideIngest` against the store's serving repositories.
 public func decideIngest(principal: Principal?, eventRepository: String?, family: IngestEndpointFamily,
                          store: TokenStore) -> IngestDecision {
-    // The closure holds the store unretained: capturing it retained it, and every event loop shares it.
-    let unretained = Unmanaged.passUnretained(store)
-    return decideIngest(principal: principal, eventRepository: eventRepository, family: family,
-                        repository: { name in unretained._withUnsafeGuaranteedRef { $0.repository(named: name) } })
+    decideIngest(principal: principal, eventRepository: eventRepository, family: family,
+                 repository: { store.repository(named: $0) })
 }
 
 /// Who may call the admin API: see `AdminDecision`.

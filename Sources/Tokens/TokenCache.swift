@@ -34,7 +34,6 @@ public final class TokenCache: Sendable {
     /// Held while replacing; holds the serving generation's slab (the stripes point into it).
     private let replacing = Mutex<SlotSlab?>(nil)
     private let storedCount = Atomic<Int>(0)
-    private let replacements = Atomic<UInt64>(0)
 
     public init() {
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
@@ -65,7 +64,6 @@ public final class TokenCache: Sendable {
                 stripe.table.withLock { current in current = table }
             }
             storedCount.store(total, ordering: .releasing)
-            replacements.add(1, ordering: .releasing)
             let previous = serving
             serving = slab
             return previous
@@ -73,10 +71,6 @@ public final class TokenCache: Sendable {
         // No stripe points into the previous slab any more: it is freed here, outside every lock.
         withExtendedLifetime(previous) {}
     }
-
-    /// Changes after every ``replace(with:)`` has swapped in its set (never before), so a result
-    /// remembered under one generation is still what a lookup returns while the generation is unchanged.
-    public var generation: UInt64 { replacements.load(ordering: .acquiring) }
 
     /// The number of credentials in the current set.
     public var count: Int { storedCount.load(ordering: .acquiring) }

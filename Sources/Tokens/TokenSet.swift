@@ -4,6 +4,9 @@ import Parsers
 /// `TokenCache.replace(with:)` whole.
 public struct TokenSet: Sendable {
     public var entries: [(digest: TokenDigest, principal: Principal)]
+    /// The distinct scopes of a set built from a snapshot, each at its ``Principal/Scope/index`` (empty for a
+    /// set built from entries): what each event loop compiles its own copies of (``LoopScopes``).
+    var scopes: [Principal.Scope] = []
 
     public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
         self.entries = entries
@@ -52,6 +55,7 @@ public struct TokenSet: Sendable {
             entries.append((digest, Principal(scope: scope, metricLabel: "api/" + token.name)))
         }
         self.entries = entries
+        self.scopes = scopes.all
     }
 }
 
@@ -70,6 +74,8 @@ private struct ScopeInterner {
     let registry: ParserRegistry
     let usage: TokenUsage?
     var scopes: [Key: Principal.Scope] = [:]
+    /// Every scope handed out, in order of ``Principal/Scope/index``.
+    var all: [Principal.Scope] = []
     var last: (key: Key, scope: Principal.Scope)?
 
     init(registry: ParserRegistry, usage: TokenUsage?) {
@@ -92,13 +98,18 @@ private struct ScopeInterner {
                           | (hecAcknowledgements ? 16 : 0),
                       parser: parser, limits: limits.map(ObjectIdentifier.init), expiresAtMillis: expiresAtMillis)
         if let last, last.key == key { return last.scope }
-        let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
-                                                   parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
-                                                   canReadMetrics: canReadMetrics, limits: limits, expiresAtMillis: expiresAtMillis,
-                                                   isPreviousSecret: isPreviousSecret,
-                                                   usage: tag == Principal.ingestTag ? usage : nil,
-                                                   hecAcknowledgements: hecAcknowledgements)
+        if let known = scopes[key] {
+            last = (key, known)
+            return known
+        }
+        let scope = Principal.Scope(kind: kind, canIngest: canIngest,
+                                    parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
+                                    canReadMetrics: canReadMetrics, limits: limits, expiresAtMillis: expiresAtMillis,
+                                    isPreviousSecret: isPreviousSecret,
+                                    usage: tag == Principal.ingestTag ? usage : nil,
+                                    hecAcknowledgements: hecAcknowledgements, index: all.count)
         scopes[key] = scope
+        all.append(scope)
         last = (key, scope)
         return scope
     }

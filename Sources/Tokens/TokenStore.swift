@@ -13,6 +13,8 @@ import Synchronization
 /// - Reloads are serialised. The repository table is published before the cache swap, so a request that
 ///   authenticates with a new token also finds that token's new repository.
 /// - `edit` returns only after the change is written and serving.
+/// - Every install is handed to the observers (``observeInstalls(_:)``) before the reload or edit returns,
+///   after the cache serves it; an observer that posts a view to event loops waits for them there.
 public final class TokenStore: Sendable {
     public let file: SnapshotFile
     public let cache: TokenCache
@@ -26,12 +28,16 @@ public final class TokenStore: Sendable {
         var repositories: [String: Repository]
         /// The limit policies of repositories with limits or a block (for requests an API token routes).
         var repositoryLimits: [String: IngestLimitPolicy] = [:]
+        /// What the event loops compile their views from.
+        var generation: TokenGeneration
     }
 
     private let state: Mutex<State>
     /// Limit states kept across reloads; used under `reloading` (and in `init`).
     private let limiterStates: LimiterStates
     private let reloading = Mutex(())
+    /// Called with each install (under `reloading`).
+    private let observers = Mutex<[@Sendable (TokenGeneration) -> Void]>([])
     private let reloadCount = Atomic<Int>(0)
     private let failureCount = Atomic<Int>(0)
 
@@ -57,9 +63,12 @@ public final class TokenStore: Sendable {
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
         let serving = ServingSnapshot(snapshot)
         ledger.adopt(usage, table: serving.ingestTokens)
-        return (TokenCache(TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)),
+        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
+        return (TokenCache(set),
                 State(serving: serving, registry: index.registry, repositories: index.repositoriesByName,
-                      repositoryLimits: limits.repositories))
+                      repositoryLimits: limits.repositories,
+                      generation: TokenGeneration(scopes: set.scopes, parsers: snapshot.parsers, registry: index.registry,
+                                                  repositories: index.repositoriesByName)))
     }
 
     /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
@@ -94,8 +103,10 @@ public final class TokenStore: Sendable {
         let limits = limiterStates.policies(for: snapshot)
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
         let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
+        let generation = TokenGeneration(scopes: set.scopes, parsers: snapshot.parsers, registry: index.registry,
+                                         repositories: index.repositoriesByName)
         let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
-                         repositoryLimits: limits.repositories)
+                         repositoryLimits: limits.repositories, generation: generation)
         self.usage.adopt(usage, table: next.serving.ingestTokens)
         let previous = state.withLock { state in
             let previous = state
@@ -103,6 +114,7 @@ public final class TokenStore: Sendable {
             return previous
         }
         cache.replace(with: set)
+        for observer in observers.withLock({ $0 }) { observer(generation) }
         reloadCount.add(1, ordering: .relaxed)
         logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
         _ = previous  // the old generation is released here, outside the state lock
@@ -110,6 +122,15 @@ public final class TokenStore: Sendable {
         // form, build buffers): hand it back, or a large reload holds far more than it uses
         // (perf/token-reload.sh measures it).
         _ = sluice_malloc_trim()
+    }
+
+    /// Calls `observer` with every later install, before that reload or edit returns, and returns the
+    /// generation serving now (no install falls between the two).
+    public func observeInstalls(_ observer: @escaping @Sendable (TokenGeneration) -> Void) -> TokenGeneration {
+        reloading.withLock { _ in
+            observers.withLock { $0.append(observer) }
+            return state.withLock { $0.generation }
+        }
     }
 
     /// Edits the snapshot under the writers' lock (see `SnapshotFile.edit`) and serves the written

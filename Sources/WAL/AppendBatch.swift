@@ -5,7 +5,8 @@ import EventModel
 /// repositories' writers together by ``submit()``: one queue lock and at most one writer wake-up per
 /// repository, however many records were gathered, instead of one each.
 ///
-/// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread;
+/// Guarantees: each batch is encoded and compressed by ``add(_:to:completion:)`` on the calling thread, with
+/// this value's own ``encoder``;
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
 /// The logs are held unretained: each must outlive ``submit()``, as the logs of a ``WALStore`` do (a store
@@ -14,7 +15,10 @@ import EventModel
 public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []
-    private var logs: [Unmanaged<RepositoryLog>] = []
+    private var logs: [Unretained<RepositoryLog>] = []
+    /// Encodes the records ``add(_:to:completion:)`` holds; its owner also uses it for records appended
+    /// another way (``SplitAppend/append(_:encoder:completion:)``).
+    public var encoder = WALRecordEncoder()
 
     public init() {}
 
@@ -29,8 +33,8 @@ public struct AppendBatch {
             return
         }
         do throws(WALError) {
-            appends.append(PendingAppend(record: try ThreadLocalEncoder.encode(batch), completion: completion, target: log.target))
-            logs.append(.passUnretained(log))
+            appends.append(PendingAppend(record: try encoder.encodeRecord(batch), completion: completion, target: log.target))
+            logs.append(Unretained(log))
         } catch {
             completion(.failure(error))
         }
@@ -43,8 +47,8 @@ public struct AppendBatch {
         while start < logs.count {
             let log = logs[start]
             var end = start + 1
-            while end < logs.count && logs[end].toOpaque() == log.toOpaque() { end += 1 }
-            log._withUnsafeGuaranteedRef { $0.enqueue(appends[start..<end]) }
+            while end < logs.count && logs[end] == log { end += 1 }
+            log.with { $0.enqueue(appends[start..<end]) }
             start = end
         }
         appends.removeAll(keepingCapacity: true)

@@ -60,16 +60,23 @@ public final class RepositoryLog: Sendable {
         return false
     }
 
-    /// Encodes and compresses `batch` on the calling thread (with that thread's reused encoder) and
-    /// enqueues it. An empty batch completes at once, with no record written.
+    /// Encodes and compresses `batch` on the calling thread (with an encoder of its own, for occasional
+    /// appends) and enqueues it. An empty batch completes at once, with no record written.
     public func append(_ batch: EventBatch, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        var encoder = WALRecordEncoder()
+        append(batch, encoder: &encoder, completion: completion)
+    }
+
+    /// As ``append(_:completion:)``, encoding with the caller's reused `encoder`.
+    public func append(_ batch: EventBatch, encoder: inout WALRecordEncoder,
+                       completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
         guard !batch.isEmpty else {
             completion(.success(WALPosition(firstSequence: 0, eventCount: 0)))
             return
         }
         let record: WALRecord
         do throws(WALError) {
-            record = try ThreadLocalEncoder.encode(batch)
+            record = try encoder.encodeRecord(batch)
         } catch {
             completion(.failure(error))
             return

@@ -41,14 +41,22 @@ public final class SplitAppend: Sendable {
                             positions: Array(repeating: none, count: logs.count)))
     }
 
-    /// Appends `parts` all or none (an empty batch is stored nowhere and reported at position 0).
+    /// Appends `parts` all or none (an empty batch is stored nowhere and reported at position 0), encoded
+    /// with a fresh encoder.
     public static func append(_ parts: [(log: RepositoryLog, batch: EventBatch)],
+                              completion: @escaping @Sendable (Result<[WALPosition], WALError>) -> Void) {
+        var encoder = WALRecordEncoder()
+        append(parts, encoder: &encoder, completion: completion)
+    }
+
+    /// Appends `parts` all or none, encoded with the caller's reused `encoder`.
+    public static func append(_ parts: [(log: RepositoryLog, batch: EventBatch)], encoder: inout WALRecordEncoder,
                               completion: @escaping @Sendable (Result<[WALPosition], WALError>) -> Void) {
         var records: [WALRecord] = []
         records.reserveCapacity(parts.count)
         for part in parts {
             do throws(WALError) {
-                records.append(part.batch.isEmpty ? .empty : try ThreadLocalEncoder.encode(part.batch))
+                records.append(part.batch.isEmpty ? .empty : try encoder.encodeRecord(part.batch))
             } catch {
                 completion(.failure(error))
                 return

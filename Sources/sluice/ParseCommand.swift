@@ -54,8 +54,9 @@ struct ParseCommand: ParsableCommand {
         // event loop does with its requests) and writes them with WALEventJSON; chunks go to the workers in turn
         // and are written out in the same turn, so the output keeps the input's order.
         for worker in 0..<workers {
-            // A private copy per worker, as each event loop keeps: retains then touch only this core's counts.
-            let ownPipeline = pipeline.privateCopy()
+            // Each worker compiles its own pipeline, as each event loop has its own: retains then touch only
+            // this core's counts.
+            let ownPipeline = (try? ParserRegistry.compile(custom))?.pipeline(named: parser) ?? pipeline
             Thread {
                 var lines = ChunkParser(pipeline: ownPipeline)
                 while let chunk = work.take(worker) {
@@ -192,6 +193,7 @@ struct ChunkParser {
     static let batchEvents = 1024
 
     let pipeline: ParserPipeline
+    let scratch = ParseScratch()
     var batch = EventBatch(reservingArena: 1 << 18, events: ChunkParser.batchEvents, fields: 16 * ChunkParser.batchEvents)
     var output = [UInt8](repeating: 0, count: 4 << 20)
     var used = 0
@@ -219,7 +221,7 @@ struct ChunkParser {
         var line = line
         if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         _ = batch.beginEvent(rawstring: line, ingestMillis: ingestMillis)
-        pipeline.parse(&batch)
+        pipeline.parse(&batch, scratch: scratch)
         if batch.count >= Self.batchEvents { writeBatch() }
     }
 

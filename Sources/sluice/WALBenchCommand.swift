@@ -165,8 +165,9 @@ extension WALCommand {
                     finished.enter()
                     Thread.detachNewThread {
                         let done = DispatchSemaphore(value: 0)
+                        var encoder = WALRecordEncoder()
                         for index in 0..<records {
-                            log.append(batches[(client + index) % batches.count]) { result in
+                            log.append(batches[(client + index) % batches.count], encoder: &encoder) { result in
                                 if case .failure = result { failures.add(1, ordering: .relaxed) }
                                 done.signal()
                             }
@@ -223,6 +224,8 @@ private final class BenchLoop: @unchecked Sendable {
     private let log: RepositoryLog
     private let batches: [EventBatch]
     private let clients: [Int]
+    /// This loop's encoder, reused for every record it appends (used on the loop's thread only).
+    private var encoder = WALRecordEncoder()
     private let records: Int
     let failures = Atomic<Int>(0)
     private let ready = Mutex<[Int]>([])
@@ -260,7 +263,7 @@ private final class BenchLoop: @unchecked Sendable {
     private func send(_ slot: Int, _ sent: inout [Int]) {
         let index = sent[slot]
         sent[slot] += 1
-        log.append(batches[(clients[slot] + index) % batches.count]) { [self] result in
+        log.append(batches[(clients[slot] + index) % batches.count], encoder: &encoder) { [self] result in
             if case .failure = result { failures.add(1, ordering: .relaxed) }
             let wasEmpty = ready.withLock { list in
                 list.append(slot)

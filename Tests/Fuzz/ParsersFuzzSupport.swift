@@ -4,6 +4,8 @@ import EventModel
 /// two events and traps if an invariant breaks — spans outside the arena, the raw text or the earlier
 /// event changed, a nanosecond part out of range, or a failed event without its error fields.
 enum ParsersFuzz {
+    nonisolated(unsafe) static let scratch = ParseScratch()
+
     static func check(_ pipeline: ParserPipeline, _ data: UnsafePointer<UInt8>, _ size: Int, ingestMillis: Int64 = 1_795_910_400_000) {
         let input = UnsafeRawBufferPointer(start: data, count: size)
         var batch = EventBatch()
@@ -11,7 +13,7 @@ enum ParsersFuzz {
         batch.beginEvent(rawstring: earlier, ingestMillis: 0)
         batch.addField(name: "x", value: "y")
         batch.beginEvent(rawstring: input, ingestMillis: ingestMillis)
-        pipeline.parse(&batch)
+        pipeline.parse(&batch, scratch: scratch)
 
         precondition(batch.count == 2)
         precondition(batch.fields(of: 0).count == 1 && batch.equals(batch.fields(of: 0).first!.value, "y"))

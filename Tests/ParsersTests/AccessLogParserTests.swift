@@ -114,9 +114,10 @@ import Testing
     @Test func namesAreStoredOncePerBatch() throws {
         let pipeline = try #require(ParserRegistry.builtins.pipeline(named: "accesslog"))
         let line = Array(#"1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0" 0.5"#.utf8)
+        let scratch = ParseScratch()
         func parseLine(_ batch: inout EventBatch) -> [ByteSpan] {
             line.withUnsafeBytes { _ = batch.beginEvent(rawstring: $0, ingestMillis: ParsedEvent.ingestMillis) }
-            pipeline.parse(&batch)
+            pipeline.parse(&batch, scratch: scratch)
             return batch.fields(of: batch.count - 1).map(\.name)
         }
         var batch = EventBatch()

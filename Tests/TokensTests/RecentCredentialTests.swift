@@ -16,16 +16,19 @@ import Testing
         }
     }
 
-    /// A reload that removes or changes the remembered token takes effect from the next lookup on.
+    /// A reload that removes or changes the remembered token takes effect from the next lookup on: the loop
+    /// forgets when it installs the reload's view, before the reload returns.
     @Test func forgetsItsAnswerAfterAReload() {
         let cache = TokenCache(TokenCacheTests.set([("kept", TokenCacheTests.ingestPrincipal("web", "v1")),
                                                     ("gone", TokenCacheTests.ingestPrincipal("web", "gone"))]))
         var recent = RecentCredential()
         #expect(lookup(&recent, "gone", cache)?.metricLabel == "web/gone")
         cache.replace(with: TokenCacheTests.set([("kept", TokenCacheTests.ingestPrincipal("web", "v2"))]))
+        recent.forget()
         #expect(lookup(&recent, "gone", cache) == nil)
         #expect(lookup(&recent, "kept", cache)?.metricLabel == "web/v2")
         cache.replace(with: TokenCacheTests.set([("kept", TokenCacheTests.ingestPrincipal("web", "v3"))]))
+        recent.forget()
         #expect(lookup(&recent, "kept", cache)?.metricLabel == "web/v3")
     }
 
@@ -38,20 +41,47 @@ import Testing
         #expect(lookup(&recent, long, cache) == nil)
     }
 
-    /// The remembered principal is the loop's own copy: equal in every property, but not the cache's scope
-    /// object or parser, so that each loop's reference counting stays on memory only it writes.
-    @Test func remembersAPrivateCopy() throws {
-        let parser = try #require(ParserRegistry.builtins.pipeline(named: "accesslog"))
-        let shared = Principal(kind: .ingestToken(repository: "web"), canIngest: true, metricLabel: "web/a-longer-label", parser: parser)
-        let cache = TokenCache(TokenCacheTests.set([("token", shared)]))
+    /// Until the loop has its view of a reload, a principal of the new generation is answered as the cache
+    /// holds it and not remembered; the remembered credential is then looked up again.
+    @Test func aPrincipalOfAnotherGenerationIsNotRemembered() throws {
+        let first = try Self.snapshotSet(parser: "accesslog")
+        let second = try Self.snapshotSet(parser: "kv")
+        let cache = TokenCache(second.set)
+        let scopes = LoopScopes(first.generation, parsers: ParserRegistry.builtins)
         var recent = RecentCredential()
-        let first = try #require(lookup(&recent, "token", cache))
-        let again = try #require(lookup(&recent, "token", cache))
+        let answer = try #require(Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lookup($0, in: cache, scopes: scopes) })
+        #expect(answer.parser?.name == "kv")
+        cache.replace(with: first.set)
+        let again = try #require(Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lookup($0, in: cache, scopes: scopes) })
+        #expect(again.parser?.name == "accesslog", "looked up again, not the remembered answer")
+    }
+
+    static func snapshotSet(parser: String) throws -> (set: TokenSet, generation: TokenGeneration) {
+        var snapshot = Fixture.snapshot()
+        snapshot.ingestTokens[0].parser = parser
+        let index = try snapshot.validate(file: "t")
+        let set = TokenSet(snapshot: snapshot, index: index)
+        return (set, TokenGeneration(scopes: set.scopes, parsers: snapshot.parsers, registry: index.registry,
+                                     repositories: index.repositoriesByName))
+    }
+
+    /// The remembered principal is the loop's own (``LoopScopes``): equal in every property, but not the
+    /// cache's scope object or parser, so that each loop's reference counting stays on memory only it writes.
+    @Test func remembersTheLoopsOwnPrincipal() throws {
+        let (set, generation) = try Self.snapshotSet(parser: "accesslog")
+        let cache = TokenCache(set)
+        let parsers = try ParserRegistry.compile([])
+        let scopes = LoopScopes(generation, parsers: parsers)
+        let shared = try #require(cache.lookup(Fixture.tokenA))
+        var recent = RecentCredential()
+        let first = try #require(Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lookup($0, in: cache, scopes: scopes) })
+        let again = try #require(Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lookup($0, in: cache, scopes: scopes) })
         for copy in [first, again] {
             #expect(copy.kind == shared.kind && copy.canIngest && copy.metricLabel == shared.metricLabel && copy.isRoot == shared.isRoot)
+            #expect(copy.expiresAtMillis == shared.expiresAtMillis && copy.usageSlot == shared.usageSlot)
             #expect(copy.scope !== shared.scope)
-            #expect(copy.parser !== parser && copy.parser?.name == parser.name)
+            #expect(copy.parser !== shared.parser && copy.parser === parsers.pipeline(named: "accesslog"))
         }
-        #expect(first.scope === again.scope, "a hit returns the remembered copy")
+        #expect(first.scope === again.scope, "a hit returns the remembered principal")
     }
 }
