@@ -71,21 +71,19 @@ private let signalsHandled = Atomic<Int>(0)
         }
     }
 
-    /// A thread blocks in `Syscall.read` on an empty pipe; a signal whose handler does not ask for restart
-    /// interrupts the read (EINTR), the wrapper reads again, and the byte written afterwards arrives.
-    @Test func interruptedReadIsRetried() throws {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
-        action.sa_flags = 0  // no SA_RESTART: the kernel returns EINTR from the blocked read
-        sigemptyset(&action.sa_mask)
-        var previous = sigaction()
-        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
-        defer { sigaction(SIGUSR1, &previous, nil) }
+    /// What a reader thread's read returned.
+    final class Outcome: Sendable {
+        let value = Mutex<Result<IOResult<Int>, SystemError>?>(nil)
+    }
 
-        let (r, w) = try pipe()
-        defer { Syscall.close(r); Syscall.close(w) }
+    /// Starts a thread that reads `fd` (an empty blocking pipe) through `read` with SIGUSR1 unblocked, waits
+    /// until it sits in read(2), signals it with a handler that does not ask for restart (so the kernel ends the
+    /// read with EINTR), and returns once the handler has run.
+    func interruptBlockedRead(_ fd: Int32,
+                              _ read: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Result<IOResult<Int>, SystemError>)
+        throws -> (JoinableThread, Outcome) {
         let reader = Mutex<pthread_t?>(nil)
-        let outcome = Mutex<Result<IOResult<Int>, SystemError>?>(nil)
+        let outcome = Outcome()
         let thread = try JoinableThread(name: "eintr-reader") {
             var unblock = sigset_t()
             sigemptyset(&unblock)
@@ -94,20 +92,46 @@ private let signalsHandled = Atomic<Int>(0)
             reader.withLock { $0 = pthread_self() }
             let byte = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
             defer { byte.deallocate() }
-            let result = Result { () throws(SystemError) in try Syscall.read(r, byte) }
-            outcome.withLock { $0 = result }
+            let result = read(byte)
+            outcome.value.withLock { $0 = result }
         }
-        try Self.waitUntilBlockedInRead(fd: r)
+        try Self.waitUntilBlockedInRead(fd: fd)
         let before = signalsHandled.load(ordering: .relaxed)
         pthread_kill(reader.withLock { $0! }, SIGUSR1)
         while signalsHandled.load(ordering: .relaxed) == before { sched_yield() }
+        return (thread, outcome)
+    }
+
+    /// A thread blocks in `Syscall.read` on an empty pipe and is interrupted by a signal: the wrapper reads
+    /// again, and the byte written afterwards arrives. The same interruption ends a bare read(2) with EINTR,
+    /// so the test does interrupt the call.
+    @Test func interruptedReadIsRetried() throws {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
+        action.sa_flags = 0  // no SA_RESTART
+        sigemptyset(&action.sa_mask)
+        var previous = sigaction()
+        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
+        defer { sigaction(SIGUSR1, &previous, nil) }
+        let (r, w) = try pipe()
+        defer { Syscall.close(r); Syscall.close(w) }
+
+        let (bare, bareOutcome) = try interruptBlockedRead(r) { buffer in
+            let count = Glibc.read(r, buffer.baseAddress, buffer.count)
+            return count < 0 ? .failure(SystemError("read", errno: errno)) : .success(.done(count))
+        }
+        bare.join()
+        #expect(bareOutcome.value.withLock { $0 } == .failure(SystemError("read", errno: EINTR)))
+
+        let (wrapped, outcome) = try interruptBlockedRead(r) { buffer in
+            Result { () throws(SystemError) in try Syscall.read(r, buffer) }
+        }
         // The handler ran while the thread was blocked; the retried read blocks again until data comes.
         try Self.waitUntilBlockedInRead(fd: r)
-        #expect(outcome.withLock { $0 } == nil)
+        #expect(outcome.value.withLock { $0 } == nil)
         _ = [UInt8(42)].withUnsafeBytes { Glibc.write(w, $0.baseAddress, 1) }
-        thread.join()
-        let result = try #require(outcome.withLock { $0 })
-        #expect(try result.get() == .done(1))
+        wrapped.join()
+        #expect(outcome.value.withLock { $0 } == .success(.done(1)))
     }
 
     /// Waits until some thread of this process sits in `read(fd, …)` (`/proc/self/task/*/syscall`).
