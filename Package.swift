@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "CSystemShims"),
         // Header only: SSE2 byte scans JSONStream's string scanner inlines.
         .systemLibrary(name: "CByteScan"),
+        // The one POSIX layer: syscall wrapper (EINTR retried, EAGAIN as a result, errors thrown), thread,
+        // clocks, mutex with condition variable.
+        .target(name: "POSIX", dependencies: ["CSystemShims"], swiftSettings: hotPath),
 
         // Pure logic: no sockets, no threads, fuzzable alone.
         .target(name: "HTTPWire", dependencies: ["CZlib", "CZstd"], swiftSettings: hotPath),
@@ -53,28 +56,28 @@ let package = Package(
         // The WAL's on-disk format: segment header, record codec, layout, scanner. Pure (files behind a protocol), fuzzed alone.
         .target(name: "WALFormat", dependencies: ["EventModel", "CLZ4", "CSystemShims"], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
-            "WALFormat", "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
+            "WALFormat", "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", "POSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
         .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
-            "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", .product(name: "Logging", package: "swift-log"),
+            "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", "POSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
-            "Tokens", "WAL", "EventModel", "JSONStream", "Parsers", .product(name: "Logging", package: "swift-log"),
+            "Tokens", "WAL", "EventModel", "JSONStream", "Parsers", "POSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "GraphQL", package: "GraphQL"),
         ]),
         .target(name: "Gateway", dependencies: [
             "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL", "WALFormat", "CSystemShims",
-            "Forwarding", .product(name: "Logging", package: "swift-log"),
+            "Forwarding", "POSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
         .target(name: "Forwarding", dependencies: [
-            "CNATS", "CZstd", "WAL", "WALFormat", "EventModel", "Tokens", "CSystemShims", "Bench", "TLSSocket", .product(name: "Logging", package: "swift-log"),
+            "CNATS", "CZstd", "WAL", "WALFormat", "EventModel", "Tokens", "CSystemShims", "Bench", "TLSSocket", "POSIX", .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
-            "HTTPWire", "JSONStream", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "HTTPWire", "JSONStream", "CSystemShims", "CZlib", "TLSSocket", "POSIX", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
             "Gateway", "Tokens", "WAL", "WALFormat", "Parsers", "Bench", "Forwarding",
@@ -88,8 +91,8 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "EventModel"]),
         .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
-        .testTarget(name: "WALTests", dependencies: ["WAL", "WALFormat", "EventModel"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "TLSSocket", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "WALFormat", "EventModel", "POSIX"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "POSIX", "TLSSocket", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TLSSocketTests", dependencies: ["TLSSocket", "COpenSSL"]),
         .testTarget(name: "AdminTests", dependencies: [
             "Admin", "Tokens", "WAL", "EventModel", .product(name: "GraphQL", package: "GraphQL"),
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
+        .testTarget(name: "POSIXTests", dependencies: ["POSIX", "CSystemShims"]),
         .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "WALFormat", "EventModel", "Tokens", "CNATS", "CZstd"]),
     ],
     swiftLanguageModes: [.v6]

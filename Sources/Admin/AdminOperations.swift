@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Parsers
 import Tokens
+import POSIX
 
 /// What the GraphQL resolvers do, free of GraphQL: each operation checks the caller's permission,
 /// applies its change through `TokenStore.edit` (writers' lock, validation, atomic write, reload — so
@@ -102,9 +103,7 @@ struct AdminOperations: Sendable {
         }
     }
 
-    static func wallClockMillis() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
+    static func wallClockMillis() -> Int64 { WallClock.milliseconds() }
 
     // MARK: Mutations
 

@@ -5,6 +5,7 @@ import EventModel
 import Logging
 import Tokens
 import WAL
+import POSIX
 
 /// Appends audit events to the `humio-audit` repository's write-ahead log, one event per record, and
 /// waits until the record is durable under the WAL's fsync policy. A failed append is logged (without
@@ -21,7 +22,7 @@ public struct WALAuditSink: AuditSink {
     }
 
     public func record(_ event: AuditEvent) async {
-        let batch = Self.batch(for: event, nowMillis: Self.wallClockMillis())
+        let batch = Self.batch(for: event, nowMillis: WallClock.milliseconds())
         let log: RepositoryLog
         do {
             log = try wal.log(for: Self.repository)
@@ -50,11 +51,5 @@ public struct WALAuditSink: AuditSink {
             batch.addField(name: name, value: value)
         }
         return batch
-    }
-
-    static func wallClockMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import CSystemShims
 import Synchronization
 import TLSSocket
+import POSIX
 
 /// A snapshot for the live progress line.
 public struct BenchProgress: Sendable {
@@ -57,21 +58,25 @@ public struct BenchRunner: Sendable {
         let signals = stopOnSignals ? SignalStop() : nil
         defer { signals?.release() }
         let cpuBefore = Self.cpuSeconds()
-        let start = MonotonicClock.nanos()
+        let start = MonotonicClock.nanoseconds()
         let workers = (0..<configuration.threads).map { index in
             BenchWorker(index: index, plan: plan(for: index, start: start), target: target, pool: pool,
                         tlsContext: tlsContext, host: configuration.url.host)
         }
         let failure = Mutex<BenchError?>(nil)
-        var threads: [BenchThread] = []
+        var threads: [JoinableThread] = []
         for worker in workers {
-            threads.append(try BenchThread(name: "bench-\(worker.index)") {
-                do throws(BenchError) { try worker.run() } catch { failure.withLock { $0 = $0 ?? error } }
-            })
+            do throws(SystemError) {
+                threads.append(try JoinableThread(name: "bench-\(worker.index)") {
+                    do throws(BenchError) { try worker.run() } catch { failure.withLock { $0 = $0 ?? error } }
+                })
+            } catch {
+                throw .system(call: error.call, errno: error.errno)
+            }
         }
         reportProgress(workers, start: start, interval: interval, signals: signals, progress)
         for thread in threads { thread.join() }
-        let end = MonotonicClock.nanos()
+        let end = MonotonicClock.nanoseconds()
         if let error = failure.withLock({ $0 }) { throw error }
 
         var result = BenchResult()
@@ -117,7 +122,7 @@ public struct BenchRunner: Sendable {
                 var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
                 nanosleep(&pause, nil)
             }
-            let now = MonotonicClock.nanos()
+            let now = MonotonicClock.nanoseconds()
             guard let progress, now >= nextReport else { continue }
             nextReport = now &+ UInt64(interval * 1e9)
             let requests = workers.reduce(0) { $0 + $1.progress.requests.load(ordering: .relaxed) }

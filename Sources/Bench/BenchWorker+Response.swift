@@ -4,19 +4,20 @@ import Glibc
 import CSystemShims
 import HTTPWire
 import TLSSocket
+import POSIX
 
 /// Reading answers: the head parsed in place in the connection's buffer, the body counted and dropped.
 extension BenchWorker {
     func readAvailable(_ connection: BenchConnection) {
         if connection.tls != nil { return readTLS(connection) }
         if connection.buffered == connection.buffer.count { connection.growBuffer() }
-        var count: Int
-        repeat {
-            count = read(connection.fd, connection.buffer.baseAddress! + connection.buffered,
-                         connection.buffer.count - connection.buffered)
-        } while count < 0 && errno == EINTR
-        if count < 0 {
-            if errno == EAGAIN || errno == EWOULDBLOCK { return }
+        let count: Int
+        do {
+            let free = UnsafeMutableRawBufferPointer(start: connection.buffer.baseAddress! + connection.buffered,
+                                                     count: connection.buffer.count - connection.buffered)
+            guard case .done(let read) = try Syscall.read(connection.fd, free) else { return }
+            count = read
+        } catch {
             return fail(connection, .io)
         }
         if count == 0 { return endOfStream(connection) }
@@ -156,7 +157,7 @@ extension BenchWorker {
     }
 
     func complete(_ connection: BenchConnection, _ head: ResponseHead, reusable: Bool = true) {
-        now = MonotonicClock.nanos()
+        now = MonotonicClock.nanoseconds()
         if plan.ackPolling != nil, noteAcknowledgements(connection, head) { return finishPoll(connection, head, reusable: reusable) }
         let entry = entries[connection.entryIndex]
         result.latencies.record(nanos: now &- connection.startNanos)

@@ -4,6 +4,7 @@ import Glibc
 import CSystemShims
 import HTTPWire
 import TLSSocket
+import POSIX
 
 /// One load-generating thread: its own epoll set and a share of the connections, HTTP/1.1 keep-alive, one
 /// request in flight per connection. Closed loop: a connection sends its next request as soon as the answer
@@ -71,7 +72,7 @@ final class BenchWorker: @unchecked Sendable {
             close(epollFD)
             progress.finished.store(true, ordering: .releasing)
         }
-        now = MonotonicClock.nanos()
+        now = MonotonicClock.nanoseconds()
         connections = (0..<plan.connections).map { BenchConnection(slot: $0) }
         for connection in connections { open(connection) }
         let capacity = 512
@@ -79,7 +80,7 @@ final class BenchWorker: @unchecked Sendable {
         defer { events.deallocate() }
         var drainDeadline = UInt64.max
         while true {
-            now = MonotonicClock.nanos()
+            now = MonotonicClock.nanoseconds()
             if issuing {
                 if closedCount > 0 { reopenDue() }
                 dispatchDue()
@@ -95,7 +96,7 @@ final class BenchWorker: @unchecked Sendable {
             let count = sluice_epoll_wait_nanos(epollFD, events, Int32(capacity), waitNanos(drainDeadline))
             if count < 0 && errno != EINTR { throw .system(call: "epoll_wait", errno: errno) }
             if count > 0 {
-                now = MonotonicClock.nanos()
+                now = MonotonicClock.nanoseconds()
                 for i in 0..<Int(count) {
                     let data = sluice_epoll_event_data(events + i)
                     let connection = connections[Int(data & 0xFFFF_FFFF)]
@@ -334,15 +335,16 @@ final class BenchWorker: @unchecked Sendable {
                     }
                     continue
                 }
-                let sent = send(connection.fd, rest.baseAddress!, rest.count, Int32(MSG_NOSIGNAL))
-                if sent > 0 {
-                    connection.writeOffset += sent
-                } else if sent < 0 && errno == EINTR {
-                    continue
-                } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                    return 1
-                } else {
+                let sent: IOResult<Int>
+                do {
+                    sent = try Syscall.retrying("send") { send(connection.fd, rest.baseAddress!, rest.count, Int32(MSG_NOSIGNAL)) }
+                } catch {
                     return -1
+                }
+                switch sent {
+                case .done(let count) where count > 0: connection.writeOffset += count
+                case .done: return -1
+                case .wouldBlock: return 1
                 }
             }
             return 0

@@ -4,6 +4,7 @@ import Glibc
 import CSystemShims
 import HTTPWire
 import TLSSocket
+import POSIX
 
 /// One answer of a ``BlockingHTTPClient`` request.
 public struct HTTPAnswer: Sendable, Equatable {
@@ -43,7 +44,7 @@ public final class BlockingHTTPClient {
         session?.shutdown()
         session?.release()
         session = nil
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { Syscall.close(fd) }
         fd = -1
     }
 
@@ -85,10 +86,7 @@ public final class BlockingHTTPClient {
             }
         }
         let head = parsedHead!
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let retryAfter = Self.retryAfterSeconds(headBytes: Array(buffer[0..<head.headLength]),
-                                                now: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        let retryAfter = Self.retryAfterSeconds(headBytes: Array(buffer[0..<head.headLength]), now: WallClock.seconds())
         var answerBody: [UInt8] = Array(buffer[head.headLength..<buffered])
         switch head.framing {
         case .none:
@@ -151,7 +149,7 @@ public final class BlockingHTTPClient {
         _ = sluice_set_int_sockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         guard target.connect(socketFD) == 0 else {
             let code = errno
-            Glibc.close(socketFD)
+            Syscall.close(socketFD)
             throw .system(call: "connect", errno: code)
         }
         fd = socketFD
@@ -184,11 +182,18 @@ public final class BlockingHTTPClient {
                 guard case .success(.done(let count)) = result else { throw .system(call: "write", errno: EIO) }
                 written = count
             } else {
-                written = bytes.withUnsafeBytes { raw in
-                    Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0))
+                let sent = bytes.withUnsafeBytes { raw in
+                    Result { () throws(SystemError) in
+                        try Syscall.retrying("send") {
+                            Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0))
+                        }
+                    }
                 }
-                if written < 0 && errno == EINTR { continue }
-                if written < 0 { throw .system(call: "write", errno: errno) }
+                switch sent {
+                case .success(.done(let count)): written = count
+                case .success(.wouldBlock): throw .system(call: "write", errno: EAGAIN)  // SO_SNDTIMEO passed
+                case .failure(let error): throw .system(call: "write", errno: error.errno)
+                }
             }
             offset += written
         }
@@ -203,11 +208,13 @@ public final class BlockingHTTPClient {
             guard case .success(.done(let count)) = result else { throw .system(call: "read", errno: EIO) }
             return count
         }
-        while true {
-            let count = buffer.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + offset, raw.count - offset) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .system(call: "read", errno: errno == EAGAIN ? ETIMEDOUT : errno) }
-            return count
+        let read = buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemError) in try Syscall.read(fd, UnsafeMutableRawBufferPointer(rebasing: raw[offset...])) }
+        }
+        switch read {
+        case .success(.done(let count)): return count
+        case .success(.wouldBlock): throw .system(call: "read", errno: ETIMEDOUT)  // SO_RCVTIMEO passed
+        case .failure(let error): throw .system(call: "read", errno: error.errno)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CSystemShims
+import POSIX
 // The TLS types (TLSFiles, TLSError, TLSFailure) are part of the server's API.
 @_exported import TLSSocket
 

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import CSystemShims
+import Logging
+import POSIX
 import Synchronization
 
 /// Something registered with an ``EventLoop``'s epoll set; called on the loop's thread only.
@@ -22,6 +24,14 @@ protocol LoopChannel: AnyObject {
 ///
 /// epoll user data packs the channel's slot with a generation number, so an event for a descriptor
 /// that was closed and whose slot was reused is recognised as stale and dropped.
+///
+/// epoll failures are not ignored. A channel whose interest cannot be changed (``modify(_:token:interest:)``)
+/// would wait for events that never come, or be woken for ones it cannot use, so the loop logs the error
+/// and closes the channel once the callback that asked has returned (closing inside it would leave the
+/// caller working on a closed descriptor). A failed removal (``deregister(_:token:)``) is logged only: the
+/// caller closes the descriptor next, which takes it out of the epoll set anyway. A failing `epoll_wait`
+/// (other than EINTR) means the loop's own epoll descriptor is broken: it logs and stops, closing its
+/// channels, and the kernel hands new connections to the other loops.
 public final class EventLoop: @unchecked Sendable {
     public let index: Int
     let epollFD: Int32
@@ -39,8 +49,11 @@ public final class EventLoop: @unchecked Sendable {
     private var drainDeadline: Int64 = 0
     private var stopped = false
     /// The loop's clock, refreshed once per wake-up.
-    public private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
+    public private(set) var nowMillis: Int64 = MonotonicClock.milliseconds()
     private var nextTick: Int64 = 0
+    /// Channels whose epoll interest could not be changed, closed by ``closeFailedChannels()``.
+    private var failedChannels: [(channel: LoopChannel, error: SystemError)] = []
+    let logger: Logger
     /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
     /// connections are closed at once.
     var tlsHandshakesInProgress = 0
@@ -68,8 +81,10 @@ public final class EventLoop: @unchecked Sendable {
 
     /// `keptReadBufferBytes`: see ``HTTPServerConfiguration/keptReadBufferBytesPerLoop``.
     public init(index: Int, keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop,
-                pooledReadBuffers: Int = HTTPServerConfiguration().pooledReadBuffersPerLoop) throws(SystemError) {
+                pooledReadBuffers: Int = HTTPServerConfiguration().pooledReadBuffersPerLoop,
+                logger: Logger = Logger(label: "sluice.loop")) throws(SystemError) {
         self.index = index
+        self.logger = logger
         readBuffers = ReadBufferPool(bufferSize: HTTPConnection.initialBufferSize, maxPooled: pooledReadBuffers)
         largeBuffers = LargeBufferBudget(perConnection: HTTPServerConfiguration.keptReadBufferBytesPerConnection,
                                          total: keptReadBufferBytes)
@@ -77,9 +92,7 @@ public final class EventLoop: @unchecked Sendable {
         guard epollFD >= 0 else { throw SystemError("epoll_create1", errno: errno) }
         wakeFD = sluice_eventfd()
         guard wakeFD >= 0 else { throw SystemError("eventfd", errno: errno) }
-        guard sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_ADD, wakeFD, SLUICE_EPOLLIN, Self.wakeSlot) == 0 else {
-            throw SystemError("epoll_ctl(eventfd)", errno: errno)
-        }
+        try Syscall.epollControl(epollFD, SLUICE_EPOLL_CTL_ADD, wakeFD, events: SLUICE_EPOLLIN, data: Self.wakeSlot)
     }
 
     deinit {
@@ -154,24 +167,48 @@ public final class EventLoop: @unchecked Sendable {
         }
         generations[slot] &+= 1
         let token = Token(slot: slot, generation: generations[slot])
-        guard sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_ADD, channel.fd, interest, token.packed) == 0 else {
+        do {
+            try Syscall.epollControl(epollFD, SLUICE_EPOLL_CTL_ADD, channel.fd, events: interest, data: token.packed)
+        } catch {
             freeSlots.append(slot)
-            throw SystemError("epoll_ctl(add)", errno: errno)
+            throw error
         }
         slots[slot] = channel
         return token
     }
 
+    /// Changes the events the channel waits for. When epoll refuses, the channel is closed (logged) after
+    /// the current callback returns.
     func modify(_ channel: LoopChannel, token: Token, interest: UInt32) {
-        _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_MOD, channel.fd, interest, token.packed)
+        do {
+            try Syscall.epollControl(epollFD, SLUICE_EPOLL_CTL_MOD, channel.fd, events: interest, data: token.packed)
+        } catch {
+            failedChannels.append((channel, error))
+        }
     }
 
     /// Removes the channel from the epoll set and frees its slot; the caller closes the descriptor.
     func deregister(_ channel: LoopChannel, token: Token) {
-        _ = sluice_epoll_ctl(epollFD, SLUICE_EPOLL_CTL_DEL, channel.fd, 0, 0)
+        do {
+            try Syscall.epollControl(epollFD, SLUICE_EPOLL_CTL_DEL, channel.fd, events: 0, data: 0)
+        } catch {
+            logger.error("epoll registration not removed; the descriptor is closed", metadata: [
+                "fd": "\(channel.fd)", "error": "\(error)",
+            ])
+        }
         guard slots[token.slot] === channel else { return }
         slots[token.slot] = nil
         freeSlots.append(token.slot)
+    }
+
+    /// Closes the channels whose interest could not be changed.
+    private func closeFailedChannels() {
+        while let (channel, error) = failedChannels.popLast() {
+            logger.error("epoll interest not changed; closing the channel", metadata: [
+                "fd": "\(channel.fd)", "error": "\(error)",
+            ])
+            channel.forceClose()
+        }
     }
 
     /// The channel registered under `token`, if it is still the same registration.
@@ -197,10 +234,16 @@ public final class EventLoop: @unchecked Sendable {
                 sleeping.store(false, ordering: .relaxed)
                 timeout = 0
             }
-            let count = waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
+            let count: Int
+            do {
+                count = try waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
+            } catch {
+                logger.critical("epoll_wait failed; the loop stops", metadata: ["loop": "\(index)", "error": "\(error)"])
+                break
+            }
             sleeping.store(false, ordering: .relaxed)
-            nowMillis = Self.monotonicMillis()
-            for i in 0..<Int(max(0, count)) {
+            nowMillis = MonotonicClock.milliseconds()
+            for i in 0..<count {
                 let data = sluice_epoll_event_data(events + i)
                 let flags = sluice_epoll_event_flags(events + i)
                 if data == Self.wakeSlot {
@@ -209,17 +252,22 @@ public final class EventLoop: @unchecked Sendable {
                 }
                 let token = Token(slot: Int(data & 0xFFFF_FFFF), generation: UInt32(data >> 32))
                 channel(for: token)?.ready(flags: flags)
+                if !failedChannels.isEmpty { closeFailedChannels() }
             }
             runMailbox()
+            if !failedChannels.isEmpty { closeFailedChannels() }
             if count > 0 || !runningTasks.isEmpty { wakeUpEnd?() }
             runningTasks.removeAll(keepingCapacity: true)
             if nowMillis >= nextTick {
                 nextTick = nowMillis + Self.tickMillis
                 for case let channel? in slots { channel.tick(nowMillis: nowMillis) }
                 tickEnd?(nowMillis)
+                if !failedChannels.isEmpty { closeFailedChannels() }
             }
             if draining && (channelCount == 0 || nowMillis >= drainDeadline) { stopped = true }
         }
+        sleeping.store(false, ordering: .relaxed)
+        failedChannels.removeAll()
         for case let channel? in slots { channel.forceClose() }
         runMailbox()
         runningTasks.removeAll(keepingCapacity: true)
@@ -235,13 +283,13 @@ public final class EventLoop: @unchecked Sendable {
     ///
     /// This cuts context switches and server CPU per small request; the price is some p90 latency at light
     /// load. `perf/cpu-per-request.sh` and `perf/latency.sh` measure it.
-    private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) -> Int32 {
-        let ready = sluice_epoll_wait(epollFD, events, capacity, 0)
+    private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) throws(SystemError) -> Int {
+        let ready = try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: 0)
         guard ready == 0, timeout > 0 else { return ready }
         sched_yield()
-        let afterYield = sluice_epoll_wait(epollFD, events, capacity, 0)
+        let afterYield = try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: 0)
         guard afterYield == 0 else { return afterYield }
-        return sluice_epoll_wait(epollFD, events, capacity, timeout)
+        return try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: timeout)
     }
 
     /// Runs what other threads posted; leaves the items in `runningTasks` until the caller clears it.
@@ -257,12 +305,6 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Milliseconds of `CLOCK_MONOTONIC`.
-    public static func monotonicNowMillis() -> Int64 { monotonicMillis() }
-
-    static func monotonicMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
+    /// The clock of ``nowMillis`` (``MonotonicClock`` in milliseconds), for handlers timing work off the loop.
+    public static func monotonicNowMillis() -> Int64 { MonotonicClock.milliseconds() }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
+import POSIX
 
 /// The TLS side of a connection: the handshake (bounded in time and, per loop, in number), readiness
 /// in either direction serving either operation, and failures counted by reason.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemShims
 import HTTPWire
+import POSIX
 
 /// One client connection on one loop: reads requests (pipelined ones in order), hands each complete
 /// request to the loop's ``HTTPHandler``, writes answers, and enforces the server's limits and timeouts.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import Synchronization
+import POSIX
 
 /// What every loop of one server shares.
 final class HTTPServerContext: Sendable {
@@ -45,7 +46,7 @@ final class HTTPServerContext: Sendable {
 
     /// Logs running out of descriptors at most once a minute.
     func logDescriptorExhaustion(_ code: Int32) {
-        let now = EventLoop.monotonicMillis()
+        let now = MonotonicClock.milliseconds()
         let last = lastExhaustionLog.load(ordering: .relaxed)
         guard now - last > 60_000, lastExhaustionLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
         logger.error("accept failed; pausing listeners", metadata: ["error": "\(SystemError("accept4", errno: code))"])
@@ -59,7 +60,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     public let metrics: ServerMetrics
     private let context: HTTPServerContext
-    private let state = Mutex<(loops: [EventLoop], threads: [LoopThread])>(([], []))
+    private let state = Mutex<(loops: [EventLoop], threads: [JoinableThread])>(([], []))
     /// The ports actually bound, in the order of `configuration.listen` (useful with port 0).
     public let boundPorts = Mutex<[UInt16]>([])
     /// The TLS ports actually bound, in the order of `configuration.tlsListen`.
@@ -82,7 +83,7 @@ public final class HTTPServer: Sendable {
         var tlsPorts: [UInt16] = configuration.tlsListen.map(\.port)
         for index in 0..<max(1, configuration.threads) {
             let loop = try EventLoop(index: index, keptReadBufferBytes: configuration.keptReadBufferBytesPerLoop,
-                                     pooledReadBuffers: configuration.pooledReadBuffersPerLoop)
+                                     pooledReadBuffers: configuration.pooledReadBuffersPerLoop, logger: context.logger)
             let handler = handlerFactory(loop)
             loop.wakeUpEnd = { handler.wakeUpDidEnd() }
             loop.tickEnd = { handler.tick(nowMillis: $0) }
@@ -104,9 +105,9 @@ public final class HTTPServer: Sendable {
         boundPorts.withLock { $0 = ports }
         boundTLSPorts.withLock { $0 = tlsPorts }
         context.setLoops(loops)
-        var threads: [LoopThread] = []
+        var threads: [JoinableThread] = []
         for loop in loops {
-            threads.append(try LoopThread(name: "sluice-loop-\(loop.index)") { loop.run() })
+            threads.append(try JoinableThread(name: "sluice-loop-\(loop.index)") { loop.run() })
         }
         state.withLock { $0 = (loops, threads) }
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
+import POSIX
 
 /// One loop's listening socket on one address: accepts until the kernel queue is empty, keeps connections
 /// within `--max-connections` and the loop's share of `--max-unauthenticated-connections` by closing the

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
+import POSIX
 
 /// Delivers process signals as plain reads from a `signalfd`. Create it on the main thread before any
 /// other thread starts, so that every thread inherits the blocked mask and only this descriptor sees them.

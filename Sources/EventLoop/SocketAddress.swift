@@ -2,6 +2,7 @@
 import CSystemShims
 import Glibc
 #endif
+import POSIX
 
 /// A `HOST:PORT` listen address (`127.0.0.1:8080`, `[::1]:8080`, `0.0.0.0:0`, `localhost:8080`).
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Tokens
 import WAL
+import POSIX
 
 /// Where a (repository, target) pair's delivery stands: `DATA/repos/<repository>/forward/<target>` holds the
 /// sequence after the last event the target acknowledged, as decimal digits and a newline.
@@ -64,14 +64,14 @@ struct CheckpointPacer {
     /// session's reason to back off.
     mutating func write(force: Bool) -> ForwardOutcome? {
         guard acknowledged > written else { return nil }
-        if !force, let last = lastWriteNanos, DispatchTime.now().uptimeNanoseconds &- last < Self.intervalNanos { return nil }
+        if !force, let last = lastWriteNanos, MonotonicClock.nanoseconds() &- last < Self.intervalNanos { return nil }
         do throws(TokenError) {
             try checkpoint.write(acknowledged)
         } catch {
             return .retry(.backingOff, "writing the checkpoint: \(error)", reason: "checkpoint")
         }
         written = acknowledged
-        lastWriteNanos = DispatchTime.now().uptimeNanoseconds
+        lastWriteNanos = MonotonicClock.nanoseconds()
         return nil
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EventModel
 import WAL
+import POSIX
 
 /// How far a target is behind, read from the WAL: for `sluice forward status` (another process) and for a
 /// forwarder that has no session to follow the log with.
@@ -33,9 +34,5 @@ public enum ForwardLag {
     }
 
     /// Wall-clock epoch milliseconds now.
-    public static func nowMillis() -> Int64 {
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        return Int64(wall.tv_sec) * 1000 + Int64(wall.tv_nsec) / 1_000_000
-    }
+    public static func nowMillis() -> Int64 { WallClock.milliseconds() }
 }

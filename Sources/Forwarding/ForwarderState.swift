@@ -12,7 +12,7 @@ public final class ForwarderMetrics: Sendable {
     public let lagRecords = Atomic<Int>(0)
     /// Events the target refused for good (HTTP 4xx), moved to the dead-letter file.
     public let rejected = Atomic<Int>(0)
-    /// When (`DispatchTime` uptime nanoseconds) the first record not yet acknowledged was written; 0 when
+    /// When (``MonotonicClock`` nanoseconds) the first record not yet acknowledged was written; 0 when
     /// caught up. The age is taken at scrape time, so a forwarder that stalls shows a growing lag.
     public let oldestUnforwardedNanos = Atomic<UInt64>(0)
     private let errors = Mutex<[String: Int]>([:])

@@ -1,11 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Logging
 import Synchronization
 import Tokens
 import WAL
+import POSIX
 
 /// The forwarders of a running gateway: one per (repository, target) the token snapshot names, started,
 /// kept or stopped at each ``apply(_:)`` (start and every reload). With no target configured it starts
@@ -118,7 +118,7 @@ public final class ForwardingService: Sendable {
         family("sluice_forward_lag_records", "gauge", "Durable events not yet acknowledged by the target.") { $0.metrics.lagRecords.load(ordering: .relaxed) }
         family("sluice_forward_rejected_total", "counter", "Events the target refused for good, moved to the dead-letter file.") { $0.metrics.rejected.load(ordering: .relaxed) }
         out += "# HELP sluice_forward_lag_seconds Seconds since the first record not yet forwarded was written.\n# TYPE sluice_forward_lag_seconds gauge\n"
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         for f in all { out += "sluice_forward_lag_seconds{\(labels(f))} \(f.metrics.lagSeconds(now: now))\n" }
         out += "# HELP sluice_forward_errors_total Forwarding failures by reason.\n# TYPE sluice_forward_errors_total counter\n"
         for f in all {

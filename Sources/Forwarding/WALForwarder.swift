@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import Tokens
 import WAL
+import POSIX
 
 /// How one forwarding session (a connection's worth of delivery) ended (an `Error` too, so a step that ends
 /// the session can return it as a `Result`'s failure).
@@ -115,7 +116,7 @@ class WALForwarder: @unchecked Sendable {
     /// Updates the lag gauges: `durable` is the log's watermark, `acknowledged` the sequence after what the
     /// target acknowledged.
     func noteLag(durable: UInt64, acknowledged: UInt64) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         writtenTimes.observe(durable: durable, at: now)
         metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
         metrics.oldestUnforwardedNanos.store(durable > acknowledged ? writtenTimes.writtenNanos(of: acknowledged) ?? now : 0,
@@ -131,7 +132,7 @@ class WALForwarder: @unchecked Sendable {
 
     private func seedLag(recordEnd: UInt64, writtenMillis: Int64) {
         let ageNanos = UInt64(max(0, ForwardLag.nowMillis() - writtenMillis)) * 1_000_000
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         writtenTimes.seed(recordEnd: recordEnd, writtenAt: now - min(now - 1, ageNanos))
     }
 

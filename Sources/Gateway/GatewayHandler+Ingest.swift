@@ -9,6 +9,7 @@ import Parsers
 import Tokens
 import WAL
 import WALFormat
+import POSIX
 
 extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
@@ -400,9 +401,7 @@ extension GatewayHandler {
     }
 
     static func wallClockMillis() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+        WallClock.milliseconds()
     }
 }
 

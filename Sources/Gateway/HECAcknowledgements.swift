@@ -4,6 +4,7 @@ import Glibc
 import EventLoop
 import JSONStream
 import Synchronization
+import POSIX
 
 /// The gateway's one ``HECAckTable``, shared by every loop behind a lock: a client's polls may reach
 /// another connection, and so another loop, than its posts. The lock is taken once per acknowledged
@@ -26,9 +27,7 @@ final class HECAcknowledgements: Sendable {
     /// Ids start from the wall clock in microseconds, so a restarted gateway does not hand out an id a
     /// client still polls for from before the restart (it would need more requests than microseconds passed).
     static func firstId() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        WallClock.microseconds()
     }
 
     func issue(channel: String) -> Result<UInt64, HECAckTable.Refusal> {

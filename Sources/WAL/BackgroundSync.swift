@@ -1,5 +1,6 @@
 import WALFormat
 import Dispatch
+import POSIX
 import Synchronization
 
 /// Runs the `fdatasync` of `--fsync interval=MS` for one repository on its pool writer's serial sync

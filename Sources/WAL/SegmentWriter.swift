@@ -3,6 +3,7 @@ import WALFormat
 import Glibc
 #endif
 import Logging
+import POSIX
 import Synchronization
 
 /// Whether a repository's log currently accepts appends; shared by its writer and its appenders.

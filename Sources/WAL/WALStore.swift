@@ -1,5 +1,6 @@
 import WALFormat
 import Logging
+import POSIX
 import Synchronization
 
 /// Every repository's write-ahead log under `DATA/repos`.
@@ -28,7 +29,11 @@ public final class WALStore: Sendable {
         self.logger = logger
         self.fs = fileSystem
         state = Mutex(State())
-        pool = WriterPool(options: options)
+        do throws(SystemError) {
+            pool = try WriterPool(options: options)
+        } catch {
+            throw .unavailable("starting the WAL writer threads: \(error)")
+        }
         let repos = SegmentDirectory.reposPath(options.dataDirectory)
         do throws(SegmentIOError) {
             try fs.createDirectories(repos)

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import CSystemShims
 import Dispatch
+import POSIX
 import Synchronization
 
 /// A fixed set of writer threads serving every repository's log: each repository belongs to one writer,
@@ -19,15 +20,24 @@ final class WriterPool: Sendable {
     let openRepositories = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
 
-    init(options: WALOptions) {
+    /// Starts the writer threads; when one cannot start, stops those that did and throws.
+    init(options: WALOptions) throws(SystemError) {
         let count = max(1, options.writerThreads)
         let cap = options.maxOpenSegments.map { max(1, $0 / count) } ?? Int.max
         var writers: [PoolWriter] = []
         for index in 0..<count {
-            writers.append(PoolWriter(index: index, options: options, descriptorCap: cap))
+            writers.append(try PoolWriter(index: index, options: options, descriptorCap: cap))
         }
         self.writers = writers
-        for writer in writers { writer.start(pool: self) }
+        for (started, writer) in writers.enumerated() {
+            do throws(SystemError) {
+                try writer.start(pool: self)
+            } catch {
+                for running in writers[..<started] { running.queue.close() }
+                for running in writers[..<started] { running.join() }
+                throw error
+            }
+        }
     }
 
     /// The writer of `repository`: FNV-1a of its UTF-8 bytes, modulo the writer count.
@@ -104,7 +114,7 @@ final class WriterMetrics: Sendable {
 /// room; when none can be, the record is refused with ``descriptorsExhausted``).
 final class PoolWriter: @unchecked Sendable {
     let index: Int
-    let queue = WriterQueue()
+    let queue: WriterQueue
     /// Where its repositories' interval syncs run, one at a time.
     let syncQueue: DispatchQueue
     let metrics = WriterMetrics()
@@ -137,20 +147,18 @@ final class PoolWriter: @unchecked Sendable {
 
     static let descriptorsExhausted = "too many repositories are open at once (file descriptors reserved for connections); retry later"
 
-    init(index: Int, options: WALOptions, descriptorCap: Int) {
+    init(index: Int, options: WALOptions, descriptorCap: Int) throws(SystemError) {
+        queue = try WriterQueue()
         self.index = index
         self.options = options
         self.descriptorCap = descriptorCap
         syncQueue = DispatchQueue(label: "sluice.wal.sync.\(index)")
     }
 
-    fileprivate func start(pool: WriterPool) {
+    fileprivate func start(pool: WriterPool) throws(SystemError) {
         self.pool = pool
-        let name = "sluice-wal-\(index)"
-        thread = JoinableThread { [self] in
-            _ = sluice_set_thread_name(name)  // else it inherits the name of the thread that started the store
-            run()
-        }
+        // Named, else it inherits the name of the thread that started the store.
+        thread = try JoinableThread(name: "sluice-wal-\(index)") { [self] in run() }
     }
 
     fileprivate func join() { thread?.join() }

@@ -2,6 +2,7 @@
 import WALFormat
 import Glibc
 #endif
+import POSIX
 
 /// One append waiting for its repository's writer.
 struct PendingAppend: Sendable {
@@ -37,34 +38,21 @@ struct SegmentWriterRef: @unchecked Sendable {
     var writer: SegmentWriter { unmanaged.takeUnretainedValue() }
 }
 
-/// The hand-off between appending threads and one pool writer thread: a pthread mutex and condition
-/// variable (monotonic clock) around the list of waiting appends.
+/// The hand-off between appending threads and one pool writer thread: a mutex and condition variable
+/// (monotonic clock) around the list of waiting appends.
 ///
 /// Guarantees: appends are taken in the order they were enqueued; after ``close()`` nothing more is
 /// accepted and the writer still gets everything enqueued before; taking swaps buffers, so neither side
 /// allocates in steady state.
 final class WriterQueue: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock: ConditionMutex
     private var items: [PendingAppend] = []
     private var closed = false
     /// Set by ``nudge()``: the next wait returns `.timedOut` at once.
     private var nudged = false
 
-    init() {
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
+    init() throws(SystemError) {
+        lock = try ConditionMutex()
     }
 
     /// Adds an append; false when the queue is closed.
@@ -81,31 +69,31 @@ final class WriterQueue: @unchecked Sendable {
     /// Adds under the mutex and signals the writer after releasing it when the list was empty: a writer
     /// woken while the appender still held the mutex would block on it at once and need a second wake-up.
     private func enqueue(_ add: (inout [PendingAppend]) -> Void) -> Bool {
-        pthread_mutex_lock(mutex)
+        lock.lock()
         guard !closed else {
-            pthread_mutex_unlock(mutex)
+            lock.unlock()
             return false
         }
         let wasEmpty = items.isEmpty
         add(&items)
-        pthread_mutex_unlock(mutex)
-        if wasEmpty { pthread_cond_signal(condition) }
+        lock.unlock()
+        if wasEmpty { lock.signal() }
         return true
     }
 
     func close() {
-        pthread_mutex_lock(mutex)
+        lock.lock()
         closed = true
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
+        lock.signal()
+        lock.unlock()
     }
 
     /// Wakes the writer without an append: its current or next wait returns `.timedOut`.
     func nudge() {
-        pthread_mutex_lock(mutex)
+        lock.lock()
         nudged = true
-        pthread_mutex_unlock(mutex)
-        pthread_cond_signal(condition)
+        lock.unlock()
+        lock.signal()
     }
 
     enum Wait: Equatable {
@@ -117,8 +105,8 @@ final class WriterQueue: @unchecked Sendable {
     /// Waits until appends are waiting (moved into the empty `out`), the queue is closed and empty, or the
     /// monotonic `deadline` (nanoseconds) passes.
     func take(into out: inout [PendingAppend], deadline: UInt64?) -> Wait {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        lock.lock()
+        defer { lock.unlock() }
         while items.isEmpty {
             if closed { return .closed }
             if nudged {
@@ -127,10 +115,10 @@ final class WriterQueue: @unchecked Sendable {
             }
             if let deadline {
                 if MonotonicClock.nanoseconds() >= deadline { return .timedOut }
-                var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-                _ = pthread_cond_timedwait(condition, mutex, &time)
+                // Whether the wait timed out is read again from the clock above, after items are looked at.
+                _ = lock.wait(untilMonotonicNanos: deadline)
             } else {
-                pthread_cond_wait(condition, mutex)
+                lock.wait()
             }
         }
         swap(&items, &out)
@@ -139,59 +127,15 @@ final class WriterQueue: @unchecked Sendable {
 
     /// Appends waiting to be taken (for the queue-depth metric).
     var depth: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return items.count
+        lock.withLock { items.count }
     }
 
     /// Moves whatever is waiting into the empty `out` without blocking; false when nothing was.
     func takeNow(into out: inout [PendingAppend]) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !items.isEmpty else { return false }
-        swap(&items, &out)
-        return true
-    }
-}
-
-/// The monotonic clock, in nanoseconds.
-enum MonotonicClock {
-    static func nanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-}
-
-/// A pthread that can be joined (the writer threads are plain threads, not Swift concurrency).
-final class JoinableThread: @unchecked Sendable {
-    private var thread = pthread_t()
-
-    private final class Body {
-        let run: () -> Void
-        init(run: @escaping () -> Void) { self.run = run }
-    }
-
-    init(_ run: @escaping @Sendable () -> Void) {
-        let body = Unmanaged.passRetained(Body(run: run)).toOpaque()
-        let result = pthread_create(&thread, nil, { argument in
-            let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
-            body.run()
-            return nil
-        }, body)
-        precondition(result == 0, "pthread_create failed: \(result)")
-    }
-
-    func join() {
-        pthread_join(thread, nil)
-    }
-}
-
-/// Wall-clock time, in seconds since the epoch (for retention ages, compared with file modification times).
-enum WallClock {
-    static func seconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        lock.withLock {
+            guard !items.isEmpty else { return false }
+            swap(&items, &out)
+            return true
+        }
     }
 }

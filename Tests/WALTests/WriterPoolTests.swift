@@ -7,6 +7,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WAL
+import POSIX
 
 struct WriterPoolTests {
     /// A repository always maps to the same writer, and names spread over the writers.

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+
+/// Every system call that can be interrupted or would block goes through here: EINTR is retried, EAGAIN
+/// becomes `.wouldBlock`, anything else is thrown as a ``SystemError`` naming the call.
+///
+/// The wrappers are `@inlinable` and always inlined: they sit on the event loops' read, write and
+/// `epoll_wait` path, and inlined they compile to the bare call and a sign test (`perf/cpu-per-request.sh`).
+public enum Syscall {
+    @inlinable @inline(__always)
+    public static func retrying(_ call: StaticString, _ body: () -> Int) throws(SystemError) -> IOResult<Int> {
+        while true {
+            let result = body()
+            if result >= 0 { return .done(result) }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
+            throw SystemError("\(call)", errno: code)
+        }
+    }
+
+    @inlinable @inline(__always)
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        try retrying("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    @inlinable @inline(__always)
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        try retrying("write") { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Waits up to `timeoutMillis` (negative: forever) for ready descriptors; returns how many `events` holds.
+    /// An interrupted wait returns 0 (the caller's loop looks at its clock and waits again) rather than
+    /// restarting with the full timeout.
+    @inlinable @inline(__always)
+    public static func epollWait(_ epollFD: Int32, _ events: UnsafeMutablePointer<epoll_event>, capacity: Int32,
+                                 timeoutMillis: Int32) throws(SystemError) -> Int {
+        let ready = sluice_epoll_wait(epollFD, events, capacity, timeoutMillis)
+        if ready >= 0 { return Int(ready) }
+        let code = Glibc.errno
+        if code == EINTR { return 0 }
+        throw SystemError("epoll_wait", errno: code)
+    }
+
+    /// Changes (or with `SLUICE_EPOLL_CTL_DEL` removes) a descriptor's registration in an epoll set.
+    public static func epollControl(_ epollFD: Int32, _ operation: Int32, _ fd: Int32, events: UInt32,
+                                    data: UInt64) throws(SystemError) {
+        guard sluice_epoll_ctl(epollFD, operation, fd, events, data) == 0 else {
+            let name: String
+            switch operation {
+            case SLUICE_EPOLL_CTL_ADD: name = "epoll_ctl(add)"
+            case SLUICE_EPOLL_CTL_MOD: name = "epoll_ctl(mod)"
+            case SLUICE_EPOLL_CTL_DEL: name = "epoll_ctl(del)"
+            default: name = "epoll_ctl"
+            }
+            throw SystemError(name, errno: Glibc.errno)
+        }
+    }
+
+    /// Closes a descriptor, never retried and nothing reported: Linux releases the descriptor even when
+    /// close reports EINTR (a retry could close a descriptor another thread has just been given).
+    @inlinable
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+}
