@@ -43,7 +43,7 @@ public final class WALStore: Sendable {
             }
         } catch {
             shutdown()
-            throw .unavailable("opening the WAL under \(repos): \(error)")
+            throw .cannotOpen("opening the WAL under \(repos): \(error)")
         }
     }
 
@@ -61,7 +61,7 @@ public final class WALStore: Sendable {
                 return .success(log)
             } catch {
                 logger.error("opening a repository's WAL failed", metadata: ["repository": "\(repository)", "error": "\(error)"])
-                return .failure(.unavailable(error.clientReason))
+                return .failure(.unavailable(error.unavailability))
             }
         }
         return try result.get()
