@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import IngestFormats
+import Tokens
 @testable import Gateway
 
 /// The refusal tables of the docs are the gateway's (``RefusalReason/row``): each is parsed from its markdown
@@ -40,6 +41,32 @@ import IngestFormats
             #expect(row[1] == "\(reason.row.status)")
             #expect(row[3] == #"{"text":"\#(reason.row.hecText ?? "")","code":\#(reason.row.hecCode)}"#)
         }
+    }
+
+    /// The scope table of docs/tokens.md ("Who may ingest where") answers as the gateway answers the scope
+    /// check's refusals.
+    @Test func tokensDocsScopeTableAnswersAsTheGatewayDoes() throws {
+        let rows = try #require(MarkdownTable(in: try Self.document("tokens.md"), header: [
+            "credential", "target repository", "regular repositories of other organizations", "system / sandbox repositories",
+        ])).rows
+        #expect(rows.count == 5)
+        let incorrectIndex = IngestRefusal(ScopeRefusal.noRepositoryNamed, event: 0)
+        let pattern = try NSRegularExpression(pattern: #"([0-9]{3}), HEC code ([0-9]+)"#)
+        var quoted = 0
+        for cell in rows.flatMap({ $0 }) {
+            for match in pattern.matches(in: cell, range: NSRange(cell.startIndex..., in: cell)) {
+                let part = { (index: Int) in String(cell[Range(match.range(at: index), in: cell)!]) }
+                #expect(part(1) == "\(incorrectIndex.status(.logScale))" && part(2) == "\(incorrectIndex.hecCode)", "\(cell)")
+                quoted += 1
+            }
+        }
+        #expect(quoted == 4)
+        for scope in [ScopeRefusal.personalToken, .noIngestPermission] {
+            #expect(rows[3][1] == "\(IngestRefusal(scope).status(.logScale))")
+            #expect(IngestRefusal(scope).status(.hec) == IngestRefusal(scope).status(.logScale))
+        }
+        let unknown = IngestRefusal(ScopeRefusal.unknownCredential)
+        #expect(rows[4][1] == "\(unknown.status(.logScale)) (HEC: \(unknown.status(.hec)), code \(unknown.hecCode))")
     }
 
     /// Every HEC refusal the docs quote (`400 {"text":…,"code":…}`) is a row of the table.
