@@ -125,7 +125,7 @@ enum Answers {
                     }
                     if keep.reason {
                         append(keep.type ? ",\"reason\":" : "\"reason\":", &body)
-                        appendJSONString(refusal.reasonText(action), &body)
+                        appendJSONString(refusal.row.reason, &body)
                     }
                     body.append(UInt8(ascii: "}"))
                 }

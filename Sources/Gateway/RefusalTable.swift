@@ -75,20 +75,14 @@ public struct RefusalRow: Sendable, Equatable {
 }
 
 extension BulkItemRefusal {
-    /// How a refused bulk item is answered, as Elasticsearch answers it: the item's status and
-    /// `error.type`; docs/ingest.md ("Refusals") shows them too.
-    var row: (status: Int, type: String) {
+    /// How a refused bulk item is answered, as Elasticsearch answers it: the item's status, `error.type` and
+    /// `error.reason`; docs/ingest.md ("Refusals") shows them too. Literals, so an answer allocates nothing
+    /// per refused item for them.
+    var row: (status: Int, type: String, reason: String) {
         switch self {
-        case .unsupportedAction: (400, "illegal_argument_exception")
-        case .sourceNotObject: (400, "mapper_parsing_exception")
-        }
-    }
-
-    /// The item's `error.reason`.
-    func reasonText(_ action: BulkAction) -> String {
-        switch self {
-        case .unsupportedAction: "\(action.name) is not supported by this ingest endpoint"
-        case .sourceNotObject: "the source must be a JSON object"
+        case .deleteUnsupported: (400, "illegal_argument_exception", "delete is not supported by this ingest endpoint")
+        case .updateUnsupported: (400, "illegal_argument_exception", "update is not supported by this ingest endpoint")
+        case .sourceNotObject: (400, "mapper_parsing_exception", "the source must be a JSON object")
         }
     }
 }

@@ -21,7 +21,7 @@ extension IngestDecoder {
             let (kind, index) = try readBulkAction(action, line: line, body, context, &batch)
             switch kind {
             case .delete:
-                bulkOutcomes.append(.refused(action: .delete, .unsupportedAction))
+                bulkOutcomes.append(.refused(action: .delete, .deleteUnsupported))
                 continue
             case .index, .create, .update:
                 break
@@ -34,7 +34,7 @@ extension IngestDecoder {
                 if kind == .update {
                     try reader.skipValue()
                     try reader.finish()
-                    bulkOutcomes.append(.refused(action: .update, .unsupportedAction))
+                    bulkOutcomes.append(.refused(action: .update, .updateUnsupported))
                 } else if try reader.peek() != .object {
                     try reader.skipValue()
                     try reader.finish()

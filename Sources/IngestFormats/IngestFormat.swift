@@ -40,8 +40,10 @@ public enum BulkItemOutcome: Sendable, Equatable {
 
 /// Why one bulk item is refused while the others of its request are stored.
 public enum BulkItemRefusal: Sendable, Equatable, CaseIterable {
-    /// `delete` and `update`: an ingest endpoint only adds events.
-    case unsupportedAction
+    /// `delete`: an ingest endpoint only adds events.
+    case deleteUnsupported
+    /// `update` (its body line is consumed): an ingest endpoint only adds events.
+    case updateUnsupported
     /// The source line is valid JSON but not an object.
     case sourceNotObject
 }

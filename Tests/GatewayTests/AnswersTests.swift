@@ -32,7 +32,7 @@ import WAL
 
     @Test func bulkAnswersListItemsInOrder() throws {
         var output: [UInt8] = []
-        Answers.success(.elastic, bulk: [.created(action: .index), .refused(action: .delete, .unsupportedAction)],
+        Answers.success(.elastic, bulk: [.created(action: .index), .refused(action: .delete, .deleteUnsupported)],
                         tookMillis: 5, keepAlive: true, into: &output)
         #expect(String(decoding: output, as: UTF8.self).contains("X-Elastic-Product: Elasticsearch"))
         let object = try body(output)

@@ -4,7 +4,7 @@ import IngestFormats
 
 /// Bulk answers are as small as their clients read them, and `filter_path` keeps only what is asked.
 @Suite struct BulkAnswerFilterTests {
-    static let refused = BulkItemOutcome.refused(action: .delete, .unsupportedAction)
+    static let refused = BulkItemOutcome.refused(action: .delete, .deleteUnsupported)
 
     static func body(_ outcomes: [BulkItemOutcome], query: String? = nil) -> String {
         let filter = query.flatMap { query in Array(query.utf8).withUnsafeBytes { BulkAnswerFilter(query: $0) } }

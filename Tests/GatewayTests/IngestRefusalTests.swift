@@ -81,11 +81,9 @@ import WAL
     }
 
     @Test func bulkItemRefusalsAnswerAsElasticsearchDoes() {
-        #expect(BulkItemRefusal.unsupportedAction.row == (400, "illegal_argument_exception"))
-        #expect(BulkItemRefusal.unsupportedAction.reasonText(.delete) == "delete is not supported by this ingest endpoint")
-        #expect(BulkItemRefusal.unsupportedAction.reasonText(.update) == "update is not supported by this ingest endpoint")
-        #expect(BulkItemRefusal.sourceNotObject.row == (400, "mapper_parsing_exception"))
-        #expect(BulkItemRefusal.sourceNotObject.reasonText(.index) == "the source must be a JSON object")
+        #expect(BulkItemRefusal.deleteUnsupported.row == (400, "illegal_argument_exception", "delete is not supported by this ingest endpoint"))
+        #expect(BulkItemRefusal.updateUnsupported.row == (400, "illegal_argument_exception", "update is not supported by this ingest endpoint"))
+        #expect(BulkItemRefusal.sourceNotObject.row == (400, "mapper_parsing_exception", "the source must be a JSON object"))
     }
 
     @Test func walFailuresAreRetryableUnlessRetryingCannotHelp() {

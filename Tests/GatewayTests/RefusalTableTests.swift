@@ -1,4 +1,6 @@
+import Admin
 import Foundation
+import Logging
 import Testing
 import IngestFormats
 import Tokens
@@ -28,8 +30,9 @@ import Tokens
     }
 
     @Test func ingestDocsListEveryBulkItemRefusal() throws {
-        let rows = try #require(MarkdownTable(in: try Self.document("ingest.md"), header: ["bulk item", "status", "error.type"])).rows
-        #expect(rows.map { [$0[1], $0[2]] } == BulkItemRefusal.allCases.map { ["\($0.row.status)", $0.row.type] })
+        let rows = try #require(MarkdownTable(in: try Self.document("ingest.md"),
+                                              header: ["bulk item", "status", "error.type", "error.reason"])).rows
+        #expect(rows.map { [$0[1], $0[2], $0[3]] } == BulkItemRefusal.allCases.map { ["\($0.row.status)", $0.row.type, $0.row.reason] })
     }
 
     @Test func limitsDocsAnswerAsTheTableSays() throws {
@@ -67,6 +70,29 @@ import Tokens
         }
         let unknown = IngestRefusal(ScopeRefusal.unknownCredential)
         #expect(rows[4][1] == "\(unknown.status(.logScale)) (HEC: \(unknown.status(.hec)), code \(unknown.hecCode))")
+    }
+
+    /// The admin API answers a credential it refuses as docs/admin.md's table says.
+    @Test func adminDocsAnswerAsTheAdminAPIDoes() throws {
+        let rows = try #require(MarkdownTable(in: try Self.document("admin.md"), header: ["case", "HTTP", "body"])).rows
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-refusals-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try TokenStore.bootstrap(dataDirectory: directory)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let api = AdminAPI(tokens: try TokenStore(dataDirectory: directory, logger: logger), audit: NoAudit(), logger: logger)
+        let ingestToken = Principal(kind: .ingestToken(repository: "web"), canIngest: true, metricLabel: "web/default")
+        for (row, principal) in [(rows[0], nil as Principal?), (rows[1], ingestToken)] {
+            let refusal = try #require(api.refusal(principal: principal, bodyBytes: 0))
+            let body = String(decoding: refusal.body, as: UTF8.self)
+            #expect(row[1] == "\(refusal.status)")
+            // The cell is the body's GraphQL error message, or a body quoting it.
+            let message = row[2].split(separator: "\"").drop { $0 != "message" }.dropFirst(2).first.map(String.init) ?? row[2]
+            #expect(body.contains(#""message":"\#(message)""#), "\(row[2]) vs \(body)")
+        }
+    }
+
+    struct NoAudit: AuditSink {
+        func record(_ event: AuditEvent) async {}
     }
 
     /// Every HEC refusal the docs quote (`400 {"text":…,"code":…}`) is a row of the table.

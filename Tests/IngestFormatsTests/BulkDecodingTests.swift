@@ -30,8 +30,8 @@ struct BulkDecodingTests {
         #expect(decoder.bulkOutcomes == [
             .created(action: .index),
             .created(action: .create),
-            .refused(action: .delete, .unsupportedAction),
-            .refused(action: .update, .unsupportedAction),
+            .refused(action: .delete, .deleteUnsupported),
+            .refused(action: .update, .updateUnsupported),
             .refused(action: .index, .sourceNotObject),
         ])
     }
