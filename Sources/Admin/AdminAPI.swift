@@ -102,8 +102,10 @@ public final class AdminAPI: Sendable {
     /// (ingest token) or 413 (body over the limit); nil when it may go on. Pure and cheap, so an event loop
     /// can call it and answer at once instead of handing the request to the worker pool.
     public func refusal(principal: Principal?, bodyBytes: Int) -> AdminResponse? {
-        if case let .reject(status, reason) = decideAdmin(principal: principal) {
-            return Self.errors(status: status, [GraphQLError(message: reason)])
+        switch decideAdmin(principal: principal) {
+        case .allow: break
+        case .reject(.unknownCredential): return Self.errors(status: 401, [GraphQLError(message: "unknown or missing token")])
+        case .reject(.ingestToken): return Self.errors(status: 403, [GraphQLError(message: Self.ingestTokenRefusal)])
         }
         guard bodyBytes <= limits.maxBodyBytes else {
             return Self.errors(status: 413, [GraphQLError(message: AdminError.bodyTooLarge(limit: limits.maxBodyBytes).description)])

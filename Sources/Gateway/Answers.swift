@@ -45,6 +45,7 @@ enum Answers {
 
     static func refusal(_ refusal: IngestRefusal, style: AnswerStyle, keepAlive: Bool, into output: inout [UInt8]) {
         var body: [UInt8] = []
+        let status = refusal.status(style)
         var headers: [(String, String)] = !refusal.isRetryable ? []
             : refusal.retryAfterSeconds.map { [("Retry-After", String($0))] } ?? [retryAfter]
         switch style {
@@ -52,7 +53,7 @@ enum Answers {
             ErrorBody.append(refusal.message, into: &body)
         case .hec:
             append("{\"text\":", &body)
-            appendJSONString(refusal.hecText ?? refusal.message, &body)
+            appendJSONString(refusal.hecText, &body)
             append(",\"code\":\(refusal.hecCode)", &body)
             if let number = refusal.invalidEventNumber { append(",\"invalid-event-number\":\(number)", &body) }
             append("}", &body)
@@ -62,10 +63,10 @@ enum Answers {
             appendJSONString(refusal.reason, &body)
             append(",\"reason\":", &body)
             appendJSONString(refusal.message, &body)
-            append("},\"status\":\(refusal.status)}", &body)
+            append("},\"status\":\(status)}", &body)
         }
         body.withUnsafeBytes {
-            ResponseWriter.append(status: refusal.status, headers: headers, body: $0, keepAlive: keepAlive && refusal.status < 500, into: &output)
+            ResponseWriter.append(status: status, headers: headers, body: $0, keepAlive: keepAlive && status < 500, into: &output)
         }
     }
 
@@ -105,7 +106,7 @@ enum Answers {
                 guard !bytes.isEmpty else { continue }
                 if body.count > firstItem { body.append(UInt8(ascii: ",")) }
                 body.append(contentsOf: bytes)
-            case .refused(let action, let status, let type, let reason):
+            case .refused(let action, let refusal):
                 let keep = plan.refused[action.ordinal]
                 guard keep.status || keep.type || keep.reason else { continue }
                 if body.count > firstItem { body.append(UInt8(ascii: ",")) }
@@ -114,17 +115,17 @@ enum Answers {
                 append("\":{", &body)
                 if keep.status {
                     append("\"status\":", &body)
-                    appendDecimal(Int64(status), &body)
+                    appendDecimal(Int64(refusal.row.status), &body)
                 }
                 if keep.type || keep.reason {
                     append(keep.status ? ",\"error\":{" : "\"error\":{", &body)
                     if keep.type {
                         append("\"type\":", &body)
-                        appendJSONString(type, &body)
+                        appendJSONString(refusal.row.type, &body)
                     }
                     if keep.reason {
                         append(keep.type ? ",\"reason\":" : "\"reason\":", &body)
-                        appendJSONString(reason, &body)
+                        appendJSONString(refusal.row.reason, &body)
                     }
                     body.append(UInt8(ascii: "}"))
                 }

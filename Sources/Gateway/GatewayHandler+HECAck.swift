@@ -8,7 +8,7 @@ extension GatewayHandler {
     func hecAckQuery(_ request: HTTPRequest, output: inout [UInt8]) -> HTTPHandling {
         let route = Route.hecAck.metricName
         let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
-            self.countRequest(route, refusal.status)
+            self.countRequest(route, refusal.status(.hec))
             let shard = self.loop.index
             self.metrics.countReject(shard: shard, route: route, reason: refusal.reason)
             Answers.refusal(refusal, style: .hec, keepAlive: request.keepAlive, into: &output)
@@ -17,7 +17,7 @@ extension GatewayHandler {
         let principal: Principal
         switch authenticate(.hec, path: request.path, authorization: request.head.authorization.map(request.bytes)) {
         case .found(let found): principal = found
-        case let outcome: return refuse(Self.credentialRefusal(outcome, style: .hec)!, &output)
+        case let outcome: return refuse(Self.credentialRefusal(outcome)!, &output)
         }
         guard principal.canIngest, hecAcksForAll || principal.usesHECAcknowledgements else {
             return refuse(.ackDisabled, &output)

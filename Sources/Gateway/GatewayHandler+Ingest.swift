@@ -23,7 +23,7 @@ extension GatewayHandler {
         let style = endpoint.answerStyle
         let route = endpoint.metricName
         let refuse = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
-            self.countRequest(route, refusal.status)
+            self.countRequest(route, refusal.status(style))
             let shard = self.loop.index
             self.metrics.countReject(shard: shard, route: route, reason: refusal.reason)
             Answers.refusal(refusal, style: style, keepAlive: request.keepAlive, into: &output)
@@ -33,12 +33,12 @@ extension GatewayHandler {
         let principal: Principal
         switch authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes)) {
         case .found(let found): principal = found
-        case let outcome: return refuse(Self.credentialRefusal(outcome, style: style)!, &output)
+        case let outcome: return refuse(Self.credentialRefusal(outcome)!, &output)
         }
         let decision = decideIngest(principal: principal, eventRepository: nil, family: endpoint.family,
                                     repository: { _ in nil })
-        if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
-            return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
+        if case .reject(let scope) = decision, scope.refusesCredential {
+            return refuse(IngestRefusal(scope), &output)
         }
         // Indexer acknowledgements: the channel is required before the body is looked at, as Splunk does.
         var ackChannel: String? = nil
@@ -79,7 +79,7 @@ extension GatewayHandler {
         do {
             try workspace.decoder.decode(endpoint.format, body: request.body, context: context, into: &workspace.batch)
         } catch {
-            return refuseCharged(Self.refusal(for: error), &output)
+            return refuseCharged(IngestRefusal(error), &output)
         }
         let outcomes = endpoint == .elasticBulk ? workspace.decoder.bulkOutcomes : []
         let bulkFilter = endpoint != .elasticBulk ? nil
@@ -236,10 +236,10 @@ extension GatewayHandler {
             guard let message = principal.limits?.blockedMessage else { return .proceed(authenticated: true) }
             refusal = .blocked(message)
         default:
-            refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle)!
+            refusal = Self.credentialRefusal(outcome)!
         }
         let route = endpoint.metricName
-        countRequest(route, refusal.status)
+        countRequest(route, refusal.status(endpoint.answerStyle))
         let shard = loop.index
         metrics.countReject(shard: shard, route: route, reason: refusal.reason)
         Answers.refusal(refusal, style: endpoint.answerStyle, keepAlive: false, into: &output)
@@ -247,12 +247,12 @@ extension GatewayHandler {
     }
 
     /// How a credential that found no principal is answered; nil when it found one.
-    static func credentialRefusal(_ outcome: CredentialOutcome<Principal>, style: AnswerStyle) -> IngestRefusal? {
+    static func credentialRefusal(_ outcome: CredentialOutcome<Principal>) -> IngestRefusal? {
         switch outcome {
         case .found: return nil
         case .missing: return .missingCredential
         case .malformed: return .malformedCredential
-        case .unknown: return IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4)
+        case .unknown: return .unknownCredential
         case .expired: return .expiredCredential
         }
     }
@@ -321,7 +321,7 @@ extension GatewayHandler {
                 case .conflicting: return .failure(.conflictingRepositories(event: index))
                 case .named(let named):
                     if !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
-                        return .failure(.incorrectIndex("Incorrect index: event \(index) names another repository than its token's", event: index))
+                        return .failure(.incorrectIndex(event: index))
                     }
                 }
             }
@@ -350,11 +350,8 @@ extension GatewayHandler {
             case .accept(let repository):
                 accepted = (span, repository)
                 workspace.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
-            case .reject(let status, let reason, let code):
-                var refusal = IngestRefusal.incorrectIndex("event \(index): \(reason)", event: index)
-                refusal.status = status
-                refusal.hecCode = code
-                return .failure(refusal)
+            case .reject(let scope):
+                return .failure(IngestRefusal(scope, event: index))
             }
         }
         // Every event going to one repository: the batch as decoded holds them all, in order (one record,
@@ -393,13 +390,6 @@ extension GatewayHandler {
         }
     }
 
-    static func refusal(for error: DecodeError) -> IngestRefusal {
-        var refusal = IngestRefusal(status: error.status, reason: error.metricReason, message: error.message,
-                                    hecCode: error.hecCode ?? 6, invalidEventNumber: error.eventNumber)
-        refusal.hecText = error.hecText
-        return refusal
-    }
-
     static func wallClockMillis() -> Int64 {
         WallClock.milliseconds()
     }
@@ -426,20 +416,6 @@ extension IngestEndpoint {
         case .hec: return .hec
         case .hecRaw: return .hecRaw
         case .elasticBulk: return .elasticBulk
-        }
-    }
-}
-
-extension DecodeError {
-    /// Stable label for the rejects metric.
-    var metricReason: String {
-        switch self {
-        case .malformedJSON, .malformedEvent: return "malformed_json"
-        case .noData: return "no_data"
-        case .eventFieldRequired: return "event_field_required"
-        case .eventFieldBlank: return "event_field_blank"
-        case .invalidEvent: return "invalid_event"
-        case .malformedBulk: return "malformed_bulk"
         }
     }
 }

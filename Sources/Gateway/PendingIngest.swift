@@ -88,7 +88,7 @@ final class PendingIngest: Sendable {
         }
         let refusal = IngestRefusal(failure)
         metrics.with { metrics in
-            metrics.countRequest(shard: loopIndex, route: route, status: refusal.status)
+            metrics.countRequest(shard: loopIndex, route: route, status: refusal.status(style))
             metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
         }
         Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)

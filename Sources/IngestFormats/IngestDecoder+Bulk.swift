@@ -21,8 +21,7 @@ extension IngestDecoder {
             let (kind, index) = try readBulkAction(action, line: line, body, context, &batch)
             switch kind {
             case .delete:
-                bulkOutcomes.append(.refused(action: .delete, status: 400, type: "illegal_argument_exception",
-                                             reason: "delete is not supported by this ingest endpoint"))
+                bulkOutcomes.append(.refused(action: .delete, .deleteUnsupported))
                 continue
             case .index, .create, .update:
                 break
@@ -35,13 +34,11 @@ extension IngestDecoder {
                 if kind == .update {
                     try reader.skipValue()
                     try reader.finish()
-                    bulkOutcomes.append(.refused(action: .update, status: 400, type: "illegal_argument_exception",
-                                                 reason: "update is not supported by this ingest endpoint"))
+                    bulkOutcomes.append(.refused(action: .update, .updateUnsupported))
                 } else if try reader.peek() != .object {
                     try reader.skipValue()
                     try reader.finish()
-                    bulkOutcomes.append(.refused(action: kind, status: 400, type: "mapper_parsing_exception",
-                                                 reason: "the source must be a JSON object"))
+                    bulkOutcomes.append(.refused(action: kind, .sourceNotObject))
                 } else {
                     try bulkEvent(&reader, index: index, source: source, lines, context, &batch)
                     bulkOutcomes.append(.created(action: kind))

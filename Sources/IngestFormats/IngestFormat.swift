@@ -31,8 +31,19 @@ public enum BulkAction: Sendable, Equatable {
     }
 }
 
-/// The outcome of one bulk item, in request order: stored (status 201) or refused with an Elasticsearch-style error.
+/// The outcome of one bulk item, in request order: stored or refused (the gateway answers each as
+/// Elasticsearch does).
 public enum BulkItemOutcome: Sendable, Equatable {
     case created(action: BulkAction)
-    case refused(action: BulkAction, status: Int, type: String, reason: String)
+    case refused(action: BulkAction, BulkItemRefusal)
+}
+
+/// Why one bulk item is refused while the others of its request are stored.
+public enum BulkItemRefusal: Sendable, Equatable, CaseIterable {
+    /// `delete`: an ingest endpoint only adds events.
+    case deleteUnsupported
+    /// `update` (its body line is consumed): an ingest endpoint only adds events.
+    case updateUnsupported
+    /// The source line is valid JSON but not an object.
+    case sourceNotObject
 }

@@ -1,69 +1,89 @@
-/// The ingest endpoint families; they differ only in how a refusal is answered (HEC's own codes).
+/// The ingest endpoint families; they differ only in how a refusal is answered (HEC's own codes), which the
+/// gateway decides.
 public enum IngestEndpointFamily: String, Sendable, CaseIterable {
     case structured, unstructured, raw, json, hec, elasticBulk
 }
 
-/// Whether a request may ingest, and into which repository; a refusal carries the HTTP status for the
-/// endpoint family, the reason for the answer body, and the HEC error code (4 "Invalid token",
-/// 7 "Incorrect index").
+/// Whether a request may ingest, and into which repository; a refusal says why (the gateway's refusal table
+/// turns it into an HTTP status, a HEC code and a text).
 public enum IngestDecision: Sendable, Equatable {
     case accept(repository: String)
-    case reject(status: Int, reason: String, hecCode: Int)
+    case reject(ScopeRefusal)
+}
+
+/// Why a credential may not ingest where a request asks.
+public enum ScopeRefusal: Sendable, Equatable {
+    /// No principal: the credential is missing or unknown.
+    case unknownCredential
+    /// Personal API tokens never ingest.
+    case personalToken
+    /// An organization or system API token without its ingest permission.
+    case noIngestPermission
+    /// An ingest token's event names another repository than the token's own.
+    case otherRepository(own: String, named: String)
+    /// An API token's event names no repository.
+    case noRepositoryNamed
+    /// An API token's event names a repository the snapshot does not have.
+    case unknownRepository(String)
+    /// An organization token's event names a repository of another organization.
+    case outsideOrganization(String)
+    /// An API token's event names a system or sandbox repository, which only its own ingest tokens write to.
+    case notRegular(Repository.Kind, String)
+
+    /// Whether the credential itself is refused (whatever the events name), rather than where an event goes.
+    public var refusesCredential: Bool {
+        switch self {
+        case .unknownCredential, .personalToken, .noIngestPermission: true
+        case .otherRepository, .noRepositoryNamed, .unknownRepository, .outsideOrganization, .notRegular: false
+        }
+    }
 }
 
 /// Whether a request may use the admin API (`/graphql`): API tokens pass (the resolvers check
-/// permissions), ingest tokens get 403, no or unknown credential 401.
+/// permissions), ingest tokens and no or an unknown credential are refused.
 public enum AdminDecision: Sendable, Equatable {
     case allow
-    case reject(status: Int, reason: String)
+    case reject(AdminRefusal)
+}
+
+/// Why a credential may not use the admin API.
+public enum AdminRefusal: Sendable, Equatable {
+    /// No principal: the credential is missing or unknown.
+    case unknownCredential
+    /// Ingest tokens only ingest.
+    case ingestToken
 }
 
 /// The scope rules of docs/tokens.md ("Who may ingest where"), in one place:
-/// - unknown or missing credential → 401 (HEC: 403, code 4);
-/// - personal API token → 403 "personal API tokens cannot ingest"; API token without its ingest
-///   permission → 403 (HEC code 4);
-/// - repository ingest token → its own repository; an event naming another repository → 400 (HEC code 7);
+/// - unknown or missing credential → `.unknownCredential`;
+/// - personal API token → `.personalToken`; API token without its ingest permission → `.noIngestPermission`;
+/// - repository ingest token → its own repository; an event naming another repository → `.otherRepository`;
 /// - organization token → the regular repository the event names, within its organization; system token →
 ///   the regular repository the event names, in any organization; no name, an unknown name, another
-///   organization, or a system or sandbox repository → 400 (HEC code 7).
-/// `repository` resolves a name against the serving snapshot (`TokenStore.repository(named:)`).
+///   organization, or a system or sandbox repository → the matching refusal.
+/// The decision is the same for every `family`. `repository` resolves a name against the serving snapshot
+/// (`TokenStore.repository(named:)`).
 public func decideIngest(principal: Principal?, eventRepository: String?, family: IngestEndpointFamily,
                          repository: (String) -> Repository?) -> IngestDecision {
-    let unauthorized = family == .hec ? 403 : 401
-    guard let principal else {
-        return .reject(status: unauthorized, reason: "unknown or missing token", hecCode: 4)
-    }
-    func incorrectIndex(_ reason: String) -> IngestDecision {
-        .reject(status: 400, reason: "Incorrect index: " + reason, hecCode: 7)
-    }
+    guard let principal else { return .reject(.unknownCredential) }
     switch principal.kind {
     case .personal:
-        return .reject(status: 403, reason: "personal API tokens cannot ingest", hecCode: 4)
+        return .reject(.personalToken)
     case let .ingestToken(own):
         guard let named = eventRepository, named != own else { return .accept(repository: own) }
-        return incorrectIndex("this ingest token belongs to repository '\(own)', the event names '\(named)'")
+        return .reject(.otherRepository(own: own, named: named))
     case let .organizationToken(organization):
-        guard principal.canIngest else {
-            return .reject(status: 403, reason: "this API token has no ingest permission", hecCode: 4)
-        }
-        guard let named = eventRepository else { return incorrectIndex("the event names no repository") }
-        guard let target = repository(named) else { return incorrectIndex("unknown repository '\(named)'") }
-        guard target.organization == organization else {
-            return incorrectIndex("repository '\(named)' is outside the token's organization")
-        }
-        guard target.kind == .regular else {
-            return incorrectIndex("\(target.kind.rawValue) repository '\(named)' accepts only its own ingest tokens")
-        }
+        guard principal.canIngest else { return .reject(.noIngestPermission) }
+        guard let named = eventRepository else { return .reject(.noRepositoryNamed) }
+        guard let target = repository(named) else { return .reject(.unknownRepository(named)) }
+        guard target.organization == organization else { return .reject(.outsideOrganization(named)) }
+        guard target.kind == .regular else { return .reject(.notRegular(target.kind, named)) }
         return .accept(repository: named)
     case .systemToken:
-        guard principal.canIngest else {
-            return .reject(status: 403, reason: "this API token has no ingest permission", hecCode: 4)
-        }
-        guard let named = eventRepository else { return incorrectIndex("the event names no repository") }
-        guard let target = repository(named) else { return incorrectIndex("unknown repository '\(named)'") }
-        guard target.kind == .regular else {
-            return incorrectIndex("\(target.kind.rawValue) repository '\(named)' accepts only its own ingest tokens")
-        }
+        guard principal.canIngest else { return .reject(.noIngestPermission) }
+        guard let named = eventRepository else { return .reject(.noRepositoryNamed) }
+        guard let target = repository(named) else { return .reject(.unknownRepository(named)) }
+        guard target.kind == .regular else { return .reject(.notRegular(target.kind, named)) }
         return .accept(repository: named)
     }
 }
@@ -77,9 +97,7 @@ public func decideIngest(principal: Principal?, eventRepository: String?, family
 
 /// Who may call the admin API: see `AdminDecision`.
 public func decideAdmin(principal: Principal?) -> AdminDecision {
-    guard let principal else { return .reject(status: 401, reason: "unknown or missing token") }
-    if case .ingestToken = principal.kind {
-        return .reject(status: 403, reason: "ingest tokens cannot use the admin API")
-    }
+    guard let principal else { return .reject(.unknownCredential) }
+    if case .ingestToken = principal.kind { return .reject(.ingestToken) }
     return .allow
 }

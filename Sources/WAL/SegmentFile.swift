@@ -12,12 +12,12 @@ struct SegmentIOError: Error, Sendable, CustomStringConvertible {
 
     var description: String { "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))" }
 
-    /// What happened in a client's terms, for answers: never a path or an errno (those go to the log).
-    var clientReason: String {
+    /// What happened in a client's terms: never a path or an errno (those go to the log).
+    var unavailability: WALUnavailable {
         switch code {
-        case ENOSPC, EDQUOT, EFBIG: "disk full"
-        case EROFS: "storage is read-only"
-        default: "storage error"
+        case ENOSPC, EDQUOT, EFBIG: .diskFull
+        case EROFS: .readOnly
+        default: .storageError
         }
     }
 }

@@ -50,8 +50,8 @@ final class SegmentWriter {
     private var syncedOffset: Int
     /// Set when a failed write could not be truncated away; the next write truncates first.
     private var needsTruncate = false
-    /// Why the last attempt to create a segment failed, in a client's terms (see ``SegmentIOError/clientReason``).
-    private var openFailure = "storage error"
+    /// Why the last attempt to create a segment failed, in a client's terms (see ``SegmentIOError/unavailability``).
+    private var openFailure = WALUnavailable.storageError
     /// End of the zero-filled reserve (the file size as this writer left it; ≥ writtenOffset).
     private var reservedEnd: Int
     /// Whether the active segment may keep a reserve (no zero write failed in it).
@@ -263,7 +263,7 @@ final class SegmentWriter {
             rotate()
         }
         if file == nil {
-            guard owner.acquireDescriptor(for: self) else { return .unavailable(PoolWriter.descriptorsExhausted) }
+            guard owner.acquireDescriptor(for: self) else { return .unavailable(.descriptorsExhausted) }
             openNextSegment()
             guard file != nil else {
                 owner.releaseDescriptor()
@@ -313,7 +313,7 @@ final class SegmentWriter {
             reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
             logger.warning("WAL could not reserve room for an all-or-nothing append", metadata: [
                 "repository": "\(repository)", "error": "\(error)"])
-            return .unavailable(error.clientReason)
+            return .unavailable(error.unavailability)
         }
         return nil
     }
@@ -334,7 +334,7 @@ final class SegmentWriter {
             cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for append in staged { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
+            for append in staged { fail(append.completion, append.recordBytes, .unavailable(error.unavailability)) }
             staged.removeAll(keepingCapacity: true)
             return
         }
@@ -390,7 +390,7 @@ final class SegmentWriter {
             for append in awaitingSync { activeIngestBytes -= append.uncompressedBytes }
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
+            for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.unavailability)) }
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
@@ -486,7 +486,7 @@ final class SegmentWriter {
     /// Reopens the active segment closed while idle, where it left off; the refusal when no descriptor
     /// is free or the file cannot be opened (the log stays closed, the next record tries again).
     private func reopen() -> WALError? {
-        guard owner.acquireDescriptor(for: self) else { return .unavailable(PoolWriter.descriptorsExhausted) }
+        guard owner.acquireDescriptor(for: self) else { return .unavailable(.descriptorsExhausted) }
         do throws(SegmentIOError) {
             file = try fs.open(directory.segmentPath(segmentFirstSequence), create: false)
             idleClosed = false
@@ -496,10 +496,10 @@ final class SegmentWriter {
             owner.releaseDescriptor()
             metrics.writeErrors.add(1, ordering: .relaxed)
             if error.code == EMFILE || error.code == ENFILE {
-                return .unavailable(PoolWriter.descriptorsExhausted)
+                return .unavailable(.descriptorsExhausted)
             }
             markUnavailable(error)
-            return .unavailable(error.description)
+            return .unavailable(error.unavailability)
         }
     }
 
@@ -519,7 +519,7 @@ final class SegmentWriter {
             needsTruncate = false
         } catch {
             metrics.writeErrors.add(1, ordering: .relaxed)
-            openFailure = error.clientReason
+            openFailure = error.unavailability
             markUnavailable(error)
         }
     }

@@ -32,7 +32,7 @@ public final class WALStore: Sendable {
         do throws(SystemError) {
             pool = try WriterPool(options: options)
         } catch {
-            throw .unavailable("starting the WAL writer threads: \(error)")
+            throw .cannotOpen("starting the WAL writer threads: \(error)")
         }
         let repos = SegmentDirectory.reposPath(options.dataDirectory)
         do throws(SegmentIOError) {
@@ -48,7 +48,7 @@ public final class WALStore: Sendable {
             }
         } catch {
             shutdown()
-            throw .unavailable("opening the WAL under \(repos): \(error)")
+            throw .cannotOpen("opening the WAL under \(repos): \(error)")
         }
     }
 
@@ -66,7 +66,7 @@ public final class WALStore: Sendable {
                 return .success(log)
             } catch {
                 logger.error("opening a repository's WAL failed", metadata: ["repository": "\(repository)", "error": "\(error)"])
-                return .failure(.unavailable(error.clientReason))
+                return .failure(.unavailable(error.unavailability))
             }
         }
         return try result.get()

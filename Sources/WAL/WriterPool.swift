@@ -111,7 +111,7 @@ final class WriterMetrics: Sendable {
 /// Guarantees: everything except ``adopt(_:)``, the queue and the metrics is touched by its thread only;
 /// a repository's failure fails that repository's appends only; at most `descriptorCap` of its
 /// repositories hold a descriptor at once (the least recently written quiescent one is closed to make
-/// room; when none can be, the record is refused with ``descriptorsExhausted``).
+/// room; when none can be, the record is refused with ``WALUnavailable/descriptorsExhausted``).
 final class PoolWriter: @unchecked Sendable {
     let index: Int
     let queue: WriterQueue
@@ -144,8 +144,6 @@ final class PoolWriter: @unchecked Sendable {
     private var lastSyncDurationNanos: UInt64 = 0
     private var nextIdleScanNanos: UInt64 = 0
     private var nextRetentionNanos: UInt64 = 0
-
-    static let descriptorsExhausted = "too many repositories are open at once (file descriptors reserved for connections); retry later"
 
     init(index: Int, options: WALOptions, descriptorCap: Int) throws(SystemError) {
         queue = try WriterQueue()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import IngestFormats
+import WAL
 @testable import Gateway
 
 @Suite struct AnswersTests {
@@ -12,8 +13,7 @@ import IngestFormats
 
     @Test func hecRefusalsCarrySplunkCodesAndEventNumbers() throws {
         var output: [UInt8] = []
-        var refusal = IngestRefusal(status: 400, reason: "malformed_json", message: "long text", hecCode: 6, invalidEventNumber: 3)
-        refusal.hecText = "Invalid data format"
+        let refusal = IngestRefusal(.malformedJSON, message: "long text", invalidEventNumber: 3)
         Answers.refusal(refusal, style: .hec, keepAlive: true, into: &output)
         let object = try body(output)
         #expect(object["text"] as? String == "Invalid data format")
@@ -23,7 +23,7 @@ import IngestFormats
 
     @Test func retryableRefusalsSayWhenAndClose() {
         var output: [UInt8] = []
-        Answers.refusal(.walUnavailable("disk full"), style: .logScale, keepAlive: true, into: &output)
+        Answers.refusal(IngestRefusal(WALError.unavailable(.diskFull)), style: .logScale, keepAlive: true, into: &output)
         let text = String(decoding: output, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 503"))
         #expect(text.contains("Retry-After: 1\r\n"))
@@ -32,7 +32,7 @@ import IngestFormats
 
     @Test func bulkAnswersListItemsInOrder() throws {
         var output: [UInt8] = []
-        Answers.success(.elastic, bulk: [.created(action: .index), .refused(action: .delete, status: 400, type: "action_not_supported", reason: "no \"delete\"")],
+        Answers.success(.elastic, bulk: [.created(action: .index), .refused(action: .delete, .deleteUnsupported)],
                         tookMillis: 5, keepAlive: true, into: &output)
         #expect(String(decoding: output, as: UTF8.self).contains("X-Elastic-Product: Elasticsearch"))
         let object = try body(output)

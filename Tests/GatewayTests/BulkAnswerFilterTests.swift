@@ -4,7 +4,7 @@ import IngestFormats
 
 /// Bulk answers are as small as their clients read them, and `filter_path` keeps only what is asked.
 @Suite struct BulkAnswerFilterTests {
-    static let refused = BulkItemOutcome.refused(action: .delete, status: 400, type: "illegal_argument_exception", reason: "no delete")
+    static let refused = BulkItemOutcome.refused(action: .delete, .deleteUnsupported)
 
     static func body(_ outcomes: [BulkItemOutcome], query: String? = nil) -> String {
         let filter = query.flatMap { query in Array(query.utf8).withUnsafeBytes { BulkAnswerFilter(query: $0) } }
@@ -17,7 +17,7 @@ import IngestFormats
         #expect(Self.body([.created(action: .index), .created(action: .create)])
             == #"{"took":7,"errors":false,"items":[{"index":{"status":201}},{"create":{"status":201}}]}"#)
         #expect(Self.body([.created(action: .create), Self.refused])
-            == #"{"took":7,"errors":true,"items":[{"create":{"status":201,"result":"created"}},{"delete":{"status":400,"error":{"type":"illegal_argument_exception","reason":"no delete"}}}]}"#)
+            == #"{"took":7,"errors":true,"items":[{"create":{"status":201,"result":"created"}},{"delete":{"status":400,"error":{"type":"illegal_argument_exception","reason":"delete is not supported by this ingest endpoint"}}}]}"#)
     }
 
     /// Fluent Bit's `es` output reads the answer through a 512 KiB buffer (headers included).
@@ -29,12 +29,12 @@ import IngestFormats
     @Test(arguments: [
         ("filter_path=errors", false, #"{"errors":false}"#),
         ("filter_path=items.*.error", false, #"{}"#),
-        ("filter_path=items.*.error", true, #"{"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"no delete"}}}]}"#),
+        ("filter_path=items.*.error", true, #"{"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"delete is not supported by this ingest endpoint"}}}]}"#),
         ("pretty=false&filter_path=items.%2A.error%2Cerrors", true,
-         #"{"errors":true,"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"no delete"}}}]}"#),
+         #"{"errors":true,"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"delete is not supported by this ingest endpoint"}}}]}"#),
         ("filter_path=took,items.*.status", false, #"{"took":7,"items":[{"index":{"status":201}}]}"#),
         ("filter_path=-took", false, #"{"errors":false,"items":[{"index":{"status":201}}]}"#),
-        ("filter_path=items.**.reason", true, #"{"items":[{"delete":{"error":{"reason":"no delete"}}}]}"#),
+        ("filter_path=items.**.reason", true, #"{"items":[{"delete":{"error":{"reason":"delete is not supported by this ingest endpoint"}}}]}"#),
         ("filter_path=it*.index", true, #"{"items":[{"index":{"status":201,"result":"created"}}]}"#),
         ("filter_path=items,-items.*.error", true, #"{"items":[{"index":{"status":201,"result":"created"}},{"delete":{"status":400}}]}"#),
         ("filter_path=", false, #"{"took":7,"errors":false,"items":[{"index":{"status":201}}]}"#),
@@ -63,6 +63,6 @@ import IngestFormats
         body.removeAll()
         Answers.bulkBody([.created(action: .create), Self.refused], tookMillis: 3, filter: .errorsAndFailures, into: &body)
         #expect(String(decoding: body, as: UTF8.self)
-            == #"{"took":3,"errors":true,"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"no delete"}}}]}"#)
+            == #"{"took":3,"errors":true,"items":[{"delete":{"error":{"type":"illegal_argument_exception","reason":"delete is not supported by this ingest endpoint"}}}]}"#)
     }
 }

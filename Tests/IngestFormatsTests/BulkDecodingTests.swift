@@ -30,9 +30,9 @@ struct BulkDecodingTests {
         #expect(decoder.bulkOutcomes == [
             .created(action: .index),
             .created(action: .create),
-            .refused(action: .delete, status: 400, type: "illegal_argument_exception", reason: "delete is not supported by this ingest endpoint"),
-            .refused(action: .update, status: 400, type: "illegal_argument_exception", reason: "update is not supported by this ingest endpoint"),
-            .refused(action: .index, status: 400, type: "mapper_parsing_exception", reason: "the source must be a JSON object"),
+            .refused(action: .delete, .deleteUnsupported),
+            .refused(action: .update, .updateUnsupported),
+            .refused(action: .index, .sourceNotObject),
         ])
     }
 

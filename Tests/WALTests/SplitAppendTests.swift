@@ -77,7 +77,7 @@ struct SplitAppendTests {
                 Issue.record("\(name): expected unavailable, got \(refused)")
                 return
             }
-            #expect(reason == (faults.writeErrno == nil ? "disk full" : "storage error"))
+            #expect(reason == (faults.writeErrno == nil ? .diskFull : .storageError))
         }
         // The healthy log gave its reservation back and takes appends.
         #expect(try healthy.appendAndWait(logLines("alone", count: 1)).get().firstSequence == 2)
@@ -114,7 +114,7 @@ struct SplitAppendTests {
             SampleEvent(timestamp: 1_700_000_000_000, ingest: 1_700_000_000_000,
                         rawstring: (0..<1000).map { _ in UInt8.random(in: 97...122) })
         }
-        guard case .failure(.unavailable("disk full")) = log.appendAndWait(noise) else {
+        guard case .failure(.unavailable(.diskFull)) = log.appendAndWait(noise) else {
             Issue.record("the ordinary record took the reserved room")
             return
         }
