@@ -10,7 +10,7 @@ extension HTTPConnection {
     /// Called once registered: the handshake counts against the loop's cap and has its own deadline.
     func startHandshake() {
         loop.tlsHandshakesInProgress += 1
-        deadline = loop.nowMillis + server.configuration.tlsHandshakeTimeoutMillis
+        machine.handshakeStarted(nowMillis: loop.nowMillis)
     }
 
     func tlsReady(_ session: TLSSession, flags: UInt32) {
@@ -55,7 +55,7 @@ extension HTTPConnection {
             server.metrics.tls.countHandshake(resumed: session.wasResumed)
             let offload = session.kernelOffload
             server.metrics.tls.countRecordLayer(kernelSend: offload.send, kernelReceive: offload.receive)
-            deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+            machine.handshakeCompleted(nowMillis: loop.nowMillis)
             updateInterest()
             return true
         }

@@ -21,21 +21,12 @@ import POSIX
 /// minimum average rate (``BodyPace``); body buffers of a loop grow only up to its in-flight cap. Until a
 /// head with a verified credential arrives the connection counts as unauthenticated
 /// (``UnauthenticatedConnections``).
+///
+/// The phases, deadlines and endings are decided by ``HTTPConnectionStateMachine``, which this class
+/// feeds with what happened (bytes read, a head judged, an answer written, the clock) and obeys; this
+/// class keeps the buffers, the parsing, the handler calls, the loop's shared counters and the syscalls.
 final class HTTPConnection: LoopChannel {
-    enum State {
-        /// Waiting for (the rest of) a request head at `readStart`.
-        case readingHead
-        /// The head (in ``head``) is parsed; waiting for its body.
-        case readingBody
-        /// The handler took the request; the answer comes through ``completeDeferred(sequence:_:)``.
-        case awaitingAnswer(keepAlive: Bool, requestEnd: Int)
-        /// The last answer is being written; the connection closes once it is out.
-        case closing
-        /// The last answer is out and the sending side shut: what the client still sends is read and
-        /// dropped for a short while, so the close is a FIN and not a reset that could discard the answer.
-        case lingering
-        case closed
-    }
+    typealias State = HTTPConnectionStateMachine.State
 
     let fd: Int32
     // The loop owns its channels and outlives them (it closes them before it exits).
@@ -49,7 +40,9 @@ final class HTTPConnection: LoopChannel {
     let transport: ConnectionTransport
     private(set) var token = EventLoop.Token(slot: 0, generation: 0)
 
-    private(set) var state = State.readingHead
+    /// Phases, deadlines and what ends the connection; this class performs what it decides.
+    var machine: HTTPConnectionStateMachine
+    var state: State { machine.state }
     /// The current request's head, parsed in place so its header storage is reused.
     private var head = RequestHead()
     /// Empty (no storage) while the connection has nothing to read; see ``ReadBufferPool``.
@@ -61,12 +54,6 @@ final class HTTPConnection: LoopChannel {
     private var output: [UInt8] = []
     private var outputSent = 0
     var interest: UInt32 = 0
-    /// Plain sockets are edge-triggered: an `EPOLLIN` edge that arrives while the connection is not
-    /// reading (an answer pending or unwritten) is remembered here, and reading resumes from it.
-    private var inputPending = false
-    /// The peer shut its sending side (`EPOLLRDHUP`): a short read no longer means "wait for the next
-    /// edge", so the end of the stream is read (and the connection closed) after the last answer.
-    private var peerShutWrite = false
     /// Edge-triggered interest of a plain socket, registered once: the common path makes no `epoll_ctl`
     /// call per request (level-triggered interest switching cost two per deferred request).
     static let plainInterest = SLUICE_EPOLLIN | SLUICE_EPOLLOUT | SLUICE_EPOLLRDHUP | SLUICE_EPOLLET
@@ -78,26 +65,14 @@ final class HTTPConnection: LoopChannel {
     private var chunkedCharged = 0
     private var inflater: BodyInflater?
     private var inflated: [UInt8] = []
-    private var continueSent = false
-    private var requestSequence: UInt64 = 0
 
-    /// When the current phase times out, and what that means.
-    var deadline: Int64
-    /// Bytes read on this connection (the body rate is measured with it).
-    private var bytesRead = 0
-    /// The current body's deadline and rate rule, and ``bytesRead`` when its head completed.
-    private var bodyPace = BodyPace(startedMillis: 0, totalMillis: 0, minBytesPerSecond: 0, graceMillis: 0)
-    private var bytesReadAtBodyStart = 0
     /// Bytes this connection added to the loop's ``EventLoop/inflightBodyBytes`` for the current body.
     private var inflightCharge = 0
     /// The current request's ``HTTPRequest/headNote``.
     private var headNote = 0
-    /// Close after the next answer with a lingering close (the request's body was not read).
-    private var lingerAfterAnswer = false
-    private var lingeredBytes = 0
 
     /// A head with a credential the handler verified has arrived on this connection.
-    private(set) var isAuthenticated = false
+    var isAuthenticated: Bool { machine.isAuthenticated }
     // Links of the loop's ``UnauthenticatedConnections``.
     var isListedUnauthenticated = false
     var olderUnauthenticated: HTTPConnection?
@@ -105,8 +80,7 @@ final class HTTPConnection: LoopChannel {
 
     static let initialBufferSize = 16 * 1024
     private static let retainedBufferLimit = 256 * 1024
-    /// A lingering close reads and drops at most one largest request, for at most this long.
-    private static let lingerMillis: Int64 = 2_000
+    /// A lingering close reads and drops at most one largest request.
     private var lingerBytes: Int { server.configuration.limits.maxBodyBytes + server.configuration.limits.maxHeadBytes }
 
     init(fd: Int32, loop: EventLoop, server: HTTPServerContext, handler: HTTPHandler, transport: ConnectionTransport = .plain) {
@@ -117,7 +91,7 @@ final class HTTPConnection: LoopChannel {
         self.handler = handler
         self.transport = transport
         chunked = ChunkedDecoder(limits: server.configuration.limits)
-        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+        machine = HTTPConnectionStateMachine(nowMillis: loop.nowMillis, timeouts: .init(server.configuration), isTLS: !transport.isPlain)
     }
 
     func start() throws(SystemError) {
@@ -131,7 +105,7 @@ final class HTTPConnection: LoopChannel {
     // MARK: Events
 
     func ready(flags: UInt32) {
-        if case .lingering = state {
+        if machine.isLingering {
             discardInput()
             return
         }
@@ -140,10 +114,8 @@ final class HTTPConnection: LoopChannel {
             return
         }
         if flags & SLUICE_EPOLLOUT != 0 { flush() }
-        if flags & SLUICE_EPOLLRDHUP != 0 { peerShutWrite = true }
-        if flags & SLUICE_EPOLLIN != 0 {
-            inputPending = true
-        } else if flags & (SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
+        machine.readinessReported(readable: flags & SLUICE_EPOLLIN != 0, peerShutWrite: flags & SLUICE_EPOLLRDHUP != 0)
+        if flags & SLUICE_EPOLLIN == 0 && flags & (SLUICE_EPOLLERR | SLUICE_EPOLLHUP) != 0 {
             close()
             return
         }
@@ -152,32 +124,16 @@ final class HTTPConnection: LoopChannel {
 
     /// Reads what an earlier edge announced, once the connection may read again.
     private func resumePlainInput() {
-        guard inputPending, isReading, isOutputFlushed else { return }
+        guard machine.shouldResumeReading(isOutputFlushed: isOutputFlushed) else { return }
         readAvailable()
     }
 
     func tick(nowMillis: Int64) {
-        guard nowMillis >= deadline else { return }
-        if case .tls(let session) = transport, session.isHandshaking {
-            tlsFailed(.handshakeTimeout)
-            return
-        }
-        switch state {
-        case .readingHead:
-            if readEnd > readStart {
-                failTimeout()
-            } else {
-                close()  // idle keep-alive connection
-            }
-        case .readingBody:
-            switch bodyPace.check(nowMillis: nowMillis, bytes: bytesRead - bytesReadAtBodyStart) {
-            case .onTime(let next): deadline = next
-            case .tooSlow, .timedOut: failTimeout()
-            }
-        case .closing, .lingering:
-            close()  // the client stopped reading its answer, or lingered long enough
-        case .awaitingAnswer, .closed:
-            break
+        switch machine.deadlinePassed(nowMillis: nowMillis, hasBufferedInput: readEnd > readStart) {
+        case .none: break
+        case .handshakeTimedOut: tlsFailed(.handshakeTimeout)
+        case .answerRequestTimeout: failTimeout()
+        case .close: close()
         }
     }
 
@@ -190,20 +146,14 @@ final class HTTPConnection: LoopChannel {
     }
 
     private var isIdle: Bool {
-        if case .readingHead = state, readEnd == readStart, output.count == outputSent { return true }
-        return false
+        machine.isIdle(hasBufferedInput: readEnd != readStart, isOutputFlushed: output.count == outputSent)
     }
 
     func forceClose() { close() }
 
     // MARK: Reading
 
-    var isReading: Bool {
-        switch state {
-        case .readingHead, .readingBody: return true
-        case .awaitingAnswer, .closing, .lingering, .closed: return false
-        }
-    }
+    var isReading: Bool { machine.isReading }
 
     /// Reads while the socket fills the buffer and every answer so far is written out (a client that
     /// pipelines without reading its answers is not read further), processing after every read. A short read or
@@ -226,7 +176,7 @@ final class HTTPConnection: LoopChannel {
             }
             switch result {
             case .wouldBlock:
-                inputPending = false
+                machine.readWouldBlock()
                 releaseReadBufferIfEmpty()
                 return
             case .done(0):
@@ -234,14 +184,10 @@ final class HTTPConnection: LoopChannel {
                 return
             case .done(let count):
                 readEnd += count
-                bytesRead &+= count
                 metrics._withUnsafeGuaranteedRef { $0.bytesIn.add(count, ordering: .relaxed) }
-                if count < room && !transport.readsUntilWouldBlock && !peerShutWrite {
-                    inputPending = false
-                    process()
-                    return
-                }
+                let readAgain = machine.bytesRead(count, room: room)
                 process()
+                if !readAgain { return }
             }
         }
     }
@@ -304,7 +250,7 @@ final class HTTPConnection: LoopChannel {
             switch state {
             case .readingHead:
                 guard readEnd > readStart else {
-                    deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
+                    machine.waitingForHead(nowMillis: loop.nowMillis)
                     break loop
                 }
                 let result = readBuffer.withUnsafeBytes { buffer in
@@ -312,27 +258,16 @@ final class HTTPConnection: LoopChannel {
                 }
                 switch result {
                 case .needMore:
-                    if isIdleDeadline {
-                        deadline = loop.nowMillis + server.configuration.headTimeoutMillis
-                        isIdleDeadline = false
-                    }
+                    machine.headIncomplete(nowMillis: loop.nowMillis)
                     break loop
                 case .invalid(let error):
                     fail(error)
                     break loop
                 case .complete:
                     guard admitHead() else { break loop }
-                    state = .readingBody
-                    continueSent = false
                     chunked.reset()
                     chunkedConsumed = 0
                     chunkedBody.removeAll(keepingCapacity: true)
-                    // Fields read one by one: a copy of the whole configuration would retain its arrays.
-                    bodyPace = BodyPace(startedMillis: loop.nowMillis, totalMillis: server.configuration.bodyTimeoutMillis,
-                                        minBytesPerSecond: server.configuration.minBodyBytesPerSecond,
-                                        graceMillis: server.configuration.minBodyRateGraceMillis)
-                    bytesReadAtBodyStart = bytesRead
-                    deadline = bodyPace.firstCheckMillis
                 }
             case .readingBody:
                 guard readBody() else { break loop }
@@ -343,8 +278,6 @@ final class HTTPConnection: LoopChannel {
         flush()
     }
 
-    private var isIdleDeadline = true
-
     /// Lets the handler judge the complete head before any body is read; false when the request was
     /// answered (refused by the handler, or 503 while the loop's body buffers are at their cap).
     private func admitHead() -> Bool {
@@ -352,18 +285,12 @@ final class HTTPConnection: LoopChannel {
             let headBytes = UnsafeRawBufferPointer(rebasing: buffer[readStart..<readStart + head.headLength])
             return handler.headReceived(HTTPRequestHead(head: head, headBytes: headBytes, loop: loop), output: &output)
         }
-        switch verdict {
-        case .answered:
-            lingerAfterAnswer = true
-            state = .closing
-            deadline = loop.nowMillis + server.configuration.bodyTimeoutMillis
+        switch machine.headJudged(verdict, nowMillis: loop.nowMillis) {
+        case .writeAnswerThenClose:
             return false
-        case .proceed(let authenticated, let note):
-            headNote = note
-            if authenticated && !isAuthenticated {
-                isAuthenticated = true
-                loop.leaveUnauthenticated(self)
-            }
+        case .readBody(let authenticatedNow):
+            if case .proceed(_, let note) = verdict { headNote = note }
+            if authenticatedNow { loop.leaveUnauthenticated(self) }
         }
         if loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop, head.framing != .none,
            head.framing != .contentLength(0) {
@@ -409,17 +336,16 @@ final class HTTPConnection: LoopChannel {
     }
 
     private func sendContinueIfExpected() {
-        guard head.expectContinue, !continueSent else { return }
-        continueSent = true
+        guard machine.bodyIncomplete(expectsContinue: head.expectContinue) else { return }
         ResponseWriter.continue100.withUTF8Buffer { output.append(contentsOf: $0) }
         flush()
     }
 
     /// Decodes the body and calls the handler. `bodyRange` is in the read buffer; nil means the chunked body.
     private func dispatch(bodyRange: Range<Int>?, requestEnd: Int) -> Bool {
-        requestSequence &+= 1
+        let sequence = machine.requestDispatched()
         let keepAlive = head.keepAlive && !loop.isDraining
-        let answer = DeferredAnswer(loop: loop, slot: token.slot, generation: token.generation, sequence: requestSequence)
+        let answer = DeferredAnswer(loop: loop, slot: token.slot, generation: token.generation, sequence: sequence)
         var handling = HTTPHandling.answered
         var failure: HTTPError?
         let head = self.head
@@ -459,7 +385,7 @@ final class HTTPConnection: LoopChannel {
             finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
             return true
         case .deferred:
-            state = .awaitingAnswer(keepAlive: keepAlive, requestEnd: requestEnd)
+            machine.requestDeferred(keepAlive: keepAlive, requestEnd: requestEnd)
             updateInterest()
             return false
         }
@@ -467,7 +393,7 @@ final class HTTPConnection: LoopChannel {
 
     /// Called on the loop when a deferred answer is ready.
     func completeDeferred(sequence: UInt64, _ write: (inout [UInt8], Bool) -> Void) {
-        guard case .awaitingAnswer(let keepAlive, let requestEnd) = state, sequence == requestSequence else { return }
+        guard let (keepAlive, requestEnd) = machine.answerArrived(sequence: sequence) else { return }
         write(&output, keepAlive)
         finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
         process()
@@ -478,9 +404,7 @@ final class HTTPConnection: LoopChannel {
         releaseInflightCharge()
         chunkedCharged = 0
         readStart = requestEnd
-        isIdleDeadline = true
-        deadline = loop.nowMillis + server.configuration.idleTimeoutMillis
-        state = keepAlive ? .readingHead : .closing
+        machine.requestAnswered(keepAlive: keepAlive, nowMillis: loop.nowMillis)
         if readStart == readEnd {
             readStart = 0
             readEnd = 0
@@ -520,23 +444,15 @@ final class HTTPConnection: LoopChannel {
         body.withUnsafeBytes {
             ResponseWriter.append(status: status, headers: headers, body: $0, keepAlive: false, into: &output)
         }
-        lingerAfterAnswer = true
-        state = .closing
-        deadline = loop.nowMillis + server.configuration.bodyTimeoutMillis
+        machine.failed(nowMillis: loop.nowMillis)
         flush()
     }
 
     /// The answer is out: shuts the sending side and reads what the client still sends (a body the request
     /// was refused before), for a bounded time and number of bytes, so the client reads the answer before
-    /// the close. TLS connections close at once.
+    /// the close.
     private func beginLingeringClose() {
-        guard transport.isPlain else {
-            close()
-            return
-        }
         releaseInflightCharge()
-        state = .lingering
-        deadline = loop.nowMillis + Self.lingerMillis
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
         discardInput()
     }
@@ -547,15 +463,14 @@ final class HTTPConnection: LoopChannel {
         readStart = 0
         readEnd = 0
         if !readBuffer.isEmpty { releaseReadBufferIfEmpty() }
-        while case .lingering = state {
+        while machine.isLingering {
             let count = recv(fd, nil, 1 << 20, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0, lingeredBytes + count <= lingerBytes else {
+            guard machine.discarded(max(count, 0), limit: lingerBytes) else {
                 close()
                 return
             }
-            lingeredBytes += count
         }
     }
 
@@ -584,15 +499,11 @@ final class HTTPConnection: LoopChannel {
         }
         output.removeAll(keepingCapacity: output.capacity <= Self.retainedBufferLimit)
         outputSent = 0
-        if case .closing = state {
-            if lingerAfterAnswer { beginLingeringClose() } else { close() }
-            return
+        switch machine.outputFlushed(nowMillis: loop.nowMillis, draining: loop.isDraining, hasBufferedInput: readEnd != readStart) {
+        case .none: updateInterest()
+        case .close: close()
+        case .lingerThenClose: beginLingeringClose()
         }
-        if loop.isDraining, case .readingHead = state, readEnd == readStart {
-            close()
-            return
-        }
-        updateInterest()
     }
 
     /// Reads only while no answer is pending or unwritten, so a client cannot queue unbounded work.
@@ -629,8 +540,7 @@ final class HTTPConnection: LoopChannel {
     var isOutputFlushed: Bool { outputSent == output.count }
 
     func close() {
-        if case .closed = state { return }
-        state = .closed
+        guard machine.closed() else { return }
         loop.largeBuffers.release(keptLargeBytes)
         keptLargeBytes = 0
         releaseInflightCharge()
