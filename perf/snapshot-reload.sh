@@ -5,7 +5,7 @@
 # How: one data folder is bootstrapped and filled by perf/lib/snapshot_reload.py; each binary then serves it
 # on a free loopback port, and for each SIGHUP the helper times from the signal to `sluice_token_reloads_total`
 # moving on /metrics (one keep-alive connection, polled every 2 ms) and reads the server's RSS before the
-# signal and its peak during the reload (VmHWM, reset through /proc/PID/clear_refs just before).
+# signal and its peak during the reload (VmRSS sampled at every poll).
 # How to read it: one line per reload (seconds, MB of RSS growth to the peak, MB held after), then the
 # median of each binary. Targets (issue 20): <= 1.5 s and <= 250 MB of growth at 1 000 000 tokens.
 # Usage: BINS="/tmp/sluice-new .build/release/sluice" flock /tmp/sluice-heavy.lock perf/snapshot-reload.sh

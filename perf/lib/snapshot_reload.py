@@ -4,7 +4,7 @@ prepare BIN DATA COUNT: bootstraps DATA with BIN (first start creates tokens.jso
 with COUNT more ingest tokens (name, repository, tokenSha256) in the file's own layout, one entry per line.
 measure BIN DATA RELOADS: serves DATA with BIN, sends RELOADS SIGHUPs one after another and prints, for each,
 "SECONDS s GROWTH_MB MB HELD_MB MB": from the signal to sluice_token_reloads_total moving, the peak RSS during
-the reload over the RSS before it, and the RSS after it over the RSS before it.
+the reload (sampled every poll) over the RSS before it, and the RSS after it over the RSS before it.
 """
 import hashlib
 import http.client
@@ -90,15 +90,15 @@ def measure(binary, data, count):
         for _ in range(count):
             time.sleep(1)  # the previous generation freed, the allocator settled
             before = reloads(connection)
-            with open(f"/proc/{pid}/clear_refs", "w") as refs:
-                refs.write("5")  # resets VmHWM to the current RSS
             rss = status(pid, "VmRSS")
+            peak = rss
             start = time.monotonic()
             os.kill(pid, signal.SIGHUP)
+            # The peak is sampled with each poll (VmHWM cannot be reset everywhere: /proc/PID/clear_refs).
             while reloads(connection) == before:
+                peak = max(peak, status(pid, "VmRSS"))
                 time.sleep(0.002)
             seconds = time.monotonic() - start
-            peak = status(pid, "VmHWM")
             time.sleep(0.5)
             held = status(pid, "VmRSS")
             print(f"{seconds:.3f} s {(peak - rss) // 1_000_000} MB {(held - rss) // 1_000_000} MB", flush=True)
