@@ -85,9 +85,9 @@ case "$name" in
         build_module EventModel Sources/EventModel/*.swift
         build_module JSONStream Sources/JSONStream/*.swift
         build_module Parsers -I Sources/CPCRE2 Sources/Parsers/*.swift
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -I Sources/COpenSSL -lpcre2-8 -lcrypto \
             Sources/Tokens/Snapshot.swift Sources/Tokens/Forwarder.swift Sources/Tokens/Repository+Retention.swift \
-            Sources/Tokens/TokenError.swift Sources/Tokens/JSONPathReader.swift Sources/Tokens/JSONWriter.swift \
+            Sources/Tokens/TokenError.swift Sources/Tokens/TokenDigest.swift Sources/Tokens/JSONPathReader.swift Sources/Tokens/JSONWriter.swift \
             Sources/Tokens/SnapshotCodec.swift Sources/Tokens/SnapshotCodec+Encoding.swift \
             "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
         ;;
