@@ -77,20 +77,6 @@ case "$name" in
             Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
             "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
         ;;
-    Snapshot)
-        # Tokens: the snapshot model, its codec and the JSON-path reader with the module's error type, in one
-        # module (the files the codec needs: listed here, the build fails if one is missing); JSONStream (the
-        # reader and the string escaper) and Parsers (custom parser definitions, RFC 3339) as modules.
-        export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/Parsers.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-        build_module EventModel Sources/EventModel/*.swift
-        build_module JSONStream Sources/JSONStream/*.swift
-        build_module Parsers -I Sources/CPCRE2 Sources/Parsers/*.swift
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -I Sources/COpenSSL -lpcre2-8 -lcrypto \
-            Sources/Tokens/Snapshot.swift Sources/Tokens/Forwarder.swift Sources/Tokens/Repository+Retention.swift \
-            Sources/Tokens/TokenError.swift Sources/Tokens/TokenDigest.swift Sources/Tokens/JSONPathReader.swift Sources/Tokens/JSONWriter.swift \
-            Sources/Tokens/SnapshotCodec.swift Sources/Tokens/SnapshotCodec+Encoding.swift \
-            "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
-        ;;
     AdminQueryText)
         # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
         swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"

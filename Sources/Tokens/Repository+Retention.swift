@@ -1,3 +1,5 @@
+import WAL
+
 /// A repository's own WAL retention, in LogScale's names and units (days, GB of 10^9 bytes), so that what
 /// `humioctl repos update --retention-time` sets is what the snapshot file shows.
 extension Repository {
@@ -55,6 +57,14 @@ extension Repository {
         if let gb = storageSizeBasedRetention { parts.append("\(number(gb)) GB on disk") }
         if let gb = ingestSizeBasedRetention { parts.append("\(number(gb)) GB ingested") }
         return parts.isEmpty ? "default" : parts.joined(separator: ", ")
+    }
+
+    /// The repository's own limits as the WAL takes them (hours, bytes); the server's flags fill in the
+    /// kinds it leaves out (``RetentionLimits/overriding(_:)``).
+    public var retentionLimits: RetentionLimits {
+        RetentionLimits(hours: timeBasedRetention.map { $0 * 24 },
+                        bytes: storageSizeBasedRetention.map { Int(($0 * 1e9).rounded()) },
+                        ingestBytes: ingestSizeBasedRetention.map { Int(($0 * 1e9).rounded()) })
     }
 }
 
