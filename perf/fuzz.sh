@@ -77,13 +77,6 @@ case "$name" in
             Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
             "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
         ;;
-    SnapshotJSON)
-        # Tokens: the snapshot's JSON reader and writer with the module's error type, in one module; the
-        # writer's string escaper is JSONStream's.
-        build_module JSONStream Sources/JSONStream/*.swift
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
-            Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" "$out/JSONStream.o" -o "$out/$name"
-        ;;
     AdminQueryText)
         # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
         swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"

@@ -166,6 +166,21 @@ extension JSONReader {
         return same && position == expected.count
     }
 
+    /// Whether `string` holds a `\u` escape that is half of a surrogate pair without its other half, which
+    /// unescaping turns into U+FFFD: for readers that refuse such text instead (the token snapshot).
+    public func hasUnpairedSurrogate(_ string: JSONString) -> Bool {
+        guard string.hasEscapes else { return false }
+        let raw = bytes(string.span)
+        var index = Self.nextBackslash(raw, from: 0)
+        while index < raw.count {
+            let (scalar, length) = Self.decodeEscape(raw, at: index)
+            // Only a `\u` escape decodes to U+FFFD; a literal `\ufffd` is not a replacement.
+            if scalar == 0xFFFD && Self.hex4(raw, at: index + 2) != 0xFFFD { return true }
+            index = Self.nextBackslash(raw, from: index + length)
+        }
+        return false
+    }
+
     /// Decodes the validated escape at `index`; returns the scalar and the escape's length in bytes.
     static func decodeEscape(_ raw: UnsafeRawBufferPointer, at index: Int) -> (UInt32, Int) {
         switch raw[index + 1] {

@@ -39,15 +39,23 @@ struct JSONWriter {
         raw(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
     }
 
-    /// `,\n  "name": [` then one `{…}` object per line.
+    /// `,\n  "name": [` then one `{…}` object per line, its members written by `fields`.
     mutating func list<T>(_ name: String, _ items: [T], _ fields: (inout JSONWriter, T) -> Void) {
+        entryList(name, items, { (out: inout JSONWriter, item: T) in
+            out.raw("{")
+            fields(&out, item)
+            out.raw("}")
+        })
+    }
+
+    /// `,\n  "name": [` then one entry per line, each written whole by `entry`.
+    mutating func entryList<T>(_ name: String, _ items: [T], _ entry: (inout JSONWriter, T) -> Void) {
         raw(",\n  ")
         string(name)
         raw(": [")
         for (i, item) in items.enumerated() {
-            raw(i == 0 ? "\n    {" : ",\n    {")
-            fields(&self, item)
-            raw("}")
+            raw(i == 0 ? "\n    " : ",\n    ")
+            entry(&self, item)
         }
         raw(items.isEmpty ? "]" : "\n  ]")
     }

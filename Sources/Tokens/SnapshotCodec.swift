@@ -1,16 +1,21 @@
-import Foundation
 import Parsers
 
-/// Reads and writes the snapshot file's JSON. Hand-written rather than `Codable` because a snapshot holds a
-/// million tokens: reading one goes straight from bytes to the model without an intermediate tree.
+/// Reads and writes the snapshot file's JSON, on JSONStream's reader (through ``JSONPathReader``, which
+/// keeps the JSON path) and its string escaper. Hand-written rather than `Codable` because a snapshot holds
+/// a million tokens: reading one goes straight from bytes to the model without an intermediate tree.
 ///
 /// Guarantees: every refusal names the file, the JSON path and the reason (with line and column for
 /// syntax errors); unknown and duplicate fields are refused, so a misspelt `tokenSha256` cannot silently
-/// drop a token's digest; `null` counts as absent for optional fields; custom parser definitions are
-/// decoded with `Codable` (they are few). Output is deterministic, one list entry per line.
-enum SnapshotCodec {
-    static func decode(_ bytes: [UInt8], file: String) throws(TokenError) -> Snapshot {
-        var reader = JSONReader(bytes: bytes, file: file)
+/// drop a token's digest (custom parser definitions excepted: their unknown members are skipped, as they
+/// always were); `null` counts as absent for optional fields. Output is deterministic, one list entry per
+/// line. Each kind of entry also reads and writes alone (`decode(_:from:file:)`, `encode(_:)`),
+/// as one line of the file reads and writes.
+public enum SnapshotCodec {
+    public static func decode(_ bytes: [UInt8], file: String) throws(TokenError) -> Snapshot {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readSnapshot(&reader) }
+    }
+
+    private static func readSnapshot(_ reader: inout JSONPathReader) throws(TokenError) -> Snapshot {
         var snapshot = Snapshot()
         var version: Int?
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -26,7 +31,8 @@ enum SnapshotCodec {
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.apiTokens.append(try readAPIToken(&reader)) }
             case "ingestTokens":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.ingestTokens.append(try readIngestToken(&reader)) }
-            case "parsers": snapshot.parsers = try readParsers(&reader)
+            case "parsers":
+                try reader.readArray { (reader, _) throws(TokenError) in snapshot.parsers.append(try readParser(&reader)) }
             case "features":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.features.append(try reader.readString()) }
             case "forwarders":
@@ -34,22 +40,56 @@ enum SnapshotCodec {
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
-        try reader.expectEnd()
         guard let version else { throw reader.refuse(field: "version", "missing required field 'version'") }
         snapshot.version = version
         return snapshot
     }
 
-    private static func readOrganization(_ reader: inout JSONReader) throws(TokenError) -> Organization {
+    // MARK: - One entry
+
+    /// One organization, as one entry of the file's `organizations` reads.
+    public static func decode(_ type: Organization.Type, from bytes: [UInt8], file: String) throws(TokenError) -> Organization {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readOrganization(&reader) }
+    }
+
+    public static func decode(_ type: Repository.Type, from bytes: [UInt8], file: String) throws(TokenError) -> Repository {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readRepository(&reader) }
+    }
+
+    public static func decode(_ type: User.Type, from bytes: [UInt8], file: String) throws(TokenError) -> User {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readUser(&reader) }
+    }
+
+    public static func decode(_ type: APIToken.Type, from bytes: [UInt8], file: String) throws(TokenError) -> APIToken {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readAPIToken(&reader) }
+    }
+
+    public static func decode(_ type: IngestToken.Type, from bytes: [UInt8], file: String) throws(TokenError) -> IngestToken {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readIngestToken(&reader) }
+    }
+
+    public static func decode(_ type: CustomParserDefinition.Type, from bytes: [UInt8], file: String) throws(TokenError) -> CustomParserDefinition {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readParser(&reader) }
+    }
+
+    public static func decode(_ type: Forwarder.Type, from bytes: [UInt8], file: String) throws(TokenError) -> Forwarder {
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readForwarder(&reader) }
+    }
+
+    // MARK: - Entries
+
+    private static func readOrganization(_ reader: inout JSONPathReader) throws(TokenError) -> Organization {
         var name: String?
         try reader.readObject { (reader, key) throws(TokenError) in
-            guard key == "name" else { throw reader.refuse("unknown field '\(key)'") }
-            name = try reader.readString()
+            switch key {
+            case "name": name = try reader.readString()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
         }
         return Organization(name: try required(name, "name", reader))
     }
 
-    private static func readRepository(_ reader: inout JSONReader) throws(TokenError) -> Repository {
+    private static func readRepository(_ reader: inout JSONPathReader) throws(TokenError) -> Repository {
         var name: String?
         var organization: String?
         var kind: Repository.Kind?
@@ -89,7 +129,7 @@ enum SnapshotCodec {
     }
 
     /// An `IngestLimits` object (`null` for none); its numbers may have fractions.
-    private static func readLimits(_ reader: inout JSONReader) throws(TokenError) -> IngestLimits? {
+    private static func readLimits(_ reader: inout JSONPathReader) throws(TokenError) -> IngestLimits? {
         if try reader.readNull() { return nil }
         var limits = IngestLimits()
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -103,7 +143,7 @@ enum SnapshotCodec {
         return limits
     }
 
-    private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {
+    private static func readForwarder(_ reader: inout JSONPathReader) throws(TokenError) -> Forwarder {
         var name: String?, kind: Forwarder.Kind?
         var target = Forwarder(name: "", kind: .jetstream)
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -131,7 +171,7 @@ enum SnapshotCodec {
             case "upstreamTokens":
                 if try reader.readNull() { return }
                 try reader.readObject { (reader, repository) throws(TokenError) in
-                    target.upstreamTokens[repository] = try reader.readString()
+                    target.upstreamTokens[repository.text] = try reader.readString()
                 }
             case "tlsVerify": target.tlsVerify = try reader.readNull() ? nil : try reader.readBool()
             default: throw reader.refuse("unknown field '\(key)'")
@@ -142,7 +182,7 @@ enum SnapshotCodec {
         return target
     }
 
-    private static func readUser(_ reader: inout JSONReader) throws(TokenError) -> User {
+    private static func readUser(_ reader: inout JSONPathReader) throws(TokenError) -> User {
         var name: String?
         var root = false
         var permissions: [String: [String]] = [:]
@@ -153,7 +193,7 @@ enum SnapshotCodec {
             case "permissions":
                 if try reader.readNull() { return }
                 try reader.readObject { (reader, repository) throws(TokenError) in
-                    permissions[repository] = try readStrings(&reader)
+                    permissions[repository.text] = try readStrings(&reader)
                 }
             default: throw reader.refuse("unknown field '\(key)'")
             }
@@ -161,7 +201,7 @@ enum SnapshotCodec {
         return User(name: try required(name, "name", reader), root: root, permissions: permissions)
     }
 
-    private static func readAPIToken(_ reader: inout JSONReader) throws(TokenError) -> APIToken {
+    private static func readAPIToken(_ reader: inout JSONPathReader) throws(TokenError) -> APIToken {
         var id: String?, name: String?, kind: APIToken.Kind?
         var token = APIToken(id: "", name: "", kind: .system)
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -188,7 +228,7 @@ enum SnapshotCodec {
         return token
     }
 
-    private static func readIngestToken(_ reader: inout JSONReader) throws(TokenError) -> IngestToken {
+    private static func readIngestToken(_ reader: inout JSONPathReader) throws(TokenError) -> IngestToken {
         var name: String?, repository: String?
         var token = IngestToken(name: "", repository: "")
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -215,33 +255,58 @@ enum SnapshotCodec {
     }
 
     /// An RFC 3339 time (`2026-12-07T12:00:00Z`) as epoch milliseconds; null is absent.
-    private static func readTime(_ reader: inout JSONReader) throws(TokenError) -> Int64? {
+    private static func readTime(_ reader: inout JSONPathReader) throws(TokenError) -> Int64? {
         guard let text = try reader.readOptionalString() else { return nil }
         guard let millis = RFC3339.parse(text) else { throw reader.refuse("'\(text)' is not an RFC 3339 time such as 2026-12-07T12:00:00Z") }
         return millis
     }
 
-    private static func readStrings(_ reader: inout JSONReader) throws(TokenError) -> [String] {
+    private static func readStrings(_ reader: inout JSONPathReader) throws(TokenError) -> [String] {
         var strings: [String] = []
         try reader.readArray { (reader, _) throws(TokenError) in strings.append(try reader.readString()) }
         return strings
     }
 
-    private static func readParsers(_ reader: inout JSONReader) throws(TokenError) -> [CustomParserDefinition] {
-        let range = try reader.skipValue()
-        do {
-            return try JSONDecoder().decode([CustomParserDefinition].self, from: Data(reader[range]))
-        } catch let error as DecodingError {
-            guard case let .invalidSnapshot(file, path, reason) = SnapshotFile.describe(error, file: reader.file) else {
-                return []
+    /// A custom parser: `name` and `stages`; members it does not know are skipped.
+    private static func readParser(_ reader: inout JSONPathReader) throws(TokenError) -> CustomParserDefinition {
+        var name: String?, stages: [StageDefinition]?
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "name": name = try reader.readString()
+            case "stages":
+                var list: [StageDefinition] = []
+                try reader.readArray { (reader, _) throws(TokenError) in list.append(try readStage(&reader)) }
+                stages = list
+            default: try reader.skipValue()
             }
-            throw .invalidSnapshot(file: file, path: reader.pathText + path.dropFirst(), reason: reason)
-        } catch {
-            throw reader.refuse("\(error)")
         }
+        return CustomParserDefinition(name: try required(name, "name", reader), stages: try required(stages, "stages", reader))
     }
 
-    private static func required<T>(_ value: T?, _ key: String, _ reader: JSONReader) throws(TokenError) -> T {
+    private static func readStage(_ reader: inout JSONPathReader) throws(TokenError) -> StageDefinition {
+        var op: String?
+        var stage = StageDefinition(op: "")
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "op": op = try reader.readString()
+            case "field": stage.field = try reader.readOptionalString()
+            case "pattern": stage.pattern = try reader.readOptionalString()
+            case "format": stage.format = try reader.readOptionalString()
+            case "timezone": stage.timezone = try reader.readOptionalString()
+            case "separator": stage.separator = try reader.readOptionalString()
+            case "override": stage.override = try reader.readNull() ? nil : try reader.readBool()
+            case "fields": stage.fields = try reader.readNull() ? nil : try readStrings(&reader)
+            case "from": stage.from = try reader.readOptionalString()
+            case "to": stage.to = try reader.readOptionalString()
+            case "value": stage.value = try reader.readOptionalString()
+            default: try reader.skipValue()
+            }
+        }
+        stage.op = try required(op, "op", reader)
+        return stage
+    }
+
+    private static func required<T>(_ value: T?, _ key: String, _ reader: JSONPathReader) throws(TokenError) -> T {
         guard let value else { throw reader.refuse(field: key, "missing required field '\(key)'") }
         return value
     }

@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,7 +88,7 @@ public final class SnapshotFile: Sendable {
         return try body()
     }
 
-    // MARK: - Decoding errors of the parts decoded with Codable
+    // MARK: - The codec
 
     func decode(_ bytes: [UInt8]) throws(TokenError) -> Snapshot {
         try SnapshotCodec.decode(bytes, file: path)
@@ -97,43 +96,5 @@ public final class SnapshotFile: Sendable {
 
     static func encode(_ snapshot: Snapshot) -> [UInt8] {
         SnapshotCodec.encode(snapshot)
-    }
-
-    static func describe(_ error: DecodingError, file: String) -> TokenError {
-        switch error {
-        case let .keyNotFound(key, context):
-            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath + [key]),
-                                    reason: "missing required field '\(key.stringValue)'")
-        case let .typeMismatch(type, context), let .valueNotFound(type, context):
-            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath),
-                                    reason: "expected \(jsonTypeName(type))")
-        case let .dataCorrupted(context):
-            var reason = context.codingPath.isEmpty ? "bad JSON: " + context.debugDescription : context.debugDescription
-            if let underlying = context.underlyingError { reason += " (\(underlying))" }
-            return .invalidSnapshot(file: file, path: jsonPath(context.codingPath), reason: reason)
-        @unknown default:
-            return .invalidSnapshot(file: file, path: "$", reason: "\(error)")
-        }
-    }
-
-    static func jsonPath(_ codingPath: [any CodingKey]) -> String {
-        var path = "$"
-        for key in codingPath {
-            if let index = key.intValue { path += "[\(index)]" } else { path += "." + key.stringValue }
-        }
-        return path
-    }
-
-    private static func jsonTypeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is Int.Type: return "an integer"
-        case is Bool.Type: return "true or false"
-        default:
-            let name = String(describing: type)
-            if name.hasPrefix("Array") { return "an array" }
-            if name.hasPrefix("Dictionary") { return "an object" }
-            return "an object (\(name))"
-        }
     }
 }

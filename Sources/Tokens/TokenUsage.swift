@@ -153,7 +153,10 @@ public final class TokenUsageLedger: Sendable {
 
     /// The file's last uses (epoch seconds); throws when it is missing or malformed.
     public static func read(path: String) throws(TokenError) -> [TokenKey: UInt32] {
-        var reader = JSONReader(bytes: try readFile(path), file: path)
+        try JSONPathReader.read(try readFile(path), file: path) { (reader) throws(TokenError) in try readLastUsed(&reader) }
+    }
+
+    private static func readLastUsed(_ reader: inout JSONPathReader) throws(TokenError) -> [TokenKey: UInt32] {
         var lastUsed = [TokenKey: UInt32]()
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
@@ -180,7 +183,6 @@ public final class TokenUsageLedger: Sendable {
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
-        try reader.expectEnd()
         return lastUsed
     }
 }

@@ -90,6 +90,17 @@ struct JSONReaderValuesTests {
     }
 
     @Test(arguments: [
+        (#""\ud800""#, true), (#""a\udc00b""#, true), (#""\ud800\u0041""#, true), (#""\ud83d\ude42""#, false),
+        (#""\ufffd""#, false), (#""\u00e9\n""#, false), (#""plain""#, false),
+    ])
+    func findsUnpairedSurrogates(_ text: String, _ expected: Bool) throws {
+        #expect(try Self.withScalar(text) { reader, scalar in
+            guard case let .string(string) = scalar else { return !expected }
+            return reader.hasUnpairedSurrogate(string)
+        } == expected)
+    }
+
+    @Test(arguments: [
         ("0", Int64(0)), ("-0", 0), ("42", 42), ("-42", -42),
         ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
     ])

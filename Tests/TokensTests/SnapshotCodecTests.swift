@@ -66,3 +66,48 @@ import Testing
         }
     }
 }
+
+/// Each kind of entry reads and writes alone, as its line in the file.
+@Suite struct SnapshotCodecEntryTests {
+    @Test func entriesRoundTripAloneAsTheirLineInTheFile() throws {
+        let snapshot = ForwarderTests.withTargets()
+        var awkward = SnapshotCodecTests.awkward()
+        awkward.forwarders = snapshot.forwarders
+        let text = String(decoding: SnapshotCodec.encode(awkward), as: UTF8.self)
+        func check<T: Equatable>(_ entries: [T], _ encode: (T) -> [UInt8], _ decode: ([UInt8]) throws(TokenError) -> T) throws {
+            #expect(!entries.isEmpty)
+            for entry in entries {
+                let line = encode(entry)
+                #expect(try decode(line) == entry)
+                #expect(text.contains("\n    " + String(decoding: line, as: UTF8.self)))
+            }
+        }
+        try check(awkward.organizations, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(Organization.self, from: b, file: "e") }
+        try check(awkward.repositories, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(Repository.self, from: b, file: "e") }
+        try check(awkward.users, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(User.self, from: b, file: "e") }
+        try check(awkward.apiTokens, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(APIToken.self, from: b, file: "e") }
+        try check(awkward.ingestTokens, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(IngestToken.self, from: b, file: "e") }
+        try check(awkward.parsers, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(CustomParserDefinition.self, from: b, file: "e") }
+        try check(awkward.forwarders, SnapshotCodec.encode) { (b) throws(TokenError) in try SnapshotCodec.decode(Forwarder.self, from: b, file: "e") }
+    }
+
+    @Test func anEntryAloneIsRefusedWithItsPath() {
+        #expect(throws: TokenError.invalidSnapshot(file: "e", path: "$.repository", reason: "missing required field 'repository'")) {
+            _ = try SnapshotCodec.decode(IngestToken.self, from: Array(#"{"name": "t"}"#.utf8), file: "e")
+        }
+        #expect(throws: TokenError.invalidSnapshot(file: "e", path: "$", reason: "bad JSON at line 1, column 14: expected the end of the file, found '{'")) {
+            _ = try SnapshotCodec.decode(Organization.self, from: Array(#"{"name": "o"}{}"#.utf8), file: "e")
+        }
+    }
+
+    /// Custom parsers are written compact with sorted members; members the codec does not know are skipped.
+    @Test func parsersAreCompactSortedAndTolerateUnknownMembers() throws {
+        let parser = CustomParserDefinition(name: "p", stages: [
+            StageDefinition(op: "kvParse", field: "f", separator: "=", override: true, fields: ["a/b"]),
+        ])
+        #expect(String(decoding: SnapshotCodec.encode(parser), as: UTF8.self)
+            == #"{"name":"p","stages":[{"field":"f","fields":["a/b"],"op":"kvParse","override":true,"separator":"="}]}"#)
+        let extra = #"{"name": "p", "note": {"x": [1]}, "stages": [{"op": "kvParse", "field": "f", "separator": "=", "override": true, "fields": ["a/b"], "future": 1}]}"#
+        #expect(try SnapshotCodec.decode(CustomParserDefinition.self, from: Array(extra.utf8), file: "e") == parser)
+    }
+}
