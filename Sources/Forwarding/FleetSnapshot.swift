@@ -189,25 +189,23 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     }
 
     /// Writes every part of `snapshot` into the empty bucket, `meta` first: the gateway that creates `meta`
-    /// seeds, any other finds it taken and takes the seeder's keys from its watcher.
+    /// seeds, any other finds it taken and takes the seeder's keys from its watcher. The other keys are
+    /// created in a window of asynchronous publishes; their revisions reach the mirror through the watcher.
     private func seedLocked(_ snapshot: Snapshot) {
         guard let bucket, let index = try? snapshot.validate(file: url.description) else { return }
-        var writes: [SnapshotMirror.Write] = []
-        var revisions: [UInt64] = []
-        for write in SnapshotMirror.seedWrites(snapshot) {
-            do throws(KeyValueError) {
-                revisions.append(try bucket.write(write.key, write.value, expectedRevision: 0))
-                writes.append(write)
-            } catch {
-                if write.key == SnapshotKey.meta.text {
-                    logger.info("shared token snapshot is being seeded by another gateway", metadata: ["source": "\(url)"])
-                    return
-                }
-                logger.error("seeding the shared token snapshot", metadata: ["key": "\(write.key)", "error": "\(error)"])
+        let writes = SnapshotMirror.seedWrites(snapshot)
+        do throws(KeyValueError) {
+            let revision = try bucket.write(writes[0].key, writes[0].value, expectedRevision: 0)
+            try bucket.createAll(writes.dropFirst().map { ($0.key, $0.value) })
+            mirror.seeded(snapshot, index: index, writes: [writes[0]], revisions: [revision])
+            logger.info("shared token snapshot seeded from this gateway", metadata: ["source": "\(url)", "keys": "\(writes.count)"])
+        } catch {
+            if case .conflict = error {
+                logger.info("shared token snapshot is being seeded by another gateway", metadata: ["source": "\(url)"])
+            } else {
+                logger.error("seeding the shared token snapshot", metadata: ["source": "\(url)", "error": "\(error)"])
             }
         }
-        mirror.seeded(snapshot, index: index, writes: writes, revisions: revisions)
-        logger.info("shared token snapshot seeded from this gateway", metadata: ["source": "\(url)", "keys": "\(writes.count)"])
     }
 
     /// After a conflict: the current values of `keys`, applied like any change.

@@ -268,6 +268,45 @@ extension Snapshot {
         }
     }
 
+    /// Sets each part `changes` name, in order (nil removes it): a few one by one, many through a position
+    /// table per list touched, so reading a whole bucket costs one pass rather than a search per key.
+    public mutating func apply(_ changes: [(key: SnapshotKey, element: SnapshotElement?)]) {
+        guard changes.count > 16 else {
+            for change in changes { set(change.key, to: change.element) }
+            return
+        }
+        var byRank = [Int: [(key: SnapshotKey, element: SnapshotElement?)]]()
+        for change in changes { byRank[change.key.rank, default: []].append(change) }
+        func merge<E>(_ list: inout [E], _ rank: Int, _ key: (E) -> SnapshotKey, _ unwrap: (SnapshotElement) -> E?) {
+            guard let items = byRank[rank] else { return }
+            var position = [SnapshotKey: Int](minimumCapacity: list.count + items.count)
+            for (i, element) in list.enumerated() { position[key(element)] = i }
+            var removed = Set<Int>()
+            for item in items {
+                if let element = item.element, let value = unwrap(element) {
+                    if let i = position[item.key] {
+                        list[i] = value
+                        removed.remove(i)
+                    } else {
+                        position[item.key] = list.count
+                        list.append(value)
+                    }
+                } else if let i = position[item.key] {
+                    removed.insert(i)
+                }
+            }
+            if !removed.isEmpty { list = list.enumerated().filter { !removed.contains($0.offset) }.map(\.element) }
+        }
+        for change in byRank[0] ?? [] { set(change.key, to: change.element) }
+        merge(&organizations, 1, { .organization($0.name) }) { if case let .organization(v) = $0 { v } else { nil } }
+        merge(&forwarders, 2, { .forwarder($0.name) }) { if case let .forwarder(v) = $0 { v } else { nil } }
+        merge(&parsers, 3, { .parser($0.name) }) { if case let .parser(v) = $0 { v } else { nil } }
+        merge(&repositories, 4, { .repository($0.name) }) { if case let .repository(v) = $0 { v } else { nil } }
+        merge(&users, 5, { .user($0.name) }) { if case let .user(v) = $0 { v } else { nil } }
+        merge(&apiTokens, 6, { .apiToken($0.id) }) { if case let .apiToken(v) = $0 { v } else { nil } }
+        merge(&ingestTokens, 7, { .ingestToken(repository: $0.repository, name: $0.name) }) { if case let .ingestToken(v) = $0 { v } else { nil } }
+    }
+
     /// The key writes that turn `self` into `new`: puts in dependency order, then deletions (nil) in reverse
     /// dependency order. Lists are compared past their common beginning and end first, so one token added to
     /// or removed from a large set costs one pass of comparisons.

@@ -109,18 +109,20 @@ public struct SnapshotMirror: Sendable {
     }
 
     private func apply<C: Sequence<Change>>(_ changes: C, to base: Snapshot) -> (Snapshot, TokenError?) {
-        var candidate = base
+        var parts: [(key: SnapshotKey, element: SnapshotElement?)] = []
         for change in changes {
             // Superseded by a newer value of the key (applied already, or on its way).
             guard change.revision >= revisions[change.keyText] ?? 0, let key = change.key else {
-                if change.key == nil, case let .failure(error) = change.element { return (candidate, error) }
+                if change.key == nil, case let .failure(error) = change.element { return (base, error) }
                 continue
             }
             switch change.element {
-            case let .success(element): candidate.set(key, to: element)
-            case let .failure(error): return (candidate, error)
+            case let .success(element): parts.append((key, element))
+            case let .failure(error): return (base, error)
             }
         }
+        var candidate = base
+        candidate.apply(parts)
         return (candidate, nil)
     }
 

@@ -77,4 +77,22 @@ import Testing
         #expect(keys.first == .repository("fresh"))
         #expect(keys.count == 2 && keys.last.map { if case .ingestToken(repository: "fresh", _) = $0 { true } else { false } } == true)
     }
+
+    /// Many changes at once (a whole bucket read) go through position tables and give the same result as
+    /// setting them one by one: replacements in place, additions at the end, removals closed up.
+    @Test func manyChangesApplyAsOneByOne() throws {
+        var base = Fixture.snapshot()
+        for i in 0..<40 { _ = try base.addIngestToken(repository: "web", name: "t\(i)") }
+        var changes: [(key: SnapshotKey, element: SnapshotElement?)] = []
+        for i in stride(from: 0, to: 40, by: 3) { changes.append((.ingestToken(repository: "web", name: "t\(i)"), nil)) }
+        changes.append((.ingestToken(repository: "web", name: "t4"), .ingestToken(IngestToken(name: "t4", repository: "web", parser: "kv", token: "E" + String(repeating: "e", count: 42)))))
+        for i in 0..<20 { changes.append((.repository("r\(i)"), .repository(Repository(name: "r\(i)")))) }
+        changes.append((.meta, .meta(version: 1, features: ["CustomIngestTokens"])))
+        var oneByOne = base
+        for change in changes { oneByOne.set(change.key, to: change.element) }
+        var together = base
+        together.apply(changes)
+        #expect(together == oneByOne)
+        #expect(together.ingestTokens.count == base.ingestTokens.count - 14)
+    }
 }
