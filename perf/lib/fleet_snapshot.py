@@ -124,6 +124,8 @@ try:
         while waiting:
             waiting = [c for c in waiting if c.ingest(token) != 200]
         delays.append(time.time() - sent)
+        if delays[-1] > 1:
+            print(f"change {i} through gateway {'abc'[i % 3]}: {delays[-1]:.2f} s", file=sys.stderr)
     delays.sort()
     pick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))]
 
@@ -148,4 +150,7 @@ finally:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("KEEP"):
+        print(f"kept {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
