@@ -99,7 +99,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "sluice", "WAL", "EventModel", "CNATS", "Forwarding", "Tokens", .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
         .testTarget(name: "POSIXTests", dependencies: ["POSIX", "CSystemShims"]),
         .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "WALFormat", "EventModel", "Tokens", "CNATS", "CZstd"]),

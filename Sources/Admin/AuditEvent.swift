@@ -17,6 +17,8 @@ public struct AuditEvent: Sendable, Equatable {
     public var error: String?
     /// What the caller said about the change (`deleteSearchDomain`'s `deleteMessage`).
     public var message: String?
+    /// The gateway that applied the change (its id, `DATA/gateway-id`), when a fleet shares the snapshot.
+    public var gateway: String?
 
     public init(actor: String, actorKind: String, operation: String, repository: String?, tokenName: String?,
                 result: Result, error: String?) {
@@ -37,6 +39,7 @@ public struct AuditEvent: Sendable, Equatable {
         fields.append(("result", result.rawValue))
         if let error { fields.append(("error", error)) }
         if let message { fields.append(("message", message)) }
+        if let gateway { fields.append(("gateway", gateway)) }
         return fields
     }
 

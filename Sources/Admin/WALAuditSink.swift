@@ -15,13 +15,18 @@ public struct WALAuditSink: AuditSink {
 
     private let wal: WALStore
     private let logger: Logger
+    /// The gateway that made the change, named in each event when a fleet shares the snapshot.
+    private let gateway: String?
 
-    public init(wal: WALStore, logger: Logger) {
+    public init(wal: WALStore, logger: Logger, gateway: String? = nil) {
         self.wal = wal
         self.logger = logger
+        self.gateway = gateway
     }
 
     public func record(_ event: AuditEvent) async {
+        var event = event
+        if event.gateway == nil { event.gateway = gateway }
         let batch = Self.batch(for: event, nowMillis: WallClock.milliseconds())
         let log: RepositoryLog
         do {

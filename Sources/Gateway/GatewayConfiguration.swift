@@ -23,6 +23,10 @@ public struct GatewayConfiguration: Sendable {
     public var maxPendingBytes: Int? = WALOptions.defaultMaxPendingBytes()
     /// Free bytes on the data folder's file system below which ingest is refused with 503 (nil: no bound).
     public var minFreeBytes: Int?
+    /// `nats://HOST:PORT[,…]/BUCKET`: the token snapshot a fleet shares (docs/fleet.md); nil: `DATA/tokens.json` only.
+    public var snapshotSource: String?
+    /// Copies of the bucket when a gateway creates it.
+    public var snapshotReplicas = 1
     /// HEC indexer acknowledgements for every token (`--hec-acks`), and the ack table's limits.
     public var hecAcks = false
     public var hecAckLimits = HECAckTable.Limits()

@@ -27,8 +27,10 @@ public final class GatewayServer {
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
+        let fleet = try connectSnapshotSource()
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        fleet?.attach(to: tokens)
         let usageFlusher = TokenUsageFlusher(ledger: tokens.usage) { [logger] error in
             logger.error("token last uses not saved", metadata: ["error": "\(error)"])
         }
@@ -51,7 +53,8 @@ public final class GatewayServer {
         let server = HTTPServer(configuration: http, logger: logger)
         let storage = RepositoryStorage(wal: wal, deletedRepositoryHours: configuration.deletedRepositoryHours)
         storage.sweepDeleted()
-        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger), storage: storage, logger: logger)
+        let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger, gateway: fleet?.gateway), storage: storage,
+                             logger: logger)
         let adminPool = AdminWorkerPool(threads: 2)
         let metricsAccess = MetricsAccess(onIngestListeners: configuration.metricsListen == nil, requiresToken: configuration.metricsAuth)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
@@ -104,10 +107,34 @@ public final class GatewayServer {
         adminPool.shutdown()
         usageFlusher.stop()
         forwarding.shutdown()
+        fleet?.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")
         logger.info("stopped")
         return 0
+    }
+
+    /// `--snapshot-source`: reads the shared snapshot into `DATA/tokens.json` before the store loads it (so
+    /// a gateway joining a fleet does not bootstrap credentials of its own). Unreachable: starts from the cached
+    /// file and keeps trying in the background; with no cached file it cannot start.
+    private func connectSnapshotSource() throws -> FleetSnapshot? {
+        guard let text = configuration.snapshotSource, let url = SnapshotSourceURL(text) else { return nil }
+        let data = configuration.dataDirectory
+        let fleet = FleetSnapshot(url: url, replicas: configuration.snapshotReplicas,
+                                  gateway: try GatewayIdentity.loadOrCreate(dataDirectory: data), logger: logger)
+        do {
+            if let shared = try fleet.connect() {
+                try TokenStore.writeCache(shared, dataDirectory: data)
+                logger.info("token snapshot read from the shared bucket", metadata: ["source": "\(url)", "tokens": "\(shared.ingestTokens.count)"])
+            }
+        } catch {
+            guard SnapshotFile(dataDirectory: data).exists else {
+                throw TokenError.notFound("--snapshot-source \(url) cannot be reached (\(error)) and \(data)/tokens.json holds no cached snapshot")
+            }
+            logger.warning("shared token snapshot unreachable; starting from the cached tokens.json",
+                           metadata: ["source": "\(url)", "error": "\(error)"])
+        }
+        return fleet
     }
 
     /// `--metrics-listen`: one loop of its own serving `/metrics` only, with the ingest listeners' limits.

@@ -35,11 +35,13 @@ public final class TokenStore: Sendable {
     private let state: Mutex<State>
     /// Limit states kept across reloads; used under `reloading` (and in `init`).
     private let limiterStates: LimiterStates
-    private let reloading = Mutex(())
+    let reloading = Mutex(())
     /// Called with each install (under `reloading`).
     private let observers = Mutex<[@Sendable (TokenGeneration) -> Void]>([])
     private let reloadCount = Atomic<Int>(0)
-    private let failureCount = Atomic<Int>(0)
+    let failureCount = Atomic<Int>(0)
+    /// Where edits and reloads go instead of the file when the snapshot is shared (`TokenStore+Source.swift`).
+    let source = Mutex<(any SnapshotSource)?>(nil)
 
     /// Loads `DATA/tokens.json`; throws when it is missing or invalid (the server must not start on it).
     public init(dataDirectory: String, logger: Logger) throws(TokenError) {
@@ -85,6 +87,7 @@ public final class TokenStore: Sendable {
 
     /// As `reload()`, but also hands the refusal to the caller.
     public func reloadOrThrow() throws(TokenError) {
+        if let source = source.withLock({ $0 }) { return try source.reload() }
         try reloading.withLock { _ throws(TokenError) in
             let loaded: (snapshot: Snapshot, index: SnapshotIndex)
             do throws(TokenError) {
@@ -99,7 +102,7 @@ public final class TokenStore: Sendable {
     }
 
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
-    private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
+    func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
         let limits = limiterStates.policies(for: snapshot)
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
         let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
@@ -137,6 +140,7 @@ public final class TokenStore: Sendable {
     /// snapshot, so the change takes effect before this returns (counted as a reload).
     @discardableResult
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        if let source = source.withLock({ $0 }) { return try source.edit(body) }
         var result: T?
         do throws(TokenError) {
             try reloading.withLock { _ throws(TokenError) in
@@ -210,9 +214,10 @@ public final class TokenStore: Sendable {
         ])
     }
 
-    private func logRefusal(_ error: TokenError) {
+    func logRefusal(_ error: TokenError) {
         var metadata: Logger.Metadata = ["file": "\(file.path)"]
-        if case let .invalidSnapshot(_, path, reason) = error {
+        if case let .invalidSnapshot(source, path, reason) = error {
+            metadata["file"] = "\(source)"
             metadata["path"] = "\(path)"
             metadata["reason"] = "\(reason)"
         } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLoop
+import Forwarding
 import Gateway
 import Logging
 import WAL
@@ -102,6 +103,10 @@ struct ServeCommand: ParsableCommand {
     var maxPendingBytes: Int?
     @Option(name: .long, help: "Free bytes on the data folder's file system below which ingest is answered 503 and the health endpoints say unhealthy.")
     var minFreeBytes: Int?
+    @Option(name: .long, help: "nats://HOST:PORT[,…]/BUCKET: keep the token snapshot in this JetStream key-value bucket, shared by a fleet of gateways (docs/fleet.md); DATA/tokens.json becomes its cache.")
+    var snapshotSource: String?
+    @Option(name: .long, help: "Copies of the --snapshot-source bucket when this gateway creates it.")
+    var snapshotReplicas = 1
 
     @Flag(name: .long, help: "Splunk HEC indexer acknowledgements for every token (otherwise only for tokens with hecAcknowledgements: true).")
     var hecAcks = false
@@ -139,6 +144,10 @@ struct ServeCommand: ParsableCommand {
         guard (maxPendingBytes ?? 0) >= 0, (minFreeBytes ?? 0) >= 0, hecAckIdleTimeout > 0, hecAckMaxPendingPerChannel >= 1, hecAckMaxPending >= 1 else {
             throw ValidationError("--max-pending-bytes and --min-free-bytes must not be negative; --hec-ack-idle-timeout, --hec-ack-max-pending(-per-channel) must be positive")
         }
+        if let snapshotSource, SnapshotSourceURL(snapshotSource) == nil {
+            throw ValidationError("--snapshot-source \(snapshotSource): expected nats://HOST:PORT[,…]/BUCKET")
+        }
+        guard snapshotReplicas >= 1 else { throw ValidationError("--snapshot-replicas must be positive") }
         guard walWriters >= 1, walIdleClose >= 0 else { throw ValidationError("--wal-writers must be positive and --wal-idle-close not negative") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
@@ -191,6 +200,8 @@ struct ServeCommand: ParsableCommand {
         configuration.retentionMaxBytes = retentionMaxBytes
         if let maxPendingBytes { configuration.maxPendingBytes = maxPendingBytes > 0 ? maxPendingBytes : nil }
         configuration.minFreeBytes = minFreeBytes
+        configuration.snapshotSource = snapshotSource
+        configuration.snapshotReplicas = snapshotReplicas
         configuration.hecAcks = hecAcks
         configuration.hecAckLimits.idleMillis = Int64(hecAckIdleTimeout * 1000)
         configuration.hecAckLimits.maxPendingPerChannel = hecAckMaxPendingPerChannel

@@ -1,19 +1,35 @@
 import ArgumentParser
+import Forwarding
 import Foundation
+import Logging
 import Parsers
 import Tokens
 
 /// `--data DIR` and `--reload`, shared by every command that edits the snapshot.
 struct SnapshotOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: "The data directory holding tokens.json.")
-    var data: String
+    var data: String?
+
+    @Option(help: "nats://HOST:PORT[,…]/BUCKET: edit the snapshot a fleet shares (docs/fleet.md) instead of DATA/tokens.json.")
+    var source: String?
 
     @Flag(help: "Signal the running server (pid in DATA/sluice.pid) to reload after the change.")
     var reload = false
 
-    /// Applies `body` under the writers' lock, then signals the server when `--reload` was given.
+    func validate() throws {
+        guard (data == nil) != (source == nil) else { throw ValidationError("give --data or --source") }
+        if let source, SnapshotSourceURL(source) == nil { throw ValidationError("--source \(source): expected nats://HOST:PORT[,…]/BUCKET") }
+        if reload && source != nil { throw ValidationError("--reload needs --data (gateways watching --source apply changes on their own)") }
+    }
+
+    /// Applies `body` under the writers' lock (or with compare-and-set on the shared snapshot), then signals
+    /// the server when `--reload` was given.
     @discardableResult
     func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
+        if let source, let url = SnapshotSourceURL(source) {
+            return try FleetSnapshot.editOnce(url: url, logger: Logger(label: "sluice"), body)
+        }
+        let data = data ?? ""
         let result = try existingSnapshot(data).edit(body)
         if reload {
             do {

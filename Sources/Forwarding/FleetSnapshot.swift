@@ -1,0 +1,325 @@
+import CNATS
+import Foundation
+import Logging
+import Synchronization
+import Tokens
+
+/// The token snapshot a fleet of gateways shares through a JetStream key-value bucket (docs/fleet.md,
+/// "Shared snapshot"): the gateway reads the bucket once at start, watches it and serves each change that
+/// passes validation; edits from this gateway (admin API) and from `sluice … --source` are compare-and-set
+/// writes of the keys they change.
+///
+/// Guarantees:
+/// - Changes serve only after validation (``SnapshotMirror``); a refused change logs one line, counts in
+///   `sluice_token_reload_failures_total` and leaves the serving set as it was.
+/// - An edit that loses a compare-and-set re-reads the keys it touched and runs again on the newer values (up
+///   to ``maxAttempts`` times), so two writers never overwrite each other.
+/// - `DATA/tokens.json` follows the accepted snapshot (written off the watcher thread, latest wins) and is
+///   what a gateway starts from while the bucket cannot be reached.
+public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
+    public let url: SnapshotSourceURL
+    public let gateway: String
+    /// Copies of the bucket when this creates it; nil: never creates it.
+    private let replicas: Int?
+    private let logger: Logger
+    public static let maxAttempts = 8
+
+    /// Guards everything below; taken before the store's reload lock, never after it.
+    private let lock = NSLock()
+    private var bucket: KeyValueBucket?
+    private var watcher: KeyValueWatcher?
+    private var mirror: SnapshotMirror
+    private var store: TokenStore?
+    private var running = true
+    private var thread: Thread?
+    private let cache: CacheWriter
+    private let conflictCount = Atomic<Int>(0)
+
+    public init(url: SnapshotSourceURL, replicas: Int?, gateway: String, logger: Logger) {
+        self.url = url
+        self.replicas = replicas
+        self.gateway = gateway
+        self.logger = logger
+        cache = CacheWriter(logger: logger)
+        mirror = SnapshotMirror(source: url.description)
+    }
+
+    /// One edit from the command line (`--source`): reads the bucket, applies `body` with compare-and-set
+    /// (retrying on conflicts) and disconnects.
+    public static func editOnce<T>(url: SnapshotSourceURL, logger: Logger, _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
+        let host = ProcessInfo.processInfo.hostName
+        let fleet = FleetSnapshot(url: url, replicas: nil, gateway: "cli@\(host)", logger: logger)
+        defer { fleet.shutdown() }
+        guard try fleet.connect() != nil else {
+            throw TokenError.notFound("\(url) holds no snapshot yet: start a gateway with --snapshot-source \(url) to seed it")
+        }
+        return try fleet.edit(body)
+    }
+
+    /// Connects and reads the whole bucket. Returns the bucket's snapshot when it holds one, nil when it is
+    /// empty; throws when it cannot be reached.
+    public func connect() throws(KeyValueError) -> Snapshot? {
+        lock.lock()
+        defer { lock.unlock() }
+        try connectLocked()
+        return mirror.isSeeded ? mirror.snapshot : nil
+    }
+
+    private func connectLocked() throws(KeyValueError) {
+        let bucket = try KeyValueBucket(url, replicas: replicas)
+        let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+        self.bucket = bucket
+        self.watcher = watcher
+        mirror = fresh.mirror
+        for refusal in fresh.refusals { store?.refuse(refusal) ?? logRefusal(refusal) }
+    }
+
+    /// Reads every key (a watcher's initial values) into a new mirror; the watcher then carries on with changes.
+    private static func readAll(_ bucket: KeyValueBucket, source: String) throws(KeyValueError)
+        -> ((mirror: SnapshotMirror, refusals: [TokenError]), KeyValueWatcher) {
+        let watcher = try bucket.watchAll()
+        var mirror = SnapshotMirror(source: source)
+        reading: while true {
+            switch watcher.next(timeoutMillis: 10_000) {
+            case let .entry(key, revision, value, _):
+                mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+            case .caughtUp: break reading
+            case .timeout, .stopped:
+                watcher.stop()
+                throw .failed(JetStreamError("reading bucket \(bucket.url.bucket)", NATS_TIMEOUT))
+            }
+        }
+        // Incomplete batches at start are applied as far as their writers got.
+        mirror.staleMillis = 0
+        let (_, refusals) = mirror.settle(nowMillis: Self.nowMillis(), initial: true)
+        mirror.staleMillis = SnapshotMirror(source: source).staleMillis
+        return ((mirror, refusals), watcher)
+    }
+
+    /// Starts serving through `store`, which loaded the snapshot ``connect()`` returned (or the cached file
+    /// when it threw): seeds an empty bucket from the store's snapshot, makes the store's edits and reloads
+    /// come here, and watches the bucket (connecting in the background first when ``connect()`` failed).
+    public func attach(to store: TokenStore) {
+        lock.lock()
+        self.store = store
+        if bucket != nil && !mirror.isSeeded { seedLocked(store.snapshot) }
+        lock.unlock()
+        store.use(source: self)
+        let thread = Thread { [self] in watchLoop() }
+        thread.name = "sluice-snapshot"
+        self.thread = thread
+        thread.start()
+    }
+
+    public func shutdown() {
+        lock.lock()
+        running = false
+        let watcher = self.watcher
+        lock.unlock()
+        watcher?.stop()
+        cache.flush()
+        lock.lock()
+        bucket?.close()
+        lock.unlock()
+    }
+
+    /// Changes refused by a compare-and-set and retried.
+    public var conflictsTotal: Int { conflictCount.load(ordering: .relaxed) }
+
+    // MARK: - SnapshotSource
+
+    public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        for attempt in 1...Self.maxAttempts {
+            guard let bucket else {
+                throw .invalidArgument("the shared token snapshot (\(url)) cannot be reached; changes are refused until it is back")
+            }
+            let prepared = try mirror.prepare(batchID: Self.batchID(), body)
+            if prepared.writes.isEmpty { return prepared.result }
+            var revisions: [UInt64] = []
+            do throws(KeyValueError) {
+                for write in prepared.writes {
+                    revisions.append(try bucket.write(write.key, write.value, expectedRevision: write.expectedRevision))
+                }
+            } catch {
+                guard case let .conflict(key) = error else {
+                    throw .invalidArgument("the shared token snapshot (\(url)) could not be written: \(error)")
+                }
+                conflictCount.add(1, ordering: .relaxed)
+                logger.warning("token snapshot write conflict; re-reading and retrying",
+                               metadata: ["key": "\(key)", "attempt": "\(attempt)", "gateway": "\(gateway)"])
+                refreshLocked(prepared.writes.map(\.key))
+                continue
+            }
+            mirror.committed(prepared, revisions: revisions)
+            store?.adopt(prepared.snapshot, index: prepared.index)
+            cache.write(prepared.snapshot, store: store)
+            logger.info("token snapshot changed", metadata: ["keys": "\(prepared.writes.count)", "gateway": "\(gateway)"])
+            return prepared.result
+        }
+        throw .conflict("the shared token snapshot kept changing under this edit (\(Self.maxAttempts) attempts); retry it")
+    }
+
+    public func reload() throws(TokenError) {
+        lock.lock()
+        defer { lock.unlock() }
+        do throws(KeyValueError) {
+            guard let bucket else { throw .failed(JetStreamError("not connected", NATS_NOT_YET_CONNECTED)) }
+            let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+            watcher.stop()
+            for refusal in fresh.refusals { store?.refuse(refusal) }
+            guard fresh.mirror.isSeeded else { throw .failed(JetStreamError("bucket \(url.bucket) is empty", NATS_NOT_FOUND)) }
+            // Keep the newest revisions seen: the running watcher skips what this read covered.
+            mirror = fresh.mirror
+            adoptLocked()
+        } catch {
+            let refusal = TokenError.invalidSnapshot(file: url.description, path: "$", reason: "not re-read: \(error)")
+            store?.refuse(refusal)
+            throw refusal
+        }
+    }
+
+    // MARK: - Internals (with `lock` held)
+
+    private func adoptLocked() {
+        guard let index = mirror.index ?? (try? mirror.snapshot.validate(file: url.description)) else { return }
+        store?.adopt(mirror.snapshot, index: index)
+        cache.write(mirror.snapshot, store: store)
+    }
+
+    /// Writes every part of `snapshot` into the empty bucket, `meta` first: the gateway that creates `meta`
+    /// seeds, any other finds it taken and takes the seeder's keys from its watcher. The other keys are
+    /// created in a window of asynchronous publishes; their revisions reach the mirror through the watcher.
+    private func seedLocked(_ snapshot: Snapshot) {
+        guard let bucket, let index = try? snapshot.validate(file: url.description) else { return }
+        let writes = SnapshotMirror.seedWrites(snapshot)
+        do throws(KeyValueError) {
+            let revision = try bucket.write(writes[0].key, writes[0].value, expectedRevision: 0)
+            try bucket.createAll(writes.dropFirst().map { ($0.key, $0.value) })
+            mirror.seeded(snapshot, index: index, writes: [writes[0]], revisions: [revision])
+            logger.info("shared token snapshot seeded from this gateway", metadata: ["source": "\(url)", "keys": "\(writes.count)"])
+        } catch {
+            if case .conflict = error {
+                logger.info("shared token snapshot is being seeded by another gateway", metadata: ["source": "\(url)"])
+            } else {
+                logger.error("seeding the shared token snapshot", metadata: ["source": "\(url)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// After a conflict: the current values of `keys`, applied like any change.
+    private func refreshLocked(_ keys: [String]) {
+        guard let bucket else { return }
+        for key in keys {
+            guard let current = try? bucket.get(key) else { continue }
+            mirror.receive(key: key, revision: current.revision, value: current.value, nowMillis: Self.nowMillis())
+        }
+        settleLocked()
+    }
+
+    private func settleLocked(initial: Bool = false) {
+        let (changed, refusals) = mirror.settle(nowMillis: Self.nowMillis(), initial: initial)
+        for refusal in refusals { store?.refuse(refusal) ?? logRefusal(refusal) }
+        if changed { adoptLocked() }
+    }
+
+    private func logRefusal(_ error: TokenError) {
+        logger.error("token snapshot change refused; the previous set keeps serving", metadata: ["reason": "\(error)"])
+    }
+
+    // MARK: - Watcher thread
+
+    private func watchLoop() {
+        while true {
+            lock.lock()
+            let running = self.running
+            let watcher = self.watcher
+            lock.unlock()
+            guard running else { return }
+            guard let watcher else {
+                reconnect()
+                continue
+            }
+            let event = watcher.next(timeoutMillis: 250)
+            lock.lock()
+            switch event {
+            case let .entry(key, revision, value, pending):
+                mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+                if pending == 0 { settleLocked() }
+            case .caughtUp, .timeout:
+                if mirror.hasUnsettled { settleLocked() }
+            case .stopped:
+                self.watcher = nil
+            }
+            lock.unlock()
+        }
+    }
+
+    /// Connects (retrying each second while running), then reads the bucket whole and serves it, or seeds it.
+    private func reconnect() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard running else { return }
+        do throws(KeyValueError) {
+            if let bucket, bucket.isConnected {
+                let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+                self.watcher = watcher
+                mirror = fresh.mirror
+                for refusal in fresh.refusals { store?.refuse(refusal) }
+            } else {
+                try connectLocked()
+            }
+            logger.info("shared token snapshot connected", metadata: ["source": "\(url)"])
+            if mirror.isSeeded { adoptLocked() } else if let store { seedLocked(store.snapshot) }
+        } catch {
+            logger.warning("shared token snapshot unreachable; serving the cached set", metadata: ["source": "\(url)", "error": "\(error)"])
+            lock.unlock()
+            usleep(1_000_000)
+            lock.lock()
+        }
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func batchID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+}
+
+/// Writes the accepted snapshot to `DATA/tokens.json` on a queue of its own, coalescing: only the latest
+/// snapshot is written, so a burst of changes costs one write and the watcher never waits for the disk.
+final class CacheWriter: @unchecked Sendable {
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "sluice-snapshot-cache")
+
+    init(logger: Logger) { self.logger = logger }
+
+    private let lock = NSLock()
+    private var latest: (Snapshot, TokenStore)?
+
+    func write(_ snapshot: Snapshot, store: TokenStore?) {
+        guard let store else { return }
+        lock.lock()
+        let scheduled = latest != nil
+        latest = (snapshot, store)
+        lock.unlock()
+        if !scheduled { queue.async { self.drain() } }
+    }
+
+    private func drain() {
+        lock.lock()
+        let next = latest
+        latest = nil
+        lock.unlock()
+        guard let next else { return }
+        let (snapshot, store) = next
+        do throws(TokenError) {
+            try store.writeCache(snapshot)
+        } catch {
+            logger.error("token snapshot cache not written", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func flush() { queue.sync {} }
+}

@@ -1,0 +1,188 @@
+/// A gateway's view of a snapshot kept in a key-value bucket (docs/fleet.md, "Shared snapshot"): the
+/// accepted snapshot, each key's latest revision in the bucket, and the changes received but not yet applied.
+/// Pure: the bucket's I/O is the caller's.
+///
+/// Guarantees:
+/// - ``snapshot`` only ever changes to a set that passed `validate(file:)`; a change that would make it invalid
+///   is refused (``settle(nowMillis:)`` returns why) and the accepted set stays.
+/// - The keys one change wrote (tagged with the same batch id) are applied together, never one without the
+///   others; a batch whose writer stopped half-way is applied as far as it got once it is ``staleMillis`` old.
+/// - An entry no newer than the key's known revision is ignored, so the writer's own writes, and a value
+///   superseded by a newer one, are not applied twice or over the newer one.
+public struct SnapshotMirror: Sendable {
+    public private(set) var snapshot: Snapshot
+    public private(set) var index: SnapshotIndex?
+    /// Names the bucket in refusals (`nats://HOST:PORT/BUCKET`).
+    public let source: String
+    /// Every key's latest revision seen (0: never written), for compare-and-set.
+    public private(set) var revisions: [String: UInt64] = [:]
+    /// Incomplete batches are applied as far as they got after this long.
+    public var staleMillis: Int64 = 2000
+
+    struct Change: Sendable {
+        var key: SnapshotKey?
+        var keyText: String
+        var revision: UInt64
+        var element: Result<SnapshotElement?, TokenError>
+    }
+
+    private var pending: [String: (firstMillis: Int64, count: Int, changes: [Change])] = [:]
+    private var ready: [[Change]] = []
+
+    public init(source: String, snapshot: Snapshot = Snapshot()) {
+        self.source = source
+        self.snapshot = snapshot
+    }
+
+    /// Whether the bucket holds a snapshot (its `meta` key was seen).
+    public var isSeeded: Bool { revisions[SnapshotKey.meta.text] != nil }
+    public var hasUnsettled: Bool { !ready.isEmpty || !pending.isEmpty }
+
+    /// Takes one bucket entry: `value` nil for a deletion marker.
+    public mutating func receive(key keyText: String, revision: UInt64, value: [UInt8]?, nowMillis: Int64) {
+        if let known = revisions[keyText], revision <= known { return }
+        revisions[keyText] = revision
+        let parsed = SnapshotValue(parsing: value ?? [])
+        let key = SnapshotKey(text: keyText)
+        let element: Result<SnapshotElement?, TokenError>
+        if let key {
+            if parsed.isDeletion {
+                element = .success(nil)
+            } else {
+                do throws(TokenError) {
+                    element = .success(try SnapshotElement.decode(parsed.body, key: key, keyText: keyText, source: source))
+                } catch {
+                    element = .failure(error)
+                }
+            }
+        } else {
+            element = .failure(.invalidSnapshot(file: source, path: keyText, reason: "not a snapshot key"))
+        }
+        let change = Change(key: key, keyText: keyText, revision: revision, element: element)
+        guard let batch = parsed.batch, batch.count > 1 else {
+            ready.append([change])
+            return
+        }
+        var group = pending[batch.id] ?? (nowMillis, batch.count, [])
+        group.changes.append(change)
+        if group.changes.count >= group.count {
+            pending[batch.id] = nil
+            ready.append(group.changes)
+        } else {
+            pending[batch.id] = group
+        }
+    }
+
+    /// Applies what has arrived: all ready changes at once when the result is valid, else change by change,
+    /// refusing those that would make the set invalid. `initial` (the first read of a bucket) orders the
+    /// changes by dependency first, as the bucket's order is the order of last writes. Returns whether the
+    /// accepted snapshot changed and the refusals.
+    public mutating func settle(nowMillis: Int64, initial: Bool = false) -> (changed: Bool, refusals: [TokenError]) {
+        for (id, group) in pending where nowMillis - group.firstMillis >= staleMillis {
+            pending[id] = nil
+            ready.append(group.changes)
+        }
+        guard !ready.isEmpty else { return (false, []) }
+        var groups = ready
+        ready = []
+        if initial { groups.sort { ($0.map { $0.key?.rank ?? 99 }.min() ?? 99) < ($1.map { $0.key?.rank ?? 99 }.min() ?? 99) } }
+        if case let (candidate, nil) = apply(groups.joined(), to: snapshot), let validated = try? candidate.validate(file: source) {
+            snapshot = candidate
+            index = validated
+            return (true, [])
+        }
+        var changed = false
+        var refusals: [TokenError] = []
+        for group in groups {
+            let (candidate, failure) = apply(group, to: snapshot)
+            do throws(TokenError) {
+                if let failure { throw failure }
+                let validated = try candidate.validate(file: source)
+                snapshot = candidate
+                index = validated
+                changed = true
+            } catch {
+                refusals.append(Self.naming(error, keys: group.map(\.keyText)))
+            }
+        }
+        return (changed, refusals)
+    }
+
+    private func apply<C: Sequence<Change>>(_ changes: C, to base: Snapshot) -> (Snapshot, TokenError?) {
+        var parts: [(key: SnapshotKey, element: SnapshotElement?)] = []
+        for change in changes {
+            // Superseded by a newer value of the key (applied already, or on its way).
+            guard change.revision >= revisions[change.keyText] ?? 0, let key = change.key else {
+                if change.key == nil, case let .failure(error) = change.element { return (base, error) }
+                continue
+            }
+            switch change.element {
+            case let .success(element): parts.append((key, element))
+            case let .failure(error): return (base, error)
+            }
+        }
+        var candidate = base
+        candidate.apply(parts)
+        return (candidate, nil)
+    }
+
+    /// A refusal says which keys it concerns, as the file refusal says which file.
+    private static func naming(_ error: TokenError, keys: [String]) -> TokenError {
+        guard case let .invalidSnapshot(file, path, reason) = error else { return error }
+        let names = keys.joined(separator: ",")
+        return .invalidSnapshot(file: file, path: path, reason: path.contains(names) ? reason : "\(reason) (keys \(names))")
+    }
+
+    // MARK: - Writing
+
+    /// One key write of an edit: the value, and the revision the key must still have (0: must not exist).
+    public struct Write: Sendable, Equatable {
+        public var key: String
+        public var value: [UInt8]
+        public var expectedRevision: UInt64
+    }
+
+    /// An edit ready to be written: its result, the snapshot it makes, and the key writes.
+    public struct PreparedEdit<T> {
+        public var result: T
+        public var snapshot: Snapshot
+        public var index: SnapshotIndex
+        public var writes: [Write]
+    }
+
+    /// Applies `body` to the accepted snapshot, validates the result and lists the writes that store it, each
+    /// with the revision it expects (compare-and-set). Several writes carry one batch tag `batchID`.
+    public func prepare<T>(batchID: String, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> PreparedEdit<T> {
+        var edited = snapshot
+        let result = try body(&edited)
+        let index = try edited.validate(file: source)
+        let changes = snapshot.changes(to: edited)
+        let writes = changes.map { change in
+            let body = change.element?.encoded() ?? []
+            let value = SnapshotValue(batch: changes.count > 1 ? (batchID, changes.count) : nil, body: body[...])
+            return Write(key: change.key.text, value: value.bytes, expectedRevision: revisions[change.key.text] ?? 0)
+        }
+        return PreparedEdit(result: result, snapshot: edited, index: index, writes: writes)
+    }
+
+    /// Records that every write of `edit` was stored at `revisions` (in order): the edit serves at once.
+    public mutating func committed<T>(_ edit: PreparedEdit<T>, revisions written: [UInt64]) {
+        for (write, revision) in zip(edit.writes, written) where revision > revisions[write.key] ?? 0 {
+            revisions[write.key] = revision
+        }
+        snapshot = edit.snapshot
+        index = edit.index
+    }
+
+    /// Records that this gateway seeded the bucket with `snapshot`: `writes` were stored at `revisions`.
+    public mutating func seeded(_ snapshot: Snapshot, index: SnapshotIndex, writes: [Write], revisions written: [UInt64]) {
+        for (write, revision) in zip(writes, written) where revision > revisions[write.key] ?? 0 { revisions[write.key] = revision }
+        self.snapshot = snapshot
+        self.index = index
+    }
+
+    /// The writes that store `snapshot` in an empty bucket, meta first (it marks the bucket as seeded).
+    public static func seedWrites(_ snapshot: Snapshot) -> [Write] {
+        snapshot.elements.map { Write(key: $0.key.text, value: $0.encoded(), expectedRevision: 0) }
+    }
+}
