@@ -72,6 +72,8 @@ final class SegmentWriter {
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
     var awaitingInterval = false
+    /// The file system this log's segments live on, as its pool writer syncs it (set when adopted).
+    var device: SyncDevice?
     /// Set once the repository's log was closed for good (``PoolWriter/retire(_:)``): later records fail
     /// with ``WALError/closed`` instead of reopening a folder that is being moved away.
     var retired = false
@@ -306,7 +308,13 @@ final class SegmentWriter {
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
-        let ended = MonotonicClock.nanoseconds()
+        markSynced(started: started, ended: MonotonicClock.nanoseconds())
+        return true
+    }
+
+    /// After a sync that covered everything written (this file's fdatasync, or a `syncfs` of its file
+    /// system that started after the last write and reported no error): completes what awaited it.
+    func markSynced(started: UInt64, ended: UInt64) {
         lastSyncNanos = ended
         averageGroupBytes += (writtenOffset - syncedOffset - averageGroupBytes) / 8
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
@@ -315,7 +323,6 @@ final class SegmentWriter {
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
-        return true
     }
 
     /// Under `.interval`: takes the last background sync's outcome and starts the next one if anything

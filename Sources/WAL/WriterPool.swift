@@ -56,6 +56,8 @@ final class WriterPool: Sendable {
              { $0.metrics.records.load(ordering: .relaxed) }),
             ("sluice_wal_writer_fsyncs_total", "counter", "fdatasync calls of the WAL writer thread's group commits.",
              { $0.metrics.fsyncs.load(ordering: .relaxed) }),
+            ("sluice_wal_writer_syncfs_total", "counter", "syncfs calls of the WAL writer thread's group commits, each covering every file a round wrote on one file system.",
+             { $0.metrics.syncfs.load(ordering: .relaxed) }),
             ("sluice_wal_writer_idle_closes_total", "counter", "Segment descriptors the WAL writer thread closed for idleness or to open another.",
              { $0.metrics.idleCloses.load(ordering: .relaxed) }),
             ("sluice_wal_writer_queue_depth", "gauge", "Records waiting in the WAL writer thread's queue.",
@@ -85,6 +87,7 @@ final class WriterPool: Sendable {
 final class WriterMetrics: Sendable {
     let records = Atomic<Int>(0)
     let fsyncs = Atomic<Int>(0)
+    let syncfs = Atomic<Int>(0)
     let repositories = Atomic<Int>(0)
     let openRepositories = Atomic<Int>(0)
     /// Segment descriptors closed for idleness or to make room for another repository's.
@@ -94,7 +97,8 @@ final class WriterMetrics: Sendable {
 /// One writer thread of the pool and the repositories it owns. Each round takes what waits in its queue,
 /// stages every record into its repository's write buffer, writes each repository's records with one
 /// write, and under `.always` gathers what arrives meanwhile, then runs one fdatasync per file that
-/// received data before completing the round's appends. Between rounds it starts interval syncs, runs
+/// received data (or one `syncfs` per file system when that is cheaper, see ``SyncDevice``) before
+/// completing the round's appends. Between rounds it starts interval syncs, runs
 /// retention and closes the descriptors of repositories idle for ``WALOptions/idleCloseMillis``.
 ///
 /// Guarantees: everything except ``adopt(_:)``, the queue and the metrics is touched by its thread only;
@@ -123,6 +127,10 @@ final class PoolWriter: @unchecked Sendable {
     private var roundAppends = 0
     /// Logs with data written under `.interval` that no sync covers yet (``SegmentWriter/awaitingInterval``).
     private var intervalWaiting: [SegmentWriter] = []
+    /// The file systems its logs live on, by `st_dev`, each with this writer's `syncfs` handle.
+    private var devices: [UInt64: SyncDevice] = [:]
+    /// Scratch list of ``syncRound()``: the file systems with files awaiting a sync.
+    private var dirtyDevices: [SyncDevice] = []
     private var spare: [PendingAppend] = []
     /// Appends the last round's fdatasyncs completed, and how long they took.
     private var lastGroupSize = 0
@@ -236,6 +244,7 @@ final class PoolWriter: @unchecked Sendable {
                     writer.complete()
                 }
                 retireRequested(closing: true)
+                for device in devices.values { device.close() }
                 return
             }
             tick()
@@ -253,8 +262,27 @@ final class PoolWriter: @unchecked Sendable {
         for ref in adopted {
             let writer = ref.writer
             owned.append(writer)
+            writer.device = device(for: writer)
             writer.enforceRetention()
         }
+    }
+
+    /// The file system of `writer`'s folder as this writer syncs it; its `syncfs` handle is opened here,
+    /// before the first record of any of its logs is written. A handle that cannot be opened leaves that
+    /// log to per-file syncs (and the next log tries again).
+    private func device(for writer: SegmentWriter) -> SyncDevice? {
+        let path = writer.directory.path
+        guard let id = writer.fs.fileSystemID(path) else { return nil }
+        if let known = devices[id] { return known }
+        let handle: (any FileSystemSync)?
+        do throws(SegmentIOError) {
+            handle = try writer.fs.openFileSystemSync(path)
+        } catch {
+            return nil
+        }
+        let device = SyncDevice(id: id, handle: handle)
+        devices[id] = device
+        return device
     }
 
     private func nextDeadline() -> UInt64? {
@@ -366,17 +394,59 @@ final class PoolWriter: @unchecked Sendable {
         }
     }
 
-    /// One fdatasync per file written this round; a failure fails that repository's appends only.
+    /// Makes every file written this round durable: per file system, one `syncfs` when the round wrote
+    /// several files there and that is cheaper (``SyncDevice/prefersSyncfs(files:)``), else one
+    /// fdatasync per file. A `syncfs` that reports an error says not whose, so each of its files is then
+    /// synced on its own: a failure fails that repository's appends only.
     private func syncRound() {
         let started = MonotonicClock.nanoseconds()
-        var completed = 0, syncs = 0
+        var completed = 0, syncs = 0, syncfsCalls = 0
         for writer in round where writer.awaitingSyncCount > 0 {
-            let count = writer.awaitingSyncCount
-            syncs += 1
-            if writer.syncWritten() { completed += count }
+            guard let device = writer.device, device.handle != nil else {
+                let count = writer.awaitingSyncCount
+                syncs += 1
+                if writer.syncWritten() { completed += count }
+                continue
+            }
+            if device.dirty.isEmpty { dirtyDevices.append(device) }
+            device.dirty.append(writer)
         }
-        guard syncs > 0 else { return }
+        for device in dirtyDevices {
+            if device.prefersSyncfs(files: device.dirty.count), let handle = device.handle {
+                syncfsCalls += 1
+                let syncStarted = MonotonicClock.nanoseconds()
+                var synced = true
+                do throws(SegmentIOError) {
+                    try handle.sync()
+                } catch {
+                    synced = false
+                }
+                let syncEnded = MonotonicClock.nanoseconds()
+                device.recordSyncfs(nanos: syncEnded - syncStarted)
+                if synced {
+                    for writer in device.dirty {
+                        completed += writer.awaitingSyncCount
+                        writer.markSynced(started: syncStarted, ended: syncEnded)
+                    }
+                    device.dirty.removeAll(keepingCapacity: true)
+                    continue
+                }
+            }
+            for writer in device.dirty {
+                let count = writer.awaitingSyncCount
+                syncs += 1
+                let syncStarted = MonotonicClock.nanoseconds()
+                if writer.syncWritten() {
+                    completed += count
+                    device.recordFdatasync(nanos: MonotonicClock.nanoseconds() - syncStarted)
+                }
+            }
+            device.dirty.removeAll(keepingCapacity: true)
+        }
+        dirtyDevices.removeAll(keepingCapacity: true)
+        guard syncs + syncfsCalls > 0 else { return }
         metrics.fsyncs.add(syncs, ordering: .relaxed)
+        metrics.syncfs.add(syncfsCalls, ordering: .relaxed)
         lastGroupSize = completed
         lastSyncDurationNanos = completed > 0 ? MonotonicClock.nanoseconds() - started : 0
     }
