@@ -139,12 +139,27 @@ final class SegmentWriter {
         options.retentionHours == nil ? nil : lastRetentionNanos + 60_000_000_000
     }
 
-    /// Under `.interval`: starts a sync when one is due; true while data remains unsynced.
-    func intervalTick(now: UInt64) -> Bool {
+    /// Under `.interval`: takes the last background sync's outcome; whether a sync is due now (data
+    /// unsynced for the interval, no sync running). The pool writer starts it, alone or with others.
+    func intervalSyncDue(now: UInt64) -> Bool {
         guard case .interval(let ms) = options.fsync, file != nil else { return false }
         applyBackgroundOutcome()
-        if writtenOffset > syncedOffset, now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
+        return writtenOffset > syncedOffset && now >= lastSyncNanos + UInt64(ms) * 1_000_000 && !background.isRunning
+    }
+
+    /// Under `.interval`: whether written data waits for a sync.
+    var awaitsIntervalSync: Bool {
+        guard case .interval = options.fsync, file != nil else { return false }
         return writtenOffset > syncedOffset
+    }
+
+    /// Claims this log's background sync for a group sync of its file system; nil when nothing is
+    /// unsynced or a sync is running.
+    func claimBackgroundSync() -> BackgroundSync.Member? {
+        applyBackgroundOutcome()
+        guard let file, writtenOffset > syncedOffset, background.claim() else { return nil }
+        lastSyncNanos = MonotonicClock.nanoseconds()
+        return BackgroundSync.Member(sync: background, file: file, offset: writtenOffset, nextSequence: nextSequence)
     }
 
     /// Closes the active segment's descriptor and gives back the write buffers; seals nothing. The
@@ -174,12 +189,6 @@ final class SegmentWriter {
         file = nil
         idleClosed = true
         owner.releaseDescriptor()
-    }
-
-    /// Under `.interval`, right after a round wrote this log: syncs at once when the interval passed.
-    func afterIntervalWrite(now: UInt64) {
-        guard case .interval(let ms) = options.fsync else { return }
-        if now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
     }
 
     /// Runs retention when its minute passed.
@@ -327,7 +336,7 @@ final class SegmentWriter {
 
     /// Under `.interval`: takes the last background sync's outcome and starts the next one if anything
     /// was written since.
-    private func startBackgroundSync() {
+    func startBackgroundSync() {
         applyBackgroundOutcome()
         guard let file, writtenOffset > syncedOffset else { return }
         if background.start(file, offset: writtenOffset, nextSequence: nextSequence) {

@@ -302,10 +302,18 @@ final class PoolWriter: @unchecked Sendable {
         let now = MonotonicClock.nanoseconds()
         if !intervalWaiting.isEmpty {
             intervalWaiting.removeAll { writer in
-                let waiting = writer.intervalTick(now: now)
+                if writer.intervalSyncDue(now: now) {
+                    if let device = writer.device, device.handle != nil {
+                        if dirtyDevices.isEmpty || !dirtyDevices.contains(where: { $0 === device }) { dirtyDevices.append(device) }
+                    } else {
+                        writer.startBackgroundSync()
+                    }
+                }
+                let waiting = writer.awaitsIntervalSync
                 writer.awaitingInterval = waiting
                 return !waiting
             }
+            if !dirtyDevices.isEmpty { startIntervalSyncs() }
         }
         if options.retentionHours != nil, now >= nextRetentionNanos {
             for writer in owned { writer.retentionTick(now: now) }
@@ -319,6 +327,30 @@ final class PoolWriter: @unchecked Sendable {
             // Look again after a quarter of the idle time, and at least every 5 s.
             nextIdleScanNanos = now + min(max(idleNanos / 4, 1_000_000), 5_000_000_000)
         }
+    }
+
+    /// Under `.interval`, for each file system in ``dirtyDevices`` (where a log's sync is due): one
+    /// `syncfs` on the sync queue covering every log there with unsynced data and no sync running, due
+    /// or not yet (syncing early costs nothing here and lines their next syncs up into one group), or
+    /// the one such log's fdatasync.
+    private func startIntervalSyncs() {
+        for writer in intervalWaiting {
+            guard let device = writer.device, dirtyDevices.contains(where: { $0 === device }) else { continue }
+            device.dirty.append(writer)
+        }
+        for device in dirtyDevices {
+            if device.dirty.count >= 2, let handle = device.handle {
+                let members = device.dirty.compactMap { $0.claimBackgroundSync() }
+                if !members.isEmpty {
+                    BackgroundSync.startGroup(members, handle: handle, queue: syncQueue)
+                    metrics.syncfs.add(1, ordering: .relaxed)
+                }
+            } else {
+                for writer in device.dirty { writer.startBackgroundSync() }
+            }
+            device.dirty.removeAll(keepingCapacity: true)
+        }
+        dirtyDevices.removeAll(keepingCapacity: true)
     }
 
     // MARK: Group commit
@@ -341,9 +373,8 @@ final class PoolWriter: @unchecked Sendable {
             awaitReturningAppends(&groupBytes)
             syncRound()
         case .interval:
-            let now = MonotonicClock.nanoseconds()
+            // ``tick()``, right after, starts the syncs that are due.
             for writer in round {
-                writer.afterIntervalWrite(now: now)
                 if writer.hasUnsynced, !writer.awaitingInterval {
                     writer.awaitingInterval = true
                     intervalWaiting.append(writer)

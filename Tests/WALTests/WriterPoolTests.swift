@@ -222,6 +222,28 @@ struct WriterPoolTests {
         #expect(try readAll(dir.path, "sick").events.map(\.1) == (oneFileFails ? [] : logLines("f0", count: 2)))
     }
 
+    /// Under `--fsync interval`, the files due for a sync are synced together by one syncfs off the
+    /// writer thread, and what it covered survives a crash.
+    @Test func intervalSyncsOfManyFilesShareOneSyncfs() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.fsync = .interval(milliseconds: 5)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let logs = try (0..<30).map { try store.log(for: "tick\($0)") }
+        let results = appendToEach(logs, tag: "i")
+        #expect(results.values.allSatisfy { if case .success = $0 { true } else { false } })
+        try waitUntil { logs.allSatisfy { $0.metrics.fsyncs.load(ordering: .relaxed) >= 1 } }
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) >= 1)
+        #expect(plan.syncs.load(ordering: .relaxed) < logs.count, "the due files were synced one by one")
+        try plan.crashEveryFile()
+        store.shutdown()
+        for index in logs.indices {
+            #expect(try readAll(dir.path, "tick\(index)").events.map(\.1) == logLines("i\(index)", count: 2))
+        }
+    }
+
     /// The choice between one syncfs and per-file fdatasyncs follows their running costs; a probe retries
     /// syncfs while per-file syncs look cheaper.
     @Test func syncDeviceChoosesTheCheaperSync() throws {
