@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SluiceParsers", targets: ["Parsers"]),
         .library(name: "SluiceIngestFormats", targets: ["IngestFormats"]),
         .library(name: "SluiceWAL", targets: ["WAL"]),
+        .library(name: "SluiceWALFormat", targets: ["WALFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,10 +48,12 @@ let package = Package(
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
-            "COpenSSL", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
+            "COpenSSL", "JSONStream", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // The WAL's on-disk format: segment header, record codec, layout, scanner. Pure (files behind a protocol), fuzzed alone.
+        .target(name: "WALFormat", dependencies: ["EventModel", "CLZ4", "CSystemShims"], swiftSettings: hotPath),
         .target(name: "WAL", dependencies: [
-            "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
+            "WALFormat", "EventModel", "JSONStream", "CLZ4", "CSystemShims", "CByteScan", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
         .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),
@@ -58,23 +61,23 @@ let package = Package(
             "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
-            "Tokens", "WAL", "EventModel", "Parsers", .product(name: "Logging", package: "swift-log"),
+            "Tokens", "WAL", "EventModel", "JSONStream", "Parsers", .product(name: "Logging", package: "swift-log"),
             .product(name: "GraphQL", package: "GraphQL"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL", "CSystemShims",
+            "Admin", "EventLoop", "HTTPWire", "EventModel", "JSONStream", "Parsers", "IngestFormats", "Tokens", "WAL", "WALFormat", "CSystemShims",
             "Forwarding", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // Delivery of repositories' WALs to JetStream (docs/forwarding.md): WAL followers on threads of their own.
         .target(name: "Forwarding", dependencies: [
-            "CNATS", "CZstd", "WAL", "EventModel", "Tokens", "CSystemShims", "Bench", "TLSSocket", .product(name: "Logging", package: "swift-log"),
+            "CNATS", "CZstd", "WAL", "WALFormat", "EventModel", "Tokens", "CSystemShims", "Bench", "TLSSocket", .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator behind `sluice bench`: its own epoll client loops, payloads, schedule, summary.
         .target(name: "Bench", dependencies: [
-            "HTTPWire", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "HTTPWire", "JSONStream", "CSystemShims", "CZlib", "TLSSocket", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
-            "Gateway", "Tokens", "WAL", "Parsers", "Bench", "Forwarding",
+            "Gateway", "Tokens", "WAL", "WALFormat", "Parsers", "Bench", "Forwarding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,7 +88,7 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "EventModel"]),
         .testTarget(name: "IngestFormatsTests", dependencies: ["IngestFormats", "EventModel"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens"]),
-        .testTarget(name: "WALTests", dependencies: ["WAL", "EventModel"]),
+        .testTarget(name: "WALTests", dependencies: ["WAL", "WALFormat", "EventModel"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "TLSSocket", "HTTPWire", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TLSSocketTests", dependencies: ["TLSSocket", "COpenSSL"]),
         .testTarget(name: "AdminTests", dependencies: [
@@ -95,7 +98,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "IntegrationTests", dependencies: ["sluice", "WAL", "EventModel", "CNATS"], exclude: ["Clients"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "HTTPWire", "TLSSocket"]),
-        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "EventModel", "Tokens", "CNATS", "CZstd"]),
+        .testTarget(name: "ForwardingTests", dependencies: ["Forwarding", "WAL", "WALFormat", "EventModel", "Tokens", "CNATS", "CZstd"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,26 +52,7 @@ lz4 -b1 "$work/corpus" 2>&1 | tr '\r' '\n' | grep 'MB/s *,.*MB/s' | tail -1 > "$
 
 # 4. fdatasync latency in the data folder's file system.
 sync_dir=${DATA_DIR:-$work}
-python3 - "$sync_dir" "$SYNCS" > "$work/fdatasync.json" <<'PY'
-import json, os, sys, time, statistics
-folder, count = sys.argv[1], int(sys.argv[2])
-path = os.path.join(folder, ".fdatasync-probe")
-fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-block = os.urandom(4096)
-samples = []
-try:
-    for i in range(count):
-        os.pwrite(fd, block, (i % 256) * 4096)
-        start = time.perf_counter_ns()
-        os.fdatasync(fd)
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-finally:
-    os.close(fd)
-    os.unlink(path)
-samples.sort()
-print(json.dumps({"samples": count, "folder": folder, "median_ms": statistics.median(samples),
-                  "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))], "max_ms": samples[-1]}))
-PY
+python3 lib/fdatasync-probe.py "$sync_dir" "$SYNCS" > "$work/fdatasync.json"
 
 python3 - "$work" "$OUT" "$wrk_rps" "$wrk_cpu" "$bench_cpu" "$DURATION" <<'PY'
 import json, os, platform, re, sys

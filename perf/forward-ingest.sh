@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 source perf/lib/sluice.sh
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-8}
-swift build -c release --product sluice >/dev/null
-BIN=$PWD/.build/release/sluice
+BIN=${BIN:-$PWD/.build/release/sluice}  # another binary (an older build) to compare with
+[ "$BIN" != "$PWD/.build/release/sluice" ] || swift build -c release --product sluice >/dev/null
 NATS_DIR=$(mktemp -d)
 NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$NATS_DIR" >/dev/null 2>&1 &

@@ -36,18 +36,21 @@ case "$name" in
         swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -I Sources/CZstd -lz -lzstd \
             Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
         ;;
-    WALRecord|WALSegment)
+    WALRecord)
+        # The WALFormat target's sources (all of them: the list cannot drift) and the target in one module.
         build_module EventModel Sources/EventModel/*.swift
         build_shims
-        sources=(Sources/WAL/ByteCursor+Unsafe.swift Sources/WAL/WALFormat.swift Sources/WAL/WALError.swift
-                 Sources/WAL/WALRecordHeader.swift Sources/WAL/WALRecordEncoder.swift Sources/WAL/WALRecordEncoder+Layout.swift
-                 Sources/WAL/WALRecordDecoder.swift
-                 Sources/WAL/LZ4Stream+Unsafe.swift Sources/WAL/LayoutParser+Unsafe.swift)
-        if [ "$name" = WALSegment ]; then
-            sources+=(Sources/WAL/SegmentFile.swift Sources/WAL/SegmentHeader.swift Sources/WAL/SegmentScanner.swift)
-        fi
         swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
-            "${sources[@]}" "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
+            Sources/WALFormat/*.swift "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
+        ;;
+    WALSegment)
+        # WALFormat as a module; the WAL's segment scanner (and the file protocol it reads through) with the target.
+        build_module EventModel Sources/EventModel/*.swift
+        build_shims
+        build_module WALFormat -I "$out/CSystemShims" -I Sources/CLZ4 Sources/WALFormat/*.swift
+        swiftc "${flags[@]}" -module-name WALSegmentFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
+            Sources/WAL/SegmentFile.swift Sources/WAL/SegmentScanner.swift "Tests/Fuzz/${name}Fuzz.swift" \
+            "$out/EventModel.o" "$out/WALFormat.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
         ;;
     KeyValue|AccessLog|Syslog|JSONParser|CustomPipeline|Timestamp)
         # Parsers: the Parsers sources, the shared checks and the target in one module (so the target
@@ -75,9 +78,11 @@ case "$name" in
             "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
         ;;
     SnapshotJSON)
-        # Tokens: the snapshot's JSON reader and writer with the module's error type, in one module.
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
-            Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
+        # Tokens: the snapshot's JSON reader and writer with the module's error type, in one module; the
+        # writer's string escaper is JSONStream's.
+        build_module JSONStream Sources/JSONStream/*.swift
+        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" Sources/Tokens/JSONReader.swift Sources/Tokens/JSONWriter.swift \
+            Sources/Tokens/TokenError.swift "Tests/Fuzz/${name}Fuzz.swift" "$out/JSONStream.o" -o "$out/$name"
         ;;
     AdminQueryText)
         # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).

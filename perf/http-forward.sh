@@ -11,8 +11,8 @@ source perf/lib/sluice.sh
 ROUNDS=${ROUNDS:-1}
 DURATION=${DURATION:-5}
 COMPRESSION=${COMPRESSION:-}
-swift build -c release --product sluice >/dev/null
-BIN=$PWD/.build/release/sluice
+BIN=${BIN:-$PWD/.build/release/sluice}  # another binary (an older build) to compare with
+[ "$BIN" != "$PWD/.build/release/sluice" ] || swift build -c release --product sluice >/dev/null
 
 bench() {  # PORT TOKEN -> events/s (prints "events events_per_second")
     "$BIN" bench --url "http://127.0.0.1:$1" --token "$2" --format structured --batch 1000 --connections 16 \

@@ -140,7 +140,49 @@ def throughput_plot(m):
     return os.path.relpath(path, PERF)
 
 
+def latency_table_section(lat):
+    """perf/latency.sh's table: p99 per server and fsync policy at fixed rates, against nginx and the disk."""
+    sync_p99 = max(p["p99_ms"] for p in lat["fdatasync_probes"])
+    cells = {}
+    for r in lat["runs"]:
+        name = "nginx" if r["server"] == "nginx" else f"Sluice {r['binary']} `{r['fsync']}`"
+        cells.setdefault((r["batch"], r["rate"]), {}).setdefault(name, []).append(r["result"]["latency_ms"])
+    lines = ["## Latency under open-loop load", "",
+             f"{lat['duration_s']:.0f} s per run, {lat['connections']} connections, fixed offered rates; latency from "
+             f"each request's scheduled send time. 4 KiB fdatasync p99 {sync_p99:.3f} ms (target under `always`: "
+             f"≤ {3 * sync_p99:.2f} ms); under `none` and `interval=10` the target is ≤ 2 × nginx p99. Ranges over rounds.", "",
+             "| events/request | offered req/s | server | p50 ms | p99 ms | p99.9 ms | max ms |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    def rng(values, key):
+        lo, hi = min(v[key] for v in values), max(v[key] for v in values)
+        return f"{lo:.2f}" if abs(hi - lo) < 0.005 else f"{lo:.2f}–{hi:.2f}"
+    for (batch, rate), servers in cells.items():
+        for name, values in servers.items():
+            lines.append(f"| {batch} | {fmt(rate)} | {name} | {rng(values, 'p50')} | {rng(values, 'p99')} | "
+                         f"{rng(values, 'p999')} | {rng(values, 'max')} |")
+    keys = list(cells)
+    names = list(dict.fromkeys(n for servers in cells.values() for n in servers))
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(keys)), 4))
+    width = 0.8 / max(1, len(names))
+    for i, name in enumerate(names):
+        ys = [max(v["p99"] for v in cells[k][name]) if name in cells[k] else 0 for k in keys]
+        ax.bar([x + i * width for x in range(len(keys))], ys, width, label=name)
+    ax.axhline(3 * sync_p99, color="k", linestyle=":", label="3 × fdatasync p99")
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(keys))], [f"{b} ev @ {fmt(r)}/s" for b, r in keys])
+    ax.set_yscale("log")
+    ax.set_ylabel("p99 ms (worst round)")
+    ax.legend(fontsize=7)
+    ax.set_title("p99 latency, open loop")
+    fig.tight_layout()
+    path = os.path.join(PLOTS, "latency-p99.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    lines += ["", f"![p99 latency]({os.path.relpath(path, PERF)})", ""]
+    return lines
+
+
 def latency_section(lat):
+    if lat.get("kind") == "latency-table":
+        return latency_table_section(lat)
     runs = [r for r in lat["runs"] if r["fraction"] < 1]
     lines = ["## Latency under open-loop load", "",
              f"{lat['duration_s']:.0f} s per run, {lat['connections']} connections; offered rate = fraction of the "

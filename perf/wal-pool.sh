@@ -3,7 +3,7 @@
 # `sluice bench` (64 connections, 1 thread) spread round-robin over REPOS repositories (default 1000, one
 # ingest token each, `--token-file`) against the same run into one repository, for --fsync always and
 # interval=10, in alternating rounds (one, many, one, many …) so that neighbours' load hits both alike.
-# Env: BIN (default .build/release/sluice, built here), BASE (an older binary measured in the same run,
+# Env: BIN (default .build/release/sluice, built here; measured as it is and with --wal-syncfs), BASE (an older binary measured in the same run,
 # alternating with BIN; default /tmp/sluice-base when present, "" for none), REPOS, ROUNDS (default 2),
 # DURATION (s, default 8), WRITERS (--wal-writers, default cores), POLICIES (default "always interval=10").
 # How to read it: one line per run with requests/s, p99 and the server's thread count in the middle of the
@@ -64,14 +64,17 @@ print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second
 PY
 }
 
-binaries=("new=$BIN")
+# new: the default (an fdatasync per file); syncfs: the same binary with --wal-syncfs.
+binaries=("new=$BIN" "syncfs=$BIN")
 [ -n "$BASE" ] && binaries+=("base=$BASE")
 for fsync in $POLICIES; do
     for _ in $(seq 1 "$ROUNDS"); do
         for entry in "${binaries[@]}"; do
             which=${entry%%=*} bin=${entry#*=}
             rm -rf "$work/data"
-            sluice_serve "$bin" "$work/data" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS"
+            extra=()
+            [ "$which" = syncfs ] && extra=(--wal-syncfs)
+            sluice_serve "$bin" "$work/data" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS" "${extra[@]}"
             add_repositories
             # Every repository written once, so the runs measure steady state, not first opens.
             "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \

@@ -65,8 +65,7 @@ public enum AdminMessages {
     public static let createRepository = "You don't have permission to create repositories."
     public static let rootOnly = "Only root users may do this."
     public static let changeRepository = "You don't have permission to change this repository."
-    public static let retentionIsServerWide = "retention is the same for every repository in Sluice: "
-        + "set it with the server's --retention-hours and --retention-bytes"
+    public static let noBackups = "timeBasedBackupRetention: Sluice keeps no backups of a repository"
     public static let customTokenNeedsRoot = "only root users may choose a custom token"
     public static let customTokenNeedsFeature = "custom ingest tokens need the feature CustomIngestTokens to be enabled"
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Parsers
 import Tokens
@@ -85,25 +86,53 @@ struct AdminOperations: Sendable {
 
     /// The ingest tokens of `repository`; refused for system repositories and callers who may not
     /// manage them, with the spec's text.
-    func ingestTokens(of repository: String) throws(AdminError) -> [IngestToken] {
+    func ingestTokens(of repository: String) throws(AdminError) -> [IngestTokenNode] {
         let serving = tokens.serving
         let catalog = serving.catalog
         guard let found = catalog.repository(named: repository), found.kind != .system,
               caller.mayManageIngestTokens(of: found, in: catalog) else {
             throw .permissionDenied(AdminMessages.readIngestTokens)
         }
-        return serving.ingestTokens(in: repository)
+        let listed = serving.ingestTokens(in: repository)
+        let lastUsed = listed.isEmpty ? [:] : tokens.usage.lastUsed()
+        let now = Self.wallClockMillis()
+        return listed.map { token in
+            IngestTokenNode(token: token, lastUsedMillis: lastUsed[TokenKey(repository: token.repository, name: token.name)].map { Int64($0) * 1000 },
+                            nowMillis: now)
+        }
+    }
+
+    static func wallClockMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     // MARK: Mutations
 
-    func addIngestToken(repository: String, name: String, parser: String?, customToken: String?) async throws(AdminError) -> IngestToken {
+    func addIngestToken(repository: String, name: String, parser: String?, customToken: String?,
+                        expiresAt: Int64? = nil) async throws(AdminError) -> IngestToken {
         try await mutate("addIngestTokenV3", repository: repository, tokenName: name, authorize: { (snapshot: Snapshot) throws(TokenError) in
             try requireManage(repository, snapshot)
             if customToken != nil { try snapshot.checkCustomTokenAllowed(callerIsRoot: caller.isRoot(in: snapshot)) }
         }) { (snapshot: inout Snapshot) throws(TokenError) in
-            let value = try snapshot.addIngestToken(repository: repository, name: name, parser: parser, customToken: customToken)
-            return IngestToken(name: name, repository: repository, parser: parser, token: value)
+            let now = Self.wallClockMillis()
+            let value = try snapshot.addIngestToken(repository: repository, name: name, parser: parser, customToken: customToken,
+                                                    createdAt: now, expiresAt: expiresAt)
+            return IngestToken(name: name, repository: repository, parser: parser, token: value, createdAt: now, expiresAt: expiresAt)
+        }
+    }
+
+    /// Issues a new secret for the token; the old one keeps working for `overlapSeconds`. The answer holds
+    /// the new secret (shown once, as `addIngestTokenV3` shows a new token).
+    func rotateIngestToken(repository: String, name: String, overlapSeconds: Int64) async throws(AdminError) -> IngestToken {
+        try await mutate("rotateIngestToken", repository: repository, tokenName: name, authorize: manage(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            let value = try snapshot.rotateIngestToken(repository: repository, name: name,
+                                                       overlapMillis: overlapSeconds.multipliedReportingOverflow(by: 1000).partialValue,
+                                                       nowMillis: Self.wallClockMillis())
+            var rotated = snapshot.ingestTokens.first { $0.repository == repository && $0.name == name }!
+            rotated.token = value
+            rotated.tokenSha256 = nil
+            return rotated
         }
     }
 
@@ -146,7 +175,7 @@ struct AdminOperations: Sendable {
             _ = try repositoryOrganization(snapshot)
         }) { (snapshot: inout Snapshot) throws(TokenError) in
             let organization = try repositoryOrganization(snapshot)
-            try snapshot.addRepository(name: name, organization: organization)
+            try snapshot.addRepository(name: name, organization: organization, createdAt: Self.wallClockMillis())
             if let description { try snapshot.setRepositoryDescription(name: name, description: description) }
             guard let created = snapshot.repository(named: name) else { throw .notFound("repository '\(name)' does not exist") }
             return created
@@ -162,14 +191,45 @@ struct AdminOperations: Sendable {
         }
     }
 
-    /// LogScale's `updateRetention`: refused (and audited), because a repository's retention is the WAL's,
-    /// set for all repositories by the server's flags, and accepting a value that is not enforced would
-    /// mislead.
-    func updateRetention(repository: String) async throws(AdminError) -> Repository {
-        try await mutate("updateRetention", repository: repository, tokenName: nil,
-                         authorize: changeSettings(repository)) { (_: inout Snapshot) throws(TokenError) -> Repository in
-            throw .invalidArgument(AdminMessages.retentionIsServerWide)
+    /// Sluice's `setIngestTokenLimits`: root only (limits are the operator's control over shippers).
+    func setIngestTokenLimits(repository: String, tokenName: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> IngestToken {
+        try await mutate("setIngestTokenLimits", repository: repository, tokenName: tokenName, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            var changed = try snapshot.setIngestTokenLimits(repository: repository, name: tokenName, limits: limits, dailyBytes: dailyBytes)
+            changed.token = Snapshot.display(token: changed.token, sha256: changed.tokenSha256, showSecrets: false)
+            changed.tokenSha256 = nil
+            return changed
         }
+    }
+
+    /// Sluice's `setRepositoryIngestLimits`: root only.
+    func setRepositoryLimits(repository: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> Repository {
+        try await mutate("setRepositoryIngestLimits", repository: repository, tokenName: nil, authorize: rootOnRepository(repository)) {
+            (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryLimits(name: repository, limits: limits, dailyBytes: dailyBytes)
+        }
+    }
+
+    /// LogScale's `blockIngest` and `unblockIngest`: root only.
+    func setIngestBlocked(repository: String, blocked: Bool, message: String?) async throws(AdminError) -> Repository {
+        try await mutate(blocked ? "blockIngest" : "unblockIngest", repository: repository, tokenName: nil, message: message,
+                         authorize: rootOnRepository(repository)) { (snapshot: inout Snapshot) throws(TokenError) in
+            try snapshot.setRepositoryIngestBlocked(name: repository, blocked: blocked, message: message)
+        }
+    }
+
+    /// LogScale's `updateRetention`: sets or clears (nil) the repository's own retention settings, each
+    /// validated; the WAL runs a retention pass on the repository's log at once. Sluice keeps no backups, so
+    /// a `timeBasedBackupRetention` is refused rather than ignored.
+    func updateRetention(repository: String, changes: [Repository.RetentionSetting: Double?],
+                         backupRetention: Double? = nil) async throws(AdminError) -> Repository {
+        let changed = try await mutate("updateRetention", repository: repository, tokenName: nil,
+                                       authorize: changeSettings(repository)) { (snapshot: inout Snapshot) throws(TokenError) -> Repository in
+            if backupRetention != nil { throw .invalidArgument(AdminMessages.noBackups) }
+            return try snapshot.setRepositoryRetention(name: repository, changes)
+        }
+        storage.wal?.enforceRetentionSoon(repository: repository)
+        return changed
     }
 
     func createAPIToken(kind: APIToken.Kind, name: String, permissions: [String]) async throws(AdminError) -> String {

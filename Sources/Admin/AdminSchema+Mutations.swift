@@ -2,7 +2,8 @@ import GraphQL
 import Tokens
 
 extension AdminSchema {
-    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType, parser: GraphQLObjectType) throws -> GraphQLObjectType {
+    static func mutationType(repository: GraphQLObjectType, ingestToken: GraphQLObjectType, parser: GraphQLObjectType,
+                             long: GraphQLScalarType) throws -> GraphQLObjectType {
         // LogScale's name for a repository or view name argument; a string here.
         let repoOrViewName = try GraphQLScalarType(name: "RepoOrViewName", serialize: { try map(from: $0) },
                                                    parseValue: { value in
@@ -38,6 +39,12 @@ extension AdminSchema {
             "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
             "parser": InputObjectField(type: GraphQLString),
             "customToken": InputObjectField(type: GraphQLString),
+            "expireAt": InputObjectField(type: long),
+        ])
+        let rotateInput = try GraphQLInputObjectType(name: "RotateIngestTokenInput", fields: [
+            "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "name": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+            "overlapSeconds": InputObjectField(type: GraphQLInt),
         ])
         let assignInput = try GraphQLInputObjectType(name: "AssignParserToIngestTokenInputV2", fields: [
             "repositoryName": InputObjectField(type: GraphQLNonNull(GraphQLString)),
@@ -68,6 +75,14 @@ extension AdminSchema {
         let descriptionResult = try GraphQLObjectType(name: "UpdateDescriptionMutation", fields: [
             "description": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in source },
         ])
+        let limitFields = { (names: [String]) -> InputObjectFieldMap in
+            var fields: InputObjectFieldMap = [:]
+            for name in names { fields[name] = InputObjectField(type: GraphQLNonNull(GraphQLString)) }
+            for name in ["eventsPerSecond", "bytesPerSecond", "burstSeconds", "dailyBytes"] { fields[name] = InputObjectField(type: GraphQLFloat) }
+            return fields
+        }
+        let tokenLimitsInput = try GraphQLInputObjectType(name: "SetIngestTokenLimitsInput", fields: limitFields(["repositoryName", "tokenName"]))
+        let repositoryLimitsInput = try GraphQLInputObjectType(name: "SetRepositoryIngestLimitsInput", fields: limitFields(["repositoryName"]))
         let featureArgs: GraphQLArgumentConfigMap = ["feature": GraphQLArgument(type: GraphQLNonNull(featureFlag))]
 
         return try GraphQLObjectType(name: "Mutation", fields: [
@@ -75,7 +90,14 @@ extension AdminSchema {
                                              args: ["input": GraphQLArgument(type: GraphQLNonNull(addInput))]) { _, args, context, _ in
                 try await operations(context).addIngestToken(
                     repository: string(args, "input", "repositoryName"), name: string(args, "input", "name"),
-                    parser: optionalString(args, "input", "parser"), customToken: optionalString(args, "input", "customToken"))
+                    parser: optionalString(args, "input", "parser"), customToken: optionalString(args, "input", "customToken"),
+                    expiresAt: optionalInt64(args, "input", "expireAt"))
+            },
+            "rotateIngestToken": GraphQLField(type: GraphQLNonNull(ingestToken),
+                                              args: ["input": GraphQLArgument(type: GraphQLNonNull(rotateInput))]) { _, args, context, _ in
+                try await operations(context).rotateIngestToken(
+                    repository: string(args, "input", "repositoryName"), name: string(args, "input", "name"),
+                    overlapSeconds: optionalInt64(args, "input", "overlapSeconds") ?? Snapshot.defaultRotationOverlapSeconds)
             },
             "assignParserToIngestTokenV2": GraphQLField(type: GraphQLNonNull(ingestToken),
                                                         args: ["input": GraphQLArgument(type: GraphQLNonNull(assignInput))]) { _, args, context, _ in
@@ -123,7 +145,14 @@ extension AdminSchema {
                 "storageSizeBasedRetention": GraphQLArgument(type: GraphQLFloat),
                 "timeBasedBackupRetention": GraphQLArgument(type: GraphQLFloat),
             ]) { _, args, context, _ in
-                try await operations(context).updateRetention(repository: string(args, "repositoryName"))
+                // An argument left out keeps the setting, null clears it (the server's default applies again).
+                var changes: [Repository.RetentionSetting: Double?] = [:]
+                for setting in Repository.RetentionSetting.allCases where !args[setting.rawValue].isUndefined {
+                    changes.updateValue(args[setting.rawValue].double, forKey: setting)
+                }
+                let backup = args["timeBasedBackupRetention"]
+                return try await operations(context).updateRetention(repository: string(args, "repositoryName"), changes: changes,
+                                                                     backupRetention: backup.isUndefined || backup.isNull ? nil : backup.double)
             },
             "deleteSearchDomain": GraphQLField(type: GraphQLNonNull(booleanResult), args: [
                 "name": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
@@ -131,6 +160,33 @@ extension AdminSchema {
             ]) { _, args, context, _ in
                 try await operations(context).deleteRepository(name: string(args, "name"), message: optionalString(args, "deleteMessage"))
                 return true
+            },
+            // Sluice's limit mutations (docs/limits.md): the input is the whole set, absent fields are no limit.
+            "setIngestTokenLimits": GraphQLField(type: GraphQLNonNull(ingestToken),
+                                                 args: ["input": GraphQLArgument(type: GraphQLNonNull(tokenLimitsInput))]) { _, args, context, _ in
+                let (limits, dailyBytes) = AdminSchema.limits(args, "input")
+                return try await operations(context).setIngestTokenLimits(
+                    repository: string(args, "input", "repositoryName"), tokenName: string(args, "input", "tokenName"),
+                    limits: limits, dailyBytes: dailyBytes)
+            },
+            "setRepositoryIngestLimits": GraphQLField(type: GraphQLNonNull(repositoryResult("SetRepositoryIngestLimitsMutation")),
+                                                      args: ["input": GraphQLArgument(type: GraphQLNonNull(repositoryLimitsInput))]) { _, args, context, _ in
+                let (limits, dailyBytes) = AdminSchema.limits(args, "input")
+                return try await operations(context).setRepositoryLimits(repository: string(args, "input", "repositoryName"),
+                                                                         limits: limits, dailyBytes: dailyBytes)
+            },
+            // LogScale's names for blocking a repository's ingest; Sluice blocks until unblocked, with an optional message.
+            "blockIngest": GraphQLField(type: GraphQLNonNull(repositoryResult("BlockIngestMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                "message": GraphQLArgument(type: GraphQLString),
+            ]) { _, args, context, _ in
+                try await operations(context).setIngestBlocked(repository: string(args, "repositoryName"), blocked: true,
+                                                               message: optionalString(args, "message"))
+            },
+            "unblockIngest": GraphQLField(type: GraphQLNonNull(repositoryResult("UnblockIngestMutation")), args: [
+                "repositoryName": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+            ]) { _, args, context, _ in
+                try await operations(context).setIngestBlocked(repository: string(args, "repositoryName"), blocked: false, message: nil)
             },
             "createParser": GraphQLField(type: GraphQLNonNull(parserResult("CreateParserMutation")),
                                          args: ["input": GraphQLArgument(type: GraphQLNonNull(createParserInput))]) { _, args, context, _ in
@@ -167,6 +223,14 @@ extension AdminSchema {
         var map: GraphQLEnumValueMap = [:]
         for value in values { map[value] = GraphQLEnumValue(value: .string(value)) }
         return try GraphQLEnumType(name: name, values: map)
+    }
+
+    /// An optional whole-number argument (`Int` or `Long`): nil when absent or null.
+    static func optionalInt64(_ args: Map, _ path: IndexPathElement...) -> Int64? {
+        let value = args[IndexPath(path)]
+        if let int = value.int { return Int64(int) }
+        if let double = value.double, double == double.rounded(), abs(double) < 9.0e18 { return Int64(double) }
+        return value.string.flatMap { Int64($0) }
     }
 
     static func strings(_ args: Map, _ path: IndexPathElement...) -> [String] {

@@ -43,15 +43,32 @@ enum AdminSchema {
             "format": GraphQLField(type: archivingFormat),
             "tagOrderInName": GraphQLField(type: GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString)))),
         ])
+        // Sluice's rate limits (docs/limits.md); LogScale has no such type.
+        let ingestLimits = try GraphQLObjectType(name: "IngestLimits", fields: [
+            "eventsPerSecond": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).eventsPerSecond },
+            "bytesPerSecond": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).bytesPerSecond },
+            "burstSeconds": GraphQLField(type: GraphQLFloat) { source, _, _, _ in try cast(source, IngestLimits.self).burstSeconds },
+        ])
         let ingestToken = try GraphQLObjectType(name: "IngestToken", fields: [
-            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, IngestToken.self).name },
+            "name": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try ingestTokenNode(source).token.name },
             "token": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
-                let token = try cast(source, IngestToken.self)
+                let token = try ingestTokenNode(source).token
                 return Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: true)
             },
             "parser": GraphQLField(type: parser) { source, _, _, _ in
-                try cast(source, IngestToken.self).parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
+                try ingestTokenNode(source).token.parser.map { ParserNode(name: $0, isBuiltIn: Snapshot.builtinParserNames.contains($0)) }
             },
+            "limits": GraphQLField(type: ingestLimits) { source, _, _, _ in try ingestTokenNode(source).token.limits },
+            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.dailyBytes },
+            // LogScale's names and units for API tokens' times (`createdAt`, `expireAt`: epoch milliseconds).
+            "createdAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.createdAt },
+            "expireAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.expiresAt },
+            "status": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in
+                let node = try ingestTokenNode(source)
+                return node.token.status(atMillis: node.nowMillis).rawValue
+            },
+            "lastUsed": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).lastUsedMillis },
+            "previousTokenExpireAt": GraphQLField(type: long) { source, _, _, _ in try ingestTokenNode(source).token.previousExpiresAt },
         ])
         let repositoryType = try GraphQLEnumType(name: "RepositoryType", values: [
             "PERSONAL": GraphQLEnumValue(value: "PERSONAL"), "TRIAL": GraphQLEnumValue(value: "TRIAL"),
@@ -72,12 +89,24 @@ enum AdminSchema {
             },
             "id": GraphQLField(type: GraphQLNonNull(GraphQLString)) { source, _, _, _ in try cast(source, Repository.self).displayID },
             "description": GraphQLField(type: GraphQLString) { source, _, _, _ in try cast(source, Repository.self).description },
-            // Retention is the WAL's, the same for every repository (`--retention-hours`, `--retention-bytes`);
-            // Sluice has no retention by size before compression, so `ingestSizeBasedRetention` is null.
-            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in try operations(context).storage.retentionDays },
-            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, _, _ in nil },
-            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { _, _, context, _ in
-                try operations(context).storage.retentionGigabytes
+            "ingestLimits": GraphQLField(type: ingestLimits) { source, _, _, _ in try cast(source, Repository.self).limits },
+            "dailyBytes": GraphQLField(type: long) { source, _, _, _ in try cast(source, Repository.self).dailyBytes },
+            "ingestBlocked": GraphQLField(type: GraphQLNonNull(GraphQLBoolean)) { source, _, _, _ in
+                try cast(source, Repository.self).isIngestBlocked
+            },
+            "ingestBlockedMessage": GraphQLField(type: GraphQLString) { source, _, _, _ in
+                try cast(source, Repository.self).ingestBlockedMessage
+            },
+            // The retention in force: the repository's own setting, else the server's flag; null when unlimited
+            // (what LogScale answers, and what humioctl compares a new value with before it deletes data).
+            "timeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.timeBasedRetention(cast(source, Repository.self))
+            },
+            "ingestSizeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.ingestSizeBasedRetention(cast(source, Repository.self))
+            },
+            "storageSizeBasedRetention": GraphQLField(type: GraphQLFloat) { source, _, context, _ in
+                try operations(context).storage.storageSizeBasedRetention(cast(source, Repository.self))
             },
             "compressedByteSize": GraphQLField(type: GraphQLNonNull(long)) { source, _, context, _ in
                 try operations(context).storage.bytesOnDisk(cast(source, Repository.self).name)
@@ -101,7 +130,7 @@ enum AdminSchema {
                 try operations(context).repositories()
             },
         ])
-        let mutation = try mutationType(repository: repository, ingestToken: ingestToken, parser: parser)
+        let mutation = try mutationType(repository: repository, ingestToken: ingestToken, parser: parser, long: long)
         return try GraphQLSchema(query: query, mutation: mutation)
     }
 
@@ -134,6 +163,12 @@ enum AdminSchema {
         try cast(context, AdminOperations.self)
     }
 
+    /// An `IngestToken` field's source: a listed token with its last use, or a token a mutation returns.
+    static func ingestTokenNode(_ source: any Sendable) throws -> IngestTokenNode {
+        if let node = source as? IngestTokenNode { return node }
+        return IngestTokenNode(token: try cast(source, IngestToken.self), lastUsedMillis: nil, nowMillis: AdminOperations.wallClockMillis())
+    }
+
     static func cast<T>(_ value: any Sendable, _ type: T.Type) throws -> T {
         guard let typed = value as? T else { throw AdminError.malformedRequest("internal: expected \(T.self)") }
         return typed
@@ -147,10 +182,27 @@ enum AdminSchema {
         return text
     }
 
+    /// Limits from an input object's `eventsPerSecond`, `bytesPerSecond`, `burstSeconds` (absent or null: none)
+    /// and its `dailyBytes`.
+    static func limits(_ args: Map, _ input: String) -> (IngestLimits?, Int?) {
+        let limits = IngestLimits(eventsPerSecond: args[IndexPath([input, "eventsPerSecond"])].double,
+                                  bytesPerSecond: args[IndexPath([input, "bytesPerSecond"])].double,
+                                  burstSeconds: args[IndexPath([input, "burstSeconds"])].double)
+        let daily = args[IndexPath([input, "dailyBytes"])].double
+        return (limits.isEmpty ? nil : limits, daily.map { $0.isFinite && abs($0) < 9e18 ? Int($0) : -1 })
+    }
+
     /// An optional string argument: nil when absent or null.
     static func optionalString(_ args: Map, _ path: IndexPathElement...) -> String? {
         args[IndexPath(path)].string
     }
+}
+
+/// An ingest token as the schema shows it: with its last use (epoch milliseconds) and the time its status is for.
+struct IngestTokenNode: Sendable {
+    var token: IngestToken
+    var lastUsedMillis: Int64?
+    var nowMillis: Int64
 }
 
 /// A parser as the schema shows it; `definition` is nil for built-in parsers.

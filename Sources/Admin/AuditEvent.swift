@@ -1,3 +1,5 @@
+import JSONStream
+
 /// One admin mutation, as the `humio-audit` repository records it: who (a user or an API token's
 /// name, never a token value), which operation, which repository and token name, and whether it
 /// succeeded or was refused and why.
@@ -56,22 +58,10 @@ public protocol AuditSink: Sendable {
 }
 
 enum JSONText {
-    /// `text` as a JSON string literal.
+    /// `text` as a JSON string literal (``JSONStringWriter``).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONStringWriter.append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

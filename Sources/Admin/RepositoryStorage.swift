@@ -1,9 +1,10 @@
 import Foundation
+import Tokens
 import WAL
 
 /// What the admin API tells and does about where repositories' events are kept: the WAL's data folder
-/// (a repository's bytes on disk), the server-wide retention every repository's log has, and what happens
-/// to a deleted repository's log.
+/// (a repository's bytes on disk), the server-wide retention a repository's log has unless it sets its
+/// own, and what happens to a deleted repository's log.
 public struct RepositoryStorage: Sendable {
     /// `DATA`; nil when the API runs without a WAL (then every repository shows 0 bytes).
     public var dataDirectory: String?
@@ -33,11 +34,22 @@ public struct RepositoryStorage: Sendable {
         dataDirectory.map { WALStats.bytesOnDisk(dataDirectory: $0, repository: repository) } ?? 0
     }
 
-    /// LogScale's `timeBasedRetention`: days; nil when events are kept for any time.
-    var retentionDays: Double? { retentionHours.map { $0 / 24 } }
+    /// LogScale's `timeBasedRetention`: the days `repository`'s log keeps events, its own setting or else
+    /// the server's `--retention-hours`; nil when events are kept for any time.
+    func timeBasedRetention(_ repository: Repository) -> Double? {
+        repository.timeBasedRetention ?? retentionHours.map { $0 / 24 }
+    }
 
-    /// LogScale's `storageSizeBasedRetention`: gigabytes (10^9 bytes) on disk; nil when unlimited.
-    var retentionGigabytes: Double? { retentionBytes.map { Double($0) / 1e9 } }
+    /// LogScale's `storageSizeBasedRetention`: gigabytes (10^9 bytes) on disk, the repository's own or else
+    /// the server's `--retention-bytes`; nil when unlimited.
+    func storageSizeBasedRetention(_ repository: Repository) -> Double? {
+        repository.storageSizeBasedRetention ?? retentionBytes.map { Double($0) / 1e9 }
+    }
+
+    /// LogScale's `ingestSizeBasedRetention`: gigabytes of uncompressed events; the server has no default.
+    func ingestSizeBasedRetention(_ repository: Repository) -> Double? {
+        repository.ingestSizeBasedRetention
+    }
 
     /// Closes a deleted repository's log and moves its folder to `DATA/deleted/<escaped name>~<epoch
     /// seconds>`, where an operator can still take it back until ``sweepDeleted(nowSeconds:)`` removes it.

@@ -35,6 +35,10 @@ public struct BenchConfiguration: Sendable {
     public var requestsPerConnection: Int?
     /// Distinct pre-built requests; nil picks ``RequestPool/suggestedCount(batch:eventBytes:)``.
     public var poolSize: Int?
+    /// HEC indexer acknowledgements (``AckPolling``): every request names `hecChannel`, and each connection
+    /// polls for its ids at most this often (milliseconds); nil: no acknowledgements.
+    public var hecAckPollMillis: Int?
+    public var hecChannel = "sluice-bench"
 
     public init(url: BenchURL) {
         self.url = url
@@ -52,6 +56,8 @@ public struct BenchConfiguration: Sendable {
         if let requestsPerConnection, requestsPerConnection < 1 { throw .invalidOption("--requests-per-connection must be positive") }
         if (caFile != nil || insecure) && !url.usesTLS { throw .invalidOption("--ca and --insecure apply to https:// URLs only") }
         if caFile != nil && insecure { throw .invalidOption("give --ca or --insecure, not both") }
+        if let hecAckPollMillis, hecAckPollMillis < 1 { throw .invalidOption("--hec-ack-poll-ms must be positive") }
+        if hecAckPollMillis != nil && format != .hec && format != .hecRaw { throw .invalidOption("--hec-ack-poll-ms needs --format hec or hec-raw") }
     }
 
     /// How the server's certificate is checked (https).

@@ -40,6 +40,12 @@ final class BenchConnection {
     /// When the request started, for its latency: the scheduled time (open loop) or the send time.
     var startNanos: UInt64 = 0
 
+    /// HEC acknowledgements: ids answered and not yet reported true, the last poll, and the poll in flight
+    /// (nil while an ingest request is).
+    var ackIds: [UInt64] = []
+    var lastPollNanos: UInt64 = 0
+    var poll: [UInt8]?
+
     // The answer being read.
     var buffer: UnsafeMutableRawBufferPointer
     var buffered = 0

@@ -32,6 +32,8 @@ public enum BenchReport {
             ("offered_rate", result.offeredRate.map(number) ?? "null"),
             ("tls_handshakes", "\(result.tlsHandshakes)"),
             ("tls_resumed", "\(result.tlsResumed)"),
+            ("ack_polls", "\(result.ackPolls)"),
+            ("acks_true", "\(result.acksTrue)"),
         ]
         fields += [
             ("format", quoted(configuration.format.rawValue)),
@@ -71,6 +73,9 @@ public enum BenchReport {
         if configuration.url.usesTLS {
             lines.append("  tls        \(result.tlsHandshakes) handshakes, \(result.tlsResumed) resumed"
                          + (configuration.insecure ? " (--insecure: certificate not checked)" : ""))
+        }
+        if configuration.hecAckPollMillis != nil {
+            lines.append("  acks       \(result.ackPolls) polls, \(result.acksTrue) ids reported true")
         }
         if result.unsent > 0 { lines.append("  unsent     \(result.unsent) scheduled requests found no free connection before the end") }
         return lines.joined(separator: "\n")

@@ -18,6 +18,9 @@ public struct BenchResult: Sendable {
     /// https: TLS handshakes completed, and how many of them resumed a session (the rest were full).
     public var tlsHandshakes = 0
     public var tlsResumed = 0
+    /// `--hec-ack-poll-ms`: ack polls answered (not counted in ``requests``), and ids they reported true.
+    public var ackPolls = 0
+    public var acksTrue = 0
     /// Open loop: the offered rate.
     public var offeredRate: Double?
 
@@ -37,6 +40,8 @@ public struct BenchResult: Sendable {
         unsent += worker.unsent
         tlsHandshakes += worker.tlsHandshakes
         tlsResumed += worker.tlsResumed
+        ackPolls += worker.ackPolls
+        acksTrue += worker.acksTrue
         latencies.add(worker.latencies)
         for (status, count) in worker.statusCounts.enumerated() where count > 0 {
             statusCounts[status, default: 0] += count

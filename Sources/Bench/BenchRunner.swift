@@ -51,7 +51,8 @@ public struct BenchRunner: Sendable {
             ?? RequestPool.suggestedCount(batch: configuration.batch, eventBytes: configuration.eventBytes ?? 200)
         let pool = try RequestPool(
             url: configuration.url, token: configuration.token, tokens: configuration.tokens, format: configuration.format,
-            batch: configuration.batch, gzip: configuration.gzip, generator: &generator, count: poolSize)
+            batch: configuration.batch, gzip: configuration.gzip, generator: &generator, count: poolSize,
+            extraHeaders: configuration.hecAckPollMillis == nil ? "" : AckPolling.channelHeader(configuration.hecChannel))
 
         let signals = stopOnSignals ? SignalStop() : nil
         defer { signals?.release() }
@@ -95,7 +96,10 @@ public struct BenchRunner: Sendable {
         return BenchWorker.Plan(
             connections: share(configuration.connections), requestBudget: budget, deadlineNanos: deadline,
             drainNanos: UInt64(configuration.drainSeconds * 1e9), schedule: schedule,
-            requestsPerConnection: configuration.requestsPerConnection)
+            requestsPerConnection: configuration.requestsPerConnection,
+            ackPolling: configuration.hecAckPollMillis.map {
+                AckPolling(intervalMillis: $0, url: configuration.url, token: configuration.token, channel: configuration.hecChannel)
+            })
     }
 
     private func reportProgress(_ workers: [BenchWorker], start: UInt64, interval: Double, signals: SignalStop?,

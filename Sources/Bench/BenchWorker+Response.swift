@@ -157,6 +157,7 @@ extension BenchWorker {
 
     func complete(_ connection: BenchConnection, _ head: ResponseHead, reusable: Bool = true) {
         now = MonotonicClock.nanos()
+        if plan.ackPolling != nil, noteAcknowledgements(connection, head) { return finishPoll(connection, head, reusable: reusable) }
         let entry = entries[connection.entryIndex]
         result.latencies.record(nanos: now &- connection.startNanos)
         result.statusCounts[min(max(head.status, 0), 999)] += 1
@@ -167,6 +168,11 @@ extension BenchWorker {
         progress.requests.wrappingAdd(1, ordering: .relaxed)
         progress.bodyBytes.wrappingAdd(entry.bodyBytes, ordering: .relaxed)
         inFlight -= 1
+        reuseOrReopen(connection, head, reusable: reusable)
+    }
+
+    /// After an answer: the connection's next request, or a new socket.
+    private func reuseOrReopen(_ connection: BenchConnection, _ head: ResponseHead, reusable: Bool) {
         connection.consecutiveFailures = 0
         connection.answeredOnSocket += 1
         let reusable = reusable && head.keepAlive && connection.state == .reading
@@ -179,5 +185,33 @@ extension BenchWorker {
             closeSocket(connection)
             if issuing { open(connection) }
         }
+    }
+
+    /// HEC acknowledgements: takes the `ackId` of an ingest answer, or the true ids of a poll's answer, from
+    /// the body when it arrived with the head (an answer's body is small). True for a poll's answer.
+    private func noteAcknowledgements(_ connection: BenchConnection, _ head: ResponseHead) -> Bool {
+        var body = UnsafeRawBufferPointer(start: nil, count: 0)
+        if case .contentLength(let length) = head.framing, connection.buffered >= head.headLength + length {
+            body = UnsafeRawBufferPointer(rebasing: connection.buffer[head.headLength..<(head.headLength + length)])
+        }
+        guard connection.poll != nil else {
+            if head.status == 200, let id = AckPolling.ackId(in: body) { connection.ackIds.append(id) }
+            return false
+        }
+        if head.status == 200 {
+            let confirmed = Set(AckPolling.trueIds(in: body))
+            if !confirmed.isEmpty {
+                connection.ackIds.removeAll { confirmed.contains($0) }
+                result.acksTrue += confirmed.count
+            }
+        }
+        return true
+    }
+
+    private func finishPoll(_ connection: BenchConnection, _ head: ResponseHead, reusable: Bool) {
+        connection.poll = nil
+        result.ackPolls += 1
+        inFlight -= 1
+        reuseOrReopen(connection, head, reusable: reusable)
     }
 }

@@ -26,6 +26,8 @@ final class BenchWorker: @unchecked Sendable {
         var schedule: OpenLoopSchedule?
         /// Close each socket after this many answers and open a new one.
         var requestsPerConnection: Int?
+        /// HEC acknowledgements: polls interleaved with the requests (nil: none).
+        var ackPolling: AckPolling? = nil
     }
 
     let index: Int
@@ -244,6 +246,7 @@ final class BenchWorker: @unchecked Sendable {
             connection.tls = nil
         }
         connection.answeredOnSocket = 0
+        connection.poll = nil
         if connection.fd >= 0 { close(connection.fd) }
         connection.fd = -1
         connection.state = .closed
@@ -293,6 +296,16 @@ final class BenchWorker: @unchecked Sendable {
     }
 
     private func start(_ connection: BenchConnection, at startNanos: UInt64) {
+        if let polling = plan.ackPolling, !connection.ackIds.isEmpty, now &- connection.lastPollNanos >= polling.intervalNanos {
+            // A poll goes out instead of this request (which the next free turn sends); it is not counted as one.
+            connection.poll = polling.request(for: connection.ackIds)
+            connection.lastPollNanos = now
+            connection.writeOffset = 0
+            connection.state = .writing
+            inFlight += 1
+            continueWrite(connection)
+            return
+        }
         connection.entryIndex = nextEntry
         nextEntry = nextEntry + 1 == entries.count ? 0 : nextEntry + 1
         connection.startNanos = startNanos
@@ -307,7 +320,7 @@ final class BenchWorker: @unchecked Sendable {
     }
 
     private func continueWrite(_ connection: BenchConnection) {
-        let outcome: Int = entries[connection.entryIndex].request.withUnsafeBytes { request in
+        let outcome: Int = (connection.poll ?? entries[connection.entryIndex].request).withUnsafeBytes { request in
             while connection.writeOffset < request.count {
                 let rest = UnsafeRawBufferPointer(rebasing: request[connection.writeOffset...])
                 if let session = connection.tls {

@@ -8,7 +8,7 @@ import TLSSocket
 /// One answer of a ``BlockingHTTPClient`` request.
 public struct HTTPAnswer: Sendable, Equatable {
     public var status: Int
-    /// `Retry-After` in seconds when the answer carries a delay in seconds.
+    /// `Retry-After` in seconds (an HTTP date is read as the time left until it, at least 0).
     public var retryAfterSeconds: Double?
     public var body: [UInt8]
 }
@@ -52,22 +52,24 @@ public final class BlockingHTTPClient {
         var head = "POST \(path) HTTP/1.1\r\nHost: \(url.authority)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
-        var request = Array(head.utf8)
-        request.append(contentsOf: body)
+        let request = Array(head.utf8)
         let reused = fd >= 0
         do throws(BenchError) {
-            return try exchange(request)
+            return try exchange(request, body)
         } catch {
             close()
             guard reused, case .system(let call, let code) = error,
                   call == "closed before answering" || call == "write" || (call == "read" && code == ECONNRESET) else { throw error }
-            return try exchange(request)
+            return try exchange(request, body)
         }
     }
 
-    private func exchange(_ request: [UInt8]) throws(BenchError) -> HTTPAnswer {
+    /// Sends the head and then the body (not copied behind the head: with `MSG_MORE` the kernel still sends
+    /// them in full packets) and reads the answer.
+    private func exchange(_ head: [UInt8], _ body: [UInt8]) throws(BenchError) -> HTTPAnswer {
         if fd < 0 { try connect() }
-        try writeAll(request)
+        try writeAll(head, more: !body.isEmpty)
+        try writeAll(body, more: false)
         var buffered = 0
         var parsedHead: ResponseHead?
         while parsedHead == nil {
@@ -83,7 +85,10 @@ public final class BlockingHTTPClient {
             }
         }
         let head = parsedHead!
-        let retryAfter = Self.retryAfterSeconds(headBytes: Array(buffer[0..<head.headLength]))
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let retryAfter = Self.retryAfterSeconds(headBytes: Array(buffer[0..<head.headLength]),
+                                                now: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
         var answerBody: [UInt8] = Array(buffer[head.headLength..<buffered])
         switch head.framing {
         case .none:
@@ -119,14 +124,18 @@ public final class BlockingHTTPClient {
         return HTTPAnswer(status: head.status, retryAfterSeconds: retryAfter, body: answerBody)
     }
 
-    /// The `Retry-After` delay of a response head in seconds (the delay-seconds form; an HTTP date is not used).
-    public static func retryAfterSeconds(headBytes: [UInt8]) -> Double? {
+    /// The `Retry-After` delay of a response head in seconds: the delay-seconds form as it is, an HTTP-date as
+    /// the time from `now` (epoch seconds) until it, 0 when it has passed.
+    public static func retryAfterSeconds(headBytes: [UInt8], now: Double) -> Double? {
         // Lines are split on bytes: in Swift's String "\r\n" is one Character, which a split on "\n" misses.
         for line in headBytes.split(separator: UInt8(ascii: "\n")).dropFirst() {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             guard String(decoding: line[..<colon], as: UTF8.self).lowercased() == "retry-after" else { continue }
-            let value = line[(colon + 1)...].filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
-            return Double(String(decoding: value, as: UTF8.self)).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+            var value = line[(colon + 1)...]
+            if value.last == UInt8(ascii: "\r") { value = value.dropLast() }
+            if let date = HTTPDate.epochSeconds(value) { return max(0, Double(date) - now) }
+            let digits = value.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+            return Double(String(decoding: digits, as: UTF8.self)).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
         }
         return nil
     }
@@ -164,7 +173,7 @@ public final class BlockingHTTPClient {
         }
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws(BenchError) {
+    private func writeAll(_ bytes: [UInt8], more: Bool) throws(BenchError) {
         var offset = 0
         while offset < bytes.count {
             let written: Int
@@ -176,7 +185,7 @@ public final class BlockingHTTPClient {
                 written = count
             } else {
                 written = bytes.withUnsafeBytes { raw in
-                    Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                    Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0))
                 }
                 if written < 0 && errno == EINTR { continue }
                 if written < 0 { throw .system(call: "write", errno: errno) }

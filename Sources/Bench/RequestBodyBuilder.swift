@@ -1,3 +1,5 @@
+import JSONStream
+
 /// Builds one request body of `batch` generated lines in the shape of an ingest format.
 ///
 /// Guarantees: the body is well-formed for its format (JSON strings escaped, NDJSON lines terminated), holds
@@ -88,23 +90,9 @@ public struct RequestBodyBuilder: Sendable {
         out.append(contentsOf: text.utf8)
     }
 
-    /// Appends `bytes` as a JSON string literal: quote, backslash and control bytes escaped; other bytes as-is.
+    /// Appends `bytes` as a JSON string literal (``JSONStringWriter``).
     public static func appendJSONString(_ bytes: [UInt8], _ out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        out.append(0x22)
-        for byte in bytes {
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
+        bytes.withUnsafeBytes { JSONStringWriter.append($0, to: &out) }
     }
 
     private func appendJSONString(_ bytes: [UInt8], _ out: inout [UInt8]) {

@@ -20,7 +20,7 @@ public struct RequestPool: Sendable {
 
     public init(
         url: BenchURL, token: String?, tokens: [String] = [], format: BenchFormat, batch: Int, gzip: Bool,
-        generator: inout PayloadGenerator, count: Int
+        generator: inout PayloadGenerator, count: Int, extraHeaders: String = ""
     ) throws(BenchError) {
         let builder = RequestBodyBuilder(format: format, batch: batch)
         var entries: [Entry] = []
@@ -30,6 +30,7 @@ public struct RequestPool: Sendable {
         var headPrefix = "POST \(url.target(for: format)) HTTP/1.1\r\nHost: \(url.authority)\r\n"
         headPrefix += "User-Agent: sluice-bench\r\nContent-Type: \(format.contentType)\r\n"
         if gzip { headPrefix += "Content-Encoding: gzip\r\n" }
+        headPrefix += extraHeaders
         for index in 0..<count {
             let raw = builder.build(&generator)
             let body = gzip ? try GzipCompressor.compress(raw) : raw

@@ -29,6 +29,9 @@ struct WorkerResult: Sendable {
     /// https: handshakes completed, and how many of them resumed a session.
     var tlsHandshakes = 0
     var tlsResumed = 0
+    /// HEC acknowledgements: polls answered, and ids they reported true.
+    var ackPolls = 0
+    var acksTrue = 0
 
     mutating func countError(_ kind: BenchErrorKind) {
         errors[BenchErrorKind.allCases.firstIndex(of: kind)!] += 1

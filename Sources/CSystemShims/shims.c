@@ -4,10 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <stdio.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
+#include <fcntl.h>
 
 const uint32_t SLUICE_EPOLLIN = EPOLLIN;
 const uint32_t SLUICE_EPOLLOUT = EPOLLOUT;
@@ -48,6 +51,13 @@ uint32_t sluice_epoll_event_flags(const struct epoll_event *event) { return even
 
 int sluice_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 int sluice_socket_nonblocking(int domain, int type) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
+
+int sluice_start_writeback(int fd, int64_t offset, int64_t length) {
+    for (;;) {
+        if (sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0) return 0;
+        if (errno != EINTR) return -1;
+    }
+}
 
 int sluice_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
@@ -133,6 +143,10 @@ int sluice_set_thread_name(const char *name) {
     strncpy(shortened, name, sizeof shortened - 1);
     shortened[sizeof shortened - 1] = 0;
     return pthread_setname_np(pthread_self(), shortened);
+}
+
+int sluice_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
 /* ---- CRC32C ---- */

@@ -39,7 +39,7 @@ public final class EventLoop: @unchecked Sendable {
     private var drainDeadline: Int64 = 0
     private var stopped = false
     /// The loop's clock, refreshed once per wake-up.
-    private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
+    public private(set) var nowMillis: Int64 = EventLoop.monotonicMillis()
     private var nextTick: Int64 = 0
     /// TLS handshakes in progress on this loop (HTTPConnection+TLS); above the configured cap, new TLS
     /// connections are closed at once.
@@ -52,7 +52,10 @@ public final class EventLoop: @unchecked Sendable {
     /// (``HTTPServerConfiguration/maxInflightBodyBytesPerLoop``).
     var inflightBodyBytes = 0
     /// The loop's connections without a verified credential yet, oldest first.
-    var unauthenticated = UnauthenticatedConnections()
+    private(set) var unauthenticated = UnauthenticatedConnections()
+    /// `unauthenticated.count`, readable from other loops' listeners: a full server whose accepting loop
+    /// has no unauthenticated connection asks a loop that has one to make room.
+    let unauthenticatedCount = Atomic<Int>(0)
     /// Runs at the end of every wake-up, after every ready descriptor and mailbox task was served (the
     /// loop's ``HTTPHandler/wakeUpDidEnd()``): work gathered during the wake-up is handed on in one go.
     /// Set before the loop runs; cleared when it exits.
@@ -82,6 +85,19 @@ public final class EventLoop: @unchecked Sendable {
     deinit {
         Syscall.close(wakeFD)
         Syscall.close(epollFD)
+    }
+
+    // MARK: Unauthenticated connections
+
+    func joinUnauthenticated(_ connection: HTTPConnection) {
+        unauthenticated.add(connection)
+        unauthenticatedCount.store(unauthenticated.count, ordering: .relaxed)
+    }
+
+    func leaveUnauthenticated(_ connection: HTTPConnection) {
+        guard connection.isListedUnauthenticated else { return }
+        unauthenticated.remove(connection)
+        unauthenticatedCount.store(unauthenticated.count, ordering: .relaxed)
     }
 
     // MARK: Cross-thread
@@ -217,12 +233,8 @@ public final class EventLoop: @unchecked Sendable {
     /// then run first, and the loop goes on with a fuller batch instead of sleeping and being woken for a
     /// request or two. On a core with nothing else to run the yield returns at once.
     ///
-    /// Measured on the 2-core machine (two loops, the writer and wrk, 331-byte requests, `--fsync interval=10`):
-    /// context switches per request 0.43 → 0.22 and `futex` calls 0.42 → 0.27 (`perf stat -p`), server CPU per
-    /// request 11.8 → 8.6 µs and 100 k → 121 k req/s (`BINS="old new" perf/cpu-per-request.sh`, 4 rounds; 13.5 →
-    /// 10.0 µs and 87 k → 107 k in another 3), with 1000-event requests unchanged. The price is latency at
-    /// light load: open loop at 20 k req/s, p90 0.16 → 0.35 ms (p99 unchanged); at 60 k req/s p99 3.4 → 2.0 ms
-    /// (`sluice bench --rate`).
+    /// This cuts context switches and server CPU per small request; the price is some p90 latency at light
+    /// load. `perf/cpu-per-request.sh` and `perf/latency.sh` measure it.
     private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) -> Int32 {
         let ready = sluice_epoll_wait(epollFD, events, capacity, 0)
         guard ready == 0, timeout > 0 else { return ready }

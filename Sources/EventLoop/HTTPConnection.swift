@@ -123,7 +123,7 @@ final class HTTPConnection: LoopChannel {
         interest = transport.isPlain ? Self.plainInterest : SLUICE_EPOLLIN
         token = try loop.register(self, interest: interest)
         server.metrics.openConnections.add(1, ordering: .relaxed)
-        loop.unauthenticated.add(self)
+        loop.joinUnauthenticated(self)
         if case .tls = transport { startHandshake() }
     }
 
@@ -361,7 +361,7 @@ final class HTTPConnection: LoopChannel {
             headNote = note
             if authenticated && !isAuthenticated {
                 isAuthenticated = true
-                loop.unauthenticated.remove(self)
+                loop.leaveUnauthenticated(self)
             }
         }
         if loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop, head.framing != .none,
@@ -633,7 +633,7 @@ final class HTTPConnection: LoopChannel {
         loop.largeBuffers.release(keptLargeBytes)
         keptLargeBytes = 0
         releaseInflightCharge()
-        loop.unauthenticated.remove(self)
+        loop.leaveUnauthenticated(self)
         readStart = 0
         readEnd = 0
         if readBuffer.count == Self.initialBufferSize { loop.readBuffers.give(&readBuffer) } else { readBuffer = [] }

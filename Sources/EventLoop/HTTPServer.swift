@@ -10,11 +10,37 @@ final class HTTPServerContext: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     private let lastExhaustionLog = Atomic<Int64>(0)
+    /// Every loop, set once before any of them runs.
+    private let loops = Mutex<[EventLoop]>([])
 
     init(configuration: HTTPServerConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+    }
+
+    func setLoops(_ all: [EventLoop]) { loops.withLock { $0 = all } }
+
+    /// Closes a connection that has not authenticated to make room for a newer one. On its loop's thread.
+    func evict(_ connection: HTTPConnection) {
+        metrics.evictedUnauthenticated.add(1, ordering: .relaxed)
+        connection.close()
+    }
+
+    /// Called by a loop whose server is full and which has no unauthenticated connection of its own: asks
+    /// the loop with the most unauthenticated connections to close its oldest, and answers whether one
+    /// was asked. The new connection is accepted meanwhile, so the server can briefly hold a few more
+    /// than `--max-connections`; without this, which loop the kernel hands a connection to would decide
+    /// whether an authenticating client gets in.
+    func makeRoomElsewhere(than loop: EventLoop) -> Bool {
+        let peer = loops.withLock { all in
+            all.filter { $0 !== loop }.max { $0.unauthenticatedCount.load(ordering: .relaxed) < $1.unauthenticatedCount.load(ordering: .relaxed) }
+        }
+        guard let peer, peer.unauthenticatedCount.load(ordering: .relaxed) > 0 else { return false }
+        peer.execute { [self] in
+            if let oldest = peer.unauthenticated.oldest { evict(oldest) }
+        }
+        return true
     }
 
     /// Logs running out of descriptors at most once a minute.
@@ -77,6 +103,7 @@ public final class HTTPServer: Sendable {
         }
         boundPorts.withLock { $0 = ports }
         boundTLSPorts.withLock { $0 = tlsPorts }
+        context.setLoops(loops)
         var threads: [LoopThread] = []
         for loop in loops {
             threads.append(try LoopThread(name: "sluice-loop-\(loop.index)") { loop.run() })

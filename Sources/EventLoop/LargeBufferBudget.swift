@@ -3,10 +3,11 @@
 /// A connection whose request needed a read buffer above the small working size keeps it for the next
 /// request (a shipper sends batch after batch of the same size) as long as the buffer is at most
 /// ``perConnection`` bytes and the loop's kept total stays within ``total``; otherwise it gives the
-/// buffer back. Giving it back after every request cost a fresh allocation, a zero fill and the page
-/// faults of about the body's size per request (perf record, 278 KB structured requests: about 5 % of
-/// the server's time). Guarantees: ``kept`` never exceeds ``total``; a connection hands back exactly
-/// what it was granted. One per loop, used on the loop's thread only.
+/// buffer back. Giving it back after every request would cost a fresh allocation, a zero fill and the
+/// page faults of about the body's size per request (perf/bigreq.sh measures it).
+///
+/// Guarantees: ``kept`` never exceeds ``total``; a connection hands back exactly what it was granted. One
+/// per loop, used on the loop's thread only.
 struct LargeBufferBudget {
     /// Largest buffer one connection may keep.
     let perConnection: Int

@@ -5,8 +5,9 @@ import CSystemShims
 
 /// One loop's listening socket on one address: accepts until the kernel queue is empty, keeps connections
 /// within `--max-connections` and the loop's share of `--max-unauthenticated-connections` by closing the
-/// loop's oldest unauthenticated connection (refusing the new one when there is none), refuses TLS
-/// connections above the loop's cap of handshakes in progress, and stops accepting when the loop drains.
+/// oldest unauthenticated connection of this loop or, when it has none, of another loop (refusing the new
+/// one only when no loop has one), refuses TLS connections above the loop's cap of handshakes in progress,
+/// and stops accepting when the loop drains.
 final class Listener: LoopChannel {
     let fd: Int32
     // The loop owns its channels and outlives them (it closes them before it exits).
@@ -49,12 +50,13 @@ final class Listener: LoopChannel {
             let open = server.metrics.openConnections.load(ordering: .relaxed)
             if open >= server.configuration.maxConnections {
                 // Room is made at the expense of a client that has not authenticated, never of one that has.
-                guard let oldest = loop.unauthenticated.oldest else {
+                if let oldest = loop.unauthenticated.oldest {
+                    server.evict(oldest)
+                } else if !server.makeRoomElsewhere(than: loop) {
                     server.metrics.refusedConnections.add(1, ordering: .relaxed)
                     Syscall.close(client)
                     continue
                 }
-                evict(oldest)
             }
             var transport = ConnectionTransport.plain
             if let tls {
@@ -74,15 +76,9 @@ final class Listener: LoopChannel {
                 continue
             }
             if loop.unauthenticated.count > server.configuration.unauthenticatedConnectionsPerLoop, let oldest = loop.unauthenticated.oldest {
-                evict(oldest)
+                server.evict(oldest)
             }
         }
-    }
-
-    /// Closes a connection that has not authenticated to make room for a newer one.
-    private func evict(_ connection: HTTPConnection) {
-        server.metrics.evictedUnauthenticated.add(1, ordering: .relaxed)
-        connection.close()
     }
 
     /// A session for a new TLS connection, or nil (counted) when the loop has too many handshakes in

@@ -1,8 +1,7 @@
 /// Bulk appends for decoders that produce many events at once (the WAL reader): the arena is filled in
 /// place (a decompressor writes straight into it, no scratch buffer and copy) and events with their fields
-/// are appended from prepared buffers with one copy each, instead of one call per event and per field.
-/// `sluice wal bench` (replay of 1000-event records): these per-call appends and the layout copy were
-/// 55 % of the replay's instructions (callgrind).
+/// are appended from prepared buffers with one copy each, instead of one call per event and per field,
+/// which would dominate the replay (`sluice wal bench` measures it, perf/wal-bench.md).
 extension EventBatch {
     /// Grows the arena by `count` bytes that `fill` writes in place, and returns what `fill` returns.
     /// The bytes start at the former ``arenaCount``; they are initialised (stale or zero) before `fill`

@@ -2,9 +2,8 @@
 /// raw strings can point at runs of it instead of each run being copied on its own.
 ///
 /// Why: a structured request's attribute names and values, and most raw strings, are runs of the body as
-/// sent. Copying each (a short copy and an arena reservation per run) was about a tenth of the server's
-/// instructions on 278 KB requests; one `memcpy` of the whole body costs less (net −3.5 % server CPU per
-/// request, perf/bigreq.md).
+/// sent. Copying each costs a short copy and an arena reservation per run; one `memcpy` of the whole body
+/// costs less (perf/bigreq.sh measures it).
 ///
 /// Guarantees: ``span(start:count:)`` only returns spans inside the copy (checked), so they are valid arena
 /// spans for as long as the batch keeps the copy (until it is truncated below ``base`` or emptied).

@@ -42,8 +42,8 @@ public struct Field: Sendable, Equatable {
 /// from the last event, so earlier events never move. ``removeAll()`` keeps every capacity.
 public struct EventBatch: Sendable {
     /// The arena's backing store: always fully initialised (zeros past ``arenaCount``), so bytes are copied
-    /// in with one `memcpy` instead of `Array.append(contentsOf:)`, whose per-call cost dominated on small
-    /// field values (callgrind, 1000-event structured requests: 12 % of all instructions).
+    /// in with one `memcpy` instead of `Array.append(contentsOf:)`, whose per-call cost dominates on small
+    /// field values.
     /// Internal (not private) so that the bulk appends in `EventBatch+Bulk.swift` can write in place.
     var storage: [UInt8] = []
     /// Bytes of ``storage`` in use.

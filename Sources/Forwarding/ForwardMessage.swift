@@ -1,13 +1,15 @@
 import EventModel
 import Tokens
 import WAL
+import WALFormat
 
-/// One JetStream message of a record: its id, headers and body. A record too large for one message is
-/// split into parts, each below the server's `max_payload`.
+/// One JetStream message of a record: its id, headers and which bytes of the record's body it carries. A
+/// record too large for one message is split into parts, each below the server's `max_payload`.
 public struct ForwardMessage: Sendable, Equatable {
     public var id: String
     public var headers: [Header]
-    public var body: [UInt8]
+    /// The part's bytes in the record's body (the body itself stays in the forwarder's reused buffer).
+    public var body: Range<Int>
 
     public struct Header: Sendable, Equatable {
         public var name: String
@@ -25,20 +27,20 @@ public enum ForwardMessageBuilder {
     /// Bytes left for headers and protocol framing below `max_payload`.
     public static let headerAllowance = 1024
 
-    /// The record's body in `format`: the events as `sluice wal cat` prints them (one JSON object per line),
-    /// or the stored record bytes (header and payload) as in the segment.
-    public static func body(format: Forwarder.Format, batch: EventBatch, storedRecord: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        switch format {
-        case .wal:
-            out.append(contentsOf: storedRecord)
-        case .ndjson:
-            for index in 0..<batch.count { WALEventJSON.appendLine(batch, event: index, to: &out) }
-        }
+    /// Writes the events as `sluice wal cat` prints them (one JSON object per line) at the start of `buffer`,
+    /// which only grows (zero-filled once, then reused), and returns how many bytes they took: no allocation
+    /// per event or per record once the buffer is large enough.
+    public static func ndjson(_ batch: EventBatch, into buffer: inout [UInt8]) -> Int {
+        let events = 0..<batch.count
+        let needed = WALEventJSON.maxBytes(batch, events: events)
+        if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
+        return buffer.withUnsafeMutableBytes { WALEventJSON.writeLines(batch, events: events, into: $0) }
     }
 
     /// Byte ranges of `body`'s parts, each at most `maxBody` bytes (cut after a newline when `lines`).
-    public static func partRanges(_ body: [UInt8], maxBody: Int, lines: Bool) -> [Range<Int>] {
+    public static func partRanges<Body: RandomAccessCollection<UInt8>>(_ body: Body, maxBody: Int, lines: Bool) -> [Range<Int>]
+        where Body.Index == Int {
+        precondition(body.startIndex == 0)
         precondition(maxBody > 0)
         if body.count <= maxBody { return [0..<body.count] }
         var ranges: [Range<Int>] = []
@@ -58,8 +60,9 @@ public enum ForwardMessageBuilder {
 
     /// The messages of one record.
     /// `contentEncoding` names how `body` was compressed (nil: not at all); compressed bodies are cut anywhere.
-    public static func messages(gateway: String, repository: String, header: WALRecordHeader, format: Forwarder.Format,
-                                body: [UInt8], maxPayload: Int, contentEncoding: String? = nil) -> [ForwardMessage] {
+    public static func messages<Body: RandomAccessCollection<UInt8>>(
+        gateway: String, repository: String, header: WALRecordHeader, format: Forwarder.Format,
+        body: Body, maxPayload: Int, contentEncoding: String? = nil) -> [ForwardMessage] where Body.Index == Int {
         let ranges = partRanges(body, maxBody: max(1, maxPayload - headerAllowance), lines: format == .ndjson && contentEncoding == nil)
         return ranges.enumerated().map { part, range in
             var headers = [
@@ -73,7 +76,7 @@ public enum ForwardMessageBuilder {
             if let contentEncoding { headers.append(ForwardMessage.Header(name: "Content-Encoding", value: contentEncoding)) }
             if ranges.count > 1 { headers.append(ForwardMessage.Header(name: "Sluice-Part", value: "\(part)/\(ranges.count)")) }
             return ForwardMessage(id: messageID(gateway: gateway, repository: repository, firstSequence: header.firstSequence, part: part),
-                                  headers: headers, body: Array(body[range]))
+                                  headers: headers, body: range)
         }
     }
 }

@@ -12,12 +12,19 @@ public final class ForwarderMetrics: Sendable {
     public let lagRecords = Atomic<Int>(0)
     /// Events the target refused for good (HTTP 4xx), moved to the dead-letter file.
     public let rejected = Atomic<Int>(0)
-    /// Milliseconds since the oldest record not yet acknowledged became durable (0 when caught up).
-    public let lagMillis = Atomic<Int>(0)
+    /// When (`DispatchTime` uptime nanoseconds) the first record not yet acknowledged was written; 0 when
+    /// caught up. The age is taken at scrape time, so a forwarder that stalls shows a growing lag.
+    public let oldestUnforwardedNanos = Atomic<UInt64>(0)
     private let errors = Mutex<[String: Int]>([:])
     private let state = Mutex<(ForwarderState, String?)>((.connecting, nil))
 
     public init() {}
+
+    /// Seconds since the first record not yet forwarded was written (0 when caught up).
+    public func lagSeconds(now: UInt64) -> Double {
+        let oldest = oldestUnforwardedNanos.load(ordering: .relaxed)
+        return oldest == 0 || now < oldest ? 0 : Double(now - oldest) / 1e9
+    }
 
     public func countError(_ reason: String) { errors.withLock { $0[reason, default: 0] += 1 } }
     public var errorCounts: [String: Int] { errors.withLock { $0 } }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Logging
 import Synchronization
 import Tokens
@@ -105,7 +106,7 @@ public final class ForwardingService: Sendable {
         let all = state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }
         guard !all.isEmpty else { return "" }
         func labels(_ f: WALForwarder) -> String {
-            "repository=\"\(escape(f.repository))\",target=\"\(escape(f.target.name))\""
+            "repository=\"\(PrometheusLabel.escape(f.repository))\",target=\"\(PrometheusLabel.escape(f.target.name))\""
         }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ value: (WALForwarder) -> Int) {
@@ -116,8 +117,9 @@ public final class ForwardingService: Sendable {
         family("sluice_forward_bytes_total", "counter", "Message body bytes published to the target.") { $0.metrics.bytes.load(ordering: .relaxed) }
         family("sluice_forward_lag_records", "gauge", "Durable events not yet acknowledged by the target.") { $0.metrics.lagRecords.load(ordering: .relaxed) }
         family("sluice_forward_rejected_total", "counter", "Events the target refused for good, moved to the dead-letter file.") { $0.metrics.rejected.load(ordering: .relaxed) }
-        out += "# HELP sluice_forward_lag_seconds Age of the oldest record in flight to the target.\n# TYPE sluice_forward_lag_seconds gauge\n"
-        for f in all { out += "sluice_forward_lag_seconds{\(labels(f))} \(Double(f.metrics.lagMillis.load(ordering: .relaxed)) / 1000)\n" }
+        out += "# HELP sluice_forward_lag_seconds Seconds since the first record not yet forwarded was written.\n# TYPE sluice_forward_lag_seconds gauge\n"
+        let now = DispatchTime.now().uptimeNanoseconds
+        for f in all { out += "sluice_forward_lag_seconds{\(labels(f))} \(f.metrics.lagSeconds(now: now))\n" }
         out += "# HELP sluice_forward_errors_total Forwarding failures by reason.\n# TYPE sluice_forward_errors_total counter\n"
         for f in all {
             for (reason, count) in f.metrics.errorCounts.sorted(by: { $0.key < $1.key }) {
@@ -127,10 +129,6 @@ public final class ForwardingService: Sendable {
         out += "# HELP sluice_forward_up Whether the forwarder is forwarding (1) or not (0).\n# TYPE sluice_forward_up gauge\n"
         for f in all { out += "sluice_forward_up{\(labels(f))} \(f.metrics.currentState.state == .forwarding ? 1 : 0)\n" }
         return out
-    }
-
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Bench
+import CSystemShims
 import EventModel
 import Foundation
 import Logging
@@ -11,11 +12,15 @@ import WAL
 
 /// Delivers one repository's WAL to a LogScale-compatible HTTP upstream, on a thread of its own.
 ///
-/// It reads durable records in order from the checkpoint on, batches them into one `humio-structured`
-/// body (up to ``maxBodyBytes``), POSTs it over one keep-alive connection (``BlockingHTTPClient``) and, after
-/// a 2xx answer, moves the checkpoint past them. Connection errors, 5xx, 401, 403, 408 and 429 end the session: it
-/// backs off (honouring `Retry-After`) and replays from the checkpoint, so the upstream may see a batch
-/// twice. Any other 4xx sends the batch's records one by one; each record the upstream still refuses goes
+/// It reads durable records in order from the checkpoint on and batches them into one `humio-structured`
+/// body (up to ``maxBodyBytes``); up to ``connections`` sender threads POST bodies at once, each over its own
+/// keep-alive connection (``BlockingHTTPClient``), while the forwarder encodes the next. A session starts
+/// with one request in flight and opens the others after the first 2xx, so an upstream that is down sees one
+/// attempt per backoff. Answers are taken in the order the bodies were read, and the checkpoint moves past
+/// a body only when it and every body before it were accepted; bodies may reach the upstream out of order.
+/// Connection errors, 5xx, 401, 403, 408 and 429 end the session: it waits for the requests in flight,
+/// backs off (honouring `Retry-After`) and replays from the checkpoint, so the upstream may see a body
+/// twice. Any other 4xx sends the body's records one by one; each record the upstream still refuses goes
 /// to the dead-letter file beside the checkpoint (its events as NDJSON after a line with the answer),
 /// is counted in `sluice_forward_rejected_total`, and the stream moves on.
 final class HTTPForwarder: WALForwarder, @unchecked Sendable {
@@ -23,27 +28,35 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
     static let maxBodyBytes = 2 << 20
     static let maxRecordsPerBody = 2000
     static let timeoutSeconds = 30
+    /// Requests in flight at most (one connection each).
+    static let connections = 4
 
     let deadLetterPath: String
+    private let deadLetterLock = NSLock()
 
     override init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, logger: Logger) {
         deadLetterPath = ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: target.name)!.path + ".dead.ndjson"
         super.init(repository: repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
     }
 
-    private struct Pending {
+    fileprivate struct Pending {
         var firstSequence: UInt64
         var nextSequence: UInt64
         var events: Int
-        /// The record's groups (without the enclosing brackets) in the body being gathered.
+        /// The record's groups (without the enclosing brackets) in its body.
         var groups: Range<Int>
-        var durableNanos: UInt64
     }
 
     private enum Answer {
         case accepted
         case retry(ForwardOutcome)
         case rejected(status: Int, body: [UInt8])
+    }
+
+    /// Where the upstream is and what every request carries.
+    private struct Endpoint {
+        var path: String
+        var headers: [(String, String)]
     }
 
     override func session() -> ForwardOutcome {
@@ -62,27 +75,23 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                 return .retry(.backingOff, "TLS: \(error)", reason: "tls")
             }
         }
-        let client = BlockingHTTPClient(url: url, tls: tls, timeoutSeconds: Self.timeoutSeconds)
-        defer { client.close() }
-        guard let start = checkpoint.read() else {
-            return .retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint")
-        }
-        let reader: WALReader
-        do throws(WALError) {
-            reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)
-        } catch {
-            return .retry(.backingOff, "\(error)", reason: "wal")
+        let start: UInt64, reader: WALReader
+        switch resume() {
+        case .success(let resumed): (start, reader) = resumed
+        case .failure(let end): return end
         }
         var base = url.path
         while base.hasSuffix("/") { base.removeLast() }
-        let path = base + "/api/v1/ingest/humio-structured"
         var headers = [("Authorization", "Bearer " + token), ("Content-Type", "application/json")]
         if target.compression == "gzip" { headers.append(("Content-Encoding", "gzip")) }
-        return follow(client, path: path, headers: headers, reader: reader, from: start)
+        let endpoint = Endpoint(path: base + "/api/v1/ingest/humio-structured", headers: headers)
+        let senders = SenderPool(count: Self.connections,
+                                 makeClient: { BlockingHTTPClient(url: url, tls: tls, timeoutSeconds: Self.timeoutSeconds) },
+                                 send: { [self] client, job in send(job, over: client, to: endpoint) })
+        return follow(senders, reader: reader, from: start)
     }
 
-    private func follow(_ client: BlockingHTTPClient, path: String, headers: [(String, String)], reader start: WALReader,
-                        from startSequence: UInt64) -> ForwardOutcome {
+    private func follow(_ senders: SenderPool, reader start: WALReader, from startSequence: UInt64) -> ForwardOutcome {
         var reader = start
         var batch = EventBatch()
         var body = StructuredBody()
@@ -90,111 +99,76 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         /// `[` and the pending records' groups, separated by commas.
         var gathered: [UInt8] = [UInt8(ascii: "[")]
         var progress = CheckpointPacer(checkpoint, from: startSequence)
+        var seeded = false
+        /// Bodies handed to the senders, and how many of their answers were taken (in order).
+        var submitted = 0
+        var taken = 0
+        /// Set by the session's first 2xx: from then on every connection is used.
+        var accepting = false
+        resetLag()
 
-        func finish(_ outcome: ForwardOutcome) -> ForwardOutcome {
-            if let failed = progress.write(force: true) { return failed }
-            return outcome
-        }
-
-        /// POSTs `records` as one body.
-        func post(_ records: ArraySlice<Pending>) -> Answer {
-            var bytes: [UInt8]
-            if records.count == pending.count {
-                bytes = gathered
-            } else {
-                bytes = [UInt8(ascii: "[")]
-                for (index, record) in records.enumerated() {
-                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes.append(contentsOf: gathered[record.groups])
-                }
-            }
-            bytes.append(UInt8(ascii: "]"))
-            if target.compression == "gzip" {
-                do throws(BenchError) {
-                    bytes = try GzipCompressor.compress(bytes)
-                } catch {
-                    return .retry(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
-                }
-            }
-            let answer: HTTPAnswer
-            do throws(BenchError) {
-                answer = try client.post(path: path, headers: headers, body: bytes)
-            } catch {
-                return .retry(.retry(.backingOff, "upstream: \(error)", reason: "connect"))
-            }
-            switch answer.status {
-            case 200..<300:
-                metrics.bytes.add(bytes.count, ordering: .relaxed)
-                return .accepted
-            // 401 and 403 refuse the token, not the record: dead-lettering would empty the whole stream into
-            // the file, so they are retried like an outage until the operator fixes the token.
-            case 401, 403, 408, 429, 500...:
-                return .retry(.retry(.backingOff, "upstream answered \(answer.status)", reason: "status_\(answer.status)",
-                                     after: answer.retryAfterSeconds))
-            case 400..<500:
-                return .rejected(status: answer.status, body: answer.body)
-            default:
-                return .retry(.retry(.backingOff, "upstream answered \(answer.status)", reason: "status_\(answer.status)"))
-            }
-        }
-
-        func accepted(_ records: ArraySlice<Pending>) {
-            progress.acknowledged = records.last!.nextSequence
-            metrics.records.add(records.count, ordering: .relaxed)
-            madeProgress = true
-            setState(.forwarding)
-        }
-
-        /// Sends what is pending; nil when it all went (accepted or dead-lettered).
-        func flush() -> ForwardOutcome? {
-            guard !pending.isEmpty else { return nil }
-            defer {
-                pending.removeAll(keepingCapacity: true)
-                gathered.removeSubrange(1...)
-            }
-            switch post(pending[...]) {
-            case .accepted:
-                accepted(pending[...])
-                return nil
-            case .retry(let outcome):
-                return outcome
-            case .rejected(let status, let answerBody):
-                guard pending.count > 1 else {
-                    return deadLetter(pending[0], status: status, answer: answerBody) ?? { accepted(pending[...]); return nil }()
-                }
-                for index in pending.indices {
-                    switch post(pending[index...index]) {
-                    case .accepted:
-                        accepted(pending[index...index])
-                    case .retry(let outcome):
-                        return outcome
-                    case .rejected(let status, let answerBody):
-                        if let failed = deadLetter(pending[index], status: status, answer: answerBody) { return failed }
-                        accepted(pending[index...index])
+        /// Takes the answers that are in, in order; the outcome of the first failed body, if any.
+        func takeAnswers() -> ForwardOutcome? {
+            while taken < submitted, let result = senders.result(taken) {
+                taken += 1
+                switch result {
+                case .done(let end, let records):
+                    progress.acknowledged = end
+                    metrics.records.add(records, ordering: .relaxed)
+                    madeProgress = true
+                    accepting = true
+                    setState(.forwarding)
+                case .failed(let outcome, let end, let records):
+                    if let end {
+                        progress.acknowledged = end
+                        madeProgress = true
                     }
+                    metrics.records.add(records, ordering: .relaxed)
+                    // The bodies after it are sent again by the next session, whatever their answers.
+                    taken = submitted
+                    return outcome
                 }
-                return nil
             }
+            return nil
+        }
+
+        /// Waits for the requests in flight, keeps what was accepted before the first failure, and ends.
+        func finish(_ outcome: ForwardOutcome) -> ForwardOutcome {
+            senders.close()
+            let failed = takeAnswers()
+            if let failedWrite = progress.write(force: true) { return failedWrite }
+            return failed ?? outcome
+        }
+
+        func submit() {
+            gathered.append(UInt8(ascii: "]"))
+            senders.submit(SenderPool.Job(index: submitted, records: pending, body: gathered))
+            submitted += 1
+            pending.removeAll(keepingCapacity: true)
+            gathered = senders.spareBuffer()
+            gathered.append(UInt8(ascii: "["))
         }
 
         while true {
             if isStopped { return finish(.stopped) }
-            if let failed = progress.write(force: false) { return failed }
+            if let failed = takeAnswers() { return finish(failed) }
+            if let failed = progress.write(force: false) { return finish(failed) }
             let durable = log.durableNextSequence
-            metrics.lagRecords.store(Int(durable > progress.acknowledged ? durable - progress.acknowledged : 0), ordering: .relaxed)
-            let oldest = pending.first?.durableNanos
-            metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
+            noteLag(durable: durable, acknowledged: progress.acknowledged)
+            let room = submitted - taken < (accepting ? Self.connections : 1)
             if gathered.count >= Self.maxBodyBytes || pending.count >= Self.maxRecordsPerBody {
-                if let failed = flush() { return finish(failed) }
+                if room { submit() } else { senders.waitForAnswer(taken, seconds: 0.05) }
                 continue
             }
             batch.removeAll()
             switch reader.nextRecord(upTo: durable) {
             case .endOfLog:
-                if !pending.isEmpty {
-                    if let failed = flush() { return finish(failed) }
+                if !pending.isEmpty && room {
+                    submit()
+                } else if submitted > taken {
+                    senders.waitForAnswer(taken, seconds: 0.01)
                 } else {
-                    if let failed = progress.write(force: true) { return failed }
+                    if let failed = progress.write(force: true) { return finish(failed) }
                     usleep(10_000)
                 }
             case .corruption(let segment, let offset, let reason):
@@ -209,6 +183,10 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                         "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
                     continue
                 }
+                if !seeded {
+                    noteFirstRecord(batch, recordEnd: header.nextSequence)
+                    seeded = true
+                }
                 body.begin()
                 body.append(batch)
                 body.finish()
@@ -216,15 +194,84 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                 let start = gathered.count
                 gathered.append(contentsOf: body.bytes[1..<(body.bytes.count - 1)])
                 pending.append(Pending(firstSequence: header.firstSequence, nextSequence: header.nextSequence,
-                                       events: Int(header.eventCount), groups: start..<gathered.count,
-                                       durableNanos: DispatchTime.now().uptimeNanoseconds))
+                                       events: Int(header.eventCount), groups: start..<gathered.count))
             }
+        }
+    }
+
+    /// Sends one body (on a sender thread): accepted, or refused record by record into the dead-letter file,
+    /// or failed (with how far it got).
+    private func send(_ job: SenderPool.Job, over client: BlockingHTTPClient, to endpoint: Endpoint) -> SenderPool.Result {
+        switch post(job.body, over: client, to: endpoint) {
+        case .accepted:
+            return .done(end: job.records.last!.nextSequence, records: job.records.count)
+        case .retry(let outcome):
+            return .failed(outcome, acknowledged: nil, records: 0)
+        case .rejected(let status, let answerBody):
+            if job.records.count == 1 {
+                if let failed = deadLetter(job.records[0], status: status, answer: answerBody) { return .failed(failed, acknowledged: nil, records: 0) }
+                return .done(end: job.records[0].nextSequence, records: 1)
+            }
+            var acknowledged: UInt64?
+            var count = 0
+            for record in job.records {
+                var single: [UInt8] = [UInt8(ascii: "[")]
+                single.append(contentsOf: job.body[record.groups])
+                single.append(UInt8(ascii: "]"))
+                switch post(single, over: client, to: endpoint) {
+                case .accepted:
+                    break
+                case .retry(let outcome):
+                    return .failed(outcome, acknowledged: acknowledged, records: count)
+                case .rejected(let status, let answerBody):
+                    if let failed = deadLetter(record, status: status, answer: answerBody) {
+                        return .failed(failed, acknowledged: acknowledged, records: count)
+                    }
+                }
+                acknowledged = record.nextSequence
+                count += 1
+            }
+            return .done(end: acknowledged!, records: count)
+        }
+    }
+
+    /// POSTs one whole body.
+    private func post(_ body: [UInt8], over client: BlockingHTTPClient, to endpoint: Endpoint) -> Answer {
+        var bytes = body
+        if target.compression == "gzip" {
+            do throws(BenchError) {
+                bytes = try GzipCompressor.compress(body)
+            } catch {
+                return .retry(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
+            }
+        }
+        let answer: HTTPAnswer
+        do throws(BenchError) {
+            answer = try client.post(path: endpoint.path, headers: endpoint.headers, body: bytes)
+        } catch {
+            return .retry(.retry(.backingOff, "upstream: \(error)", reason: "connect"))
+        }
+        switch answer.status {
+        case 200..<300:
+            metrics.bytes.add(bytes.count, ordering: .relaxed)
+            return .accepted
+        // 401 and 403 refuse the token, not the record: dead-lettering would empty the whole stream into
+        // the file, so they are retried like an outage until the operator fixes the token.
+        case 401, 403, 408, 429, 500...:
+            return .retry(.retry(.backingOff, "upstream answered \(answer.status)", reason: "status_\(answer.status)",
+                                 after: answer.retryAfterSeconds))
+        case 400..<500:
+            return .rejected(status: answer.status, body: answer.body)
+        default:
+            return .retry(.retry(.backingOff, "upstream answered \(answer.status)", reason: "status_\(answer.status)"))
         }
     }
 
     /// Appends the record and the answer to the dead-letter file (fsynced before the checkpoint moves past
     /// it); nil when it is safely there.
     private func deadLetter(_ record: Pending, status: Int, answer: [UInt8]) -> ForwardOutcome? {
+        deadLetterLock.lock()
+        defer { deadLetterLock.unlock() }
         var bytes: [UInt8] = Array(#"{"deadLetter":{"repository":"#.utf8)
         Array(repository.utf8).withUnsafeBytes { WALEventJSON.appendString($0, to: &bytes) }
         bytes.append(contentsOf: #","firstSequence":\#(record.firstSequence),"events":\#(record.events),"status":\#(status),"answer":"#.utf8)
@@ -262,5 +309,112 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
             "repository": "\(repository)", "target": "\(target.name)", "firstSequence": "\(record.firstSequence)",
             "status": "\(status)", "file": "\(deadLetterPath)"])
         return nil
+    }
+}
+
+/// The sender threads of one HTTP session: each takes the next body, POSTs it over its own keep-alive
+/// connection and leaves the result under the body's index for the forwarder, which takes them in order.
+/// Emptied bodies come back as spare buffers, so a session allocates its bodies once.
+private final class SenderPool: @unchecked Sendable {
+    struct Job {
+        var index: Int
+        var records: [HTTPForwarder.Pending]
+        /// The whole JSON array.
+        var body: [UInt8]
+    }
+
+    enum Result {
+        /// Accepted or dead-lettered, every record: the sequence after the last one.
+        case done(end: UInt64, records: Int)
+        /// The session must end; `acknowledged` is how far the body got record by record.
+        case failed(ForwardOutcome, acknowledged: UInt64?, records: Int)
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var results: [Int: Result] = [:]
+    private var spare: [[UInt8]] = []
+    private var closed = false
+    private var running = 0
+    private let makeClient: () -> BlockingHTTPClient
+    private let send: (BlockingHTTPClient, Job) -> Result
+
+    init(count: Int, makeClient: @escaping () -> BlockingHTTPClient, send: @escaping (BlockingHTTPClient, Job) -> Result) {
+        self.makeClient = makeClient
+        self.send = send
+        running = count
+        for _ in 0..<count {
+            let thread = Thread { [self] in
+                _ = sluice_set_thread_name("sluice-forward")
+                let client = self.makeClient()
+                work(client)
+                client.close()
+                condition.lock()
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+            }
+            thread.start()
+        }
+    }
+
+    private func work(_ client: BlockingHTTPClient) {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                return
+            }
+            var job = queue.removeFirst()
+            condition.unlock()
+            let result = send(client, job)
+            job.body.removeAll(keepingCapacity: true)
+            condition.lock()
+            results[job.index] = result
+            spare.append(job.body)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    func submit(_ job: Job) {
+        condition.lock()
+        queue.append(job)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The result of body `index` when it is in (forgetting it).
+    func result(_ index: Int) -> Result? {
+        condition.lock()
+        defer { condition.unlock() }
+        return results.removeValue(forKey: index)
+    }
+
+    /// Waits until the result of body `index` is in or `seconds` pass.
+    func waitForAnswer(_ index: Int, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        while results[index] == nil, condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    /// An empty buffer, with the capacity of a body sent before when there is one.
+    func spareBuffer() -> [UInt8] {
+        condition.lock()
+        defer { condition.unlock() }
+        return spare.popLast() ?? []
+    }
+
+    /// Drops the bodies not yet taken, lets the senders finish those in flight, then stops them (closing their
+    /// connections).
+    func close() {
+        condition.lock()
+        closed = true
+        queue.removeAll()
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
     }
 }

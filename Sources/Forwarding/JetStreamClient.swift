@@ -166,12 +166,11 @@ final class JetStreamClient: @unchecked Sendable {
         guard status == NATS_OK else { throw JetStreamError("creating stream \(stream)", status, code: code) }
     }
 
-    /// Publishes without waiting; the answer reaches the tracker. Blocks while too many are in flight.
-    func publishAsync(subject: String, message: ForwardMessage, ackWaitMillis: Int64) throws(JetStreamError) {
+    /// Publishes `body` (copied once, into cnats' message) without waiting; the answer reaches the tracker.
+    /// Blocks while too many are in flight.
+    func publishAsync(subject: String, message: ForwardMessage, body: UnsafeRawBufferPointer, ackWaitMillis: Int64) throws(JetStreamError) {
         var msg: OpaquePointer?
-        var status = message.body.withUnsafeBytes { raw in
-            natsMsg_Create(&msg, subject, nil, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
-        }
+        var status = natsMsg_Create(&msg, subject, nil, body.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(body.count))
         guard status == NATS_OK else { throw JetStreamError("natsMsg_Create", status) }
         defer { natsMsg_Destroy(msg) }
         _ = natsMsgHeader_Set(msg, "Nats-Msg-Id", message.id)

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import Tokens
 import WAL
+import WALFormat
 
 /// Delivers one repository's WAL to one JetStream target, on a thread of its own.
 ///
@@ -46,14 +47,10 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         } catch {
             return .retry(error.isStreamMissing ? .streamMissing : .backingOff, error.description, reason: error.isStreamMissing ? "stream_missing" : "stream_info")
         }
-        guard let start = checkpoint.read() else {
-            return .retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint")
-        }
-        let reader: WALReader
-        do throws(WALError) {
-            reader = try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)
-        } catch {
-            return .retry(.backingOff, "\(error)", reason: "wal")
+        let start: UInt64, reader: WALReader
+        switch resume() {
+        case .success(let resumed): (start, reader) = resumed
+        case .failure(let end): return end
         }
         setState(.forwarding)
         return follow(client, reader: reader, from: start)
@@ -63,20 +60,22 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         var id: String
         /// Set on a record's last part: the sequence after the record.
         var recordEnd: UInt64?
-        var durableNanos: UInt64
     }
 
     private func follow(_ client: JetStreamClient, reader start: WALReader, from startSequence: UInt64) -> Outcome {
         var reader = start
         var batch = EventBatch()
-        var body: [UInt8] = []
+        /// The ndjson body of the record being sent, at its start; the buffer only grows.
+        var lines: [UInt8] = []
         let zstd = target.compression == "zstd" ? ZstdCompressor() : nil
         var compressed: [UInt8] = []
         var inFlight: [InFlight] = []
         var head = 0
         var progress = CheckpointPacer(checkpoint, from: startSequence)
+        var seeded = false
         let subject = target.effectiveSubjectPrefix + repository
         let maxPayload = max(client.maxPayload, ForwardMessageBuilder.headerAllowance + 1024)
+        resetLag()
 
         func takeAcks() {
             while head < inFlight.count, tracker.take(inFlight[head].id) {
@@ -96,15 +95,32 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
             return outcome
         }
 
+        /// Publishes the record's `body` as one message or several parts; the failure, if any.
+        func publish(_ header: WALRecordHeader, _ body: UnsafeRawBufferPointer, contentEncoding: String?) -> JetStreamError? {
+            let messages = ForwardMessageBuilder.messages(gateway: gateway, repository: repository, header: header,
+                                                          format: target.format, body: body, maxPayload: maxPayload,
+                                                          contentEncoding: contentEncoding)
+            for (index, message) in messages.enumerated() {
+                do throws(JetStreamError) {
+                    try client.publishAsync(subject: subject, message: message, body: UnsafeRawBufferPointer(rebasing: body[message.body]),
+                                            ackWaitMillis: Self.ackWaitMillis)
+                } catch {
+                    return error
+                }
+                inFlight.append(InFlight(id: message.id, recordEnd: index == messages.count - 1 ? header.nextSequence : nil))
+            }
+            metrics.records.add(1, ordering: .relaxed)
+            metrics.bytes.add(body.count, ordering: .relaxed)
+            return nil
+        }
+
         while true {
             if isStopped { return drainAndStop(.stopped) }
             takeAcks()
             if let failure = tracker.firstFailure { return drainAndStop(.retry(.backingOff, failure, reason: "publish")) }
             if let failed = progress.write(force: false) { return drainAndStop(failed) }
             let durable = log.durableNextSequence
-            metrics.lagRecords.store(Int(durable > progress.acknowledged ? durable - progress.acknowledged : 0), ordering: .relaxed)
-            let oldest = head < inFlight.count ? inFlight[head].durableNanos : nil
-            metrics.lagMillis.store(oldest.map { Int((DispatchTime.now().uptimeNanoseconds &- $0) / 1_000_000) } ?? 0, ordering: .relaxed)
+            noteLag(durable: durable, acknowledged: progress.acknowledged)
             if inFlight.count - head >= Self.window {
                 tracker.wait(seconds: 0.05)
                 continue
@@ -125,42 +141,47 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
                     "repository": "\(repository)", "target": "\(target.name)", "segment": "\(segment)",
                     "offset": "\(offset)", "reason": "\(reason)"])
             case .record(let header, _):
-                if target.format == .ndjson, let failure = reader.decodeRecord(header, into: &batch) {
+                if target.format == .ndjson || !seeded, let failure = reader.decodeRecord(header, into: &batch) {
                     metrics.countError("wal_damaged")
                     logger.error("forwarder skips an undecodable WAL record", metadata: [
                         "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
                     continue
                 }
-                reader.withRecordBytes { stored in
-                    ForwardMessageBuilder.body(format: target.format, batch: batch, storedRecord: stored, into: &body)
+                if !seeded {
+                    noteFirstRecord(batch, recordEnd: header.nextSequence)
+                    seeded = true
                 }
-                if target.compression == "gzip" {
-                    do throws(BenchError) {
-                        body = try GzipCompressor.compress(body)
-                    } catch {
-                        return drainAndStop(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
+                let failure: JetStreamError?
+                if target.compression == nil {
+                    if target.format == .ndjson {
+                        let count = ForwardMessageBuilder.ndjson(batch, into: &lines)
+                        failure = lines.withUnsafeBytes { publish(header, UnsafeRawBufferPointer(rebasing: $0[0..<count]), contentEncoding: nil) }
+                    } else {
+                        failure = reader.withRecordBytes { publish(header, $0, contentEncoding: nil) }
                     }
-                } else if let zstd {
-                    if let failure = zstd.compress(body, into: &compressed) {
-                        return drainAndStop(.retry(.backingOff, "zstd: \(failure)", reason: "compress"))
+                } else {
+                    var body: [UInt8]
+                    if target.format == .ndjson {
+                        let count = ForwardMessageBuilder.ndjson(batch, into: &lines)
+                        body = Array(lines[0..<count])
+                    } else {
+                        body = reader.withRecordBytes { Array($0) }
                     }
-                    swap(&body, &compressed)
+                    if target.compression == "gzip" {
+                        do throws(BenchError) {
+                            body = try GzipCompressor.compress(body)
+                        } catch {
+                            return drainAndStop(.retry(.backingOff, "gzip: \(error)", reason: "compress"))
+                        }
+                    } else if let zstd {
+                        if let failure = zstd.compress(body, into: &compressed) {
+                            return drainAndStop(.retry(.backingOff, "zstd: \(failure)", reason: "compress"))
+                        }
+                        swap(&body, &compressed)
+                    }
+                    failure = body.withUnsafeBytes { publish(header, $0, contentEncoding: target.compression) }
                 }
-                let messages = ForwardMessageBuilder.messages(gateway: gateway, repository: repository, header: header,
-                                                              format: target.format, body: body, maxPayload: maxPayload,
-                                                              contentEncoding: target.compression)
-                let now = DispatchTime.now().uptimeNanoseconds
-                for (index, message) in messages.enumerated() {
-                    do throws(JetStreamError) {
-                        try client.publishAsync(subject: subject, message: message, ackWaitMillis: Self.ackWaitMillis)
-                    } catch {
-                        return drainAndStop(.retry(.backingOff, error.description, reason: "publish"))
-                    }
-                    inFlight.append(InFlight(id: message.id, recordEnd: index == messages.count - 1 ? header.nextSequence : nil,
-                                             durableNanos: now))
-                }
-                metrics.records.add(1, ordering: .relaxed)
-                metrics.bytes.add(body.count, ordering: .relaxed)
+                if let failure { return drainAndStop(.retry(.backingOff, failure.description, reason: "publish")) }
             }
         }
     }

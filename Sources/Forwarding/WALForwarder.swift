@@ -1,11 +1,14 @@
+import CSystemShims
+import EventModel
 import Foundation
 import Logging
 import Synchronization
 import Tokens
 import WAL
 
-/// How one forwarding session (a connection's worth of delivery) ended.
-enum ForwardOutcome {
+/// How one forwarding session (a connection's worth of delivery) ended (an `Error` too, so a step that ends
+/// the session can return it as a `Result`'s failure).
+enum ForwardOutcome: Error {
     case stopped
     /// Back off and start a new session; `after` (a `Retry-After`) is the least wait.
     case retry(ForwarderState, String, reason: String, after: Double? = nil)
@@ -26,6 +29,8 @@ class WALForwarder: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Set by a session that delivered something: the next failure backs off from the shortest wait again.
     var madeProgress = false
+    /// When records became durable, for ``sluice_forward_lag_seconds``.
+    private var writtenTimes = WrittenTimes()
 
     static let minBackoff = 0.1
     static let maxBackoff = 5.0
@@ -42,12 +47,29 @@ class WALForwarder: @unchecked Sendable {
     /// One session; overridden by each kind.
     func session() -> ForwardOutcome { .stopped }
 
+    /// Where a session resumes: the checkpoint's sequence and a WAL reader from it, or why it cannot.
+    func resume() -> Result<(start: UInt64, reader: WALReader), ForwardOutcome> {
+        guard let start = checkpoint.read() else {
+            return .failure(.retry(.backingOff, "checkpoint \(checkpoint.path) is damaged", reason: "checkpoint"))
+        }
+        do throws(WALError) {
+            return .success((start, try WALReader(dataDirectory: dataDirectory, repository: repository, from: start)))
+        } catch {
+            return .failure(.retry(.backingOff, "\(error)", reason: "wal"))
+        }
+    }
+
+    /// The forwarder threads' nice value: ingest is what clients wait on, so on a busy machine the event loops
+    /// and WAL writers run first and a forwarder catches up with the time they leave.
+    static let niceness: Int32 = 10
+
     func start() {
         let thread = Thread { [self] in
+            _ = sluice_set_thread_name("sluice-forward")  // the NATS client's threads, started here, inherit it
+            _ = sluice_set_thread_nice(Self.niceness)
             run()
             done.signal()
         }
-        thread.name = "sluice-forward"
         thread.start()
     }
 
@@ -81,7 +103,7 @@ class WALForwarder: @unchecked Sendable {
                 if madeProgress { backoff = Self.minBackoff }
                 metrics.countError(reason)
                 setState(state, error: error)
-                sleep(seconds: backoff * Double.random(in: 0.8...1.2), atLeast: after ?? 0)
+                waitFollowingLag(seconds: backoff * Double.random(in: 0.8...1.2), atLeast: after ?? 0)
                 backoff = min(backoff * 2, Self.maxBackoff)
             } else {
                 backoff = Self.minBackoff
@@ -90,9 +112,48 @@ class WALForwarder: @unchecked Sendable {
         setState(.stopped)
     }
 
-    /// Sleeps `max(seconds, atLeast)`, waking early when stopped.
-    func sleep(seconds: Double, atLeast: Double = 0) {
+    /// Updates the lag gauges: `durable` is the log's watermark, `acknowledged` the sequence after what the
+    /// target acknowledged.
+    func noteLag(durable: UInt64, acknowledged: UInt64) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        writtenTimes.observe(durable: durable, at: now)
+        metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
+        metrics.oldestUnforwardedNanos.store(durable > acknowledged ? writtenTimes.writtenNanos(of: acknowledged) ?? now : 0,
+                                             ordering: .relaxed)
+    }
+
+    /// Notes when the first record a session reads (ending before `recordEnd`) was written, from its events'
+    /// ingest times: it may be older than the session.
+    func noteFirstRecord(_ batch: EventBatch, recordEnd: UInt64) {
+        guard let oldest = ForwardLag.oldestIngestMillis(batch) else { return }
+        seedLag(recordEnd: recordEnd, writtenMillis: oldest)
+    }
+
+    private func seedLag(recordEnd: UInt64, writtenMillis: Int64) {
+        let ageNanos = UInt64(max(0, ForwardLag.nowMillis() - writtenMillis)) * 1_000_000
+        let now = DispatchTime.now().uptimeNanoseconds
+        writtenTimes.seed(recordEnd: recordEnd, writtenAt: now - min(now - 1, ageNanos))
+    }
+
+    /// Forgets what a session saw (a new one starts from the checkpoint).
+    func resetLag() { writtenTimes.reset() }
+
+    /// Sleeps `max(seconds, atLeast)` (waking early when stopped) while the lag gauges go on following the
+    /// log: between sessions nothing moves past the checkpoint, and the first record after it keeps ageing.
+    private func waitFollowingLag(seconds: Double, atLeast: Double) {
+        let acknowledged = checkpoint.read() ?? 0
+        writtenTimes.reset()
+        let durable = log.durableNextSequence
+        noteLag(durable: durable, acknowledged: acknowledged)
+        if durable > acknowledged,
+           let written = ForwardLag.writtenMillis(dataDirectory: dataDirectory, repository: repository, from: acknowledged, upTo: durable) {
+            seedLag(recordEnd: acknowledged + 1, writtenMillis: written)
+            noteLag(durable: durable, acknowledged: acknowledged)
+        }
         let deadline = Date().addingTimeInterval(max(seconds, min(atLeast, 300)))
-        while !isStopped, Date() < deadline { usleep(20_000) }
+        while !isStopped, Date() < deadline {
+            usleep(20_000)
+            noteLag(durable: log.durableNextSequence, acknowledged: acknowledged)
+        }
     }
 }

@@ -10,11 +10,10 @@ public enum AllocatorTuning {
 
     /// Fixes glibc's mmap and trim thresholds. By default glibc raises the mmap threshold to the size of
     /// each mapped block it frees, so after one 32 MiB request the next large buffers come from its heaps,
-    /// which it seldom returns: RSS stayed at 177 MB after four 32 MB requests whose buffers had all been
-    /// freed, and fell back to 35 MB with the thresholds fixed. The trim threshold is set well above the
-    /// default 128 KiB (which fixing the mmap threshold would otherwise leave): trimming and regrowing a heap
-    /// on every 171 KB access-log request cost about 3 % of the server's CPU. Process-wide; call once at
-    /// start-up.
+    /// which it seldom returns, so RSS stays high after large requests whose buffers have all been freed
+    /// (perf/large-request-memory.sh measures it). The trim threshold is set well above the default 128 KiB
+    /// (which fixing the mmap threshold would otherwise leave), so that a heap is not trimmed and regrown on
+    /// every large access-log request. Process-wide; call once at start-up.
     public static func apply() {
         _ = sluice_set_malloc_thresholds(mmapThresholdBytes, trimThresholdBytes)
     }

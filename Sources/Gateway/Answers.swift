@@ -1,5 +1,6 @@
 import HTTPWire
 import IngestFormats
+import JSONStream
 
 /// Writes every gateway answer body: success and refusal for each ingest answer style, and the small
 /// fixed documents (status, handshake, health).
@@ -24,6 +25,13 @@ enum Answers {
         }
     }
 
+    /// HEC success with indexer acknowledgement: `{"text":"Success","code":0,"ackId":N}`.
+    static func hecAcknowledged(ackId: UInt64, keepAlive: Bool, into output: inout [UInt8]) {
+        var body: [UInt8] = []
+        append("{\"text\":\"Success\",\"code\":0,\"ackId\":\(ackId)}", &body)
+        body.withUnsafeBytes { ResponseWriter.append(status: 200, body: $0, keepAlive: keepAlive, into: &output) }
+    }
+
     /// The fixed success answers, written whole (one copy instead of a head built field by field).
     private static let logScaleSuccess = whole(body: "{}")
     private static let hecSuccess = whole(body: "{\"text\":\"Success\",\"code\":0}")
@@ -37,7 +45,8 @@ enum Answers {
 
     static func refusal(_ refusal: IngestRefusal, style: AnswerStyle, keepAlive: Bool, into output: inout [UInt8]) {
         var body: [UInt8] = []
-        var headers: [(String, String)] = refusal.isRetryable ? [retryAfter] : []
+        var headers: [(String, String)] = !refusal.isRetryable ? []
+            : refusal.retryAfterSeconds.map { [("Retry-After", String($0))] } ?? [retryAfter]
         switch style {
         case .logScale:
             ErrorBody.append(refusal.message, into: &body)
@@ -146,22 +155,8 @@ enum Answers {
         body.append(contentsOf: text.utf8)
     }
 
-    /// Appends `text` as a JSON string literal.
+    /// Appends `text` as a JSON string literal (``JSONStringWriter``).
     static func appendJSONString(_ text: String, _ body: inout [UInt8]) {
-        body.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): body.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): body.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: body.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: body.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: body.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                body.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: body.append(byte)
-            }
-        }
-        body.append(UInt8(ascii: "\""))
+        JSONStringWriter.append(text, to: &body)
     }
 }

@@ -6,6 +6,8 @@ public enum CredentialOutcome<Principal> {
     case malformed
     /// A well-formed credential that names no token (HEC 403 code 4, LogScale 401).
     case unknown
+    /// A token past its `expiresAt`, or a rotated-out secret past its overlap (401).
+    case expired
     case found(Principal)
 }
 

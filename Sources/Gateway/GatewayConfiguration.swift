@@ -13,16 +13,25 @@ public struct GatewayConfiguration: Sendable {
     /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
     public var walWriters = WALOptions.coreCount
     public var walIdleCloseMillis: Int? = 300_000
+    /// ``WALOptions/syncfsRounds``.
+    public var walSyncfs = false
     public var retentionBytes: Int?
     public var retentionHours: Double?
     /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
     public var deletedRepositoryHours: Double = 24
     /// Hard cap past which retention deletes segments forwarding targets still need (``WALOptions/retentionMaxBytes``).
     public var retentionMaxBytes: Int?
+    /// Per repository: WAL backlog past which ingest is refused with 503 (``WALOptions/maxPendingBytes``).
+    public var maxPendingBytes: Int? = WALOptions.defaultMaxPendingBytes()
+    /// Free bytes on the data folder's file system below which ingest is refused with 503 (nil: no bound).
+    public var minFreeBytes: Int?
+    /// HEC indexer acknowledgements for every token (`--hec-acks`), and the ack table's limits.
+    public var hecAcks = false
+    public var hecAckLimits = HECAckTable.Limits()
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
-    /// Where `/metrics` is served when set: a listener of its own (one thread), and no longer on
+    /// Where `/metrics` is served when set: a listener of its own (one thread), and not on
     /// `http.listen` / `http.tlsListen`, so operators can firewall it apart from ingest.
     public var metricsListen: ListenAddress?
     /// `/metrics` answers 401/403 unless the request carries an API token with the `ReadMetrics` permission
@@ -40,9 +49,11 @@ public struct GatewayConfiguration: Sendable {
         options.reserveBytes = walReserveBytes
         options.writerThreads = walWriters
         options.idleCloseMillis = walIdleCloseMillis
+        options.syncfsRounds = walSyncfs
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         options.retentionMaxBytes = retentionMaxBytes
+        options.maxPendingBytes = maxPendingBytes
         return options
     }
 }

@@ -8,6 +8,7 @@ import IngestFormats
 import Parsers
 import Tokens
 import WAL
+import WALFormat
 
 extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
@@ -32,8 +33,32 @@ extension GatewayHandler {
         if case .reject(let status, let reason, let code) = decision, status == 401 || status == 403 {
             return refuse(IngestRefusal(status: status, reason: "forbidden", message: reason, hecCode: code), &output)
         }
+        // Indexer acknowledgements: the channel is required before the body is looked at, as Splunk does.
+        var ackChannel: String? = nil
+        if style == .hec, hecAcksForAll || principal.usesHECAcknowledgements {
+            let header = request.head.header("x-splunk-request-channel", in: request.headBytes).map(request.bytes)
+            switch HECAcknowledgements.channel(header: header, query: request.head.query.map(request.bytes)) {
+            case .missing: return refuse(.dataChannelMissing, &output)
+            case .invalid: return refuse(.invalidDataChannel, &output)
+            case .found(let channel): ackChannel = channel
+            }
+        }
+        if let diskSpace, diskSpace.with({ $0.isLow }) { return refuse(.diskSpaceLow, &output) }
 
         let ingestMillis = Self.wallClockMillis()
+        // The body's bytes are charged to the token's and repository's limits before decoding, its events
+        // once decoded (before anything is appended); a later refusal gives the charges back.
+        let limits = principal.limits
+        let bodyBytes = request.body.count
+        let limitNow = limits == nil ? 0 : UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        if let limits, let refusal = IngestRefusal(limits.chargeBytes(bodyBytes, now: limitNow, wallSeconds: ingestMillis / 1000),
+                                                   blockedMessage: limits.blockedMessage) {
+            return refuse(refusal, &output)
+        }
+        let refuseCharged = { (refusal: IngestRefusal, output: inout [UInt8]) -> HTTPHandling in
+            limits?.refundBytes(bodyBytes, wallSeconds: ingestMillis / 1000)
+            return refuse(refusal, &output)
+        }
         var context = DecodeContext(ingestMillis: ingestMillis, tokenParser: principal.parser,
                                     parsers: parsers(), limits: services.decodeLimits)
         if endpoint == .elasticBulk {
@@ -47,13 +72,24 @@ extension GatewayHandler {
         do {
             try decoder.decode(endpoint.format, body: request.body, context: context, into: &batch)
         } catch {
-            return refuse(Self.refusal(for: error), &output)
+            return refuseCharged(Self.refusal(for: error), &output)
         }
         let outcomes = endpoint == .elasticBulk ? decoder.bulkOutcomes : []
         let bulkFilter = endpoint != .elasticBulk ? nil
             : BulkAnswerFilter.forRequest(query: request.head.query.map(request.bytes),
                                           userAgent: request.head.header("user-agent", in: request.headBytes).map(request.bytes))
         if batch.isEmpty {
+            if let ackChannel {
+                // Nothing to store: durable at once.
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+                case .success(let id):
+                    hecAcks.with { $0.settle(channel: ackChannel, id: id, durable: true) }
+                    countRequest(route, 200)
+                    Answers.hecAcknowledged(ackId: id, keepAlive: request.keepAlive, into: &output)
+                    return .answered
+                case .failure: return refuse(.acksPending, &output)
+                }
+            }
             countRequest(route, 200)
             Answers.success(style, bulk: outcomes, tookMillis: 0, filter: bulkFilter, keepAlive: request.keepAlive, into: &output)
             return .answered
@@ -67,33 +103,111 @@ extension GatewayHandler {
             do throws(WALError) {
                 log = try self.log(for: repository)
             } catch {
-                return refuse(IngestRefusal(error), &output)
+                return refuseCharged(IngestRefusal(error), &output)
+            }
+            if let limits, let refusal = IngestRefusal(limits.chargeEvents(batch.count, bytes: bodyBytes, now: limitNow,
+                                                                           wallSeconds: ingestMillis / 1000),
+                                                       blockedMessage: limits.blockedMessage) {
+                return refuse(refusal, &output)
+            }
+            guard log.with({ $0.admits(bytes: request.body.count) }) else { return refuse(.backlogFull(repository), &output) }
+            var ticket: HECAckTicket? = nil
+            if let ackChannel {
+                switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+                case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+                case .failure: return refuse(.acksPending, &output)
+                }
             }
             let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter)
+                                        firstPart: (repository, batch.count), bulkFilter: bulkFilter, acknowledgement: ticket)
             log.with { appends.add(batch, to: $0, completion: pending.finish) }
+            if let ticket {
+                return acknowledged(ticket, route: route, repository: repository, events: batch.count, request, &output,
+                                    bodyBytes: request.body.count, token: principal.metricLabel)
+            }
             return .deferred
         case .success(.split(let parts)): targets = parts
-        case .failure(let refusal): return refuse(refusal, &output)
+        case .failure(let refusal): return refuseCharged(refusal, &output)
         }
-        var logs: [Unretained<RepositoryLog>] = []
+        var appendParts: [(log: RepositoryLog, batch: EventBatch)] = []
+        appendParts.reserveCapacity(targets.count)
         for target in targets {
             do throws(WALError) {
-                logs.append(try log(for: target.repository))
+                appendParts.append((try services.wal.log(for: target.repository), target.batch))
             } catch {
-                return refuse(IngestRefusal(error), &output)
+                return refuseCharged(IngestRefusal(error), &output)
+            }
+        }
+        // Every part is admitted before any is appended, so a refusal stores nothing of the request.
+        for (part, target) in zip(appendParts, targets) where !part.log.admits(bytes: target.batch.usedBytes) {
+            return refuseCharged(.backlogFull(target.repository), &output)
+        }
+        if let refusal = chargeRepositories(targets, bodyBytes: bodyBytes, wallMillis: ingestMillis) {
+            return refuse(refusal, &output)
+        }
+        var ticket: HECAckTicket? = nil
+        if let ackChannel {
+            switch hecAcks.with({ $0.issue(channel: ackChannel) }) {
+            case .success(let id): ticket = HECAckTicket(acks: hecAcks, channel: ackChannel, id: id)
+            case .failure: return refuse(.acksPending, &output)
             }
         }
 
         let pending = PendingIngest(answer: answer, metrics: metrics, loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
-                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter)
-        for (log, target) in zip(logs, targets) {
-            log.with { appends.add(target.batch, to: $0, completion: pending.finish) }
+                                    otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
+                                    writes: 1, acknowledgement: ticket)
+        // All or nothing: a part its repository cannot take refuses the whole request, and no repository
+        // stores any of it, so a shipper's retry stores nothing twice (docs/wal.md).
+        SplitAppend.append(appendParts) { result in
+            pending.finish(result.map { _ in WALPosition(firstSequence: 0, eventCount: 0) })
+        }
+        if let ticket {
+            for target in targets.dropFirst() {
+                let shard = loop.index, label = principal.metricLabel
+                metrics.with { $0.countIngest(shard: shard, repository: target.repository, token: label, events: target.batch.count, bytes: 0) }
+            }
+            return acknowledged(ticket, route: route, repository: targets[0].repository, events: targets[0].batch.count,
+                                request, &output, bodyBytes: targets.count == 1 ? request.body.count : 0, token: principal.metricLabel)
         }
         return .deferred
+    }
+
+    /// Charges each repository an API token's request reaches against that repository's limits (its share of
+    /// the body's bytes, by events, and its events); a refusal gives back what the others were charged.
+    private func chargeRepositories(_ targets: [(repository: String, batch: EventBatch)], bodyBytes: Int, wallMillis: Int64) -> IngestRefusal? {
+        let policies = targets.map { target in tokens.with { $0.repositoryLimits(named: target.repository) } }
+        guard policies.contains(where: { $0 != nil }) else { return nil }
+        let now = UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        let total = max(1, targets.reduce(0) { $0 + $1.batch.count })
+        var charged: [(policy: IngestLimitPolicy, events: Int, bytes: Int)] = []
+        for (policy, target) in zip(policies, targets) {
+            guard let policy else { continue }
+            let bytes = bodyBytes * target.batch.count / total
+            var verdict = policy.chargeBytes(bytes, now: now, wallSeconds: wallMillis / 1000)
+            if verdict == .admit {
+                verdict = policy.chargeEvents(target.batch.count, bytes: bytes, now: now, wallSeconds: wallMillis / 1000)
+            }
+            if let refusal = IngestRefusal(verdict, blockedMessage: policy.blockedMessage) {
+                for done in charged { done.policy.refund(events: done.events, bytes: done.bytes, wallSeconds: wallMillis / 1000) }
+                return refusal
+            }
+            charged.append((policy, target.batch.count, bytes))
+        }
+        return nil
+    }
+
+    /// Answers an acknowledged HEC request at once with its `ackId` and counts it as accepted (its records'
+    /// outcome reaches the ack table, ``HECAckTicket``).
+    private func acknowledged(_ ticket: HECAckTicket, route: String, repository: String, events: Int, _ request: HTTPRequest,
+                              _ output: inout [UInt8], bodyBytes: Int, token: String) -> HTTPHandling {
+        countRequest(route, 200)
+        let shard = loop.index
+        metrics.with { $0.countIngest(shard: shard, repository: repository, token: token, events: events, bytes: bodyBytes) }
+        Answers.hecAcknowledged(ackId: ticket.id, keepAlive: request.keepAlive, into: &output)
+        return .answered
     }
 
     /// Gives back the batch's buffers once they have outgrown the requests of late (``ScratchRetention``),
@@ -119,7 +233,15 @@ extension GatewayHandler {
     /// one is answered at once (the same answer ``ingest(_:_:output:answer:)`` gives) and the connection closes.
     func ingestHeadReceived(_ endpoint: IngestEndpoint, _ request: HTTPRequestHead, output: inout [UInt8]) -> HeadVerdict {
         let outcome = authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes))
-        guard let refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle) else { return .proceed(authenticated: true) }
+        let refusal: IngestRefusal
+        switch outcome {
+        case .found(let principal):
+            // A blocked repository's refusal needs no body: answered before it is read.
+            guard let message = principal.limits?.blockedMessage else { return .proceed(authenticated: true) }
+            refusal = .blocked(message)
+        default:
+            refusal = Self.credentialRefusal(outcome, style: endpoint.answerStyle)!
+        }
         let route = endpoint.metricName
         countRequest(route, refusal.status)
         let shard = loop.index
@@ -135,19 +257,40 @@ extension GatewayHandler {
         case .missing: return .missingCredential
         case .malformed: return .malformedCredential
         case .unknown: return IngestRefusal(status: style == .hec ? 403 : 401, reason: "unknown_token", message: "Invalid token", hecCode: 4)
+        case .expired: return .expiredCredential
         }
     }
 
-    private func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
-        // The cache is only ever passed borrowed, never captured: a closure capturing it retained it, and both
-        // loops bumping its count on every request fought over the cache line (gdb on `swift_retain`).
+    /// The request's principal, refused when its token has expired (checked against the wake-up's wall
+    /// time on every request, cached credential or not, so an expiry needs no reload); a use is recorded
+    /// in the token's last-use slot.
+    func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
+        // The cache is only ever passed borrowed, never captured: a closure capturing it retains it, and both
+        // loops bumping its count on every request fight over the cache line.
+        let outcome: CredentialOutcome<Principal>
         if endpoint == .rawWithPathToken {
             let token = Router.pathToken(path)
-            return tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+            outcome = tokenCache.with { recentCredential.lookup(token, in: $0) }.map(CredentialOutcome.found) ?? .unknown
+        } else {
+            outcome = credentials.resolve(authorization: authorization) { credential in
+                tokenCache.with { recentCredential.lookup(credential, in: $0) }
+            }
         }
-        return credentials.resolve(authorization: authorization) { credential in
-            tokenCache.with { recentCredential.lookup(credential, in: $0) }
+        guard case .found(let principal) = outcome else { return outcome }
+        let now = loop.nowMillis &+ wallOffsetMillis
+        guard !principal.hasExpired(atMillis: now) else {
+            logExpired(principal, now: now)
+            return .expired
         }
+        principal.noteUse(atSeconds: UInt32(truncatingIfNeeded: now / 1000))
+        return outcome
+    }
+
+    /// One log line per expired token and loop a minute at most; it names the token, never its secret.
+    private func logExpired(_ principal: Principal, now: Int64) {
+        if let last = lastExpiryLog, last.label == principal.metricLabel, now - last.millis < 60_000 { return }
+        lastExpiryLog = (principal.metricLabel, now)
+        tokens.with { $0.logExpiredCredential(principal) }
     }
 
     /// The serving parsers, re-read from the store only after a reload (the store's lock is shared by
@@ -221,6 +364,9 @@ extension GatewayHandler {
                 return .failure(refusal)
             }
         }
+        // Every event going to one repository: the batch as decoded holds them all, in order (one record,
+        // which a log stores whole or not at all).
+        if parts.count == 1, let only = parts.first { return .success(.single(only.key)) }
         return .success(.split(parts.map { ($0.key, $0.value) }))
     }
 

@@ -14,6 +14,11 @@ final class GatewayHandler: HTTPHandler {
     let loop: EventLoop
     var credentials = CredentialReader()
     var recentCredential = RecentCredential()
+    /// The wall clock minus the loop's monotonic clock, refreshed every tick: `loop.nowMillis` plus this is
+    /// the wall time of the current wake-up, so checking a token's expiry reads no clock per request.
+    var wallOffsetMillis: Int64
+    /// The last refused expired credential this loop logged, and when: one line per token a minute at most.
+    var lastExpiryLog: (label: String, millis: Int64)?
     // The ingest path's reusable buffers (separate properties: the decoder writes into the batch).
     var decoder = IngestDecoder()
     var batch = EventBatch(reservingArena: 64 * 1024, events: 256, fields: 2048)
@@ -36,6 +41,11 @@ final class GatewayHandler: HTTPHandler {
     let tokens: Unretained<TokenStore>
     let tokenCache: Unretained<TokenCache>
     let metrics: Unretained<GatewayMetrics>
+    let hecAcks: Unretained<HECAcknowledgements>
+    /// `--hec-acks`: every HEC token uses acknowledgements.
+    let hecAcksForAll: Bool
+    /// `--min-free-bytes` (read on every ingest request, so unretained like the others).
+    let diskSpace: Unretained<DiskSpaceGuard>?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
@@ -43,6 +53,10 @@ final class GatewayHandler: HTTPHandler {
         tokens = Unretained(services.tokens)
         tokenCache = Unretained(services.tokens.cache)
         metrics = Unretained(services.metrics)
+        wallOffsetMillis = Self.wallClockMillis() - EventLoop.monotonicNowMillis()
+        hecAcks = Unretained(services.hecAcks)
+        hecAcksForAll = services.hecAcks.forAllTokens
+        diskSpace = services.diskSpace.map(Unretained.init)
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -58,6 +72,9 @@ final class GatewayHandler: HTTPHandler {
         }
         switch route {
         case .status:
+            if let reason = services.unhealthyReason() {
+                return respond(503, route.metricName, body: Self.statusUnhealthy(reason), request, &output, headers: [Answers.retryAfter])
+            }
             if let forwarding = services.forwarding, case let targets = forwarding.targets, !targets.isEmpty {
                 return respond(200, route.metricName, body: Self.status(forwarders: targets), request, &output)
             }
@@ -65,11 +82,12 @@ final class GatewayHandler: HTTPHandler {
         case .elasticHandshake:
             return respond(200, route.metricName, body: Self.elasticHandshake, request, &output, headers: [Answers.elasticProduct])
         case .hecHealth:
+            if services.unhealthyReason() != nil {
+                return respond(503, route.metricName, body: Self.hecUnhealthy, request, &output, headers: [Answers.retryAfter])
+            }
             return respond(200, route.metricName, body: Self.hecHealthy, request, &output)
         case .hecAck:
-            countRequest(route.metricName, 400)
-            Answers.refusal(.ackDisabled, style: .hec, keepAlive: request.keepAlive, into: &output)
-            return .answered
+            return hecAckQuery(request, output: &output)
         case .metrics:
             guard services.metricsAccess.onIngestListeners else {
                 return respond(404, "not_found", body: Self.notFound, request, &output)
@@ -100,7 +118,10 @@ final class GatewayHandler: HTTPHandler {
         case .graphql:
             let verdict = adminHeadReceived(request, output: &output)
             return verdict == .answered ? verdict : .proceed(authenticated: true, note: note)
-        case .status, .metrics, .elasticHandshake, .hecHealth, .hecAck: return .proceed(authenticated: false, note: note)
+        case .hecAck:
+            let verdict = ingestHeadReceived(.hec, request, output: &output)
+            return verdict == .answered ? verdict : .proceed(authenticated: true, note: note)
+        case .status, .metrics, .elasticHandshake, .hecHealth: return .proceed(authenticated: false, note: note)
         }
     }
 
@@ -147,6 +168,14 @@ final class GatewayHandler: HTTPHandler {
         return out
     }
     static let hecHealthy = Array("{\"text\":\"HEC is healthy\",\"code\":17}".utf8)
+    /// Splunk's answer while its queues are full (code 18), given while any repository refuses for backlog or disk.
+    static let hecUnhealthy = Array("{\"text\":\"HEC is unhealthy, queues are full\",\"code\":18}".utf8)
+    static func statusUnhealthy(_ reason: String) -> [UInt8] {
+        var out = Array("{\"status\":\"WARN\",\"version\":\"\(Answers.version)\",\"message\":".utf8)
+        Array(reason.utf8).withUnsafeBytes { WALEventJSON.appendString($0, to: &out) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
     static let notFound = Array("{\"error\":\"no such endpoint\"}".utf8)
     static let elasticHandshake = Array("""
         {"name":"sluice","cluster_name":"sluice","version":{"number":"8.11.0","build_flavor":"default"},"tagline":"You Know, for Search"}
@@ -168,6 +197,10 @@ final class GatewayHandler: HTTPHandler {
 
     func tick(nowMillis: Int64) {
         releaseBuffersIfIdle()
+        wallOffsetMillis = Self.wallClockMillis() - nowMillis
+        diskSpace?.with { $0.tick(nowMillis: nowMillis) }
+        // One loop expires idle ack channels (a tick is about twice a second).
+        if loop.index == 0 { hecAcks.with { $0.expire() } }
     }
 
     func countRequest(_ route: String, _ status: Int) {

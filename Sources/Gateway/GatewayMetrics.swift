@@ -1,3 +1,4 @@
+import WAL
 import Synchronization
 
 /// Request, event and reject counters of the gateway, labelled by route, status, repository and token
@@ -93,7 +94,7 @@ public final class GatewayMetrics: Sendable {
         ] {
             text += "# HELP \(name) \(help), by repository and token name.\n# TYPE \(name) counter\n"
             for (key, counts) in ingest {
-                text += "\(name){repository=\"\(escapeLabel(key.repository))\",token=\"\(escapeLabel(key.token))\"} \(counts[keyPath: value])\n"
+                text += "\(name){repository=\"\(PrometheusLabel.escape(key.repository))\",token=\"\(PrometheusLabel.escape(key.token))\"} \(counts[keyPath: value])\n"
             }
         }
         text += "# HELP sluice_ingest_rejects_total Ingest requests refused, by route and reason.\n# TYPE sluice_ingest_rejects_total counter\n"
@@ -104,16 +105,3 @@ public final class GatewayMetrics: Sendable {
     }
 }
 
-/// Escapes a Prometheus label value.
-func escapeLabel(_ value: String) -> String {
-    var escaped = ""
-    for character in value {
-        switch character {
-        case "\\": escaped += "\\\\"
-        case "\"": escaped += "\\\""
-        case "\n": escaped += "\\n"
-        default: escaped.append(character)
-        }
-    }
-    return escaped
-}

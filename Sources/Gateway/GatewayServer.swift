@@ -29,10 +29,18 @@ public final class GatewayServer {
 
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
         let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        let usageFlusher = TokenUsageFlusher(ledger: tokens.usage) { [logger] error in
+            logger.error("token last uses not saved", metadata: ["error": "\(error)"])
+        }
+        usageFlusher.start()
         let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
-        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.snapshot }
+        // The catalog (no ingest tokens) is enough for `forwardTo`: `tokens.snapshot` would rebuild every token
+        // at each retention pass of each repository.
+        walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.serving.catalog }
+        // A repository's own retention settings, read from the serving snapshot at each retention pass.
+        walOptions.repositoryRetention = { tokens.repository(named: $0)?.retentionLimits }
         let wal = try WALStore(options: walOptions, logger: logger)
         let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
         var http = configuration.http
@@ -48,7 +56,9 @@ public final class GatewayServer {
         let metricsAccess = MetricsAccess(onIngestListeners: configuration.metricsListen == nil, requiresToken: configuration.metricsAuth)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,
-                                       forwarding: forwarding, metricsAccess: metricsAccess)
+                                       forwarding: forwarding, metricsAccess: metricsAccess,
+                                       hecAcks: HECAcknowledgements(forAllTokens: configuration.hecAcks, limits: configuration.hecAckLimits),
+                                       diskSpace: configuration.minFreeBytes.map { DiskSpaceGuard(path: data, minFreeBytes: $0) })
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
         let metricsServer = try startMetricsServer(services)
 
@@ -79,6 +89,7 @@ public final class GatewayServer {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
                 forwarding.apply(tokens.snapshot)
+                if reloaded { wal.enforceRetentionSoon() }
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }
@@ -90,6 +101,7 @@ public final class GatewayServer {
         server.wait()
         metricsServer?.wait()
         adminPool.shutdown()
+        usageFlusher.stop()
         forwarding.shutdown()
         wal.shutdown()
         unlink("\(data)/sluice.pid")

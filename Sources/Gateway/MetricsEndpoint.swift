@@ -27,7 +27,7 @@ enum MetricsEndpoint {
             let refusal: (status: Int, body: [UInt8])?
             switch outcome {
             case .missing: refusal = (401, missingToken)
-            case .malformed, .unknown: refusal = (401, invalidToken)
+            case .malformed, .unknown, .expired: refusal = (401, invalidToken)
             case .found(let principal): refusal = principal.canReadMetrics ? nil : (403, forbidden)
             }
             if let refusal {

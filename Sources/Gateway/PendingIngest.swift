@@ -26,12 +26,17 @@ final class PendingIngest: Sendable {
     /// apart, so a single-repository request needs no array).
     private let firstPart: (repository: String, events: Int)
     private let otherParts: [(repository: String, events: Int)]
-    /// Parts still writing, and the first failure; the last part's completion reads it.
+    /// Set for a request answered at once with an HEC `ackId`: the outcome goes to the ack table instead
+    /// of an answer (and the request was counted when answered).
+    private let acknowledgement: HECAckTicket?
+    /// Completions still to come (one per part, or `writes` when the parts are written together), and the
+    /// first failure; the last completion reads it.
     private let state: Mutex<(remaining: Int, failure: WALError?)>
 
     init(answer: DeferredAnswer, metrics: Unretained<GatewayMetrics>, loopIndex: Int, route: String, style: AnswerStyle,
          outcomes: [BulkItemOutcome], token: String, bodyBytes: Int, firstPart: (repository: String, events: Int),
-         otherParts: [(repository: String, events: Int)] = [], bulkFilter: BulkAnswerFilter? = nil) {
+         otherParts: [(repository: String, events: Int)] = [], bulkFilter: BulkAnswerFilter? = nil, writes: Int? = nil,
+         acknowledgement: HECAckTicket? = nil) {
         self.answer = answer
         self.metrics = metrics
         self.loopIndex = loopIndex
@@ -44,7 +49,8 @@ final class PendingIngest: Sendable {
         self.bodyBytes = bodyBytes
         self.firstPart = firstPart
         self.otherParts = otherParts
-        state = Mutex((1 + otherParts.count, nil))
+        self.acknowledgement = acknowledgement
+        state = Mutex((writes ?? 1 + otherParts.count, nil))
     }
 
     /// Records one part's result; after the last part, answers the request.
@@ -55,6 +61,10 @@ final class PendingIngest: Sendable {
             return state.remaining == 0
         }
         guard last else { return }
+        if let acknowledgement {
+            acknowledgement.settle(durable: state.withLock { $0.failure == nil })
+            return
+        }
         answer.complete(self.write)
     }
 
@@ -81,5 +91,17 @@ final class PendingIngest: Sendable {
             metrics.countReject(shard: loopIndex, route: route, reason: refusal.reason)
         }
         Answers.refusal(refusal, style: style, keepAlive: keepAlive, into: &output)
+    }
+}
+
+/// Where an acknowledged request's outcome goes: its channel and id in the shared ack table.
+struct HECAckTicket: Sendable {
+    /// Owned by ``GatewayServices``, which outlives every WAL completion (the store is shut down first).
+    let acks: Unretained<HECAcknowledgements>
+    let channel: String
+    let id: UInt64
+
+    func settle(durable: Bool) {
+        acks.with { $0.settle(channel: channel, id: id, durable: durable) }
     }
 }

@@ -1,8 +1,7 @@
 /// A reference to one of the server's long-lived shared objects (token store and cache, metrics), used
-/// without touching its reference count. Both event loops used such objects on every request, and
-/// retaining them bounced the cache lines holding their counts between the cores (gdb on `swift_retain`:
-/// about ten retains and as many releases per 1-event request on the token store, its cache and the
-/// metrics). `unowned(unsafe)` is not enough: loading such a reference still retains it.
+/// without touching its reference count. Both event loops use such objects on every request, and
+/// retaining them bounces the cache lines holding their counts between the cores. `unowned(unsafe)` is
+/// not enough: loading such a reference still retains it.
 ///
 /// Guarantees: `with` passes the object as a borrowed reference. Valid only while something else owns the
 /// object: here ``GatewayServices``, which every handler holds strongly and which owns all of these.

@@ -1,8 +1,8 @@
 import EventModel
 
 /// Non-generic ways into ``EventBatch``'s arena: the batch's generic `store`/`appendBytes` cannot be
-/// specialised across the module boundary, and the unspecialised calls cost a third of decoding time
-/// (perf/decode-throughput.sh, `perf record`).
+/// specialised across the module boundary, and the unspecialised calls are a large part of decoding time
+/// (perf/decode-throughput.sh measures it).
 extension EventBatch {
     mutating func store(bytes: [UInt8]) -> ByteSpan {
         bytes.withUnsafeBytes { store($0) }

@@ -21,9 +21,9 @@ struct EventDraft {
 /// Which parser runs over an event.
 ///
 /// The pipeline is held unretained: pipelines are shared by every event loop, and retaining one per event
-/// made both cores bump the same reference count (HEC with the `kv` fallback: `swift_retain` and
-/// `swift_release` were 14 % of the server's samples). Valid for one decode, whose context (its registry and
-/// token parser) and the decoder's ``IngestDecoder/kvParser`` own every pipeline it can name.
+/// makes both cores bump the same reference count (costly on HEC with the `kv` fallback). Valid for one
+/// decode, whose context (its registry and token parser) and the decoder's ``IngestDecoder/kvParser`` own
+/// every pipeline it can name.
 enum ParserChoice {
     case none
     case pipeline(Unmanaged<ParserPipeline>)
@@ -57,9 +57,8 @@ extension IngestDecoder {
 
     /// Runs the parser, settles the timestamp and applies the limits to the event just built.
     ///
-    /// The draft is only read, but taken `inout`, that is by address: passed by value, it was packed into
-    /// registers through memory, and the word loads right after the byte-wide stores stalled (perf annotate:
-    /// a tenth of `structuredEvent`'s time).
+    /// The draft is only read, but taken `inout`, that is by address: passed by value, it is packed into
+    /// registers through memory, and the word loads right after the byte-wide stores stall.
     mutating func finishEvent(_ draft: inout EventDraft, parser: ParserChoice, _ context: DecodeContext,
                               _ batch: inout EventBatch) {
         // The last event's time is read through a call into EventModel: once, and again only after a change.

@@ -1,6 +1,6 @@
 /// The bytes of a field name being composed (`a.b[0].c`). Guarantees: truncating keeps the storage, so
 /// once it has grown to the longest name seen, composing names allocates nothing and never goes through
-/// `Array.removeSubrange` (callgrind: `replaceSubrange` was 3 % of decoding a bulk body). The unsafe copies
+/// `Array.removeSubrange`, whose `replaceSubrange` is costly on bulk bodies. The unsafe copies
 /// stay inside this type.
 struct NameBuffer: Sendable {
     /// Always fully initialised; bytes past ``count`` are leftovers.

@@ -7,7 +7,7 @@ extension JSONReader {
     /// buffer's end. Anything else (an escape, a control or non-ASCII byte, the buffer's last 16 bytes) goes on
     /// in ``scanStringRest(start:from:)``, out of line: the whole scanner inlined into every caller made the
     /// decoders' loops too large for the optimiser to inline more than one reader call into each.
-    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // inlined into the scanning loops; perf/decode-throughput.sh `validate` measures it
     mutating func scanString() throws(JSONError) -> JSONString {
         let start = cursor &+ 1
         var index = start
@@ -32,7 +32,7 @@ extension JSONReader {
         while true {
             // Sixteen bytes at a time (SSE2, CByteScan) up to the first quote, backslash, control or non-ASCII
             // byte, which the lowest bit of the mask locates; within 16 bytes of the buffer's end, eight at a
-            // time (SWAR). Callgrind, 278 KB structured requests: see perf/bigreq.md.
+            // time (SWAR). perf/bigreq.sh measures it.
             if index &+ 16 <= end {
                 let mask = sluice_json_string_attention16(base + index)
                 if mask == 0 {
@@ -72,7 +72,7 @@ extension JSONReader {
 
     /// A mask with the high bit set in bytes of `word` that are `"`, `\`, below 0x20 or above 0x7F. Bytes
     /// above a flagged one may be flagged falsely (borrows), but the lowest flag is always a real one.
-    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // inlined into the scanning loops; perf/decode-throughput.sh `validate` measures it
     static func attentionMask(_ word: UInt64) -> UInt64 {
         // Wrapping arithmetic is the technique here (borrows mark bytes below a bound), not a shortcut.
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -86,13 +86,13 @@ extension JSONReader {
     }
 
     /// The index (0...7) of the first byte flagged in a non-zero mask of a little-endian word.
-    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // inlined into the scanning loops; perf/decode-throughput.sh `validate` measures it
     static func firstFlaggedByte(_ mask: UInt64) -> Int {
         mask.trailingZeroBitCount / 8
     }
 
     /// Validates the escape at `index` (its backslash); returns the index after it.
-    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // inlined into the scanning loops; perf/decode-throughput.sh `validate` measures it
     func scanEscape(at index: Int) throws(JSONError) -> Int {
         guard index + 1 < end else { throw error(.unexpectedEnd, at: index + 1) }
         switch base[index + 1] {
@@ -110,7 +110,7 @@ extension JSONReader {
         }
     }
 
-    @inlinable @inline(__always)  // perf/decode-throughput.sh: the inlined scanners are +20 % on `validate`
+    @inlinable @inline(__always)  // inlined into the scanning loops; perf/decode-throughput.sh `validate` measures it
     static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))

@@ -49,8 +49,8 @@ enum CivilTime {
 
     /// Month number (1...12) of an English month name's first three letters, any case; 0 when none.
     ///
-    /// A perfect hash, not a `switch`: the switch's search tree branched on every letter, and on access-log
-    /// lines of many dates those branches were mispredicted (2 % of the samples). The multiplier sends the
+    /// A perfect hash, not a `switch`: a switch's search tree branches on every letter, and on access-log
+    /// lines of many dates those branches are mispredicted. The multiplier sends the
     /// twelve names to twelve distinct nibbles of ``monthBySlot``; the name at that month is then compared.
     static func month(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> Int {
         let key = UInt32(b0 | 0x20) << 16 | UInt32(b1 | 0x20) << 8 | UInt32(b2 | 0x20)

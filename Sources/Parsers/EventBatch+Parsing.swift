@@ -10,8 +10,8 @@ import EventModel
 extension EventBatch {
     /// Index in ``fields`` of the last event's field whose name equals `name` (bytes not in the arena).
     /// Lengths are compared first over the fields alone; the arena is opened only when a field has the
-    /// same length (the `kv` first-wins check runs once per pair, so this is the common "no" answer:
-    /// callgrind on HEC bodies, 13 % of decoding before, when every field was fetched through the getter).
+    /// same length (the `kv` first-wins check runs once per pair, so this is the common "no" answer, and
+    /// fetching every field through the getter would be a large part of decoding HEC bodies).
     /// Never inlined: inlined into a stage that holds the batch `inout`, reading `fields` retained the array.
     @inline(never)
     func lastFieldIndex(named name: UnsafeRawBufferPointer) -> Int? {

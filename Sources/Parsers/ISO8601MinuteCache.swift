@@ -22,7 +22,7 @@ public struct ISO8601MinuteCache: Sendable {
     /// the cached one: what ``TimestampParser/iso8601(_:from:cache:)`` reads from it (whole milliseconds, no
     /// zone to keep), inline and without the general reader's calls. Nil for anything else, which the
     /// caller reads the general way. Why: the events of a request mostly carry this form within one minute,
-    /// and reading it the general way was 270 instructions per event (callgrind, 278 KB structured requests).
+    /// and reading it the general way costs several calls per event (perf/bigreq.sh measures it).
     @inlinable @inline(__always)
     public func millis(ofCachedMinute text: UnsafeRawBufferPointer) -> Int64? {
         guard isSet, text.count == 24, let p = text.baseAddress,

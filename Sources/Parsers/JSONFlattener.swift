@@ -83,7 +83,7 @@ enum JSONFlattener {
     }
 
     /// Reads a top-level `@timestamp` as the event's time; false (nothing consumed) when it is not a
-    /// readable ISO-8601 string or epoch-milliseconds number, so it is kept as a field instead.
+    /// readable ISO-8601 string or epoch number (unit by the Sluice rule), so it is kept as a field instead.
     private static func timestamp(_ reader: inout JSONReader, _ input: StageInput, into batch: inout EventBatch) throws(JSONError) -> Bool {
         var lookahead = reader
         switch try lookahead.peek() {
@@ -95,8 +95,7 @@ enum JSONFlattener {
             if t.zoneCount > 0 { batch.setTimezone(input.span(t.zoneStart, t.zoneStart + t.zoneCount)) }
         case .number:
             let number = try lookahead.readNumber()
-            guard let t = TimestampParser.epoch(input.bytes, from: number.span.start, unit: .milliseconds),
-                  t.end == number.span.end else { return false }
+            guard let t = TimestampParser.epochNumber(input.bytes, from: number.span.start, to: number.span.end) else { return false }
             batch.setTimestamp(millis: t.millis, nanos: t.nanos)
         default:
             return false

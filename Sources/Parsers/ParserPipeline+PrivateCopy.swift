@@ -1,6 +1,6 @@
 /// Copies for one thread's own use. Every event loop retains the pipelines and registries it uses on
 /// every request; when the loops share one object, its reference count's cache line moves between the
-/// cores on each of those retains (gdb on `swift_retain`: two to four per 1-event request). A loop that
+/// cores on each of those retains (several per 1-event request). A loop that
 /// caches a copy of its own bumps counts only it touches.
 extension ParserPipeline {
     /// A pipeline with the same name and stages, and its own identity.

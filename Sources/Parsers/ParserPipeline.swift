@@ -41,17 +41,11 @@ public final class ParserPipeline: Sendable {
             }
         }
         let after = batch.lastEvent
-        if after.timestampMillis != before.timestampMillis || after.timestampNanos != before.timestampNanos {
-            if after.timestampMillis < Self.earliestMillis {
-                batch.resetTimestamp(to: before, reason: "timestamp before 1971; ingest time used")
-            } else if after.timestampMillis > after.ingestMillis + 86_400_000 {
-                batch.resetTimestamp(to: before, reason: "timestamp more than a day in the future; ingest time used")
-            }
+        if after.timestampMillis != before.timestampMillis || after.timestampNanos != before.timestampNanos,
+           let problem = TimestampSanity.problem(millis: after.timestampMillis, ingestMillis: after.ingestMillis) {
+            batch.resetTimestamp(to: before, reason: problem)
         }
     }
-
-    /// 1971-01-01T00:00:00Z.
-    static let earliestMillis: Int64 = 31_536_000_000
 
     /// A pipeline for a parser name that matches nothing: the event is kept unparsed with `@error_msg`
     /// saying so (the spec's Sluice rule for unknown parser names).

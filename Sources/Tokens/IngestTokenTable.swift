@@ -3,8 +3,9 @@
 ///
 /// Guarantees:
 /// - `tokens` gives back exactly the `IngestToken` values it was built from, in order (`==` holds): names,
-///   repository, parser, token or `tokenSha256` text, and `custom` (including nil versus false).
-/// - One fixed-size record per token (72 bytes): the token's name (inline when at most 15 UTF-8 bytes),
+///   repository, parser, token or `tokenSha256` text, `custom` (including nil versus false), the creation
+///   and expiry times and a rotation's previous secret.
+/// - One fixed-size record per token (88 bytes): the token's name (inline when at most 15 UTF-8 bytes),
 ///   its repository and parser as indexes into interned name tables, and the secret inline — up to 44
 ///   bytes of token text (every generated token), or the 32-byte digest when the file stores a lowercase
 ///   `tokenSha256`. Anything else (a longer custom token, an upper-case digest) goes to a side list. So a
@@ -19,8 +20,12 @@ public final class IngestTokenTable: Sendable {
         /// 0: no parser; otherwise an index into `parserNames` plus one.
         var parser: UInt32
         var length: UInt8
-        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true).
+        /// `Form` in the low two bits; `custom` in the next two (0 nil, 1 false, 2 true); `hecAcknowledgements`
+        /// in the two after (the same way).
         var flags: UInt8
+        /// Epoch milliseconds; `Int64.min` for none.
+        var createdAt: Int64
+        var expiresAt: Int64
     }
 
     /// 44 bytes of token text or digest.
@@ -38,6 +43,10 @@ public final class IngestTokenTable: Sendable {
     private let parserNames: [String]
     /// Secrets that do not fit a record, indexed by `Record.secret.words.0`.
     private let overflow: [String]
+    /// The limits and daily quota of the few tokens that have them, by record index.
+    private let limits: [Int: (limits: IngestLimits?, dailyBytes: Int?)]
+    /// Rotations in their overlap (few): record index → previous secret's digest text and the overlap's end.
+    private let rotations: [Int: (sha256: String, expiresAt: Int64)]
 
     public var count: Int { records.count }
 
@@ -53,8 +62,14 @@ public final class IngestTokenTable: Sendable {
             return new
         }
         var records = [Record]()
+        var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
+        var rotations = [Int: (sha256: String, expiresAt: Int64)]()
         records.reserveCapacity(tokens.count)
         for token in tokens {
+            if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
+            if let sha256 = token.previousTokenSha256, let expiresAt = token.previousExpiresAt {
+                rotations[records.count] = (sha256, expiresAt)
+            }
             let repository: UInt32
             if let lastRepository, lastRepository.name == token.repository {
                 repository = lastRepository.index
@@ -64,8 +79,9 @@ public final class IngestTokenTable: Sendable {
             }
             let parser = token.parser.map { intern($0, &parserNames, &parserIndex) + 1 } ?? 0
             let custom: UInt8 = token.custom.map { $0 ? 2 : 1 } ?? 0
+            let acks: UInt8 = token.hecAcknowledgements.map { $0 ? 2 : 1 } ?? 0
             var record = Record(name: token.name, secret: InlineSecret(), repository: repository, parser: parser,
-                                length: 0, flags: 0)
+                                length: 0, flags: 0, createdAt: token.createdAt ?? .min, expiresAt: token.expiresAt ?? .min)
             var form = Form.token
             if var value = token.token {
                 if value.utf8.count <= InlineSecret.capacity {
@@ -95,28 +111,42 @@ public final class IngestTokenTable: Sendable {
                 form = .overflowToken
                 record.length = 1  // marks "no value" together with the overflow form
             }
-            record.flags = form.rawValue | custom << 2
+            record.flags = form.rawValue | custom << 2 | acks << 4
             records.append(record)
         }
         self.records = records
         self.repositoryNames = repositoryNames
         self.parserNames = parserNames
         self.overflow = overflow
+        self.limits = limits
+        self.rotations = rotations
     }
 
     /// Every ingest token, in snapshot order.
     public var tokens: [IngestToken] {
-        records.map(token)
+        records.indices.map { token(at: $0) }
+    }
+
+    /// The repository and name of the token at `index` (snapshot order).
+    public func key(at index: Int) -> TokenKey {
+        TokenKey(repository: repositoryNames[Int(records[index].repository)], name: records[index].name)
     }
 
     /// The ingest tokens of `repository`, in snapshot order.
     public func tokens(in repository: String) -> [IngestToken] {
         guard let index = repositoryNames.firstIndex(of: repository) else { return [] }
         let wanted = UInt32(index)
-        return records.lazy.filter { $0.repository == wanted }.map(token)
+        return records.indices.lazy.filter { self.records[$0].repository == wanted }.map { self.token(at: $0) }
     }
 
-    private func token(_ record: Record) -> IngestToken {
+    private func token(at index: Int) -> IngestToken {
+        var found = token(index)
+        if let extra = limits[index] { (found.limits, found.dailyBytes) = extra }
+        return found
+    }
+
+    private func token(_ index: Int) -> IngestToken {
+        let record = records[index]
         var token = IngestToken(name: record.name, repository: repositoryNames[Int(record.repository)],
                                 parser: record.parser == 0 ? nil : parserNames[Int(record.parser - 1)])
         switch Form(rawValue: record.flags & 3)! {
@@ -137,6 +167,28 @@ public final class IngestTokenTable: Sendable {
         case 2: token.custom = true
         default: token.custom = nil
         }
+        if record.createdAt != .min { token.createdAt = record.createdAt }
+        if record.expiresAt != .min { token.expiresAt = record.expiresAt }
+        if let rotation = rotations[index] {
+            token.previousTokenSha256 = rotation.sha256
+            token.previousExpiresAt = rotation.expiresAt
+        }
+        switch record.flags >> 4 & 3 {
+        case 1: token.hecAcknowledgements = false
+        case 2: token.hecAcknowledgements = true
+        default: token.hecAcknowledgements = nil
+        }
         return token
+    }
+}
+
+/// An ingest token's identity across snapshots: its repository and name.
+public struct TokenKey: Hashable, Sendable {
+    public var repository: String
+    public var name: String
+
+    public init(repository: String, name: String) {
+        self.repository = repository
+        self.name = name
     }
 }

@@ -1,6 +1,6 @@
 /// A pull reader over JSON text, for the snapshot codec: reads one value at a time, keeps the JSON path
 /// of where it is, and refuses malformed input with that path and the line and column. Strings must be
-/// valid UTF-8; numbers read here are integers.
+/// valid UTF-8; numbers are integers, except where a field takes a decimal (``readNumber()``).
 struct JSONReader {
     enum PathComponent {
         case key(String)
@@ -181,6 +181,40 @@ struct JSONReader {
             throw refuse("expected an integer")
         }
         return negative ? -value : value
+    }
+
+    /// A JSON number (integer, fraction, exponent) as a `Double`; one too large for a `Double` reads as
+    /// infinity, which validation refuses.
+    mutating func readNumber() throws(TokenError) -> Double {
+        guard let first = peek(), first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else {
+            throw mismatch("a number")
+        }
+        let start = position
+        func digits() -> Int {
+            let from = position
+            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
+            return position - from
+        }
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let integerStart = position
+        let integerDigits = digits()
+        if integerDigits == 0 || (integerDigits > 1 && bytes[integerStart] == 0x30) { throw syntax("a number") }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            if digits() == 0 { throw syntax("a digit after '.'") }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            if digits() == 0 { throw syntax("a digit in the exponent") }
+        }
+        guard let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else { throw syntax("a number") }
+        return value
+    }
+
+    mutating func readOptionalNumber() throws(TokenError) -> Double? {
+        if try readNull() { return nil }
+        return try readNumber()
     }
 
     /// Skips any value, returning the byte range it occupied (for handing a sub-document to another decoder).

@@ -1,3 +1,5 @@
+import JSONStream
+
 /// Appends JSON text to a byte buffer.
 struct JSONWriter {
     var bytes: [UInt8] = []
@@ -7,23 +9,7 @@ struct JSONWriter {
     }
 
     mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0a: raw("\\n")
-            case 0x0d: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                raw("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0f)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONStringWriter.append(text, to: &bytes)
     }
 
     mutating func strings(_ list: [String]) {
@@ -41,6 +27,16 @@ struct JSONWriter {
         string(key)
         raw(": ")
         string(value)
+    }
+
+    /// A number field, left out when absent (or not finite, which JSON cannot hold); written in the
+    /// shortest form that reads back as the same `Double`.
+    mutating func field(_ key: String, number value: Double?, first: Bool = false) {
+        guard let value, value.isFinite else { return }
+        if !first { raw(", ") }
+        string(key)
+        raw(": ")
+        raw(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
     }
 
     /// `,\n  "name": [` then one `{…}` object per line.

@@ -1,3 +1,4 @@
+import CSystemShims
 import Parsers
 
 /// Who a credential authenticates as: what kind of token it is, what it may ingest into, its compiled
@@ -20,14 +21,24 @@ public struct Principal: Sendable {
         case personal(user: String)
     }
 
-    /// What tokens of one scope share: the kind as a tag plus its one name, the flags, the parser.
+    /// What tokens of one scope share: the kind as a tag plus its one name, the flags, the parser, the
+    /// expiry and the generation's last-use slots.
     final class Scope: Sendable {
         let tag: UInt8
         let flags: UInt8
         let name: String
         let parser: ParserPipeline?
+        /// The token's and its repository's limits; nil when neither has any.
+        let limits: IngestLimitPolicy?
+        /// Epoch milliseconds from which the credential is refused; `Int64.max`: never.
+        let expiresAtMillis: Int64
+        /// The generation's last-use slots (``TokenUsage``), which `usageOwner` keeps alive; nil for API tokens.
+        let usage: TokenUsage.Slots
+        let usageOwner: TokenUsage?
 
-        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false) {
+        init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
+             limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max, isPreviousSecret: Bool = false,
+             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false) {
             switch kind {
             case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
             case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
@@ -35,8 +46,13 @@ public struct Principal: Sendable {
             case let .personal(user): (tag, name) = (Principal.personalTag, user)
             }
             flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
-                | (canReadMetrics ? Principal.readMetricsFlag : 0)
+                | (canReadMetrics ? Principal.readMetricsFlag : 0) | (isPreviousSecret ? Principal.previousSecretFlag : 0)
+                | (hecAcknowledgements ? Principal.hecAcksFlag : 0)
             self.parser = parser
+            self.limits = limits
+            self.expiresAtMillis = expiresAtMillis
+            self.usage = usage?.slots ?? TokenUsage.Slots(base: nil)
+            usageOwner = usage
         }
 
         init(copying other: Scope) {
@@ -44,15 +60,22 @@ public struct Principal: Sendable {
             flags = other.flags
             name = other.name
             parser = other.parser?.privateCopy()
+            limits = other.limits?.privateCopy()
+            expiresAtMillis = other.expiresAtMillis
+            usage = other.usage
+            usageOwner = other.usageOwner
         }
     }
 
     static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
-    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4
+    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4, previousSecretFlag: UInt8 = 8
+    static let hecAcksFlag: UInt8 = 16
 
     let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
     public let metricLabel: String
+    /// The token's last-use slot in its generation's ``TokenUsage`` (0, a slot never read, for API tokens).
+    let usageSlot: UInt32
 
     public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false,
                 canReadMetrics: Bool = false) {
@@ -60,16 +83,40 @@ public struct Principal: Sendable {
                   metricLabel: metricLabel)
     }
 
-    init(scope: Scope, metricLabel: String) {
+    init(scope: Scope, metricLabel: String, usageSlot: UInt32 = 0) {
         self.scope = scope
         self.metricLabel = metricLabel
+        self.usageSlot = usageSlot
     }
 
     /// An equal principal whose scope object, parser and label storage are this copy's own, for a per-loop
     /// cache: every request retains what the principal it uses holds, and retaining objects both loops share
-    /// moved their cache lines between the cores on each request (gdb on `swift_retain`).
+    /// moves their cache lines between the cores on each request.
     public func privateCopy() -> Principal {
-        Principal(scope: Scope(copying: scope), metricLabel: String(decoding: Array(metricLabel.utf8), as: UTF8.self))
+        Principal(scope: Scope(copying: scope), metricLabel: String(decoding: Array(metricLabel.utf8), as: UTF8.self),
+                  usageSlot: usageSlot)
+    }
+
+    /// Epoch milliseconds from which this credential is refused (the token's `expiresAt`, or for a
+    /// rotated-out secret the end of the overlap); `Int64.max` when it never expires.
+    @inline(__always)
+    public var expiresAtMillis: Int64 { scope.expiresAtMillis }
+
+    /// True once `nowMillis` (epoch milliseconds) has reached ``expiresAtMillis``: one compare, so the
+    /// gateway checks it on every request, remembered credential or not.
+    @inline(__always)
+    public func hasExpired(atMillis nowMillis: Int64) -> Bool { nowMillis >= scope.expiresAtMillis }
+
+    /// True for the secret a rotation replaced (still accepted until ``expiresAtMillis``).
+    public var isPreviousSecret: Bool { scope.flags & Self.previousSecretFlag != 0 }
+
+    /// Records a use at `seconds` (epoch seconds) in the token's last-use slot: a load and, at most once a
+    /// second per token, a store; nothing for API tokens.
+    @inline(__always)
+    public func noteUse(atSeconds seconds: UInt32) {
+        guard let base = scope.usage.base else { return }
+        let slot = base + Int(usageSlot)
+        if sluice_load_relaxed_u32(slot) != seconds { sluice_store_relaxed_u32(slot, seconds) }
     }
 
     public var kind: Kind {
@@ -89,8 +136,12 @@ public struct Principal: Sendable {
     public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
     /// True for API tokens with the `ReadMetrics` permission and for root users' personal tokens.
     public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
+    /// True for ingest tokens whose HEC requests use indexer acknowledgements (`hecAcknowledgements`).
+    public var usesHECAcknowledgements: Bool { scope.flags & Self.hecAcksFlag != 0 }
     /// The user of a personal token (nil for other kinds).
     public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
+    /// The ingest token's and its repository's limits and block; nil when neither has any.
+    public var limits: IngestLimitPolicy? { scope.limits }
     /// The repository of an ingest token (without building a `Kind`).
     public var ingestRepository: String? { scope.tag == Self.ingestTag ? scope.name : nil }
 }

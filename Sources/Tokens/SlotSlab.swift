@@ -5,18 +5,18 @@ import Glibc
 /// The memory of one cache generation: every stripe's slots back to back in one anonymous mapping.
 ///
 /// Guarantees:
-/// - Each slot is one cache line (64 bytes, 64-aligned): digest, principal, occupied word.
+/// - Each slot is one cache line (64 bytes, 64-aligned): digest, principal, occupied mark.
 /// - A mapping of 2 MiB or more is aligned to 2 MiB and advised `MADV_HUGEPAGE`, so with transparent huge
 ///   pages in `madvise` mode a random lookup in a million-token table costs no TLB miss (page walk).
 /// - The slab owns the principals stored in it: `deinit` releases them and unmaps the memory. The cache
 ///   releases a slab only after every stripe has swapped to the next generation, under the stripe locks,
 ///   so no lookup can still be reading it.
 final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed once, by deinit
-    /// Byte offsets within a slot.
+    /// Byte offsets within a slot. The occupied mark is a 32-bit word after the principal (28 bytes).
     enum Layout {
         static let stride = 64
         static let principal = 32
-        static let occupied = 56
+        static let occupied = 60
     }
 
     static let hugePage = 2 << 20
@@ -86,7 +86,7 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
     deinit {
         for index in 0..<slotCount {
             let slot = mapping + index * Layout.stride
-            if slot.load(fromByteOffset: Layout.occupied, as: UInt64.self) != 0 {
+            if slot.load(fromByteOffset: Layout.occupied, as: UInt32.self) != 0 {
                 (slot + Layout.principal).assumingMemoryBound(to: Principal.self).deinitialize(count: 1)
             }
         }

@@ -29,15 +29,18 @@ extension Snapshot {
 
     /// Adds an ingest token named `name` to `repository` and returns its value: a new random token, or
     /// `customToken` when given (16–256 printable ASCII characters without spaces, equal to no existing token).
+    /// `createdAt` is the caller's clock (epoch milliseconds); `expiresAt`, when given, must be after it.
     @discardableResult
     public mutating func addIngestToken(repository: String, name: String, parser: String? = nil,
-                                        customToken: String? = nil) throws(TokenError) -> String {
+                                        customToken: String? = nil, createdAt: Int64? = nil,
+                                        expiresAt: Int64? = nil) throws(TokenError) -> String {
         guard self.repository(named: repository) != nil else { throw .notFound("repository '\(repository)' does not exist") }
         if let problem = Snapshot.nameProblem(name) { throw .invalidArgument("token name: \(problem)") }
         guard !ingestTokens.contains(where: { $0.repository == repository && $0.name == name }) else {
             throw .conflict("repository '\(repository)' already has an ingest token named '\(name)'")
         }
         if let parser, !hasParser(parser) { throw .notFound("parser '\(parser)' does not exist") }
+        if let expiresAt, let createdAt, expiresAt <= createdAt { throw .invalidArgument("the expiry time is not in the future") }
         let value: String
         if let customToken {
             if let problem = Snapshot.customTokenProblem(customToken) { throw .invalidArgument(problem) }
@@ -47,8 +50,48 @@ extension Snapshot {
             value = TokenGenerator.ingestToken()
         }
         ingestTokens.append(IngestToken(name: name, repository: repository, parser: parser, token: value,
-                                        custom: customToken == nil ? nil : true))
+                                        custom: customToken == nil ? nil : true, createdAt: createdAt, expiresAt: expiresAt))
         return value
+    }
+
+    /// Gives the ingest token `name` of `repository` a new random secret and returns it. The secret it
+    /// replaces keeps working until `nowMillis + overlapMillis` (kept only as its SHA-256); with no overlap
+    /// it stops at once. A rotation still in its overlap is cut short: only one previous secret is kept.
+    /// The new secret is stored as the old one was: in clear, or as its digest only.
+    @discardableResult
+    public mutating func rotateIngestToken(repository: String, name: String, overlapMillis: Int64,
+                                           nowMillis: Int64) throws(TokenError) -> String {
+        let index = try ingestTokenIndex(repository: repository, name: name)
+        guard overlapMillis >= 0 else { throw .invalidArgument("the overlap cannot be negative") }
+        var token = ingestTokens[index]
+        if let expiresAt = token.expiresAt, expiresAt <= nowMillis {
+            throw .invalidArgument("ingest token '\(name)' of repository '\(repository)' has expired; set a new expiry first")
+        }
+        let previous = Snapshot.digest(token: token.token, sha256: token.tokenSha256)
+        let value = TokenGenerator.ingestToken()
+        if token.token != nil {
+            token.token = value
+        } else {
+            token.tokenSha256 = TokenDigest(hashing: value).hex
+        }
+        token.custom = nil
+        if overlapMillis > 0, let previous {
+            token.previousTokenSha256 = previous.hex
+            token.previousExpiresAt = nowMillis + overlapMillis
+        } else {
+            token.previousTokenSha256 = nil
+            token.previousExpiresAt = nil
+        }
+        ingestTokens[index] = token
+        return value
+    }
+
+    /// Sets (or with nil clears) when the ingest token `name` of `repository` stops being accepted.
+    @discardableResult
+    public mutating func setIngestTokenExpiry(repository: String, name: String, expiresAt: Int64?) throws(TokenError) -> IngestToken {
+        let index = try ingestTokenIndex(repository: repository, name: name)
+        ingestTokens[index].expiresAt = expiresAt
+        return ingestTokens[index]
     }
 
     /// Removes the ingest token `name` of `repository`.
@@ -78,7 +121,7 @@ extension Snapshot {
     /// returns that token.
     @discardableResult
     public mutating func addRepository(name: String, organization: String = Snapshot.defaultOrganization,
-                                       kind: Repository.Kind = .regular) throws(TokenError) -> String {
+                                       kind: Repository.Kind = .regular, createdAt: Int64? = nil) throws(TokenError) -> String {
         if let problem = Snapshot.repositoryNameProblem(name) { throw .invalidArgument("repository name: \(problem)") }
         if let problem = Snapshot.nameProblem(organization) { throw .invalidArgument("organization name: \(problem)") }
         guard repository(named: name) == nil else { throw .conflict("repository '\(name)' already exists") }
@@ -87,7 +130,7 @@ extension Snapshot {
         }
         repositories.append(Repository(name: name, organization: organization, kind: kind,
                                        id: Base62.encode(TokenGenerator.randomBytes(16), width: 22)))
-        return try addIngestToken(repository: name, name: "default")
+        return try addIngestToken(repository: name, name: "default", createdAt: createdAt)
     }
 
     /// Adds custom parser `definition`, or replaces the one of that name when `replace` is set. It is
@@ -138,6 +181,44 @@ extension Snapshot {
         let text = description.flatMap { $0.isEmpty ? nil : $0 }
         if let text, let problem = Snapshot.descriptionProblem(text) { throw .invalidArgument("description: \(problem)") }
         repositories[index].description = text
+    }
+
+    /// Sets (nil clears) the rate limits and daily byte quota of the ingest token `name` of `repository`.
+    @discardableResult
+    public mutating func setIngestTokenLimits(repository: String, name: String, limits: IngestLimits?,
+                                              dailyBytes: Int?) throws(TokenError) -> IngestToken {
+        let index = try ingestTokenIndex(repository: repository, name: name)
+        let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        ingestTokens[index].limits = limits
+        ingestTokens[index].dailyBytes = dailyBytes
+        return ingestTokens[index]
+    }
+
+    /// Sets (nil clears) a repository's rate limits and daily byte quota.
+    @discardableResult
+    public mutating func setRepositoryLimits(name: String, limits: IngestLimits?, dailyBytes: Int?) throws(TokenError) -> Repository {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let limits = limits.flatMap { $0.isEmpty ? nil : $0 }
+        if case let (field, problem)? = Snapshot.limitsProblem(limits, dailyBytes: dailyBytes) { throw .invalidArgument("\(field): \(problem)") }
+        repositories[index].limits = limits
+        repositories[index].dailyBytes = dailyBytes
+        return repositories[index]
+    }
+
+    /// Blocks (with an optional message for the refusals) or unblocks ingest into a repository.
+    @discardableResult
+    public mutating func setRepositoryIngestBlocked(name: String, blocked: Bool, message: String? = nil) throws(TokenError) -> Repository {
+        guard let index = repositories.firstIndex(where: { $0.name == name }) else {
+            throw .notFound("repository '\(name)' does not exist")
+        }
+        let text = blocked ? message.flatMap { $0.isEmpty ? nil : $0 } : nil
+        if let text, let problem = Snapshot.descriptionProblem(text) { throw .invalidArgument("message: \(problem)") }
+        repositories[index].ingestBlocked = blocked ? true : nil
+        repositories[index].ingestBlockedMessage = text
+        return repositories[index]
     }
 
     /// Adds a user.

@@ -6,6 +6,15 @@ public struct IngestTokenRow: Codable, Sendable, Equatable {
     public var name: String
     public var parser: String?
     public var token: String
+    public var limits: IngestLimits?
+    public var dailyBytes: Int?
+    /// RFC 3339; nil for tokens created before tokens carried it.
+    public var createdAt: String?
+    /// RFC 3339; nil when the token never expires.
+    public var expiresAt: String?
+    public var status: IngestTokenStatus
+    /// RFC 3339, whole seconds; nil when the token has not been used since last uses were recorded.
+    public var lastUsed: String?
 }
 
 /// One repository as `sluice repos list` shows it.
@@ -14,18 +23,52 @@ public struct RepositoryRow: Codable, Sendable, Equatable {
     public var organization: String
     public var kind: Repository.Kind
     public var ingestTokens: Int
+    /// The repository's own retention settings (days, GB); absent ones leave the server's flags in force.
+    public var timeBasedRetention: Double? = nil
+    public var ingestSizeBasedRetention: Double? = nil
+    public var storageSizeBasedRetention: Double? = nil
+    public var limits: IngestLimits?
+    public var dailyBytes: Int?
+    public var ingestBlocked: Bool?
+    public var ingestBlockedMessage: String?
+
+    /// The own retention settings in a few words (``Repository/retentionSummary``).
+    public var retentionText: String {
+        Repository(name: name, timeBasedRetention: timeBasedRetention, ingestSizeBasedRetention: ingestSizeBasedRetention,
+                   storageSizeBasedRetention: storageSizeBasedRetention).retentionSummary
+    }
+}
+
+extension IngestLimits {
+    /// The limits and quota as one short column for the list commands: `1000 events/s, 1048576 bytes/s,
+    /// burst 2 s, 10000000 bytes/day`; `-` for none.
+    public static func summary(_ limits: IngestLimits?, dailyBytes: Int?) -> String {
+        var parts: [String] = []
+        if let rate = limits?.eventsPerSecond { parts.append(text(rate) + " events/s") }
+        if let rate = limits?.bytesPerSecond { parts.append(text(rate) + " bytes/s") }
+        if let burst = limits?.burstSeconds { parts.append("burst " + text(burst) + " s") }
+        if let dailyBytes { parts.append("\(dailyBytes) bytes/day") }
+        return parts.isEmpty ? "-" : parts.joined(separator: ", ")
+    }
 }
 
 extension Snapshot {
-    /// The ingest tokens of `repository` (all when nil), in snapshot order; throws when the repository
-    /// does not exist.
-    public func ingestTokenRows(repository: String?, showSecrets: Bool) throws(TokenError) -> [IngestTokenRow] {
+    /// The ingest tokens of `repository` (all when nil), in snapshot order, with their status at `nowMillis`
+    /// and their last use from `lastUsed` (epoch seconds by token); throws when the repository does not exist.
+    public func ingestTokenRows(repository: String?, showSecrets: Bool, nowMillis: Int64 = 0,
+                                lastUsed: [TokenKey: UInt32] = [:]) throws(TokenError) -> [IngestTokenRow] {
         if let repository, self.repository(named: repository) == nil {
             throw .notFound("repository '\(repository)' does not exist")
         }
         return ingestTokens.lazy.filter { repository == nil || $0.repository == repository }.map { token in
             IngestTokenRow(repository: token.repository, name: token.name, parser: token.parser,
-                           token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets))
+                           token: Snapshot.display(token: token.token, sha256: token.tokenSha256, showSecrets: showSecrets),
+                           limits: token.limits, dailyBytes: token.dailyBytes,
+                           createdAt: token.createdAt.map(RFC3339.format(millis:)),
+                           expiresAt: token.expiresAt.map(RFC3339.format(millis:)),
+                           status: token.status(atMillis: nowMillis),
+                           lastUsed: lastUsed[TokenKey(repository: token.repository, name: token.name)]
+                               .map { RFC3339.format(millis: Int64($0) * 1000) })
         }
     }
 
@@ -33,7 +76,11 @@ extension Snapshot {
         var counts = [String: Int]()
         for token in ingestTokens { counts[token.repository, default: 0] += 1 }
         return repositories.map {
-            RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0)
+            RepositoryRow(name: $0.name, organization: $0.organization, kind: $0.kind, ingestTokens: counts[$0.name] ?? 0,
+                          timeBasedRetention: $0.timeBasedRetention, ingestSizeBasedRetention: $0.ingestSizeBasedRetention,
+                          storageSizeBasedRetention: $0.storageSizeBasedRetention,
+                          limits: $0.limits, dailyBytes: $0.dailyBytes, ingestBlocked: $0.ingestBlocked,
+                          ingestBlockedMessage: $0.ingestBlockedMessage)
         }
     }
 

@@ -5,13 +5,19 @@ import WAL
 /// digest (in list order), and the repositories by name.
 public struct SnapshotIndex: Sendable {
     public let registry: ParserRegistry
-    /// The API tokens' digests, then the ingest tokens'.
+    /// The API tokens' digests, then the ingest tokens', then the rotated-out secrets' (`previousTokenSha256`).
     let digests: [TokenDigest]
     let apiTokenCount: Int
     public let repositoriesByName: [String: Repository]
+    /// The ingest token (its index in `ingestTokens`) of each rotated-out secret, in `previousDigests` order.
+    let previousOwners: [Int]
 
     public var apiDigests: ArraySlice<TokenDigest> { digests[..<apiTokenCount] }
-    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount...] }
+    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount..<(digests.count - previousOwners.count)] }
+    /// Each rotated-out secret's digest with the index of its ingest token.
+    public var previousDigests: Zip2Sequence<[Int], ArraySlice<TokenDigest>> {
+        zip(previousOwners, digests[(digests.count - previousOwners.count)...])
+    }
 }
 
 extension Snapshot {
@@ -52,6 +58,15 @@ extension Snapshot {
             }
             if let description = repository.description, let problem = Snapshot.descriptionProblem(description) {
                 throw refuse("$.repositories[\(i)].description", problem)
+            }
+            if let (setting, problem) = repository.retentionProblem() {
+                throw refuse("$.repositories[\(i)].\(setting.rawValue)", problem)
+            }
+            if case let (field, problem)? = Snapshot.limitsProblem(repository.limits, dailyBytes: repository.dailyBytes) {
+                throw refuse("$.repositories[\(i)].\(field)", problem)
+            }
+            if let message = repository.ingestBlockedMessage, let problem = Snapshot.descriptionProblem(message) {
+                throw refuse("$.repositories[\(i)].ingestBlockedMessage", problem)
             }
         }
 
@@ -104,8 +119,11 @@ extension Snapshot {
         var digests = [TokenDigest]()
         digests.reserveCapacity(apiTokens.count + ingestTokens.count)
         var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestTokens.count)
+        var previousOwners = [Int]()
         func entryPath(_ entry: Int) -> String {
-            entry < apiTokens.count ? "$.apiTokens[\(entry)]" : "$.ingestTokens[\(entry - apiTokens.count)]"
+            if entry < apiTokens.count { return "$.apiTokens[\(entry)]" }
+            if entry < apiTokens.count + ingestTokens.count { return "$.ingestTokens[\(entry - apiTokens.count)]" }
+            return "$.ingestTokens[\(previousOwners[entry - apiTokens.count - ingestTokens.count])].previousTokenSha256"
         }
         /// The digest an entry is known by: of its `token` (checked by `problem`) or its `tokenSha256`.
         func digest(_ token: String?, _ hex: String?, at base: String,
@@ -172,17 +190,57 @@ extension Snapshot {
             if let parser = token.parser, registry.pipeline(named: parser) == nil {
                 throw refuse("\(base).parser", "unknown parser '\(parser)'")
             }
+            if token.limits != nil || token.dailyBytes != nil,
+               case let (field, problem)? = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
+                throw refuse("\(base).\(field)", problem)
+            }
             try claim(digest(token.token, token.tokenSha256, at: base) {
                 token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
             })
+            switch (token.previousTokenSha256, token.previousExpiresAt) {
+            case (nil, nil), (_?, _?): break
+            case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
+            case (_?, nil): throw refuse("\(base).previousTokenSha256", "previousTokenSha256 needs previousExpiresAt (the end of the rotation's overlap)")
+            }
+        }
+        // Rotated-out secrets are credentials too: unique among all of them, checked after every current one.
+        for i in ingestTokens.indices {
+            guard let hex = ingestTokens[i].previousTokenSha256 else { continue }
+            guard let parsed = TokenDigest(hex: hex) else {
+                throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
+            }
+            previousOwners.append(i)
+            try claim(parsed)
         }
 
         return SnapshotIndex(registry: registry, digests: digests, apiTokenCount: apiTokens.count,
-                             repositoriesByName: repositoriesByName)
+                             repositoriesByName: repositoriesByName, previousOwners: previousOwners)
     }
 }
 
 extension Snapshot {
+    /// The largest `dailyBytes` (2^44 − 1, about 17.6 TB): a day's count shares one 64-bit word with the day.
+    public static let maxDailyBytes = (1 << 44) - 1
+
+    /// The field (relative to the token or repository) and why its limits are refused: every rate and
+    /// `burstSeconds` positive and finite, at least one rate when `limits` is given, `dailyBytes` from 1
+    /// to ``maxDailyBytes``; nil when they are acceptable.
+    public static func limitsProblem(_ limits: IngestLimits?, dailyBytes: Int?) -> (field: String, problem: String)? {
+        if let limits {
+            for (key, value) in [("eventsPerSecond", limits.eventsPerSecond), ("bytesPerSecond", limits.bytesPerSecond),
+                                 ("burstSeconds", limits.burstSeconds)] {
+                if let value, !(value.isFinite && value > 0) { return ("limits.\(key)", "must be a positive finite number") }
+            }
+            if limits.eventsPerSecond == nil && limits.bytesPerSecond == nil {
+                return ("limits", "limits need eventsPerSecond or bytesPerSecond")
+            }
+        }
+        if let dailyBytes, !(1...maxDailyBytes).contains(dailyBytes) {
+            return ("dailyBytes", "must be from 1 to \(maxDailyBytes)")
+        }
+        return nil
+    }
+
     /// Why `name` cannot name an organization, user, token or API token; nil when it can.
     /// Why `id` cannot be a repository id (1 to 64 base62 characters); nil when it can.
     static func repositoryIDProblem(_ id: String) -> String? {

@@ -77,15 +77,39 @@ public struct Repository: Codable, Sendable, Equatable {
     public var description: String?
     /// Names of the forwarding targets this repository's WAL is delivered to.
     public var forwardTo: [String]
+    /// Days after which its sealed WAL segments are deleted (LogScale's name and unit); nil: the server's
+    /// `--retention-hours`. See ``retentionLimits``.
+    public var timeBasedRetention: Double?
+    /// GB (10^9 bytes) of uncompressed events its WAL keeps at most; nil: no such limit.
+    public var ingestSizeBasedRetention: Double?
+    /// GB (10^9 bytes) its WAL keeps on disk at most; nil: the server's `--retention-bytes`.
+    public var storageSizeBasedRetention: Double?
+    /// Rate limits over all of the repository's ingest (docs/limits.md); nil for none.
+    public var limits: IngestLimits?
+    /// Request body bytes the repository takes per UTC day; nil for no quota.
+    public var dailyBytes: Int?
+    /// True refuses all ingest into the repository with 503 (LogScale's "block ingest").
+    public var ingestBlocked: Bool?
+    /// The text a blocked repository's refusals carry; a default one when nil.
+    public var ingestBlockedMessage: String?
 
     public init(name: String, organization: String = Snapshot.defaultOrganization, kind: Kind = .regular,
-                id: String? = nil, description: String? = nil, forwardTo: [String] = []) {
+                id: String? = nil, description: String? = nil, forwardTo: [String] = [],
+                timeBasedRetention: Double? = nil, ingestSizeBasedRetention: Double? = nil, storageSizeBasedRetention: Double? = nil,
+                limits: IngestLimits? = nil, dailyBytes: Int? = nil, ingestBlocked: Bool? = nil, ingestBlockedMessage: String? = nil) {
         self.name = name
         self.organization = organization
         self.kind = kind
         self.id = id
         self.description = description
         self.forwardTo = forwardTo
+        self.timeBasedRetention = timeBasedRetention
+        self.ingestSizeBasedRetention = ingestSizeBasedRetention
+        self.storageSizeBasedRetention = storageSizeBasedRetention
+        self.limits = limits
+        self.dailyBytes = dailyBytes
+        self.ingestBlocked = ingestBlocked
+        self.ingestBlockedMessage = ingestBlockedMessage
     }
 
     /// The id the admin API shows: the stored one, else one derived from the name, so a repository from
@@ -94,7 +118,11 @@ public struct Repository: Codable, Sendable, Equatable {
         id ?? String(TokenDigest(hashing: "sluice repository " + name).hex.prefix(22))
     }
 
-    enum CodingKeys: String, CodingKey { case name, organization, kind, id, description, forwardTo }
+    enum CodingKeys: String, CodingKey {
+        case name, organization, kind, id, description, forwardTo
+        case timeBasedRetention, ingestSizeBasedRetention, storageSizeBasedRetention
+        case limits, dailyBytes, ingestBlocked, ingestBlockedMessage
+    }
 
     /// `organization` defaults to `default` and `kind` to `regular`.
     public init(from decoder: any Decoder) throws {
@@ -105,7 +133,37 @@ public struct Repository: Codable, Sendable, Equatable {
         id = try c.decodeIfPresent(String.self, forKey: .id)
         description = try c.decodeIfPresent(String.self, forKey: .description)
         forwardTo = try c.decodeIfPresent([String].self, forKey: .forwardTo) ?? []
+        timeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .timeBasedRetention)
+        ingestSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .ingestSizeBasedRetention)
+        storageSizeBasedRetention = try c.decodeIfPresent(Double.self, forKey: .storageSizeBasedRetention)
+        limits = try c.decodeIfPresent(IngestLimits.self, forKey: .limits)
+        dailyBytes = try c.decodeIfPresent(Int.self, forKey: .dailyBytes)
+        ingestBlocked = try c.decodeIfPresent(Bool.self, forKey: .ingestBlocked)
+        ingestBlockedMessage = try c.decodeIfPresent(String.self, forKey: .ingestBlockedMessage)
     }
+
+    /// Whether ingest into the repository is refused (``ingestBlocked`` is true).
+    public var isIngestBlocked: Bool { ingestBlocked == true }
+}
+
+/// Token-bucket rate limits on ingest (docs/limits.md): events and request body bytes per second, with a
+/// bucket holding `burstSeconds` (default 1) of each rate. Absent rates are not limited.
+public struct IngestLimits: Codable, Sendable, Equatable {
+    public var eventsPerSecond: Double?
+    public var bytesPerSecond: Double?
+    public var burstSeconds: Double?
+
+    public init(eventsPerSecond: Double? = nil, bytesPerSecond: Double? = nil, burstSeconds: Double? = nil) {
+        self.eventsPerSecond = eventsPerSecond
+        self.bytesPerSecond = bytesPerSecond
+        self.burstSeconds = burstSeconds
+    }
+
+    /// The bucket size in seconds of rate when ``burstSeconds`` is absent.
+    public static let defaultBurstSeconds = 1.0
+
+    /// True when no field is set (stored as no limits at all).
+    public var isEmpty: Bool { eventsPerSecond == nil && bytesPerSecond == nil && burstSeconds == nil }
 }
 
 /// A user: owner of personal API tokens. Root users may do everything; others need per-repository
@@ -187,16 +245,54 @@ public struct IngestToken: Codable, Sendable, Equatable {
     public var token: String?
     public var tokenSha256: String?
     public var custom: Bool?
+    /// Rate limits on this token's ingest (docs/limits.md); nil for none.
+    public var limits: IngestLimits?
+    /// Request body bytes this token may send per UTC day; nil for no quota.
+    public var dailyBytes: Int?
+    /// When the token was created, epoch milliseconds (RFC 3339 text in the file); nil for tokens created
+    /// before tokens carried it.
+    public var createdAt: Int64?
+    /// After this instant (epoch milliseconds) the token is refused; nil: never.
+    public var expiresAt: Int64?
+    /// The SHA-256 of the secret a rotation replaced: it keeps working until `previousExpiresAt`, so
+    /// shippers move to the new secret without a gap. Only ever stored as a digest.
+    public var previousTokenSha256: String?
+    /// The end of the rotation's overlap (epoch milliseconds); present exactly when `previousTokenSha256` is.
+    public var previousExpiresAt: Int64?
+    /// Splunk HEC indexer acknowledgements for this token's HEC requests (absent: off).
+    public var hecAcknowledgements: Bool?
 
     public init(name: String, repository: String, parser: String? = nil, token: String? = nil,
-                tokenSha256: String? = nil, custom: Bool? = nil) {
+                tokenSha256: String? = nil, custom: Bool? = nil, limits: IngestLimits? = nil, dailyBytes: Int? = nil,
+                createdAt: Int64? = nil, expiresAt: Int64? = nil,
+                previousTokenSha256: String? = nil, previousExpiresAt: Int64? = nil, hecAcknowledgements: Bool? = nil) {
         self.name = name
         self.repository = repository
         self.parser = parser
         self.token = token
         self.tokenSha256 = tokenSha256
         self.custom = custom
+        self.limits = limits
+        self.dailyBytes = dailyBytes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.previousTokenSha256 = previousTokenSha256
+        self.previousExpiresAt = previousExpiresAt
+        self.hecAcknowledgements = hecAcknowledgements
     }
+
+    /// The token's state at `nowMillis`: `expired` once `expiresAt` has passed, `rotating` while a
+    /// rotated-out secret still works, `active` otherwise.
+    public func status(atMillis nowMillis: Int64) -> IngestTokenStatus {
+        if let expiresAt, expiresAt <= nowMillis { return .expired }
+        if previousTokenSha256 != nil, let previousExpiresAt, previousExpiresAt > nowMillis { return .rotating }
+        return .active
+    }
+}
+
+/// An ingest token's state as `sluice tokens list` and the admin API show it.
+public enum IngestTokenStatus: String, Codable, Sendable, CaseIterable {
+    case active, expired, rotating
 }
 
 extension Snapshot {
@@ -212,6 +308,9 @@ extension Snapshot {
         /// API tokens; root users' personal tokens may without it).
         public static let readMetrics = "ReadMetrics"
     }
+
+    /// How long a rotated-out secret keeps working when the rotation names no overlap.
+    public static let defaultRotationOverlapSeconds: Int64 = 3600
 
     /// Feature names with a meaning to this module.
     public enum Feature {

@@ -16,10 +16,14 @@ extension SnapshotCodec {
             out.field("kind", repository.kind.rawValue)
             out.field("id", repository.id)
             out.field("description", repository.description)
+            for setting in Repository.RetentionSetting.allCases { out.field(setting.rawValue, number: repository[retention: setting]) }
             if !repository.forwardTo.isEmpty {
                 out.raw(", \"forwardTo\": ")
                 out.strings(repository.forwardTo)
             }
+            out.limits(repository.limits, dailyBytes: repository.dailyBytes)
+            if let blocked = repository.ingestBlocked { out.raw(", \"ingestBlocked\": \(blocked)") }
+            out.field("ingestBlockedMessage", repository.ingestBlockedMessage)
         }
         out.list("users", snapshot.users) { out, user in
             out.field("name", user.name, first: true)
@@ -53,6 +57,12 @@ extension SnapshotCodec {
             out.field("token", token.token)
             out.field("tokenSha256", token.tokenSha256)
             if let custom = token.custom { out.raw(", \"custom\": \(custom)") }
+            out.limits(token.limits, dailyBytes: token.dailyBytes)
+            out.field("createdAt", token.createdAt.map(RFC3339.format(millis:)))
+            out.field("expiresAt", token.expiresAt.map(RFC3339.format(millis:)))
+            out.field("previousTokenSha256", token.previousTokenSha256)
+            out.field("previousExpiresAt", token.previousExpiresAt.map(RFC3339.format(millis:)))
+            if let acks = token.hecAcknowledgements { out.raw(", \"hecAcknowledgements\": \(acks)") }
         }
         out.raw(",\n  \"parsers\": [")
         let encoder = JSONEncoder()
@@ -99,5 +109,33 @@ extension SnapshotCodec {
         }
         out.raw("\n}\n")
         return out.bytes
+    }
+}
+
+extension JSONWriter {
+    /// `, "limits": {…}` and `, "dailyBytes": n`, each only when set; whole numbers without a fraction.
+    mutating func limits(_ limits: IngestLimits?, dailyBytes: Int?) {
+        if let limits {
+            raw(", \"limits\": {")
+            var first = true
+            for (key, value) in [("eventsPerSecond", limits.eventsPerSecond), ("bytesPerSecond", limits.bytesPerSecond),
+                                 ("burstSeconds", limits.burstSeconds)] {
+                guard let value else { continue }
+                if !first { raw(", ") }
+                first = false
+                string(key)
+                raw(": ")
+                raw(IngestLimits.text(value))
+            }
+            raw("}")
+        }
+        if let dailyBytes { raw(", \"dailyBytes\": \(dailyBytes)") }
+    }
+}
+
+extension IngestLimits {
+    /// A rate as JSON and command-line text: whole numbers without a fraction (`1000`, not `1000.0`).
+    public static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 }

@@ -56,10 +56,19 @@ enum SnapshotCodec {
         var id: String?
         var description: String?
         var forwardTo: [String] = []
+        var retention = Repository(name: "")
+        var limits: IngestLimits?, dailyBytes: Int?, ingestBlocked: Bool?, ingestBlockedMessage: String?
         try reader.readObject { (reader, key) throws(TokenError) in
             switch key {
             case "name": name = try reader.readString()
             case "forwardTo": forwardTo = try reader.readNull() ? [] : try readStrings(&reader)
+            case "timeBasedRetention": retention.timeBasedRetention = try reader.readOptionalNumber()
+            case "ingestSizeBasedRetention": retention.ingestSizeBasedRetention = try reader.readOptionalNumber()
+            case "storageSizeBasedRetention": retention.storageSizeBasedRetention = try reader.readOptionalNumber()
+            case "limits": limits = try readLimits(&reader)
+            case "dailyBytes": dailyBytes = try reader.readNull() ? nil : try reader.readInt()
+            case "ingestBlocked": ingestBlocked = try reader.readNull() ? nil : try reader.readBool()
+            case "ingestBlockedMessage": ingestBlockedMessage = try reader.readOptionalString()
             case "organization": organization = try reader.readOptionalString()
             case "id": id = try reader.readOptionalString()
             case "description": description = try reader.readOptionalString()
@@ -73,7 +82,25 @@ enum SnapshotCodec {
             }
         }
         return Repository(name: try required(name, "name", reader), organization: organization ?? Snapshot.defaultOrganization,
-                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo)
+                          kind: kind ?? .regular, id: id, description: description, forwardTo: forwardTo,
+                          timeBasedRetention: retention.timeBasedRetention, ingestSizeBasedRetention: retention.ingestSizeBasedRetention,
+                          storageSizeBasedRetention: retention.storageSizeBasedRetention,
+                          limits: limits, dailyBytes: dailyBytes, ingestBlocked: ingestBlocked, ingestBlockedMessage: ingestBlockedMessage)
+    }
+
+    /// An `IngestLimits` object (`null` for none); its numbers may have fractions.
+    private static func readLimits(_ reader: inout JSONReader) throws(TokenError) -> IngestLimits? {
+        if try reader.readNull() { return nil }
+        var limits = IngestLimits()
+        try reader.readObject { (reader, key) throws(TokenError) in
+            switch key {
+            case "eventsPerSecond": limits.eventsPerSecond = try reader.readOptionalNumber()
+            case "bytesPerSecond": limits.bytesPerSecond = try reader.readOptionalNumber()
+            case "burstSeconds": limits.burstSeconds = try reader.readOptionalNumber()
+            default: throw reader.refuse("unknown field '\(key)'")
+            }
+        }
+        return limits
     }
 
     private static func readForwarder(_ reader: inout JSONReader) throws(TokenError) -> Forwarder {
@@ -172,12 +199,26 @@ enum SnapshotCodec {
             case "token": token.token = try reader.readOptionalString()
             case "tokenSha256": token.tokenSha256 = try reader.readOptionalString()
             case "custom": token.custom = try reader.readNull() ? nil : try reader.readBool()
+            case "limits": token.limits = try readLimits(&reader)
+            case "dailyBytes": token.dailyBytes = try reader.readNull() ? nil : try reader.readInt()
+            case "createdAt": token.createdAt = try readTime(&reader)
+            case "expiresAt": token.expiresAt = try readTime(&reader)
+            case "previousTokenSha256": token.previousTokenSha256 = try reader.readOptionalString()
+            case "previousExpiresAt": token.previousExpiresAt = try readTime(&reader)
+            case "hecAcknowledgements": token.hecAcknowledgements = try reader.readNull() ? nil : try reader.readBool()
             default: throw reader.refuse("unknown field '\(key)'")
             }
         }
         token.name = try required(name, "name", reader)
         token.repository = try required(repository, "repository", reader)
         return token
+    }
+
+    /// An RFC 3339 time (`2026-12-07T12:00:00Z`) as epoch milliseconds; null is absent.
+    private static func readTime(_ reader: inout JSONReader) throws(TokenError) -> Int64? {
+        guard let text = try reader.readOptionalString() else { return nil }
+        guard let millis = RFC3339.parse(text) else { throw reader.refuse("'\(text)' is not an RFC 3339 time such as 2026-12-07T12:00:00Z") }
+        return millis
     }
 
     private static func readStrings(_ reader: inout JSONReader) throws(TokenError) -> [String] {

@@ -4,7 +4,7 @@
 /// after every stripe has swapped away from it).
 ///
 /// A slot is one 64-byte, 64-aligned cache line (`SlotSlab.Layout`): the digest, the principal, and an
-/// occupied word. The probe reads slots two at a time (both loads issued before either compare), so a
+/// occupied mark. The probe reads slots two at a time (both loads issued before either compare), so a
 /// lookup whose entry sits at its home slot or the next one — most of them at this load factor — costs
 /// one DRAM round trip on a cold table.
 struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the owning cache keeps alive
@@ -33,8 +33,8 @@ struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the own
             let next = index &+ 1 == capacity ? 0 : index &+ 1
             let first = slots + index &* SlotSlab.Layout.stride
             let second = slots + next &* SlotSlab.Layout.stride
-            let firstOccupied = first.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
-            let secondOccupied = second.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
+            let firstOccupied = first.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt32.self)
+            let secondOccupied = second.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt32.self)
             let firstDifference = Self.difference(first, digest)
             let secondDifference = Self.difference(second, digest)
             if firstOccupied == 0 { return nil }
@@ -65,13 +65,13 @@ struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the own
         var index = Self.home(digest, capacity: capacity)
         while true {
             let slot = slots + index * SlotSlab.Layout.stride
-            if slot.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt64.self) == 0 {
+            if slot.load(fromByteOffset: SlotSlab.Layout.occupied, as: UInt32.self) == 0 {
                 slot.storeBytes(of: digest.w0, toByteOffset: 0, as: UInt64.self)
                 slot.storeBytes(of: digest.w1, toByteOffset: 8, as: UInt64.self)
                 slot.storeBytes(of: digest.w2, toByteOffset: 16, as: UInt64.self)
                 slot.storeBytes(of: digest.w3, toByteOffset: 24, as: UInt64.self)
                 (slot + SlotSlab.Layout.principal).bindMemory(to: Principal.self, capacity: 1).initialize(to: principal)
-                slot.storeBytes(of: 1, toByteOffset: SlotSlab.Layout.occupied, as: UInt64.self)
+                slot.storeBytes(of: 1, toByteOffset: SlotSlab.Layout.occupied, as: UInt32.self)
                 return true
             }
             let existing = TokenDigest(w0: slot.load(fromByteOffset: 0, as: UInt64.self), w1: slot.load(fromByteOffset: 8, as: UInt64.self),

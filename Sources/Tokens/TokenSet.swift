@@ -10,14 +10,28 @@ public struct TokenSet: Sendable {
     }
 
     /// The principals of every ingest and API token of `snapshot`, using the digests and parsers that
-    /// validation produced. Tokens with the same scope share one `Principal.Scope`.
-    public init(snapshot: Snapshot, index: SnapshotIndex) {
+    /// validation produced. Tokens with the same scope share one `Principal.Scope`. Ingest tokens record
+    /// their use in `usage` (slot = snapshot index + 1) when given; a rotated-out secret is an entry of its
+    /// own with its token's label and slot, expiring at the end of the overlap. `limits` holds each ingest
+    /// token's limit policy (``LimiterStates``), or is empty when none has any.
+    public init(snapshot: Snapshot, index: SnapshotIndex, limits: [IngestLimitPolicy?] = [], usage: TokenUsage? = nil) {
         var entries = [(digest: TokenDigest, principal: Principal)]()
         entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
-        var scopes = ScopeInterner(registry: index.registry)
-        for (token, digest) in zip(snapshot.ingestTokens, index.ingestDigests) {
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser)
-            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name)))
+        var scopes = ScopeInterner(registry: index.registry, usage: usage)
+        for (position, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
+            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
+                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max,
+                                     hecAcknowledgements: token.hecAcknowledgements == true)
+            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
+                                              usageSlot: UInt32(position + 1))))
+        }
+        for (position, digest) in index.previousDigests {
+            let token = snapshot.ingestTokens[position]
+            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
+                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: min(token.previousExpiresAt ?? .min, token.expiresAt ?? .max),
+                                     isPreviousSecret: true, hecAcknowledgements: token.hecAcknowledgements == true)
+            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
+                                              usageSlot: UInt32(position + 1))))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
         for (token, digest) in zip(snapshot.apiTokens, index.apiDigests) {
@@ -49,18 +63,23 @@ private struct ScopeInterner {
         var tag: UInt8
         var flags: UInt8
         var parser: String?
+        var limits: ObjectIdentifier?
+        var expiresAtMillis: Int64
     }
 
     let registry: ParserRegistry
+    let usage: TokenUsage?
     var scopes: [Key: Principal.Scope] = [:]
     var last: (key: Key, scope: Principal.Scope)?
 
-    init(registry: ParserRegistry) {
+    init(registry: ParserRegistry, usage: TokenUsage?) {
         self.registry = registry
+        self.usage = usage
     }
 
     mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
-                        parser: String? = nil) -> Principal.Scope {
+                        parser: String? = nil, limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max,
+                        isPreviousSecret: Bool = false, hecAcknowledgements: Bool = false) -> Principal.Scope {
         let (tag, name): (UInt8, String)
         switch kind {
         case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
@@ -68,11 +87,17 @@ private struct ScopeInterner {
         case .systemToken: (tag, name) = (Principal.systemTag, "")
         case let .personal(user): (tag, name) = (Principal.personalTag, user)
         }
-        let key = Key(kind: name, tag: tag, flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0), parser: parser)
+        let key = Key(kind: name, tag: tag,
+                      flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0) | (isPreviousSecret ? 8 : 0)
+                          | (hecAcknowledgements ? 16 : 0),
+                      parser: parser, limits: limits.map(ObjectIdentifier.init), expiresAtMillis: expiresAtMillis)
         if let last, last.key == key { return last.scope }
         let scope = scopes[key] ?? Principal.Scope(kind: kind, canIngest: canIngest,
                                                    parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
-                                                   canReadMetrics: canReadMetrics)
+                                                   canReadMetrics: canReadMetrics, limits: limits, expiresAtMillis: expiresAtMillis,
+                                                   isPreviousSecret: isPreviousSecret,
+                                                   usage: tag == Principal.ingestTag ? usage : nil,
+                                                   hecAcknowledgements: hecAcknowledgements)
         scopes[key] = scope
         last = (key, scope)
         return scope

@@ -24,10 +24,11 @@ extension TokenStore {
     /// `admin` (root) with a personal API token. Returns the snapshot and the credentials to show.
     public static func initialSnapshot() throws(TokenError) -> (Snapshot, BootstrapResult) {
         var snapshot = Snapshot(organizations: [Organization(name: Snapshot.defaultOrganization)])
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         for name in Snapshot.systemRepositoryNames {
-            try snapshot.addRepository(name: name, kind: .system)
+            try snapshot.addRepository(name: name, kind: .system, createdAt: now)
         }
-        let ingestToken = try snapshot.addRepository(name: "sandbox", kind: .sandbox)
+        let ingestToken = try snapshot.addRepository(name: "sandbox", kind: .sandbox, createdAt: now)
         try snapshot.addUser(name: "admin", root: true)
         let apiToken = try snapshot.addAPIToken(kind: .personal, name: "admin", user: "admin")
         return (snapshot, BootstrapResult(repository: "sandbox", ingestTokenName: "default", ingestToken: ingestToken,

@@ -16,15 +16,21 @@ import Synchronization
 public final class TokenStore: Sendable {
     public let file: SnapshotFile
     public let cache: TokenCache
+    /// Every ingest token's last use, merged from the generations' ``TokenUsage`` (`DATA/token-usage.json`).
+    public let usage: TokenUsageLedger
     private let logger: Logger
 
     private struct State: Sendable {
         var serving: ServingSnapshot
         var registry: ParserRegistry
         var repositories: [String: Repository]
+        /// The limit policies of repositories with limits or a block (for requests an API token routes).
+        var repositoryLimits: [String: IngestLimitPolicy] = [:]
     }
 
     private let state: Mutex<State>
+    /// Limit states kept across reloads; used under `reloading` (and in `init`).
+    private let limiterStates: LimiterStates
     private let reloading = Mutex(())
     private let reloadCount = Atomic<Int>(0)
     private let failureCount = Atomic<Int>(0)
@@ -33,16 +39,27 @@ public final class TokenStore: Sendable {
     public init(dataDirectory: String, logger: Logger) throws(TokenError) {
         file = SnapshotFile(dataDirectory: dataDirectory)
         self.logger = logger
-        let loaded = try Self.load(file)
+        let limiterStates = LimiterStates()
+        self.limiterStates = limiterStates
+        usage = TokenUsageLedger(dataDirectory: dataDirectory) { error in
+            logger.error("token usage file unreadable; last uses start empty", metadata: ["error": "\(error)"])
+        }
+        let loaded = try Self.load(file, limiterStates, usage: usage)
         cache = loaded.cache
         state = Mutex(loaded.state)
         _ = sluice_malloc_trim()  // the load's intermediate buffers are gone by now; see `install`
     }
 
-    private static func load(_ file: SnapshotFile) throws(TokenError) -> (cache: TokenCache, state: State) {
+    private static func load(_ file: SnapshotFile, _ limiterStates: LimiterStates,
+                             usage ledger: TokenUsageLedger) throws(TokenError) -> (cache: TokenCache, state: State) {
         let (snapshot, index) = try file.loadIndexed()
-        return (TokenCache(TokenSet(snapshot: snapshot, index: index)),
-                State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName))
+        let limits = limiterStates.policies(for: snapshot)
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let serving = ServingSnapshot(snapshot)
+        ledger.adopt(usage, table: serving.ingestTokens)
+        return (TokenCache(TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)),
+                State(serving: serving, registry: index.registry, repositories: index.repositoriesByName,
+                      repositoryLimits: limits.repositories))
     }
 
     /// Loads, validates and swaps in the snapshot on disk; call it off the event loops (SIGHUP handler
@@ -74,8 +91,12 @@ public final class TokenStore: Sendable {
 
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
     private func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
-        let set = TokenSet(snapshot: snapshot, index: index)
-        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName)
+        let limits = limiterStates.policies(for: snapshot)
+        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
+        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
+                         repositoryLimits: limits.repositories)
+        self.usage.adopt(usage, table: next.serving.ingestTokens)
         let previous = state.withLock { state in
             let previous = state
             state = next
@@ -86,7 +107,8 @@ public final class TokenStore: Sendable {
         logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
         _ = previous  // the old generation is released here, outside the state lock
         // Loading a large snapshot frees far more than the serving set keeps (the file, its decoded
-        // form, build buffers): hand it back, or a 1M-token reload holds ~130 MB more than it uses.
+        // form, build buffers): hand it back, or a large reload holds far more than it uses
+        // (perf/token-reload.sh measures it).
         _ = sluice_malloc_trim()
     }
 
@@ -132,6 +154,11 @@ public final class TokenStore: Sendable {
         state.withLock { $0.repositories[name] }
     }
 
+    /// The limits and block of `repository` (nil when it has none), for requests an API token routes there.
+    public func repositoryLimits(named repository: String) -> IngestLimitPolicy? {
+        state.withLock { $0.repositoryLimits.isEmpty ? nil : $0.repositoryLimits[repository] }
+    }
+
     public var reloadsTotal: Int { reloadCount.load(ordering: .relaxed) }
     public var reloadFailuresTotal: Int { failureCount.load(ordering: .relaxed) }
 
@@ -150,6 +177,16 @@ public final class TokenStore: Sendable {
         sluice_tokens \(cache.count)
 
         """
+    }
+
+    /// Logs that `principal`'s token was refused because it expired (or, for a rotated-out secret, its
+    /// overlap ended): the token's repository and name, never its secret.
+    public func logExpiredCredential(_ principal: Principal) {
+        let reason = principal.isPreviousSecret ? "the rotated-out secret's overlap has ended" : "the token has expired"
+        logger.warning("ingest token refused", metadata: [
+            "token": "\(principal.metricLabel)", "reason": "\(reason)",
+            "expiresAt": "\(RFC3339.format(millis: principal.expiresAtMillis))",
+        ])
     }
 
     private func logRefusal(_ error: TokenError) {

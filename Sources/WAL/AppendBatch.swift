@@ -1,3 +1,4 @@
+import WALFormat
 import EventModel
 
 /// Appends gathered on one thread during one unit of work (an event-loop wake-up) and handed to their
@@ -8,8 +9,8 @@ import EventModel
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
 /// The logs are held unretained: each must outlive ``submit()``, as the logs of a ``WALStore`` do (a store
-/// keeps every log it opened until it is gone). Retaining them made both event loops bump the same
-/// reference counts on every request (gdb on `swift_retain`: two per 1-event request here).
+/// keeps every log it opened until it is gone). Retaining them would make both event loops bump the same
+/// reference counts on every request.
 public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []

@@ -1,15 +1,20 @@
+import WALFormat
 import Dispatch
 import Synchronization
 
 /// Runs the `fdatasync` of `--fsync interval=MS` for one repository on its pool writer's serial sync
 /// queue (shared by the repositories of that writer, so syncs take one thread per writer however many
 /// repositories there are), so that the writer thread keeps writing (and, under that policy,
-/// acknowledging) appends while the disk syncs. A sync of this machine's disk takes milliseconds; done
-/// inline it stalled every append queued behind it.
+/// acknowledging) appends while the disk syncs. A sync can take milliseconds; done inline it would stall
+/// every append queued behind it.
 ///
-/// Guarantees: at most one sync of this repository in flight; ``waitIdle()`` returns once it has
-/// finished, so the writer can close or rotate the file safely; the outcome of each sync is handed back
-/// through ``takeOutcome()``.
+/// It also starts the write-back ``WritebackPacer`` paces (under `none` and `interval=MS`) on the same queue:
+/// `sync_file_range` allocates blocks and queues the I/O in the caller, which must not be the thread that
+/// acknowledges appends.
+///
+/// Guarantees: at most one sync or write-back of this repository in flight; ``waitIdle()`` returns once it
+/// has finished, so the writer can close or rotate the file safely; the outcome of each sync is handed back
+/// through ``takeOutcome()`` (a write-back has none).
 final class BackgroundSync: @unchecked Sendable {
     struct Outcome {
         /// The written end the sync covered.
@@ -89,10 +94,21 @@ final class BackgroundSync: @unchecked Sendable {
         inFlight.store(false, ordering: .releasing)
     }
 
-    /// Whether a sync is in flight.
+    /// Starts write-back of `range` of `file` unless a sync or write-back is already running; false when one was.
+    func startWriteback(_ file: any SegmentFile, range: Range<Int>) -> Bool {
+        guard claim() else { return false }
+        let box = FileBox(file)
+        queue.async { [self] in
+            box.file.startWriteback(from: range.lowerBound, count: range.count)
+            inFlight.store(false, ordering: .releasing)
+        }
+        return true
+    }
+
+    /// Whether a sync or write-back is in flight.
     var isRunning: Bool { inFlight.load(ordering: .acquiring) }
 
-    /// Blocks until no sync of this repository is running.
+    /// Blocks until no sync or write-back of this repository is running.
     func waitIdle() {
         if isRunning { queue.sync {} }
     }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -41,6 +42,11 @@ final class PosixSegmentFile: SegmentFile {
         while fdatasync(fd) != 0 {
             if errno != EINTR { throw SegmentIOError(call: "fdatasync", path: path, code: errno) }
         }
+    }
+
+    func startWriteback(from offset: Int, count: Int) {
+        guard count > 0 else { return }
+        _ = sluice_start_writeback(fd, Int64(offset), Int64(count))
     }
 
     func truncate(to length: Int) throws(SegmentIOError) {

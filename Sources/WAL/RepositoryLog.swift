@@ -1,3 +1,4 @@
+import WALFormat
 import CSystemShims
 import EventModel
 import Logging
@@ -11,6 +12,7 @@ import Synchronization
 /// policy, or with a ``WALError``; a failing log never affects another repository's.
 public final class RepositoryLog: Sendable {
     public let repository: String
+    let maxPendingBytes: Int?
     let metrics: RepositoryMetrics
     let health = LogHealth()
     /// The pool writer that owns this log, and the log's state it alone touches.
@@ -22,6 +24,7 @@ public final class RepositoryLog: Sendable {
     init(repository: String, directory: SegmentDirectory, fs: any SegmentFileSystem, options: WALOptions,
          logger: Logger, pool: WriterPool) throws(SegmentIOError) {
         self.repository = repository
+        maxPendingBytes = options.maxPendingBytes
         let metrics = RepositoryMetrics(fsyncObserver: options.fsyncObserver)
         self.metrics = metrics
         let recovered = try SegmentWriter.recover(directory: directory, fs: fs, repository: repository, metrics: metrics, logger: logger)
@@ -38,6 +41,24 @@ public final class RepositoryLog: Sendable {
     /// The sequence after the last acknowledged event: records below it are durable under the fsync policy
     /// and never cut by recovery. A follower in this process reads up to it (``WALReader/next(into:upTo:)``).
     public var durableNextSequence: UInt64 { health.durableNextSequence.load(ordering: .acquiring) }
+
+    /// Bytes of records appended and not yet completed.
+    public var pendingBytes: Int { health.pendingBytes.load(ordering: .relaxed) }
+
+    /// Whether the log is refusing appends for its backlog: set by a refusal of ``admits(bytes:)``, cleared
+    /// once the backlog is down to half of ``WALOptions/maxPendingBytes``.
+    public var isRefusing: Bool { health.refusing.load(ordering: .relaxed) }
+
+    /// Whether a request of about `bytes` may be appended under ``WALOptions/maxPendingBytes``: always when
+    /// nothing is pending (so a request larger than the bound is not refused for ever), otherwise when the
+    /// backlog and the request together stay within the bound. A refusal marks the log ``isRefusing``.
+    public func admits(bytes: Int) -> Bool {
+        guard let bound = maxPendingBytes else { return true }
+        let pending = health.pendingBytes.load(ordering: .relaxed)
+        if pending == 0 || pending + bytes <= bound { return true }
+        if !health.refusing.load(ordering: .relaxed) { health.refusing.store(true, ordering: .relaxed) }
+        return false
+    }
 
     /// Encodes and compresses `batch` on the calling thread (with that thread's reused encoder) and
     /// enqueues it. An empty batch completes at once, with no record written.
@@ -58,10 +79,17 @@ public final class RepositoryLog: Sendable {
 
     /// Enqueues a record the caller encoded with its own ``WALRecordEncoder``.
     public func append(_ record: WALRecord, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        enqueue(PendingAppend(record: record, completion: completion, target: target))
+    }
+
+    /// Enqueues one item (a record, or a reservation of a ``SplitAppend``); a closed log fails it.
+    func enqueue(_ item: PendingAppend) {
         metrics.recordsWaiting.add(1, ordering: .relaxed)
-        if !queue.enqueue(PendingAppend(record: record, completion: completion, target: target)) {
+        health.pendingBytes.add(item.record.bytes.count, ordering: .relaxed)
+        if !queue.enqueue(item) {
             metrics.recordsWaiting.subtract(1, ordering: .relaxed)
-            completion(.failure(.closed))
+            health.pendingBytes.subtract(item.record.bytes.count, ordering: .relaxed)
+            item.completion(.failure(.closed))
         }
     }
 
@@ -72,11 +100,20 @@ public final class RepositoryLog: Sendable {
         owner.retire(box.writer)
     }
 
+    /// Runs retention on this log at its writer's next wake-up (its settings changed); returns at once.
+    func requestRetention() {
+        owner.requestRetention(box.writer)
+    }
+
     /// Enqueues records gathered by an ``AppendBatch``; a closed log fails them all.
     func enqueue(_ items: ArraySlice<PendingAppend>) {
         metrics.recordsWaiting.add(items.count, ordering: .relaxed)
+        var bytes = 0
+        for item in items { bytes += item.record.bytes.count }
+        health.pendingBytes.add(bytes, ordering: .relaxed)
         if !queue.enqueue(contentsOf: items) {
             metrics.recordsWaiting.subtract(items.count, ordering: .relaxed)
+            health.pendingBytes.subtract(bytes, ordering: .relaxed)
             for item in items { item.completion(.failure(.closed)) }
         }
     }

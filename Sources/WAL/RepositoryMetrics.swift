@@ -1,3 +1,4 @@
+import WALFormat
 import Synchronization
 
 /// Counters of one repository's log, updated by its writer (and by appenders for `recordsWaiting`).
@@ -47,7 +48,7 @@ final class RepositoryMetrics: Sendable {
 
     /// Prometheus exposition lines (without HELP/TYPE, which ``WALStore/metricsText()`` writes once).
     func exposition(repository: String, into out: inout [String: [String]]) {
-        let label = "repository=\"\(Self.escapeLabel(repository))\""
+        let label = "repository=\"\(PrometheusLabel.escape(repository))\""
         func add(_ name: String, _ value: Int) { out[name, default: []].append("\(name){\(label)} \(value)") }
         add("sluice_wal_events_appended_total", eventsAppended.load(ordering: .relaxed))
         add("sluice_wal_records_appended_total", recordsAppended.load(ordering: .relaxed))
@@ -87,16 +88,4 @@ final class RepositoryMetrics: Sendable {
         ("sluice_wal_fsync_seconds", "histogram", "fdatasync latency."),
     ]
 
-    static func escapeLabel(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -1,7 +1,12 @@
+import WALFormat
+
 /// One segment file of a repository's log.
 struct SegmentRef: Sendable, Equatable {
     var firstSequence: UInt64
     var path: String
+    /// The uncompressed bytes of its records, once known (counted as it was written, or read from its
+    /// record headers when retention by ingest size first needs it).
+    var ingestBytes: Int? = nil
 }
 
 /// The `wal` folder of one repository: where it is and which segments it holds.

@@ -34,6 +34,14 @@ protocol SegmentFile: AnyObject {
     func truncate(to length: Int) throws(SegmentIOError)
     func size() throws(SegmentIOError) -> Int
     func close()
+    /// Asks the kernel to start writing `count` bytes from `offset` to disk, without waiting: a hint that
+    /// keeps dirty pages from piling up (see ``WritebackPacer``); it promises no durability and reports no error.
+    func startWriteback(from offset: Int, count: Int)
+}
+
+extension SegmentFile {
+    /// Files that are not on a kernel's page cache have nothing to write back.
+    func startWriteback(from offset: Int, count: Int) {}
 }
 
 /// Size and last modification time of a file.

@@ -1,3 +1,5 @@
+import WALFormat
+
 /// Reads a segment's records one after the other, checking each one's limits and checksum.
 ///
 /// Guarantees: never trusts a length before its header passed ``WALRecordHeader/parse(_:)``; stops at the
@@ -32,9 +34,9 @@ struct SegmentScanner {
     private var recordStart = 0
     private var recordLength = 0
 
-    /// Bytes read at once: one `pread` serves many small records (with 10-event records, two `pread`s per
-    /// record made replay syscall-bound: `sluice wal bench --batch 10`), while a large record is read just
-    /// before it is decoded, still in the cache (1 MiB blocks made 1000-event replay slower).
+    /// Bytes read at once: one `pread` serves many small records (reads per record would make replay of
+    /// small records syscall-bound), while a large record is read just before it is decoded, still in the
+    /// cache, which much larger blocks would not be. `sluice wal bench` measures it (perf/wal-bench.md).
     static let blockBytes = 64 << 10
 
     /// Starts after the segment header; `fileSize` bounds what is read; `version` is the segment header's:
@@ -140,6 +142,28 @@ struct SegmentScanner {
             windowCount += try Self.readFully(file, into: &buffer, range: kept..<wanted, at: start + kept)
         }
         return windowCount >= count
+    }
+
+    /// The uncompressed bytes of a sealed segment's records, read from their headers alone (one 48-byte
+    /// read per record, no payload): what retention by ingest size counts for a segment this process did not
+    /// write. Stops at the first header that is short, out of limits or zero (the end, or damage a reader
+    /// reports); nil when the file cannot be read.
+    static func ingestBytes(path: String, fs: any SegmentFileSystem) -> Int? {
+        guard let file = try? fs.openForReading(path) else { return nil }
+        defer { file.close() }
+        guard let size = try? file.size() else { return nil }
+        var header = [UInt8](repeating: 0, count: WALFormat.recordHeaderSize)
+        var offset = WALFormat.segmentHeaderSize
+        var total = 0
+        while offset + WALFormat.recordHeaderSize <= size {
+            guard let got = try? readFully(file, into: &header, range: 0..<WALFormat.recordHeaderSize, at: offset),
+                  got == WALFormat.recordHeaderSize,
+                  case .complete(let parsed) = header.withUnsafeBytes({ WALRecordHeader.parse($0) }),
+                  offset + parsed.recordLength <= size else { break }
+            total += parsed.uncompressedLength
+            offset += parsed.recordLength
+        }
+        return total
     }
 
     static func readFully(_ file: any SegmentFile, into buffer: inout [UInt8], range: Range<Int>, at offset: Int) throws(SegmentIOError) -> Int {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -13,6 +14,8 @@ extension SegmentWriter {
         var endOffset: Int
         var nextSequence: UInt64
         var sealed: [SegmentRef]
+        /// Uncompressed bytes of the active segment's records (``SegmentRef/ingestBytes``).
+        var ingestBytes = 0
     }
 
     /// Opens a repository's log for appending: creates the folder and a first segment when there is none,
@@ -52,6 +55,7 @@ extension SegmentWriter {
             }
             var scanner = SegmentScanner(file: file, fileSize: size, version: parsed.version)
             var expected = last.firstSequence
+            var ingestBytes = 0
             func resume(at offset: Int, cutting reason: String?) throws(SegmentIOError) -> Recovered {
                 if offset < size {
                     let dataEnd = try scanner.dataEnd(from: offset)
@@ -60,7 +64,7 @@ extension SegmentWriter {
                 }
                 guard parsed.version < WALFormat.formatVersion else {
                     return Recovered(file: file, segmentFirstSequence: last.firstSequence, endOffset: offset,
-                                     nextSequence: expected, sealed: segments)
+                                     nextSequence: expected, sealed: segments, ingestBytes: ingestBytes)
                 }
                 if offset == WALFormat.segmentHeaderSize {
                     // No records: rewrite it as an empty segment of the current version.
@@ -72,8 +76,10 @@ extension SegmentWriter {
                 try file.sync()
                 let next = try createSegment(directory: directory, fs: fs, firstSequence: expected)
                 file.close()
+                var sealedLast = last
+                sealedLast.ingestBytes = ingestBytes
                 return Recovered(file: next, segmentFirstSequence: expected, endOffset: WALFormat.segmentHeaderSize,
-                                 nextSequence: expected, sealed: segments + [last])
+                                 nextSequence: expected, sealed: segments + [sealedLast])
             }
             while true {
                 switch try scanner.next() {
@@ -82,6 +88,7 @@ extension SegmentWriter {
                         return try resume(at: offset, cutting: "record sequence \(record.firstSequence), expected \(expected)")
                     }
                     expected = record.nextSequence
+                    ingestBytes += record.uncompressedLength
                 case .end(let offset), .reserve(let offset):
                     return try resume(at: offset, cutting: nil)
                 case .torn(let offset, let reason), .corrupt(let offset, let reason):

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #endif
 import Logging
@@ -10,6 +11,11 @@ final class LogHealth: Sendable {
     /// The sequence after the last acknowledged event: every record below it is durable under the fsync
     /// policy (what a crash cannot take back), so a forwarder may send it on.
     let durableNextSequence = Atomic<UInt64>(0)
+    /// Bytes of records appended and not yet completed (queued, staged, or awaiting their sync).
+    let pendingBytes = Atomic<Int>(0)
+    /// Set when an append was refused for ``pendingBytes`` (``RepositoryLog/admits(bytes:)``); cleared by the
+    /// writer once the backlog is down to half the bound, so the health answer does not flap per request.
+    let refusing = Atomic<Bool>(false)
 }
 
 /// The state of one repository's log, owned by the pool writer thread its name hashes to: the active
@@ -51,6 +57,10 @@ final class SegmentWriter {
     private var reserveAllowed = true
     /// Running average of the bytes one fdatasync covered under `.always`.
     private var averageGroupBytes = 0
+    /// Bytes reserved for records of all-or-nothing appends still to come (``SpaceClaim``): the zeros up to
+    /// `reservedEnd` cover them past the staged records, and the segment neither rotates nor closes while
+    /// any are outstanding.
+    private var claimedBytes = 0
     private var nextSequence: UInt64
     private var syncedNextSequence: UInt64
     private(set) var lastSyncNanos: UInt64
@@ -58,6 +68,8 @@ final class SegmentWriter {
     private(set) var lastWriteNanos: UInt64
     private var lastRetentionNanos: UInt64 = 0
     private var sealed: [SegmentRef]
+    /// Uncompressed bytes of the records written to the active segment (for retention by ingest size).
+    private var activeIngestBytes: Int
 
     private var writeBuffer: [UInt8] = []
     private var writeBufferCount = 0
@@ -68,6 +80,8 @@ final class SegmentWriter {
     private var finished: [FinishedAppend] = []
     /// Syncs for `--fsync interval=MS`, off the writer thread.
     private let background: BackgroundSync
+    /// What of the active segment was handed to the kernel's write-back (under `none` and `interval=MS`).
+    private var pacer: WritebackPacer
     /// Set by the pool writer while this log is in its round's list of logs that received records.
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
@@ -89,6 +103,7 @@ final class SegmentWriter {
         self.logger = logger
         self.owner = owner
         background = BackgroundSync(queue: owner.syncQueue, metrics: metrics)
+        pacer = WritebackPacer(chunkBytes: max(WritebackPacer.pageBytes, options.writebackChunkBytes), from: recovered.endOffset)
         // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
         // writer's budget, by the first record.
         recovered.file.close()
@@ -102,6 +117,7 @@ final class SegmentWriter {
         syncedNextSequence = recovered.nextSequence
         stagedNextSequence = recovered.nextSequence
         sealed = recovered.sealed
+        activeIngestBytes = recovered.ingestBytes
         let now = MonotonicClock.nanoseconds()
         lastSyncNanos = now
         lastWriteNanos = now
@@ -122,7 +138,7 @@ final class SegmentWriter {
     /// Whether the descriptor can be closed now without waiting for anything: nothing staged or
     /// awaiting a sync, no background sync running.
     var isQuiescent: Bool {
-        file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning
+        file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning && claimedBytes == 0
     }
 
     /// When the next interval sync is due, under `.interval` with unsynced data.
@@ -136,7 +152,7 @@ final class SegmentWriter {
 
     /// When retention should look again, if any is configured.
     func retentionDeadline() -> UInt64? {
-        options.retentionHours == nil ? nil : lastRetentionNanos + 60_000_000_000
+        options.mayLimitAge ? lastRetentionNanos + 60_000_000_000 : nil
     }
 
     /// Under `.interval`: takes the last background sync's outcome; whether a sync is due now (data
@@ -193,40 +209,41 @@ final class SegmentWriter {
 
     /// Runs retention when its minute passed.
     func retentionTick(now: UInt64) {
-        if options.retentionHours != nil, now >= lastRetentionNanos + 60_000_000_000 { enforceRetention() }
+        if options.mayLimitAge, now >= lastRetentionNanos + 60_000_000_000 { enforceRetention() }
     }
 
     /// Puts one record into the write buffer (reopening the segment after an idle close, and rotating
-    /// first when the record would overfill it).
+    /// first when the record would overfill it), or makes or gives back a reservation (``SpaceClaim``).
     func stage(_ item: PendingAppend) {
         guard !retired else {
-            fail(item.completion, .closed)
+            fail(item.completion, item.record.bytes.count, .closed)
             return
         }
         let size = item.record.bytes.count
+        switch item.claim {
+        case .none:
+            break
+        case .reserved:
+            claimedBytes -= min(claimedBytes, size)
+        case .reserve(let bytes):
+            reserve(bytes, completion: item.completion)
+            return
+        case .release(let bytes):
+            claimedBytes -= min(claimedBytes, bytes)
+            succeed(item.completion, 0, WALPosition(firstSequence: 0, eventCount: 0))
+            return
+        }
         lastWriteNanos = MonotonicClock.nanoseconds()
-        if file == nil, idleClosed {
-            if let refusal = reopen() {
-                fail(item.completion, refusal)
-                return
-            }
+        // A reserved record goes where its reservation made room: never into a new segment.
+        if let refusal = prepareSegment(for: size, mayRotate: item.claim == .none && claimedBytes == 0) {
+            fail(item.completion, size, refusal)
+            return
         }
-        let segmentEnd = writtenOffset + writeBufferCount
-        if file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
-            flush()
-            rotate()
-        }
-        if file == nil {
-            guard owner.acquireDescriptor(for: self) else {
-                fail(item.completion, .unavailable(PoolWriter.descriptorsExhausted))
-                return
-            }
-            openNextSegment()
-            guard file != nil else {
-                owner.releaseDescriptor()
-                fail(item.completion, .unavailable(openFailure))
-                return
-            }
+        // Reservations still to come keep their room past this record, or this record is refused (a
+        // reserved record is covered already, unless a failed write cut the reserve away since).
+        if item.claim == .reserved || claimedBytes > 0, let refusal = cover(upTo: writtenOffset + writeBufferCount + size + claimedBytes) {
+            fail(item.completion, size, refusal)
+            return
         }
         if writeBuffer.count < writeBufferCount + size {
             writeBuffer.append(contentsOf: repeatElement(0, count: writeBufferCount + size - writeBuffer.count))
@@ -242,6 +259,73 @@ final class SegmentWriter {
         stagedNextSequence += UInt64(item.record.eventCount)
         staged.append(StagedAppend(completion: item.completion, position: position,
                                    uncompressedBytes: item.record.uncompressedBytes, recordBytes: size))
+    }
+
+    /// Reopens the segment after an idle close, rotates first when `size` more bytes would overfill it and
+    /// `mayRotate`, and creates a segment when there is none; the refusal when the log cannot take a record.
+    private func prepareSegment(for size: Int, mayRotate: Bool) -> WALError? {
+        if file == nil, idleClosed {
+            if let refusal = reopen() { return refusal }
+        }
+        let segmentEnd = writtenOffset + writeBufferCount
+        if mayRotate, file != nil, segmentEnd > WALFormat.segmentHeaderSize, segmentEnd + size > options.segmentBytes {
+            flush()
+            rotate()
+        }
+        if file == nil {
+            guard owner.acquireDescriptor(for: self) else { return .unavailable(PoolWriter.descriptorsExhausted) }
+            openNextSegment()
+            guard file != nil else {
+                owner.releaseDescriptor()
+                return .unavailable(openFailure)
+            }
+        }
+        return nil
+    }
+
+    /// Makes room for a record of `bytes` that will follow (``SpaceClaim/reserve(bytes:)``): the segment
+    /// is opened (or rotated, when no other reservation pins it) and zeros are written ahead of the
+    /// staged records and earlier reservations, so the record later overwrites blocks the file already
+    /// has and cannot meet a full disk. Refused, with nothing reserved, when the zeros cannot be written.
+    private func reserve(_ bytes: Int, completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void) {
+        lastWriteNanos = MonotonicClock.nanoseconds()
+        if let refusal = prepareSegment(for: bytes, mayRotate: claimedBytes == 0) {
+            fail(completion, 0, refusal)
+            return
+        }
+        if let refusal = cover(upTo: writtenOffset + writeBufferCount + claimedBytes + bytes) {
+            fail(completion, 0, refusal)
+            return
+        }
+        claimedBytes += bytes
+        succeed(completion, 0, WALPosition(firstSequence: 0, eventCount: 0))
+    }
+
+    /// Granularity of the zeros written for reservations, so that a run of small all-or-nothing appends
+    /// does not cost a zero write each.
+    static let reservationStep = 64 << 10
+
+    /// Writes zeros from the end of the reserve to at least `end` (rounded up to ``reservationStep``,
+    /// within the segment's size unless `end` is past it); the refusal when the file system cannot take
+    /// them. What was written stays as reserve.
+    private func cover(upTo end: Int) -> WALError? {
+        guard end > reservedEnd else { return nil }
+        guard let file else { return .unavailable(openFailure) }
+        let rounded = (end + Self.reservationStep - 1) / Self.reservationStep * Self.reservationStep
+        let target = max(end, min(rounded, options.segmentBytes))
+        do throws(SegmentIOError) {
+            while reservedEnd < target {
+                let count = min(target - reservedEnd, ZeroBytes.count)
+                try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
+                reservedEnd += count
+            }
+        } catch {
+            reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
+            logger.warning("WAL could not reserve room for an all-or-nothing append", metadata: [
+                "repository": "\(repository)", "error": "\(error)"])
+            return .unavailable(error.clientReason)
+        }
+        return nil
     }
 
     /// Writes the staged records with one write; on success they complete (or await the sync under
@@ -260,7 +344,7 @@ final class SegmentWriter {
             cutBack(file, to: writtenOffset, dataEnd: writtenOffset + writeBufferCount, after: error)
             writeBufferCount = 0
             stagedNextSequence = nextSequence
-            for append in staged { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in staged { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             staged.removeAll(keepingCapacity: true)
             return
         }
@@ -270,6 +354,7 @@ final class SegmentWriter {
         writeBufferCount = 0
         markAvailable()
         extendReserve(file)
+        paceWriteback(file)
         var events = 0, uncompressed = 0, written = 0
         for append in staged {
             events += append.position.eventCount
@@ -280,6 +365,7 @@ final class SegmentWriter {
         metrics.eventsAppended.add(events, ordering: .relaxed)
         metrics.bytesUncompressed.add(uncompressed, ordering: .relaxed)
         metrics.bytesWritten.add(written, ordering: .relaxed)
+        activeIngestBytes += uncompressed
         if case .always = options.fsync {
             if awaitingSync.isEmpty {
                 swap(&awaitingSync, &staged)
@@ -288,7 +374,7 @@ final class SegmentWriter {
             }
         } else {
             health.durableNextSequence.store(nextSequence, ordering: .releasing)
-            for append in staged { succeed(append.completion, append.position) }
+            for append in staged { succeed(append.completion, append.recordBytes, append.position) }
         }
         staged.removeAll(keepingCapacity: true)
     }
@@ -311,9 +397,10 @@ final class SegmentWriter {
             }
             cutBack(file, to: syncedOffset, dataEnd: writtenOffset, after: error)
             writtenOffset = syncedOffset
+            for append in awaitingSync { activeIngestBytes -= append.uncompressedBytes }
             nextSequence = syncedNextSequence
             stagedNextSequence = syncedNextSequence
-            for append in awaitingSync { fail(append.completion, .unavailable(error.clientReason)) }
+            for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.clientReason)) }
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
@@ -329,8 +416,9 @@ final class SegmentWriter {
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
         syncedNextSequence = nextSequence
+        pacer.covered(upTo: syncedOffset)
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
-        for append in awaitingSync { succeed(append.completion, append.position) }
+        for append in awaitingSync { succeed(append.completion, append.recordBytes, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
     }
 
@@ -342,6 +430,15 @@ final class SegmentWriter {
         if background.start(file, offset: writtenOffset, nextSequence: nextSequence) {
             lastSyncNanos = MonotonicClock.nanoseconds()
         }
+    }
+
+    /// Under `none` and `interval=MS`: starts write-back of the next whole chunk written (``WritebackPacer``),
+    /// off this thread. Under `interval=MS` not when the interval's sync is due anyway.
+    private func paceWriteback(_ file: any SegmentFile) {
+        if case .always = options.fsync { return }
+        guard let range = pacer.due(writtenEnd: writtenOffset) else { return }
+        if case .interval(let ms) = options.fsync, MonotonicClock.nanoseconds() >= lastSyncNanos + UInt64(ms) * 1_000_000 { return }
+        if background.startWriteback(file, range: range) { pacer.started(range) }
     }
 
     /// Waits for a background sync still running, before the file is closed or synced inline.
@@ -358,6 +455,7 @@ final class SegmentWriter {
             markUnavailable(error)
             return
         }
+        pacer.covered(upTo: outcome.offset)
         if outcome.offset > syncedOffset {
             syncedOffset = outcome.offset
             syncedNextSequence = outcome.nextSequence
@@ -392,7 +490,8 @@ final class SegmentWriter {
         if writtenOffset > syncedOffset || !awaitingSync.isEmpty || droppedReserve, !syncWritten() { return }
         current.close()
         file = nil
-        sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence)))
+        sealed.append(SegmentRef(firstSequence: segmentFirstSequence, path: directory.segmentPath(segmentFirstSequence),
+                                 ingestBytes: activeIngestBytes))
         openNextSegment()
         // The sealed segment's descriptor passes to the next one; a failed creation gives it back.
         if file == nil { owner.releaseDescriptor() }
@@ -406,6 +505,7 @@ final class SegmentWriter {
         do throws(SegmentIOError) {
             file = try fs.open(directory.segmentPath(segmentFirstSequence), create: false)
             idleClosed = false
+            pacer.restart(at: writtenOffset)
             return nil
         } catch {
             owner.releaseDescriptor()
@@ -425,8 +525,10 @@ final class SegmentWriter {
             segmentFirstSequence = nextSequence
             writtenOffset = WALFormat.segmentHeaderSize
             syncedOffset = WALFormat.segmentHeaderSize
+            pacer.restart(at: writtenOffset)
             reservedEnd = WALFormat.segmentHeaderSize
             reserveAllowed = true
+            activeIngestBytes = 0
             syncedNextSequence = nextSequence
             stagedNextSequence = nextSequence
             needsTruncate = false
@@ -441,9 +543,8 @@ final class SegmentWriter {
 
     /// Group size (bytes per fdatasync, on average) up to which the reserve pays. The zeros reach the disk
     /// too, so they cost as many bytes as the records they make room for; what they save is the journal
-    /// commit of a growing file, a fixed cost per fdatasync. On this machine's ext4 (`pwrite` + `fdatasync`
-    /// in a loop, perf/wal-bench.md) 30 KB per sync took 0.12 ms with a reserve against 0.17–0.23 ms
-    /// appending, while 300 KB per sync took 0.53–0.60 ms against 0.29–0.32 ms.
+    /// commit of a growing file, a fixed cost per fdatasync; so the reserve pays for small groups and costs
+    /// for large ones (the crossover is measured with `pwrite` + `fdatasync` in a loop, perf/wal-bench.md).
     static let reserveWorthGroupBytes = 64 << 10
 
     /// Under `.always` with small groups: once less than half of `reserveBytes` is left ahead of the
@@ -485,21 +586,33 @@ final class SegmentWriter {
         return true
     }
 
-    /// Deletes sealed segments, oldest first, past the byte limit or older than the age limit; a segment
-    /// holding events a forwarding target has not acknowledged stays, unless the log is past the hard cap.
+    /// Deletes sealed segments, oldest first, while the log is over its byte or ingest-size limit, and
+    /// those older than its age limit (the repository's own limits where it sets them, the server's
+    /// otherwise: ``WALOptions/retention(for:)``); a segment holding events a forwarding target has not
+    /// acknowledged stays, unless the log is past the hard cap.
     func enforceRetention() {
         lastRetentionNanos = MonotonicClock.nanoseconds()
-        guard options.retentionBytes != nil || options.retentionHours != nil || options.retentionMaxBytes != nil, !sealed.isEmpty else { return }
+        guard !sealed.isEmpty else { return }
+        let limits = options.retention(for: repository)
+        guard !limits.isUnlimited || options.retentionMaxBytes != nil else { return }
         let infos = sealed.map { fs.info($0.path) }
         var total = infos.reduce(0) { $0 + ($1?.size ?? 0) } + writtenOffset
-        let cutoff = options.retentionHours.map { WallClock.seconds() - $0 * 3600 }
+        var ingestTotal = 0
+        if limits.ingestBytes != nil {
+            for index in sealed.indices where sealed[index].ingestBytes == nil {
+                sealed[index].ingestBytes = SegmentScanner.ingestBytes(path: sealed[index].path, fs: fs)
+            }
+            ingestTotal = sealed.reduce(activeIngestBytes) { $0 + ($1.ingestBytes ?? 0) }
+        }
+        let cutoff = limits.hours.map { WallClock.seconds() - $0 * 3600 }
         let owedFrom = options.retentionHold?(repository)
         var keepFrom = 0
         for (index, info) in infos.enumerated() {
             let overCap = options.retentionMaxBytes.map { total > $0 } ?? false
-            let overSize = options.retentionBytes.map { total > $0 } ?? false
+            let overSize = limits.bytes.map { total > $0 } ?? false
+            let overIngest = limits.ingestBytes.map { ingestTotal > $0 } ?? false
             let tooOld = cutoff.map { (info?.modifiedSeconds ?? 0) < $0 } ?? false
-            guard overSize || tooOld || overCap else { break }
+            guard overSize || overIngest || tooOld || overCap else { break }
             let end = index + 1 < sealed.count ? sealed[index + 1].firstSequence : segmentFirstSequence
             let owed = owedFrom.map { end > $0 } ?? false
             if owed && !overCap { break }
@@ -517,10 +630,12 @@ final class SegmentWriter {
                 logger.error("WAL retention deleted events a forwarding target has not acknowledged (past --retention-max-bytes)", metadata: [
                     "repository": "\(repository)", "segment": "\(sealed[index].path)", "events": "\(dropped)"])
             }
+            let reason = overSize ? "retention-bytes" : overIngest ? "ingest-size" : tooOld ? "retention-hours" : "retention-max-bytes"
             logger.info("WAL retention deleted a sealed segment", metadata: [
                 "repository": "\(repository)", "segment": "\(sealed[index].path)", "bytes": "\(info?.size ?? 0)",
-                "reason": "\(overCap && !overSize && !tooOld ? "retention-max-bytes" : overSize ? "retention-bytes" : "retention-hours")"])
+                "reason": "\(reason)"])
             total -= info?.size ?? 0
+            ingestTotal -= sealed[index].ingestBytes ?? 0
             keepFrom = index + 1
         }
         if keepFrom > 0 {
@@ -532,23 +647,29 @@ final class SegmentWriter {
     // MARK: Completion
 
     /// Runs the completions of the appends finished this round, in order, with one update of the gauge.
-    /// (Handing them to a separate completion thread was tried: waking the clients then overlapped the
-    /// next fdatasync, which split the 64 clients of `sluice wal bench` into two alternating groups; with
-    /// the wake-ups inline the groups stay whole, twice as large, at the same or better throughput.)
+    /// On the writer thread, not a separate one: waking the clients there would overlap the next
+    /// fdatasync and split the clients into two alternating, half-size groups; inline, each group commits
+    /// whole (`sluice wal bench`, perf/wal-bench.md).
     func complete() {
         guard !finished.isEmpty else { return }
         metrics.recordsWaiting.subtract(finished.count, ordering: .relaxed)
+        var bytes = 0
+        for append in finished { bytes += append.bytes }
+        let pending = health.pendingBytes.subtract(bytes, ordering: .relaxed).newValue
+        if let bound = options.maxPendingBytes, pending <= bound / 2, health.refusing.load(ordering: .relaxed) {
+            health.refusing.store(false, ordering: .relaxed)
+        }
         for append in finished { append.completion(append.result) }
         finished.removeAll(keepingCapacity: true)
     }
 
     /// Completions run at the end of each round of the writer loop (``complete()``).
-    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ position: WALPosition) {
-        finished.append(FinishedAppend(completion: completion, result: .success(position)))
+    private func succeed(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ position: WALPosition) {
+        finished.append(FinishedAppend(completion: completion, result: .success(position), bytes: bytes))
     }
 
-    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ error: WALError) {
-        finished.append(FinishedAppend(completion: completion, result: .failure(error)))
+    private func fail(_ completion: @escaping @Sendable (Result<WALPosition, WALError>) -> Void, _ bytes: Int, _ error: WALError) {
+        finished.append(FinishedAppend(completion: completion, result: .failure(error), bytes: bytes))
     }
 
     private func markUnavailable(_ error: SegmentIOError) {
@@ -585,4 +706,6 @@ private struct StagedAppend {
 private struct FinishedAppend {
     var completion: @Sendable (Result<WALPosition, WALError>) -> Void
     var result: Result<WALPosition, WALError>
+    /// The record's size, taken off ``LogHealth/pendingBytes`` when the completion runs.
+    var bytes: Int
 }

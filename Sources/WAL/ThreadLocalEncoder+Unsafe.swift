@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #endif
 import EventModel
@@ -30,7 +31,11 @@ enum ThreadLocalEncoder {
             box = Box()
             pthread_setspecific(key, Unmanaged.passRetained(box).toOpaque())
         }
-        return try box.encoder.encode(batch)
+        do throws(WALRecordTooLarge) {
+            return try box.encoder.encode(batch)
+        } catch {
+            throw .recordTooLarge(bytes: error.bytes)
+        }
     }
 
     /// ``WALRecordEncoder/releaseLargeScratch()`` on the calling thread's encoder, if it has one.

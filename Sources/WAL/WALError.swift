@@ -11,6 +11,6 @@ public enum WALError: Error, Sendable, Equatable {
     case closed
     /// The repository name is empty or too long to become a folder name.
     case invalidRepositoryName
-    /// The batch's encoded events exceed ``WALFormat/maxPayloadBytes``.
+    /// The batch's encoded events exceed what one record holds (``WALRecordTooLarge``).
     case recordTooLarge(bytes: Int)
 }

@@ -1,4 +1,3 @@
-import CByteScan
 import EventModel
 import JSONStream
 
@@ -52,14 +51,9 @@ public enum WALEventJSON {
         return writer.count
     }
 
-    /// A JSON string literal for `bytes`.
+    /// A JSON string literal for `bytes` (``JSONStringWriter``, the project's one escaper).
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let literal = [UInt8](unsafeUninitializedCapacity: 6 * bytes.count + 2 + LineWriter.slack) { buffer, count in
-            var writer = LineWriter(buffer.baseAddress!)
-            writer.string(bytes)
-            count = writer.count
-        }
-        out.append(contentsOf: literal)
+        JSONStringWriter.append(bytes, to: &out)
     }
 
     /// The most bytes the line of event `index` can take: fixed keys and integers, and six bytes per string byte.
@@ -69,21 +63,12 @@ public enum WALEventJSON {
         for field in batch.fields(of: index) { bound += 6 + 6 * (Int(field.name.count) + Int(field.value.count)) }
         return bound
     }
-
-    /// Length of the well-formed UTF-8 sequence starting at `index` (2...4), or 0 when it is not one.
-    static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
-        guard let (length, second) = UTF8Sequence.shape(lead: bytes[index]), index + length <= bytes.count,
-              second.contains(bytes[index + 1])
-        else { return 0 }
-        for offset in 2..<length where !UTF8Sequence.isContinuation(bytes[index + offset]) { return 0 }
-        return length
-    }
 }
 
 /// Writes JSON at a pointer into memory the caller sized with ``WALEventJSON/maxLineBytes(_:event:)`` plus
 /// ``slack`` (the sixteen-byte string step may copy up to sixteen bytes past what it keeps).
 private struct LineWriter {
-    static let slack = 16
+    static let slack = JSONStringWriter.slack
     let start: UnsafeMutablePointer<UInt8>
     var at: UnsafeMutablePointer<UInt8>
 
@@ -145,16 +130,34 @@ private struct LineWriter {
         unsigned(value.magnitude)
     }
 
+    /// "00" to "99": integers are written two digits per division.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859606162636465666768697071727374757677787980\
+        81828384858687888990919293949596979899
+        """
+
     mutating func unsigned(_ value: UInt64) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
         let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            let pairs = Self.digitPairs.utf8Start
             var rest = value
             var index = scratch.count
-            repeat {
+            while rest >= 100 {
+                let pair = Int(rest % 100) &* 2
+                rest /= 100
+                index -= 2
+                scratch[index] = pairs[pair]
+                scratch[index + 1] = pairs[pair + 1]
+            }
+            if rest >= 10 {
+                index -= 2
+                scratch[index] = pairs[Int(rest) &* 2]
+                scratch[index + 1] = pairs[Int(rest) &* 2 + 1]
+            } else {
                 index -= 1
-                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+            }
             let count = scratch.count - index
             UnsafeMutableRawPointer(at).copyMemory(from: scratch.baseAddress! + index, byteCount: count)
             return count
@@ -162,64 +165,9 @@ private struct LineWriter {
         at += count
     }
 
-    /// A JSON string literal: runs of bytes that need no escaping are copied as they are (found sixteen at a
-    /// time), `"`, `\` and control bytes escaped, well-formed UTF-8 copied, any other byte `\ufffd`.
+    /// A JSON string literal (``JSONStringWriter``).
+    @inline(__always)
     mutating func string(_ bytes: UnsafeRawBufferPointer) {
-        byte(UInt8(ascii: "\""))
-        let count = bytes.count
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-            byte(UInt8(ascii: "\""))
-            return
-        }
-        var index = 0
-        while index < count {
-            if count - index >= 16 {
-                // Copies sixteen bytes and keeps those before the first that needs attention.
-                let mask = sluice_json_copy16_attention(base + index, at)
-                let clean = mask == 0 ? 16 : Int(mask.trailingZeroBitCount)
-                index += clean
-                at += clean
-                if clean == 16 { continue }
-            } else {
-                // A short string or the tail: the same step on the bytes left.
-                let left = count - index
-                let mask = sluice_json_copy_short_attention(base + index, left, at)
-                let clean = mask == 0 ? left : Int(mask.trailingZeroBitCount)
-                index += clean
-                at += clean
-                if clean == left { break }
-            }
-            let value = base[index]
-            if value >= 0x80 {
-                let length = WALEventJSON.validSequenceLength(bytes, at: index)
-                if length > 0 {
-                    UnsafeMutableRawPointer(at).copyMemory(from: base + index, byteCount: length)
-                    at += length
-                    index += length
-                } else {
-                    literal("\\ufffd")
-                    index += 1
-                }
-                continue
-            }
-            escape(value)
-            index += 1
-        }
-        byte(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ value: UInt8) {
-        switch value {
-        case UInt8(ascii: "\""): literal("\\\"")
-        case UInt8(ascii: "\\"): literal("\\\\")
-        case UInt8(ascii: "\n"): literal("\\n")
-        case UInt8(ascii: "\r"): literal("\\r")
-        case UInt8(ascii: "\t"): literal("\\t")
-        default:
-            literal("\\u00")
-            let hex: StaticString = "0123456789abcdef"
-            byte(hex.utf8Start[Int(value >> 4)])
-            byte(hex.utf8Start[Int(value & 0xF)])
-        }
+        at = JSONStringWriter.write(bytes, at: at)
     }
 }

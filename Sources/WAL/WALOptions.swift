@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #endif
 
@@ -37,6 +38,11 @@ public struct WALOptions: Sendable {
     public var retentionBytes: Int? = nil
     /// Per repository: delete sealed segments last written longer ago than this.
     public var retentionHours: Double? = nil
+    /// A repository's own retention limits (nil: none); each kind it sets wins over ``retentionHours`` and
+    /// ``retentionBytes`` (see ``retention(for:)``). Called on the writer thread at each retention pass, so
+    /// a changed setting applies from the next pass without reopening the log; must be cheap and must not
+    /// call into the WAL.
+    public var repositoryRetention: (@Sendable (_ repository: String) -> RetentionLimits?)? = nil
     /// Per repository: the size past which retention deletes the oldest sealed segment even though a
     /// forwarding target has not acknowledged all of it (see ``retentionHold``); nil: never.
     public var retentionMaxBytes: Int? = nil
@@ -51,11 +57,23 @@ public struct WALOptions: Sendable {
     public var reserveBytes = 0
     /// What `sluice serve` and `sluice wal bench` keep as reserve unless told otherwise.
     public static let defaultServerReserveBytes = 1 << 20
+    /// Under `.none` and `.interval`: bytes of the active segment handed to the kernel's write-back at a time as
+    /// they are written (`sync_file_range`, off the writer thread), so dirty pages never pile up for the seal's
+    /// fdatasync or the kernel's flusher to write at once (see ``WritebackPacer``). At least a page.
+    public var writebackChunkBytes = 1 << 20
+
+    /// Per repository: bytes of records appended and not yet completed past which appends are refused
+    /// (``RepositoryLog/admits(bytes:)``); nil: no bound.
+    public var maxPendingBytes: Int? = nil
     /// Writer threads serving every repository (each repository belongs to one, by a hash of its name).
     public var writerThreads = WALOptions.coreCount
     /// A repository with no record for this long closes its segment's descriptor and frees its write
     /// buffers (nil = never); its next record reopens it.
     public var idleCloseMillis: Int? = 300_000
+    /// Lets a round that wrote several files on one file system make them durable with one `syncfs`
+    /// (``SyncDevice``). Off by default: a `syncfs` also writes back other programs' dirty data on that
+    /// file system, so it suits a WAL on a file system of its own.
+    public var syncfsRounds = false
     /// Segment descriptors open at once over all repositories (nil = no limit); past it a writer closes
     /// its least recently written idle repository to open another, or refuses the record.
     public var maxOpenSegments: Int? = nil
@@ -66,6 +84,29 @@ public struct WALOptions: Sendable {
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+    }
+
+    /// The server-wide limits: what a repository without settings of its own keeps.
+    public var defaultRetention: RetentionLimits { RetentionLimits(hours: retentionHours, bytes: retentionBytes) }
+
+    /// The limits in force for `repository`: its own where it sets them, the server's otherwise.
+    public func retention(for repository: String) -> RetentionLimits {
+        (repositoryRetention?(repository) ?? RetentionLimits()).overriding(defaultRetention)
+    }
+
+    /// Whether any repository's log may have an age limit, so the writers look once a minute.
+    var mayLimitAge: Bool { retentionHours != nil || repositoryRetention != nil }
+
+    /// The default ``maxPendingBytes``: an eighth of physical memory, between 64 MiB and 1 GiB (a backlog
+    /// that large already takes seconds to write; a bound below it lets an overloaded gateway say so before
+    /// its queues take the memory the loops need).
+    public static func defaultMaxPendingBytes(physicalMemory: Int = physicalMemoryBytes) -> Int {
+        min(1 << 30, max(64 << 20, physicalMemory / 8))
+    }
+
+    /// Physical memory of the machine, in bytes.
+    public static var physicalMemoryBytes: Int {
+        Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// Online cores: the default number of writer threads.

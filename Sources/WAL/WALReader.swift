@@ -1,3 +1,4 @@
+import WALFormat
 import EventModel
 
 /// Reads a repository's log record by record, from a sequence on, following it as it grows if asked.

@@ -1,3 +1,4 @@
+import WALFormat
 import Logging
 import Synchronization
 
@@ -74,6 +75,13 @@ public final class WALStore: Sendable {
         log?.close()
     }
 
+    /// Runs retention on `repository`'s log (every open log when nil) at its writer's next wake-up, rather
+    /// than at the next rotation or minute: for retention settings that changed. Returns at once.
+    public func enforceRetentionSoon(repository: String? = nil) {
+        let logs = state.withLock { state in repository.map { state.logs[$0].map { [$0] } ?? [] } ?? Array(state.logs.values) }
+        for log in logs { log.requestRetention() }
+    }
+
     /// `DATA/deleted`: the logs of deleted repositories, kept for a grace period.
     public static func deletedPath(_ dataDirectory: String) -> String {
         (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/deleted"
@@ -90,6 +98,11 @@ public final class WALStore: Sendable {
 
     /// Repositories whose active segment holds a descriptor now (the others are closed while idle).
     public var openRepositories: Int { pool.openRepositories.load(ordering: .relaxed) }
+
+    /// Repositories refusing appends for their backlog (``RepositoryLog/isRefusing``), sorted.
+    public var refusingRepositories: [String] {
+        state.withLock { state in state.logs.values.filter(\.isRefusing).map(\.repository) }.sorted()
+    }
 
     /// Names of the repositories with an open log.
     public var repositories: [String] {

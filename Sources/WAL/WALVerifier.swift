@@ -1,3 +1,4 @@
+import WALFormat
 import EventModel
 
 /// What ``WALVerifier`` found wrong in the logs.

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #endif
 import CSystemShims
@@ -116,6 +117,10 @@ final class PoolWriter: @unchecked Sendable {
     private let newcomers = Mutex<[SegmentWriterRef]>([])
     /// Logs closed for good (a deleted repository), each with the semaphore its caller waits on.
     private let retiring = Mutex<[(SegmentWriterRef, DispatchSemaphore)]>([])
+    /// Logs to run retention on between rounds (``requestRetention(_:)``), and whether there are any (read
+    /// once per round instead of taking the lock).
+    private let retentionRequests = Mutex<[SegmentWriterRef]>([])
+    private let hasRetentionRequests = Atomic<Bool>(false)
     private var thread: JoinableThread?
     private unowned(unsafe) var pool: WriterPool!
 
@@ -173,6 +178,25 @@ final class PoolWriter: @unchecked Sendable {
         retiring.withLock { $0.append((SegmentWriterRef(writer), done)) }
         queue.nudge()
         done.wait()
+    }
+
+    /// Runs retention on `writer`'s log between this writer's rounds, as soon as it next wakes (from any
+    /// thread; returns at once): for a repository whose retention settings changed.
+    func requestRetention(_ writer: SegmentWriter) {
+        retentionRequests.withLock { $0.append(SegmentWriterRef(writer)) }
+        hasRetentionRequests.store(true, ordering: .releasing)
+        queue.nudge()
+    }
+
+    /// On the writer thread, between rounds: runs the retention passes ``requestRetention(_:)`` asked for.
+    private func runRequestedRetention() {
+        guard hasRetentionRequests.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        let requests = retentionRequests.withLock { list in
+            let taken = list
+            list.removeAll()
+            return taken
+        }
+        for ref in requests where !ref.writer.retired { ref.writer.enforceRetention() }
     }
 
     /// On the writer thread, between rounds: closes and forgets the logs ``retire(_:)`` named.
@@ -233,6 +257,8 @@ final class PoolWriter: @unchecked Sendable {
             let wait = queue.take(into: &items, deadline: nextDeadline())
             // A repository's first records may arrive before the writer adopted it.
             adoptNewcomers()
+            // Before this round's records, so a record appended after the request completes after the pass.
+            runRequestedRetention()
             switch wait {
             case .items:
                 commit(&items)
@@ -271,6 +297,7 @@ final class PoolWriter: @unchecked Sendable {
     /// before the first record of any of its logs is written. A handle that cannot be opened leaves that
     /// log to per-file syncs (and the next log tries again).
     private func device(for writer: SegmentWriter) -> SyncDevice? {
+        guard options.syncfsRounds else { return nil }
         let path = writer.directory.path
         guard let id = writer.fs.fileSystemID(path) else { return nil }
         if let known = devices[id] { return known }
@@ -292,7 +319,7 @@ final class PoolWriter: @unchecked Sendable {
             deadline = min(deadline ?? candidate, candidate)
         }
         for writer in intervalWaiting { earliest(writer.intervalDeadline()) }
-        if options.retentionHours != nil, !owned.isEmpty { earliest(nextRetentionNanos) }
+        if options.mayLimitAge, !owned.isEmpty { earliest(nextRetentionNanos) }
         if options.idleCloseMillis != nil, openCount > 0 { earliest(nextIdleScanNanos) }
         return deadline
     }
@@ -315,7 +342,7 @@ final class PoolWriter: @unchecked Sendable {
             }
             if !dirtyDevices.isEmpty { startIntervalSyncs() }
         }
-        if options.retentionHours != nil, now >= nextRetentionNanos {
+        if options.mayLimitAge, now >= nextRetentionNanos {
             for writer in owned { writer.retentionTick(now: now) }
             nextRetentionNanos = now + 60_000_000_000
         }
@@ -391,7 +418,7 @@ final class PoolWriter: @unchecked Sendable {
             writer.inRound = true
             round.append(writer)
         }
-        roundAppends += 1
+        if item.claim == .none || item.claim == .reserved { roundAppends += 1 }
         writer.stage(item)
     }
 
@@ -414,7 +441,7 @@ final class PoolWriter: @unchecked Sendable {
     /// appends, at most as long as the previous round's fdatasyncs took (and never over 1 ms), then sync
     /// whatever was written, including everything that arrived meanwhile. No wait after a single-append
     /// round, so a lone client never waits. `sluice wal bench --batch 10 --clients 64 --loops 2
-    /// --append-only`: 128–157 k durable requests/s with it, 103–120 k without.
+    /// --append-only` measures it (perf/wal-bench.md).
     private func awaitReturningAppends(_ groupBytes: inout Int) {
         let target = lastGroupSize
         guard target > 1, roundAppends < target, lastSyncDurationNanos > 0 else { return }

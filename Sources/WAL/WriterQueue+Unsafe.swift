@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import WALFormat
 import Glibc
 #endif
 
@@ -8,6 +9,23 @@ struct PendingAppend: Sendable {
     var completion: @Sendable (Result<WALPosition, WALError>) -> Void
     /// The repository's log state, which only the pool writer thread touches.
     var target: SegmentWriterRef
+    /// What the item asks of the writer (see ``SpaceClaim``).
+    var claim: SpaceClaim = .none
+}
+
+/// How an item takes part in an all-or-nothing append (``SplitAppend``): a reservation of space in the
+/// active segment for a record that follows, that record, or the release of a reservation not used.
+enum SpaceClaim: Sendable, Equatable {
+    /// An ordinary append.
+    case none
+    /// Make room for `bytes` of record in the active segment (zeros written ahead of the records) and
+    /// keep the segment from rotating or closing until the record or the release arrives; the item's
+    /// record is empty.
+    case reserve(bytes: Int)
+    /// The record a reservation made room for.
+    case reserved
+    /// Gives back a reservation whose record will not come; the item's record is empty.
+    case release(bytes: Int)
 }
 
 /// A repository's ``SegmentWriter``, unretained, as carried to its pool writer by each append: the
@@ -61,8 +79,7 @@ final class WriterQueue: @unchecked Sendable {
     }
 
     /// Adds under the mutex and signals the writer after releasing it when the list was empty: a writer
-    /// woken while the appender still held the mutex would block on it at once and need a second wake-up
-    /// (`perf record` of 1-event ingest: `__lll_lock_wait` under `futex_do_wait`).
+    /// woken while the appender still held the mutex would block on it at once and need a second wake-up.
     private func enqueue(_ add: (inout [PendingAppend]) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
         guard !closed else {

@@ -67,6 +67,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Close each connection after N answers and reconnect (https: resuming the TLS session).")
     var requestsPerConnection: Int?
 
+    @Option(name: .long, help: "HEC indexer acknowledgements: every request names one channel, and each connection polls /services/collector/ack for its ackIds at most every N ms (on the same connection, in place of a request).")
+    var hecAckPollMs: Int?
+
     @Flag(name: .long, help: "Print one JSON object instead of the summary.")
     var json = false
 
@@ -115,6 +118,8 @@ struct BenchCommand: ParsableCommand {
         configuration.insecure = insecure
         configuration.caFile = ca
         configuration.requestsPerConnection = requestsPerConnection
+        configuration.hecAckPollMillis = hecAckPollMs
+        configuration.hecChannel = "sluice-bench-\(getpid())-\(seed)"
         do {
             try configuration.validate()
         } catch {

@@ -121,12 +121,19 @@ struct ForwardCommand: ParsableCommand {
                     let next = stats[repository.name]?.lastSequence.map { $0 + 1 } ?? 0
                     let forwarded = ForwardCheckpoint(dataDirectory: data, repository: repository.name, target: target)?.read()
                     let state = ForwardStatusFile.read(dataDirectory: data, repository: repository.name, target: target)
+                    // The age of the first record not yet forwarded, from its events' ingest time.
+                    let lagSeconds = forwarded.map { sequence -> String in
+                        guard next > sequence else { return "0" }
+                        guard let written = ForwardLag.writtenMillis(dataDirectory: data, repository: repository.name, from: sequence) else { return "-" }
+                        let tenths = max(0, ForwardLag.nowMillis() - written) / 100
+                        return "\(tenths / 10).\(tenths % 10)"
+                    } ?? "-"
                     rows.append([repository.name, target, forwarded.map { "\($0)" } ?? "damaged",
-                                 forwarded.map { "\(next > $0 ? next - $0 : 0)" } ?? "-",
+                                 forwarded.map { "\(next > $0 ? next - $0 : 0)" } ?? "-", lagSeconds,
                                  state?.state ?? "never-started", (state?.error).flatMap { $0.isEmpty ? nil : $0 } ?? "-"])
                 }
             }
-            print(renderColumns(["REPOSITORY", "TARGET", "FORWARDED", "LAG_EVENTS", "STATE", "LAST_ERROR"], rows), terminator: "")
+            print(renderColumns(["REPOSITORY", "TARGET", "FORWARDED", "LAG_EVENTS", "LAG_SECONDS", "STATE", "LAST_ERROR"], rows), terminator: "")
         }
     }
 }

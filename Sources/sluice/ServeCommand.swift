@@ -88,16 +88,32 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds without a write after which a repository closes its WAL segment's descriptor and frees its buffers (0 = never); the next write reopens it.")
     var walIdleClose = 300.0
 
-    @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes.")
+    @Flag(name: .long, help: "Make a group commit that wrote several repositories' files on one file system durable with one syncfs when cheaper than their fdatasyncs (for a WAL on a file system of its own: syncfs also writes back other programs' data).")
+    var walSyncfs = false
+
+    @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes (the default: a repository's storageSizeBasedRetention wins).")
     var retentionBytes: Int?
 
-    @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted.")
+    @Option(name: .long, help: "Age in hours after which sealed WAL segments are deleted (the default: a repository's timeBasedRetention wins).")
     var retentionHours: Double?
 
     @Option(name: .long, help: "Hours a deleted repository's WAL is kept under DATA/deleted before it is removed.")
     var deletedRepositoryHours: Double = 24
     @Option(name: .long, help: "Per-repository WAL size past which retention deletes segments forwarding targets have not acknowledged yet (else they wait), in bytes.")
     var retentionMaxBytes: Int?
+    @Option(name: .long, help: "Per-repository bytes of WAL records waiting to be written past which ingest is answered 503 with Retry-After (HEC code 9) at once; 0 = no bound. Default: an eighth of physical memory, between 64 MiB and 1 GiB.")
+    var maxPendingBytes: Int?
+    @Option(name: .long, help: "Free bytes on the data folder's file system below which ingest is answered 503 and the health endpoints say unhealthy.")
+    var minFreeBytes: Int?
+
+    @Flag(name: .long, help: "Splunk HEC indexer acknowledgements for every token (otherwise only for tokens with hecAcknowledgements: true).")
+    var hecAcks = false
+    @Option(name: .long, help: "Seconds after which an HEC acknowledgement channel neither posted to nor polled is forgotten.")
+    var hecAckIdleTimeout = 600.0
+    @Option(name: .long, help: "HEC acknowledgement ids not yet reported true, per channel, past which requests on it are answered 503 (code 9).")
+    var hecAckMaxPendingPerChannel = HECAckTable.Limits().maxPendingPerChannel
+    @Option(name: .long, help: "HEC acknowledgement ids not yet reported true, over all channels, past which requests are answered 503 (code 9).")
+    var hecAckMaxPending = HECAckTable.Limits().maxPendingTotal
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
@@ -123,6 +139,9 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--tls-handshake-timeout and --tls-max-handshakes must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        guard (maxPendingBytes ?? 0) >= 0, (minFreeBytes ?? 0) >= 0, hecAckIdleTimeout > 0, hecAckMaxPendingPerChannel >= 1, hecAckMaxPending >= 1 else {
+            throw ValidationError("--max-pending-bytes and --min-free-bytes must not be negative; --hec-ack-idle-timeout, --hec-ack-max-pending(-per-channel) must be positive")
+        }
         guard walWriters >= 1, walIdleClose >= 0 else { throw ValidationError("--wal-writers must be positive and --wal-idle-close not negative") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
@@ -169,10 +188,17 @@ struct ServeCommand: ParsableCommand {
         configuration.walReserveBytes = walReserveBytes
         configuration.walWriters = walWriters
         configuration.walIdleCloseMillis = walIdleClose > 0 ? max(1, Int(walIdleClose * 1000)) : nil
+        configuration.walSyncfs = walSyncfs
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         configuration.deletedRepositoryHours = deletedRepositoryHours
         configuration.retentionMaxBytes = retentionMaxBytes
+        if let maxPendingBytes { configuration.maxPendingBytes = maxPendingBytes > 0 ? maxPendingBytes : nil }
+        configuration.minFreeBytes = minFreeBytes
+        configuration.hecAcks = hecAcks
+        configuration.hecAckLimits.idleMillis = Int64(hecAckIdleTimeout * 1000)
+        configuration.hecAckLimits.maxPendingPerChannel = hecAckMaxPendingPerChannel
+        configuration.hecAckLimits.maxPendingTotal = hecAckMaxPending
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
         throw ExitCode(code)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Parsers
 import Tokens
 
 /// `--data DIR` and `--reload`, shared by every command that edits the snapshot.
@@ -30,7 +31,7 @@ struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
         abstract: "Manage repository ingest tokens in the token snapshot.",
-        subcommands: [Add.self, List.self, Remove.self, AssignParser.self, UnassignParser.self])
+        subcommands: [Add.self, List.self, Remove.self, AssignParser.self, UnassignParser.self, Limits.self, Rotate.self, SetExpiry.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an ingest token; prints the token alone.")
@@ -40,12 +41,50 @@ struct TokensCommand: ParsableCommand {
         @Option(help: "Parser (built-in or custom) applied to its events.") var parser: String?
         @Option(name: .customLong("custom-token"), help: "Use this value (16–256 printable ASCII, no spaces) instead of a random token.")
         var customToken: String?
+        @Option(name: .customLong("expires-at"), help: "Refuse the token from this time on: RFC 3339 (2027-01-01T00:00:00Z) or +DURATION from now (+90d, +12h, +30s).")
+        var expiresAt: String?
 
         func run() throws {
+            let now = currentMillis()
+            let expiry = try expiresAt.map { try parseTime($0, nowMillis: now) }
             let token = try options.edit { (snapshot) throws(TokenError) in
-                try snapshot.addIngestToken(repository: repo, name: name, parser: parser, customToken: customToken)
+                try snapshot.addIngestToken(repository: repo, name: name, parser: parser, customToken: customToken,
+                                            createdAt: now, expiresAt: expiry)
             }
             print(token)
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give an ingest token a new secret; prints it alone. The old secret keeps working until the overlap ends.")
+        @OptionGroup var options: SnapshotOptions
+        @Option var repo: String
+        @Option var name: String
+        @Option(help: "How long the old secret keeps working: DURATION such as 30m, 24h, 7d; 0 stops it at once.")
+        var overlap: String = "\(Snapshot.defaultRotationOverlapSeconds)s"
+
+        func run() throws {
+            let overlapMillis = try parseDuration(overlap)
+            let token = try options.edit { (snapshot) throws(TokenError) in
+                try snapshot.rotateIngestToken(repository: repo, name: name, overlapMillis: overlapMillis, nowMillis: currentMillis())
+            }
+            print(token)
+        }
+    }
+
+    struct SetExpiry: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-expiry", abstract: "Set or clear when an ingest token stops being accepted.")
+        @OptionGroup var options: SnapshotOptions
+        @Option var repo: String
+        @Option var name: String
+        @Option(help: "RFC 3339 time, +DURATION from now, or 'never'.") var at: String
+
+        func run() throws {
+            let expiry = at == "never" ? nil : try parseTime(at, nowMillis: currentMillis())
+            try options.edit { (snapshot) throws(TokenError) in
+                try snapshot.setIngestTokenExpiry(repository: repo, name: name, expiresAt: expiry)
+            }
         }
     }
 
@@ -57,12 +96,18 @@ struct TokensCommand: ParsableCommand {
         @Flag(name: .customLong("show-secrets"), help: "Show token values in clear.") var showSecrets = false
 
         func run() throws {
-            let rows = try existingSnapshot(data).load().ingestTokenRows(repository: repo, showSecrets: showSecrets)
+            // The running server saves last uses every minute (and when it stops); a missing file means none yet.
+            let usagePath = TokenUsageLedger.path(dataDirectory: data)
+            let lastUsed = access(usagePath, F_OK) == 0 ? try TokenUsageLedger.read(path: usagePath) : [:]
+            let rows = try existingSnapshot(data).load().ingestTokenRows(repository: repo, showSecrets: showSecrets,
+                                                                         nowMillis: currentMillis(), lastUsed: lastUsed)
             if json {
                 print(try jsonText(rows))
             } else {
-                print(renderColumns(["REPOSITORY", "NAME", "PARSER", "TOKEN"],
-                                    rows.map { [$0.repository, $0.name, $0.parser ?? "-", $0.token] }), terminator: "")
+                print(renderColumns(["REPOSITORY", "NAME", "PARSER", "TOKEN", "LIMITS", "CREATED", "EXPIRES", "STATUS", "LAST USED"],
+                                    rows.map { [$0.repository, $0.name, $0.parser ?? "-", $0.token,
+                                                IngestLimits.summary($0.limits, dailyBytes: $0.dailyBytes), $0.createdAt ?? "-",
+                                                $0.expiresAt ?? "-", $0.status.rawValue, $0.lastUsed ?? "-"] }), terminator: "")
             }
         }
     }
@@ -92,6 +137,26 @@ struct TokensCommand: ParsableCommand {
         }
     }
 
+    struct Limits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or clear an ingest token's rate limits and daily byte quota (docs/limits.md); prints them.")
+        @OptionGroup var options: SnapshotOptions
+        @Option var repo: String
+        @Option var name: String
+        @OptionGroup var limits: LimitOptions
+
+        func run() throws {
+            let token = try options.edit { (snapshot) throws(TokenError) in
+                guard let current = snapshot.ingestTokens.first(where: { $0.repository == repo && $0.name == name }) else {
+                    throw TokenError.notFound("repository '\(repo)' has no ingest token named '\(name)'")
+                }
+                let (newLimits, dailyBytes) = limits.applied(to: current.limits, dailyBytes: current.dailyBytes)
+                return try snapshot.setIngestTokenLimits(repository: repo, name: name, limits: newLimits, dailyBytes: dailyBytes)
+            }
+            print(IngestLimits.summary(token.limits, dailyBytes: token.dailyBytes))
+        }
+    }
+
     struct UnassignParser: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unassign-parser", abstract: "Remove an ingest token's parser.")
         @OptionGroup var options: SnapshotOptions
@@ -106,6 +171,24 @@ struct TokensCommand: ParsableCommand {
     }
 }
 
+/// The limit options of `sluice tokens limits` and `sluice repos limits`: the given ones replace the
+/// stored values, `--clear` first removes every limit and the quota.
+struct LimitOptions: ParsableArguments {
+    @Option(name: .customLong("events-per-second"), help: "Events per second (token bucket).") var eventsPerSecond: Double?
+    @Option(name: .customLong("bytes-per-second"), help: "Request body bytes per second (token bucket).") var bytesPerSecond: Double?
+    @Option(name: .customLong("burst-seconds"), help: "Seconds of each rate the bucket holds (default 1).") var burstSeconds: Double?
+    @Option(name: .customLong("daily-bytes"), help: "Request body bytes per UTC day.") var dailyBytes: Int?
+    @Flag(help: "Remove every limit and the quota (before applying any given above).") var clear = false
+
+    func applied(to limits: IngestLimits?, dailyBytes current: Int?) -> (IngestLimits?, Int?) {
+        var result = clear ? IngestLimits() : limits ?? IngestLimits()
+        if let eventsPerSecond { result.eventsPerSecond = eventsPerSecond }
+        if let bytesPerSecond { result.bytesPerSecond = bytesPerSecond }
+        if let burstSeconds { result.burstSeconds = burstSeconds }
+        return (result.isEmpty ? nil : result, dailyBytes ?? (clear ? nil : current))
+    }
+}
+
 /// The data directory's snapshot file; throws a clear error when there is none yet.
 func existingSnapshot(_ data: String) throws -> SnapshotFile {
     let file = SnapshotFile(dataDirectory: data)
@@ -113,6 +196,31 @@ func existingSnapshot(_ data: String) throws -> SnapshotFile {
         throw TokenError.notFound("no token snapshot at \(file.path); run `sluice serve --data \(data)` once to create it")
     }
     return file
+}
+
+/// The wall clock, epoch milliseconds.
+func currentMillis() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+}
+
+/// `30s`, `15m`, `24h`, `7d`, `500ms` (or a bare number of seconds) as milliseconds.
+func parseDuration(_ text: String) throws -> Int64 {
+    let units: [(suffix: String, millis: Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+    let unit = units.first { text.hasSuffix($0.suffix) && Int64(text.dropLast($0.suffix.count)) != nil } ?? ("", 1000)
+    guard let count = Int64(text.dropLast(unit.suffix.count)), count >= 0,
+          case let (millis, overflow) = count.multipliedReportingOverflow(by: unit.millis), !overflow else {
+        throw TokenError.invalidArgument("'\(text)' is not a duration such as 30s, 15m, 24h or 7d")
+    }
+    return millis
+}
+
+/// An RFC 3339 time, or `+DURATION` after `nowMillis`, as epoch milliseconds.
+func parseTime(_ text: String, nowMillis: Int64) throws -> Int64 {
+    if text.hasPrefix("+") { return nowMillis + (try parseDuration(String(text.dropFirst()))) }
+    guard let millis = RFC3339.parse(text) else {
+        throw TokenError.invalidArgument("'\(text)' is not an RFC 3339 time (2027-01-01T00:00:00Z) or +DURATION")
+    }
+    return millis
 }
 
 /// Pretty, key-sorted JSON for the list commands.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 import WAL
+import WALFormat
 
 extension WALCommand {
     /// `sluice wal bench`: measures the WAL on realistic log lines — single-core encode+LZ4+CRC speed,
@@ -53,8 +54,8 @@ extension WALCommand {
 
             // 2. Median fdatasync on this file system, probed right before and right after the append phase
             //    (the disk is shared: its latency drifts, so one probe before could be far from what the
-            //    append phase met). On this VM an fdatasync from an otherwise idle process waits for the
-            //    next timer tick (~4 ms) to be woken, while under load it takes ~0.15 ms, so the bench also
+            //    append phase met). An fdatasync from an otherwise idle process can wait for the next
+            //    timer tick to be woken, far longer than under load (perf/wal-bench.md), so the bench also
             //    reports the exact latencies of the writer's own fdatasyncs during the append phase.
             //    The overwrite probe is the floor for records written into the zero-filled reserve.
             var syncTimes = try BenchLines.fdatasyncTimes(directory: data)

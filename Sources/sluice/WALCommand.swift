@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventModel
 import WAL
+import WALFormat
 #if canImport(Glibc)
 import Glibc
 #endif

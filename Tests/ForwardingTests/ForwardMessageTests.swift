@@ -2,6 +2,7 @@ import EventModel
 import Testing
 @testable import Forwarding
 @testable import WAL
+@testable import WALFormat
 
 /// Message ids are deterministic and parts join back into the body, each under the payload limit.
 struct ForwardMessageTests {
@@ -23,12 +24,32 @@ struct ForwardMessageTests {
         let messages = ForwardMessageBuilder.messages(gateway: "g", repository: "web", header: header, format: .wal, body: body,
                                                       maxPayload: 1024 + 1000)
         #expect(messages.map(\.id) == ["g/web/42/0", "g/web/42/1", "g/web/42/2"])
-        #expect(messages.flatMap(\.body) == body)
+        #expect(messages.flatMap { body[$0.body] } == body)
         let names = messages[0].headers.map(\.name)
         #expect(names.starts(with: ["Sluice-Repository", "Sluice-Events", "Sluice-First-Sequence", "Sluice-Min-Timestamp", "Sluice-Max-Timestamp"]))
         #expect(messages[1].headers.last == ForwardMessage.Header(name: "Sluice-Part", value: "1/3"))
         #expect(ForwardMessageBuilder.messages(gateway: "g", repository: "web", header: header, format: .wal, body: body,
-                                               maxPayload: 1 << 20) == [ForwardMessage(id: "g/web/42/0", headers: Array(messages[0].headers.dropLast()), body: body)])
+                                               maxPayload: 1 << 20) == [ForwardMessage(id: "g/web/42/0", headers: Array(messages[0].headers.dropLast()), body: 0..<2500)])
+    }
+
+    @Test func ndjsonBodyIsWhatWalCatPrintsInAReusedBuffer() {
+        var batch = EventBatch()
+        for index in 0..<50 {
+            let raw = batch.store(Array("line \(index) \"quoted\"\n".utf8))
+            _ = batch.beginEvent(rawstring: raw, ingestMillis: 1000 + Int64(index))
+        }
+        var expected: [UInt8] = []
+        for index in 0..<batch.count { WALEventJSON.appendLine(batch, event: index, to: &expected) }
+        var buffer = [UInt8](repeating: 7, count: 10)
+        let count = ForwardMessageBuilder.ndjson(batch, into: &buffer)
+        #expect(Array(buffer[0..<count]) == expected)
+        let grown = buffer.count
+        var small = EventBatch()
+        let x = small.store(Array("x".utf8))
+        _ = small.beginEvent(rawstring: x, ingestMillis: 5)
+        let second = ForwardMessageBuilder.ndjson(small, into: &buffer)
+        #expect(buffer.count == grown)
+        #expect(String(decoding: buffer[0..<second], as: UTF8.self) == #"{"@timestamp":5,"@timezone":"Z","@rawstring":"x","@ingesttimestamp":5}"# + "\n")
     }
 
     @Test func checkpointParsesOnlyDigits() {

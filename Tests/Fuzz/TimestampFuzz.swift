@@ -72,6 +72,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for unit in [TimestampParser.EpochUnit.seconds, .milliseconds, .microseconds, .nanoseconds, .automatic] {
         checkResult(TimestampParser.epoch(s, from: start, unit: unit), s, from: start)
     }
+    // The whole-number reader every endpoint uses: it reads all of its input or nothing.
+    if let number = TimestampParser.epochNumber(s, from: start, to: s.count) {
+        checkResult(number, s, from: start)
+        precondition(number.end == s.count, "epochNumber stopped inside its input")
+    }
     checkResult(TimestampParser.find(s, referenceMillis: reference, zone: berlin), s)
     for format in formats { checkResult(format.parse(s, referenceMillis: reference), s) }
     // The same bytes as a TZif footer rule: any rule it accepts answers offsets within a day.

@@ -3,6 +3,7 @@
 // moves forward or stops, every record returned passed its checksum and is decoded without trapping.
 // Built by `perf/fuzz.sh WALSegment <seconds>`.
 import EventModel
+import WALFormat
 
 /// An in-memory, read-only segment file.
 final class MemorySegmentFile: SegmentFile {

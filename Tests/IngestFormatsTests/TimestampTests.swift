@@ -51,7 +51,9 @@ struct TimestampTests {
         ("1.7e9", Timestamp(millis: 1_700_000_000_000, nanos: -1)),
         ("1.7E12", Timestamp(millis: 1_700_000_000_000, nanos: -1)),
         ("0", Timestamp(millis: 0, nanos: -1)),
-        ("-5", Timestamp(millis: -5, nanos: -1)),
+        ("-5", Timestamp(millis: -5000, nanos: -1)),
+        ("100000000000000", Timestamp(millis: 100_000_000_000, nanos: 0)),
+        ("100000000000000000", Timestamp(millis: 100_000_000_000, nanos: 0)),
         // Past 18 digits the reader checks for overflow: the largest Int64 still reads, leading zeros too.
         ("9223372036854775807", Timestamp(millis: 9_223_372_036_854, nanos: 775_807)),
         ("0000000000000000001700000000", Timestamp(millis: 1_700_000_000_000, nanos: -1)),

@@ -37,7 +37,8 @@ import Testing
 
     /// Checks the `RepositoryDetails` humioctl decodes: non-null fields present with their type, nullable
     /// ones present (as JSON null where Sluice has no value).
-    func expectDetails(_ repository: [String: Any]?, name: String, description: String?) throws -> (id: String, bytes: Int) {
+    func expectDetails(_ repository: [String: Any]?, name: String, description: String?,
+                       retention: (days: Double, ingestGB: Double?, storageGB: Double) = (2, nil, 5)) throws -> (id: String, bytes: Int) {
         let repository = try #require(repository)
         #expect(Set(repository.keys) == ["id", "name", "description", "timeBasedRetention", "ingestSizeBasedRetention",
                                          "storageSizeBasedRetention", "compressedByteSize", "automaticSearch", "s3ArchivingConfiguration"])
@@ -45,9 +46,13 @@ import Testing
         #expect(id.count == 22 && id.allSatisfy { $0.isLetter || $0.isNumber })
         #expect(repository["name"] as? String == name)
         if let description { #expect(repository["description"] as? String == description) } else { #expect(repository["description"] is NSNull) }
-        #expect((repository["timeBasedRetention"] as? NSNumber)?.doubleValue == 2)
-        #expect(repository["ingestSizeBasedRetention"] is NSNull)
-        #expect((repository["storageSizeBasedRetention"] as? NSNumber)?.doubleValue == 5)
+        #expect((repository["timeBasedRetention"] as? NSNumber)?.doubleValue == retention.days)
+        if let ingest = retention.ingestGB {
+            #expect((repository["ingestSizeBasedRetention"] as? NSNumber)?.doubleValue == ingest)
+        } else {
+            #expect(repository["ingestSizeBasedRetention"] is NSNull)
+        }
+        #expect((repository["storageSizeBasedRetention"] as? NSNumber)?.doubleValue == retention.storageGB)
         let bytes = try #require(repository["compressedByteSize"] as? Int)
         #expect(repository["automaticSearch"] as? Bool == true)
         #expect(repository["s3ArchivingConfiguration"] is NSNull)
@@ -95,16 +100,29 @@ import Testing
         let again = try graphql(show, ["RepositoryName": "payments"], operationName: "GetRepository")
         #expect(try expectDetails(data(again, "repository") as? [String: Any], name: "payments", description: "card payments").id == fresh.id)
 
-        // Retention is server-wide in Sluice: the change is refused in words, not silently ignored.
-        let retention = try graphql("""
+        // `repos update --retention-time / --ingest-size-based-retention / --storage-size-based-retention`:
+        // one mutation each, each changing its own setting; the repository's values win over the server's.
+        for (operation, argument, variable, value) in [("UpdateTimeBasedRetention", "timeBasedRetention", "RetentionInDays", 30.0),
+                                                       ("UpdateIngestBasedRetention", "ingestSizeBasedRetention", "IngestInGB", 12.5),
+                                                       ("UpdateStorageBasedRetention", "storageSizeBasedRetention", "StorageInGB", 3.0)] {
+            let updated = try graphql("""
+                mutation \(operation)($RepositoryName: String!, $\(variable): Float) {
+                  updateRetention(repositoryName: $RepositoryName, \(argument): $\(variable)) { __typename }
+                }
+                """, ["RepositoryName": "payments", variable: value], operationName: operation)
+            #expect(data(updated, "updateRetention", "__typename") as? String == "UpdateRetentionMutation", "\(updated.text)")
+        }
+        let retained = try graphql(show, ["RepositoryName": "payments"], operationName: "GetRepository")
+        _ = try expectDetails(data(retained, "repository") as? [String: Any], name: "payments", description: "card payments",
+                              retention: (30, 12.5, 3))
+        let refused = try graphql("""
             mutation UpdateTimeBasedRetention($RepositoryName: String!, $RetentionInDays: Float) {
               updateRetention(repositoryName: $RepositoryName, timeBasedRetention: $RetentionInDays) { __typename }
             }
-            """, ["RepositoryName": "payments", "RetentionInDays": 7], operationName: "UpdateTimeBasedRetention")
-        #expect(retention.status == 200)
-        #expect(retention.object["data"] is NSNull, "\(retention.text)")
-        #expect((retention.object["errors"] as? [[String: Any]])?.first?["message"] as? String
-                == "retention is the same for every repository in Sluice: set it with the server's --retention-hours and --retention-bytes")
+            """, ["RepositoryName": "payments", "RetentionInDays": -1], operationName: "UpdateTimeBasedRetention")
+        #expect(refused.object["data"] is NSNull, "\(refused.text)")
+        #expect(((refused.object["errors"] as? [[String: Any]])?.first?["message"] as? String)?
+                    .hasPrefix("timeBasedRetention must be a positive number of days") == true)
 
         let parsers = try graphql("query ListParsers($RepositoryName: String!) { repository(name: $RepositoryName) { parsers { id name isBuiltIn } } }",
                                   ["RepositoryName": "payments"], operationName: "ListParsers")
@@ -119,7 +137,9 @@ import Testing
         let rows2 = audit.map { [$0.fields["operation"], $0.fields["repository"], $0.fields["result"]] }
         #expect(rows2.contains(["createRepository", "payments", "success"]))
         #expect(rows2.contains(["updateDescriptionForSearchDomain", "payments", "success"]))
+        #expect(rows2.filter { $0 == ["updateRetention", "payments", "success"] }.count == 3)
         #expect(rows2.contains(["updateRetention", "payments", "refused"]))
+        #expect(snapshot.contains("\"timeBasedRetention\": 30, \"ingestSizeBasedRetention\": 12.5, \"storageSizeBasedRetention\": 3"))
     }
 
     /// Every field of a parser humioctl's `parsers install` selects.

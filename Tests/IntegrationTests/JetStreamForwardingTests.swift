@@ -34,18 +34,6 @@ import Glibc
         return object?["events"] as? Int ?? 0
     }
 
-    /// Waits until `sluice forward status` shows every stored event delivered.
-    func waitDelivered(_ data: String) throws {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let status = try SluiceProcess.run(["forward", "status", "--data", data]).stdout
-            let row = status.split(separator: "\n").dropFirst().first.map { $0.split(separator: " ", omittingEmptySubsequences: true) } ?? []
-            if row.count >= 4, row[3] == "0", row[2] != "0" { return }
-            usleep(100_000)
-        }
-        throw TestFailure("forwarding did not catch up: \(try SluiceProcess.run(["forward", "status", "--data", data]).stdout)")
-    }
-
     /// The stream holds each WAL record once, and its NDJSON bodies are `sluice wal cat`'s output.
     func expectExactlyOnce(_ server: SluiceProcess, _ nats: NATSServer, format: String) throws {
         try expectExactlyOnce(server, url: nats.url, format: format)
@@ -232,6 +220,46 @@ import Glibc
         try server.waitForLog("state=stream-missing")
         let status = try SluiceProcess.run(["forward", "status", "--data", server.dataDirectory]).stdout
         #expect(status.contains("stream-missing") && status.contains("ABSENT"), "\(status)")
+    }
+
+    /// `sluice_forward_lag_seconds` and `forward status` give the age of the first record not yet forwarded:
+    /// it grows while the stream is missing and is 0 once everything arrived.
+    @Test func lagIsTheAgeOfTheFirstUndeliveredRecord() throws {
+        let nats = try NATSServer()
+        let server = try SluiceProcess()
+        defer { server.stop() }
+        let run = try SluiceProcess.run(["forwarders", "add", "--data", server.dataDirectory, "--name", "js", "--server", nats.url,
+                                         "--stream", "LOGS", "--repo", "sandbox", "--reload"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try server.waitForLog("state=stream-missing")
+        // The forwarder thread yields to ingest: it runs at nice 10.
+        let tasks = "/proc/\(server.process.processIdentifier)/task"
+        let niceness = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { task -> Int? in
+            guard (try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8)) == "sluice-forward\n",
+                  let stat = try? String(contentsOfFile: "\(tasks)/\(task)/stat", encoding: .utf8) else { return nil }
+            return Int(stat[stat.range(of: ")")!.upperBound...].split(separator: " ")[16])
+        }
+        #expect(!niceness.isEmpty && niceness.allSatisfy { $0 == 10 }, "\(niceness)")
+        let token = try #require(try server.bootstrapCredentials()["ingestToken"])
+        let answer = try RawHTTPClient(port: server.port).request("POST", "/api/v1/ingest/humio-unstructured",
+                                                                  headers: ["Authorization": "Bearer \(token)"], body: Array(#"[{"messages":["waiting"]}]"#.utf8))
+        #expect(answer.status == 200)
+        func gauge() throws -> Double {
+            let metrics = try RawHTTPClient(port: server.port).request("GET", "/metrics").text
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_forward_lag_seconds{") }
+            return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while try gauge() < 1.2, Date() < deadline { usleep(100_000) }
+        #expect(try gauge() >= 1.2)
+        let status = try SluiceProcess.run(["forward", "status", "--data", server.dataDirectory]).stdout
+        let row = status.split(separator: "\n").dropFirst().first.map { $0.split(separator: " ", omittingEmptySubsequences: true) } ?? []
+        #expect(row.count >= 5 && (Double(row[4]) ?? 0) >= 1.2, "\(status)")
+        let create = try SluiceProcess.run(["forwarders", "create-stream", "--data", server.dataDirectory, "--name", "js"])
+        #expect(create.status == 0, "\(create.stderr)")
+        try waitDelivered(server.dataDirectory)
+        while try gauge() != 0, Date() < deadline { usleep(50_000) }
+        #expect(try gauge() == 0)
     }
 
     /// Retention by size waits for delivery: with the stream missing nothing is deleted, and once it exists

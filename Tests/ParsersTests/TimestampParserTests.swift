@@ -113,12 +113,34 @@ private func iso(_ text: String) -> ParsedTimestamp? {
         ("1700000000123", .automatic, 1_700_000_000_123, -1),
         ("1700000000123456789", .automatic, 1_700_000_000_123, 456_789),
         ("-1.5", .seconds, -1500, -1),
+        // The Sluice rule goes by magnitude, not by digits: leading zeros do not change the unit.
+        ("0000000000000000001700000000", .automatic, 1_700_000_000_000, -1),
+        ("99999999999", .automatic, 99_999_999_999_000, -1),
+        ("100000000000", .automatic, 100_000_000_000, -1),
+        ("99999999999999", .automatic, 99_999_999_999_999, -1),
+        ("100000000000000", .automatic, 100_000_000_000, 0),
+        ("99999999999999999", .automatic, 99_999_999_999_999, 999_000),
+        ("100000000000000000", .automatic, 100_000_000_000, 0),
     ] as [(String, TimestampParser.EpochUnit, Int64, Int32)])
     func epoch(_ text: String, _ unit: TimestampParser.EpochUnit, _ millis: Int64, _ nanos: Int32) throws {
         let parsed = try #require(Array(text.utf8).withUnsafeBytes { TimestampParser.epoch($0, unit: unit) })
         #expect(parsed.millis == millis)
         #expect(parsed.nanos == nanos)
         #expect(parsed.end == text.utf8.count)
+    }
+
+    @Test(arguments: [
+        ("1.7e9", 1_700_000_000_000), ("1.7E12", 1_700_000_000_000), ("1e14", 100_000_000_000), ("-1e3", -1_000_000),
+    ] as [(String, Int64)])
+    func epochNumberReadsExponents(_ text: String, _ millis: Int64) throws {
+        let parsed = try #require(Array(text.utf8).withUnsafeBytes { TimestampParser.epochNumber($0) })
+        #expect(parsed.millis == millis)
+        #expect(parsed.end == text.utf8.count)
+    }
+
+    @Test(arguments: ["", "e5", "1e", "1e+", "1e400", "1.5.5", "1e5x", "x1e5", "1.e5"])
+    func epochNumberRejects(_ text: String) {
+        #expect(Array(text.utf8).withUnsafeBytes { TimestampParser.epochNumber($0) } == nil)
     }
 
     @Test(arguments: ["", "-", "abc", "99999999999999999999"])

@@ -23,8 +23,8 @@ import Testing
         #expect(table.tokens(in: token.repository) == [token])
     }
 
-    @Test func aRecordIsSeventyTwoBytes() {
-        #expect(MemoryLayout<IngestTokenTable.Record>.stride == 72)
+    @Test func aRecordIsEightyEightBytes() {
+        #expect(MemoryLayout<IngestTokenTable.Record>.stride == 88)
     }
 
     @Test func manyTokensKeepTheirOrderAndRepository() {

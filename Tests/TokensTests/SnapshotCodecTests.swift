@@ -17,7 +17,19 @@ import Testing
         return snapshot
     }
 
-    @Test(arguments: [Fixture.snapshot(), Snapshot(), awkward()])
+    /// Rate limits, quotas and a block (docs/limits.md), with fractional rates.
+    static func limited() -> Snapshot {
+        var snapshot = Fixture.snapshot()
+        snapshot.repositories[0].limits = IngestLimits(eventsPerSecond: 0.5, bytesPerSecond: 1e7, burstSeconds: 2.25)
+        snapshot.repositories[0].dailyBytes = 1 << 40
+        snapshot.repositories[0].ingestBlocked = true
+        snapshot.repositories[0].ingestBlockedMessage = "moving \"disks\""
+        snapshot.ingestTokens[0].limits = IngestLimits(bytesPerSecond: 123_456)
+        snapshot.ingestTokens[0].dailyBytes = 99
+        return snapshot
+    }
+
+    @Test(arguments: [Fixture.snapshot(), Snapshot(), awkward(), limited()])
     func roundTripsAndAgreesWithCodable(_ snapshot: Snapshot) throws {
         let ours = SnapshotCodec.encode(snapshot)
         #expect(try SnapshotCodec.decode(ours, file: "f") == snapshot)

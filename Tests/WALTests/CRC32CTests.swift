@@ -1,5 +1,6 @@
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// The record checksum (CRC32C through `sluice_crc32c`, hardware streams interleaved three ways on long
 /// inputs) against a bitwise reference, around the lengths where the interleaved blocks start and end,

@@ -11,6 +11,10 @@ struct Faults: Sendable {
     var maxBytesPerWrite: Int? = nil
     /// Bytes that can still be written before writes fail with ENOSPC (a partial write fills them first).
     var diskSpace: Int? = nil
+    /// Bytes the files may still grow by before a write that extends one fails with ENOSPC (a partial
+    /// write fills them first); writes within a file's size always succeed, as over blocks a real file
+    /// already has.
+    var growthSpace: Int? = nil
     /// Every write fails with this errno.
     var writeErrno: Int32? = nil
     /// Every fdatasync fails with this errno.
@@ -43,6 +47,8 @@ final class FaultPlan: Sendable {
     let firstSyncStarted = DispatchSemaphore(value: 0)
     /// Signalled after every successful fdatasync.
     let synced = DispatchSemaphore(value: 0)
+    /// The ranges write-back was started for, in order, as (path, range).
+    let writebacks = Mutex<[(String, Range<Int>)]>([])
 
     init(pathFilter: String = "", gateFirstSync: Bool = false) {
         self.pathFilter = pathFilter
@@ -170,8 +176,20 @@ final class FaultInjectingFile: SegmentFile {
             if space == 0 { throw SegmentIOError(call: "pwrite", path: path, code: ENOSPC) }
             allowed = min(allowed, space)
         }
+        var size = 0
+        if let growth = faults.growthSpace {
+            size = try inner.size()
+            if offset + allowed > size + growth {
+                allowed = size + growth - offset
+                if allowed <= 0 { throw SegmentIOError(call: "pwrite", path: path, code: ENOSPC) }
+            }
+        }
         let written = try inner.write(UnsafeRawBufferPointer(rebasing: bytes[0..<allowed]), at: offset)
         if faults.diskSpace != nil { plan.set { $0.diskSpace = max(0, ($0.diskSpace ?? 0) - written) } }
+        if faults.growthSpace != nil {
+            let grown = max(0, offset + written - size)
+            plan.set { $0.growthSpace = max(0, ($0.growthSpace ?? 0) - grown) }
+        }
         return written
     }
 
@@ -214,6 +232,11 @@ final class FaultInjectingFile: SegmentFile {
     func size() throws(SegmentIOError) -> Int {
         try checkAlive("fstat")
         return try inner.size()
+    }
+
+    func startWriteback(from offset: Int, count: Int) {
+        plan.writebacks.withLock { $0.append((path, offset..<(offset + count))) }
+        inner.startWriteback(from: offset, count: count)
     }
 
     let isClosed = Atomic<Bool>(false)

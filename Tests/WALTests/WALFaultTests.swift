@@ -5,6 +5,7 @@ import EventModel
 import Foundation
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 struct WALFaultTests {
     func makeStore(_ dir: TemporaryDirectory, _ plan: FaultPlan, policy: FsyncPolicy = .always) throws -> WALStore {

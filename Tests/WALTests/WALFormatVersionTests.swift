@@ -2,6 +2,7 @@ import EventModel
 import Foundation
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// Segments of older format versions (`docs/wal.md`, versions): still read and verified by their own
 /// version's rules, and never appended to again: recovery seals an older last segment and starts a new one.

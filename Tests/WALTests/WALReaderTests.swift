@@ -2,6 +2,7 @@ import EventModel
 import Foundation
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 struct WALReaderTests {
     /// (segment bytes, reserve bytes): with a reserve, records land in zeros already in the file, so the

@@ -1,6 +1,7 @@
 import EventModel
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 struct WALRecordCodecTests {
     static let cases: [(String, [SampleEvent])] = [

@@ -5,6 +5,7 @@ import EventModel
 import Foundation
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 struct WALRecoveryTests {
     enum Damage: Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import EventModel
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// Format version 3's references (`docs/wal.md`, event layout): field values cut out of `@rawstring` and
 /// names repeated from the previous event are written as references, decode to the same events, and a

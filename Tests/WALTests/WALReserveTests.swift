@@ -2,6 +2,7 @@ import EventModel
 import Foundation
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// The zero-filled reserve of format version 2 (`docs/wal.md`): kept ahead of the records under
 /// `--fsync always`, cut off at sealing and shutdown, and told apart from torn records by recovery,

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WAL
+@testable import WALFormat
 
 /// Retention keeps sealed segments holding events a forwarding target still needs, up to the hard cap.
 struct WALRetentionHoldTests {

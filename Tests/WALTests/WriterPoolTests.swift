@@ -152,6 +152,7 @@ struct WriterPoolTests {
         let plan = FaultPlan()
         var options = WALOptions(dataDirectory: dir.path)
         options.writerThreads = 1
+        options.syncfsRounds = true
         let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
         let logs = try (0..<40).map { try store.log(for: "many\($0)") }
         let results = appendToEach(logs, tag: "d")
@@ -167,14 +168,15 @@ struct WriterPoolTests {
         }
     }
 
-    /// Without a syncfs handle (or for a file system that has none) the round syncs file by file, and the
-    /// acknowledged records survive the crash all the same.
-    @Test func withoutSyncfsEveryFileIsSyncedOnItsOwn() throws {
+    /// Without a syncfs handle (or for a file system that has none), or without `--wal-syncfs`, the round
+    /// syncs file by file, and the acknowledged records survive the crash all the same.
+    @Test(arguments: [false, true]) func withoutSyncfsEveryFileIsSyncedOnItsOwn(optedIn: Bool) throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan()
-        plan.set { $0.syncfsAvailable = false }
+        if optedIn { plan.set { $0.syncfsAvailable = false } }
         var options = WALOptions(dataDirectory: dir.path)
         options.writerThreads = 1
+        options.syncfsRounds = optedIn
         let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
         let logs = try (0..<10).map { try store.log(for: "own\($0)") }
         let results = appendToEach(logs, tag: "o")
@@ -197,6 +199,7 @@ struct WriterPoolTests {
         let plan = FaultPlan(pathFilter: "/sick/")
         var options = WALOptions(dataDirectory: dir.path)
         options.writerThreads = 1
+        options.syncfsRounds = true
         let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
         let logs = try [store.log(for: "sick")] + (0..<20).map { try store.log(for: "well\($0)") }
         plan.set {
@@ -229,6 +232,7 @@ struct WriterPoolTests {
         let plan = FaultPlan()
         var options = WALOptions(dataDirectory: dir.path)
         options.writerThreads = 1
+        options.syncfsRounds = true
         options.fsync = .interval(milliseconds: 5)
         let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
         let logs = try (0..<30).map { try store.log(for: "tick\($0)") }

@@ -43,6 +43,10 @@ int sluice_eventfd(void);
 int sluice_eventfd_signal(int fd);
 int sluice_eventfd_drain(int fd);
 
+/* sync_file_range(SYNC_FILE_RANGE_WRITE): starts write-back of the range's dirty pages and returns without waiting
+   for it to finish. */
+int sluice_start_writeback(int fd, int64_t offset, int64_t length);
+
 /* Blocks the given signals in the calling thread (inherited by threads it starts) and returns a signalfd for them. */
 int sluice_signalfd_for(const int *signals, int count);
 /* Reads one signal from a signalfd; returns the signal number or -1. */
@@ -63,6 +67,9 @@ int sluice_syncfs_trusted(int fd);
 /* Names the calling thread (at most 15 characters are kept). */
 int sluice_set_thread_name(const char *name);
 
+/* Sets the calling thread's nice value (Linux keeps one per thread); 0 on success. */
+int sluice_set_thread_nice(int nice);
+
 /* CRC32C (Castagnoli), hardware-accelerated with SSE4.2 when the CPU has it. crc starts at 0. */
 uint32_t sluice_crc32c(uint32_t crc, const void *data, size_t length);
 
@@ -72,5 +79,10 @@ int sluice_malloc_trim(void);
 /* Fixes glibc's mmap and trim thresholds (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, which also
    stops their dynamic adjustment); 1 when both were set. */
 int sluice_set_malloc_thresholds(int mmap_bytes, int trim_bytes);
+
+/* Relaxed atomic load and store of a 32-bit word another thread reads or writes concurrently (the token
+   last-use slots: event loops store, the flusher thread loads). Plain moves on x86-64 and arm64. */
+static inline uint32_t sluice_load_relaxed_u32(const uint32_t *word) { return __atomic_load_n(word, __ATOMIC_RELAXED); }
+static inline void sluice_store_relaxed_u32(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_RELAXED); }
 
 #endif

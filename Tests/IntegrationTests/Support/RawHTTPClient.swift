@@ -107,6 +107,14 @@ final class RawHTTPClient {
         return (HTTPAnswer(status: status, headers: headers, body: Array(bytes[bodyStart..<bodyStart + length])), bodyStart + length)
     }
 
+    /// The bytes of one request as ``request(_:_:headers:body:)`` sends it, for tests that send without reading.
+    static func requestBytes(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) -> [UInt8] {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(head.utf8) + body
+    }
+
     /// Sends one request with a body and reads its answer (skipping a `100 Continue`).
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> HTTPAnswer {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"

@@ -116,9 +116,9 @@ struct LayoutReader {
     var isAtEnd: Bool { position >= count }
 
     /// Inlined one- and two-byte fast paths: most varints of the layout (lengths, deltas, counts) are below
-    /// 2^14, and the call per varint was a tenth of the replay's instructions (callgrind, `sluice wal bench`).
+    /// 2^14, and a call per varint is a visible part of the replay (`sluice wal bench`, perf/wal-bench.md).
     /// Wrapping arithmetic: `position <= count` and `position + 2 <= count` are checked first, so it cannot
-    /// overflow; the checked forms cost a branch per byte in the parser's loop (callgrind, same bench).
+    /// overflow; the checked forms cost a branch per byte in the parser's loop.
     @inline(__always)
     mutating func uvarint() -> UInt64? {
         if count &- position >= 2, let base {
@@ -196,7 +196,7 @@ enum LayoutItem {
 }
 
 extension UnsafeRawBufferPointer {
-    func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
+    public func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
         T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }

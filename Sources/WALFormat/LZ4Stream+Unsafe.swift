@@ -1,11 +1,11 @@
 import CLZ4
 
 /// An LZ4 compression state kept across calls. `LZ4_compress_default` clears a fresh 16 KiB state for
-/// every call (callgrind: 23 % of all instructions on 1-event requests); resetting a kept state with
+/// every call, a large share of the work on small requests; resetting a kept state with
 /// `LZ4_resetStream_fast` costs almost nothing and yields the same independent blocks, readable by
-/// `LZ4_decompress_safe`. The streaming path is slower on large inputs, though (`sluice wal bench`,
-/// 1000-event batches: 75 % of plain LZ4 against 88 %), so from 64 KiB on, where the clearing is
-/// negligible, the one-shot call is used.
+/// `LZ4_decompress_safe`. The streaming path is slower on large inputs, though, so from 64 KiB on, where
+/// the clearing is negligible, the one-shot call is used. `sluice wal bench` measures both
+/// (perf/wal-bench.md).
 final class LZ4Stream {
     private let state: UnsafeMutablePointer<LZ4_stream_t>
 

@@ -7,8 +7,8 @@ extension WALRecordEncoder {
     /// at the same index is written as that index, and a field value that lies inside the event's own
     /// `@rawstring` (what a parser stage cut out of the line) as its offset there, when that is shorter
     /// than the literal. Why: LZ4's time goes to the matches it has to find, and names and values copied
-    /// from the line are many short matches (1000 parsed access-log lines: 417 KB of layout, LZ4 40 % of
-    /// the server's time); small references that repeat from event to event leave LZ4 little more than
+    /// from the line are many short matches, and on parsed access-log lines LZ4 is a large part of the
+    /// server's time; small references that repeat from event to event leave LZ4 little more than
     /// the lines themselves.
     static func writeLayout(_ batch: EventBatch, minTimestamp: Int64, references: Bool,
                             into scratch: UnsafeMutableRawBufferPointer) -> Int {

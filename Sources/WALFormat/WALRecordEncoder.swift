@@ -10,7 +10,14 @@ public struct WALRecord: Sendable {
     public let eventCount: Int
     /// Size of the event layout before compression.
     public let uncompressedBytes: Int
-    let payloadCRC: UInt32
+    public let payloadCRC: UInt32
+
+    public init(bytes: [UInt8], eventCount: Int, uncompressedBytes: Int, payloadCRC: UInt32) {
+        self.bytes = bytes
+        self.eventCount = eventCount
+        self.uncompressedBytes = uncompressedBytes
+        self.payloadCRC = payloadCRC
+    }
 }
 
 /// Encodes and LZ4-compresses an ``EventBatch`` into a ``WALRecord`` on the calling thread.
@@ -34,7 +41,7 @@ public struct WALRecordEncoder {
     }
 
     /// Bytes the scratch buffers hold between calls.
-    var scratchCapacity: Int { layout.count + output.count }
+    public var scratchCapacity: Int { layout.count + output.count }
 
     /// The uncompressed event layout of the last ``encode(_:)`` (for benchmarks and tools).
     public func withLastLayout<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -43,7 +50,7 @@ public struct WALRecordEncoder {
 
     /// Encodes every event of `batch`. Fails only when the layout would exceed ``WALFormat/maxPayloadBytes``
     /// (or the batch is empty, which the caller should not append).
-    public mutating func encode(_ batch: EventBatch) throws(WALError) -> WALRecord {
+    public mutating func encode(_ batch: EventBatch) throws(WALRecordTooLarge) -> WALRecord {
         precondition(!batch.isEmpty, "a record holds at least one event")
         var minTimestamp = Int64.max
         var maxTimestamp = Int64.min
@@ -58,7 +65,7 @@ public struct WALRecordEncoder {
         for field in batch.fields {
             bound += Int(field.name.count) + Int(field.value.count)
         }
-        guard bound <= WALFormat.maxPayloadBytes * 2 else { throw .recordTooLarge(bytes: bound) }
+        guard bound <= WALFormat.maxPayloadBytes * 2 else { throw WALRecordTooLarge(bytes: bound) }
         if layout.count < bound { layout = [UInt8](repeating: 0, count: bound) }
 
         // A reference is only written where it is shorter than the literal, so the bound holds for both.
@@ -67,7 +74,7 @@ public struct WALRecordEncoder {
             Self.writeLayout(batch, minTimestamp: minTimestamp, references: references, into: scratch)
         }
         layoutCount = used
-        guard used <= WALFormat.maxPayloadBytes else { throw .recordTooLarge(bytes: used) }
+        guard used <= WALFormat.maxPayloadBytes else { throw WALRecordTooLarge(bytes: used) }
         let record = compress(used: used, eventCount: batch.count, minTimestamp: minTimestamp, maxTimestamp: maxTimestamp)
         retainScratch(used: used)
         return record
@@ -82,7 +89,7 @@ public struct WALRecordEncoder {
 
     /// Gives back buffers over the retention limit (an idle thread's, for one): the last layout is kept
     /// when it fits the limit, and is empty otherwise.
-    mutating func releaseLargeScratch() {
+    public mutating func releaseLargeScratch() {
         guard scratchCapacity > retention.limit else { return }
         layout = layoutCount <= retention.limit ? Array(layout[0..<layoutCount]) : []
         layoutCount = layout.count
@@ -90,10 +97,9 @@ public struct WALRecordEncoder {
     }
 
     /// A layout of a single event shorter than this is stored without LZ4: within one short line LZ4 finds
-    /// almost nothing to match (`sluice wal bench --batch 1` lines: 186 → 185 bytes; sample JSON, syslog
-    /// and access-log lines of 260–330 bytes: 0–5 %), yet compressing was 3.2 k of the 4.9 k instructions
-    /// of encoding such a request (callgrind). Two or more events repeat each other's structure (bench,
-    /// 2 events: 21 % smaller), so they are always compressed. The format allows either (flag bit 0).
+    /// almost nothing to match, yet compressing is most of the work of encoding such a request. Two or more
+    /// events repeat each other's structure, so they are always compressed. The format allows either (flag
+    /// bit 0). `sluice wal bench --batch 1` measures it (perf/wal-bench.md).
     static let singleEventCompressBytes = 512
 
     /// Compresses the layout into the reused `output` scratch (header space first), then copies the finished
@@ -136,4 +142,12 @@ extension UnsafeRawBufferPointer {
         let start = Int(span.start)
         return UnsafeRawBufferPointer(rebasing: self[start..<(start + Int(span.count))])
     }
+}
+
+/// A batch whose encoded events exceed ``WALFormat/maxPayloadBytes``: one record cannot hold it.
+public struct WALRecordTooLarge: Error, Sendable, Equatable {
+    /// The encoded size (or its bound) that did not fit.
+    public var bytes: Int
+
+    public init(bytes: Int) { self.bytes = bytes }
 }

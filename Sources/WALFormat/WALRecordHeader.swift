@@ -66,7 +66,7 @@ public struct WALRecordHeader: Sendable, Equatable {
     }
 
     /// Writes every field except the checksum into the first 48 bytes of `buffer`.
-    func write(into buffer: UnsafeMutableRawBufferPointer) {
+    public func write(into buffer: UnsafeMutableRawBufferPointer) {
         buffer.storeLE(UInt32(recordLength), at: 0)
         buffer.storeLE(checksum, at: 4)
         buffer.storeLE(firstSequence, at: 8)
@@ -80,14 +80,14 @@ public struct WALRecordHeader: Sendable, Equatable {
     }
 
     /// The record checksum: CRC32C over payload, then header bytes 0..<4 and 8..<48.
-    static func checksum(payloadCRC: UInt32, header: UnsafeRawBufferPointer) -> UInt32 {
+    public static func checksum(payloadCRC: UInt32, header: UnsafeRawBufferPointer) -> UInt32 {
         let base = header.baseAddress!
         let afterLength = sluice_crc32c(payloadCRC, base, 4)
         return sluice_crc32c(afterLength, base + 8, WALFormat.recordHeaderSize - 8)
     }
 
     /// CRC32C of a payload, the first part of the record checksum.
-    static func payloadChecksum(_ payload: UnsafeRawBufferPointer) -> UInt32 {
+    public static func payloadChecksum(_ payload: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = payload.baseAddress, payload.count > 0 else { return 0 }
         return sluice_crc32c(0, base, payload.count)
     }
@@ -100,7 +100,7 @@ public struct WALRecordHeader: Sendable, Equatable {
     }
 
     /// Assigns the first sequence of a record the encoder produced and finishes its checksum.
-    static func finish(record: UnsafeMutableRawBufferPointer, firstSequence: UInt64, payloadCRC: UInt32) {
+    public static func finish(record: UnsafeMutableRawBufferPointer, firstSequence: UInt64, payloadCRC: UInt32) {
         record.storeLE(firstSequence, at: 8)
         let crc = checksum(payloadCRC: payloadCRC, header: UnsafeRawBufferPointer(record))
         record.storeLE(crc, at: 4)

@@ -5,11 +5,11 @@ import CSystemShims
 /// Guarantees: ``parse(_:)`` accepts only this format's magic, a version this reader knows and a matching
 /// header checksum; a sound header of a later version is reported as `.newer`, never as damage, so that
 /// nothing cuts a segment an upgraded writer made.
-struct SegmentHeader: Sendable, Equatable {
-    var version: UInt16
-    var firstSequence: UInt64
+public struct SegmentHeader: Sendable, Equatable {
+    public var version: UInt16
+    public var firstSequence: UInt64
 
-    enum Parse: Equatable {
+    public enum Parse: Equatable {
         case complete(SegmentHeader)
         case needMore
         case invalid(String)
@@ -18,11 +18,11 @@ struct SegmentHeader: Sendable, Equatable {
     }
 
     /// What readers, `verify` and recovery say of a segment of a newer version.
-    static func newerVersionReason(_ version: UInt16) -> String {
+    public static func newerVersionReason(_ version: UInt16) -> String {
         "segment format version \(version) is newer than this build reads (up to \(WALFormat.formatVersion))"
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
         let size = WALFormat.segmentHeaderSize
         guard bytes.count >= size else { return .needMore }
         guard bytes.prefix(8).elementsEqual(WALFormat.segmentMagic) else { return .invalid("not a Sluice WAL segment (bad magic)") }
@@ -37,7 +37,7 @@ struct SegmentHeader: Sendable, Equatable {
     }
 
     /// The header bytes of a new segment.
-    static func encode(firstSequence: UInt64, version: UInt16 = WALFormat.formatVersion) -> [UInt8] {
+    public static func encode(firstSequence: UInt64, version: UInt16 = WALFormat.formatVersion) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
         bytes.withUnsafeMutableBytes { out in
             WALFormat.segmentMagic.withUnsafeBytes { out.copyMemory(from: $0) }

@@ -40,7 +40,7 @@ public struct WALRecordDecoder {
     /// Decodes a payload whose checksum the caller already verified; nil on success, else the reason.
     /// The layout is decompressed straight into the batch's arena (no scratch and copy) and the events'
     /// spans point into it; events and fields are prepared in reused buffers and appended with one copy each.
-    mutating func decodePayload(_ payload: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
+    public mutating func decodePayload(_ payload: UnsafeRawBufferPointer, header: WALRecordHeader, into batch: inout EventBatch) -> String? {
         let length = header.uncompressedLength
         let arenaBefore = batch.arenaCount
         guard arenaBefore + length <= Int(Int32.max) else { return decodeApart(payload, header: header, into: &batch) }
