@@ -3,10 +3,11 @@
 # `sluice bench` (64 connections, 1 thread) spread round-robin over REPOS repositories (default 1000, one
 # ingest token each, `--token-file`) against the same run into one repository, for --fsync always and
 # interval=10, in alternating rounds (one, many, one, many …) so that neighbours' load hits both alike.
-# Env: BIN (default .build/release/sluice, built here), REPOS, ROUNDS (default 2), DURATION (s, default 8),
-# WRITERS (--wal-writers, default cores).
+# Env: BIN (default .build/release/sluice, built here; measured as it is and with --wal-syncfs), BASE (an older binary measured in the same run,
+# alternating with BIN; default /tmp/sluice-base when present, "" for none), REPOS, ROUNDS (default 2),
+# DURATION (s, default 8), WRITERS (--wal-writers, default cores), POLICIES (default "always interval=10").
 # How to read it: one line per run with requests/s, p99 and the server's thread count in the middle of the
-# run; the summary gives the best run of each side and the ratio many/one (target >= 0.8).
+# run; the summary gives, per binary, the best run of each side and the ratio many/one (target >= 0.8).
 set -euo pipefail
 cd "$(dirname "$0")"
 source lib/sluice.sh
@@ -14,6 +15,8 @@ REPOS=${REPOS:-1000}
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-8}
 WRITERS=${WRITERS:-$(nproc)}
+POLICIES=${POLICIES:-always interval=10}
+if [ -z "${BASE+set}" ]; then BASE=$( [ -x /tmp/sluice-base ] && echo /tmp/sluice-base || echo ""); fi
 if [ -z "${BIN:-}" ]; then (cd .. && swift build -c release --product sluice >/dev/null); BIN="$(cd .. && pwd)/.build/release/sluice"; fi
 work=$(mktemp -d)
 SLUICE_PID=""
@@ -44,9 +47,9 @@ PY
     for _ in $(seq 1 100); do grep -q "tokens=reloaded" "$SLUICE_DATA/stderr.log" && break; sleep 0.1; done
 }
 
-run() { # label fsync tokenargs...
-    local label=$1 fsync=$2
-    shift 2
+run() { # binary-label label fsync tokenargs...
+    local which=$1 label=$2 fsync=$3
+    shift 3
     "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
         --duration "$DURATION" --json "$@" >"$work/out.json" 2>/dev/null &
     local bench=$!
@@ -54,33 +57,43 @@ run() { # label fsync tokenargs...
     local threads
     threads=$(ls "/proc/$SLUICE_PID/task" | wc -l)
     wait "$bench"
-    python3 - "$work/out.json" "$label" "$fsync" "$threads" <<'PY' | tee -a "$work/results"
+    python3 - "$work/out.json" "$label" "$fsync" "$threads" "$which" <<'PY' | tee -a "$work/results"
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"{sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}")
+print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}")
 PY
 }
 
-for fsync in always interval=10; do
-    sluice_serve "$BIN" "$work/data-$fsync" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS"
-    add_repositories
-    # Every repository written once, so the runs measure steady state, not first opens.
-    "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
-        --requests "$REPOS" --token-file "$work/tokens.txt" >/dev/null 2>&1
+# new: the default (an fdatasync per file); syncfs: the same binary with --wal-syncfs.
+binaries=("new=$BIN" "syncfs=$BIN")
+[ -n "$BASE" ] && binaries+=("base=$BASE")
+for fsync in $POLICIES; do
     for _ in $(seq 1 "$ROUNDS"); do
-        run one "$fsync" --token "$SLUICE_TOKEN"
-        run many "$fsync" --token-file "$work/tokens.txt"
+        for entry in "${binaries[@]}"; do
+            which=${entry%%=*} bin=${entry#*=}
+            rm -rf "$work/data"
+            extra=()
+            [ "$which" = syncfs ] && extra=(--wal-syncfs)
+            sluice_serve "$bin" "$work/data" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS" "${extra[@]}"
+            add_repositories
+            # Every repository written once, so the runs measure steady state, not first opens.
+            "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
+                --requests "$REPOS" --token-file "$work/tokens.txt" >/dev/null 2>&1
+            run "$which" one "$fsync" --token "$SLUICE_TOKEN"
+            run "$which" many "$fsync" --token-file "$work/tokens.txt"
+            sluice_kill
+            SLUICE_PID=""
+        done
     done
-    sluice_kill
-    SLUICE_PID=""
 done
 python3 - "$work/results" <<'PY'
 import sys, collections
 best = collections.defaultdict(float)
 for line in open(sys.argv[1]):
     parts = line.split()
-    best[(parts[0], parts[1])] = max(best[(parts[0], parts[1])], float(parts[2]))
-for fsync in ("always", "interval=10"):
-    one, many = best[(fsync, "one")], best[(fsync, "many")]
-    print(f"{fsync}: one repository {one:.0f} req/s, many {many:.0f} req/s, ratio {many / one if one else 0:.2f}")
+    key = (parts[0], parts[1], parts[2])
+    best[key] = max(best[key], float(parts[3]))
+for which, fsync in sorted({(k[0], k[1]) for k in best}):
+    one, many = best[(which, fsync, "one")], best[(which, fsync, "many")]
+    print(f"{which} {fsync}: one repository {one:.0f} req/s, many {many:.0f} req/s, ratio {many / one if one else 0:.2f}")
 PY

@@ -13,6 +13,8 @@ public struct GatewayConfiguration: Sendable {
     /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
     public var walWriters = WALOptions.coreCount
     public var walIdleCloseMillis: Int? = 300_000
+    /// ``WALOptions/syncfsRounds``.
+    public var walSyncfs = false
     public var retentionBytes: Int?
     public var retentionHours: Double?
     /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
@@ -51,6 +53,7 @@ public struct GatewayConfiguration: Sendable {
         options.reserveBytes = walReserveBytes
         options.writerThreads = walWriters
         options.idleCloseMillis = walIdleCloseMillis
+        options.syncfsRounds = walSyncfs
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         options.retentionMaxBytes = retentionMaxBytes

@@ -36,26 +36,68 @@ final class BackgroundSync: @unchecked Sendable {
 
     /// Starts syncing `file` unless a sync is already running; false when one was.
     func start(_ file: any SegmentFile, offset: Int, nextSequence: UInt64) -> Bool {
-        guard inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return false }
+        guard claim() else { return false }
         let box = FileBox(file)
-        queue.async { [self] in
-            let started = MonotonicClock.nanoseconds()
-            var failure: SegmentIOError?
-            do throws(SegmentIOError) {
-                try box.file.sync()
-                metrics.recordFsync(seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9)
-            } catch {
-                failure = error
-            }
-            outcome.withLock { $0 = Outcome(offset: offset, nextSequence: nextSequence, error: failure) }
-            inFlight.store(false, ordering: .releasing)
-        }
+        queue.async { [self] in run(box.file, offset: offset, nextSequence: nextSequence) }
         return true
+    }
+
+    /// Marks a sync of this repository as in flight, for ``startGroup(_:handle:queue:)``; false when one
+    /// already is.
+    func claim() -> Bool {
+        inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// One repository's part in a group sync: its claimed sync, its file and what the sync covers.
+    struct Member {
+        var sync: BackgroundSync
+        var file: any SegmentFile
+        var offset: Int
+        var nextSequence: UInt64
+    }
+
+    /// Syncs every member's file (all on the file system of `handle`, each claimed) with one `syncfs` on
+    /// `queue`; when that reports an error, which says not whose, each file's own fdatasync decides its
+    /// outcome.
+    static func startGroup(_ members: [Member], handle: any FileSystemSync, queue: DispatchQueue) {
+        let box = GroupBox(members: members, handle: handle)
+        queue.async {
+            let started = MonotonicClock.nanoseconds()
+            do throws(SegmentIOError) {
+                try box.handle.sync()
+            } catch {
+                for member in box.members { member.sync.run(member.file, offset: member.offset, nextSequence: member.nextSequence) }
+                return
+            }
+            let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+            for member in box.members {
+                member.sync.metrics.recordFsync(seconds: seconds)
+                member.sync.finish(Outcome(offset: member.offset, nextSequence: member.nextSequence, error: nil))
+            }
+        }
+    }
+
+    /// On the sync queue: one fdatasync of `file`, then its outcome.
+    private func run(_ file: any SegmentFile, offset: Int, nextSequence: UInt64) {
+        let started = MonotonicClock.nanoseconds()
+        var failure: SegmentIOError?
+        do throws(SegmentIOError) {
+            try file.sync()
+            metrics.recordFsync(seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9)
+        } catch {
+            failure = error
+        }
+        finish(Outcome(offset: offset, nextSequence: nextSequence, error: failure))
+    }
+
+    private func finish(_ result: Outcome) {
+        outcome.withLock { $0 = result }
+        inFlight.store(false, ordering: .releasing)
     }
 
     /// Starts write-back of `range` of `file` unless a sync or write-back is already running; false when one was.
     func startWriteback(_ file: any SegmentFile, range: Range<Int>) -> Bool {
-        guard inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return false }
+        guard claim() else { return false }
         let box = FileBox(file)
         queue.async { [self] in
             box.file.startWriteback(from: range.lowerBound, count: range.count)
@@ -78,6 +120,13 @@ final class BackgroundSync: @unchecked Sendable {
             defer { finished = nil }
             return finished
         }
+    }
+
+    /// Carries a group's files and their file system's handle to the sync queue; the writer closes none
+    /// of them while their syncs are in flight.
+    private struct GroupBox: @unchecked Sendable {
+        let members: [Member]
+        let handle: any FileSystemSync
     }
 
     /// Carries the writer's file to the sync queue; the writer never closes it while a sync runs.

@@ -68,6 +68,30 @@ final class PosixSegmentFile: SegmentFile {
     }
 }
 
+/// `syncfs(2)` of the file system holding one directory, through that directory's descriptor.
+final class PosixFileSystemSync: FileSystemSync {
+    private let fd: Int32
+    private let path: String
+    private var closed = false
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close() }
+
+    func sync() throws(SegmentIOError) {
+        if sluice_syncfs(fd) != 0 { throw SegmentIOError(call: "syncfs", path: path, code: errno) }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        _ = Glibc.close(fd)
+    }
+}
+
 /// The real file system.
 struct PosixFileSystem: SegmentFileSystem {
     func open(_ path: String, create: Bool) throws(SegmentIOError) -> any SegmentFile {
@@ -119,6 +143,26 @@ struct PosixFileSystem: SegmentFileSystem {
         guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
         defer { _ = Glibc.close(fd) }
         if fsync(fd) != 0 { throw SegmentIOError(call: "fsync", path: path, code: errno) }
+    }
+
+    func fileSystemID(_ path: String) -> UInt64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return UInt64(st.st_dev)
+    }
+
+    /// Local journaling or copy-on-write file systems whose `syncfs` commits and flushes what it wrote
+    /// back (ext2/3/4, XFS, btrfs), on a kernel whose `syncfs` reports writeback errors (Linux 5.8+).
+    /// The descriptor is opened before any record it will cover is written, so every writeback error
+    /// of those records happens after it sampled the file system's error sequence.
+    func openFileSystemSync(_ path: String) throws(SegmentIOError) -> (any FileSystemSync)? {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
+        guard sluice_syncfs_trusted(fd) == 1 else {
+            _ = Glibc.close(fd)
+            return nil
+        }
+        return PosixFileSystemSync(fd: fd, path: path)
     }
 
     func info(_ path: String) -> SegmentFileInfo? {

@@ -61,6 +61,23 @@ protocol SegmentFileSystem: Sendable {
     func remove(_ path: String) throws(SegmentIOError)
     func syncDirectory(_ path: String) throws(SegmentIOError)
     func info(_ path: String) -> SegmentFileInfo?
+    /// The identity of the file system holding `path` (its `st_dev`); nil when it cannot be read.
+    func fileSystemID(_ path: String) -> UInt64?
+    /// A handle on the file system holding the directory `path` that makes everything written to it
+    /// durable at once (``FileSystemSync``); nil where that cannot be trusted to report a failed
+    /// writeback (see `docs/wal.md`), so that the caller syncs file by file.
+    func openFileSystemSync(_ path: String) throws(SegmentIOError) -> (any FileSystemSync)?
+}
+
+/// `syncfs(2)` through a descriptor of its own: writes back and flushes every file of one file system,
+/// and reports a writeback error of any of them that happened since the handle was opened or last synced.
+///
+/// Guarantees expected of implementations: a `sync` that returns covers every write to that file system
+/// completed before it started; one that throws says nothing about which file failed (each file's own
+/// `fdatasync` then reports its own error); used by one thread at a time.
+protocol FileSystemSync: AnyObject {
+    func sync() throws(SegmentIOError)
+    func close()
 }
 
 extension SegmentFile {

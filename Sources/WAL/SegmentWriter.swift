@@ -87,6 +87,8 @@ final class SegmentWriter {
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
     var awaitingInterval = false
+    /// The file system this log's segments live on, as its pool writer syncs it (set when adopted).
+    var device: SyncDevice?
     /// Set once the repository's log was closed for good (``PoolWriter/retire(_:)``): later records fail
     /// with ``WALError/closed`` instead of reopening a folder that is being moved away.
     var retired = false
@@ -154,12 +156,27 @@ final class SegmentWriter {
         options.mayLimitAge ? lastRetentionNanos + 60_000_000_000 : nil
     }
 
-    /// Under `.interval`: starts a sync when one is due; true while data remains unsynced.
-    func intervalTick(now: UInt64) -> Bool {
+    /// Under `.interval`: takes the last background sync's outcome; whether a sync is due now (data
+    /// unsynced for the interval, no sync running). The pool writer starts it, alone or with others.
+    func intervalSyncDue(now: UInt64) -> Bool {
         guard case .interval(let ms) = options.fsync, file != nil else { return false }
         applyBackgroundOutcome()
-        if writtenOffset > syncedOffset, now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
+        return writtenOffset > syncedOffset && now >= lastSyncNanos + UInt64(ms) * 1_000_000 && !background.isRunning
+    }
+
+    /// Under `.interval`: whether written data waits for a sync.
+    var awaitsIntervalSync: Bool {
+        guard case .interval = options.fsync, file != nil else { return false }
         return writtenOffset > syncedOffset
+    }
+
+    /// Claims this log's background sync for a group sync of its file system; nil when nothing is
+    /// unsynced or a sync is running.
+    func claimBackgroundSync() -> BackgroundSync.Member? {
+        applyBackgroundOutcome()
+        guard let file, writtenOffset > syncedOffset, background.claim() else { return nil }
+        lastSyncNanos = MonotonicClock.nanoseconds()
+        return BackgroundSync.Member(sync: background, file: file, offset: writtenOffset, nextSequence: nextSequence)
     }
 
     /// Closes the active segment's descriptor and gives back the write buffers; seals nothing. The
@@ -189,12 +206,6 @@ final class SegmentWriter {
         file = nil
         idleClosed = true
         owner.releaseDescriptor()
-    }
-
-    /// Under `.interval`, right after a round wrote this log: syncs at once when the interval passed.
-    func afterIntervalWrite(now: UInt64) {
-        guard case .interval(let ms) = options.fsync else { return }
-        if now >= lastSyncNanos + UInt64(ms) * 1_000_000 { startBackgroundSync() }
     }
 
     /// Runs retention when its minute passed.
@@ -394,7 +405,13 @@ final class SegmentWriter {
             awaitingSync.removeAll(keepingCapacity: true)
             return false
         }
-        let ended = MonotonicClock.nanoseconds()
+        markSynced(started: started, ended: MonotonicClock.nanoseconds())
+        return true
+    }
+
+    /// After a sync that covered everything written (this file's fdatasync, or a `syncfs` of its file
+    /// system that started after the last write and reported no error): completes what awaited it.
+    func markSynced(started: UInt64, ended: UInt64) {
         lastSyncNanos = ended
         averageGroupBytes += (writtenOffset - syncedOffset - averageGroupBytes) / 8
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
@@ -404,12 +421,11 @@ final class SegmentWriter {
         if case .always = options.fsync { health.durableNextSequence.store(syncedNextSequence, ordering: .releasing) }
         for append in awaitingSync { succeed(append.completion, append.recordBytes, append.position) }
         awaitingSync.removeAll(keepingCapacity: true)
-        return true
     }
 
     /// Under `.interval`: takes the last background sync's outcome and starts the next one if anything
     /// was written since.
-    private func startBackgroundSync() {
+    func startBackgroundSync() {
         applyBackgroundOutcome()
         guard let file, writtenOffset > syncedOffset else { return }
         if background.start(file, offset: writtenOffset, nextSequence: nextSequence) {

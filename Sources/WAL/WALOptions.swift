@@ -70,6 +70,10 @@ public struct WALOptions: Sendable {
     /// A repository with no record for this long closes its segment's descriptor and frees its write
     /// buffers (nil = never); its next record reopens it.
     public var idleCloseMillis: Int? = 300_000
+    /// Lets a round that wrote several files on one file system make them durable with one `syncfs`
+    /// (``SyncDevice``). Off by default: a `syncfs` also writes back other programs' dirty data on that
+    /// file system, so it suits a WAL on a file system of its own.
+    public var syncfsRounds = false
     /// Segment descriptors open at once over all repositories (nil = no limit); past it a writer closes
     /// its least recently written idle repository to open another, or refuses the record.
     public var maxOpenSegments: Int? = nil

@@ -67,6 +67,8 @@ final class WriterPool: Sendable {
              { $0.metrics.records.load(ordering: .relaxed) }),
             ("sluice_wal_writer_fsyncs_total", "counter", "fdatasync calls of the WAL writer thread's group commits.",
              { $0.metrics.fsyncs.load(ordering: .relaxed) }),
+            ("sluice_wal_writer_syncfs_total", "counter", "syncfs calls of the WAL writer thread's group commits, each covering every file a round wrote on one file system.",
+             { $0.metrics.syncfs.load(ordering: .relaxed) }),
             ("sluice_wal_writer_idle_closes_total", "counter", "Segment descriptors the WAL writer thread closed for idleness or to open another.",
              { $0.metrics.idleCloses.load(ordering: .relaxed) }),
             ("sluice_wal_writer_queue_depth", "gauge", "Records waiting in the WAL writer thread's queue.",
@@ -96,6 +98,7 @@ final class WriterPool: Sendable {
 final class WriterMetrics: Sendable {
     let records = Atomic<Int>(0)
     let fsyncs = Atomic<Int>(0)
+    let syncfs = Atomic<Int>(0)
     let repositories = Atomic<Int>(0)
     let openRepositories = Atomic<Int>(0)
     /// Segment descriptors closed for idleness or to make room for another repository's.
@@ -105,7 +108,8 @@ final class WriterMetrics: Sendable {
 /// One writer thread of the pool and the repositories it owns. Each round takes what waits in its queue,
 /// stages every record into its repository's write buffer, writes each repository's records with one
 /// write, and under `.always` gathers what arrives meanwhile, then runs one fdatasync per file that
-/// received data before completing the round's appends. Between rounds it starts interval syncs, runs
+/// received data (or one `syncfs` per file system when that is cheaper, see ``SyncDevice``) before
+/// completing the round's appends. Between rounds it starts interval syncs, runs
 /// retention and closes the descriptors of repositories idle for ``WALOptions/idleCloseMillis``.
 ///
 /// Guarantees: everything except ``adopt(_:)``, the queue and the metrics is touched by its thread only;
@@ -138,6 +142,10 @@ final class PoolWriter: @unchecked Sendable {
     private var roundAppends = 0
     /// Logs with data written under `.interval` that no sync covers yet (``SegmentWriter/awaitingInterval``).
     private var intervalWaiting: [SegmentWriter] = []
+    /// The file systems its logs live on, by `st_dev`, each with this writer's `syncfs` handle.
+    private var devices: [UInt64: SyncDevice] = [:]
+    /// Scratch list of ``syncRound()``: the file systems with files awaiting a sync.
+    private var dirtyDevices: [SyncDevice] = []
     private var spare: [PendingAppend] = []
     /// Appends the last round's fdatasyncs completed, and how long they took.
     private var lastGroupSize = 0
@@ -268,6 +276,7 @@ final class PoolWriter: @unchecked Sendable {
                     writer.complete()
                 }
                 retireRequested(closing: true)
+                for device in devices.values { device.close() }
                 return
             }
             tick()
@@ -285,8 +294,28 @@ final class PoolWriter: @unchecked Sendable {
         for ref in adopted {
             let writer = ref.writer
             owned.append(writer)
+            writer.device = device(for: writer)
             writer.enforceRetention()
         }
+    }
+
+    /// The file system of `writer`'s folder as this writer syncs it; its `syncfs` handle is opened here,
+    /// before the first record of any of its logs is written. A handle that cannot be opened leaves that
+    /// log to per-file syncs (and the next log tries again).
+    private func device(for writer: SegmentWriter) -> SyncDevice? {
+        guard options.syncfsRounds else { return nil }
+        let path = writer.directory.path
+        guard let id = writer.fs.fileSystemID(path) else { return nil }
+        if let known = devices[id] { return known }
+        let handle: (any FileSystemSync)?
+        do throws(SegmentIOError) {
+            handle = try writer.fs.openFileSystemSync(path)
+        } catch {
+            return nil
+        }
+        let device = SyncDevice(id: id, handle: handle)
+        devices[id] = device
+        return device
     }
 
     private func nextDeadline() -> UInt64? {
@@ -306,10 +335,18 @@ final class PoolWriter: @unchecked Sendable {
         let now = MonotonicClock.nanoseconds()
         if !intervalWaiting.isEmpty {
             intervalWaiting.removeAll { writer in
-                let waiting = writer.intervalTick(now: now)
+                if writer.intervalSyncDue(now: now) {
+                    if let device = writer.device, device.handle != nil {
+                        if dirtyDevices.isEmpty || !dirtyDevices.contains(where: { $0 === device }) { dirtyDevices.append(device) }
+                    } else {
+                        writer.startBackgroundSync()
+                    }
+                }
+                let waiting = writer.awaitsIntervalSync
                 writer.awaitingInterval = waiting
                 return !waiting
             }
+            if !dirtyDevices.isEmpty { startIntervalSyncs() }
         }
         if options.mayLimitAge, now >= nextRetentionNanos {
             for writer in owned { writer.retentionTick(now: now) }
@@ -323,6 +360,30 @@ final class PoolWriter: @unchecked Sendable {
             // Look again after a quarter of the idle time, and at least every 5 s.
             nextIdleScanNanos = now + min(max(idleNanos / 4, 1_000_000), 5_000_000_000)
         }
+    }
+
+    /// Under `.interval`, for each file system in ``dirtyDevices`` (where a log's sync is due): one
+    /// `syncfs` on the sync queue covering every log there with unsynced data and no sync running, due
+    /// or not yet (syncing early costs nothing here and lines their next syncs up into one group), or
+    /// the one such log's fdatasync.
+    private func startIntervalSyncs() {
+        for writer in intervalWaiting {
+            guard let device = writer.device, dirtyDevices.contains(where: { $0 === device }) else { continue }
+            device.dirty.append(writer)
+        }
+        for device in dirtyDevices {
+            if device.dirty.count >= 2, let handle = device.handle {
+                let members = device.dirty.compactMap { $0.claimBackgroundSync() }
+                if !members.isEmpty {
+                    BackgroundSync.startGroup(members, handle: handle, queue: syncQueue)
+                    metrics.syncfs.add(1, ordering: .relaxed)
+                }
+            } else {
+                for writer in device.dirty { writer.startBackgroundSync() }
+            }
+            device.dirty.removeAll(keepingCapacity: true)
+        }
+        dirtyDevices.removeAll(keepingCapacity: true)
     }
 
     // MARK: Group commit
@@ -345,9 +406,8 @@ final class PoolWriter: @unchecked Sendable {
             awaitReturningAppends(&groupBytes)
             syncRound()
         case .interval:
-            let now = MonotonicClock.nanoseconds()
+            // ``tick()``, right after, starts the syncs that are due.
             for writer in round {
-                writer.afterIntervalWrite(now: now)
                 if writer.hasUnsynced, !writer.awaitingInterval {
                     writer.awaitingInterval = true
                     intervalWaiting.append(writer)
@@ -398,17 +458,59 @@ final class PoolWriter: @unchecked Sendable {
         }
     }
 
-    /// One fdatasync per file written this round; a failure fails that repository's appends only.
+    /// Makes every file written this round durable: per file system, one `syncfs` when the round wrote
+    /// several files there and that is cheaper (``SyncDevice/prefersSyncfs(files:)``), else one
+    /// fdatasync per file. A `syncfs` that reports an error says not whose, so each of its files is then
+    /// synced on its own: a failure fails that repository's appends only.
     private func syncRound() {
         let started = MonotonicClock.nanoseconds()
-        var completed = 0, syncs = 0
+        var completed = 0, syncs = 0, syncfsCalls = 0
         for writer in round where writer.awaitingSyncCount > 0 {
-            let count = writer.awaitingSyncCount
-            syncs += 1
-            if writer.syncWritten() { completed += count }
+            guard let device = writer.device, device.handle != nil else {
+                let count = writer.awaitingSyncCount
+                syncs += 1
+                if writer.syncWritten() { completed += count }
+                continue
+            }
+            if device.dirty.isEmpty { dirtyDevices.append(device) }
+            device.dirty.append(writer)
         }
-        guard syncs > 0 else { return }
+        for device in dirtyDevices {
+            if device.prefersSyncfs(files: device.dirty.count), let handle = device.handle {
+                syncfsCalls += 1
+                let syncStarted = MonotonicClock.nanoseconds()
+                var synced = true
+                do throws(SegmentIOError) {
+                    try handle.sync()
+                } catch {
+                    synced = false
+                }
+                let syncEnded = MonotonicClock.nanoseconds()
+                device.recordSyncfs(nanos: syncEnded - syncStarted)
+                if synced {
+                    for writer in device.dirty {
+                        completed += writer.awaitingSyncCount
+                        writer.markSynced(started: syncStarted, ended: syncEnded)
+                    }
+                    device.dirty.removeAll(keepingCapacity: true)
+                    continue
+                }
+            }
+            for writer in device.dirty {
+                let count = writer.awaitingSyncCount
+                syncs += 1
+                let syncStarted = MonotonicClock.nanoseconds()
+                if writer.syncWritten() {
+                    completed += count
+                    device.recordFdatasync(nanos: MonotonicClock.nanoseconds() - syncStarted)
+                }
+            }
+            device.dirty.removeAll(keepingCapacity: true)
+        }
+        dirtyDevices.removeAll(keepingCapacity: true)
+        guard syncs + syncfsCalls > 0 else { return }
         metrics.fsyncs.add(syncs, ordering: .relaxed)
+        metrics.syncfs.add(syncfsCalls, ordering: .relaxed)
         lastGroupSize = completed
         lastSyncDurationNanos = completed > 0 ? MonotonicClock.nanoseconds() - started : 0
     }

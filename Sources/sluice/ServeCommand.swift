@@ -89,6 +89,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds without a write after which a repository closes its WAL segment's descriptor and frees its buffers (0 = never); the next write reopens it.")
     var walIdleClose = 300.0
 
+    @Flag(name: .long, help: "Make a group commit that wrote several repositories' files on one file system durable with one syncfs when cheaper than their fdatasyncs (for a WAL on a file system of its own: syncfs also writes back other programs' data).")
+    var walSyncfs = false
+
     @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes (the default: a repository's storageSizeBasedRetention wins).")
     var retentionBytes: Int?
 
@@ -194,6 +197,7 @@ struct ServeCommand: ParsableCommand {
         configuration.walReserveBytes = walReserveBytes
         configuration.walWriters = walWriters
         configuration.walIdleCloseMillis = walIdleClose > 0 ? max(1, Int(walIdleClose * 1000)) : nil
+        configuration.walSyncfs = walSyncfs
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         configuration.deletedRepositoryHours = deletedRepositoryHours

@@ -21,6 +21,11 @@ struct Faults: Sendable {
     var syncErrno: Int32? = nil
     /// Creating segments fails with this errno.
     var createErrno: Int32? = nil
+    /// Every syncfs fails with this errno (a failing file's `syncErrno` or crash fails it too, as its
+    /// writeback error would reach the file system's error sequence).
+    var syncfsErrno: Int32? = nil
+    /// Whether the file system offers a syncfs handle at all.
+    var syncfsAvailable = true
     /// At the next fdatasync the machine "crashes": the file keeps what was synced plus this many of the
     /// unsynced bytes, and every later operation fails with EIO.
     var crashKeepingUnsyncedBytes: Int? = nil
@@ -33,6 +38,10 @@ final class FaultPlan: Sendable {
     let syncs = Atomic<Int>(0)
     let writes = Atomic<Int>(0)
     let crashed = Atomic<Bool>(false)
+    /// syncfs calls that succeeded.
+    let syncfsCalls = Atomic<Int>(0)
+    /// Every segment file opened for writing, so that a syncfs and ``crashEveryFile()`` reach them all.
+    let files = Mutex<[WeakFile]>([])
     /// When set, the first fdatasync waits for this semaphore (to let appends pile up).
     let firstSyncGate: DispatchSemaphore?
     let firstSyncStarted = DispatchSemaphore(value: 0)
@@ -52,6 +61,19 @@ final class FaultPlan: Sendable {
         faults.withLock { $0 = copy }
     }
     func applies(to path: String) -> Bool { pathFilter.isEmpty || path.contains(pathFilter) }
+
+    /// The machine "crashes" now: every file keeps only what an fdatasync or syncfs covered. Call it while
+    /// no writer runs (after the appends of interest completed).
+    func crashEveryFile() throws {
+        crashed.store(true, ordering: .relaxed)
+        for file in files.withLock({ $0.compactMap(\.file) }) {
+            try file.inner.truncate(to: min(try file.inner.size(), file.durableSize))
+        }
+    }
+
+    struct WeakFile: @unchecked Sendable {
+        weak var file: FaultInjectingFile?
+    }
 }
 
 /// Wraps the real file system, injecting short writes, ENOSPC, EIO and a crash point between write and
@@ -66,7 +88,9 @@ struct FaultInjectingFileSystem: SegmentFileSystem {
             if create, let code = plan.faults.withLock({ $0.createErrno }) { throw SegmentIOError(call: "open", path: path, code: code) }
         }
         let file = try real.open(path, create: create)
-        return FaultInjectingFile(inner: file, path: path, plan: plan, durableSize: try file.size())
+        let wrapped = FaultInjectingFile(inner: file, path: path, plan: plan, durableSize: try file.size())
+        plan.files.withLock { $0.append(FaultPlan.WeakFile(file: wrapped)) }
+        return wrapped
     }
 
     func openForReading(_ path: String) throws(SegmentIOError) -> any SegmentFile { try real.openForReading(path) }
@@ -75,20 +99,63 @@ struct FaultInjectingFileSystem: SegmentFileSystem {
     func remove(_ path: String) throws(SegmentIOError) { try real.remove(path) }
     func syncDirectory(_ path: String) throws(SegmentIOError) { try real.syncDirectory(path) }
     func info(_ path: String) -> SegmentFileInfo? { real.info(path) }
+    func fileSystemID(_ path: String) -> UInt64? { real.fileSystemID(path) }
+
+    func openFileSystemSync(_ path: String) throws(SegmentIOError) -> (any FileSystemSync)? {
+        guard plan.faults.withLock({ $0.syncfsAvailable }), let inner = try real.openFileSystemSync(path) else { return nil }
+        return FaultInjectingFileSystemSync(inner: inner, plan: plan)
+    }
+}
+
+/// A syncfs that fails while any fault would fail a file's fdatasync, and on success makes every file of
+/// the plan durable up to its size.
+final class FaultInjectingFileSystemSync: FileSystemSync {
+    let inner: any FileSystemSync
+    let plan: FaultPlan
+
+    init(inner: any FileSystemSync, plan: FaultPlan) {
+        self.inner = inner
+        self.plan = plan
+    }
+
+    func sync() throws(SegmentIOError) {
+        let faults = plan.faults.withLock { $0 }
+        if let code = faults.syncfsErrno ?? faults.syncErrno { throw SegmentIOError(call: "syncfs", path: "", code: code) }
+        if plan.crashed.load(ordering: .relaxed) || faults.crashKeepingUnsyncedBytes != nil {
+            throw SegmentIOError(call: "syncfs", path: "", code: EIO)
+        }
+        try inner.sync()
+        for file in plan.files.withLock({ $0.compactMap(\.file) }) where !file.isClosed.load(ordering: .relaxed) {
+            if let size = try? file.inner.size() { file.durableSize = size }
+        }
+        plan.syncfsCalls.add(1, ordering: .relaxed)
+    }
+
+    let isClosed = Atomic<Bool>(false)
+
+    func close() {
+        isClosed.store(true, ordering: .relaxed)
+        inner.close()
+    }
 }
 
 final class FaultInjectingFile: SegmentFile {
     let inner: any SegmentFile
     let path: String
     let plan: FaultPlan
-    var durableSize: Int
+    /// What an fdatasync or syncfs covered (a syncfs of another writer's thread sets it too).
+    let durable = Atomic<Int>(0)
+    var durableSize: Int {
+        get { durable.load(ordering: .relaxed) }
+        set { durable.store(newValue, ordering: .relaxed) }
+    }
     var firstSync = true
 
     init(inner: any SegmentFile, path: String, plan: FaultPlan, durableSize: Int) {
         self.inner = inner
         self.path = path
         self.plan = plan
-        self.durableSize = durableSize
+        durable.store(durableSize, ordering: .relaxed)
     }
 
     private var faulty: Bool { plan.applies(to: path) }
@@ -133,7 +200,11 @@ final class FaultInjectingFile: SegmentFile {
 
     func sync() throws(SegmentIOError) {
         try checkAlive("fdatasync")
-        guard faulty else { return try inner.sync() }
+        guard faulty else {
+            try inner.sync()
+            durableSize = try inner.size()
+            return
+        }
         if firstSync {
             firstSync = false
             plan.firstSyncStarted.signal()
@@ -168,5 +239,10 @@ final class FaultInjectingFile: SegmentFile {
         inner.startWriteback(from: offset, count: count)
     }
 
-    func close() { inner.close() }
+    let isClosed = Atomic<Bool>(false)
+
+    func close() {
+        isClosed.store(true, ordering: .relaxed)
+        inner.close()
+    }
 }

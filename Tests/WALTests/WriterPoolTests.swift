@@ -134,6 +134,140 @@ struct WriterPoolTests {
         }
     }
 
+    /// Appends one 2-event batch to each of `logs` in one submit (one round of a single writer).
+    private func appendToEach(_ logs: [RepositoryLog], tag: String) -> [Int: Result<WALPosition, WALError>] {
+        let completions = Completions()
+        var batch = AppendBatch()
+        for (index, log) in logs.enumerated() {
+            batch.add(EventBatch(samples: logLines("\(tag)\(index)", count: 2)), to: log, completion: completions.callback(index))
+        }
+        batch.submit()
+        completions.wait(logs.count)
+        return completions.all
+    }
+
+    /// A round that wrote 40 files is made durable by one syncfs instead of 40 fdatasyncs, and every
+    /// acknowledged record survives a crash right after (each file keeps only what a sync covered).
+    @Test func manyFilesOfOneRoundAreDurableAfterOneSyncfs() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = true
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let logs = try (0..<40).map { try store.log(for: "many\($0)") }
+        let results = appendToEach(logs, tag: "d")
+        #expect(results.values.allSatisfy { if case .success = $0 { true } else { false } })
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) >= 1)
+        #expect(plan.syncs.load(ordering: .relaxed) < logs.count, "the round's files were synced one by one")
+        #expect(store.metricsText().contains("sluice_wal_writer_syncfs_total{writer=\"0\"} 1"))
+        try plan.crashEveryFile()
+        store.shutdown()
+        for index in logs.indices {
+            let read = try readAll(dir.path, "many\(index)")
+            #expect(read.events.map(\.1) == logLines("d\(index)", count: 2), "repository \(index) lost acknowledged records")
+        }
+    }
+
+    /// Without a syncfs handle (or for a file system that has none), or without `--wal-syncfs`, the round
+    /// syncs file by file, and the acknowledged records survive the crash all the same.
+    @Test(arguments: [false, true]) func withoutSyncfsEveryFileIsSyncedOnItsOwn(optedIn: Bool) throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan()
+        if optedIn { plan.set { $0.syncfsAvailable = false } }
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = optedIn
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let logs = try (0..<10).map { try store.log(for: "own\($0)") }
+        let results = appendToEach(logs, tag: "o")
+        #expect(results.values.allSatisfy { if case .success = $0 { true } else { false } })
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) == 0)
+        #expect(plan.syncs.load(ordering: .relaxed) >= logs.count)
+        try plan.crashEveryFile()
+        store.shutdown()
+        for index in logs.indices {
+            #expect(try readAll(dir.path, "own\(index)").events.map(\.1) == logLines("o\(index)", count: 2))
+        }
+    }
+
+    /// A syncfs that fails says not whose file failed: each file of the round is then synced on its own,
+    /// the failing repository's appends are refused and every other one's are acknowledged and durable.
+    /// With `syncfsErrno` only (an error of some file outside the round), nobody is refused.
+    @Test(arguments: [true, false])
+    func failedSyncfsRefusesOnlyTheFailingRepository(_ oneFileFails: Bool) throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(pathFilter: "/sick/")
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = true
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let logs = try [store.log(for: "sick")] + (0..<20).map { try store.log(for: "well\($0)") }
+        plan.set {
+            $0.syncfsErrno = EIO
+            if oneFileFails { $0.syncErrno = EIO }
+        }
+        let results = appendToEach(logs, tag: "f")
+        if oneFileFails {
+            guard case .failure(.unavailable) = results[0] else { Issue.record("the failing repository acknowledged: \(String(describing: results[0]))"); return }
+        } else {
+            #expect((try? results[0]?.get()) != nil)
+        }
+        for index in 1..<logs.count {
+            #expect((try? results[index]?.get()) != nil, "repository \(index) was refused: \(String(describing: results[index]))")
+        }
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) == 0)
+        plan.set { $0 = Faults() }
+        try plan.crashEveryFile()
+        store.shutdown()
+        for index in 1..<logs.count {
+            #expect(try readAll(dir.path, "well\(index - 1)").events.map(\.1) == logLines("f\(index)", count: 2))
+        }
+        #expect(try readAll(dir.path, "sick").events.map(\.1) == (oneFileFails ? [] : logLines("f0", count: 2)))
+    }
+
+    /// Under `--fsync interval`, the files due for a sync are synced together by one syncfs off the
+    /// writer thread, and what it covered survives a crash.
+    @Test func intervalSyncsOfManyFilesShareOneSyncfs() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = true
+        options.fsync = .interval(milliseconds: 5)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let logs = try (0..<30).map { try store.log(for: "tick\($0)") }
+        let results = appendToEach(logs, tag: "i")
+        #expect(results.values.allSatisfy { if case .success = $0 { true } else { false } })
+        try waitUntil { logs.allSatisfy { $0.metrics.fsyncs.load(ordering: .relaxed) >= 1 } }
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) >= 1)
+        #expect(plan.syncs.load(ordering: .relaxed) < logs.count, "the due files were synced one by one")
+        try plan.crashEveryFile()
+        store.shutdown()
+        for index in logs.indices {
+            #expect(try readAll(dir.path, "tick\(index)").events.map(\.1) == logLines("i\(index)", count: 2))
+        }
+    }
+
+    /// The choice between one syncfs and per-file fdatasyncs follows their running costs; a probe retries
+    /// syncfs while per-file syncs look cheaper.
+    @Test func syncDeviceChoosesTheCheaperSync() throws {
+        let dir = TemporaryDirectory()
+        let handle = try #require(try PosixFileSystem().openFileSystemSync(dir.path))
+        defer { handle.close() }
+        #expect(!SyncDevice(id: 1, handle: nil).prefersSyncfs(files: 100))
+        let device = SyncDevice(id: 1, handle: handle)
+        #expect(!device.prefersSyncfs(files: 1))
+        #expect(device.prefersSyncfs(files: 2), "an unknown cost is tried")
+        device.recordSyncfs(nanos: 1_000_000)
+        #expect(!device.prefersSyncfs(files: 2), "fdatasync's cost is unknown: measure it first")
+        device.recordFdatasync(nanos: 100_000)
+        #expect(device.prefersSyncfs(files: 10))
+        #expect(!device.prefersSyncfs(files: 9))
+        let probes = (0..<(2 * SyncDevice.probeEvery)).filter { _ in device.prefersSyncfs(files: 3) }.count
+        #expect(probes == 2)
+    }
+
     /// Polls `condition` (the pool's state changes on its own thread) for up to 10 s.
     private func waitUntil(_ condition: () -> Bool) throws {
         let deadline = MonotonicClock.nanoseconds() + 10_000_000_000

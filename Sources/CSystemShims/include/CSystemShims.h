@@ -56,6 +56,14 @@ int sluice_ignore_sigpipe(void);
 
 int sluice_set_int_sockopt(int fd, int level, int name, int value);
 
+/* syncfs(2): writes back and flushes the whole file system holding fd; reports writeback errors since
+   fd was opened or last passed here only on Linux 5.8 and later (see sluice_syncfs_trusted). */
+int sluice_syncfs(int fd);
+/* 1 when syncfs of the file system holding fd can stand in for an fdatasync of each of its files: the
+   kernel's syncfs reports writeback errors (Linux 5.8 or later) and the file system is a local one whose
+   sync commits its journal or transaction and flushes the device (ext2/3/4, XFS, btrfs); else 0. */
+int sluice_syncfs_trusted(int fd);
+
 /* Names the calling thread (at most 15 characters are kept). */
 int sluice_set_thread_name(const char *name);
 

@@ -1,0 +1,52 @@
+/// One file system as one pool writer syncs it: its `syncfs` handle (nil where none can be trusted) and
+/// the running costs that decide, per round, between one `syncfs` covering every file the round wrote
+/// there and one `fdatasync` per file.
+///
+/// Guarantees: used by its pool writer's thread only; ``prefersSyncfs(files:)`` is false without a
+/// handle or for a single file; while per-file syncs look cheaper it still tries a `syncfs` every
+/// ``probeEvery`` rounds, so a file system that was busy with other writers' data is tried again.
+final class SyncDevice {
+    let id: UInt64
+    let handle: (any FileSystemSync)?
+    /// Scratch list of the round: this file system's logs awaiting a sync.
+    var dirty: [SegmentWriter] = []
+    /// Running averages (1/8 weight) of one `syncfs` and of one `fdatasync`, in nanoseconds; 0 = unknown.
+    private(set) var syncfsNanos: UInt64 = 0
+    private(set) var fdatasyncNanos: UInt64 = 0
+    private var roundsWithoutSyncfs = 0
+
+    static let probeEvery = 64
+
+    init(id: UInt64, handle: (any FileSystemSync)?) {
+        self.id = id
+        self.handle = handle
+    }
+
+    /// Whether one `syncfs` should cover a round that wrote `files` files here: no cost known yet, or it
+    /// costs no more than their fdatasyncs, or a probe is due.
+    func prefersSyncfs(files: Int) -> Bool {
+        guard handle != nil, files >= 2 else { return false }
+        if syncfsNanos == 0 { return true }
+        if fdatasyncNanos == 0 { return false }
+        if syncfsNanos <= UInt64(files) * fdatasyncNanos { return true }
+        roundsWithoutSyncfs += 1
+        guard roundsWithoutSyncfs >= Self.probeEvery else { return false }
+        roundsWithoutSyncfs = 0
+        return true
+    }
+
+    func recordSyncfs(nanos: UInt64) {
+        syncfsNanos = Self.average(syncfsNanos, nanos)
+        roundsWithoutSyncfs = 0
+    }
+
+    func recordFdatasync(nanos: UInt64) { fdatasyncNanos = Self.average(fdatasyncNanos, nanos) }
+
+    private static func average(_ current: UInt64, _ sample: UInt64) -> UInt64 {
+        let sample = max(sample, 1)
+        guard current > 0 else { return sample }
+        return current - current / 8 + sample / 8
+    }
+
+    func close() { handle?.close() }
+}
