@@ -1,5 +1,6 @@
 import EventLoop
 import EventModel
+import Forwarding
 import HTTPWire
 import IngestFormats
 import Parsers
@@ -46,6 +47,8 @@ final class GatewayHandler: HTTPHandler {
     let hecAcksForAll: Bool
     /// `--min-free-bytes` (read on every ingest request, so unretained like the others).
     let diskSpace: Unretained<DiskSpaceGuard>?
+    /// `--ack-after replicated`: the watermarks durable requests wait on (nil under `local`).
+    let replication: ReplicationWatermarks?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
@@ -57,6 +60,7 @@ final class GatewayHandler: HTTPHandler {
         hecAcks = Unretained(services.hecAcks)
         hecAcksForAll = services.hecAcks.forAllTokens
         diskSpace = services.diskSpace.map(Unretained.init)
+        replication = services.forwarding?.replication
     }
 
     func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
@@ -201,6 +205,8 @@ final class GatewayHandler: HTTPHandler {
         diskSpace?.with { $0.tick(nowMillis: nowMillis) }
         // One loop expires idle ack channels (a tick is about twice a second).
         if loop.index == 0 { hecAcks.with { $0.expire() } }
+        // One loop answers the replicated waits that passed --replication-timeout.
+        if loop.index == 0 { replication?.expire() }
     }
 
     func countRequest(_ route: String, _ status: Int) {

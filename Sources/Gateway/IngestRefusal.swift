@@ -1,3 +1,4 @@
+import Forwarding
 import Tokens
 import WAL
 
@@ -126,6 +127,26 @@ public struct IngestRefusal: Error, Sendable, Equatable {
         case let .quotaExceeded(owner, seconds): self = .quotaExceeded(owner, retryAfter: seconds)
         case .blocked: self = .blocked(blockedMessage ?? "")
         }
+    }
+
+    /// How a request whose records are durable but not acknowledged by their stream (`--ack-after
+    /// replicated`) is answered: 503 with `Retry-After`; the records stay in the WAL and are forwarded later.
+    public init(replication outcome: ReplicationOutcome, repository: String) {
+        switch outcome {
+        case .replicated:
+            preconditionFailure("a replicated request is not refused")
+        case .timedOut:
+            self.init(status: 503, reason: "replication_timeout",
+                      message: "Server is busy: the stream of repository '\(repository)' did not acknowledge the events within --replication-timeout; retry later",
+                      hecCode: 9)
+        case .noTarget:
+            self.init(status: 503, reason: "not_replicated",
+                      message: "Server is busy: repository '\(repository)' forwards to no JetStream stream, which --ack-after replicated needs",
+                      hecCode: 9)
+        case .stopped:
+            self = .shuttingDown
+        }
+        hecText = "Server is busy"
     }
 
     public static let shuttingDown = IngestRefusal(status: 503, reason: "shutting_down", message: "Server is busy: shutting down", hecCode: 9)
