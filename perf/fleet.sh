@@ -83,7 +83,7 @@ doc, cfg, errors, listen, ports = open(sys.argv[1]).read(), sys.argv[2], sys.arg
 block = doc.split("```haproxy\n", 1)[1].split("\n```", 1)[0]
 error = doc.split("sluice-503.http` (CRLF", 1)[1].split("```\n", 1)[1].split("\n```", 1)[0]
 open(errors, "w").write(error.replace("\n", "\r\n") + "\r\n")
-out = ["global", "    maxconn 20000", ""]
+out = ["global", "    maxconn 4000", ""]
 for line in block[block.index("defaults\n"):].split("\n"):
     t = line.strip()
     if t.startswith("server ") or t in ("log global", "option httplog"): continue
