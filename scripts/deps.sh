@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Sluice builds and tests against; prints the exact line when not root.
 set -euo pipefail
-packages=(pkg-config liblz4-dev libssl-dev zlib1g-dev libpcre2-dev libzstd-dev libnats-dev lz4 zstd curl python3 python3-venv openssl nats-server e2fsprogs util-linux)
+packages=(pkg-config liblz4-dev libssl-dev zlib1g-dev libpcre2-dev libzstd-dev libnats-dev lz4 zstd curl python3 python3-venv openssl nats-server e2fsprogs util-linux haproxy)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -72,6 +72,7 @@ public enum ForwardMessageBuilder {
                 ForwardMessage.Header(name: "Sluice-Min-Timestamp", value: "\(header.minTimestamp)"),
                 ForwardMessage.Header(name: "Sluice-Max-Timestamp", value: "\(header.maxTimestamp)"),
                 ForwardMessage.Header(name: "Sluice-Format", value: format.rawValue),
+                ForwardMessage.Header(name: "Sluice-Gateway", value: gateway),
             ]
             if let contentEncoding { headers.append(ForwardMessage.Header(name: "Content-Encoding", value: contentEncoding)) }
             if ranges.count > 1 { headers.append(ForwardMessage.Header(name: "Sluice-Part", value: "\(part)/\(ranges.count)")) }

@@ -16,16 +16,30 @@ public final class ForwardingService: Sendable {
     private let logger: Logger
     private let state = Mutex<[Key: WALForwarder]>([:])
     private let gateway = Mutex<String?>(nil)
+    /// Under `--ack-after replicated`: the watermarks the JetStream forwarders advance and requests wait on.
+    public let replication: ReplicationWatermarks?
 
     struct Key: Hashable, Sendable {
         var repository: String
         var target: String
     }
 
-    public init(dataDirectory: String, wal: WALStore, logger: Logger) {
+    /// `gateway`: the gateway's id when the caller already loaded it (else it is loaded at the first forwarder).
+    public init(dataDirectory: String, wal: WALStore, logger: Logger, gateway: String? = nil, replication: ReplicationWatermarks? = nil) {
         self.dataDirectory = dataDirectory
         self.wal = wal
         self.logger = logger
+        self.gateway.withLock { $0 = gateway }
+        self.replication = replication
+    }
+
+    /// The repositories of `snapshot` that forward to no JetStream target (which `--ack-after replicated`
+    /// cannot acknowledge), sorted; system repositories (`humio-audit`, …), which the gateway writes
+    /// itself, are left out.
+    public static func repositoriesWithoutJetStream(_ snapshot: Snapshot) -> [String] {
+        snapshot.repositories.filter { repository in
+            repository.kind != .system && !repository.forwardTo.contains { snapshot.forwarder(named: $0)?.kind == .jetstream }
+        }.map(\.name).sorted()
     }
 
     /// Starts the forwarders `snapshot` asks for and stops those it no longer does (or whose target changed).
@@ -43,6 +57,16 @@ public final class ForwardingService: Sendable {
             return (Array(stale.values), wanted.keys.filter { running[$0] == nil })
         }
         for forwarder in stale { forwarder.stop() }
+        if let replication {
+            var jetstream: [String: [String]] = [:]
+            for (key, target) in wanted where target.kind == .jetstream { jetstream[key.repository, default: []].append(key.target) }
+            replication.retain(repositories: Set(jetstream.keys))
+            for (repository, targets) in jetstream {
+                replication.setTargets(repository: repository, targets: targets.sorted()) { target in
+                    ForwardCheckpoint(dataDirectory: dataDirectory, repository: repository, target: target)?.read() ?? 0
+                }
+            }
+        }
         guard !missing.isEmpty, let gatewayID = gatewayID() else { return }
         for key in missing.sorted(by: { ($0.repository, $0.target) < ($1.repository, $1.target) }) {
             let log: RepositoryLog
@@ -55,7 +79,7 @@ public final class ForwardingService: Sendable {
             let target = wanted[key]!
             let forwarder: WALForwarder = switch target.kind {
             case .jetstream: JetStreamForwarder(repository: key.repository, target: target, log: log, dataDirectory: dataDirectory,
-                                                gateway: gatewayID, logger: logger)
+                                                gateway: gatewayID, logger: logger, replication: replication)
             case .http: HTTPForwarder(repository: key.repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
             }
             state.withLock { $0[key] = forwarder }
@@ -98,6 +122,29 @@ public final class ForwardingService: Sendable {
     public var targets: [(repository: String, target: String, state: String, lagRecords: Int)] {
         state.withLock { Array($0.values) }.sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }.map {
             ($0.repository, $0.target.name, $0.metrics.currentState.state.rawValue, $0.metrics.lagRecords.load(ordering: .relaxed))
+        }
+    }
+
+    /// JetStream forwarders not forwarding now (connecting, backing off, stream missing), as
+    /// "repository → target (state)": under `--ack-after replicated` their repositories cannot acknowledge.
+    public var unreachableJetStreamTargets: [String] {
+        state.withLock { Array($0.values) }.filter { $0.target.kind == .jetstream && $0.metrics.currentState.state != .forwarding }
+            .sorted { ($0.repository, $0.target.name) < ($1.repository, $1.target.name) }
+            .map { "\($0.repository) → \($0.target.name) (\($0.metrics.currentState.state.rawValue))" }
+    }
+
+    /// Waits until every forwarder delivered what its log holds durably now, or `deadline` (uptime
+    /// nanoseconds) passes; the records still to deliver then (0 when drained).
+    public func drain(deadlineNanos: UInt64) -> Int {
+        let all = state.withLock { Array($0.values) }
+        let goals = all.map { $0.log.durableNextSequence }
+        while true {
+            let left = zip(all, goals).reduce(0) { total, pair in
+                let delivered = pair.0.delivered.load(ordering: .acquiring)
+                return total + (pair.1 > delivered ? Int(pair.1 - delivered) : 0)
+            }
+            if left == 0 || DispatchTime.now().uptimeNanoseconds >= deadlineNanos { return left }
+            usleep(20_000)
         }
     }
 

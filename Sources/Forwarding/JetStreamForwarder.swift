@@ -24,8 +24,13 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
     static let ackWaitMillis: Int64 = 5000
     /// Least time between two checkpoint writes while records flow (each is an fsync).
 
-    init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, gateway: String, logger: Logger) {
+    /// Under `--ack-after replicated`: told how far the stream acknowledged, and what wakes an idle session.
+    private let replication: ReplicationWatermarks?
+
+    init(repository: String, target: Forwarder, log: RepositoryLog, dataDirectory: String, gateway: String, logger: Logger,
+         replication: ReplicationWatermarks? = nil) {
         self.gateway = gateway
+        self.replication = replication
         super.init(repository: repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
     }
 
@@ -77,10 +82,15 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         let maxPayload = max(client.maxPayload, ForwardMessageBuilder.headerAllowance + 1024)
         resetLag()
 
+        replication?.advance(repository: repository, target: target.name, to: startSequence)
         func takeAcks() {
+            let before = progress.acknowledged
             while head < inFlight.count, tracker.take(inFlight[head].id) {
                 if let end = inFlight[head].recordEnd { progress.acknowledged = end }
                 head += 1
+            }
+            if progress.acknowledged != before {
+                replication?.advance(repository: repository, target: target.name, to: progress.acknowledged)
             }
             if head > 4096 || head == inFlight.count {
                 inFlight.removeFirst(head)
@@ -131,7 +141,11 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
                 if head == inFlight.count {
                     if let failed = progress.write(force: true) { return drainAndStop(failed) }
                     if !client.isConnected { return drainAndStop(.retry(.backingOff, "disconnected", reason: "disconnected")) }
-                    usleep(10_000)
+                    if let replication {
+                        replication.waitForWork(repository: repository, seconds: 0.01)
+                    } else {
+                        usleep(10_000)
+                    }
                 } else {
                     tracker.wait(seconds: 0.01)
                 }

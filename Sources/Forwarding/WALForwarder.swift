@@ -30,6 +30,8 @@ class WALForwarder: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Set by a session that delivered something: the next failure backs off from the shortest wait again.
     var madeProgress = false
+    /// The sequence after the last record the target acknowledged (for draining at shutdown).
+    let delivered = Atomic<UInt64>(0)
     /// When records became durable, for ``sluice_forward_lag_seconds``.
     private var writtenTimes = WrittenTimes()
 
@@ -117,6 +119,7 @@ class WALForwarder: @unchecked Sendable {
     /// target acknowledged.
     func noteLag(durable: UInt64, acknowledged: UInt64) {
         let now = MonotonicClock.nanoseconds()
+        if acknowledged > delivered.load(ordering: .relaxed) { delivered.store(acknowledged, ordering: .releasing) }
         writtenTimes.observe(durable: durable, at: now)
         metrics.lagRecords.store(Int(durable > acknowledged ? durable - acknowledged : 0), ordering: .relaxed)
         metrics.oldestUnforwardedNanos.store(durable > acknowledged ? writtenTimes.writtenNanos(of: acknowledged) ?? now : 0,

@@ -32,6 +32,13 @@ public struct GatewayConfiguration: Sendable {
     /// HEC indexer acknowledgements for every token (`--hec-acks`), and the ack table's limits.
     public var hecAcks = false
     public var hecAckLimits = HECAckTable.Limits()
+    /// `--ack-after`: when an ingest request is answered (see ``AckAfter``).
+    public var ackAfter = AckAfter.local
+    /// `--replication-timeout`: seconds a request waits for its stream under `replicated` before a 503.
+    public var replicationTimeoutSeconds = 10.0
+    /// `--drain-timeout`: seconds after SIGTERM during which the gateway finishes requests in flight and
+    /// goes on forwarding its backlog before it exits.
+    public var drainTimeoutSeconds = 30.0
     public var decodeLimits = DecodeLimits()
     /// Certificate, key and optional client CA for `http.tlsListen`; loaded at start and on SIGHUP.
     public var tls: TLSFiles?
@@ -60,4 +67,12 @@ public struct GatewayConfiguration: Sendable {
         options.maxPendingBytes = maxPendingBytes
         return options
     }
+}
+
+/// When an ingest request is answered.
+public enum AckAfter: String, Sendable, CaseIterable {
+    /// Once its records are in the WAL under the fsync policy.
+    case local
+    /// Once every record is also acknowledged by the JetStream stream its repository forwards to.
+    case replicated
 }

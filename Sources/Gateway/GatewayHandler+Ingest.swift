@@ -13,7 +13,8 @@ import POSIX
 
 extension GatewayHandler {
     /// Authenticates, decodes, routes and appends one ingest request; the answer is deferred until every
-    /// record of it is durable under the fsync policy.
+    /// record of it is durable under the fsync policy (and, under `--ack-after replicated`, acknowledged by
+    /// its repository's JetStream streams).
     func ingest(_ endpoint: IngestEndpoint, _ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
         ingest(endpoint, request, output: &output, answer: answer, in: &workspace)
     }
@@ -118,6 +119,9 @@ extension GatewayHandler {
                 return refuse(refusal, &output)
             }
             guard log.with({ $0.admits(bytes: request.body.count) }) else { return refuse(.backlogFull(repository), &output) }
+            if let replication, !replication.hasTarget(repository) {
+                return refuseCharged(IngestRefusal(replication: .noTarget, repository: repository), &output)
+            }
             var ticket: HECAckTicket? = nil
             if let ackChannel {
                 switch hecAcks.issue(channel: ackChannel) {
@@ -127,7 +131,8 @@ extension GatewayHandler {
             }
             let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
-                                        firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket)
+                                        firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket,
+                                        replication: replication)
             log.with { workspace.appends.add(workspace.batch, to: $0, completion: pending.finish) }
             if let ticket {
                 return acknowledged(ticket, route: route, repository: repository, events: workspace.batch.count, request, &output,
@@ -150,6 +155,9 @@ extension GatewayHandler {
         for (part, target) in zip(appendParts, targets) where !part.log.admits(bytes: target.batch.usedBytes) {
             return refuseCharged(.backlogFull(target.repository), &output)
         }
+        if let replication, let missing = targets.first(where: { !replication.hasTarget($0.repository) }) {
+            return refuseCharged(IngestRefusal(replication: .noTarget, repository: missing.repository), &output)
+        }
         if let refusal = chargeRepositories(targets, bodyBytes: bodyBytes, wallMillis: ingestMillis) {
             return refuse(refusal, &output)
         }
@@ -165,12 +173,10 @@ extension GatewayHandler {
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
-                                    writes: 1, acknowledgement: ticket)
+                                    writes: 1, acknowledgement: ticket, replication: replication)
         // All or nothing: a part its repository cannot take refuses the whole request, and no repository
         // stores any of it, so a shipper's retry stores nothing twice (docs/wal.md).
-        SplitAppend.append(appendParts, encoder: &workspace.appends.encoder) { result in
-            pending.finish(result.map { _ in WALPosition(firstSequence: 0, eventCount: 0) })
-        }
+        SplitAppend.append(appendParts, encoder: &workspace.appends.encoder, completion: pending.finishSplit)
         if let ticket {
             for target in targets.dropFirst() {
                 let shard = loop.index, label = principal.metricLabel

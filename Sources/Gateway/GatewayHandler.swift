@@ -1,5 +1,6 @@
 import EventLoop
 import EventModel
+import Forwarding
 import HTTPWire
 import IngestFormats
 import Parsers
@@ -38,6 +39,8 @@ final class GatewayHandler: HTTPHandler {
     let hecAcksForAll: Bool
     /// `--min-free-bytes`.
     let diskSpace: DiskSpaceGuard?
+    /// `--ack-after replicated`: the watermarks durable requests wait on (nil under `local`).
+    let replication: ReplicationWatermarks?
 
     init(services: GatewayServices, loop: EventLoop) {
         self.services = services
@@ -49,6 +52,7 @@ final class GatewayHandler: HTTPHandler {
         hecAcks = services.hecAcks
         hecAcksForAll = services.hecAcks.forAllTokens
         diskSpace = services.diskSpace
+        replication = services.forwarding?.replication
         view = services.loopViews.register(loop: loop) { [unowned self] view in self.install(view) }
     }
 
@@ -202,6 +206,8 @@ final class GatewayHandler: HTTPHandler {
         diskSpace?.tick(nowMillis: nowMillis)
         // One loop expires idle ack channels (a tick is about twice a second).
         if loop.index == 0 { hecAcks.expire() }
+        // One loop answers the replicated waits that passed --replication-timeout.
+        if loop.index == 0 { replication?.expire() }
     }
 
     func countRequest(_ route: String, _ status: Int) {

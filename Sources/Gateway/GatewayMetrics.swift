@@ -31,6 +31,10 @@ public final class GatewayMetrics: Sendable {
         var rejects = LabelledCounters<RejectKey, Int>()
     }
 
+    /// When (monotonic milliseconds) a WAL append last failed for want of the WAL (an I/O error, not a
+    /// refusal by size or name); the status endpoint answers 503 for a while after it.
+    let lastWALFailureMillis = Atomic<Int64>(Int64.min)
+
     /// One loop's counters.
     final class Shard: Sendable {
         let counts = Mutex(Counts())

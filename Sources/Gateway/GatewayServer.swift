@@ -14,7 +14,7 @@ import WAL
 /// drain and stop). ``run()`` returns the exit code.
 public final class GatewayServer {
     public let configuration: GatewayConfiguration
-    private let logger: Logger
+    private var logger: Logger
 
     public init(configuration: GatewayConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -26,6 +26,10 @@ public final class GatewayServer {
         let signals = try SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Every line this gateway logs names it, so a fleet's logs can be told apart.
+        let gatewayID = try GatewayIdentity.loadOrCreate(dataDirectory: data)
+        logger[metadataKey: "gateway"] = "\(gatewayID)"
+        let logger = self.logger
 
         let fleet = try connectSnapshotSource()
         let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
@@ -43,9 +47,19 @@ public final class GatewayServer {
         walOptions.retentionHold = ForwardingService.retentionHold(dataDirectory: data) { tokens.serving.catalog }
         // A repository's own retention settings, read from the serving snapshot at each retention pass.
         walOptions.repositoryRetention = { tokens.repository(named: $0)?.retentionLimits }
+        if configuration.ackAfter == .replicated {
+            let missing = ForwardingService.repositoriesWithoutJetStream(tokens.snapshot)
+            guard missing.isEmpty else { throw GatewayStartError.notReplicated(missing) }
+        }
         let wal = try WALStore(options: walOptions, logger: logger)
-        let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger)
+        let replication = configuration.ackAfter == .replicated
+            ? ReplicationWatermarks(timeoutSeconds: configuration.replicationTimeoutSeconds) : nil
+        let forwarding = ForwardingService(dataDirectory: data, wal: wal, logger: logger, gateway: gatewayID, replication: replication)
         var http = configuration.http
+        // Requests waiting for their stream finish within the drain too.
+        if replication != nil {
+            http.shutdownGraceMillis = max(http.shutdownGraceMillis, Int64(configuration.replicationTimeoutSeconds * 1000) + 1000)
+        }
         if let files = configuration.tls {
             http.tlsContexts = try TLSContextProvider(files: files)
         }
@@ -61,7 +75,8 @@ public final class GatewayServer {
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,
                                        forwarding: forwarding, metricsAccess: metricsAccess,
                                        hecAcks: HECAcknowledgements(forAllTokens: configuration.hecAcks, limits: configuration.hecAckLimits),
-                                       diskSpace: configuration.minFreeBytes.map { DiskSpaceGuard(path: data, minFreeBytes: $0) })
+                                       diskSpace: configuration.minFreeBytes.map { DiskSpaceGuard(path: data, minFreeBytes: $0) },
+                                       gateway: gatewayID)
         try server.start { loop in GatewayHandler(services: services, loop: loop) }
         let metricsServer = try startMetricsServer(services)
 
@@ -96,9 +111,12 @@ public final class GatewayServer {
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue
             }
-            logger.info("shutting down", metadata: ["signal": "\(signal)"])
+            // Unhealthy first, so a status request still in flight tells the load balancer to move on.
+            services.draining.store(true, ordering: .relaxed)
+            logger.info("shutting down", metadata: ["signal": "\(signal)", "drain_timeout": "\(configuration.drainTimeoutSeconds)"])
             break
         }
+        let drainDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, configuration.drainTimeoutSeconds) * 1e9)
         server.shutdown()
         metricsServer?.shutdown()
         server.wait()
@@ -106,6 +124,14 @@ public final class GatewayServer {
         metricsServer?.wait()
         adminPool.shutdown()
         usageFlusher.stop()
+        // The listeners are closed and every request answered: what is left is the backlog to forward.
+        let left = forwarding.drain(deadlineNanos: drainDeadline)
+        if left > 0 {
+            logger.warning("drain timeout: records not yet forwarded stay in the WAL for the next start", metadata: ["records": "\(left)"])
+        } else {
+            logger.info("drained")
+        }
+        replication?.stopAll()
         forwarding.shutdown()
         fleet?.shutdown()
         wal.shutdown()
@@ -174,5 +200,20 @@ public final class GatewayServer {
               \(bootstrap.curlCommand(baseURL: "http://\(address)"))
             """)
         fflush(nil)
+    }
+}
+
+/// Why `sluice serve` refuses to start.
+public enum GatewayStartError: Error, CustomStringConvertible {
+    /// `--ack-after replicated` with repositories that forward to no JetStream stream.
+    case notReplicated([String])
+
+    public var description: String {
+        switch self {
+        case .notReplicated(let repositories):
+            return "--ack-after replicated: repositories \(repositories.map { "'\($0)'" }.joined(separator: ", ")) forward to no JetStream "
+                + "target, so nothing could acknowledge their events. Attach one (sluice forwarders add --kind jetstream ... --repo NAME, "
+                + "or sluice forwarders attach --repo NAME --target T) or start with --ack-after local."
+        }
     }
 }

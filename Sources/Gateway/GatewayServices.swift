@@ -2,6 +2,7 @@ import Admin
 import EventLoop
 import Forwarding
 import IngestFormats
+import Synchronization
 import Tokens
 import WAL
 
@@ -25,11 +26,17 @@ final class GatewayServices: Sendable {
     let diskSpace: DiskSpaceGuard?
     /// Each loop's view of the serving tokens, posted at every install.
     let loopViews: LoopViews
+    /// This gateway's id (`DATA/gateway-id`), in `sluice_gateway_info` and every log line.
+    let gateway: String
+    /// Set at SIGTERM: the health endpoints answer 503 so a load balancer takes the gateway out.
+    let draining = Atomic<Bool>(false)
+    /// How long after a failed WAL append the health endpoints keep answering 503.
+    static let walFailureHoldMillis: Int64 = 10_000
 
     init(tokens: TokenStore, wal: WALStore, metrics: GatewayMetrics, server: HTTPServer, decodeLimits: DecodeLimits,
          admin: AdminAPI, adminPool: AdminWorkerPool, forwarding: ForwardingService? = nil,
          metricsAccess: MetricsAccess = MetricsAccess(), hecAcks: HECAcknowledgements = HECAcknowledgements(forAllTokens: false),
-         diskSpace: DiskSpaceGuard? = nil) {
+         diskSpace: DiskSpaceGuard? = nil, gateway: String = "") {
         self.tokens = tokens
         self.wal = wal
         self.metrics = metrics
@@ -42,18 +49,30 @@ final class GatewayServices: Sendable {
         self.hecAcks = hecAcks
         self.diskSpace = diskSpace
         loopViews = LoopViews(following: tokens)
+        self.gateway = gateway
     }
 
-    /// Why ingest is refused gateway-wide right now (free disk below `--min-free-bytes`), or why some
-    /// repository is (its WAL backlog past `--max-pending-bytes`); nil when healthy.
+    /// Why the gateway cannot take ingest right now (it drains, free disk is below `--min-free-bytes`, the WAL
+    /// failed an append lately, a JetStream target is unreachable under `--ack-after replicated`), or why some
+    /// repository refuses it (its WAL backlog past `--max-pending-bytes`); nil when healthy.
     func unhealthyReason() -> String? {
+        if draining.load(ordering: .relaxed) { return "draining: shutting down" }
         if let diskSpace, diskSpace.isLow { return "free disk space below --min-free-bytes" }
+        let walFailure = metrics.lastWALFailureMillis.load(ordering: .relaxed)
+        if walFailure != Int64.min, EventLoop.monotonicNowMillis() - walFailure < Self.walFailureHoldMillis {
+            return "the write-ahead log failed an append in the last \(Self.walFailureHoldMillis / 1000) s"
+        }
+        if let forwarding, forwarding.replication != nil, let unreachable = forwarding.unreachableJetStreamTargets.first {
+            return "replication unreachable (--ack-after replicated): \(unreachable)"
+        }
         let refusing = wal.refusingRepositories
         if !refusing.isEmpty { return "write-ahead log backlog past --max-pending-bytes in \(refusing.count) repositories" }
         return nil
     }
 
     func metricsExposition() -> String {
-        server.metrics.exposition() + metrics.exposition() + tokens.metricsText() + wal.metricsText() + (forwarding?.metricsText() ?? "") + hecAcks.metricsText()
+        "# HELP sluice_gateway_info This gateway's id (DATA/gateway-id) and version.\n# TYPE sluice_gateway_info gauge\n"
+            + "sluice_gateway_info{gateway=\"\(PrometheusLabel.escape(gateway))\",version=\"\(PrometheusLabel.escape(Answers.version))\"} 1\n"
+            + server.metrics.exposition() + metrics.exposition() + tokens.metricsText() + wal.metricsText() + (forwarding?.metricsText() ?? "") + hecAcks.metricsText()
     }
 }

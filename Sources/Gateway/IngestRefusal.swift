@@ -1,4 +1,5 @@
 import IngestFormats
+import Forwarding
 import Tokens
 import WAL
 
@@ -176,6 +177,21 @@ public struct IngestRefusal: Error, Sendable, Equatable {
         case let .rateLimited(owner, seconds): self = .rateLimited(owner, retryAfter: seconds)
         case let .quotaExceeded(owner, seconds): self = .quotaExceeded(owner, retryAfter: seconds)
         case .blocked: self = .blocked(blockedMessage ?? "")
+        }
+    }
+
+    /// How a request whose records are durable but not acknowledged by their stream (`--ack-after
+    /// replicated`) is answered: 503 with `Retry-After`; the records stay in the WAL and are forwarded later.
+    public init(replication outcome: ReplicationOutcome, repository: String) {
+        switch outcome {
+        case .replicated:
+            preconditionFailure("a replicated request is not refused")
+        case .timedOut:
+            self.init(.replicationTimeout, message: "Server is busy: the stream of repository '\(repository)' did not acknowledge the events within --replication-timeout; retry later")
+        case .noTarget:
+            self.init(.notReplicated, message: "Server is busy: repository '\(repository)' forwards to no JetStream stream, which --ack-after replicated needs")
+        case .stopped:
+            self = .shuttingDown
         }
     }
 

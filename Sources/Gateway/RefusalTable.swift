@@ -10,6 +10,7 @@ public enum RefusalReason: Sendable, Equatable, CaseIterable {
     case malformedJSON, noData, eventFieldRequired, eventFieldBlank, invalidEvent, malformedBulk, recordTooLarge
     case rateLimited, quota, blocked
     case backpressure, diskSpaceLow, walUnavailable, shuttingDown
+    case replicationTimeout, notReplicated
 
     /// How a refusal is answered: the table docs/ingest.md ("Refusals") shows, and `RefusalTableTests` checks
     /// against it. A switch of literals, so looking a row up allocates nothing.
@@ -43,6 +44,8 @@ public enum RefusalReason: Sendable, Equatable, CaseIterable {
         case .diskSpaceLow: RefusalRow("disk_space_low", 503, hecCode: 9, hecText: "Server is busy")
         case .walUnavailable: RefusalRow("wal_unavailable", 503, hecCode: 9, hecText: nil)
         case .shuttingDown: RefusalRow("shutting_down", 503, hecCode: 9, hecText: "Server is busy: shutting down")
+        case .replicationTimeout: RefusalRow("replication_timeout", 503, hecCode: 9, hecText: "Server is busy")
+        case .notReplicated: RefusalRow("not_replicated", 503, hecCode: 9, hecText: "Server is busy")
         }
     }
 }

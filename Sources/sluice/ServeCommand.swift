@@ -120,6 +120,13 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "HEC acknowledgement ids not yet reported true, over all channels, past which requests are answered 503 (code 9).")
     var hecAckMaxPending = HECAckTable.Limits().maxPendingTotal
 
+    @Option(name: .long, help: "When ingest is answered: local (records in the WAL under --fsync) or replicated (also acknowledged by the JetStream stream each repository forwards to; every repository needs one).")
+    var ackAfter = "local"
+    @Option(name: .long, help: "Seconds a request waits for its stream under --ack-after replicated before it is answered 503 with Retry-After (its events stay in the WAL and are forwarded later).")
+    var replicationTimeout = 10.0
+    @Option(name: .long, help: "Seconds after SIGTERM to finish requests in flight and go on forwarding the backlog before exiting.")
+    var drainTimeout = 30.0
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -142,6 +149,10 @@ struct ServeCommand: ParsableCommand {
         }
         guard tlsHandshakeTimeout > 0, tlsMaxHandshakes >= 1 else {
             throw ValidationError("--tls-handshake-timeout and --tls-max-handshakes must be positive")
+        }
+        guard AckAfter(rawValue: ackAfter) != nil else { throw ValidationError("--ack-after must be local or replicated") }
+        guard replicationTimeout > 0, drainTimeout >= 0 else {
+            throw ValidationError("--replication-timeout must be positive and --drain-timeout not negative")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         guard (maxPendingBytes ?? 0) >= 0, (minFreeBytes ?? 0) >= 0, hecAckIdleTimeout > 0, hecAckMaxPendingPerChannel >= 1, hecAckMaxPending >= 1 else {
@@ -210,6 +221,9 @@ struct ServeCommand: ParsableCommand {
         configuration.hecAckLimits.idleMillis = Int64(hecAckIdleTimeout * 1000)
         configuration.hecAckLimits.maxPendingPerChannel = hecAckMaxPendingPerChannel
         configuration.hecAckLimits.maxPendingTotal = hecAckMaxPending
+        configuration.ackAfter = AckAfter(rawValue: ackAfter)!
+        configuration.replicationTimeoutSeconds = replicationTimeout
+        configuration.drainTimeoutSeconds = drainTimeout
         let code = try GatewayServer(configuration: configuration, logger: Logger(label: "sluice")).run()
         throw ExitCode(code)
     }

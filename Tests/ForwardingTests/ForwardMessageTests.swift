@@ -28,6 +28,7 @@ struct ForwardMessageTests {
         let names = messages[0].headers.map(\.name)
         #expect(names.starts(with: ["Sluice-Repository", "Sluice-Events", "Sluice-First-Sequence", "Sluice-Min-Timestamp", "Sluice-Max-Timestamp"]))
         #expect(messages[1].headers.last == ForwardMessage.Header(name: "Sluice-Part", value: "1/3"))
+        #expect(messages[0].headers.contains(ForwardMessage.Header(name: "Sluice-Gateway", value: "g")), "the sending gateway is named")
         #expect(ForwardMessageBuilder.messages(gateway: "g", repository: "web", header: header, format: .wal, body: body,
                                                maxPayload: 1 << 20) == [ForwardMessage(id: "g/web/42/0", headers: Array(messages[0].headers.dropLast()), body: 0..<2500)])
     }

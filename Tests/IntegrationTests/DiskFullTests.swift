@@ -32,9 +32,10 @@ import Testing
         #expect(!answer.text.contains(server.dataDirectory) && !answer.text.contains("errno"), "\(answer.text)")
         #expect(!acknowledged.isEmpty)
 
-        // Still serving, and still refusing while the disk stays full.
+        // Still serving, and still refusing while the disk stays full: the status answer tells a load
+        // balancer to send ingest elsewhere for a while (docs/fleet.md).
         let status = try RawHTTPClient(port: server.port).request("GET", "/api/v1/status")
-        #expect(status.status == 200)
+        #expect(status.status == 503 && status.text.contains("write-ahead log failed"), "\(status.text)")
         #expect(server.stop() == 0)
 
         let cat = try SluiceProcess.run(["wal", "cat", "--data", server.dataDirectory, "--repo", "sandbox"])

@@ -105,7 +105,7 @@ enum StreamReader {
             guard js_GetMsg(&msg, context, stream, sequence, nil, &code) == NATS_OK, let msg else { continue }
             defer { natsMsg_Destroy(msg) }
             var headers: [String: String] = [:]
-            for name in ["Nats-Msg-Id", "Sluice-Repository", "Sluice-Events", "Sluice-First-Sequence", "Sluice-Part", "Sluice-Format", "Content-Encoding"] {
+            for name in ["Nats-Msg-Id", "Sluice-Repository", "Sluice-Events", "Sluice-First-Sequence", "Sluice-Part", "Sluice-Format", "Sluice-Gateway", "Content-Encoding"] {
                 var value: UnsafePointer<CChar>?
                 if natsMsgHeader_Get(msg, name, &value) == NATS_OK, let value { headers[name] = String(cString: value) }
             }
