@@ -143,7 +143,7 @@ public final class ForwardingService: Sendable {
                 let delivered = pair.0.delivered.load(ordering: .acquiring)
                 return total + (pair.1 > delivered ? Int(pair.1 - delivered) : 0)
             }
-            if left == 0 || DispatchTime.now().uptimeNanoseconds >= deadlineNanos { return left }
+            if left == 0 || MonotonicClock.nanoseconds() >= deadlineNanos { return left }
             usleep(20_000)
         }
     }

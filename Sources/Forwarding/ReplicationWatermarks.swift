@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import POSIX
 import Synchronization
 
 /// How a request parked for replication (`--ack-after replicated`) ends.
@@ -120,7 +121,7 @@ public final class ReplicationWatermarks: Sendable {
             waiter.replicationSettled(.noTarget)
             return
         }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         let replicated = gate.state.withLock { state -> Bool in
             if end <= state.watermark { return true }
             state.parked.append(Gate.Parked(end: end, deadline: now &+ timeoutNanos, waiter: waiter))
@@ -144,7 +145,7 @@ public final class ReplicationWatermarks: Sendable {
     }
 
     /// Tells every request parked longer than the timeout that it timed out.
-    public func expire(nowNanos: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    public func expire(nowNanos: UInt64 = MonotonicClock.nanoseconds()) {
         let all = gates.withLock { Array($0.values) }
         for gate in all {
             let expired = gate.state.withLock { state -> [ReplicationWaiter] in

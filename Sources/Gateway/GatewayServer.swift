@@ -6,6 +6,7 @@ import EventLoop
 import Forwarding
 import Foundation
 import Logging
+import POSIX
 import Tokens
 import WAL
 
@@ -116,7 +117,7 @@ public final class GatewayServer {
             logger.info("shutting down", metadata: ["signal": "\(signal)", "drain_timeout": "\(configuration.drainTimeoutSeconds)"])
             break
         }
-        let drainDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, configuration.drainTimeoutSeconds) * 1e9)
+        let drainDeadline = MonotonicClock.nanoseconds() + UInt64(max(0, configuration.drainTimeoutSeconds) * 1e9)
         server.shutdown()
         metricsServer?.shutdown()
         server.wait()
