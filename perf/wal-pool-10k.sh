@@ -22,25 +22,7 @@ trap '[ -n "$SLUICE_PID" ] && sluice_kill; rm -rf "$work"' EXIT
 
 sluice_serve "$BIN" "$work/data" --fsync "$FSYNC" --threads "$LOOPS" --wal-writers "$WRITERS" \
     --max-connections $((CONNECTIONS * 2 + 100))
-python3 - "$SLUICE_DATA/tokens.json" "$work/tokens.txt" "$REPOS" <<'PY'
-import json, os, random, string, sys
-path, out, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-snapshot = json.load(open(path))
-rng = random.Random(11)
-alphabet = string.ascii_letters + string.digits
-tokens = []
-for i in range(count):
-    name = f"tenant{i}"
-    token = "".join(rng.choice(alphabet) for _ in range(43))
-    snapshot.setdefault("repositories", []).append({"name": name, "organization": "default", "kind": "regular"})
-    snapshot.setdefault("ingestTokens", []).append({"name": "bench", "repository": name, "token": token})
-    tokens.append(token)
-tmp = path + ".tmp"
-with open(tmp, "w") as f: json.dump(snapshot, f)
-os.chmod(tmp, 0o600)
-os.rename(tmp, path)
-open(out, "w").write("\n".join(tokens) + "\n")
-PY
+python3 lib/add_repositories.py "$SLUICE_DATA/tokens.json" "$work/tokens.txt" "$REPOS" tenant 11
 kill -HUP "$SLUICE_PID"
 for _ in $(seq 1 300); do grep -q "tokens=reloaded" "$SLUICE_DATA/stderr.log" && break; sleep 0.1; done
 echo "limits: $(grep -m1 -o 'open_files=[0-9]*' "$SLUICE_DATA/stderr.log" || true) $(grep -m1 -o 'max_connections=[0-9]*' "$SLUICE_DATA/stderr.log" || true)"

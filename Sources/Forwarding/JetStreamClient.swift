@@ -80,57 +80,29 @@ private let publishAnswered: jsPubAckHandler = { _, msg, _, pae, closure in
 /// One connection to a NATS server set with a JetStream context whose asynchronous publishes report to an
 /// ``AckTracker``. Used by one thread at a time; cnats reconnects on its own after a server loss.
 final class JetStreamClient: @unchecked Sendable {
-    private var options: OpaquePointer?
-    private var connection: OpaquePointer?
-    private var context: OpaquePointer?
+    private let session: NATSSession
+    private var context: OpaquePointer? { session.context }
     let tracker: AckTracker
     /// The server's `max_payload`.
     let maxPayload: Int
 
     init(target: Forwarder, tracker: AckTracker, maxPending: Int = 1024) throws(JetStreamError) {
         self.tracker = tracker
-        var options: OpaquePointer?
-        var status = natsOptions_Create(&options)
-        guard status == NATS_OK else { throw JetStreamError("natsOptions_Create", status) }
-        var connection: OpaquePointer?
-        var context: OpaquePointer?
-        func fail(_ error: JetStreamError) -> JetStreamError {
-            if let context { jsCtx_Destroy(context) }
-            if let connection { natsConnection_Destroy(connection) }
-            natsOptions_Destroy(options)
-            return error
-        }
-        let servers = target.servers.map { strdup($0) }
-        defer { servers.forEach { free($0) } }
-        var serverPointers = servers.map { UnsafePointer<CChar>($0) }
-        status = serverPointers.withUnsafeMutableBufferPointer { natsOptions_SetServers(options, $0.baseAddress, Int32($0.count)) }
-        guard status == NATS_OK else { throw fail(JetStreamError("natsOptions_SetServers", status)) }
-        _ = natsOptions_SetAllowReconnect(options, true)
-        _ = natsOptions_SetMaxReconnect(options, -1)
-        _ = natsOptions_SetReconnectWait(options, 250)
-        _ = natsOptions_SetTimeout(options, 5000)
-        if let user = target.user, let password = target.password { _ = natsOptions_SetUserInfo(options, user, password) }
-        if let token = target.token { _ = natsOptions_SetToken(options, token) }
-        if let creds = target.credsFile { _ = natsOptions_SetUserCredentialsFromFiles(options, creds, nil) }
-        if let ca = target.tlsCA {
-            _ = natsOptions_SetSecure(options, true)
-            status = natsOptions_LoadCATrustedCertificates(options, ca)
-            guard status == NATS_OK else { throw fail(JetStreamError("loading the TLS CA \(ca)", status)) }
-        }
-        status = natsConnection_Connect(&connection, options)
-        guard status == NATS_OK else { throw fail(JetStreamError("connecting to \(target.servers.joined(separator: ","))", status)) }
-        var jsOptions = CNATS.jsOptions()
-        _ = jsOptions_Init(&jsOptions)
-        jsOptions.PublishAsync.MaxPending = Int64(maxPending)
-        jsOptions.PublishAsync.AckHandler = publishAnswered
-        jsOptions.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(tracker).toOpaque()
-        jsOptions.Wait = 5000
-        status = natsConnection_JetStream(&context, connection, &jsOptions)
-        guard status == NATS_OK else { throw fail(JetStreamError("natsConnection_JetStream", status)) }
-        maxPayload = Int(natsConnection_GetMaxPayload(connection))
-        self.options = options
-        self.connection = connection
-        self.context = context
+        session = try NATSSession(servers: target.servers, timeoutMillis: 5000, configure: { (options) throws(JetStreamError) in
+            if let user = target.user, let password = target.password { _ = natsOptions_SetUserInfo(options, user, password) }
+            if let token = target.token { _ = natsOptions_SetToken(options, token) }
+            if let creds = target.credsFile { _ = natsOptions_SetUserCredentialsFromFiles(options, creds, nil) }
+            if let ca = target.tlsCA {
+                _ = natsOptions_SetSecure(options, true)
+                let status = natsOptions_LoadCATrustedCertificates(options, ca)
+                guard status == NATS_OK else { throw JetStreamError("loading the TLS CA \(ca)", status) }
+            }
+        }, jetStream: { js in
+            js.PublishAsync.MaxPending = Int64(maxPending)
+            js.PublishAsync.AckHandler = publishAnswered
+            js.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(tracker).toOpaque()
+        })
+        maxPayload = Int(natsConnection_GetMaxPayload(session.connection))
     }
 
     /// Throws when `stream` does not exist (``JetStreamError/isStreamMissing``) or cannot be asked about.
@@ -190,21 +162,9 @@ final class JetStreamClient: @unchecked Sendable {
         _ = js_PublishAsyncComplete(context, &publish)
     }
 
-    var isConnected: Bool { connection.map { natsConnection_Status($0) == NATS_CONN_STATUS_CONNECTED } ?? false }
+    var isConnected: Bool { session.isConnected }
 
-    func close() {
-        if let context { jsCtx_Destroy(context) }
-        context = nil
-        if let connection {
-            natsConnection_Close(connection)
-            natsConnection_Destroy(connection)
-        }
-        connection = nil
-        if let options { natsOptions_Destroy(options) }
-        options = nil
-    }
-
-    deinit { close() }
+    func close() { session.close() }
 }
 
 /// Stream management for the command line (`sluice forwarders create-stream`).

@@ -41,9 +41,8 @@ public enum KeyValueError: Error, Sendable, CustomStringConvertible {
 /// One connection to a NATS server set and one key-value bucket on it (libnats' `kvStore`). Calls are
 /// synchronous; one ``KeyValueWatcher`` may run on a thread of its own beside them.
 public final class KeyValueBucket: @unchecked Sendable {
-    private var options: OpaquePointer?
-    private var connection: OpaquePointer?
-    private var context: OpaquePointer?
+    private let session: NATSSession
+    private var context: OpaquePointer? { session.context }
     private var store: OpaquePointer?
     public let url: SnapshotSourceURL
 
@@ -51,28 +50,17 @@ public final class KeyValueBucket: @unchecked Sendable {
     /// missing and `replicas` is given.
     public init(_ url: SnapshotSourceURL, replicas: Int?, timeoutMillis: Int64 = 5000) throws(KeyValueError) {
         self.url = url
-        var status = natsOptions_Create(&options)
-        guard status == NATS_OK else { throw .failed(JetStreamError("natsOptions_Create", status)) }
+        do throws(JetStreamError) {
+            session = try NATSSession(servers: url.servers, timeoutMillis: timeoutMillis, jetStream: { js in
+                // ``createAll``: a window of publishes in flight, waiting (not failing) while it is full.
+                js.PublishAsync.MaxPending = 4096
+                js.PublishAsync.StallWait = 60_000
+            })
+        } catch {
+            throw .failed(error)
+        }
         defer { if store == nil { close() } }
-        let servers = url.servers.map { strdup($0) }
-        defer { servers.forEach { free($0) } }
-        var serverPointers = servers.map { UnsafePointer<CChar>($0) }
-        status = serverPointers.withUnsafeMutableBufferPointer { natsOptions_SetServers(options, $0.baseAddress, Int32($0.count)) }
-        guard status == NATS_OK else { throw .failed(JetStreamError("natsOptions_SetServers", status)) }
-        _ = natsOptions_SetAllowReconnect(options, true)
-        _ = natsOptions_SetMaxReconnect(options, -1)
-        _ = natsOptions_SetReconnectWait(options, 250)
-        _ = natsOptions_SetTimeout(options, timeoutMillis)
-        status = natsConnection_Connect(&connection, options)
-        guard status == NATS_OK else { throw .failed(JetStreamError("connecting to \(url.servers.joined(separator: ","))", status)) }
-        var jsOptions = CNATS.jsOptions()
-        _ = jsOptions_Init(&jsOptions)
-        jsOptions.Wait = timeoutMillis
-        // ``createAll``: a window of publishes in flight, waiting (not failing) while it is full.
-        jsOptions.PublishAsync.MaxPending = 4096
-        jsOptions.PublishAsync.StallWait = 60_000
-        status = natsConnection_JetStream(&context, connection, &jsOptions)
-        guard status == NATS_OK else { throw .failed(JetStreamError("natsConnection_JetStream", status)) }
+        var status: natsStatus
         status = js_KeyValue(&store, context, url.bucket)
         if status == NATS_NOT_FOUND, let replicas {
             var config = kvConfig()
@@ -149,20 +137,12 @@ public final class KeyValueBucket: @unchecked Sendable {
         return KeyValueWatcher(watcher)
     }
 
-    public var isConnected: Bool { connection.map { natsConnection_Status($0) == NATS_CONN_STATUS_CONNECTED } ?? false }
+    public var isConnected: Bool { session.isConnected }
 
     public func close() {
         if let store { kvStore_Destroy(store) }
         store = nil
-        if let context { jsCtx_Destroy(context) }
-        context = nil
-        if let connection {
-            natsConnection_Close(connection)
-            natsConnection_Destroy(connection)
-        }
-        connection = nil
-        if let options { natsOptions_Destroy(options) }
-        options = nil
+        session.close()
     }
 
     deinit { close() }
