@@ -197,7 +197,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         do throws(KeyValueError) {
             let revision = try bucket.write(writes[0].key, writes[0].value, expectedRevision: 0)
             try bucket.createAll(writes.dropFirst().map { ($0.key, $0.value) })
-            mirror.seeded(snapshot, index: index, writes: [writes[0]], revisions: [revision])
+            mirror.seeded(snapshot, index: index, writes: [writes[0]], revisions: [revision], echoed: writes.dropFirst())
             logger.info("shared token snapshot seeded from this gateway", metadata: ["source": "\(url)", "keys": "\(writes.count)"])
         } catch {
             if case .conflict = error {

@@ -28,6 +28,9 @@ public struct SnapshotMirror: Sendable {
 
     private var pending: [String: (firstMillis: Int64, count: Int, changes: [Change])] = [:]
     private var ready: [[Change]] = []
+    /// Values this gateway seeded whose revisions arrive through its own watcher: an echo carrying the same
+    /// bytes changes nothing, so it records the revision without a validation and a swap of the whole set.
+    private var echoes: [String: [UInt8]] = [:]
 
     public init(source: String, snapshot: Snapshot = Snapshot()) {
         self.source = source
@@ -42,6 +45,7 @@ public struct SnapshotMirror: Sendable {
     public mutating func receive(key keyText: String, revision: UInt64, value: [UInt8]?, nowMillis: Int64) {
         if let known = revisions[keyText], revision <= known { return }
         revisions[keyText] = revision
+        if let echo = echoes.removeValue(forKey: keyText), let value, echo == value { return }
         let parsed = SnapshotValue(parsing: value ?? [])
         let key = SnapshotKey(text: keyText)
         let element: Result<SnapshotElement?, TokenError>
@@ -174,9 +178,12 @@ public struct SnapshotMirror: Sendable {
         index = edit.index
     }
 
-    /// Records that this gateway seeded the bucket with `snapshot`: `writes` were stored at `revisions`.
-    public mutating func seeded(_ snapshot: Snapshot, index: SnapshotIndex, writes: [Write], revisions written: [UInt64]) {
+    /// Records that this gateway seeded the bucket with `snapshot`: `writes` were stored at `revisions`, and
+    /// `echoed` were published without waiting for their revisions, which the watcher brings.
+    public mutating func seeded(_ snapshot: Snapshot, index: SnapshotIndex, writes: [Write], revisions written: [UInt64],
+                                echoed: some Sequence<Write> = []) {
         for (write, revision) in zip(writes, written) where revision > revisions[write.key] ?? 0 { revisions[write.key] = revision }
+        for write in echoed { echoes[write.key] = write.value }
         self.snapshot = snapshot
         self.index = index
     }
