@@ -129,12 +129,30 @@ public final class KeyValueBucket: @unchecked Sendable {
         guard status == NATS_OK else { throw .failed(JetStreamError("creating \(writes.count) keys", status)) }
     }
 
-    /// Watches every key: first the current values, then each change.
-    public func watchAll() throws(KeyValueError) -> KeyValueWatcher {
+    /// Watches every key: first the current values, then each change. The server takes longer to create the
+    /// watcher's consumer on a bucket of a million keys than a write may wait, and libnats creates it within
+    /// the JetStream context's wait, so the watcher binds the bucket through a context of its own.
+    public func watchAll(createTimeoutMillis: Int64 = 120_000) throws(KeyValueError) -> KeyValueWatcher {
+        var options = jsOptions()
+        _ = jsOptions_Init(&options)
+        options.Wait = createTimeoutMillis
+        var watchContext: OpaquePointer?
+        var status = natsConnection_JetStream(&watchContext, session.connection, &options)
+        guard status == NATS_OK, let watchContext else { throw .failed(JetStreamError("natsConnection_JetStream", status)) }
+        var watchStore: OpaquePointer?
+        status = js_KeyValue(&watchStore, watchContext, url.bucket)
+        guard status == NATS_OK, let watchStore else {
+            jsCtx_Destroy(watchContext)
+            throw .failed(JetStreamError("bucket \(url.bucket)", status))
+        }
         var watcher: OpaquePointer?
-        let status = kvStore_WatchAll(&watcher, store, nil)
-        guard status == NATS_OK, let watcher else { throw .failed(JetStreamError("watch \(url.bucket)", status)) }
-        return KeyValueWatcher(watcher)
+        status = kvStore_WatchAll(&watcher, watchStore, nil)
+        guard status == NATS_OK, let watcher else {
+            kvStore_Destroy(watchStore)
+            jsCtx_Destroy(watchContext)
+            throw .failed(JetStreamError("watch \(url.bucket)", status))
+        }
+        return KeyValueWatcher(watcher, store: watchStore, context: watchContext)
     }
 
     public var isConnected: Bool { session.isConnected }
@@ -161,7 +179,15 @@ public final class KeyValueWatcher: @unchecked Sendable {
         case stopped
     }
 
-    init(_ watcher: OpaquePointer) { self.watcher = watcher }
+    /// The watcher's own bucket handle and JetStream context, released after it.
+    private let store: OpaquePointer
+    private let context: OpaquePointer
+
+    init(_ watcher: OpaquePointer, store: OpaquePointer, context: OpaquePointer) {
+        self.watcher = watcher
+        self.store = store
+        self.context = context
+    }
 
     public func next(timeoutMillis: Int64) -> Event {
         var entry: OpaquePointer?
@@ -183,5 +209,9 @@ public final class KeyValueWatcher: @unchecked Sendable {
 
     public func stop() { _ = kvWatcher_Stop(watcher) }
 
-    deinit { kvWatcher_Destroy(watcher) }
+    deinit {
+        kvWatcher_Destroy(watcher)
+        kvStore_Destroy(store)
+        jsCtx_Destroy(context)
+    }
 }
