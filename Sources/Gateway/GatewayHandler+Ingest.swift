@@ -122,13 +122,7 @@ extension GatewayHandler {
             if let replication, !replication.hasTarget(repository) {
                 return refuseCharged(IngestRefusal(replication: .noTarget, repository: repository), &output)
             }
-            var ticket: HECAckTicket? = nil
-            if let ackChannel {
-                switch hecAcks.issue(channel: ackChannel) {
-                case .success(let id): ticket = HECAckTicket(acks: Unretained(hecAcks), channel: ackChannel, id: id)
-                case .failure: return refuse(.acksPending, &output)
-                }
-            }
+            guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
             let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
                                         firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket,
@@ -161,13 +155,7 @@ extension GatewayHandler {
         if let refusal = chargeRepositories(targets, bodyBytes: bodyBytes, wallMillis: ingestMillis) {
             return refuse(refusal, &output)
         }
-        var ticket: HECAckTicket? = nil
-        if let ackChannel {
-            switch hecAcks.issue(channel: ackChannel) {
-            case .success(let id): ticket = HECAckTicket(acks: Unretained(hecAcks), channel: ackChannel, id: id)
-            case .failure: return refuse(.acksPending, &output)
-            }
-        }
+        guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
 
         let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
@@ -394,6 +382,13 @@ extension GatewayHandler {
         case let (a?, b?): return batch.withBytes(a) { first in batch.withBytes(b) { first.elementsEqual($0) } }
         default: return false
         }
+    }
+
+    /// The acknowledgement ticket of a request on an ack channel (nil without one); a failure when the
+    /// channel's or the gateway's pending acknowledgements are at their limit.
+    private func ackTicket(_ channel: String?) -> Result<HECAckTicket?, HECAckTable.Refusal> {
+        guard let channel else { return .success(nil) }
+        return hecAcks.issue(channel: channel).map { HECAckTicket(acks: Unretained(hecAcks), channel: channel, id: $0) }
     }
 
     static func wallClockMillis() -> Int64 {

@@ -315,11 +315,7 @@ final class SegmentWriter {
         let rounded = (end + Self.reservationStep - 1) / Self.reservationStep * Self.reservationStep
         let target = max(end, min(rounded, options.segmentBytes))
         do throws(SegmentIOError) {
-            while reservedEnd < target {
-                let count = min(target - reservedEnd, ZeroBytes.count)
-                try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
-                reservedEnd += count
-            }
+            try zeroFill(file, upTo: target)
         } catch {
             reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
             logger.warning("WAL could not reserve room for an all-or-nothing append", metadata: [
@@ -552,6 +548,15 @@ final class SegmentWriter {
     /// records, writes zeros to `reserveBytes` past them (never past `segmentBytes`). A failed zero write
     /// stops the reserve for this segment; the records are not affected (the next record write reports a
     /// full disk on its own).
+    /// Writes zeros from ``reservedEnd`` to `target`, moving ``reservedEnd`` with each write.
+    private func zeroFill(_ file: any SegmentFile, upTo target: Int) throws(SegmentIOError) {
+        while reservedEnd < target {
+            let count = min(target - reservedEnd, ZeroBytes.count)
+            try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
+            reservedEnd += count
+        }
+    }
+
     private func extendReserve(_ file: any SegmentFile) {
         guard case .always = options.fsync, reserveAllowed, options.reserveBytes > 0,
               averageGroupBytes <= Self.reserveWorthGroupBytes,
@@ -559,11 +564,7 @@ final class SegmentWriter {
         let target = min(writtenOffset + options.reserveBytes, options.segmentBytes)
         guard target > reservedEnd else { return }
         do throws(SegmentIOError) {
-            while reservedEnd < target {
-                let count = min(target - reservedEnd, ZeroBytes.count)
-                try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
-                reservedEnd += count
-            }
+            try zeroFill(file, upTo: target)
         } catch {
             reserveAllowed = false
             reservedEnd = max(writtenOffset, (try? file.size()) ?? reservedEnd)
