@@ -140,7 +140,7 @@ extension GatewayHandler {
         appendParts.reserveCapacity(targets.count)
         for target in targets {
             do throws(WALError) {
-                appendParts.append((try services.wal.log(for: target.repository), target.batch))
+                appendParts.append((try log(for: target.repository).with { $0 }, target.batch))
             } catch {
                 return refuseCharged(IngestRefusal(error), &output)
             }
@@ -291,11 +291,12 @@ extension GatewayHandler {
         case split([(repository: String, batch: EventBatch)])
     }
 
-    /// The log of `repository`, remembered between requests (a loop sends request after request to
-    /// the same repository; the store's lookup takes a lock shared by every loop).
+    /// The log of `repository` from the loop's own map (a log not in it yet is opened through the WAL store,
+    /// whose lookup takes a lock shared by every loop), remembered between requests: a loop sends request after
+    /// request to the same repository.
     private func log(for repository: String) throws(WALError) -> Unretained<RepositoryLog> {
         if let recent = recentLog, recent.repository == repository { return recent.log }
-        let log = Unretained(try services.wal.log(for: repository))
+        let log = try view.logs.log(for: repository, opening: services.wal)
         recentLog = (repository, log)
         return log
     }

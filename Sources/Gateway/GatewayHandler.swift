@@ -24,10 +24,11 @@ final class GatewayHandler: HTTPHandler {
     var workspace = LoopWorkspace()
     /// Ingest requests since the last tick: a tick without any finds the loop idle.
     var ingestsSinceTick = 0
-    /// The log the last request went to (the WAL store, which ``services`` owns, keeps every log it opens).
+    /// The log the last request went to (a handle of ``view``'s log map, which keeps it alive).
     var recentLog: (repository: String, log: Unretained<RepositoryLog>)?
-    /// The tokens' scopes, parsers and repositories as this loop serves them (``LoopViews`` posts each reload's).
-    private(set) var view = LoopView.empty
+    /// The tokens' scopes, parsers, repositories and their logs as this loop serves them (``LoopViews`` posts
+    /// each reload's; the loop adds the logs it opens to its map).
+    var view = LoopView.empty
 
     /// `services`' token store, its cache, the metrics and the ack table, read on every request. Immutable
     /// properties of this handler, so a request borrows them without retaining them.
@@ -57,7 +58,7 @@ final class GatewayHandler: HTTPHandler {
     }
 
     /// Serves with `view` from the next request on (on the loop's thread, between requests); the remembered
-    /// credential and log may be of the previous generation, so both are forgotten.
+    /// credential and log are of the previous view, so both are forgotten.
     func install(_ view: LoopView) {
         self.view = view
         recentCredential.forget()

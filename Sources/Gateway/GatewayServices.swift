@@ -48,7 +48,7 @@ final class GatewayServices: Sendable {
         self.metricsAccess = metricsAccess
         self.hecAcks = hecAcks
         self.diskSpace = diskSpace
-        loopViews = LoopViews(following: tokens)
+        loopViews = LoopViews(following: tokens, wal: wal)
         self.gateway = gateway
     }
 

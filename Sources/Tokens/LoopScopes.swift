@@ -1,50 +1,63 @@
 import Parsers
 
 /// What a token store serves after one install, as each event loop compiles its own view of it: the
-/// generation's scopes (kinds, flags, parser names, limits, expiry), its custom parsers' definitions and its
-/// repositories. Handed to the observers of ``TokenStore/observeInstalls(_:)``.
+/// generation's catalog (scopes with their kinds, flags, parser names, limits and expiry; the tokens'
+/// labels), its custom parsers' definitions and its repositories. Handed to the observers of
+/// ``TokenStore/observeInstalls(_:)``.
 public struct TokenGeneration: Sendable {
-    let scopes: [Principal.Scope]
+    let catalog: TokenCatalog
     /// The snapshot's custom parsers, which each loop compiles for itself.
     public let parsers: [CustomParserDefinition]
     /// The generation's compiled parsers, for a loop whose own compile fails (it cannot: validation
     /// compiled the same definitions).
     public let registry: ParserRegistry
     public let repositories: [String: Repository]
+
+    init(scopes catalog: TokenCatalog, parsers: [CustomParserDefinition], registry: ParserRegistry,
+         repositories: [String: Repository]) {
+        self.catalog = catalog
+        self.parsers = parsers
+        self.registry = registry
+        self.repositories = repositories
+    }
 }
 
-/// One event loop's own copies of a generation's scopes, so the principals it serves hold objects (scope,
-/// parser, limit policy) that only this loop retains, while the credential cache stays shared.
+/// One event loop's own copies of a generation's scopes: the loop resolves the token table's entries
+/// (``TokenEntry``, plain indexes) into principals holding objects (scope, parser, limit policy) that only
+/// this loop retains, while the table itself stays shared.
 ///
-/// Guarantees: ``localize(_:)`` returns a principal equal in every property to the one given when that
-/// principal is of this generation (found by its scope's index and identity), else nil; the generation's
-/// shared scopes are kept alive here, so an identity is never that of a freed and reused object.
+/// Guarantees: ``principal(for:)`` returns, for an entry of this generation, a principal equal in every
+/// property to the one its catalog resolves (``TokenCatalog/principal(for:)``), else nil. The labels are
+/// read in place from the generation's catalog, which is immutable.
 /// Not thread-safe: one per loop.
 public struct LoopScopes: Sendable {
-    private let shared: [Principal.Scope]
+    private let catalog: TokenCatalog?
     private let own: [Principal.Scope]
 
-    /// No scopes: every principal is served as the cache holds it.
+    /// No scopes: no entry resolves (callers serve the catalog's principal).
     public init() {
-        shared = []
+        catalog = nil
         own = []
     }
 
     /// Compiles the loop's own scope for each of `generation`'s, with parsers from the loop's `parsers`.
     public init(_ generation: TokenGeneration, parsers: ParserRegistry) {
-        shared = generation.scopes
-        own = generation.scopes.map { Principal.Scope(compiling: $0, parsers: parsers) }
+        catalog = generation.catalog
+        own = generation.catalog.scopes.map { Principal.Scope(compiling: $0, parsers: parsers) }
     }
 
     /// True when built with no generation (``init()``).
-    public var isEmpty: Bool { shared.isEmpty }
+    public var isEmpty: Bool { catalog == nil }
 
-    /// `principal` with this loop's own scope and label storage; nil when its scope is not of this generation
-    /// (a lookup between a reload's swap and this loop's new view).
+    /// The principal `entry` names, with this loop's own scope and label storage; nil when the entry is not of
+    /// this generation (a lookup between a reload's swap and this loop's new view).
+    func principal(for entry: TokenEntry) -> Principal? {
+        guard let catalog, entry.generation == catalog.stamp else { return nil }
+        return Principal(scope: own[Int(entry.scope)], metricLabel: catalog.label(of: entry), entry: entry)
+    }
+
+    /// `principal` (as its catalog resolved it) with this loop's own scope; nil when it is not of this generation.
     public func localize(_ principal: Principal) -> Principal? {
-        let index = principal.scope.index
-        guard index >= 0, index < shared.count, shared[index] === principal.scope else { return nil }
-        return Principal(scope: own[index], metricLabel: String(decoding: Array(principal.metricLabel.utf8), as: UTF8.self),
-                         usageSlot: principal.usageSlot)
+        self.principal(for: principal.entry)
     }
 }

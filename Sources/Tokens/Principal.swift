@@ -4,11 +4,10 @@ import Parsers
 /// Who a credential authenticates as: what kind of token it is, what it may ingest into, its compiled
 /// parser, and a stable label for metrics that is never the secret.
 ///
-/// Layout: the scope (kind, its name, flags, parser) lives in a `Scope` object shared by every token with
-/// the same scope — all ingest tokens of a repository with the same parser share one — and the per-token
-/// label is held inline. So a million credentials cost no million allocations, and copying a principal out
-/// of the cache costs one retain (two when the label is longer than 15 bytes). Each event loop serves with
-/// scope objects of its own (``LoopScopes``), found by the shared scope's ``Scope/index``.
+/// Layout: the scope (kind, its name, flags, parser, limits) lives in a `Scope` object shared by every token
+/// with the same scope, and the per-token label is held inline. The token table stores no principal: it
+/// stores a ``TokenEntry`` (plain indexes), which an event loop resolves against its own scopes
+/// (``LoopScopes``) and any other caller against its generation's shared ones (``TokenCatalog``).
 public struct Principal: Sendable {
     /// The token kind and its scope.
     public enum Kind: Sendable, Equatable {
@@ -22,11 +21,25 @@ public struct Principal: Sendable {
         case personal(user: String)
     }
 
-    /// What tokens of one scope share: the kind as a tag plus its one name, the flags, the parser, the
-    /// expiry and the generation's last-use slots.
+    /// What tokens of one scope share: the kind (without its name) plus its one name, the flags, the parser,
+    /// the expiry and the generation's last-use slots.
     final class Scope: Sendable {
-        let tag: UInt8
-        let flags: UInt8
+        /// ``Kind`` without its associated name, so a scope stores the name once for every kind.
+        enum KindTag: UInt8, Sendable, Hashable {
+            case ingest, organization, system, personal
+        }
+
+        struct Flags: OptionSet, Sendable, Hashable {
+            let rawValue: UInt8
+            static let canIngest = Flags(rawValue: 1)
+            static let root = Flags(rawValue: 2)
+            static let readMetrics = Flags(rawValue: 4)
+            static let previousSecret = Flags(rawValue: 8)
+            static let hecAcknowledgements = Flags(rawValue: 16)
+        }
+
+        let tag: KindTag
+        let flags: Flags
         let name: String
         let parser: ParserPipeline?
         /// The token's and its repository's limits; nil when neither has any.
@@ -36,27 +49,18 @@ public struct Principal: Sendable {
         /// The generation's last-use slots (``TokenUsage``), which `usageOwner` keeps alive; nil for API tokens.
         let usage: TokenUsage.Slots
         let usageOwner: TokenUsage?
-        /// The scope's position in its generation's ``TokenSet/scopes`` (-1: built outside a generation).
-        let index: Int
 
         init(kind: Kind, canIngest: Bool, parser: ParserPipeline?, isRoot: Bool, canReadMetrics: Bool = false,
              limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max, isPreviousSecret: Bool = false,
-             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false, index: Int = -1) {
-            switch kind {
-            case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
-            case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
-            case .systemToken: (tag, name) = (Principal.systemTag, "")
-            case let .personal(user): (tag, name) = (Principal.personalTag, user)
-            }
-            flags = (canIngest ? Principal.canIngestFlag : 0) | (isRoot ? Principal.rootFlag : 0)
-                | (canReadMetrics ? Principal.readMetricsFlag : 0) | (isPreviousSecret ? Principal.previousSecretFlag : 0)
-                | (hecAcknowledgements ? Principal.hecAcksFlag : 0)
+             usage: TokenUsage? = nil, hecAcknowledgements: Bool = false) {
+            (tag, name) = Self.split(kind)
+            flags = Self.flags(canIngest: canIngest, isRoot: isRoot, canReadMetrics: canReadMetrics,
+                               isPreviousSecret: isPreviousSecret, hecAcknowledgements: hecAcknowledgements)
             self.parser = parser
             self.limits = limits
             self.expiresAtMillis = expiresAtMillis
             self.usage = usage?.slots ?? TokenUsage.Slots(base: nil)
             usageOwner = usage
-            self.index = index
         }
 
         /// A loop's own scope equal to `other`, its parser taken from the loop's own `parsers`.
@@ -69,19 +73,36 @@ public struct Principal: Sendable {
             expiresAtMillis = other.expiresAtMillis
             usage = other.usage
             usageOwner = other.usageOwner
-            index = other.index
+        }
+
+        static func split(_ kind: Kind) -> (KindTag, String) {
+            switch kind {
+            case let .ingestToken(repository): (.ingest, repository)
+            case let .organizationToken(organization): (.organization, organization)
+            case .systemToken: (.system, "")
+            case let .personal(user): (.personal, user)
+            }
+        }
+
+        static func flags(canIngest: Bool, isRoot: Bool, canReadMetrics: Bool, isPreviousSecret: Bool,
+                          hecAcknowledgements: Bool) -> Flags {
+            var flags: Flags = []
+            if canIngest { flags.insert(.canIngest) }
+            if isRoot { flags.insert(.root) }
+            if canReadMetrics { flags.insert(.readMetrics) }
+            if isPreviousSecret { flags.insert(.previousSecret) }
+            if hecAcknowledgements { flags.insert(.hecAcknowledgements) }
+            return flags
         }
     }
-
-    static let ingestTag: UInt8 = 0, organizationTag: UInt8 = 1, systemTag: UInt8 = 2, personalTag: UInt8 = 3
-    static let canIngestFlag: UInt8 = 1, rootFlag: UInt8 = 2, readMetricsFlag: UInt8 = 4, previousSecretFlag: UInt8 = 8
-    static let hecAcksFlag: UInt8 = 16
 
     let scope: Scope
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
     public let metricLabel: String
+    /// The table entry this principal was resolved from (a principal built directly has one of no generation).
+    let entry: TokenEntry
     /// The token's last-use slot in its generation's ``TokenUsage`` (0, a slot never read, for API tokens).
-    let usageSlot: UInt32
+    var usageSlot: UInt32 { entry.usageSlot }
 
     public init(kind: Kind, canIngest: Bool, metricLabel: String, parser: ParserPipeline? = nil, isRoot: Bool = false,
                 canReadMetrics: Bool = false) {
@@ -90,9 +111,13 @@ public struct Principal: Sendable {
     }
 
     init(scope: Scope, metricLabel: String, usageSlot: UInt32 = 0) {
+        self.init(scope: scope, metricLabel: metricLabel, entry: TokenEntry(unresolvedWithUsageSlot: usageSlot))
+    }
+
+    init(scope: Scope, metricLabel: String, entry: TokenEntry) {
         self.scope = scope
         self.metricLabel = metricLabel
-        self.usageSlot = usageSlot
+        self.entry = entry
     }
 
     /// Epoch milliseconds from which this credential is refused (the token's `expiresAt`, or for a
@@ -106,7 +131,7 @@ public struct Principal: Sendable {
     public func hasExpired(atMillis nowMillis: Int64) -> Bool { nowMillis >= scope.expiresAtMillis }
 
     /// True for the secret a rotation replaced (still accepted until ``expiresAtMillis``).
-    public var isPreviousSecret: Bool { scope.flags & Self.previousSecretFlag != 0 }
+    public var isPreviousSecret: Bool { scope.flags.contains(.previousSecret) }
 
     /// Records a use at `seconds` (epoch seconds) in the token's last-use slot: a load and, at most once a
     /// second per token, a store; nothing for API tokens.
@@ -119,27 +144,27 @@ public struct Principal: Sendable {
 
     public var kind: Kind {
         switch scope.tag {
-        case Self.ingestTag: .ingestToken(repository: scope.name)
-        case Self.organizationTag: .organizationToken(organization: scope.name)
-        case Self.systemTag: .systemToken
-        default: .personal(user: scope.name)
+        case .ingest: .ingestToken(repository: scope.name)
+        case .organization: .organizationToken(organization: scope.name)
+        case .system: .systemToken
+        case .personal: .personal(user: scope.name)
         }
     }
 
     /// True for ingest tokens and for API tokens holding an ingest permission of their kind.
-    public var canIngest: Bool { scope.flags & Self.canIngestFlag != 0 }
+    public var canIngest: Bool { scope.flags.contains(.canIngest) }
     /// The ingest token's parser, compiled with the snapshot it came from; nil when none is assigned.
     public var parser: ParserPipeline? { scope.parser }
     /// True for personal tokens of root users.
-    public var isRoot: Bool { scope.flags & Self.rootFlag != 0 }
+    public var isRoot: Bool { scope.flags.contains(.root) }
     /// True for API tokens with the `ReadMetrics` permission and for root users' personal tokens.
-    public var canReadMetrics: Bool { scope.flags & Self.readMetricsFlag != 0 }
+    public var canReadMetrics: Bool { scope.flags.contains(.readMetrics) }
     /// True for ingest tokens whose HEC requests use indexer acknowledgements (`hecAcknowledgements`).
-    public var usesHECAcknowledgements: Bool { scope.flags & Self.hecAcksFlag != 0 }
+    public var usesHECAcknowledgements: Bool { scope.flags.contains(.hecAcknowledgements) }
     /// The user of a personal token (nil for other kinds).
-    public var userName: String? { scope.tag == Self.personalTag ? scope.name : nil }
+    public var userName: String? { scope.tag == .personal ? scope.name : nil }
     /// The ingest token's and its repository's limits and block; nil when neither has any.
     public var limits: IngestLimitPolicy? { scope.limits }
     /// The repository of an ingest token (without building a `Kind`).
-    public var ingestRepository: String? { scope.tag == Self.ingestTag ? scope.name : nil }
+    public var ingestRepository: String? { scope.tag == .ingest ? scope.name : nil }
 }

@@ -23,19 +23,28 @@ public struct RecentCredential {
         lookup(credential, in: cache, scopes: LoopScopes())
     }
 
-    /// The principal for `credential`, remembered as the loop's own (``LoopScopes/localize(_:)``); a principal
-    /// the loop's scopes do not know yet (its view of the reload is on its way) is answered but not remembered.
+    /// The principal for `credential`, remembered as the loop's own (``LoopScopes/principal(for:)``). An entry the
+    /// loop's scopes cannot resolve (its view of the reload is on its way) is answered as the cache resolves it
+    /// and not remembered, unless the caller has no scopes at all.
     public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache, scopes: LoopScopes) -> Principal? {
         if remembered, Self.constantTimeEquals(bytes, credential) { return principal }
-        let found = cache.lookup(credential)
-        let own = found.flatMap(scopes.localize)
-        guard credential.count <= Self.maxRemembered, own != nil || found == nil || scopes.isEmpty else {
+        let digest = TokenDigest(hashing: credential)
+        var found: Principal? = nil
+        var remember = credential.count <= Self.maxRemembered
+        if let entry = cache.entry(digest: digest) {
+            found = scopes.principal(for: entry)
+            if found == nil {
+                found = cache.lookup(digest: digest)
+                remember = remember && scopes.isEmpty
+            }
+        }
+        guard remember else {
             remembered = false
-            return own ?? found
+            return found
         }
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: credential)
-        principal = own ?? found
+        principal = found
         remembered = true
         return principal
     }

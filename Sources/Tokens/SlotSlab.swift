@@ -5,17 +5,18 @@ import Glibc
 /// The memory of one cache generation: every stripe's slots back to back in one anonymous mapping.
 ///
 /// Guarantees:
-/// - Each slot is one cache line (64 bytes, 64-aligned): digest, principal, occupied mark.
+/// - Each slot is one cache line (64 bytes, 64-aligned): digest, entry (``TokenEntry``, plain values), occupied
+///   mark.
 /// - A mapping of 2 MiB or more is aligned to 2 MiB and advised `MADV_HUGEPAGE`, so with transparent huge
 ///   pages in `madvise` mode a random lookup in a million-token table costs no TLB miss (page walk).
-/// - The slab owns the principals stored in it: `deinit` releases them and unmaps the memory. The cache
-///   releases a slab only after every stripe has swapped to the next generation, under the stripe locks,
-///   so no lookup can still be reading it.
+/// - The entries hold no reference, so `deinit` only unmaps the memory. The slab keeps its generation's
+///   ``TokenCatalog`` alive. The cache releases a slab only after every stripe has swapped to the next
+///   generation, under the stripe locks, so no lookup can still be reading it.
 final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed once, by deinit
-    /// Byte offsets within a slot. The occupied mark is a 32-bit word after the principal (28 bytes).
+    /// Byte offsets within a slot. The occupied mark is a 32-bit word after the entry (up to 28 bytes).
     enum Layout {
         static let stride = 64
-        static let principal = 32
+        static let entry = 32
         static let occupied = 60
     }
 
@@ -23,37 +24,40 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
 
     private let mapping: UnsafeMutableRawPointer
     private let byteCount: Int
-    private let slotCount: Int
+    /// What the slab's entries point into.
+    let catalog: TokenCatalog
 
-    /// Builds one table per stripe (`stripe(digest)` picks it) from `entries`, in one slab.
-    static func build(_ entries: [(digest: TokenDigest, principal: Principal)], stripeCount: Int,
+    /// Builds one table per stripe (`stripe(digest)` picks it) from `entries` (of `catalog`), in one slab.
+    static func build(_ entries: [(digest: TokenDigest, entry: TokenEntry)], catalog: TokenCatalog, stripeCount: Int,
                       stripe: (TokenDigest) -> Int) -> (slab: SlotSlab, tables: [StripeTable]) {
-        precondition(MemoryLayout<Principal>.size <= Layout.occupied - Layout.principal
-                     && MemoryLayout<Principal>.alignment <= 8, "a principal must fit its slot")
+        precondition(MemoryLayout<TokenEntry>.size <= Layout.occupied - Layout.entry
+                     && MemoryLayout<TokenEntry>.alignment <= 8, "an entry must fit its slot")
         var sizes = [Int](repeating: 0, count: stripeCount)
         for entry in entries { sizes[stripe(entry.digest)] += 1 }
         let capacities = sizes.map(StripeTable.capacity(for:))
         let slotCount = capacities.reduce(0, +)
-        let slab = SlotSlab(slotCount: slotCount)
+        let slab = SlotSlab(slotCount: slotCount, catalog: catalog)
         var tables = [StripeTable]()
         tables.reserveCapacity(stripeCount)
         var offset = 0
         for capacity in capacities {
-            tables.append(StripeTable(slots: slab.mapping + offset * Layout.stride, capacity: capacity, count: 0))
+            tables.append(StripeTable(slots: slab.mapping + offset * Layout.stride, capacity: capacity, count: 0, catalog: catalog))
             offset += capacity
         }
         var counts = [Int](repeating: 0, count: stripeCount)
         for entry in entries {
             let i = stripe(entry.digest)
-            if tables[i].insert(entry.digest, entry.principal) { counts[i] += 1 }
+            if tables[i].insert(entry.digest, entry.entry) { counts[i] += 1 }
         }
-        tables = tables.indices.map { StripeTable(slots: tables[$0].slots, capacity: tables[$0].capacity, count: counts[$0]) }
+        tables = tables.indices.map {
+            StripeTable(slots: tables[$0].slots, capacity: tables[$0].capacity, count: counts[$0], catalog: catalog)
+        }
         return (slab, tables)
     }
 
     /// Maps zeroed memory for `slotCount` slots (zero = empty slot).
-    private init(slotCount: Int) {
-        self.slotCount = slotCount
+    private init(slotCount: Int, catalog: TokenCatalog) {
+        self.catalog = catalog
         let bytes = slotCount * Layout.stride
         if bytes < Self.hugePage {
             byteCount = max(bytes, 1)
@@ -84,12 +88,6 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
     }
 
     deinit {
-        for index in 0..<slotCount {
-            let slot = mapping + index * Layout.stride
-            if slot.load(fromByteOffset: Layout.occupied, as: UInt32.self) != 0 {
-                (slot + Layout.principal).assumingMemoryBound(to: Principal.self).deinitialize(count: 1)
-            }
-        }
         munmap(mapping, byteCount)
     }
 }

@@ -3,30 +3,32 @@
 /// multiply-shift. Immutable once built; the cache swaps whole tables (and frees a generation's slab only
 /// after every stripe has swapped away from it).
 ///
-/// A slot is one 64-byte, 64-aligned cache line (`SlotSlab.Layout`): the digest, the principal, and an
-/// occupied mark. The probe reads slots two at a time (both loads issued before either compare), so a
+/// A slot is one 64-byte, 64-aligned cache line (`SlotSlab.Layout`): the digest, the entry (plain values,
+/// ``TokenEntry``), and an occupied mark. The probe reads slots two at a time (both loads issued before either compare), so a
 /// lookup whose entry sits at its home slot or the next one — most of them at this load factor — costs
 /// one DRAM round trip on a cold table.
 struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the owning cache keeps alive
     let slots: UnsafeMutableRawPointer?
     let capacity: Int
     let count: Int
+    /// What the entries' indexes point into (for callers that resolve them with the shared scopes).
+    let catalog: TokenCatalog?
 
-    static let empty = StripeTable(slots: nil, capacity: 0, count: 0)
+    static let empty = StripeTable(slots: nil, capacity: 0, count: 0, catalog: nil)
 
     /// The slots a stripe of `count` entries needs: at most two thirds full, at least one empty slot.
     static func capacity(for count: Int) -> Int {
         max(4, count + count / 2 + 1)
     }
 
-    /// The principal stored under `digest`. Every occupied slot on the probe path is compared on all 32
+    /// The entry stored under `digest`. Every occupied slot on the probe path is compared on all 32
     /// bytes (XOR-accumulated), so a near miss costs the same as a hit.
     ///
     /// The probe reads slots in pairs: both lines' loads are issued before either is compared, so the
     /// second slot of a probe sequence (half the hits at this load factor) costs no second serial DRAM
     /// round trip.
     @inline(__always)
-    func find(_ digest: TokenDigest) -> Principal? {
+    func find(_ digest: TokenDigest) -> TokenEntry? {
         guard let slots else { return nil }
         var index = Self.home(digest, capacity: capacity)
         while true {
@@ -38,9 +40,9 @@ struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the own
             let firstDifference = Self.difference(first, digest)
             let secondDifference = Self.difference(second, digest)
             if firstOccupied == 0 { return nil }
-            if firstDifference == 0 { return Self.principal(first) }
+            if firstDifference == 0 { return Self.entry(first) }
             if secondOccupied == 0 { return nil }
-            if secondDifference == 0 { return Self.principal(second) }
+            if secondDifference == 0 { return Self.entry(second) }
             index = next &+ 1 == capacity ? 0 : next &+ 1
         }
     }
@@ -54,13 +56,13 @@ struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the own
     }
 
     @inline(__always)
-    private static func principal(_ slot: UnsafeMutableRawPointer) -> Principal {
-        (slot + SlotSlab.Layout.principal).assumingMemoryBound(to: Principal.self).pointee
+    private static func entry(_ slot: UnsafeMutableRawPointer) -> TokenEntry {
+        slot.load(fromByteOffset: SlotSlab.Layout.entry, as: TokenEntry.self)
     }
 
-    /// Stores `principal` under `digest` unless the digest is already present (validation refuses
+    /// Stores `entry` under `digest` unless the digest is already present (validation refuses
     /// duplicates; the first one wins otherwise). Returns whether it was stored. Building only.
-    func insert(_ digest: TokenDigest, _ principal: Principal) -> Bool {
+    func insert(_ digest: TokenDigest, _ entry: TokenEntry) -> Bool {
         let slots = slots!
         var index = Self.home(digest, capacity: capacity)
         while true {
@@ -70,7 +72,7 @@ struct StripeTable: @unchecked Sendable {  // a pointer into a slab that the own
                 slot.storeBytes(of: digest.w1, toByteOffset: 8, as: UInt64.self)
                 slot.storeBytes(of: digest.w2, toByteOffset: 16, as: UInt64.self)
                 slot.storeBytes(of: digest.w3, toByteOffset: 24, as: UInt64.self)
-                (slot + SlotSlab.Layout.principal).bindMemory(to: Principal.self, capacity: 1).initialize(to: principal)
+                slot.storeBytes(of: entry, toByteOffset: SlotSlab.Layout.entry, as: TokenEntry.self)
                 slot.storeBytes(of: 1, toByteOffset: SlotSlab.Layout.occupied, as: UInt32.self)
                 return true
             }

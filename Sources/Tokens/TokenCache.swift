@@ -6,17 +6,16 @@ import Synchronization
 /// pages, a cache line per slot).
 ///
 /// Guarantees:
-/// - `lookup` hashes on the stack, takes one stripe lock, probes a table at most two thirds full, and copies out
-///   the principal (one retain of the shared scope; two for a label over 15 bytes): no `String` built, no
-///   allocation, no reference count touched on the table itself, and the same probe count at 10 or
-///   1 000 000 tokens. The probe reads a pair of slots (cache lines) at a time; the principal's scope is
-///   an object shared by every token of its repository and parser, so a hit touches no per-token heap
-///   object (labels of at most 15 bytes are held inline).
+/// - The table stores plain values (``TokenEntry``: indexes into the generation's ``TokenCatalog``), never
+///   an object reference. A lookup hashes the credential on the stack, takes one stripe lock, probes a table at most two
+///   thirds full and copies out the entry (`entry(digest:)`): no allocation, no reference count touched, and the same probe
+///   count at 10 or 1 000 000 tokens. The probe reads a pair of slots (cache lines) at a time. An event loop
+///   resolves the entry with its own scopes (``LoopScopes``); `lookup` resolves it with the catalog's
+///   shared ones, under the same stripe lock.
 /// - Reload atomicity: `replace(with:)` builds every stripe's new table first, then swaps the stripes one
 ///   by one, each under its lock. A lookup reads exactly one stripe under that stripe's lock, so it sees
-///   that stripe wholly old or wholly new, and the `Principal` it returns is self-contained (its parser
-///   was compiled with the same snapshot), so a request — which authenticates once — sees the old set or
-///   the new set, never a mixture. A lookup that starts after `replace` returns sees only the new set,
+///   that stripe wholly old or wholly new, and the entry it returns names its generation (the catalog's
+///   stamp), so a request — which authenticates once — sees the old set or the new set, never a mixture. A lookup that starts after `replace` returns sees only the new set,
 ///   so a removed token fails from the next request on. Concurrent `replace` calls are serialised so two
 ///   generations never interleave their stripes. Ingest waits at most for one pointer swap per stripe.
 ///   The previous generation's slab is freed only after every stripe has been swapped (each under its
@@ -49,14 +48,21 @@ public final class TokenCache: Sendable {
         lookup(digest: TokenDigest(hashing: credential))
     }
 
-    /// The principal stored under a digest computed elsewhere.
+    /// The principal stored under a digest computed elsewhere, with its generation's shared scope.
     public func lookup(digest: TokenDigest) -> Principal? {
+        stripes[digest.leadingByte].table.withLock { table in
+            table.find(digest).flatMap { table.catalog?.principal(for: $0) }
+        }
+    }
+
+    /// The entry stored under `digest`, for a caller that resolves it with scopes of its own (``LoopScopes``).
+    func entry(digest: TokenDigest) -> TokenEntry? {
         stripes[digest.leadingByte].table.withLock { table in table.find(digest) }
     }
 
     /// Replaces the whole set; see the type's comment for what a concurrent lookup can observe.
     public func replace(with set: TokenSet) {
-        let (slab, tables) = SlotSlab.build(set.entries, stripeCount: Self.stripeCount) { $0.leadingByte }
+        let (slab, tables) = SlotSlab.build(set.rows, catalog: set.catalog, stripeCount: Self.stripeCount) { $0.leadingByte }
         let total = tables.reduce(0) { $0 + $1.count }
 
         let previous = replacing.withLock { serving -> SlotSlab? in

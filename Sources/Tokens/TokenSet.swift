@@ -1,44 +1,72 @@
 import Parsers
 
-/// A complete generation of credentials: digest → principal, built from a validated snapshot and handed to
-/// `TokenCache.replace(with:)` whole.
+/// A complete generation of credentials: digest → table entry (plain indexes into the set's ``TokenCatalog``),
+/// built from a validated snapshot and handed to `TokenCache.replace(with:)` whole.
 public struct TokenSet: Sendable {
-    public var entries: [(digest: TokenDigest, principal: Principal)]
-    /// The distinct scopes of a set built from a snapshot, each at its ``Principal/Scope/index`` (empty for a
-    /// set built from entries): what each event loop compiles its own copies of (``LoopScopes``).
-    var scopes: [Principal.Scope] = []
+    /// Each credential's digest and entry.
+    let rows: [(digest: TokenDigest, entry: TokenEntry)]
+    /// The scopes and labels the entries point into: what each event loop compiles its own scopes from
+    /// (``LoopScopes``).
+    let catalog: TokenCatalog
 
-    public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
-        self.entries = entries
+    /// The set's credentials with their principals (resolved with the catalog's shared scopes).
+    public var entries: [(digest: TokenDigest, principal: Principal)] {
+        rows.map { ($0.digest, catalog.principal(for: $0.entry)!) }
     }
 
-    /// The principals of every ingest and API token of `snapshot`, using the digests and parsers that
+    /// The number of credentials.
+    public var count: Int { rows.count }
+
+    /// The catalog, as ``TokenGeneration`` takes it.
+    var scopes: TokenCatalog { catalog }
+
+    /// A set of the given principals; principals sharing a scope object share it in the set too.
+    public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
+        var builder = TokenCatalogBuilder()
+        var indexes: [ObjectIdentifier: UInt32] = [:]
+        rows = entries.map { digest, principal in
+            let scope: UInt32
+            if let known = indexes[ObjectIdentifier(principal.scope)] {
+                scope = known
+            } else {
+                scope = builder.add(principal.scope)
+                indexes[ObjectIdentifier(principal.scope)] = scope
+            }
+            let label = builder.label(principal.metricLabel, "")
+            return (digest, builder.entry(scope: scope, usageSlot: principal.usageSlot, label: label))
+        }
+        catalog = builder.build()
+    }
+
+    /// The credentials of every ingest and API token of `snapshot`, using the digests and parsers that
     /// validation produced. Tokens with the same scope share one `Principal.Scope`. Ingest tokens record
     /// their use in `usage` (slot = snapshot index + 1) when given; a rotated-out secret is an entry of its
     /// own with its token's label and slot, expiring at the end of the overlap. `limits` holds each ingest
     /// token's limit policy (``LimiterStates``), or is empty when none has any.
     public init(snapshot: Snapshot, index: SnapshotIndex, limits: [IngestLimitPolicy?] = [], usage: TokenUsage? = nil) {
-        var entries = [(digest: TokenDigest, principal: Principal)]()
-        entries.reserveCapacity(snapshot.ingestTokens.count + snapshot.apiTokens.count)
+        var rows = [(digest: TokenDigest, entry: TokenEntry)]()
+        rows.reserveCapacity(snapshot.ingestTokens.count + index.previousDigests.underestimatedCount + snapshot.apiTokens.count)
         var scopes = ScopeInterner(registry: index.registry, usage: usage)
+        let ingestLabelBytes = snapshot.ingestTokens.reduce(0) { $0 + $1.repository.utf8.count + 1 + $1.name.utf8.count }
+        scopes.catalog = TokenCatalogBuilder(labelBytes: ingestLabelBytes + snapshot.apiTokens.count * 16)
         for (position, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
             let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
                                      limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max,
                                      hecAcknowledgements: token.hecAcknowledgements == true)
-            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
-                                              usageSlot: UInt32(position + 1))))
+            let label = scopes.catalog.label(token.repository, "/", token.name)
+            rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
         }
         for (position, digest) in index.previousDigests {
             let token = snapshot.ingestTokens[position]
             let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
                                      limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: min(token.previousExpiresAt ?? .min, token.expiresAt ?? .max),
                                      isPreviousSecret: true, hecAcknowledgements: token.hecAcknowledgements == true)
-            entries.append((digest, Principal(scope: scope, metricLabel: token.repository + "/" + token.name,
-                                              usageSlot: UInt32(position + 1))))
+            let label = scopes.catalog.label(token.repository, "/", token.name)
+            rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
         for (token, digest) in zip(snapshot.apiTokens, index.apiDigests) {
-            let scope: Principal.Scope
+            let scope: UInt32
             switch token.kind {
             case .personal:
                 let user = token.user ?? ""
@@ -52,20 +80,21 @@ public struct TokenSet: Sendable {
                 scope = scopes.scope(.systemToken, canIngest: token.permissions.contains(Snapshot.Permission.ingestWithinCluster),
                                      canReadMetrics: token.permissions.contains(Snapshot.Permission.readMetrics))
             }
-            entries.append((digest, Principal(scope: scope, metricLabel: "api/" + token.name)))
+            let label = scopes.catalog.label("api/", token.name)
+            rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: 0, label: label)))
         }
-        self.entries = entries
-        self.scopes = scopes.all
+        self.rows = rows
+        catalog = scopes.catalog.build()
     }
 }
 
-/// Hands out one `Principal.Scope` per distinct (kind, flags, parser), remembering the last one asked for
+/// Hands out one `Principal.Scope` (its catalog index) per distinct (kind, flags, parser, limits, expiry), remembering the last one asked for
 /// (tokens of a repository usually sit together in the snapshot).
 private struct ScopeInterner {
     struct Key: Hashable {
         var kind: String
-        var tag: UInt8
-        var flags: UInt8
+        var tag: Principal.Scope.KindTag
+        var flags: Principal.Scope.Flags
         var parser: String?
         var limits: ObjectIdentifier?
         var expiresAtMillis: Int64
@@ -73,10 +102,10 @@ private struct ScopeInterner {
 
     let registry: ParserRegistry
     let usage: TokenUsage?
-    var scopes: [Key: Principal.Scope] = [:]
-    /// Every scope handed out, in order of ``Principal/Scope/index``.
-    var all: [Principal.Scope] = []
-    var last: (key: Key, scope: Principal.Scope)?
+    var scopes: [Key: UInt32] = [:]
+    /// The scopes handed out, and the labels of the entries using them.
+    var catalog = TokenCatalogBuilder()
+    var last: (key: Key, scope: UInt32)?
 
     init(registry: ParserRegistry, usage: TokenUsage?) {
         self.registry = registry
@@ -85,17 +114,11 @@ private struct ScopeInterner {
 
     mutating func scope(_ kind: Principal.Kind, canIngest: Bool, isRoot: Bool = false, canReadMetrics: Bool = false,
                         parser: String? = nil, limits: IngestLimitPolicy? = nil, expiresAtMillis: Int64 = .max,
-                        isPreviousSecret: Bool = false, hecAcknowledgements: Bool = false) -> Principal.Scope {
-        let (tag, name): (UInt8, String)
-        switch kind {
-        case let .ingestToken(repository): (tag, name) = (Principal.ingestTag, repository)
-        case let .organizationToken(organization): (tag, name) = (Principal.organizationTag, organization)
-        case .systemToken: (tag, name) = (Principal.systemTag, "")
-        case let .personal(user): (tag, name) = (Principal.personalTag, user)
-        }
+                        isPreviousSecret: Bool = false, hecAcknowledgements: Bool = false) -> UInt32 {
+        let (tag, name) = Principal.Scope.split(kind)
         let key = Key(kind: name, tag: tag,
-                      flags: (canIngest ? 1 : 0) | (isRoot ? 2 : 0) | (canReadMetrics ? 4 : 0) | (isPreviousSecret ? 8 : 0)
-                          | (hecAcknowledgements ? 16 : 0),
+                      flags: Principal.Scope.flags(canIngest: canIngest, isRoot: isRoot, canReadMetrics: canReadMetrics,
+                                                   isPreviousSecret: isPreviousSecret, hecAcknowledgements: hecAcknowledgements),
                       parser: parser, limits: limits.map(ObjectIdentifier.init), expiresAtMillis: expiresAtMillis)
         if let last, last.key == key { return last.scope }
         if let known = scopes[key] {
@@ -106,11 +129,11 @@ private struct ScopeInterner {
                                     parser: parser.flatMap { registry.pipeline(named: $0) }, isRoot: isRoot,
                                     canReadMetrics: canReadMetrics, limits: limits, expiresAtMillis: expiresAtMillis,
                                     isPreviousSecret: isPreviousSecret,
-                                    usage: tag == Principal.ingestTag ? usage : nil,
-                                    hecAcknowledgements: hecAcknowledgements, index: all.count)
-        scopes[key] = scope
-        all.append(scope)
-        last = (key, scope)
-        return scope
+                                    usage: tag == .ingest ? usage : nil,
+                                    hecAcknowledgements: hecAcknowledgements)
+        let index = catalog.add(scope)
+        scopes[key] = index
+        last = (key, index)
+        return index
     }
 }

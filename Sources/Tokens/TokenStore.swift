@@ -119,7 +119,7 @@ public final class TokenStore: Sendable {
         cache.replace(with: set)
         for observer in observers.withLock({ $0 }) { observer(generation) }
         reloadCount.add(1, ordering: .relaxed)
-        logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.entries.count)"])
+        logger.info("token snapshot loaded", metadata: ["file": "\(file.path)", "tokens": "\(set.count)"])
         _ = previous  // the old generation is released here, outside the state lock
         // Loading a large snapshot frees far more than the serving set keeps (the file, its decoded
         // form, build buffers): hand it back, or a large reload holds far more than it uses

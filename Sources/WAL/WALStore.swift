@@ -109,6 +109,11 @@ public final class WALStore: Sendable {
         state.withLock { state in state.logs.values.filter(\.isRefusing).map(\.repository) }.sorted()
     }
 
+    /// Every open log by repository name (what ``log(for:)`` returns for each now, without opening any).
+    public var openLogs: [String: RepositoryLog] {
+        state.withLock { $0.logs }
+    }
+
     /// Names of the repositories with an open log.
     public var repositories: [String] {
         state.withLock { Array($0.logs.keys) }.sorted()

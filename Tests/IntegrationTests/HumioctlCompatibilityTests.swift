@@ -267,4 +267,31 @@ import Testing
             .map { [$0.fields["repository"], $0.fields["result"], $0.fields["message"]] }
         #expect(audit == [["old-app", "success", "app retired"], ["humio-audit", "refused", "oops"], ["sandbox", "refused", "oops"]])
     }
+
+    /// A repository deleted and created again under its name takes ingest into a new, empty log on every
+    /// event loop: no loop keeps serving the deleted log it had mapped.
+    @Test func aRepositoryCreatedAgainAfterItsDeletionIngestsIntoItsNewLog() throws {
+        func addToken() throws -> String {
+            let added = try graphql("mutation A { addIngestTokenV3(input: {repositoryName: \"reborn\", name: \"t\"}) { token } }", [:],
+                                    operationName: "A")
+            return try #require(data(added, "addIngestTokenV3", "token") as? String, "\(added.text)")
+        }
+        func ingest(_ token: String, _ line: String) throws -> Int {
+            try RawHTTPClient(port: server.port).request("POST", "/api/v1/ingest/raw", headers: ["Authorization": "Bearer \(token)"],
+                                                         body: Array(line.utf8)).status
+        }
+        let create = "mutation C($N: String!) { createRepository(name: $N) { repository { id } } }"
+        _ = try graphql(create, ["N": "reborn"], operationName: "C")
+        let first = try addToken()
+        // Several connections, so that every loop maps the first log.
+        for round in 0..<8 { #expect(try ingest(first, "before \(round)") == 200) }
+        let deleted = try graphql("mutation D { deleteSearchDomain(name: \"reborn\", deleteMessage: \"again\") { __typename } }", [:],
+                                  operationName: "D")
+        #expect(data(deleted, "deleteSearchDomain", "__typename") as? String == "BooleanResultType", "\(deleted.text)")
+        _ = try graphql(create, ["N": "reborn"], operationName: "C")
+        let second = try addToken()
+        for round in 0..<8 { #expect(try ingest(second, "after \(round)") == 200) }
+        let stored = try StoredEvents.read(dataDirectory: server.dataDirectory, repository: "reborn").map(\.rawstring)
+        #expect(stored.sorted() == (0..<8).map { "after \($0)" }.sorted())
+    }
 }

@@ -129,8 +129,8 @@ import Testing
 }
 
 @Suite struct SlotSlabTests {
-    @Test func aPrincipalFitsItsSlot() {
-        #expect(MemoryLayout<Principal>.size <= SlotSlab.Layout.occupied - SlotSlab.Layout.principal)
+    @Test func anEntryFitsItsSlot() {
+        #expect(MemoryLayout<TokenEntry>.size <= SlotSlab.Layout.occupied - SlotSlab.Layout.entry)
         #expect(SlotSlab.Layout.stride == 64)
     }
 
