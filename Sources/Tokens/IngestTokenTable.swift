@@ -1,5 +1,5 @@
 /// The serving snapshot's ingest tokens in a compact form, kept by `TokenStore` for the admin API and
-/// listings (the cache needs only digests and principals).
+/// listings (the cache needs only digests and entries).
 ///
 /// Guarantees:
 /// - `tokens` gives back exactly the `IngestToken` values it was built from, in order (`==` holds): names,

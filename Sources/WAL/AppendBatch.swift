@@ -9,9 +9,9 @@ import EventModel
 /// this value's own ``encoder``;
 /// records reach each repository in the order they were added; every completion runs exactly once,
 /// with the same outcomes as ``RepositoryLog/append(_:completion:)`` (a closed log fails its records).
-/// The logs are held unretained: each must outlive ``submit()``, as the logs of a ``WALStore`` do (a store
-/// keeps every log it opened until it is gone). Retaining them would make both event loops bump the same
-/// reference counts on every request.
+/// The logs are held unretained: each must outlive ``submit()``, which its caller ensures (an event loop's
+/// view holds every log it appends to). Retaining them would make both event loops bump the same reference
+/// counts on every request.
 public struct AppendBatch {
     /// The held records and, at the same index, the log each goes to.
     private var appends: [PendingAppend] = []
