@@ -14,7 +14,8 @@
 # request is split into four parts stored all or nothing).
 # Env: BINS (space-separated sluice binaries, default .build/release/sluice built here; a binary written as
 # PATH@limits runs with rate limits and a daily quota on the token and its repository set far above what the
-# run reaches, docs/limits.md), ROUNDS (default 3), DURATION (s per run, default 5).
+# run reaches, docs/limits.md; PATH@reload reloads the same token set once by SIGHUP, without limits, to tell a
+# reload's cost from the limits'), ROUNDS (default 3), DURATION (s per run, default 5).
 # How to read it: one line per run with req/s and µs of server CPU per request; compare the binaries' averages.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,7 +64,7 @@ esac
 
 for round in $(seq 1 "$ROUNDS"); do
     for entry in $BINS; do
-        bin=${entry%@limits}
+        bin=${entry%@limits}; bin=${bin%@reload}
         data="$work/data"; rm -rf "$data"; mkdir -p "$data"
         "$bin" serve --data "$data" --listen 127.0.0.1:0 --fsync interval=10 >"$work/serve.log" 2>&1 &
         for _ in $(seq 1 100); do [ -s "$data/sluice.port" ] && break; sleep 0.1; done
@@ -82,7 +83,9 @@ for round in $(seq 1 "$ROUNDS"); do
                     --permission IngestAcrossAllReposWithinOrganization --reload)
             sleep 0.5
         fi
-        if [ "$entry" != "$bin" ]; then
+        if [ "$entry" = "$bin@reload" ]; then
+            kill -HUP "$pid"; sleep 0.5
+        elif [ "$entry" = "$bin@limits" ]; then
             case "$WORKLOAD" in accesslog|syslog|custom-pipeline) name=parsed ;; *) name=default ;; esac
             "$bin" tokens limits --data "$data" --repo sandbox --name "$name" --events-per-second 1e9 --bytes-per-second 1e12 --daily-bytes 10000000000000 >/dev/null
             "$bin" repos limits --data "$data" --reload --name sandbox --events-per-second 1e9 --bytes-per-second 1e12 --daily-bytes 10000000000000 >/dev/null

@@ -7,6 +7,7 @@
 # default 2: on a 2-core machine shared with wrk, THREADS=1 leaves the WAL writer thread a core of its own).
 # How to read it: one line per workload with requests/s and p99 latency of each side (best round) and
 # the ratio Sluice/nginx; >= 0.95 on status is the target of the HTTP-core issue.
+# SLUICE_BIN=PATH measures that binary instead of building this tree's release build.
 set -euo pipefail
 cd "$(dirname "$0")"
 source lib/nginx.sh

@@ -58,7 +58,7 @@ extension GatewayHandler {
         // once decoded (before anything is appended); a later refusal gives the charges back.
         let limits = principal.limits
         let bodyBytes = request.body.count
-        let limitNow = limits == nil ? 0 : UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        let limitNow = limits == nil ? 0 : limitClockNanos
         if let limits, let refusal = IngestRefusal(limits.chargeBytes(bodyBytes, now: limitNow, wallSeconds: ingestMillis / 1000),
                                                    blockedMessage: limits.blockedMessage) {
             return refuse(refusal, &output)
@@ -181,7 +181,7 @@ extension GatewayHandler {
     private func chargeRepositories(_ targets: [(repository: String, batch: EventBatch)], bodyBytes: Int, wallMillis: Int64) -> IngestRefusal? {
         let policies = targets.map { target in tokens.repositoryLimits(named: target.repository) }
         guard policies.contains(where: { $0 != nil }) else { return nil }
-        let now = UInt64(EventLoop.monotonicNowMillis()) &* 1_000_000
+        let now = limitClockNanos
         let total = max(1, targets.reduce(0) { $0 + $1.batch.count })
         var charged: [(policy: IngestLimitPolicy, events: Int, bytes: Int)] = []
         for (policy, target) in zip(policies, targets) {
@@ -391,6 +391,10 @@ extension GatewayHandler {
         guard let channel else { return .success(nil) }
         return hecAcks.issue(channel: channel).map { HECAckTicket(acks: Unretained(hecAcks), channel: channel, id: $0) }
     }
+
+    /// The rate buckets' clock: the loop's monotonic time of this wake-up (read once per wake-up, not per
+    /// request), in nanoseconds.
+    private var limitClockNanos: UInt64 { UInt64(max(loop.nowMillis, 0)) &* 1_000_000 }
 
     static func wallClockMillis() -> Int64 {
         WallClock.milliseconds()

@@ -4,27 +4,30 @@ import Synchronization
 /// repository's, and whether the repository is blocked (docs/limits.md). Reached through the request's
 /// ``Principal`` (nil when neither the token nor its repository has any).
 ///
-/// Design: each bucket and quota is one atomic word in a ``LimiterState`` that every event loop shares, so a
-/// single connection gets the whole rate whichever loop serves it, and a request costs a compare-and-swap
-/// per bucket it is charged to: no lock, no allocation. The states are keyed by token (repository and name)
-/// and repository and outlive reloads (``LimiterStates``), so a SIGHUP does not refill the buckets.
+/// Design: each bucket and quota is one atomic word, and an owner's words (``LimiterState``) fill a cache
+/// line of their own that every event loop shares, so a single connection gets the whole rate whichever loop
+/// serves it, and a request costs a compare-and-swap per bucket it is charged to: no lock, no allocation, no
+/// reference count touched on the shared line (a ``Limiter`` reaches its words through a plain pointer; the
+/// policy keeps their owners alive). The states are keyed by token (repository and name) and repository and
+/// outlive reloads (``LimiterStates``), so a SIGHUP does not refill the buckets.
 ///
 /// Guarantees: a refused charge leaves every bucket and quota as it found it (charges made before the
 /// refusal are given back); the stricter of token and repository refuses first; clocks are parameters.
 public final class IngestLimitPolicy: Sendable {
-    /// One owner's limits (a token's or a repository's) over its shared state.
+    /// One owner's limits (a token's or a repository's) over its shared words. A plain value: copying it
+    /// retains nothing.
     public struct Limiter: Sendable {
         public let events: TokenBucket?
         public let bytes: TokenBucket?
         public let daily: DailyQuota?
-        let state: LimiterState
+        let state: LimiterState.Words
 
         init(limits: IngestLimits?, dailyBytes: Int?, state: LimiterState) {
             let burst = limits?.burstSeconds ?? IngestLimits.defaultBurstSeconds
             events = limits?.eventsPerSecond.map { TokenBucket(perSecond: $0, burstSeconds: burst) }
             bytes = limits?.bytesPerSecond.map { TokenBucket(perSecond: $0, burstSeconds: burst) }
             daily = dailyBytes.map { DailyQuota(bytesPerDay: $0) }
-            self.state = state
+            self.state = state.words
         }
     }
 
@@ -48,17 +51,20 @@ public final class IngestLimitPolicy: Sendable {
     public let repository: Limiter?
     /// The refusal text when the repository is blocked; nil when it is not.
     public let blockedMessage: String?
+    /// The owners of `token`'s and `repository`'s words, kept alive with the policy (never read per request).
+    let owners: [LimiterState]
 
-    init(token: Limiter?, repository: Limiter?, blockedMessage: String?) {
+    init(token: Limiter?, repository: Limiter?, blockedMessage: String?, owners: [LimiterState]) {
         self.token = token
         self.repository = repository
         self.blockedMessage = blockedMessage
+        self.owners = owners
     }
 
     /// An equal policy that is this copy's own object (over the same shared state), for a loop's own
     /// scope (``LoopScopes``): the request path then retains no object the other loops retain too.
     func ownedCopy() -> IngestLimitPolicy {
-        IngestLimitPolicy(token: token, repository: repository, blockedMessage: blockedMessage)
+        IngestLimitPolicy(token: token, repository: repository, blockedMessage: blockedMessage, owners: owners)
     }
 
     /// Charges a request's body bytes (known before decoding): the repository's block, then the token's and
@@ -124,43 +130,43 @@ public final class IngestLimitPolicy: Sendable {
     }
 
     /// Charges `cost` to a shared bucket; nil when admitted, else nanoseconds until it would be.
-    private static func take(_ bucket: TokenBucket, _ cost: Int, _ now: UInt64, _ word: borrowing Atomic<UInt64>) -> UInt64? {
-        var state = word.load(ordering: .relaxed)
+    private static func take(_ bucket: TokenBucket, _ cost: Int, _ now: UInt64, _ word: LimiterState.Word) -> UInt64? {
+        var state = word.pointee.load(ordering: .relaxed)
         while true {
             switch bucket.charge(state: state, cost: cost, now: now) {
             case .wait(let nanos): return nanos
             case .admit(let next):
-                let (exchanged, original) = word.compareExchange(expected: state, desired: next, ordering: .relaxed)
+                let (exchanged, original) = word.pointee.compareExchange(expected: state, desired: next, ordering: .relaxed)
                 if exchanged { return nil }
                 state = original
             }
         }
     }
 
-    private static func take(_ quota: DailyQuota, _ bytes: Int, _ day: UInt64, _ word: borrowing Atomic<UInt64>) -> Bool {
-        var state = word.load(ordering: .relaxed)
+    private static func take(_ quota: DailyQuota, _ bytes: Int, _ day: UInt64, _ word: LimiterState.Word) -> Bool {
+        var state = word.pointee.load(ordering: .relaxed)
         while true {
             guard let next = quota.charge(state: state, bytes: bytes, day: day) else { return false }
-            let (exchanged, original) = word.compareExchange(expected: state, desired: next, ordering: .relaxed)
+            let (exchanged, original) = word.pointee.compareExchange(expected: state, desired: next, ordering: .relaxed)
             if exchanged { return true }
             state = original
         }
     }
 
-    private static func give(_ bucket: TokenBucket, _ cost: Int, _ word: borrowing Atomic<UInt64>) {
-        var state = word.load(ordering: .relaxed)
+    private static func give(_ bucket: TokenBucket, _ cost: Int, _ word: LimiterState.Word) {
+        var state = word.pointee.load(ordering: .relaxed)
         while true {
-            let (exchanged, original) = word.compareExchange(expected: state, desired: bucket.refund(state: state, cost: cost),
+            let (exchanged, original) = word.pointee.compareExchange(expected: state, desired: bucket.refund(state: state, cost: cost),
                                                              ordering: .relaxed)
             if exchanged { return }
             state = original
         }
     }
 
-    private static func give(_ quota: DailyQuota, _ bytes: Int, _ day: UInt64, _ word: borrowing Atomic<UInt64>) {
-        var state = word.load(ordering: .relaxed)
+    private static func give(_ quota: DailyQuota, _ bytes: Int, _ day: UInt64, _ word: LimiterState.Word) {
+        var state = word.pointee.load(ordering: .relaxed)
         while true {
-            let (exchanged, original) = word.compareExchange(expected: state, desired: quota.refund(state: state, bytes: bytes, day: day),
+            let (exchanged, original) = word.pointee.compareExchange(expected: state, desired: quota.refund(state: state, bytes: bytes, day: day),
                                                              ordering: .relaxed)
             if exchanged { return }
             state = original
@@ -173,11 +179,33 @@ public final class IngestLimitPolicy: Sendable {
     }
 }
 
-/// The shared, mutable part of one owner's limits: a word per bucket and one for the daily quota.
+/// The shared, mutable part of one owner's limits: a word per bucket and one for the daily quota, alone on
+/// a cache line (so what else the loops write does not share it), owned by this object and reached by the
+/// request path through ``Words``, a plain pointer, so charging retains nothing.
 final class LimiterState: Sendable {
-    let events = Atomic<UInt64>(0)
-    let bytes = Atomic<UInt64>(0)
-    let daily = Atomic<UInt64>(0)
+    typealias Word = UnsafeMutablePointer<Atomic<UInt64>>
+
+    /// The owner's three words; valid while the ``LimiterState`` lives (its policies keep it alive).
+    struct Words: @unchecked Sendable {
+        let events: Word
+        var bytes: Word { events + 1 }
+        var daily: Word { events + 2 }
+    }
+
+    static let lineBytes = 64
+    let words: Words
+
+    init() {
+        let line = UnsafeMutableRawPointer.allocate(byteCount: Self.lineBytes, alignment: Self.lineBytes)
+        let first = line.bindMemory(to: Atomic<UInt64>.self, capacity: 3)
+        for index in 0..<3 { (first + index).initialize(to: Atomic(0)) }
+        words = Words(events: first)
+    }
+
+    deinit {
+        words.events.deinitialize(count: 3)
+        UnsafeMutableRawPointer(words.events).deallocate()
+    }
 }
 
 /// Every token's and repository's ``LimiterState``, kept from one snapshot generation to the next so a
@@ -198,14 +226,13 @@ final class LimiterStates: @unchecked Sendable {
         var repositories: [String: IngestLimitPolicy] = [:]
         for repository in snapshot.repositories
         where repository.limits != nil || repository.dailyBytes != nil || repository.isIngestBlocked {
-            let limiter = repository.limits != nil || repository.dailyBytes != nil
-                ? IngestLimitPolicy.Limiter(limits: repository.limits, dailyBytes: repository.dailyBytes,
-                                            state: state("r\u{0}" + repository.name))
-                : nil
+            let owner = repository.limits != nil || repository.dailyBytes != nil ? state("r\u{0}" + repository.name) : nil
+            let limiter = owner.map { IngestLimitPolicy.Limiter(limits: repository.limits, dailyBytes: repository.dailyBytes, state: $0) }
             let message = repository.isIngestBlocked
                 ? repository.ingestBlockedMessage ?? "ingest into repository '\(repository.name)' is blocked"
                 : nil
-            repositories[repository.name] = IngestLimitPolicy(token: nil, repository: limiter, blockedMessage: message)
+            repositories[repository.name] = IngestLimitPolicy(token: nil, repository: limiter, blockedMessage: message,
+                                                              owners: owner.map { [$0] } ?? [])
         }
         var tokens: [IngestLimitPolicy?] = []
         if snapshot.ingestTokens.contains(where: { $0.limits != nil || $0.dailyBytes != nil }) || !repositories.isEmpty {
@@ -216,9 +243,10 @@ final class LimiterStates: @unchecked Sendable {
                     tokens.append(shared)
                     continue
                 }
-                let limiter = IngestLimitPolicy.Limiter(limits: token.limits, dailyBytes: token.dailyBytes,
-                                                        state: state("t\u{0}" + token.repository + "\u{0}" + token.name))
-                tokens.append(IngestLimitPolicy(token: limiter, repository: shared?.repository, blockedMessage: shared?.blockedMessage))
+                let owner = state("t\u{0}" + token.repository + "\u{0}" + token.name)
+                let limiter = IngestLimitPolicy.Limiter(limits: token.limits, dailyBytes: token.dailyBytes, state: owner)
+                tokens.append(IngestLimitPolicy(token: limiter, repository: shared?.repository, blockedMessage: shared?.blockedMessage,
+                                                owners: [owner] + (shared?.owners ?? [])))
             }
         }
         states = next

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import Testing
 @testable import Tokens
@@ -40,7 +41,7 @@ import Testing
         // The token's own bucket was given back on the refusal: 6 of its 10 are left once the repository refills.
         let later = Self.now + 10 * Self.second
         #expect(token.chargeEvents(4, bytes: 0, now: later, wallSeconds: Self.wall) == .admit)
-        #expect(token.token?.state.events.load(ordering: .relaxed) == later + 4 * Self.second / 10)
+        #expect(token.token?.state.events.pointee.load(ordering: .relaxed) == later + 4 * Self.second / 10)
     }
 
     @Test func aRefusedChargeLeavesEveryBucketAsItWas() throws {
@@ -50,15 +51,15 @@ import Testing
         let policy = try #require(policies.tokens[0])
         #expect(policy.chargeEvents(2, bytes: 0, now: Self.now, wallSeconds: Self.wall) == .admit)
         let token = try #require(policy.token), repository = try #require(policy.repository)
-        let tokenEvents = token.state.events.load(ordering: .relaxed), repositoryEvents = repository.state.events.load(ordering: .relaxed)
+        let tokenEvents = token.state.events.pointee.load(ordering: .relaxed), repositoryEvents = repository.state.events.pointee.load(ordering: .relaxed)
         #expect(policy.chargeBytes(500, now: Self.now, wallSeconds: Self.wall) == .admit)
         #expect(policy.chargeEvents(1, bytes: 500, now: Self.now, wallSeconds: Self.wall) == .rateLimited(.repository, retryAfterSeconds: 1))
-        #expect(token.state.events.load(ordering: .relaxed) == tokenEvents)
-        #expect(repository.state.events.load(ordering: .relaxed) == repositoryEvents)
-        #expect(token.state.bytes.load(ordering: .relaxed) <= Self.now)
+        #expect(token.state.events.pointee.load(ordering: .relaxed) == tokenEvents)
+        #expect(repository.state.events.pointee.load(ordering: .relaxed) == repositoryEvents)
+        #expect(token.state.bytes.pointee.load(ordering: .relaxed) <= Self.now)
         let day = DailyQuota.day(wallSeconds: Self.wall)
-        #expect(DailyQuota.used(state: token.state.daily.load(ordering: .relaxed), day: day) == 0)
-        #expect(DailyQuota.used(state: repository.state.daily.load(ordering: .relaxed), day: day) == 0)
+        #expect(DailyQuota.used(state: token.state.daily.pointee.load(ordering: .relaxed), day: day) == 0)
+        #expect(DailyQuota.used(state: repository.state.daily.pointee.load(ordering: .relaxed), day: day) == 0)
     }
 
     @Test func bytesOverTheRateWaitAndOverTheQuotaWaitForMidnight() throws {
@@ -95,6 +96,40 @@ import Testing
         _ = states.policies(for: Self.snapshot())
         let fresh = try #require(states.policies(for: Self.snapshot(token: limits)).tokens[0])
         #expect(fresh.chargeEvents(2, bytes: 0, now: Self.now, wallSeconds: Self.wall) == .admit)
+    }
+
+    @Test func chargesFromManyThreadsAreEachCountedOnce() throws {
+        let policies = LimiterStates().policies(for: Self.snapshot(token: IngestLimits(eventsPerSecond: 1e9, bytesPerSecond: 1e9),
+                                                                   tokenDaily: 1 << 40, repository: IngestLimits(bytesPerSecond: 1e9),
+                                                                   repositoryDaily: 1 << 40))
+        let policy = try #require(policies.tokens[0])
+        let threads = 4, charges = 5_000
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for _ in 0..<charges {
+                precondition(policy.chargeBytes(3, now: Self.now, wallSeconds: Self.wall) == .admit)
+                precondition(policy.chargeEvents(2, bytes: 3, now: Self.now, wallSeconds: Self.wall) == .admit)
+            }
+        }
+        let token = try #require(policy.token), repository = try #require(policy.repository)
+        let total = UInt64(threads * charges), day = DailyQuota.day(wallSeconds: Self.wall)
+        #expect(token.state.events.pointee.load(ordering: .relaxed) == Self.now + 2 * total)
+        #expect(token.state.bytes.pointee.load(ordering: .relaxed) == Self.now + 3 * total)
+        #expect(repository.state.bytes.pointee.load(ordering: .relaxed) == Self.now + 3 * total)
+        #expect(DailyQuota.used(state: token.state.daily.pointee.load(ordering: .relaxed), day: day) == 3 * total)
+        #expect(DailyQuota.used(state: repository.state.daily.pointee.load(ordering: .relaxed), day: day) == 3 * total)
+    }
+
+    @Test func eachOwnersWordsFillACacheLineOfTheirOwn() throws {
+        let policies = LimiterStates().policies(for: Self.snapshot(token: IngestLimits(eventsPerSecond: 5), repository: IngestLimits(eventsPerSecond: 5)))
+        let policy = try #require(policies.tokens[0])
+        let token = try #require(policy.token), repository = try #require(policy.repository)
+        for words in [token.state, repository.state] {
+            #expect(Int(bitPattern: words.events) % LimiterState.lineBytes == 0)
+            #expect(Int(bitPattern: words.daily + 1) - Int(bitPattern: words.events) <= LimiterState.lineBytes)
+        }
+        #expect(token.state.events != repository.state.events)
+        // The policy keeps both owners alive, whatever else lets go of them.
+        #expect(policy.owners.count == 2)
     }
 
     @Test func theCompactTokenTableKeepsLimits() {

@@ -17,11 +17,14 @@ sluice_serve() {
 }
 
 # Builds (release) and starts Sluice on a fresh data folder; sets SLUICE_PORT, SLUICE_DATA, SLUICE_TOKEN.
+# SLUICE_BIN set in the environment names a binary to start instead (nothing is built).
 sluice_start() {
     local root
-    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-    (cd "$root" && swift build -c release --product sluice >/dev/null) || return 1
-    SLUICE_BIN="$root/.build/release/sluice"
+    if [ -z "${SLUICE_BIN:-}" ]; then
+        root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+        (cd "$root" && swift build -c release --product sluice >/dev/null) || return 1
+        SLUICE_BIN="$root/.build/release/sluice"
+    fi
     sluice_serve "$SLUICE_BIN" "$(mktemp -d)" "$@"
 }
 
