@@ -21,6 +21,25 @@ import Testing
         #expect(found == keys.indices.map { $0 < 40 ? nil : $0 % 40 })
     }
 
+    /// Entries whose hashes share the slot's bits but not the kept 32 bits are told apart without asking
+    /// for their keys; equal hash bits are always confirmed by the keys.
+    @Test func theKeptHashBitsSpareKeyComparisons() {
+        var finder = DuplicateFinder(expected: 64)
+        var comparisons = 0
+        var found: [Int?] = []
+        for i in 0..<64 {
+            found.append(finder.insert(hash: 0xabcd_0000_0000_0000 | UInt64(i)) { _ in comparisons += 1; return true })
+        }
+        #expect(found.allSatisfy { $0 == nil })
+        #expect(comparisons == 0)
+        let again = finder.insert(hash: 0xabcd_0000_0000_0000 | 17) { comparisons += 1; return $0 == 17 }
+        #expect(again == 17)
+        #expect(comparisons == 1)
+        // The same kept bits under other slot bits: only the key can say, and it says "different".
+        let other = finder.insert(hash: 0x1234_0000_0000_0000 | 17) { _ in comparisons += 1; return false }
+        #expect(other == nil)
+    }
+
     @Test func aMillionDistinctDigestsHaveNoDuplicate() {
         var finder = DuplicateFinder(expected: 1_000_000)
         var words = [UInt64]()
