@@ -100,14 +100,14 @@ public final class GatewayServer {
             "wal_open_segments_max": "\(walOptions.maxOpenSegments ?? 0)",
         ])
 
-        forwarding.apply(tokens.snapshot)
+        forwarding.apply(tokens.serving.catalog)
 
         while true {
             let signal = signals.next()
             if signal == SIGHUP {
                 let reloaded = tokens.reload()
                 logger.info("reload", metadata: ["tokens": "\(reloaded ? "reloaded" : "kept previous set")"])
-                forwarding.apply(tokens.snapshot)
+                forwarding.apply(tokens.serving.catalog)
                 if reloaded { wal.enforceRetentionSoon() }
                 if let tlsContexts { reloadTLS(tlsContexts) }
                 continue

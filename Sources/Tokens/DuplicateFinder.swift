@@ -1,28 +1,36 @@
 /// Duplicate detection for snapshot validation at a million entries, without `Set`/`Dictionary` hashing:
-/// open-addressing tables of entry numbers, sized up front, probed by a hash the caller supplies
+/// an open-addressing table of entry numbers, sized up front, probed by a hash the caller supplies
 /// (a SHA-256 digest word is already uniform; names use FNV-1a).
+///
+/// Each slot holds the entry's number and 32 bits of its hash (bits the slot position does not come from),
+/// so a probe that meets another entry tells most of them apart without reading anything else: at a
+/// million entries the table is far larger than the caches, and each read elsewhere is a miss.
 struct DuplicateFinder {
-    private var slots: [Int32]
-    private var hashes: [UInt64]
+    /// 0: empty; otherwise the low 32 bits of the hash above the entry's number plus one.
+    private var slots: [UInt64]
+    private var count = 0
 
     init(expected count: Int) {
-        slots = [Int32](repeating: -1, count: max(8, count * 2))
-        hashes = []
-        hashes.reserveCapacity(count)
+        slots = [UInt64](repeating: 0, count: max(8, count * 2))
     }
 
-    /// Records entry `hashes.count` under `hash`; when an earlier entry has the same hash and `isEqual`
-    /// says it is the same key, returns that earlier entry's number instead (and records nothing).
+    /// Records entry number `count` (the entries recorded so far) under `hash`; when an earlier entry has
+    /// the same hash bits and `isEqual` says it is the same key, returns that earlier entry's number instead
+    /// (and records nothing).
     mutating func insert(hash: UInt64, isEqual: (Int) -> Bool) -> Int? {
         let capacity = slots.count
+        let fragment = hash << 32
         var slot = Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(capacity)).high)
-        while slots[slot] >= 0 {
-            let other = Int(slots[slot])
-            if hashes[other] == hash && isEqual(other) { return other }
+        while slots[slot] != 0 {
+            let found = slots[slot]
+            if found & 0xffff_ffff_0000_0000 == fragment {
+                let other = Int(truncatingIfNeeded: found & 0xffff_ffff) - 1
+                if isEqual(other) { return other }
+            }
             slot = slot + 1 == capacity ? 0 : slot + 1
         }
-        slots[slot] = Int32(hashes.count)
-        hashes.append(hash)
+        slots[slot] = fragment | UInt64(count + 1)
+        count += 1
         return nil
     }
 

@@ -50,7 +50,14 @@ public final class IngestTokenTable: Sendable {
 
     public var count: Int { records.count }
 
-    public init(_ tokens: [IngestToken]) {
+    public convenience init(_ tokens: [IngestToken]) {
+        self.init(tokens, digests: nil)
+    }
+
+    /// As `init(_:)`, taking each token's digest from `digests` (validation's, in token order) instead of
+    /// parsing its `tokenSha256` again.
+    init(_ tokens: [IngestToken], digests: ArraySlice<TokenDigest>?) {
+        precondition(digests.map { $0.count == tokens.count } ?? true, "one digest per token")
         var repositoryNames = [String](), parserNames = [String](), overflow = [String]()
         var repositoryIndex = [String: UInt32](), parserIndex = [String: UInt32]()
         var lastRepository: (name: String, index: UInt32)?
@@ -65,7 +72,7 @@ public final class IngestTokenTable: Sendable {
         var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
         var rotations = [Int: (sha256: String, expiresAt: Int64)]()
         records.reserveCapacity(tokens.count)
-        for token in tokens {
+        for (position, token) in tokens.enumerated() {
             if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
             if let sha256 = token.previousTokenSha256, let expiresAt = token.previousExpiresAt {
                 rotations[records.count] = (sha256, expiresAt)
@@ -95,7 +102,8 @@ public final class IngestTokenTable: Sendable {
                     overflow.append(value)
                 }
             } else if let hex = token.tokenSha256 {
-                if let digest = TokenDigest(hex: hex), digest.hex == hex {
+                let digest = digests.map { $0[$0.startIndex + position] } ?? TokenDigest(hex: hex)
+                if let digest, TokenDigest.isLowercase(hex: hex) {
                     form = .digest
                     record.secret.words.0 = digest.w0
                     record.secret.words.1 = digest.w1

@@ -48,6 +48,9 @@ struct JSONPathReader {
         return try outcome.get()
     }
 
+    /// Bytes of the text not read yet: an upper bound for sizing what the rest of it fills.
+    var remainingBytes: Int { json.bytes.count - json.offset }
+
     // MARK: - Refusals
 
     var pathText: String {

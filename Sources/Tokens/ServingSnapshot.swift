@@ -7,12 +7,12 @@ public struct ServingSnapshot: Sendable {
     public let catalog: Snapshot
     public let ingestTokens: IngestTokenTable
 
-    /// Splits a validated snapshot.
-    init(_ snapshot: Snapshot) {
+    /// Splits a validated snapshot; `index` (what validating it computed) spares parsing the digests again.
+    init(_ snapshot: Snapshot, index: SnapshotIndex? = nil) {
         var catalog = snapshot
         catalog.ingestTokens = []
         self.catalog = catalog
-        ingestTokens = IngestTokenTable(snapshot.ingestTokens)
+        ingestTokens = IngestTokenTable(snapshot.ingestTokens, digests: index?.ingestDigests)
     }
 
     /// The ingest tokens of `repository`, in snapshot order.

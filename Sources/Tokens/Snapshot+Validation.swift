@@ -5,18 +5,21 @@ import WAL
 /// digest (in list order), and the repositories by name.
 public struct SnapshotIndex: Sendable {
     public let registry: ParserRegistry
-    /// The API tokens' digests, then the ingest tokens', then the rotated-out secrets' (`previousTokenSha256`).
-    let digests: [TokenDigest]
-    let apiTokenCount: Int
+    /// The API tokens' digests, in list order.
+    let apiDigestList: [TokenDigest]
+    /// The ingest tokens' digests, in list order.
+    let ingestDigestList: [TokenDigest]
+    /// The rotated-out secrets' digests (`previousTokenSha256`), in list order of their tokens.
+    let previousDigestList: [TokenDigest]
     public let repositoriesByName: [String: Repository]
-    /// The ingest token (its index in `ingestTokens`) of each rotated-out secret, in `previousDigests` order.
+    /// The ingest token (its index in `ingestTokens`) of each rotated-out secret, in `previousDigestList` order.
     let previousOwners: [Int]
 
-    public var apiDigests: ArraySlice<TokenDigest> { digests[..<apiTokenCount] }
-    public var ingestDigests: ArraySlice<TokenDigest> { digests[apiTokenCount..<(digests.count - previousOwners.count)] }
+    public var apiDigests: ArraySlice<TokenDigest> { apiDigestList[...] }
+    public var ingestDigests: ArraySlice<TokenDigest> { ingestDigestList[...] }
     /// Each rotated-out secret's digest with the index of its ingest token.
     public var previousDigests: Zip2Sequence<[Int], ArraySlice<TokenDigest>> {
-        zip(previousOwners, digests[(digests.count - previousOwners.count)...])
+        zip(previousOwners, previousDigestList[...])
     }
 }
 
@@ -114,16 +117,26 @@ extension Snapshot {
             throw refuse("$.features[\(i)]", feature.isEmpty ? "empty feature name" : "duplicate feature '\(feature)'")
         }
 
-        // Entries are numbered API tokens first, then ingest tokens; paths are only spelled out for a
-        // refusal, so a million valid tokens cost no string building.
-        var digests = [TokenDigest]()
-        digests.reserveCapacity(apiTokens.count + ingestTokens.count)
+        // Entries are numbered API tokens first, then ingest tokens, then rotated-out secrets; paths are only
+        // spelled out for a refusal, so a million valid tokens cost no string building.
+        var apiDigests = [TokenDigest]()
+        apiDigests.reserveCapacity(apiTokens.count)
+        // The ingest tokens' digests and name hashes depend on nothing else: computed ahead on every core, then
+        // checked in order, so the first violation is refused as a one-by-one pass would refuse it.
+        let precomputed = IngestTokenDigests(ingestTokens)
+        var previousDigests = [TokenDigest]()
         var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestTokens.count)
         var previousOwners = [Int]()
         func entryPath(_ entry: Int) -> String {
             if entry < apiTokens.count { return "$.apiTokens[\(entry)]" }
             if entry < apiTokens.count + ingestTokens.count { return "$.ingestTokens[\(entry - apiTokens.count)]" }
             return "$.ingestTokens[\(previousOwners[entry - apiTokens.count - ingestTokens.count])].previousTokenSha256"
+        }
+        /// The digest of entry `entry` (one already claimed).
+        func claimedDigest(_ entry: Int) -> TokenDigest {
+            if entry < apiDigests.count { return apiDigests[entry] }
+            if entry < apiTokens.count + ingestTokens.count { return precomputed.digests[entry - apiTokens.count] }
+            return previousDigests[entry - apiTokens.count - ingestTokens.count]
         }
         /// The digest an entry is known by: of its `token` (checked by `problem`) or its `tokenSha256`.
         func digest(_ token: String?, _ hex: String?, at base: String,
@@ -140,11 +153,11 @@ extension Snapshot {
             }
         }
 
-        func claim(_ digest: TokenDigest) throws(TokenError) {
-            if let first = seenDigests.insert(hash: digest.w1, isEqual: { digests[$0] == digest }) {
-                throw refuse(entryPath(digests.count), "duplicate token: the same token (by SHA-256) as \(entryPath(first))")
+        /// Refuses `digest` as entry `entry` when an earlier entry has it.
+        func claim(_ digest: TokenDigest, entry: Int) throws(TokenError) {
+            if let first = seenDigests.insert(hash: digest.w1, isEqual: { claimedDigest($0) == digest }) {
+                throw refuse(entryPath(entry), "duplicate token: the same token (by SHA-256) as \(entryPath(first))")
             }
-            digests.append(digest)
         }
 
         var apiIDs = Set<String>()
@@ -170,19 +183,25 @@ extension Snapshot {
                 if token.user != nil { throw refuse("\(base).user", "only personal tokens have a user") }
                 if token.organization != nil { throw refuse("\(base).organization", "a system token has no organization") }
             }
-            try claim(digest(token.token, token.tokenSha256, at: base) { Snapshot.apiTokenProblem($0, id: token.id) })
+            let found = try digest(token.token, token.tokenSha256, at: base) { Snapshot.apiTokenProblem($0, id: token.id) }
+            try claim(found, entry: i)
+            apiDigests.append(found)
         }
 
         var tokenNames = DuplicateFinder(expected: ingestTokens.count)
+        // Tokens of a repository usually sit together: its existence is looked up once per run.
+        var knownRepository: String?
         for i in ingestTokens.indices {
             let token = ingestTokens[i]
             var base: String { "$.ingestTokens[\(i)]" }
             if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
-            guard repositoriesByName[token.repository] != nil else {
-                throw refuse("\(base).repository", "unknown repository '\(token.repository)'")
+            if token.repository != knownRepository {
+                guard repositoriesByName[token.repository] != nil else {
+                    throw refuse("\(base).repository", "unknown repository '\(token.repository)'")
+                }
+                knownRepository = token.repository
             }
-            let nameHash = DuplicateFinder.hash(token.repository, token.name)
-            guard tokenNames.insert(hash: nameHash, isEqual: {
+            guard tokenNames.insert(hash: precomputed.nameHash(at: i), isEqual: {
                 ingestTokens[$0].name == token.name && ingestTokens[$0].repository == token.repository
             }) == nil else {
                 throw refuse("\(base).name", "duplicate ingest token name '\(token.name)' in repository '\(token.repository)'")
@@ -194,9 +213,17 @@ extension Snapshot {
                case let (field, problem)? = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
                 throw refuse("\(base).\(field)", problem)
             }
-            try claim(digest(token.token, token.tokenSha256, at: base) {
-                token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
-            })
+            // Not precomputed only when the entry is refused: `digest` then throws the reason. Once claimed,
+            // an entry's digest is the precomputed one (`claimedDigest`).
+            let found: TokenDigest
+            if let known = precomputed.digest(at: i) {
+                found = known
+            } else {
+                found = try digest(token.token, token.tokenSha256, at: base) {
+                    token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
+                }
+            }
+            try claim(found, entry: apiTokens.count + i)
             switch (token.previousTokenSha256, token.previousExpiresAt) {
             case (nil, nil), (_?, _?): break
             case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
@@ -210,11 +237,13 @@ extension Snapshot {
                 throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
             }
             previousOwners.append(i)
-            try claim(parsed)
+            try claim(parsed, entry: apiTokens.count + ingestTokens.count + previousDigests.count)
+            previousDigests.append(parsed)
         }
 
-        return SnapshotIndex(registry: registry, digests: digests, apiTokenCount: apiTokens.count,
-                             repositoriesByName: repositoriesByName, previousOwners: previousOwners)
+        return SnapshotIndex(registry: registry, apiDigestList: apiDigests, ingestDigestList: precomputed.digests,
+                             previousDigestList: previousDigests, repositoriesByName: repositoriesByName,
+                             previousOwners: previousOwners)
     }
 }
 

@@ -30,6 +30,9 @@ public enum SnapshotCodec {
             case "apiTokens":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.apiTokens.append(try readAPIToken(&reader)) }
             case "ingestTokens":
+                // Room for the list at about 64 bytes of file per entry (a generated token's line is longer), so a
+                // million entries are not copied at each doubling; capacity never written is never resident.
+                snapshot.ingestTokens.reserveCapacity(reader.remainingBytes / 64)
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.ingestTokens.append(try readIngestToken(&reader)) }
             case "parsers":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.parsers.append(try readParser(&reader)) }

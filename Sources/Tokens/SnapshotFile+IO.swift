@@ -22,10 +22,25 @@ func readFile(_ path: String) throws(TokenError) -> [UInt8] {
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .system(file: path, operation: "fstat", errno: errno) }
-    // Read straight into a buffer of the file's size (plus one byte to notice growth), then on in
-    // chunks should the file be longer than it said.
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
-    var count = 0
+    // Read straight into an uninitialised buffer of the file's size (plus one byte to notice growth): a
+    // 100 MB snapshot is written once, by `read`, not zeroed first. Then on in chunks should the file be
+    // longer than it said.
+    var failure: Int32 = 0
+    var bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) + 1) { buffer, initialized in
+        while initialized < buffer.count {
+            let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return
+            }
+            if n == 0 { return }
+            initialized += n
+        }
+    }
+    if failure != 0 { throw .system(file: path, operation: "read", errno: failure) }
+    guard bytes.count > Int(info.st_size) else { return bytes }
+    var count = bytes.count
     while true {
         if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 1 << 16)) }
         let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }

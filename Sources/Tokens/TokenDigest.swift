@@ -33,34 +33,48 @@ public struct TokenDigest: Sendable, Hashable {
 
     /// Parses 64 hexadecimal digits (either case); nil for anything else.
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 {
-            guard let high = Self.nibble(utf8[2 * i]), let low = Self.nibble(utf8[2 * i + 1]) else { return nil }
-            bytes[i] = high << 4 | low
+        var text = hex
+        guard let parsed = text.withUTF8({ TokenDigest(hexBytes: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses 64 hexadecimal digits (either case) from UTF-8 bytes; nil for anything else. No allocation:
+    /// a snapshot parses a million of these per load.
+    public init?(hexBytes bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 64 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        // Any invalid digit sets a high bit here (its nibble is 0xFF); checked once at the end.
+        var invalid: UInt8 = 0
+        withUnsafeMutableBytes(of: &words) { out in
+            for i in 0..<32 {
+                let high = Self.nibble(bytes[2 &* i]), low = Self.nibble(bytes[2 &* i &+ 1])
+                invalid |= (high | low) & 0xf0
+                out[i] = high << 4 | low & 0x0f
+            }
         }
-        self = bytes.withUnsafeBytes { raw in
-            TokenDigest(w0: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                        w1: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                        w2: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                        w3: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
+        guard invalid == 0 else { return nil }
+        self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+    }
+
+    /// True when `hex` holds no upper-case digit, so a valid one is exactly ``hex`` of its digest.
+    public static func isLowercase(hex: String) -> Bool {
+        !hex.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }
     }
 
     /// The 64 lowercase hexadecimal digits of the digest (the `tokenSha256` form).
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
         withUnsafeBytes(of: (w0, w1, w2, w3)) { raw in
-            for byte in raw {
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0f)])
+            String(unsafeUninitializedCapacity: 64) { out in
+                for (i, byte) in raw.enumerated() {
+                    out[2 &* i] = Self.digits.utf8Start[Int(byte >> 4)]
+                    out[2 &* i &+ 1] = Self.digits.utf8Start[Int(byte & 0x0f)]
+                }
+                return 64
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let digits: StaticString = "0123456789abcdef"
 
     /// The first byte of the digest: picks the cache stripe.
     @inline(__always)
@@ -74,12 +88,12 @@ public struct TokenDigest: Sendable, Hashable {
         ((w0 ^ other.w0) | (w1 ^ other.w1) | (w2 ^ other.w2) | (w3 ^ other.w3)) == 0
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+    /// The value of hexadecimal digit `c` (either case), or 0xFF when it is none.
+    @inline(__always)
+    private static func nibble(_ c: UInt8) -> UInt8 {
+        let digit = c &- UInt8(ascii: "0")
+        if digit < 10 { return digit }
+        let letter = (c | 0x20) &- UInt8(ascii: "a")
+        return letter < 6 ? letter &+ 10 : 0xff
     }
 }

@@ -63,7 +63,7 @@ public final class TokenStore: Sendable {
         let (snapshot, index) = try file.loadIndexed()
         let limits = limiterStates.policies(for: snapshot)
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
-        let serving = ServingSnapshot(snapshot)
+        let serving = ServingSnapshot(snapshot, index: index)
         ledger.adopt(usage, table: serving.ingestTokens)
         let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
         return (TokenCache(set),
@@ -105,10 +105,12 @@ public final class TokenStore: Sendable {
     func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
         let limits = limiterStates.policies(for: snapshot)
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
-        let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
+        // The credentials and the listing's compact table are built from the same snapshot independently.
+        let (set, serving) = bothAtOnce({ TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage) },
+                                        { ServingSnapshot(snapshot, index: index) })
         let generation = TokenGeneration(scopes: set.scopes, parsers: snapshot.parsers, registry: index.registry,
                                          repositories: index.repositoriesByName)
-        let next = State(serving: ServingSnapshot(snapshot), registry: index.registry, repositories: index.repositoriesByName,
+        let next = State(serving: serving, registry: index.registry, repositories: index.repositoriesByName,
                          repositoryLimits: limits.repositories, generation: generation)
         self.usage.adopt(usage, table: next.serving.ingestTokens)
         let previous = state.withLock { state in

@@ -40,6 +40,19 @@ import Testing
         #expect(table.tokens(in: "absent").isEmpty)
     }
 
+    /// Built with validation's digests, the table holds what it holds when it parses them itself.
+    @Test func validationsDigestsGiveTheSameTable() throws {
+        var snapshot = Fixture.snapshot()
+        snapshot.ingestTokens += (0..<50).map { i in
+            IngestToken(name: "h\(i)", repository: "web",
+                        tokenSha256: i % 2 == 0 ? TokenDigest(hashing: "h\(i)").hex : TokenDigest(hashing: "h\(i)").hex.uppercased())
+        }
+        let index = try snapshot.validate(file: "f.json")
+        let table = IngestTokenTable(snapshot.ingestTokens, digests: index.ingestDigests)
+        #expect(table.tokens == snapshot.ingestTokens)
+        #expect(table.tokens == IngestTokenTable(snapshot.ingestTokens).tokens)
+    }
+
     /// The store keeps the compact form and still answers with the whole snapshot as written.
     @Test func storeServesTheSnapshotItLoaded() throws {
         let directory = TemporaryDirectory()

@@ -143,6 +143,72 @@ struct Refusal: CustomTestStringConvertible, Sendable {
         #expect(index.repositoriesByName["web"]?.kind == .regular)
     }
 
+    /// A snapshot with `count` ingest tokens over several units of the digests' parallel pass.
+    static func large(_ count: Int = IngestTokenDigests.chunk * 3) -> Snapshot {
+        var snapshot = Fixture.snapshot()
+        snapshot.ingestTokens = (0..<count).map { i in
+            i % 2 == 0 ? IngestToken(name: "t\(i)", repository: i < count / 2 ? "web" : "sandbox", token: TokenGenerator.ingestToken())
+                : IngestToken(name: "t\(i)", repository: "web", tokenSha256: TokenDigest(hashing: "secret \(i)").hex)
+        }
+        return snapshot
+    }
+
+    /// "PATH: REASON" of the refusal, or nil when `snapshot` is valid.
+    static func refusal(_ snapshot: Snapshot) -> String? {
+        do {
+            _ = try snapshot.validate(file: "f.json")
+            return nil
+        } catch {
+            guard case let .invalidSnapshot(_, path, reason) = error else { return "\(error)" }
+            return path + ": " + reason
+        }
+    }
+
+    @Test func largeSnapshotsIndexEveryDigestInOrder() throws {
+        let snapshot = Self.large()
+        let index = try snapshot.validate(file: "f.json")
+        let expected = snapshot.ingestTokens.map { $0.token.map { TokenDigest(hashing: $0) } ?? TokenDigest(hex: $0.tokenSha256!)! }
+        #expect(Array(index.ingestDigests) == expected)
+        #expect(Array(index.apiDigests) == snapshot.apiTokens.map { $0.token.map { TokenDigest(hashing: $0) } ?? TokenDigest(hex: $0.tokenSha256!)! })
+    }
+
+    /// Digests are computed ahead in parallel, but the first violation in file order is the one refused.
+    @Test func theFirstViolationInOrderIsRefusedInALargeSnapshot() {
+        var snapshot = Self.large()
+        let late = snapshot.ingestTokens.count - 5, early = IngestTokenDigests.chunk + 4
+        snapshot.ingestTokens[late].tokenSha256 = "not hex"
+        snapshot.ingestTokens[late].token = nil
+        snapshot.ingestTokens[early].name = ""
+        #expect(Self.refusal(snapshot)?.hasPrefix("$.ingestTokens[\(early)].name: ") == true)
+        snapshot.ingestTokens[early].name = "fixed"
+        #expect(Self.refusal(snapshot) == "$.ingestTokens[\(late)].tokenSha256: not 64 hexadecimal digits")
+        snapshot.ingestTokens[early].token = "short"
+        #expect(Self.refusal(snapshot)?.hasPrefix("$.ingestTokens[\(early)].token: ") == true)
+    }
+
+    @Test func duplicatesAcrossUnitsNameBothEntries() {
+        var snapshot = Self.large()
+        let first = 2, second = IngestTokenDigests.chunk + 2
+        snapshot.ingestTokens[second].token = snapshot.ingestTokens[first].token
+        #expect(Self.refusal(snapshot) == "$.ingestTokens[\(second)]: duplicate token: the same token (by SHA-256) as $.ingestTokens[\(first)]")
+        snapshot = Self.large()
+        snapshot.ingestTokens[second].name = snapshot.ingestTokens[first].name
+        #expect(Self.refusal(snapshot) == "$.ingestTokens[\(second)].name: duplicate ingest token name 't2' in repository 'web'")
+        // A rotated-out secret equal to a current token of a later entry.
+        snapshot = Self.large()
+        snapshot.ingestTokens[1].previousTokenSha256 = TokenDigest(hashing: snapshot.ingestTokens[second].token!).hex
+        snapshot.ingestTokens[1].previousExpiresAt = 1
+        #expect(Self.refusal(snapshot) == "$.ingestTokens[1].previousTokenSha256: duplicate token: the same token (by SHA-256) as $.ingestTokens[\(second)]")
+    }
+
+    /// The repository is looked up once per run of tokens, and again whenever it changes.
+    @Test func anUnknownRepositoryAfterARunIsRefused() {
+        var snapshot = Self.large()
+        let at = snapshot.ingestTokens.count / 2 + 1
+        snapshot.ingestTokens[at].repository = "nowhere"
+        #expect(Self.refusal(snapshot) == "$.ingestTokens[\(at)].repository: unknown repository 'nowhere'")
+    }
+
     @Test(arguments: refusals)
     func refusesWithFilePathAndReason(_ refusal: Refusal) {
         var snapshot = Fixture.snapshot()
