@@ -8,7 +8,7 @@ public struct GatewayConfiguration: Sendable {
     public var http = HTTPServerConfiguration()
     public var fsync = FsyncPolicy.always
     public var segmentBytes = 128 << 20
-    /// Zero-filled bytes kept ahead of the records under `fsync always` (``WALOptions/reserveBytes``).
+    /// Zero-filled bytes kept ahead of the records under `fsync always` and `interval` (``WALOptions/reserveBytes``).
     public var walReserveBytes = WALOptions.defaultServerReserveBytes
     /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
     public var walWriters = WALOptions.coreCount

@@ -42,7 +42,7 @@ final class BackgroundSync: @unchecked Sendable {
         return true
     }
 
-    /// Marks a sync of this repository as in flight, for ``startGroup(_:handle:queue:)``; false when one
+    /// Marks a sync of this repository as in flight, for ``startGroup(_:handle:device:queue:)``; false when one
     /// already is.
     func claim() -> Bool {
         inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
@@ -58,10 +58,11 @@ final class BackgroundSync: @unchecked Sendable {
 
     /// Syncs every member's file (all on the file system of `handle`, each claimed) with one `syncfs` on
     /// `queue`; when that reports an error, which says not whose, each file's own fdatasync decides its
-    /// outcome.
-    static func startGroup(_ members: [Member], handle: any FileSystemSync, queue: DispatchQueue) {
-        let box = GroupBox(members: members, handle: handle)
+    /// outcome. Clears `device`'s ``SyncDevice/intervalSyncRunning`` once every member's outcome is in.
+    static func startGroup(_ members: [Member], handle: any FileSystemSync, device: SyncDevice, queue: DispatchQueue) {
+        let box = GroupBox(members: members, handle: handle, device: device)
         queue.async {
+            defer { box.device.intervalSyncRunning.store(false, ordering: .releasing) }
             let started = MonotonicClock.nanoseconds()
             do throws(SegmentIOError) {
                 try box.handle.sync()
@@ -123,10 +124,11 @@ final class BackgroundSync: @unchecked Sendable {
     }
 
     /// Carries a group's files and their file system's handle to the sync queue; the writer closes none
-    /// of them while their syncs are in flight.
+    /// of them while their syncs are in flight (and touches the device's flag only atomically).
     private struct GroupBox: @unchecked Sendable {
         let members: [Member]
         let handle: any FileSystemSync
+        let device: SyncDevice
     }
 
     /// Carries the writer's file to the sync queue; the writer never closes it while a sync runs.

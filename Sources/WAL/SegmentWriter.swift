@@ -142,13 +142,17 @@ final class SegmentWriter {
         file != nil && writeBufferCount == 0 && staged.isEmpty && awaitingSync.isEmpty && !background.isRunning && claimedBytes == 0
     }
 
-    /// When the next interval sync is due, under `.interval` with unsynced data.
-    func intervalDeadline() -> UInt64? {
+    /// When the next interval sync is due, under `.interval` with unsynced data (`now`: the current time).
+    func intervalDeadline(now: UInt64) -> UInt64? {
         guard case .interval(let ms) = options.fsync, file != nil, writtenOffset > syncedOffset else { return nil }
         let due = lastSyncNanos + UInt64(ms) * 1_000_000
-        // A sync still running keeps `due` in the past: look again in a millisecond instead of
-        // returning from the wait at once, over and over, until it finishes.
-        return background.isRunning ? max(due, MonotonicClock.nanoseconds() + 1_000_000) : due
+        // A sync still running (its own, or the `syncfs` its file system's next one waits for) keeps `due`
+        // in the past: look again later instead of returning from the wait at once, over and over, until it
+        // finishes.
+        // Not sooner than a quarter interval: while the sync queue has a backlog, most waiting logs have a
+        // sync queued, and looking through them all every millisecond costs the writer more than the records.
+        let waits = background.isRunning || device?.intervalSyncRunning.load(ordering: .relaxed) == true
+        return waits ? max(due, now + max(1_000_000, UInt64(ms) * 250_000)) : due
     }
 
     /// When retention should look again, if any is configured.
@@ -454,6 +458,7 @@ final class SegmentWriter {
         }
         pacer.covered(upTo: outcome.offset)
         if outcome.offset > syncedOffset {
+            averageGroupBytes += (outcome.offset - syncedOffset - averageGroupBytes) / 8
             syncedOffset = outcome.offset
             syncedNextSequence = outcome.nextSequence
         }
@@ -544,21 +549,28 @@ final class SegmentWriter {
     /// for large ones (the crossover is measured with `pwrite` + `fdatasync` in a loop, perf/wal-bench.md).
     static let reserveWorthGroupBytes = 64 << 10
 
-    /// Under `.always` with small groups: once less than half of `reserveBytes` is left ahead of the
-    /// records, writes zeros to `reserveBytes` past them (never past `segmentBytes`). A failed zero write
-    /// stops the reserve for this segment; the records are not affected (the next record write reports a
-    /// full disk on its own).
+    /// Bytes of zeros written at a time. The page cache sizes a folio by the write that creates it, and each
+    /// later write into a folio walks all of its blocks (ext4 `block_write_begin`): zeros written as one
+    /// large write would make every small record written over them pay for a folio of up to 2 MiB.
+    static let zeroWriteBytes = 16 << 10
+
     /// Writes zeros from ``reservedEnd`` to `target`, moving ``reservedEnd`` with each write.
     private func zeroFill(_ file: any SegmentFile, upTo target: Int) throws(SegmentIOError) {
         while reservedEnd < target {
-            let count = min(target - reservedEnd, ZeroBytes.count)
+            let count = min(target - reservedEnd, Self.zeroWriteBytes)
             try file.writeAll(UnsafeRawBufferPointer(start: ZeroBytes.start, count: count), at: reservedEnd)
             reservedEnd += count
         }
     }
 
+    /// Under `.always` and `.interval` with small groups (the bytes one sync covers, on average, whether
+    /// the group commit's or the interval's): once less than half of `reserveBytes` is left ahead of the
+    /// records, writes zeros to `reserveBytes` past them (never past `segmentBytes`). Under `.interval` the
+    /// groups are small when many repositories share the disk, each receiving a few records per interval;
+    /// their syncs then write the data only. A failed zero write stops the reserve for this segment; the
+    /// records are not affected (the next record write reports a full disk on its own).
     private func extendReserve(_ file: any SegmentFile) {
-        guard case .always = options.fsync, reserveAllowed, options.reserveBytes > 0,
+        guard options.fsync != .none, reserveAllowed, options.reserveBytes > 0,
               averageGroupBytes <= Self.reserveWorthGroupBytes,
               reservedEnd - writtenOffset < options.reserveBytes / 2 else { return }
         let target = min(writtenOffset + options.reserveBytes, options.segmentBytes)

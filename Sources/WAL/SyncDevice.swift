@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One file system as one pool writer syncs it: its `syncfs` handle (nil where none can be trusted) and
 /// the running costs that decide, per round, between one `syncfs` covering every file the round wrote
 /// there and one `fdatasync` per file.
@@ -10,6 +12,10 @@ final class SyncDevice {
     let handle: (any FileSystemSync)?
     /// Scratch list of the round: this file system's logs awaiting a sync.
     var dirty: [SegmentWriter] = []
+    /// Set while an interval `syncfs` of this writer runs here (cleared on its sync queue): the logs due
+    /// meanwhile wait for it to finish and then share the next one, instead of queueing a `syncfs` each
+    /// time one of them falls due, every one of which writes back the whole file system.
+    let intervalSyncRunning = Atomic<Bool>(false)
     /// Running averages (1/8 weight) of one `syncfs` and of one `fdatasync`, in nanoseconds; 0 = unknown.
     private(set) var syncfsNanos: UInt64 = 0
     private(set) var fdatasyncNanos: UInt64 = 0

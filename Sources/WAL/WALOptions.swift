@@ -50,7 +50,7 @@ public struct WALOptions: Sendable {
     /// owed). Retention keeps every sealed segment holding such events, up to ``retentionMaxBytes``. Called
     /// on the writer thread at each retention pass; must not call into the WAL.
     public var retentionHold: (@Sendable (_ repository: String) -> UInt64?)? = nil
-    /// Under `.always`: zero bytes kept written ahead of the records in the active segment (0 = none).
+    /// Under `.always` and `.interval`: zero bytes kept written ahead of the records in the active segment (0 = none).
     /// Records then overwrite blocks the file already has, so an `fdatasync` need not commit a new size or
     /// new blocks to the file system's journal (on ext4 here it takes about half as long). Worth it only while
     /// groups are small, since the zeros are written to disk too: see ``SegmentWriter``.

@@ -142,6 +142,9 @@ final class PoolWriter: @unchecked Sendable {
     private var roundAppends = 0
     /// Logs with data written under `.interval` that no sync covers yet (``SegmentWriter/awaitingInterval``).
     private var intervalWaiting: [SegmentWriter] = []
+    /// The earliest time a log of ``intervalWaiting`` can be due for its sync (``UInt64/max``: none waits):
+    /// ``tick()`` looks through the list only from then on, so a round costs the same however many logs wait.
+    private var intervalCheckNanos = UInt64.max
     /// The file systems its logs live on, by `st_dev`, each with this writer's `syncfs` handle.
     private var devices: [UInt64: SyncDevice] = [:]
     /// Scratch list of ``syncRound()``: the file systems with files awaiting a sync.
@@ -324,7 +327,7 @@ final class PoolWriter: @unchecked Sendable {
             guard let candidate else { return }
             deadline = min(deadline ?? candidate, candidate)
         }
-        for writer in intervalWaiting { earliest(writer.intervalDeadline()) }
+        if !intervalWaiting.isEmpty { earliest(intervalCheckNanos) }
         if options.mayLimitAge, !owned.isEmpty { earliest(nextRetentionNanos) }
         if options.idleCloseMillis != nil, openCount > 0 { earliest(nextIdleScanNanos) }
         return deadline
@@ -333,7 +336,8 @@ final class PoolWriter: @unchecked Sendable {
     /// Between rounds: interval syncs that are due, retention, the idle close.
     private func tick() {
         let now = MonotonicClock.nanoseconds()
-        if !intervalWaiting.isEmpty {
+        if !intervalWaiting.isEmpty, now >= intervalCheckNanos {
+            var nextCheck = UInt64.max
             intervalWaiting.removeAll { writer in
                 if writer.intervalSyncDue(now: now) {
                     if let device = writer.device, device.handle != nil {
@@ -347,6 +351,9 @@ final class PoolWriter: @unchecked Sendable {
                 return !waiting
             }
             if !dirtyDevices.isEmpty { startIntervalSyncs() }
+            // After the syncs started, so that a log whose sync now runs is looked at again soon, not at once.
+            for writer in intervalWaiting { nextCheck = min(nextCheck, writer.intervalDeadline(now: now) ?? now) }
+            intervalCheckNanos = nextCheck
         }
         if options.mayLimitAge, now >= nextRetentionNanos {
             for writer in owned { writer.retentionTick(now: now) }
@@ -365,17 +372,20 @@ final class PoolWriter: @unchecked Sendable {
     /// Under `.interval`, for each file system in ``dirtyDevices`` (where a log's sync is due): one
     /// `syncfs` on the sync queue covering every log there with unsynced data and no sync running, due
     /// or not yet (syncing early costs nothing here and lines their next syncs up into one group), or
-    /// the one such log's fdatasync.
+    /// the one such log's fdatasync; nothing while this writer's previous `syncfs` there still runs.
     private func startIntervalSyncs() {
         for writer in intervalWaiting {
             guard let device = writer.device, dirtyDevices.contains(where: { $0 === device }) else { continue }
             device.dirty.append(writer)
         }
         for device in dirtyDevices {
-            if device.dirty.count >= 2, let handle = device.handle {
+            if device.intervalSyncRunning.load(ordering: .acquiring) {
+                // They wait for the running one and go with the next (``SegmentWriter/intervalDeadline(now:)``).
+            } else if device.dirty.count >= 2, let handle = device.handle {
                 let members = device.dirty.compactMap { $0.claimBackgroundSync() }
                 if !members.isEmpty {
-                    BackgroundSync.startGroup(members, handle: handle, queue: syncQueue)
+                    device.intervalSyncRunning.store(true, ordering: .releasing)
+                    BackgroundSync.startGroup(members, handle: handle, device: device, queue: syncQueue)
                     metrics.syncfs.add(1, ordering: .relaxed)
                 }
             } else {
@@ -411,6 +421,7 @@ final class PoolWriter: @unchecked Sendable {
                 if writer.hasUnsynced, !writer.awaitingInterval {
                     writer.awaitingInterval = true
                     intervalWaiting.append(writer)
+                    intervalCheckNanos = min(intervalCheckNanos, writer.intervalDeadline(now: MonotonicClock.nanoseconds()) ?? 0)
                 }
             }
         case .none:

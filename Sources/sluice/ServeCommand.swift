@@ -80,7 +80,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "WAL segment size at which a new segment starts, in bytes.")
     var segmentBytes = 128 << 20
 
-    @Option(name: .long, help: "Zero bytes the WAL keeps written ahead of its records under --fsync always, so an fdatasync commits no file growth (0 = off).")
+    @Option(name: .long, help: "Zero bytes the WAL keeps written ahead of its records under --fsync always and interval, so an fdatasync commits no file growth (0 = off).")
     var walReserveBytes = WALOptions.defaultServerReserveBytes
 
     @Option(name: .long, help: "WAL writer threads serving every repository (each repository belongs to one); default: number of cores.")

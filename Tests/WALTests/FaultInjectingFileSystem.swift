@@ -50,9 +50,15 @@ final class FaultPlan: Sendable {
     /// The ranges write-back was started for, in order, as (path, range).
     let writebacks = Mutex<[(String, Range<Int>)]>([])
 
-    init(pathFilter: String = "", gateFirstSync: Bool = false) {
+    /// When set, every syncfs waits until it is signalled once (it then stays open).
+    let syncfsGate: DispatchSemaphore?
+    /// syncfs calls begun (waiting at the gate or not).
+    let syncfsEntered = Atomic<Int>(0)
+
+    init(pathFilter: String = "", gateFirstSync: Bool = false, gateSyncfs: Bool = false) {
         self.pathFilter = pathFilter
         firstSyncGate = gateFirstSync ? DispatchSemaphore(value: 0) : nil
+        syncfsGate = gateSyncfs ? DispatchSemaphore(value: 0) : nil
     }
 
     func set(_ change: (inout Faults) -> Void) {
@@ -119,6 +125,11 @@ final class FaultInjectingFileSystemSync: FileSystemSync {
     }
 
     func sync() throws(SegmentIOError) {
+        plan.syncfsEntered.add(1, ordering: .relaxed)
+        if let gate = plan.syncfsGate {
+            gate.wait()
+            gate.signal()
+        }
         let faults = plan.faults.withLock { $0 }
         if let code = faults.syncfsErrno ?? faults.syncErrno { throw SegmentIOError(call: "syncfs", path: "", code: code) }
         if plan.crashed.load(ordering: .relaxed) || faults.crashKeepingUnsyncedBytes != nil {

@@ -18,7 +18,7 @@ struct WALModelTests {
 
     /// (seed, policy, reserve bytes)
     @Test(arguments: [(UInt64(1), FsyncPolicy.always, 0), (2, .always, 0), (3, .none, 0), (4, .interval(milliseconds: 1), 0),
-                      (5, .always, 0), (6, .always, 256), (7, .always, 512)])
+                      (5, .always, 0), (6, .always, 256), (7, .always, 512), (8, .interval(milliseconds: 1), 256)])
     func randomFaultsNeverLoseOrCorruptAcknowledgedEvents(_ seed: UInt64, _ policy: FsyncPolicy, _ reserve: Int) throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan()

@@ -1,5 +1,6 @@
 import EventModel
 import Foundation
+import POSIX
 import Testing
 @testable import WAL
 @testable import WALFormat
@@ -64,6 +65,36 @@ struct WALReserveTests {
         store.shutdown()
         #expect(dir.size(path) == dataEnd, "shutdown cuts the reserve off")
         #expect(try readAll(dir.path, "r").events.map(\.1) == events)
+    }
+
+    /// Under `--fsync interval` too, while each sync covers little (many repositories, a few records each
+    /// per interval), so that the interval's fdatasync writes the data only; under `none` (no syncs) never.
+    @Test func reserveIsKeptUnderIntervalButNotWithoutSyncs() throws {
+        for (fsync, keeps) in [(FsyncPolicy.interval(milliseconds: 5), true), (.none, false)] {
+            let dir = TemporaryDirectory()
+            var options = options(dir)
+            options.fsync = fsync
+            let store = try WALStore(options: options, logger: testLogger)
+            let log = try store.log(for: "i")
+            var events = try appendRounds(log, 2, prefix: "i")
+            if keeps {
+                // Past the first interval sync, whose size now counts in the average group.
+                let deadline = MonotonicClock.nanoseconds() + 10_000_000_000
+                while log.metrics.fsyncs.load(ordering: .relaxed) == 0, MonotonicClock.nanoseconds() < deadline { usleep(1000) }
+                events += try appendRounds(log, 1, prefix: "j")
+            }
+            let path = segmentPath(dir, "i")
+            let dataEnd = WALFormat.segmentHeaderSize + dir.dataBytes(path, from: WALFormat.segmentHeaderSize)
+            if keeps {
+                #expect(dir.size(path) >= dataEnd + 4096 / 2, "zeros are kept ahead of the records under \(fsync)")
+            } else {
+                #expect(dir.size(path) == dataEnd, "no reserve under \(fsync)")
+            }
+            #expect(try readAll(dir.path, "i").events.map(\.1) == events)
+            store.shutdown()
+            #expect(dir.size(path) == dataEnd, "shutdown cuts the reserve off")
+            #expect(try readAll(dir.path, "i").events.map(\.1) == events)
+        }
     }
 
     @Test func crashLeavingTheReserveLosesNothingAndCutsNoData() throws {

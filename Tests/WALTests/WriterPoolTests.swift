@@ -249,6 +249,51 @@ struct WriterPoolTests {
         }
     }
 
+    /// Under `--fsync interval`, the writer looks through its waiting logs only once one can be due; a log
+    /// whose sync is due now is not held behind one that waits for a later deadline.
+    @Test func intervalSyncDueNowIsNotHeldBehindALaterOne() throws {
+        let dir = TemporaryDirectory()
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.fsync = .interval(milliseconds: 1000)
+        let store = try WALStore(options: options, logger: testLogger)
+        let due = try store.log(for: "due")
+        // Opening counts as its last sync: after an interval, its next record is due for a sync at once.
+        usleep(1_100_000)
+        let later = try store.log(for: "later")
+        _ = try later.appendAndWait(logLines("l", count: 1)).get()
+        _ = try due.appendAndWait(logLines("d", count: 1)).get()
+        try waitUntil { due.metrics.fsyncs.load(ordering: .relaxed) >= 1 }
+        #expect(later.metrics.fsyncs.load(ordering: .relaxed) == 0, "the later log's sync is due an interval after its opening")
+        store.shutdown()
+        #expect(later.metrics.fsyncs.load(ordering: .relaxed) >= 1, "shutdown syncs what waits")
+    }
+
+    /// Under `--fsync interval`, logs that fall due while the writer's interval syncfs runs wait for it and
+    /// share the next one, instead of queueing one syncfs per tick behind it.
+    @Test func intervalSyncfsWaitsForTheRunningOne() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(gateSyncfs: true)
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = true
+        options.fsync = .interval(milliseconds: 5)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let first = try (0..<10).map { try store.log(for: "first\($0)") }
+        let second = try (0..<10).map { try store.log(for: "second\($0)") }
+        usleep(10_000)
+        #expect(appendToEach(first, tag: "a").values.allSatisfy { if case .success = $0 { true } else { false } })
+        try waitUntil { plan.syncfsEntered.load(ordering: .relaxed) >= 1 }
+        #expect(appendToEach(second, tag: "b").values.allSatisfy { if case .success = $0 { true } else { false } })
+        // Ten intervals with the second logs due and the first syncfs held at the gate.
+        usleep(50_000)
+        #expect(store.metricsText().contains("sluice_wal_writer_syncfs_total{writer=\"0\"} 1\n"))
+        plan.syncfsGate?.signal()
+        try waitUntil { (first + second).allSatisfy { $0.metrics.fsyncs.load(ordering: .relaxed) >= 1 } }
+        #expect(plan.syncfsCalls.load(ordering: .relaxed) == 2, "the due logs shared the next syncfs")
+        store.shutdown()
+    }
+
     /// The choice between one syncfs and per-file fdatasyncs follows their running costs; a probe retries
     /// syncfs while per-file syncs look cheaper.
     @Test func syncDeviceChoosesTheCheaperSync() throws {
