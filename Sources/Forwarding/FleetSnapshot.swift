@@ -34,8 +34,12 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     private var thread: Thread?
     private let cache: CacheWriter
     private let conflictCount = Atomic<Int>(0)
+    /// Deletions seen, purged from the bucket once old enough (``DeletionPurger``).
+    private var purger: DeletionPurger
+    private var nextPurgeMillis: Int64 = 0
 
-    public init(url: SnapshotSourceURL, replicas: Int?, gateway: String, logger: Logger) {
+    public init(url: SnapshotSourceURL, replicas: Int?, gateway: String, logger: Logger, purgeAfterSeconds: Double = 3600) {
+        purger = DeletionPurger(ageMillis: Int64(purgeAfterSeconds * 1000))
         self.url = url
         self.replicas = replicas
         self.gateway = gateway
@@ -67,7 +71,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
 
     private func connectLocked() throws(KeyValueError) {
         let bucket = try KeyValueBucket(url, replicas: replicas)
-        let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+        let (fresh, watcher) = try Self.readAll(bucket, source: url.description, purger: &purger)
         self.bucket = bucket
         self.watcher = watcher
         mirror = fresh.mirror
@@ -75,7 +79,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     }
 
     /// Reads every key (a watcher's initial values) into a new mirror; the watcher then carries on with changes.
-    private static func readAll(_ bucket: KeyValueBucket, source: String) throws(KeyValueError)
+    private static func readAll(_ bucket: KeyValueBucket, source: String, purger: inout DeletionPurger) throws(KeyValueError)
         -> ((mirror: SnapshotMirror, refusals: [TokenError]), KeyValueWatcher) {
         let watcher = try bucket.watchAll()
         var mirror = SnapshotMirror(source: source)
@@ -83,6 +87,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
             switch watcher.next(timeoutMillis: 10_000) {
             case let .entry(key, revision, value, _):
                 mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+                purger.saw(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
             case .caughtUp: break reading
             case .timeout, .stopped:
                 watcher.stop()
@@ -166,7 +171,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         defer { lock.unlock() }
         do throws(KeyValueError) {
             guard let bucket else { throw .failed(JetStreamError("not connected", NATS_NOT_YET_CONNECTED)) }
-            let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+            let (fresh, watcher) = try Self.readAll(bucket, source: url.description, purger: &purger)
             watcher.stop()
             for refusal in fresh.refusals { store?.refuse(refusal) }
             guard fresh.mirror.isSeeded else { throw .failed(JetStreamError("bucket \(url.bucket) is empty", NATS_NOT_FOUND)) }
@@ -212,7 +217,14 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     private func refreshLocked(_ keys: [String]) {
         guard let bucket else { return }
         for key in keys {
-            guard let current = try? bucket.get(key) else { continue }
+            let read: (value: [UInt8]?, revision: UInt64)?
+            do throws(KeyValueError) { read = try bucket.get(key) } catch { continue }
+            guard let current = read else {
+                // Purged: a deletion (which this gateway may have missed), then the key is created anew.
+                mirror.receive(key: key, revision: (mirror.revisions[key] ?? 0) + 1, value: nil, nowMillis: Self.nowMillis())
+                mirror.forget(key: key)
+                continue
+            }
             mirror.receive(key: key, revision: current.revision, value: current.value, nowMillis: Self.nowMillis())
         }
         settleLocked()
@@ -222,6 +234,22 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         let (changed, refusals) = mirror.settle(nowMillis: Self.nowMillis(), initial: initial)
         for refusal in refusals { store?.refuse(refusal) ?? logRefusal(refusal) }
         if changed { adoptLocked() }
+    }
+
+    /// Purges the deletions that are old enough, a bounded number twice a second (each is one request under
+    /// the lock edits take); one that fails is left for the next start.
+    private func purgeLocked() {
+        let now = Self.nowMillis()
+        guard let bucket, now >= nextPurgeMillis else { return }
+        nextPurgeMillis = now + 500
+        for deletion in purger.due(nowMillis: now, limit: 200) {
+            do throws(KeyValueError) {
+                try bucket.purge(deletion.key, upTo: deletion.revision)
+                if mirror.revisions[deletion.key] == deletion.revision { mirror.forget(key: deletion.key) }
+            } catch {
+                logger.warning("deleted snapshot key not purged", metadata: ["key": "\(deletion.key)", "error": "\(error)"])
+            }
+        }
     }
 
     private func logRefusal(_ error: TokenError) {
@@ -246,12 +274,14 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
             switch event {
             case let .entry(key, revision, value, pending):
                 mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+                purger.saw(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
                 if pending == 0 { settleLocked() }
             case .caughtUp, .timeout:
                 if mirror.hasUnsettled { settleLocked() }
             case .stopped:
                 self.watcher = nil
             }
+            purgeLocked()
             lock.unlock()
         }
     }
@@ -263,7 +293,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         guard running else { return }
         do throws(KeyValueError) {
             if let bucket, bucket.isConnected {
-                let (fresh, watcher) = try Self.readAll(bucket, source: url.description)
+                let (fresh, watcher) = try Self.readAll(bucket, source: url.description, purger: &purger)
                 self.watcher = watcher
                 mirror = fresh.mirror
                 for refusal in fresh.refusals { store?.refuse(refusal) }

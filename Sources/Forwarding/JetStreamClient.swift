@@ -89,14 +89,7 @@ final class JetStreamClient: @unchecked Sendable {
     init(target: Forwarder, tracker: AckTracker, maxPending: Int = 1024) throws(JetStreamError) {
         self.tracker = tracker
         session = try NATSSession(servers: target.servers, timeoutMillis: 5000, configure: { (options) throws(JetStreamError) in
-            if let user = target.user, let password = target.password { _ = natsOptions_SetUserInfo(options, user, password) }
-            if let token = target.token { _ = natsOptions_SetToken(options, token) }
-            if let creds = target.credsFile { _ = natsOptions_SetUserCredentialsFromFiles(options, creds, nil) }
-            if let ca = target.tlsCA {
-                _ = natsOptions_SetSecure(options, true)
-                let status = natsOptions_LoadCATrustedCertificates(options, ca)
-                guard status == NATS_OK else { throw JetStreamError("loading the TLS CA \(ca)", status) }
-            }
+            try NATSCredentials(target).apply(to: options)
         }, jetStream: { js in
             js.PublishAsync.MaxPending = Int64(maxPending)
             js.PublishAsync.AckHandler = publishAnswered

@@ -2,9 +2,12 @@ import CNATS
 import Foundation
 
 /// `nats://HOST:PORT[,HOST:PORT…]/BUCKET`: the servers and the key-value bucket of a shared snapshot.
+/// Credentials never appear in the URL (a command line is visible in `ps`, a URL in logs): ``credentials``
+/// comes from options of their own and stays out of ``description``.
 public struct SnapshotSourceURL: Sendable, Equatable, CustomStringConvertible {
     public var servers: [String]
     public var bucket: String
+    public var credentials = NATSCredentials()
 
     public init?(_ text: String) {
         let scheme = "nats://"
@@ -13,7 +16,7 @@ public struct SnapshotSourceURL: Sendable, Equatable, CustomStringConvertible {
         guard let slash = rest.lastIndex(of: "/") else { return nil }
         let hosts = rest[..<slash].split(separator: ",", omittingEmptySubsequences: false)
         bucket = String(rest[rest.index(after: slash)...])
-        guard !hosts.isEmpty, hosts.allSatisfy({ !$0.isEmpty && !$0.contains("/") }), !bucket.isEmpty,
+        guard !hosts.isEmpty, hosts.allSatisfy({ !$0.isEmpty && !$0.contains("/") && !$0.contains("@") }), !bucket.isEmpty,
               bucket.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 })
         else { return nil }
         servers = hosts.map { $0.hasPrefix("nats://") ? String($0) : scheme + $0 }
@@ -51,7 +54,9 @@ public final class KeyValueBucket: @unchecked Sendable {
     public init(_ url: SnapshotSourceURL, replicas: Int?, timeoutMillis: Int64 = 5000) throws(KeyValueError) {
         self.url = url
         do throws(JetStreamError) {
-            session = try NATSSession(servers: url.servers, timeoutMillis: timeoutMillis, jetStream: { js in
+            session = try NATSSession(servers: url.servers, timeoutMillis: timeoutMillis, configure: { (options) throws(JetStreamError) in
+                try url.credentials.apply(to: options)
+            }, jetStream: { js in
                 // ``createAll``: a window of publishes in flight, waiting (not failing) while it is full.
                 js.PublishAsync.MaxPending = 4096
                 js.PublishAsync.StallWait = 60_000
@@ -153,6 +158,22 @@ public final class KeyValueBucket: @unchecked Sendable {
             throw .failed(JetStreamError("watch \(url.bucket)", status))
         }
         return KeyValueWatcher(watcher, store: watchStore, context: watchContext)
+    }
+
+    /// Removes `key`'s messages up to and including `revision` from the bucket's stream (a stream purge
+    /// filtered on the key's subject, up to sequence `revision + 1`): a deletion stored at `revision` goes,
+    /// a value written after it stays, so this never races a writer. Watchers see nothing; a later read
+    /// finds the key absent, and a writer creates it anew (revision 0).
+    public func purge(_ key: String, upTo revision: UInt64) throws(KeyValueError) {
+        var options = jsOptions()
+        _ = jsOptions_Init(&options)
+        let subject = strdup("$KV." + url.bucket + "." + key)
+        defer { free(subject) }
+        options.Stream.Purge.Subject = UnsafePointer(subject)
+        options.Stream.Purge.Sequence = revision + 1
+        var code = jsErrCode(rawValue: 0)
+        let status = js_PurgeStream(context, "KV_" + url.bucket, &options, &code)
+        guard status == NATS_OK else { throw .failed(JetStreamError("purge \(key)", status, code: code)) }
     }
 
     public var isConnected: Bool { session.isConnected }

@@ -1,4 +1,5 @@
 import EventLoop
+import Forwarding
 import IngestFormats
 import WAL
 
@@ -29,6 +30,10 @@ public struct GatewayConfiguration: Sendable {
     public var snapshotSource: String?
     /// Copies of the bucket when a gateway creates it.
     public var snapshotReplicas = 1
+    /// How the bucket's NATS servers are reached (user/password, token, creds, TLS CA).
+    public var snapshotCredentials = NATSCredentials()
+    /// Seconds after which a deleted key is purged from the bucket.
+    public var snapshotPurgeAfterSeconds = 3600.0
     /// HEC indexer acknowledgements for every token (`--hec-acks`), and the ack table's limits.
     public var hecAcks = false
     public var hecAckLimits = HECAckTable.Limits()

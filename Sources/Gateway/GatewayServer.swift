@@ -145,10 +145,12 @@ public final class GatewayServer {
     /// a gateway joining a fleet does not bootstrap credentials of its own). Unreachable: starts from the cached
     /// file and keeps trying in the background; with no cached file it cannot start.
     private func connectSnapshotSource() throws -> FleetSnapshot? {
-        guard let text = configuration.snapshotSource, let url = SnapshotSourceURL(text) else { return nil }
+        guard let text = configuration.snapshotSource, var url = SnapshotSourceURL(text) else { return nil }
+        url.credentials = configuration.snapshotCredentials
         let data = configuration.dataDirectory
         let fleet = FleetSnapshot(url: url, replicas: configuration.snapshotReplicas,
-                                  gateway: try GatewayIdentity.loadOrCreate(dataDirectory: data), logger: logger)
+                                  gateway: try GatewayIdentity.loadOrCreate(dataDirectory: data), logger: logger,
+                                  purgeAfterSeconds: configuration.snapshotPurgeAfterSeconds)
         do {
             if let shared = try fleet.connect() {
                 try TokenStore.writeCache(shared, dataDirectory: data)

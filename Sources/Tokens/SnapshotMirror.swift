@@ -77,6 +77,12 @@ public struct SnapshotMirror: Sendable {
         }
     }
 
+    /// `keyText`'s deletion was purged from the bucket: its revision is forgotten, so the next write of it
+    /// creates it (revision 0).
+    public mutating func forget(key keyText: String) {
+        revisions[keyText] = nil
+    }
+
     /// Applies what has arrived: all ready changes at once when the result is valid, else change by change,
     /// refusing those that would make the set invalid. `initial` (the first read of a bucket) orders the
     /// changes by dependency first, as the bucket's order is the order of last writes. Returns whether the

@@ -110,6 +110,9 @@ struct ServeCommand: ParsableCommand {
     var snapshotSource: String?
     @Option(name: .long, help: "Copies of the --snapshot-source bucket when this gateway creates it.")
     var snapshotReplicas = 1
+    @OptionGroup var snapshotAuth: SnapshotAuthOptions
+    @Option(name: .long, help: "Seconds after which a deleted key of the --snapshot-source bucket is purged (longer than any NATS outage a gateway rides out without restarting).")
+    var snapshotPurgeAfter = 3600.0
 
     @Flag(name: .long, help: "Splunk HEC indexer acknowledgements for every token (otherwise only for tokens with hecAcknowledgements: true).")
     var hecAcks = false
@@ -158,10 +161,9 @@ struct ServeCommand: ParsableCommand {
         guard (maxPendingBytes ?? 0) >= 0, (minFreeBytes ?? 0) >= 0, hecAckIdleTimeout > 0, hecAckMaxPendingPerChannel >= 1, hecAckMaxPending >= 1 else {
             throw ValidationError("--max-pending-bytes and --min-free-bytes must not be negative; --hec-ack-idle-timeout, --hec-ack-max-pending(-per-channel) must be positive")
         }
-        if let snapshotSource, SnapshotSourceURL(snapshotSource) == nil {
-            throw ValidationError("--snapshot-source \(snapshotSource): expected nats://HOST:PORT[,…]/BUCKET")
-        }
+        if let snapshotSource { _ = try snapshotAuth.url(snapshotSource, option: "--snapshot-source") }
         guard snapshotReplicas >= 1 else { throw ValidationError("--snapshot-replicas must be positive") }
+        guard snapshotPurgeAfter > 0 else { throw ValidationError("--snapshot-purge-after must be positive") }
         guard walWriters >= 1, walIdleClose >= 0 else { throw ValidationError("--wal-writers must be positive and --wal-idle-close not negative") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
@@ -217,6 +219,8 @@ struct ServeCommand: ParsableCommand {
         configuration.minFreeBytes = minFreeBytes
         configuration.snapshotSource = snapshotSource
         configuration.snapshotReplicas = snapshotReplicas
+        configuration.snapshotCredentials = try snapshotAuth.credentials()
+        configuration.snapshotPurgeAfterSeconds = snapshotPurgeAfter
         configuration.hecAcks = hecAcks
         configuration.hecAckLimits.idleMillis = Int64(hecAckIdleTimeout * 1000)
         configuration.hecAckLimits.maxPendingPerChannel = hecAckMaxPendingPerChannel

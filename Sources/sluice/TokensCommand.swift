@@ -16,9 +16,11 @@ struct SnapshotOptions: ParsableArguments {
     @Flag(help: "Signal the running server (pid in DATA/sluice.pid) to reload after the change.")
     var reload = false
 
+    @OptionGroup var auth: SnapshotAuthOptions
+
     func validate() throws {
         guard (data == nil) != (source == nil) else { throw ValidationError("give --data or --source") }
-        if let source, SnapshotSourceURL(source) == nil { throw ValidationError("--source \(source): expected nats://HOST:PORT[,…]/BUCKET") }
+        if let source { _ = try auth.url(source, option: "--source") }
         if reload && source != nil { throw ValidationError("--reload needs --data (gateways watching --source apply changes on their own)") }
     }
 
@@ -26,8 +28,8 @@ struct SnapshotOptions: ParsableArguments {
     /// the server when `--reload` was given.
     @discardableResult
     func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
-        if let source, let url = SnapshotSourceURL(source) {
-            return try FleetSnapshot.editOnce(url: url, logger: Logger(label: "sluice"), body)
+        if let source {
+            return try FleetSnapshot.editOnce(url: try auth.url(source, option: "--source"), logger: Logger(label: "sluice"), body)
         }
         let data = data ?? ""
         let result = try existingSnapshot(data).edit(body)

@@ -98,7 +98,9 @@ import Glibc
                         tally.note(batch, status: answer.status)
                         if answer.status != 200 { connection = nil }
                     } catch {
-                        // A connection haproxy closed (after a 503's Connection: close): a new one for the next batch.
+                        // haproxy closed a keep-alive connection whose request A held when it was killed (docs/fleet.md):
+                        // no answer, so nothing acknowledged; a new connection for the next batch.
+                        tally.lose(hang: "\(error)".contains("errno \(EAGAIN)"))
                         connection = nil
                     }
                 }
@@ -114,6 +116,8 @@ import Glibc
 
         let seen = tally.statuses
         #expect(Set(seen.keys).isSubset(of: [200, 503]), "statuses seen: \(seen)")
+        #expect(tally.hangs == 0, "no request went 20 s without an answer")
+        #expect(tally.lostConnections <= 4, "at most one request lost without an answer per client connection: \(tally.lostConnections)")
         let acked = tally.acknowledged
         #expect(acked.count >= afterKill + 60, "gateway B went on acknowledging after A was killed")
         let messages = try StreamReader.messages(url: nats.url, stream: "LOGS")
@@ -138,6 +142,15 @@ final class Tally: @unchecked Sendable {
     private var acked: [String] = []
     private var seen: [Int: Int] = [:]
     private var done = false
+    private var lost = 0
+    private var hung = 0
+
+    /// A request left without an answer: its connection closed (`hang` false) or silent past the timeout.
+    func lose(hang: Bool) {
+        lock.lock()
+        if hang { hung += 1 } else { lost += 1 }
+        lock.unlock()
+    }
 
     func note(_ batch: String, status: Int) {
         lock.lock()
@@ -155,4 +168,6 @@ final class Tally: @unchecked Sendable {
     var stopped: Bool { lock.lock(); defer { lock.unlock() }; return done }
     var acknowledged: [String] { lock.lock(); defer { lock.unlock() }; return acked }
     var statuses: [Int: Int] { lock.lock(); defer { lock.unlock() }; return seen }
+    var lostConnections: Int { lock.lock(); defer { lock.unlock() }; return lost }
+    var hangs: Int { lock.lock(); defer { lock.unlock() }; return hung }
 }

@@ -1,10 +1,11 @@
 """Posts numbered batches through a load balancer and records which were acknowledged (perf/fleet.sh).
 
-  acked_batches.py post URL TOKEN SECONDS OUT [THREADS] [EVENTS]
+  acked_batches.py post URL TOKEN SECONDS OUT [THREADS] [EVENTS] [HANG]
       THREADS keep-alive clients post humio-unstructured batches of EVENTS lines "<batch> line <i>" (batch ids
       never reused, never resent) for SECONDS; writes OUT.acked (one id per acknowledged batch) and
-      OUT.status (JSON: answers by status, "no_answer" for a connection lost without one, "slow" for any
-      answer that took longer than 30 s).
+      OUT.status (JSON: answers by status; "connection_lost" for a connection closed or reset before any
+      answer; "hang" for a request left without an answer for HANG seconds (default 30), whether it then
+      timed out or was answered late).
   acked_batches.py check ACKED DUMP
       DUMP is the stream's NDJSON (perf/lib/js-dump.c); prints how many acknowledged batches are in it once,
       missing or more than once, and exits 1 unless all are there exactly once.
@@ -12,7 +13,7 @@
 import collections, http.client, json, re, sys, threading, time, urllib.parse
 
 
-def post(url, token, seconds, out, threads=4, events=100):
+def post(url, token, seconds, out, threads=4, events=100, hang=30):
     target = urllib.parse.urlsplit(url)
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
@@ -27,7 +28,7 @@ def post(url, token, seconds, out, threads=4, events=100):
             started = time.monotonic()
             try:
                 if connection is None:
-                    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=hang)
                 connection.request("POST", "/api/v1/ingest/humio-unstructured", body=body,
                                    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
                 answer = connection.getresponse()
@@ -35,13 +36,17 @@ def post(url, token, seconds, out, threads=4, events=100):
                 status = answer.status
                 if answer.getheader("Connection", "").lower() == "close":
                     connection.close(); connection = None
-            except Exception:
-                status = "no_answer"
+            except TimeoutError:
+                status = "hang"
+                if connection is not None: connection.close()
+                connection = None
+            except (ConnectionError, http.client.HTTPException, OSError):
+                status = "connection_lost"
                 if connection is not None: connection.close()
                 connection = None
             with lock:
                 statuses[str(status)] += 1
-                if time.monotonic() - started > 30: statuses["slow"] += 1
+                if status != "hang" and time.monotonic() - started > hang: statuses["hang"] += 1
                 if status == 200: acked.append(name)
 
     workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
@@ -69,6 +74,6 @@ def check(acked_path, dump_path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "post":
-        post(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5], *(int(a) for a in sys.argv[6:8]))
+        post(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5], *(int(a) for a in sys.argv[6:8]), *(float(a) for a in sys.argv[8:9]))
     else:
         check(sys.argv[2], sys.argv[3])

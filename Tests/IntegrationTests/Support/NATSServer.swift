@@ -10,8 +10,11 @@ final class NATSServer: @unchecked Sendable {
     let port: UInt16
     let storeDirectory: String
     private var process: Process?
+    /// More `nats-server` options (e.g. `--user`, `--tls`).
+    private let extraArguments: [String]
 
-    init() throws {
+    init(arguments: [String] = []) throws {
+        extraArguments = arguments
         port = try Self.freePort()
         storeDirectory = NSTemporaryDirectory() + "sluice-nats-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
@@ -26,7 +29,7 @@ final class NATSServer: @unchecked Sendable {
         // Through env, so the Debian package (/usr/sbin) and other installs are found on PATH.
         child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         child.arguments = ["PATH=/usr/sbin:/usr/local/bin:/usr/bin:/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? ""),
-                           "nats-server", "-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", storeDirectory]
+                           "nats-server", "-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", storeDirectory] + extraArguments
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
         try child.run()
@@ -82,6 +85,7 @@ struct StoredMessage {
     var id: String
     var headers: [String: String]
     var body: [UInt8]
+    var subject = ""
 }
 
 /// Reads a stream's messages back through libnats (`js_GetMsg` by stream sequence).
@@ -111,7 +115,8 @@ enum StreamReader {
             }
             let length = Int(natsMsg_GetDataLength(msg))
             let body = natsMsg_GetData(msg).map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
-            out.append(StoredMessage(id: headers["Nats-Msg-Id"] ?? "", headers: headers, body: body))
+            out.append(StoredMessage(id: headers["Nats-Msg-Id"] ?? "", headers: headers, body: body,
+                                     subject: natsMsg_GetSubject(msg).map { String(cString: $0) } ?? ""))
         }
         return out
     }
