@@ -19,25 +19,92 @@ public struct JetStreamError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Acknowledgements of asynchronous publishes, recorded by cnats' callback thread and taken by the
-/// forwarder's own thread.
+/// The publishes of one session in flight, in the order they were sent, and how far their acknowledgements
+/// reach: cnats' callback thread records each answer, moves ``acknowledged`` past every record whose parts
+/// are all acknowledged in order, and hands that at once to ``onAdvance`` (the replication watermark, which
+/// releases the requests waiting on it from that thread); the forwarder's thread sends, reads the progress
+/// for its checkpoint and sleeps in ``wait(seconds:unchangedSince:)`` until something happens.
 final class AckTracker: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var acked = Set<String>()
-    private var failure: String?
+    private struct Sent {
+        var id: String
+        /// Set on a record's last part: the sequence after the record.
+        var recordEnd: UInt64?
+    }
 
-    func record(id: String, error: String?) {
+    private let condition = NSCondition()
+    private var sent: [Sent] = []
+    private var head = 0
+    /// Answers that arrived ahead of an earlier publish's (rare: JetStream answers one connection in order).
+    private var early = Set<String>()
+    private var failure: String?
+    private var acknowledgedEnd: UInt64 = 0
+    /// Counts every answer, failure and ``poke()``: a waiter sleeps only while it is unchanged.
+    private var generation: UInt64 = 0
+    /// Set from a ``poke()`` until the forwarder takes it, so a burst of pokes wakes it once.
+    private let poked = Atomic<Bool>(false)
+    /// Told (outside the lock, on the answering thread) each time ``acknowledged`` moves.
+    private var onAdvance: (@Sendable (UInt64) -> Void)?
+
+    /// Starts a session: nothing in flight, everything before `acknowledged` known to be acknowledged.
+    func reset(acknowledged: UInt64 = 0, onAdvance: (@Sendable (UInt64) -> Void)? = nil) {
         condition.lock()
-        if let error { failure = failure ?? error } else { acked.insert(id) }
-        condition.broadcast()
+        sent.removeAll()
+        head = 0
+        early.removeAll()
+        failure = nil
+        acknowledgedEnd = acknowledged
+        self.onAdvance = onAdvance
         condition.unlock()
     }
 
-    /// Whether `id` was acknowledged (forgetting it if so).
-    func take(_ id: String) -> Bool {
+    /// Notes a publish about to be sent (before it is, so its answer always finds it).
+    func willPublish(id: String, recordEnd: UInt64?) {
+        condition.lock()
+        sent.append(Sent(id: id, recordEnd: recordEnd))
+        condition.unlock()
+    }
+
+    /// An answer from cnats' thread: `error` for a refused or timed-out publish.
+    func record(id: String, error: String?) {
+        condition.lock()
+        let before = acknowledgedEnd
+        if let error {
+            failure = failure ?? error
+        } else if head < sent.count, sent[head].id == id {
+            take()
+            while head < sent.count, !early.isEmpty, early.remove(sent[head].id) != nil { take() }
+        } else {
+            early.insert(id)
+        }
+        if head == sent.count || head > 4096 {
+            sent.removeFirst(head)
+            head = 0
+        }
+        generation &+= 1
+        let moved = acknowledgedEnd != before ? acknowledgedEnd : nil
+        let tell = onAdvance
+        condition.broadcast()
+        condition.unlock()
+        if let moved, let tell { tell(moved) }
+    }
+
+    private func take() {
+        if let end = sent[head].recordEnd { acknowledgedEnd = end }
+        head += 1
+    }
+
+    /// The sequence after the last record whose every part (and every earlier one) was acknowledged.
+    var acknowledged: UInt64 {
         condition.lock()
         defer { condition.unlock() }
-        return acked.remove(id) != nil
+        return acknowledgedEnd
+    }
+
+    /// Publishes sent and not yet answered.
+    var inFlight: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return sent.count - head
     }
 
     var firstFailure: String? {
@@ -46,17 +113,28 @@ final class AckTracker: @unchecked Sendable {
         return failure
     }
 
-    func reset() {
+    /// Wakes a ``wait(seconds:unchangedSince:)``: new records are there to send (a request parked on them).
+    func poke() {
+        guard !poked.exchange(true, ordering: .acquiringAndReleasing) else { return }
         condition.lock()
-        acked.removeAll()
-        failure = nil
+        generation &+= 1
+        condition.broadcast()
         condition.unlock()
     }
 
-    /// Waits until an acknowledgement arrives or `seconds` pass.
-    func wait(seconds: Double) {
+    /// Takes the pending poke and returns the generation to wait on: anything after this call (an answer,
+    /// a poke) changes it. Call before looking at the log, so no poke is lost in between.
+    func observe() -> UInt64 {
+        poked.store(false, ordering: .releasing)
         condition.lock()
-        if acked.isEmpty && failure == nil { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        defer { condition.unlock() }
+        return generation
+    }
+
+    /// Waits until something happened since ``observe()`` returned `seen`, or `seconds` pass.
+    func wait(seconds: Double, unchangedSince seen: UInt64) {
+        condition.lock()
+        if generation == seen { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
         condition.unlock()
     }
 }

@@ -22,7 +22,8 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
     /// Parts in flight at most.
     static let window = 512
     static let ackWaitMillis: Int64 = 5000
-    /// Least time between two checkpoint writes while records flow (each is an fsync).
+    /// How often a forwarder with nothing to send looks at the log's durable watermark.
+    static let pollSeconds = 0.01
 
     /// Under `--ack-after replicated`: told how far the stream acknowledged, and what wakes an idle session.
     private let replication: ReplicationWatermarks?
@@ -35,6 +36,11 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
     }
 
     typealias Outcome = ForwardOutcome
+
+    /// Under `--ack-after replicated` every answer waits for this forwarder's publishes and their
+    /// acknowledgements, so it runs at the event loops' priority: below them it would wait behind the NATS
+    /// servers and the very ingest whose answers it holds.
+    override var threadNiceness: Int32 { replication == nil ? Self.niceness : 0 }
 
     /// One connection's worth of forwarding: connect, check the stream, replay from the checkpoint and
     /// follow until stopped or something fails.
@@ -61,12 +67,6 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         return follow(client, reader: reader, from: start)
     }
 
-    private struct InFlight {
-        var id: String
-        /// Set on a record's last part: the sequence after the record.
-        var recordEnd: UInt64?
-    }
-
     private func follow(_ client: JetStreamClient, reader start: WALReader, from startSequence: UInt64) -> Outcome {
         var reader = start
         var batch = EventBatch()
@@ -74,33 +74,27 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
         var lines: [UInt8] = []
         let zstd = target.compression == "zstd" ? ZstdCompressor() : nil
         var compressed: [UInt8] = []
-        var inFlight: [InFlight] = []
-        var head = 0
         var progress = CheckpointPacer(checkpoint, from: startSequence)
         var seeded = false
         let subject = target.effectiveSubjectPrefix + repository
         let maxPayload = max(client.maxPayload, ForwardMessageBuilder.headerAllowance + 1024)
         resetLag()
 
-        replication?.advance(repository: repository, target: target.name, to: startSequence)
-        func takeAcks() {
-            let before = progress.acknowledged
-            while head < inFlight.count, tracker.take(inFlight[head].id) {
-                if let end = inFlight[head].recordEnd { progress.acknowledged = end }
-                head += 1
-            }
-            if progress.acknowledged != before {
-                replication?.advance(repository: repository, target: target.name, to: progress.acknowledged)
-            }
-            if head > 4096 || head == inFlight.count {
-                inFlight.removeFirst(head)
-                head = 0
-            }
+        // Acknowledgements advance the replication watermark from cnats' thread as they arrive, so a parked
+        // request is answered without waiting for this thread to wake.
+        let (repository, targetName) = (repository, target.name)
+        var onAdvance: (@Sendable (UInt64) -> Void)?
+        if let replication {
+            onAdvance = { end in replication.advance(repository: repository, target: targetName, to: end) }
         }
+        tracker.reset(acknowledged: startSequence, onAdvance: onAdvance)
+        replication?.advance(repository: repository, target: targetName, to: startSequence)
+        replication?.wake(repository: repository, with: tracker)
+        defer { replication?.stopWaking(repository: repository, tracker) }
 
         func drainAndStop(_ outcome: Outcome) -> Outcome {
             client.awaitPending(millis: Self.ackWaitMillis)
-            takeAcks()
+            progress.acknowledged = tracker.acknowledged
             _ = progress.write(force: true)
             return outcome
         }
@@ -111,13 +105,13 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
                                                           format: target.format, body: body, maxPayload: maxPayload,
                                                           contentEncoding: contentEncoding)
             for (index, message) in messages.enumerated() {
+                tracker.willPublish(id: message.id, recordEnd: index == messages.count - 1 ? header.nextSequence : nil)
                 do throws(JetStreamError) {
                     try client.publishAsync(subject: subject, message: message, body: UnsafeRawBufferPointer(rebasing: body[message.body]),
                                             ackWaitMillis: Self.ackWaitMillis)
                 } catch {
                     return error
                 }
-                inFlight.append(InFlight(id: message.id, recordEnd: index == messages.count - 1 ? header.nextSequence : nil))
             }
             metrics.records.add(1, ordering: .relaxed)
             metrics.bytes.add(body.count, ordering: .relaxed)
@@ -126,29 +120,28 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
 
         while true {
             if isStopped { return drainAndStop(.stopped) }
-            takeAcks()
+            // Taken before looking at the log: a request parking or an answer after this wakes the wait below.
+            let seen = tracker.observe()
+            progress.acknowledged = tracker.acknowledged
             if let failure = tracker.firstFailure { return drainAndStop(.retry(.backingOff, failure, reason: "publish")) }
             if let failed = progress.write(force: false) { return drainAndStop(failed) }
             let durable = log.durableNextSequence
             noteLag(durable: durable, acknowledged: progress.acknowledged)
-            if inFlight.count - head >= Self.window {
-                tracker.wait(seconds: 0.05)
+            let inFlight = tracker.inFlight
+            if inFlight >= Self.window {
+                tracker.wait(seconds: 0.05, unchangedSince: seen)
                 continue
             }
             batch.removeAll()
             switch reader.nextRecord(upTo: durable) {
             case .endOfLog:
-                if head == inFlight.count {
+                if inFlight == 0 {
                     if let failed = progress.write(force: true) { return drainAndStop(failed) }
                     if !client.isConnected { return drainAndStop(.retry(.backingOff, "disconnected", reason: "disconnected")) }
-                    if let replication {
-                        replication.waitForWork(repository: repository, seconds: 0.01)
-                    } else {
-                        usleep(10_000)
-                    }
-                } else {
-                    tracker.wait(seconds: 0.01)
                 }
+                // New durable records are noticed at the next poll; under `--ack-after replicated` a request
+                // parking on them (or an answer) wakes this at once.
+                tracker.wait(seconds: Self.pollSeconds, unchangedSince: seen)
             case .corruption(let segment, let offset, let reason):
                 metrics.countError("wal_damaged")
                 logger.error("forwarder skips a damaged WAL record", metadata: [

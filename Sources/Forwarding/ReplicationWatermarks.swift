@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import POSIX
 import Synchronization
 
@@ -53,12 +52,10 @@ public final class ReplicationWatermarks: Sendable {
             var watermark: UInt64 = 0
             var parked: [Parked] = []
             var head = 0
+            /// The sessions of the repository's JetStream forwarders, poked at each park.
+            var wakers: [AckTracker] = []
         }
         let state = Mutex(State())
-        /// Signalled at a park: a forwarder with nothing to send wakes at once to send the new records.
-        let work = DispatchSemaphore(value: 0)
-        /// Set while a signal is not yet taken, so a burst of parks signals once, not once per request.
-        let signalled = Atomic<Bool>(false)
     }
 
     /// Makes `targets` the repository's JetStream targets (`acknowledged` gives a new target's starting
@@ -122,26 +119,28 @@ public final class ReplicationWatermarks: Sendable {
             return
         }
         let now = MonotonicClock.nanoseconds()
-        let replicated = gate.state.withLock { state -> Bool in
-            if end <= state.watermark { return true }
+        let wakers = gate.state.withLock { state -> [AckTracker]? in
+            if end <= state.watermark { return nil }
             state.parked.append(Gate.Parked(end: end, deadline: now &+ timeoutNanos, waiter: waiter))
-            return false
+            return state.wakers
         }
-        if replicated {
+        guard let wakers else {
             waiter.replicationSettled(.replicated)
-        } else if !gate.signalled.exchange(true, ordering: .acquiringAndReleasing) {
-            gate.work.signal()
-        }
-    }
-
-    /// Waits (up to `seconds`) until a request parks in `repository`: a forwarder with nothing in flight
-    /// sleeps here rather than a fixed poll interval, so a parked request's records leave at once.
-    public func waitForWork(repository: String, seconds: Double) {
-        guard let gate = gates.withLock({ $0[repository] }) else {
-            usleep(UInt32(seconds * 1e6))
             return
         }
-        if gate.work.wait(timeout: .now() + seconds) == .success { gate.signalled.store(false, ordering: .releasing) }
+        // The records are durable now: the forwarders send them at once instead of at their next poll.
+        for tracker in wakers { tracker.poke() }
+    }
+
+    /// Makes every later park in `repository` poke `tracker` (a forwarder session following its WAL).
+    func wake(repository: String, with tracker: AckTracker) {
+        guard let gate = gates.withLock({ $0[repository] }) else { return }
+        gate.state.withLock { $0.wakers.append(tracker) }
+    }
+
+    func stopWaking(repository: String, _ tracker: AckTracker) {
+        guard let gate = gates.withLock({ $0[repository] }) else { return }
+        gate.state.withLock { $0.wakers.removeAll { $0 === tracker } }
     }
 
     /// Tells every request parked longer than the timeout that it timed out.

@@ -66,10 +66,13 @@ class WALForwarder: @unchecked Sendable {
     /// and WAL writers run first and a forwarder catches up with the time they leave.
     static let niceness: Int32 = 10
 
+    /// This forwarder's nice value (its client's threads inherit it): ``niceness`` unless requests wait on it.
+    var threadNiceness: Int32 { Self.niceness }
+
     func start() {
         let thread = Thread { [self] in
             _ = sluice_set_thread_name("sluice-forward")  // the NATS client's threads, started here, inherit it
-            _ = sluice_set_thread_nice(Self.niceness)
+            _ = sluice_set_thread_nice(threadNiceness)
             run()
             done.signal()
         }

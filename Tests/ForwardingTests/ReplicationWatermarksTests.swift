@@ -61,3 +61,19 @@ import Testing
         #expect(stopped.seen == [.stopped])
     }
 }
+
+extension ReplicationWatermarksTests {
+    @Test func aParkPokesTheRepositorysForwarderSessionsUntilTheyLeave() {
+        let marks = ReplicationWatermarks(timeoutSeconds: 60)
+        marks.setTargets(repository: "web", targets: ["a"]) { _ in 0 }
+        let session = AckTracker()
+        marks.wake(repository: "web", with: session)
+        var seen = session.observe()
+        marks.park(repository: "web", end: 7, waiter: Recorder())
+        #expect(session.observe() != seen, "the park changed what the forwarder waits on")
+        seen = session.observe()
+        marks.stopWaking(repository: "web", session)
+        marks.park(repository: "web", end: 9, waiter: Recorder())
+        #expect(session.observe() == seen, "a session that left is not poked")
+    }
+}
