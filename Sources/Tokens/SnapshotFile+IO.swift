@@ -55,8 +55,8 @@ public func writeFileAtomically(path: String, directory: String, bytes: [UInt8])
     var written = false
     defer { if !written { unlink(temporary) } }
     // Array's closure methods rethrow untyped, so the typed error travels as a Result.
-    let written = bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try Syscall.writeAll(fd, raw) } }
-    if case .failure(let failure) = written {
+    let outcome = bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try Syscall.writeAll(fd, raw) } }
+    if case .failure(let failure) = outcome {
         close(fd)
         throw .system(file: temporary, operation: failure.call, errno: failure.errno)
     }
