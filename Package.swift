@@ -51,7 +51,7 @@ let package = Package(
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
-            "COpenSSL", "JSONStream", "Parsers", "CSystemShims", "WAL", .product(name: "Logging", package: "swift-log"),
+            "COpenSSL", "JSONStream", "Parsers", "CSystemShims", "WAL", "POSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // The WAL's on-disk format: segment header, record codec, layout, scanner. Pure (files behind a protocol), fuzzed alone.
         .target(name: "WALFormat", dependencies: ["EventModel", "CLZ4", "CSystemShims"], swiftSettings: hotPath),
@@ -61,7 +61,7 @@ let package = Package(
         // TLS sessions over non-blocking sockets (OpenSSL), server side for the loops, client side for the bench.
         .target(name: "TLSSocket", dependencies: ["COpenSSL"], swiftSettings: hotPath),
         .target(name: "EventLoop", dependencies: [
-            "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", "POSIX", .product(name: "Logging", package: "swift-log"),
+            "CSystemShims", "COpenSSL", "TLSSocket", "HTTPWire", "POSIX", "EventModel", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: [
             "Tokens", "WAL", "EventModel", "JSONStream", "Parsers", "POSIX", .product(name: "Logging", package: "swift-log"),

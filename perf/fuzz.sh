@@ -1,92 +1,106 @@
 #!/usr/bin/env bash
-# Builds and runs one libFuzzer target: perf/fuzz.sh <Name> <seconds> [extra libFuzzer flags...]
+# Builds and runs libFuzzer targets from the package's own targets:
+#   perf/fuzz.sh <Name> <seconds> [extra libFuzzer flags...]   one target, Tests/Fuzz/<Name>Fuzz.swift
+#   perf/fuzz.sh --all <seconds>                               every Tests/Fuzz/*Fuzz.swift in turn
+#   perf/fuzz.sh --list                                        the targets
 #
-# <Name> picks Tests/Fuzz/<Name>Fuzz.swift and the module sources it exercises; the target is compiled with
-# swiftc -sanitize=fuzzer,address -O into .build-fuzz/<Name>. The corpus lives in .build-fuzz/<Name>-corpus
-# (seeded from Tests/Fuzz/<Name>-seeds), Tests/Fuzz/<Name>.dict is the dictionary when it exists, and crashes land
-# in .build-fuzz/<Name>-artifacts. How to read it: the final "stat::number_of_executed_units" is the number of
-# executions, "cov:" the edges reached; the exit status is non-zero when a crash or broken invariant was found.
-# One process, one core (the linker's "Cannot export local symbol" warnings are harmless).
+# Nothing here names a source file of the package. A target is one file, Tests/Fuzz/<Name>Fuzz.swift; its
+# `@testable import` lines name the SwiftPM targets it exercises. Those targets are built by SwiftPM itself
+# (`swift build --target`, -c release, --sanitize=fuzzer and address, -enable-testing) into .build-fuzz/spm,
+# so every source file of every target, and its dependencies as Package.swift states them, is in. The fuzz file
+# (with Tests/Fuzz/<Module>FuzzSupport.swift when the module it imports first has one) is then compiled and
+# linked against those objects into .build-fuzz/<Name>. Which objects: the imported targets' closure over
+# Package.swift's target dependencies (`swift package describe`), and every object of an outside package.
+#
+# The corpus lives in .build-fuzz/<Name>-corpus (seeded from Tests/Fuzz/<Name>-seeds and read from
+# Tests/Fuzz/corpus/<Name>), Tests/Fuzz/<Name>.dict is the dictionary when it exists, crashes land in
+# .build-fuzz/<Name>-artifacts, and Tests/Fuzz/<Target>.lsan-suppressions applies when <Target> is in the closure.
+# How to read it: the final "stat::number_of_executed_units" is the number of executions, "cov:" the edges
+# reached; the exit status is non-zero when a crash or broken invariant was found. One process, one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: perf/fuzz.sh <Name> <seconds> [libFuzzer flags]}
-seconds=${2:?usage: perf/fuzz.sh <Name> <seconds> [libFuzzer flags]}
-shift 2
-
+usage="usage: perf/fuzz.sh <Name>|--all|--list <seconds> [libFuzzer flags]"
 out=.build-fuzz
+spm="$out/spm"
+mkdir -p "$out"
+
+targets() { for f in Tests/Fuzz/*Fuzz.swift; do basename "$f" Fuzz.swift; done; }
+
+if [ "${1:-}" = "--list" ]; then targets; exit 0; fi
+if [ "${1:-}" = "--all" ]; then
+    seconds=${2:?$usage}
+    status=0
+    for name in $(targets); do
+        echo "== $name"
+        "$0" "$name" "$seconds" || status=1
+    done
+    exit $status
+fi
+
+name=${1:?$usage}
+seconds=${2:?$usage}
+shift 2
+file="Tests/Fuzz/${name}Fuzz.swift"
+[ -f "$file" ] || { echo "no fuzz target $file" >&2; exit 2; }
+
+# The SwiftPM targets the fuzz file (and the support file of the module it imports first) import.
+modules=$(sed -n 's/^@testable import \([A-Za-z0-9_]*\).*/\1/p' "$file")
+[ -n "$modules" ] || { echo "$file imports no target (@testable import <Target>)" >&2; exit 2; }
+primary=$(echo "$modules" | head -1)
+sources=("$file")
+support="Tests/Fuzz/${primary}FuzzSupport.swift"
+if [ -f "$support" ]; then
+    sources+=("$support")
+    modules=$(printf '%s\n%s\n' "$modules" "$(sed -n 's/^@testable import \([A-Za-z0-9_]*\).*/\1/p' "$support")" | sort -u)
+fi
+
+flags=(-c release --scratch-path "$spm" --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing -Xswiftc -g)
+for module in $modules; do swift build "${flags[@]}" --target "$module" >&2; done
+bin=$(swift build "${flags[@]}" --show-bin-path)
+
+# The closure of the imported targets over Package.swift's target dependencies, and the system libraries
+# (module maps' `link` lines) they reach.
+swift package describe --type json > "$out/package.json"
+read -r -a closure < <(python3 - "$out/package.json" $modules <<'EOF'
+import json, sys
+targets = {t["name"]: t for t in json.load(open(sys.argv[1]))["targets"]}
+seen, todo = set(), list(sys.argv[2:])
+while todo:
+    name = todo.pop()
+    if name in seen or name not in targets: continue
+    seen.add(name)
+    todo += targets[name].get("target_dependencies", [])
+print(" ".join(sorted(seen)))
+EOF
+)
+roots=$(python3 -c 'import json,sys; print(" ".join(t["name"] for t in json.load(open(sys.argv[1]))["targets"]))' "$out/package.json")
+objects=()
+libraries=()
+for dir in "$bin"/*.build; do
+    target=$(basename "$dir" .build)
+    if [[ " $roots " == *" $target "* ]]; then
+        [[ " ${closure[*]} " == *" $target "* ]] || continue
+    fi
+    while IFS= read -r -d '' object; do objects+=("$object"); done < <(find "$dir" -name '*.o' -print0)
+done
+includes=()
+for target in "${closure[@]}"; do
+    map="Sources/$target/module.modulemap"
+    [ -f "$map" ] || continue
+    includes+=(-I "Sources/$target")
+    for library in $(sed -n 's/.*link "\([^"]*\)".*/\1/p' "$map"); do libraries+=("-l$library"); done
+done
+for target in "${closure[@]}"; do
+    if [ -f "Tests/Fuzz/$target.lsan-suppressions" ]; then
+        export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/$target.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    fi
+done
+
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "${name}Fuzz" \
+    -I "$bin/Modules" -I "$bin" "${includes[@]}" -I Sources/CSystemShims/include \
+    "${sources[@]}" "${objects[@]}" "${libraries[@]}" -o "$out/$name"
+
 mkdir -p "$out/$name-corpus" "$out/$name-artifacts"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I Sources/CByteScan)
-
-# Builds a pure Swift module as an object + .swiftmodule the target can import.
-build_module() { # name sources...
-    local module=$1; shift
-    swiftc "${flags[@]}" -wmo -module-name "$module" -emit-module -emit-module-path "$out/$module.swiftmodule" \
-        -I "$out" -emit-object -o "$out/$module.o" "$@"
-}
-
-# The C shims as an object with a module map of their own.
-build_shims() {
-    clang -O2 -fsanitize=fuzzer-no-link,address -c Sources/CSystemShims/shims.c -I Sources/CSystemShims/include -o "$out/CSystemShims.o"
-    mkdir -p "$out/CSystemShims"
-    printf 'module CSystemShims {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CSystemShims/include/CSystemShims.h" > "$out/CSystemShims/module.modulemap"
-}
-
-case "$name" in
-    HTTPRequest|HTTPResponse)
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I Sources/CZlib -I Sources/CZstd -lz -lzstd \
-            Sources/HTTPWire/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
-        ;;
-    WALRecord)
-        # The WALFormat target's sources (all of them: the list cannot drift) and the target in one module.
-        build_module EventModel Sources/EventModel/*.swift
-        build_shims
-        swiftc "${flags[@]}" -module-name WALFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
-            Sources/WALFormat/*.swift "Tests/Fuzz/${name}Fuzz.swift" "$out/EventModel.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
-        ;;
-    WALSegment)
-        # WALFormat as a module; the WAL's segment scanner (and the file protocol it reads through) with the target.
-        build_module EventModel Sources/EventModel/*.swift
-        build_shims
-        build_module WALFormat -I "$out/CSystemShims" -I Sources/CLZ4 Sources/WALFormat/*.swift
-        swiftc "${flags[@]}" -module-name WALSegmentFuzz -I "$out" -I "$out/CSystemShims" -I Sources/CLZ4 \
-            Sources/WAL/SegmentFile.swift Sources/WAL/SegmentScanner.swift "Tests/Fuzz/${name}Fuzz.swift" \
-            "$out/EventModel.o" "$out/WALFormat.o" "$out/CSystemShims.o" -llz4 -o "$out/$name"
-        ;;
-    KeyValue|AccessLog|Syslog|JSONParser|CustomPipeline|Timestamp)
-        # Parsers: the Parsers sources, the shared checks and the target in one module (so the target
-        # reaches internal API); JSONStream and EventModel as modules; PCRE2 from the system.
-        build_module EventModel Sources/EventModel/*.swift
-        build_module JSONStream Sources/JSONStream/*.swift
-        export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/Parsers.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
-            Sources/Parsers/*.swift Tests/Fuzz/ParsersFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
-            "$out/EventModel.o" "$out/JSONStream.o" -o "$out/$name"
-        ;;
-    JSONStream)
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/JSONStream/*.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
-        ;;
-    Structured|Unstructured|Raw|JSONIngest|HEC|HECRaw|Bulk)
-        # The decoders with their support file in one module; EventModel, JSONStream and Parsers as modules.
-        # The support file compiles a parser registry into a global, as the Parsers targets do: same suppressions
-        # (its stages are boxed enum payloads behind tagged pointers, which LeakSanitizer cannot follow).
-        export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/Parsers.lsan-suppressions${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-        build_module EventModel Sources/EventModel/*.swift
-        build_module JSONStream Sources/JSONStream/*.swift
-        build_module Parsers -I Sources/CPCRE2 Sources/Parsers/*.swift
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$out" -I Sources/CPCRE2 -lpcre2-8 \
-            Sources/IngestFormats/*.swift Tests/Fuzz/IngestFuzzSupport.swift "Tests/Fuzz/${name}Fuzz.swift" \
-            "$out/EventModel.o" "$out/JSONStream.o" "$out/Parsers.o" -o "$out/$name"
-        ;;
-    AdminQueryText)
-        # The query-text scan of the admin API alone (AdminLimits.swift imports nothing).
-        swiftc "${flags[@]}" -module-name "${name}Fuzz" Sources/Admin/AdminLimits.swift "Tests/Fuzz/${name}Fuzz.swift" -o "$out/$name"
-        ;;
-    *)
-        echo "unknown fuzz target $name (add it to perf/fuzz.sh)" >&2
-        exit 2
-        ;;
-esac
-
 if [ -d "Tests/Fuzz/$name-seeds" ]; then
     cp -n "Tests/Fuzz/$name-seeds"/* "$out/$name-corpus/" 2>/dev/null || true
 fi

@@ -1,4 +1,6 @@
 import Foundation
+import POSIX
+import Synchronization
 
 /// A small pool of dedicated threads that runs admin requests as a Swift `TaskExecutor`: a task started
 /// with `run(_:)` executes every job (the GraphQL executor, resolvers, the blocking snapshot write and
@@ -12,23 +14,28 @@ public final class AdminWorkerPool: TaskExecutor, @unchecked Sendable {
     private var head = 0
     private var stopped = false
 
-    public init(threads count: Int = 2, name: String = "sluice-admin") {
-        for index in 0..<max(1, count) {
-            // The threads hold the pool until `shutdown()` lets them exit.
-            let thread = Thread {
-                Thread.current.threadDictionary[Self.marker] = ObjectIdentifier(self)
-                self.workerLoop()
+    /// The pool's threads, each recorded by itself as it starts.
+    private let workerThreads = Mutex<[pthread_t]>([])
+
+    public init(threads count: Int = 2, name: String = "sluice-admin") throws(SystemError) {
+        do {
+            for index in 0..<max(1, count) {
+                // The threads hold the pool until `shutdown()` lets them exit; never joined.
+                _ = try JoinableThread(name: "\(name)-\(index)") {
+                    self.workerThreads.withLock { $0.append(pthread_self()) }
+                    self.workerLoop()
+                }
             }
-            thread.name = "\(name)-\(index)"
-            thread.start()
+        } catch {
+            shutdown()
+            throw error
         }
     }
 
-    private static let marker = "sluice.AdminWorkerPool"
-
     /// True when called on one of this pool's threads (a synchronous check for tests and assertions).
     public var isCurrentThreadAWorker: Bool {
-        Thread.current.threadDictionary[Self.marker] as? ObjectIdentifier == ObjectIdentifier(self)
+        let current = pthread_self()
+        return workerThreads.withLock { $0.contains { pthread_equal($0, current) != 0 } }
     }
 
     /// Starts `body` as a task whose jobs all run on this pool's threads.

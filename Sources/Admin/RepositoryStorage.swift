@@ -1,3 +1,4 @@
+import POSIX
 import Foundation
 import Tokens
 import WAL
@@ -54,7 +55,7 @@ public struct RepositoryStorage: Sendable {
     /// Closes a deleted repository's log and moves its folder to `DATA/deleted/<escaped name>~<epoch
     /// seconds>`, where an operator can still take it back until ``sweepDeleted(nowSeconds:)`` removes it.
     /// Returns the new path (nil when the repository had no log); throws when the folder cannot be moved.
-    func retire(_ repository: String, nowSeconds: Int = Int(Date().timeIntervalSince1970)) throws -> String? {
+    func retire(_ repository: String, nowSeconds: Int = Int(WallClock.milliseconds() / 1000)) throws -> String? {
         guard let dataDirectory, let folder = RepositoryName.escape(repository) else { return nil }
         wal?.close(repository: repository)
         let source = dataDirectory + "/repos/" + folder
@@ -69,7 +70,7 @@ public struct RepositoryStorage: Sendable {
     /// Removes the logs under `DATA/deleted` moved there more than ``deletedRepositoryHours`` ago (by the
     /// time in their name); returns the paths removed. Run at start and after every delete.
     @discardableResult
-    public func sweepDeleted(nowSeconds: Int = Int(Date().timeIntervalSince1970)) -> [String] {
+    public func sweepDeleted(nowSeconds: Int = Int(WallClock.milliseconds() / 1000)) -> [String] {
         guard let dataDirectory else { return [] }
         let deleted = WALStore.deletedPath(dataDirectory)
         let cutoff = Double(nowSeconds) - deletedRepositoryHours * 3600

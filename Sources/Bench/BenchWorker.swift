@@ -93,8 +93,12 @@ final class BenchWorker: @unchecked Sendable {
                 }
             }
             if !issuing && (inFlight == 0 || now >= drainDeadline) { break }
-            let count = sluice_epoll_wait_nanos(epollFD, events, Int32(capacity), waitNanos(drainDeadline))
-            if count < 0 && errno != EINTR { throw .system(call: "epoll_wait", errno: errno) }
+            let count: Int
+            do {
+                count = try Syscall.epollWait(epollFD, events, capacity: Int32(capacity), timeoutNanos: waitNanos(drainDeadline))
+            } catch {
+                throw .system(call: error.call, errno: error.errno)
+            }
             if count > 0 {
                 now = MonotonicClock.nanoseconds()
                 for i in 0..<Int(count) {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
+import EventModel
 import HTTPWire
 import POSIX
 
@@ -22,9 +23,10 @@ import POSIX
 /// head with a verified credential arrives the connection counts as unauthenticated
 /// (``UnauthenticatedConnections``).
 ///
-/// The phases, deadlines and endings are decided by ``HTTPConnectionStateMachine``, which this class
-/// feeds with what happened (bytes read, a head judged, an answer written, the clock) and obeys; this
-/// class keeps the buffers, the parsing, the handler calls, the loop's shared counters and the syscalls.
+/// Every decision (phases, deadlines, endings, the read buffer's borrowing, growth and return, the loop's
+/// in-flight cap, the epoll interest) is made by ``HTTPConnectionStateMachine``, which this class feeds with
+/// what happened (bytes read, a head judged, an answer written, the clock) and obeys; this class is the
+/// shell around it: the bytes, the parsing, the handler calls, the loop's shared counters and the syscalls.
 final class HTTPConnection: LoopChannel {
     typealias State = HTTPConnectionStateMachine.State
 
@@ -33,8 +35,8 @@ final class HTTPConnection: LoopChannel {
     unowned(unsafe) let loop: EventLoop
     let server: HTTPServerContext
     /// `server.metrics`, bumped on every read and write without touching its reference count (the
-    /// connections of both loops would bounce it between the cores); `server` owns it.
-    private let metrics: Unmanaged<ServerMetrics>
+    /// connections of all loops would bounce it between the cores); `server` owns it.
+    private let metrics: Unretained<ServerMetrics>
     private let handler: HTTPHandler
     /// Plain socket or TLS; see HTTPConnection+TLS.swift for the handshake.
     let transport: ConnectionTransport
@@ -45,12 +47,11 @@ final class HTTPConnection: LoopChannel {
     var state: State { machine.state }
     /// The current request's head, parsed in place so its header storage is reused.
     private var head = RequestHead()
-    /// Empty (no storage) while the connection has nothing to read; see ``ReadBufferPool``.
+    /// Empty (no storage) while the connection has nothing to read; see ``ReadBufferPool``. Its size and
+    /// which of its bytes are unconsumed are the machine's (``readStart``, ``readEnd``).
     private var readBuffer: [UInt8] = []
-    /// Bytes of ``readBuffer`` counted in the loop's ``LargeBufferBudget`` (0 while it is small).
-    private var keptLargeBytes = 0
-    private var readStart = 0
-    private var readEnd = 0
+    private var readStart: Int { machine.readStart }
+    private var readEnd: Int { machine.readEnd }
     private var output: [UInt8] = []
     private var outputSent = 0
     var interest: UInt32 = 0
@@ -61,13 +62,9 @@ final class HTTPConnection: LoopChannel {
     private var chunked: ChunkedDecoder
     private var chunkedConsumed = 0
     private var chunkedBody: [UInt8] = []
-    /// Capacity of ``chunkedBody`` already counted in ``inflightCharge`` for the current body.
-    private var chunkedCharged = 0
     private var inflater: BodyInflater?
     private var inflated: [UInt8] = []
 
-    /// Bytes this connection added to the loop's ``EventLoop/inflightBodyBytes`` for the current body.
-    private var inflightCharge = 0
     /// The current request's ``HTTPRequest/headNote``.
     private var headNote = 0
 
@@ -79,7 +76,6 @@ final class HTTPConnection: LoopChannel {
     var newerUnauthenticated: HTTPConnection?
 
     static let initialBufferSize = 16 * 1024
-    private static let retainedBufferLimit = 256 * 1024
     /// A lingering close reads and drops at most one largest request.
     private var lingerBytes: Int { server.configuration.limits.maxBodyBytes + server.configuration.limits.maxHeadBytes }
 
@@ -87,11 +83,13 @@ final class HTTPConnection: LoopChannel {
         self.fd = fd
         self.loop = loop
         self.server = server
-        metrics = .passUnretained(server.metrics)
+        metrics = Unretained(server.metrics)
         self.handler = handler
         self.transport = transport
         chunked = ChunkedDecoder(limits: server.configuration.limits)
-        machine = HTTPConnectionStateMachine(nowMillis: loop.nowMillis, timeouts: .init(server.configuration), isTLS: !transport.isPlain)
+        machine = HTTPConnectionStateMachine(nowMillis: loop.nowMillis, timeouts: .init(server.configuration), isTLS: !transport.isPlain,
+                                             buffers: .init(standardSize: loop.readBuffers.bufferSize,
+                                                            maxInflightBodyBytesPerLoop: server.configuration.maxInflightBodyBytesPerLoop))
     }
 
     func start() throws(SystemError) {
@@ -129,7 +127,7 @@ final class HTTPConnection: LoopChannel {
     }
 
     func tick(nowMillis: Int64) {
-        switch machine.deadlinePassed(nowMillis: nowMillis, hasBufferedInput: readEnd > readStart) {
+        switch machine.deadlinePassed(nowMillis: nowMillis, hasBufferedInput: machine.hasBufferedInput) {
         case .none: break
         case .handshakeTimedOut: tlsFailed(.handshakeTimeout)
         case .answerRequestTimeout: failTimeout()
@@ -146,7 +144,7 @@ final class HTTPConnection: LoopChannel {
     }
 
     private var isIdle: Bool {
-        machine.isIdle(hasBufferedInput: readEnd != readStart, isOutputFlushed: output.count == outputSent)
+        machine.isIdle(hasBufferedInput: machine.hasBufferedInput, isOutputFlushed: output.count == outputSent)
     }
 
     func forceClose() { close() }
@@ -161,8 +159,7 @@ final class HTTPConnection: LoopChannel {
     /// level-triggered epoll (TLS) reports the descriptor again.
     func readAvailable() {
         while isReading && isOutputFlushed {
-            if readBuffer.isEmpty { readBuffer = loop.readBuffers.take() }
-            if readEnd == readBuffer.count { guard makeRoom() else { return } }
+            guard makeRoom() else { return }
             let room = readBuffer.count - readEnd
             let result: IOResult<Int>
             do {
@@ -177,14 +174,13 @@ final class HTTPConnection: LoopChannel {
             switch result {
             case .wouldBlock:
                 machine.readWouldBlock()
-                releaseReadBufferIfEmpty()
+                dispose(machine.readBufferIdle())
                 return
             case .done(0):
                 close()  // the client closed; an incomplete request cannot be answered
                 return
             case .done(let count):
-                readEnd += count
-                metrics._withUnsafeGuaranteedRef { $0.bytesIn.add(count, ordering: .relaxed) }
+                metrics.with { $0.bytesIn.add(count, ordering: .relaxed) }
                 let readAgain = machine.bytesRead(count, room: room)
                 process()
                 if !readAgain { return }
@@ -192,55 +188,37 @@ final class HTTPConnection: LoopChannel {
         }
     }
 
-    /// Compacts consumed bytes away, or grows the buffer when a single request needs more room: doubling,
-    /// up to what a body of announced length still needs, so memory follows the bytes that arrived.
-    /// Returns false when growing a body's buffer would pass the loop's in-flight cap (answered 503).
+    /// Readies the read buffer as the machine decides: borrows one from the loop's pool, compacts consumed
+    /// bytes away, or grows it (charged to the loop's in-flight cap for a body). Returns false when the
+    /// growth would pass that cap (answered 503).
     private func makeRoom() -> Bool {
-        if readStart > 0 {
-            readBuffer.withUnsafeMutableBytes { buffer in
-                let base = buffer.baseAddress!
-                memmove(base, base + readStart, readEnd - readStart)
+        while true {
+            switch machine.roomForRead(loopInflightBytes: loop.inflightBodyBytes) {
+            case .ready:
+                return true
+            case .borrow:
+                readBuffer = loop.readBuffers.take()
+            case .compact(let from, let count):
+                readBuffer.withUnsafeMutableBytes { buffer in
+                    let base = buffer.baseAddress!
+                    memmove(base, base + from, count)
+                }
+            case .grow(let size, let charge):
+                loop.inflightBodyBytes += charge
+                readBuffer.append(contentsOf: repeatElement(0, count: size - readBuffer.count))
+            case .overInflightCap:
+                failBusy()
+                return false
             }
-            readEnd -= readStart
-            readStart = 0
-            if readEnd < readBuffer.count { return true }
         }
-        var size = readBuffer.count * 2
-        if case .readingBody = state {
-            if case .contentLength(let length) = head.framing { size = min(size, head.headLength + length) }
-            guard charge(size - readBuffer.count) else { return false }
-        }
-        readBuffer.append(contentsOf: repeatElement(0, count: size - readBuffer.count))
-        return true
     }
 
-    /// Counts `bytes` more of body buffers against the loop's cap; answers 503 and returns false above it.
-    private func charge(_ bytes: Int) -> Bool {
-        guard loop.inflightBodyBytes + bytes <= server.configuration.maxInflightBodyBytesPerLoop else {
-            failBusy()
-            return false
-        }
-        loop.inflightBodyBytes += bytes
-        inflightCharge += bytes
-        return true
-    }
-
-    private func releaseInflightCharge() {
-        guard inflightCharge != 0 else { return }
-        loop.inflightBodyBytes -= inflightCharge
-        inflightCharge = 0
-    }
-
-    /// Gives the standard read buffer back to the loop's pool once nothing read is waiting to be answered.
-    private func releaseReadBufferIfEmpty() {
-        guard readEnd == readStart, readBuffer.count == Self.initialBufferSize else { return }
-        switch state {
-        case .readingHead, .closing, .lingering, .closed:
-            readStart = 0
-            readEnd = 0
-            loop.readBuffers.give(&readBuffer)
-        case .readingBody, .awaitingAnswer:
-            break
+    /// Gives the read buffer up as the machine decides.
+    private func dispose(_ disposal: HTTPConnectionStateMachine.BufferDisposal) {
+        switch disposal {
+        case .keep: break
+        case .giveBack: loop.readBuffers.give(&readBuffer)
+        case .drop: readBuffer = []
         }
     }
 
@@ -292,8 +270,10 @@ final class HTTPConnection: LoopChannel {
             if case .proceed(_, let note) = verdict { headNote = note }
             if authenticatedNow { loop.leaveUnauthenticated(self) }
         }
-        if loop.inflightBodyBytes >= server.configuration.maxInflightBodyBytesPerLoop, head.framing != .none,
-           head.framing != .contentLength(0) {
+        var announced: Int?
+        if case .contentLength(let length) = head.framing { announced = head.headLength + length }
+        let hasBody = head.framing != .none && head.framing != .contentLength(0)
+        guard machine.bodyAdmitted(hasBody: hasBody, announcedRequestBytes: announced, loopInflightBytes: loop.inflightBodyBytes) else {
             failBusy()
             return false
         }
@@ -319,10 +299,11 @@ final class HTTPConnection: LoopChannel {
             switch progress {
             case .needMore(let consumed):
                 chunkedConsumed += consumed
-                if chunkedBody.capacity > chunkedCharged {
-                    guard charge(chunkedBody.capacity - chunkedCharged) else { return false }
-                    chunkedCharged = chunkedBody.capacity
+                guard let charge = machine.chunkedBodyGrew(toCapacity: chunkedBody.capacity, loopInflightBytes: loop.inflightBodyBytes) else {
+                    failBusy()
+                    return false
                 }
+                loop.inflightBodyBytes += charge
                 sendContinueIfExpected()
                 return false
             case .done(let consumed):
@@ -401,25 +382,14 @@ final class HTTPConnection: LoopChannel {
     }
 
     private func finishRequest(keepAlive: Bool, requestEnd: Int) {
-        releaseInflightCharge()
-        chunkedCharged = 0
-        readStart = requestEnd
         machine.requestAnswered(keepAlive: keepAlive, nowMillis: loop.nowMillis)
-        if readStart == readEnd {
-            readStart = 0
-            readEnd = 0
-            releaseLargeBuffers()
-            releaseReadBufferIfEmpty()
+        let (release, buffer) = machine.consumed(upTo: requestEnd, budget: &loop.largeBuffers)
+        loop.inflightBodyBytes -= release
+        if !machine.hasBufferedInput {
+            if !machine.keepsBuffer(capacity: chunkedBody.capacity) { chunkedBody = [] }
+            if !machine.keepsBuffer(capacity: inflated.capacity) { inflated = [] }
         }
-    }
-
-    private func releaseLargeBuffers() {
-        if readBuffer.count > Self.initialBufferSize {
-            keptLargeBytes = loop.largeBuffers.keep(readBuffer.count, granted: keptLargeBytes)
-            if keptLargeBytes == 0 { readBuffer = [] }
-        }
-        if chunkedBody.capacity > Self.retainedBufferLimit { chunkedBody = [] }
-        if inflated.capacity > Self.retainedBufferLimit { inflated = [] }
+        dispose(buffer)
     }
 
     /// Answers a wire-level error and closes after writing it.
@@ -452,7 +422,7 @@ final class HTTPConnection: LoopChannel {
     /// was refused before), for a bounded time and number of bytes, so the client reads the answer before
     /// the close.
     private func beginLingeringClose() {
-        releaseInflightCharge()
+        loop.inflightBodyBytes -= machine.releaseInflightCharge()
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
         discardInput()
     }
@@ -460,14 +430,17 @@ final class HTTPConnection: LoopChannel {
     /// Drops input while lingering, without copying it (`MSG_TRUNC` on a TCP socket discards queued bytes);
     /// closes at the end of the stream or past the byte bound.
     private func discardInput() {
-        readStart = 0
-        readEnd = 0
-        if !readBuffer.isEmpty { releaseReadBufferIfEmpty() }
+        dispose(machine.inputDropped())
         while machine.isLingering {
-            let count = recv(fd, nil, 1 << 20, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            if count < 0 && errno == EINTR { continue }
-            guard machine.discarded(max(count, 0), limit: lingerBytes) else {
+            let result: IOResult<Int>
+            do {
+                result = try Syscall.retrying("recv") { recv(fd, nil, 1 << 20, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT)) }
+            } catch {
+                close()
+                return
+            }
+            guard case .done(let count) = result else { return }
+            guard machine.discarded(count, limit: lingerBytes) else {
                 close()
                 return
             }
@@ -494,36 +467,29 @@ final class HTTPConnection: LoopChannel {
                 return
             case .done(let count):
                 outputSent += count
-                metrics._withUnsafeGuaranteedRef { $0.bytesOut.add(count, ordering: .relaxed) }
+                metrics.with { $0.bytesOut.add(count, ordering: .relaxed) }
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= Self.retainedBufferLimit)
+        output.removeAll(keepingCapacity: machine.keepsBuffer(capacity: output.capacity))
         outputSent = 0
-        switch machine.outputFlushed(nowMillis: loop.nowMillis, draining: loop.isDraining, hasBufferedInput: readEnd != readStart) {
+        switch machine.outputFlushed(nowMillis: loop.nowMillis, draining: loop.isDraining, hasBufferedInput: machine.hasBufferedInput) {
         case .none: updateInterest()
         case .close: close()
         case .lingerThenClose: beginLingeringClose()
         }
     }
 
-    /// Reads only while no answer is pending or unwritten, so a client cannot queue unbounded work.
-    /// A plain socket's edge-triggered interest never changes: not reading is enough to apply TCP
-    /// back-pressure, and ``resumePlainInput()`` picks the input up again.
+    /// Registers the readiness the machine asks for (TLS only: a plain socket's edge-triggered interest is
+    /// registered once, so the common path makes no `epoll_ctl` call per request).
     func updateInterest() {
-        if transport.isPlain { return }
-        var wanted: UInt32 = 0
-        if outputSent < output.count { wanted |= SLUICE_EPOLLOUT }
-        switch state {
-        case .readingHead, .readingBody:
-            if outputSent == output.count { wanted |= SLUICE_EPOLLIN }
-        case .awaitingAnswer, .closing, .lingering, .closed:
-            break
-        }
-        if case .closed = state { return }
-        wanted = transport.interest(for: wanted)
-        if wanted != interest {
-            interest = wanted
-            loop.modify(self, token: token, interest: wanted)
+        guard let wanted = machine.interest(outputPending: !isOutputFlushed) else { return }
+        var bits: UInt32 = 0
+        if wanted.readable { bits |= SLUICE_EPOLLIN }
+        if wanted.writable { bits |= SLUICE_EPOLLOUT }
+        bits = transport.interest(for: bits)
+        if bits != interest {
+            interest = bits
+            loop.modify(self, token: token, interest: bits)
         }
     }
 
@@ -541,13 +507,10 @@ final class HTTPConnection: LoopChannel {
 
     func close() {
         guard machine.closed() else { return }
-        loop.largeBuffers.release(keptLargeBytes)
-        keptLargeBytes = 0
-        releaseInflightCharge()
+        let (release, buffer) = machine.releaseBuffers(budget: &loop.largeBuffers)
+        loop.inflightBodyBytes -= release
         loop.leaveUnauthenticated(self)
-        readStart = 0
-        readEnd = 0
-        if readBuffer.count == Self.initialBufferSize { loop.readBuffers.give(&readBuffer) } else { readBuffer = [] }
+        dispose(buffer)
         loop.deregister(self, token: token)
         if case .tls = transport { endSession() }
         Syscall.close(fd)

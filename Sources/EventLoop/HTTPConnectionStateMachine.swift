@@ -1,11 +1,14 @@
 /// The decisions of one ``HTTPConnection``, free of I/O: which phase the connection is in, when that phase
-/// times out and what the timeout means, when to read, when to send `100 Continue`, and how it ends.
+/// times out and what the timeout means, when to read, when to send `100 Continue`, how the read buffer is
+/// borrowed, grown, kept and given back, what a body may add to the loop's in-flight cap, which readiness
+/// to wait for, and how the connection ends.
 ///
 /// The connection reports what happened (bytes read, the socket drained, a head complete and judged, a
 /// request answered or deferred, the output flushed, a deadline passed) and performs the action each call
-/// returns (read on, answer 408, close, close lingering, …). Buffers, parsing, the handler and the loop's
-/// shared counters stay with the connection; time comes in as a parameter, so every timeout is testable
-/// with a fake clock.
+/// returns (read on, borrow or grow the buffer, change the epoll interest, answer 408 or 503, close, close
+/// lingering, …). The bytes themselves, parsing, the handler and the syscalls stay with the connection; the
+/// loop's shared counts come in as parameters and time as a parameter, so every decision is testable with a
+/// fake clock and no socket.
 struct HTTPConnectionStateMachine {
     enum State: Equatable {
         /// Waiting for (the rest of) a request head.
@@ -87,6 +90,7 @@ struct HTTPConnectionStateMachine {
     /// When the current phase times out (see ``deadlinePassed(nowMillis:hasBufferedInput:)``).
     private(set) var deadline: Int64
     let timeouts: Timeouts
+    let buffers: BufferLimits
     /// TLS: short reads do not mean the socket is drained, and the close does not linger.
     let isTLS: Bool
     private(set) var isHandshaking = false
@@ -112,8 +116,9 @@ struct HTTPConnectionStateMachine {
     /// The sequence number of the latest request handed to the handler; a deferred answer must carry it.
     private(set) var requestSequence: UInt64 = 0
 
-    init(nowMillis: Int64, timeouts: Timeouts, isTLS: Bool) {
+    init(nowMillis: Int64, timeouts: Timeouts, isTLS: Bool, buffers: BufferLimits = BufferLimits()) {
         self.timeouts = timeouts
+        self.buffers = buffers
         self.isTLS = isTLS
         deadline = nowMillis + timeouts.idleMillis
     }
@@ -171,6 +176,7 @@ struct HTTPConnectionStateMachine {
     /// after processing them.
     mutating func bytesRead(_ count: Int, room: Int) -> Bool {
         bytesRead &+= count
+        readEnd += count
         if count < room && !isTLS && !peerShutWrite {
             inputPending = false
             return false
@@ -311,5 +317,186 @@ struct HTTPConnectionStateMachine {
         guard state != .closed else { return false }
         state = .closed
         return true
+    }
+
+    // MARK: Read buffer and the loop's caps
+
+    /// How a connection's buffers may grow and which the loop keeps.
+    struct BufferLimits: Equatable {
+        /// The standard read buffer (``ReadBufferPool``'s size): a connection borrows one when input arrives.
+        var standardSize = 16 * 1024
+        /// The loop's cap on bytes its connections grew their buffers by for bodies still arriving.
+        var maxInflightBodyBytesPerLoop = Int.max
+        /// Body, inflated and output buffers up to this capacity are kept for the next request.
+        var retainedBufferLimit = 256 * 1024
+    }
+
+    /// What the read buffer needs before the next read (``roomForRead(loopInflightBytes:)``).
+    enum ReadRoom: Equatable {
+        /// There is room at ``readEnd``.
+        case ready
+        /// The connection holds no buffer: borrow a standard one from the loop's pool.
+        case borrow
+        /// Move the `count` unconsumed bytes at `from` to the front.
+        case compact(from: Int, count: Int)
+        /// Grow the buffer (zero-filled) to `size` bytes; `charge` more bytes count against the loop's cap.
+        case grow(to: Int, charge: Int)
+        /// Growing would pass the loop's in-flight cap: answer 503 and close.
+        case overInflightCap
+    }
+
+    /// What to do with the read buffer once it may be given up.
+    enum BufferDisposal: Equatable {
+        case keep
+        /// Give it back to the loop's ``ReadBufferPool``.
+        case giveBack
+        /// Free it (a grown buffer the loop's ``LargeBufferBudget`` does not keep).
+        case drop
+    }
+
+    /// Which readiness the connection waits for (level-triggered TLS); nil: leave the registration as it is.
+    struct Interest: Equatable {
+        var readable: Bool
+        var writable: Bool
+    }
+
+    /// The read buffer's size (0 while the connection holds none); its bytes stay with the connection.
+    private(set) var bufferSize = 0
+    /// Unconsumed input is `readStart..<readEnd` of the read buffer.
+    private(set) var readStart = 0
+    private(set) var readEnd = 0
+    /// Bytes of the read buffer counted in the loop's ``LargeBufferBudget`` (0 while it is standard).
+    private(set) var keptLargeBytes = 0
+    /// Bytes this connection added to the loop's in-flight body bytes for the current body.
+    private(set) var inflightCharge = 0
+    /// Capacity of the chunked body buffer already in ``inflightCharge``.
+    private var chunkedCharged = 0
+    /// The current request's length when its head announced one (Content-Length): the buffer grows no further.
+    private var announcedRequestBytes: Int?
+
+    var hasBufferedInput: Bool { readEnd > readStart }
+
+    /// Readies the buffer for a read; the connection performs the action and asks again until ``ReadRoom/ready``.
+    /// Compacting comes first; a buffer grows by doubling, up to what a body of announced length still needs, and a
+    /// body's growth is charged to the loop's cap (`loopInflightBytes`: what the loop's connections hold now).
+    mutating func roomForRead(loopInflightBytes: Int) -> ReadRoom {
+        if bufferSize == 0 {
+            bufferSize = buffers.standardSize
+            readStart = 0
+            readEnd = 0
+            return .borrow
+        }
+        guard readEnd == bufferSize else { return .ready }
+        if readStart > 0 {
+            let move = (from: readStart, count: readEnd - readStart)
+            readEnd -= readStart
+            readStart = 0
+            return .compact(from: move.from, count: move.count)
+        }
+        var size = bufferSize * 2
+        var charge = 0
+        if state == .readingBody {
+            if let announcedRequestBytes { size = min(size, announcedRequestBytes) }
+            charge = size - bufferSize
+            guard loopInflightBytes + charge <= buffers.maxInflightBodyBytesPerLoop else { return .overInflightCap }
+            inflightCharge += charge
+        }
+        bufferSize = size
+        return .grow(to: size, charge: charge)
+    }
+
+    /// A head was judged and its body is to be read: whether the loop can take another body (a body-less
+    /// request always can). `announcedRequestBytes`: head and Content-Length body, nil when chunked or none.
+    mutating func bodyAdmitted(hasBody: Bool, announcedRequestBytes: Int?, loopInflightBytes: Int) -> Bool {
+        self.announcedRequestBytes = announcedRequestBytes
+        chunkedCharged = 0
+        return !hasBody || loopInflightBytes < buffers.maxInflightBodyBytesPerLoop
+    }
+
+    /// The chunked body's buffer reached `capacity`: the bytes to charge to the loop now (0: none new), or
+    /// nil when that would pass the loop's cap.
+    mutating func chunkedBodyGrew(toCapacity capacity: Int, loopInflightBytes: Int) -> Int? {
+        guard capacity > chunkedCharged else { return 0 }
+        let charge = capacity - chunkedCharged
+        guard loopInflightBytes + charge <= buffers.maxInflightBodyBytesPerLoop else { return nil }
+        chunkedCharged = capacity
+        inflightCharge += charge
+        return charge
+    }
+
+    /// Takes back this connection's charge on the loop's in-flight bytes (the body is answered or the
+    /// connection ends); returns the bytes to subtract from the loop's count.
+    mutating func releaseInflightCharge() -> Int {
+        defer {
+            inflightCharge = 0
+            chunkedCharged = 0
+        }
+        return inflightCharge
+    }
+
+    /// The transport had nothing more to read (or a lingering close dropped what was buffered): the standard
+    /// buffer goes back to the pool when nothing read is waiting to be answered.
+    mutating func readBufferIdle() -> BufferDisposal {
+        guard readEnd == readStart, bufferSize == buffers.standardSize else { return .keep }
+        switch state {
+        case .readingHead, .closing, .lingering, .closed:
+            bufferSize = 0
+            readStart = 0
+            readEnd = 0
+            return .giveBack
+        case .readingBody, .awaitingAnswer:
+            return .keep
+        }
+    }
+
+    /// The request ending at `requestEnd` is answered (call after ``requestAnswered(keepAlive:nowMillis:)``):
+    /// its bytes are consumed and its charge released (`release`: bytes to subtract from the loop's count).
+    /// Once nothing is buffered, a grown buffer is kept for the next request within the loop's `budget`, and
+    /// a standard one goes back to the pool between requests.
+    mutating func consumed(upTo requestEnd: Int, budget: inout LargeBufferBudget) -> (release: Int, buffer: BufferDisposal) {
+        let release = releaseInflightCharge()
+        readStart = requestEnd
+        guard readStart == readEnd else { return (release, .keep) }
+        readStart = 0
+        readEnd = 0
+        if bufferSize > buffers.standardSize {
+            keptLargeBytes = budget.keep(bufferSize, granted: keptLargeBytes)
+            if keptLargeBytes == 0 {
+                bufferSize = 0
+                return (release, .drop)
+            }
+        }
+        return (release, readBufferIdle())
+    }
+
+    /// A lingering close drops what is buffered; the standard buffer goes back to the pool.
+    mutating func inputDropped() -> BufferDisposal {
+        readStart = 0
+        readEnd = 0
+        return bufferSize == 0 ? .keep : readBufferIdle()
+    }
+
+    /// The connection closed (after ``closed()``): every charge and grant goes back; the buffer to the pool
+    /// when standard, else freed.
+    mutating func releaseBuffers(budget: inout LargeBufferBudget) -> (release: Int, buffer: BufferDisposal) {
+        budget.release(keptLargeBytes)
+        keptLargeBytes = 0
+        let release = releaseInflightCharge()
+        let disposal: BufferDisposal = bufferSize == buffers.standardSize ? .giveBack : (bufferSize == 0 ? .keep : .drop)
+        bufferSize = 0
+        readStart = 0
+        readEnd = 0
+        return (release, disposal)
+    }
+
+    /// Whether a body, inflated or output buffer of `capacity` bytes is kept for the next request.
+    func keepsBuffer(capacity: Int) -> Bool { capacity <= buffers.retainedBufferLimit }
+
+    /// The readiness a TLS connection waits for: writable while output is unwritten, readable while it reads
+    /// and everything is written. nil for a plain socket (registered edge-triggered once; not reading is back-
+    /// pressure enough) and once closed.
+    func interest(outputPending: Bool) -> Interest? {
+        guard isTLS, state != .closed else { return nil }
+        return Interest(readable: isReading && !outputPending, writable: outputPending)
     }
 }

@@ -35,15 +35,18 @@ final class Listener: LoopChannel {
 
     func ready(flags: UInt32) {
         while !closed {
-            let client = sluice_accept_nonblocking(fd)
-            if client < 0 {
-                switch errno {
-                case EINTR, ECONNABORTED, EPROTO: continue
+            let client: Int32
+            do {
+                guard case .done(let accepted) = try Syscall.retrying("accept4", { Int(sluice_accept_nonblocking(fd)) }) else { return }
+                client = Int32(accepted)
+            } catch {
+                switch error.errno {
+                case ECONNABORTED, EPROTO: continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors: stop polling the listener until the next tick instead of spinning.
                     paused = true
                     loop.modify(self, token: token, interest: 0)
-                    server.logDescriptorExhaustion(errno)
+                    server.logDescriptorExhaustion(error.errno)
                 default: break
                 }
                 return

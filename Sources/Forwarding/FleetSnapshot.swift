@@ -1,3 +1,4 @@
+import POSIX
 import CNATS
 import Foundation
 import Logging
@@ -31,7 +32,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     private var mirror: SnapshotMirror
     private var store: TokenStore?
     private var running = true
-    private var thread: Thread?
+    private var thread: JoinableThread?
     private let cache: CacheWriter
     private let conflictCount = Atomic<Int>(0)
     /// Deletions seen, purged from the bucket once old enough (``DeletionPurger``).
@@ -110,10 +111,11 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         if bucket != nil && !mirror.isSeeded { seedLocked(store.snapshot) }
         lock.unlock()
         store.use(source: self)
-        let thread = Thread { [self] in watchLoop() }
-        thread.name = "sluice-snapshot"
-        self.thread = thread
-        thread.start()
+        do {
+            thread = try JoinableThread(name: "sluice-snapshot") { [self] in watchLoop() }
+        } catch {
+            logger.error("snapshot watcher not started; serving the loaded set", metadata: ["error": "\(error)"])
+        }
     }
 
     public func shutdown() {
@@ -310,7 +312,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         }
     }
 
-    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func nowMillis() -> Int64 { WallClock.milliseconds() }
 
     static func batchID() -> String {
         String(UInt64.random(in: 0...UInt64.max), radix: 36)

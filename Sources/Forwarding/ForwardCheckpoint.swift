@@ -76,19 +76,10 @@ struct CheckpointPacer {
     }
 }
 
-/// A small file's bytes; nil when it does not exist or cannot be read.
+/// A small file's bytes; nil when it does not exist, cannot be read or is larger than 1 MiB.
 func readSmallFile(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n < 0 { return nil }
-        if n == 0 { return out }
-        out.append(contentsOf: chunk[0..<n])
-        if out.count > 1 << 20 { return nil }
-    }
+    defer { Syscall.close(fd) }
+    return try? Syscall.readToEnd(fd, limit: 1 << 20)
 }

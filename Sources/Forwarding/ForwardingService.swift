@@ -83,7 +83,12 @@ public final class ForwardingService: Sendable {
             case .http: HTTPForwarder(repository: key.repository, target: target, log: log, dataDirectory: dataDirectory, logger: logger)
             }
             state.withLock { $0[key] = forwarder }
-            forwarder.start()
+            do {
+                try forwarder.start()
+            } catch {
+                state.withLock { $0[key] = nil }
+                logger.error("forwarder thread not started", metadata: ["repository": "\(key.repository)", "target": "\(key.target)", "error": "\(error)"])
+            }
         }
     }
 

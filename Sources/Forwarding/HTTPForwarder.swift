@@ -6,6 +6,7 @@ import CSystemShims
 import EventModel
 import Foundation
 import Logging
+import POSIX
 import TLSSocket
 import Tokens
 import WAL
@@ -85,9 +86,14 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         var headers = [("Authorization", "Bearer " + token), ("Content-Type", "application/json")]
         if target.compression == "gzip" { headers.append(("Content-Encoding", "gzip")) }
         let endpoint = Endpoint(path: base + "/api/v1/ingest/humio-structured", headers: headers)
-        let senders = SenderPool(count: Self.connections,
-                                 makeClient: { BlockingHTTPClient(url: url, tls: tls, timeoutSeconds: Self.timeoutSeconds) },
-                                 send: { [self] client, job in send(job, over: client, to: endpoint) })
+        let senders: SenderPool
+        do {
+            senders = try SenderPool(count: Self.connections,
+                                     makeClient: { BlockingHTTPClient(url: url, tls: tls, timeoutSeconds: Self.timeoutSeconds) },
+                                     send: { [self] client, job in send(job, over: client, to: endpoint) })
+        } catch {
+            return .retry(.backingOff, "starting the sender threads: \(error)", reason: "thread")
+        }
         return follow(senders, reader: reader, from: start)
     }
 
@@ -172,15 +178,10 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
                     usleep(10_000)
                 }
             case .corruption(let segment, let offset, let reason):
-                metrics.countError("wal_damaged")
-                logger.error("forwarder skips a damaged WAL record", metadata: [
-                    "repository": "\(repository)", "target": "\(target.name)", "segment": "\(segment)",
-                    "offset": "\(offset)", "reason": "\(reason)"])
+                skipDamaged(segment: segment, offset: offset, reason: reason)
             case .record(let header, _):
                 if let failure = reader.decodeRecord(header, into: &batch) {
-                    metrics.countError("wal_damaged")
-                    logger.error("forwarder skips an undecodable WAL record", metadata: [
-                        "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
+                    skipUndecodable(failure)
                     continue
                 }
                 if !seeded {
@@ -295,15 +296,13 @@ final class HTTPForwarder: WALForwarder, @unchecked Sendable {
         guard fd >= 0 else {
             return .retry(.backingOff, "cannot open \(deadLetterPath): errno \(errno)", reason: "dead_letter")
         }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return .retry(.backingOff, "writing \(deadLetterPath): errno \(errno)", reason: "dead_letter") }
-            offset += count
+        defer { Syscall.close(fd) }
+        do {
+            try bytes.withUnsafeBytes { raw in try Syscall.writeAll(fd, raw) }
+            try Syscall.checked("fsync") { fsync(fd) }
+        } catch {
+            return .retry(.backingOff, "writing \(deadLetterPath): \(error)", reason: "dead_letter")
         }
-        guard fsync(fd) == 0 else { return .retry(.backingOff, "fsync \(deadLetterPath): errno \(errno)", reason: "dead_letter") }
         metrics.rejected.add(record.events, ordering: .relaxed)
         logger.error("upstream refused a record; it is in the dead-letter file", metadata: [
             "repository": "\(repository)", "target": "\(target.name)", "firstSequence": "\(record.firstSequence)",
@@ -335,26 +334,24 @@ private final class SenderPool: @unchecked Sendable {
     private var results: [Int: Result] = [:]
     private var spare: [[UInt8]] = []
     private var closed = false
-    private var running = 0
+    private var threads: [JoinableThread] = []
     private let makeClient: () -> BlockingHTTPClient
     private let send: (BlockingHTTPClient, Job) -> Result
 
-    init(count: Int, makeClient: @escaping () -> BlockingHTTPClient, send: @escaping (BlockingHTTPClient, Job) -> Result) {
+    init(count: Int, makeClient: @escaping () -> BlockingHTTPClient, send: @escaping (BlockingHTTPClient, Job) -> Result) throws(SystemError) {
         self.makeClient = makeClient
         self.send = send
-        running = count
-        for _ in 0..<count {
-            let thread = Thread { [self] in
-                _ = sluice_set_thread_name("sluice-forward")
-                let client = self.makeClient()
-                work(client)
-                client.close()
-                condition.lock()
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
+        do {
+            for _ in 0..<count {
+                threads.append(try JoinableThread(name: "sluice-forward") { [self] in
+                    let client = self.makeClient()
+                    work(client)
+                    client.close()
+                })
             }
-            thread.start()
+        } catch {
+            close()
+            throw error
         }
     }
 
@@ -414,7 +411,7 @@ private final class SenderPool: @unchecked Sendable {
         closed = true
         queue.removeAll()
         condition.broadcast()
-        while running > 0 { condition.wait() }
         condition.unlock()
+        for thread in threads { thread.join() }
     }
 }

@@ -143,15 +143,10 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
                 // parking on them (or an answer) wakes this at once.
                 tracker.wait(seconds: Self.pollSeconds, unchangedSince: seen)
             case .corruption(let segment, let offset, let reason):
-                metrics.countError("wal_damaged")
-                logger.error("forwarder skips a damaged WAL record", metadata: [
-                    "repository": "\(repository)", "target": "\(target.name)", "segment": "\(segment)",
-                    "offset": "\(offset)", "reason": "\(reason)"])
+                skipDamaged(segment: segment, offset: offset, reason: reason)
             case .record(let header, _):
                 if target.format == .ndjson || !seeded, let failure = reader.decodeRecord(header, into: &batch) {
-                    metrics.countError("wal_damaged")
-                    logger.error("forwarder skips an undecodable WAL record", metadata: [
-                        "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
+                    skipUndecodable(failure)
                     continue
                 }
                 if !seeded {

@@ -27,7 +27,8 @@ class WALForwarder: @unchecked Sendable {
     let checkpoint: ForwardCheckpoint
     let logger: Logger
     private let stopped = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
+    /// The forwarder's thread, set by ``start()``.
+    private let thread = Mutex<JoinableThread?>(nil)
     /// Set by a session that delivered something: the next failure backs off from the shortest wait again.
     var madeProgress = false
     /// The sequence after the last record the target acknowledged (for draining at shutdown).
@@ -69,20 +70,19 @@ class WALForwarder: @unchecked Sendable {
     /// This forwarder's nice value (its client's threads inherit it): ``niceness`` unless requests wait on it.
     var threadNiceness: Int32 { Self.niceness }
 
-    func start() {
-        let thread = Thread { [self] in
-            _ = sluice_set_thread_name("sluice-forward")  // the NATS client's threads, started here, inherit it
+    func start() throws(SystemError) {
+        // The name is set by the thread itself, so the NATS client's threads, started here, inherit it.
+        let thread = try JoinableThread(name: "sluice-forward") { [self] in
             _ = sluice_set_thread_nice(threadNiceness)
             run()
-            done.signal()
         }
-        thread.start()
+        self.thread.withLock { $0 = thread }
     }
 
     /// Stops the thread after what is in flight was answered (or timed out); waits for it.
     func stop() {
         stopped.store(true, ordering: .releasing)
-        done.wait()
+        thread.withLock { $0 }?.join()
     }
 
     var isStopped: Bool { stopped.load(ordering: .acquiring) }
@@ -131,6 +131,21 @@ class WALForwarder: @unchecked Sendable {
 
     /// Notes when the first record a session reads (ending before `recordEnd`) was written, from its events'
     /// ingest times: it may be older than the session.
+    /// A damaged stretch of the WAL is skipped: counted and logged.
+    func skipDamaged(segment: String, offset: Int, reason: String) {
+        metrics.countError("wal_damaged")
+        logger.error("forwarder skips a damaged WAL record", metadata: [
+            "repository": "\(repository)", "target": "\(target.name)", "segment": "\(segment)",
+            "offset": "\(offset)", "reason": "\(reason)"])
+    }
+
+    /// A record whose checksum holds but whose events do not decode is skipped: counted and logged.
+    func skipUndecodable(_ failure: String) {
+        metrics.countError("wal_damaged")
+        logger.error("forwarder skips an undecodable WAL record", metadata: [
+            "repository": "\(repository)", "target": "\(target.name)", "reason": "\(failure)"])
+    }
+
     func noteFirstRecord(_ batch: EventBatch, recordEnd: UInt64) {
         guard let oldest = ForwardLag.oldestIngestMillis(batch) else { return }
         seedLag(recordEnd: recordEnd, writtenMillis: oldest)

@@ -36,8 +36,7 @@ extension GatewayHandler {
         case .found(let found): principal = found
         case let outcome: return refuse(Self.credentialRefusal(outcome)!, &output)
         }
-        let decision = decideIngest(principal: principal, eventRepository: nil, family: endpoint.family,
-                                    repository: { _ in nil })
+        let decision = decideIngest(principal: principal, eventRepository: nil, repository: { _ in nil })
         if case .reject(let scope) = decision, scope.refusesCredential {
             return refuse(IngestRefusal(scope), &output)
         }
@@ -104,7 +103,7 @@ extension GatewayHandler {
         }
 
         let targets: [(repository: String, batch: EventBatch)]
-        switch routeEvents(principal, family: endpoint.family, &workspace) {
+        switch routeEvents(principal, &workspace) {
         case .success(.single(let repository)):
             // The common case (a repository token): no per-request arrays.
             let log: Unretained<RepositoryLog>
@@ -305,8 +304,7 @@ extension GatewayHandler {
     /// refuses the whole request, so that a retry cannot store part of it twice. Only the request's routing
     /// fields reach the batch as `#repo` (a `#repo` in an event's content or a parser's output never does:
     /// see ``Parsers``' reserved names), so an event's own text cannot get its request refused.
-    private func routeEvents(_ principal: Principal, family: IngestEndpointFamily,
-                             _ workspace: inout LoopWorkspace) -> Result<Routing, IngestRefusal> {
+    private func routeEvents(_ principal: Principal, _ workspace: inout LoopWorkspace) -> Result<Routing, IngestRefusal> {
         let batch = workspace.batch
         if case .ingestToken(let own) = principal.kind {
             guard batch.hasRepositoryField() else { return .success(.single(own)) }
@@ -341,7 +339,7 @@ extension GatewayHandler {
                 continue
             }
             let named = span.map { String(decoding: batch.bytes($0), as: UTF8.self) }
-            switch decideIngest(principal: principal, eventRepository: named, family: family, repository: repository) {
+            switch decideIngest(principal: principal, eventRepository: named, repository: repository) {
             case .accept(let repository):
                 accepted = (span, repository)
                 workspace.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)

@@ -39,7 +39,7 @@ public final class GatewayServer {
         let usageFlusher = TokenUsageFlusher(ledger: tokens.usage) { [logger] error in
             logger.error("token last uses not saved", metadata: ["error": "\(error)"])
         }
-        usageFlusher.start()
+        try usageFlusher.start()
         let descriptors = DescriptorLimit.raiseToHard()
         var walOptions = configuration.walOptions
         walOptions.maxOpenSegments = descriptors.walBudget(maxConnections: configuration.http.maxConnections)
@@ -70,7 +70,7 @@ public final class GatewayServer {
         storage.sweepDeleted()
         let admin = AdminAPI(tokens: tokens, audit: WALAuditSink(wal: wal, logger: logger, gateway: fleet?.gateway), storage: storage,
                              logger: logger)
-        let adminPool = AdminWorkerPool(threads: 2)
+        let adminPool = try AdminWorkerPool(threads: 2)
         let metricsAccess = MetricsAccess(onIngestListeners: configuration.metricsListen == nil, requiresToken: configuration.metricsAuth)
         let services = GatewayServices(tokens: tokens, wal: wal, metrics: GatewayMetrics(shardCount: configuration.http.threads),
                                        server: server, decodeLimits: configuration.decodeLimits, admin: admin, adminPool: adminPool,

@@ -61,9 +61,9 @@ public enum AdminRefusal: Sendable, Equatable {
 /// - organization token → the regular repository the event names, within its organization; system token →
 ///   the regular repository the event names, in any organization; no name, an unknown name, another
 ///   organization, or a system or sandbox repository → the matching refusal.
-/// The decision is the same for every `family`. `repository` resolves a name against the serving snapshot
-/// (`TokenStore.repository(named:)`).
-public func decideIngest(principal: Principal?, eventRepository: String?, family: IngestEndpointFamily,
+/// The decision is the same for every endpoint family (how a refusal is answered differs, in the Gateway).
+/// `repository` resolves a name against the serving snapshot (`TokenStore.repository(named:)`).
+public func decideIngest(principal: Principal?, eventRepository: String?,
                          repository: (String) -> Repository?) -> IngestDecision {
     guard let principal else { return .reject(.unknownCredential) }
     switch principal.kind {
@@ -89,10 +89,8 @@ public func decideIngest(principal: Principal?, eventRepository: String?, family
 }
 
 /// `decideIngest` against the store's serving repositories.
-public func decideIngest(principal: Principal?, eventRepository: String?, family: IngestEndpointFamily,
-                         store: TokenStore) -> IngestDecision {
-    decideIngest(principal: principal, eventRepository: eventRepository, family: family,
-                 repository: { store.repository(named: $0) })
+public func decideIngest(principal: Principal?, eventRepository: String?, store: TokenStore) -> IngestDecision {
+    decideIngest(principal: principal, eventRepository: eventRepository, repository: { store.repository(named: $0) })
 }
 
 /// Who may call the admin API: see `AdminDecision`.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import POSIX
 
 extension SnapshotFile {
     /// Writes `snapshot` atomically: temporary file (0600) → fsync → rename → fsync of the folder.
@@ -19,40 +20,15 @@ extension SnapshotFile {
 func readFile(_ path: String) throws(TokenError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .system(file: path, operation: "open", errno: errno) }
-    defer { close(fd) }
+    defer { Syscall.close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .system(file: path, operation: "fstat", errno: errno) }
-    // Read straight into an uninitialised buffer of the file's size (plus one byte to notice growth): a
-    // 100 MB snapshot is written once, by `read`, not zeroed first. Then on in chunks should the file be
-    // longer than it said.
-    var failure: Int32 = 0
-    var bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) + 1) { buffer, initialized in
-        while initialized < buffer.count {
-            let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return
-            }
-            if n == 0 { return }
-            initialized += n
-        }
+    // Read straight into a buffer of the file's size; on in chunks should the file be longer than it said.
+    do {
+        return try Syscall.readToEnd(fd, expected: Int(info.st_size))
+    } catch {
+        throw .system(file: path, operation: error.call, errno: error.errno)
     }
-    if failure != 0 { throw .system(file: path, operation: "read", errno: failure) }
-    guard bytes.count > Int(info.st_size) else { return bytes }
-    var count = bytes.count
-    while true {
-        if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 1 << 16)) }
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw .system(file: path, operation: "read", errno: errno)
-        }
-        if n == 0 { break }
-        count += n
-    }
-    bytes.removeLast(bytes.count - count)
-    return bytes
 }
 
 /// Creates `path` and its missing parents with mode 0700.
@@ -78,21 +54,11 @@ public func writeFileAtomically(path: String, directory: String, bytes: [UInt8])
     guard fd >= 0 else { throw .system(file: temporary, operation: "open", errno: errno) }
     var written = false
     defer { if !written { unlink(temporary) } }
-    let failure: Int32 = bytes.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return 0
-    }
-    guard failure == 0 else {
+    // Array's closure methods rethrow untyped, so the typed error travels as a Result.
+    let outcome = bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try Syscall.writeAll(fd, raw) } }
+    if case .failure(let failure) = outcome {
         close(fd)
-        throw .system(file: temporary, operation: "write", errno: failure)
+        throw .system(file: temporary, operation: failure.call, errno: failure.errno)
     }
     guard fsync(fd) == 0 else {
         let code = errno

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import POSIX
 
 /// The snapshot on disk (`DATA/tokens.json` by default).
 ///
@@ -81,9 +82,11 @@ public final class SnapshotFile: Sendable {
     public func withWriterLock<T>(_ body: () throws(TokenError) -> T) throws(TokenError) -> T {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system(file: lockPath, operation: "open", errno: errno) }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw .system(file: lockPath, operation: "flock", errno: errno) }
+        defer { Syscall.close(fd) }
+        do {
+            try Syscall.checked("flock") { flock(fd, LOCK_EX) }
+        } catch {
+            throw .system(file: lockPath, operation: error.call, errno: error.errno)
         }
         return try body()
     }

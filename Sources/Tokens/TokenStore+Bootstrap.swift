@@ -1,3 +1,4 @@
+import POSIX
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ extension TokenStore {
     /// `admin` (root) with a personal API token. Returns the snapshot and the credentials to show.
     public static func initialSnapshot() throws(TokenError) -> (Snapshot, BootstrapResult) {
         var snapshot = Snapshot(organizations: [Organization(name: Snapshot.defaultOrganization)])
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = WallClock.milliseconds()
         for name in Snapshot.systemRepositoryNames {
             try snapshot.addRepository(name: name, kind: .system, createdAt: now)
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import POSIX
 import CSystemShims
 import Foundation
 import Parsers
@@ -203,25 +204,31 @@ public final class TokenUsageFlusher: @unchecked Sendable {  // `stopping` and `
         self.failure = failure
     }
 
-    public func start() {
+    public func start() throws(SystemError) {
         condition.lock()
         started = true
         condition.unlock()
-        let thread = Thread { [self] in
-            condition.lock()
-            while !stopping {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: intervalSeconds))
-                if stopping { break }
-                condition.unlock()
-                flushReporting()
+        do {
+            // Not joined: stop() waits for `finished`, then the thread ends on its own.
+            _ = try JoinableThread(name: "token-usage") { [self] in
                 condition.lock()
+                while !stopping {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: intervalSeconds))
+                    if stopping { break }
+                    condition.unlock()
+                    flushReporting()
+                    condition.lock()
+                }
+                finished = true
+                condition.broadcast()
+                condition.unlock()
             }
-            finished = true
-            condition.broadcast()
+        } catch {
+            condition.lock()
+            started = false
             condition.unlock()
+            throw error
         }
-        thread.name = "token-usage"
-        thread.start()
     }
 
     /// Stops the thread and writes what it has not written yet.

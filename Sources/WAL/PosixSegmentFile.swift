@@ -5,8 +5,10 @@ import Glibc
 import Darwin
 #endif
 import CSystemShims
+import POSIX
 
-/// A segment file on disk: `pwrite`, `pread`, `fdatasync`, `ftruncate` on one descriptor, retrying EINTR.
+/// A segment file on disk: `pwrite`, `pread`, `fdatasync`, `ftruncate` on one descriptor, through POSIX's
+/// ``Syscall`` (EINTR retried); a failure is thrown with the segment's path.
 final class PosixSegmentFile: SegmentFile {
     private let fd: Int32
     private let path: String
@@ -22,26 +24,21 @@ final class PosixSegmentFile: SegmentFile {
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-        while true {
-            let n = pwrite(fd, base, bytes.count, off_t(offset))
-            if n >= 0 { return n }
-            if errno != EINTR { throw SegmentIOError(call: "pwrite", path: path, code: errno) }
-        }
+        return try onPath { () throws(SystemError) in try Syscall.blocking("pwrite") { pwrite(fd, base, bytes.count, off_t(offset)) } }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SegmentIOError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        while true {
-            let n = pread(fd, base, buffer.count, off_t(offset))
-            if n >= 0 { return n }
-            if errno != EINTR { throw SegmentIOError(call: "pread", path: path, code: errno) }
-        }
+        return try onPath { () throws(SystemError) in try Syscall.blocking("pread") { pread(fd, base, buffer.count, off_t(offset)) } }
     }
 
     func sync() throws(SegmentIOError) {
-        while fdatasync(fd) != 0 {
-            if errno != EINTR { throw SegmentIOError(call: "fdatasync", path: path, code: errno) }
-        }
+        try onPath { () throws(SystemError) in try Syscall.checked("fdatasync") { fdatasync(fd) } }
+    }
+
+    /// Runs a system call, naming this segment's path in its failure.
+    private func onPath<T>(_ call: () throws(SystemError) -> T) throws(SegmentIOError) -> T {
+        do { return try call() } catch { throw SegmentIOError(call: error.call, path: path, code: error.errno) }
     }
 
     func startWriteback(from offset: Int, count: Int) {
@@ -50,9 +47,7 @@ final class PosixSegmentFile: SegmentFile {
     }
 
     func truncate(to length: Int) throws(SegmentIOError) {
-        while ftruncate(fd, off_t(length)) != 0 {
-            if errno != EINTR { throw SegmentIOError(call: "ftruncate", path: path, code: errno) }
-        }
+        try onPath { () throws(SystemError) in try Syscall.checked("ftruncate") { ftruncate(fd, off_t(length)) } }
     }
 
     func size() throws(SegmentIOError) -> Int {
@@ -64,7 +59,7 @@ final class PosixSegmentFile: SegmentFile {
     func close() {
         guard !closed else { return }
         closed = true
-        _ = Glibc.close(fd)
+        Syscall.close(fd)
     }
 }
 
@@ -88,7 +83,7 @@ final class PosixFileSystemSync: FileSystemSync {
     func close() {
         guard !closed else { return }
         closed = true
-        _ = Glibc.close(fd)
+        Syscall.close(fd)
     }
 }
 
@@ -159,7 +154,7 @@ struct PosixFileSystem: SegmentFileSystem {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SegmentIOError(call: "open", path: path, code: errno) }
         guard sluice_syncfs_trusted(fd) == 1 else {
-            _ = Glibc.close(fd)
+            Syscall.close(fd)
             return nil
         }
         return PosixFileSystemSync(fd: fd, path: path)

@@ -3,6 +3,7 @@ import EventLoop
 import EventModel
 import Foundation
 import Parsers
+import POSIX
 import Synchronization
 import WAL
 #if canImport(Glibc)
@@ -49,7 +50,7 @@ struct ParseCommand: ParsableCommand {
         }
         let workers = max(1, min(ParseWorkers.maxWorkers, HTTPServerConfiguration.coreCount))
         let work = ParseWorkers(workers: workers)
-        let done = DispatchSemaphore(value: 0)
+        var threads: [JoinableThread] = []
         // Each worker parses whole chunks of lines into its own reusable batch with the ingest pipeline (as each
         // event loop does with its requests) and writes them with WALEventJSON; chunks go to the workers in turn
         // and are written out in the same turn, so the output keeps the input's order.
@@ -57,7 +58,7 @@ struct ParseCommand: ParsableCommand {
             // Each worker compiles its own pipeline, as each event loop has its own: retains then touch only
             // this core's counts.
             let ownPipeline = (try? ParserRegistry.compile(custom))?.pipeline(named: parser) ?? pipeline
-            Thread {
+            threads.append(try JoinableThread(name: "sluice-parse") {
                 var lines = ChunkParser(pipeline: ownPipeline)
                 while let chunk = work.take(worker) {
                     chunk.bytes.withUnsafeBytes { lines.parse(UnsafeRawBufferPointer(rebasing: $0[0..<chunk.count])) }
@@ -66,11 +67,10 @@ struct ParseCommand: ParsableCommand {
                     work.passTurn(after: worker)
                     work.giveBack(chunk.bytes)
                 }
-                done.signal()
-            }.start()
+            })
         }
         let failure = readChunks(into: work)
-        for _ in 0..<workers { done.wait() }
+        for thread in threads { thread.join() }
         if let failure { throw ValidationError("reading standard input failed (errno \(failure))") }
     }
 
@@ -87,15 +87,19 @@ struct ParseCommand: ParsableCommand {
                 // A line longer than the chunk: room for more of it.
                 chunk.append(contentsOf: repeatElement(0, count: max(chunk.count, ParseWorkers.readBytes)))
             }
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                ended = true
-            } else if count == 0 {
+            let read = chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(SystemError) in
+                    try Syscall.blocking("read") { Glibc.read(0, buffer.baseAddress! + filled, buffer.count - filled) }
+                }
+            }
+            switch read {
+            case .success(let count):
+                filled += count
+                ended = count == 0
+            case .failure(let error):
+                failure = error.errno
                 ended = true
             }
-            filled += max(0, count)
             // Hand over up to the last newline once the chunk is mostly full (everything at the end).
             guard ended || filled >= ParseWorkers.readBytes else { continue }
             let cut = ended ? filled : chunk.withUnsafeBytes { bytes -> Int in
@@ -206,7 +210,7 @@ struct ChunkParser {
     /// final `\n`).
     mutating func parse(_ text: UnsafeRawBufferPointer) {
         guard let base = text.baseAddress, !text.isEmpty else { return }
-        let ingestMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        let ingestMillis = WallClock.milliseconds()
         var start = 0
         while start < text.count {
             let found = memchr(base + start, Int32(UInt8(ascii: "\n")), text.count - start)
@@ -243,14 +247,8 @@ struct ChunkParser {
     /// Writes out the chunk's lines.
     mutating func flush() {
         let count = used
-        output.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < count {
-                let written = Glibc.write(1, buffer.baseAddress! + offset, count - offset)
-                if written <= 0 { if errno == EINTR { continue }; return }
-                offset += written
-            }
-        }
+        // A closed standard output ends the writing; the reader finds its end on its own.
+        output.withUnsafeBytes { buffer in _ = try? Syscall.writeAll(1, UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
         used = 0
     }
 }

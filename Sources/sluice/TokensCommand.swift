@@ -1,3 +1,4 @@
+import POSIX
 import ArgumentParser
 import Forwarding
 import Foundation
@@ -218,7 +219,7 @@ func existingSnapshot(_ data: String) throws -> SnapshotFile {
 
 /// The wall clock, epoch milliseconds.
 func currentMillis() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    WallClock.milliseconds()
 }
 
 /// `30s`, `15m`, `24h`, `7d`, `500ms` (or a bare number of seconds) as milliseconds.

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventModel
 import Foundation
 import Logging
+import POSIX
 import Synchronization
 import WAL
 import WALFormat
@@ -146,24 +147,17 @@ extension WALCommand {
             let store = try WALStore(options: options, logger: logger)
             let log = try store.log(for: repository)
             let failures = Atomic<Int>(0)
-            let appendStart = ContinuousClock.now
-            let finished = DispatchGroup()
+            let appendStart = MonotonicClock.nanoseconds()
+            var threads: [JoinableThread] = []
             let benchLoops = (0..<loops).map { loop in
                 BenchLoop(log: log, batches: batches, clients: Array(stride(from: loop, to: clients, by: loops)), records: records)
             }
             if loops > 0 {
-                for benchLoop in benchLoops {
-                    finished.enter()
-                    Thread.detachNewThread {
-                        benchLoop.run()
-                        finished.leave()
-                    }
-                }
+                threads = try benchLoops.map { benchLoop in try JoinableThread(name: "wal-bench") { benchLoop.run() } }
             } else {
                 // One thread per client (concurrentPerform would cap concurrency at the core count).
-                for client in 0..<clients {
-                    finished.enter()
-                    Thread.detachNewThread {
+                threads = try (0..<clients).map { client in
+                    try JoinableThread(name: "wal-bench") {
                         let done = DispatchSemaphore(value: 0)
                         var encoder = WALRecordEncoder()
                         for index in 0..<records {
@@ -173,12 +167,11 @@ extension WALCommand {
                             }
                             done.wait()
                         }
-                        finished.leave()
                     }
                 }
             }
-            finished.wait()
-            let seconds = (ContinuousClock.now - appendStart).seconds
+            for thread in threads { thread.join() }
+            let seconds = secondsSince(appendStart)
             store.shutdown()
             let failed = failures.load(ordering: .relaxed) + benchLoops.reduce(0) { $0 + $1.failures.load(ordering: .relaxed) }
             return (clients * records, seconds, writerSyncs.withLock { $0 }, failed)
@@ -194,7 +187,7 @@ extension WALCommand {
                 var reader = try WALReader(dataDirectory: data, repository: repository)
                 events = 0
                 replayLayout = 0
-                let replayStart = ContinuousClock.now
+                let replayStart = MonotonicClock.nanoseconds()
                 replay: while true {
                     batch.removeAll()
                     switch reader.next(into: &batch) {
@@ -207,7 +200,7 @@ extension WALCommand {
                         break replay
                     }
                 }
-                fastest = min(fastest, (ContinuousClock.now - replayStart).seconds)
+                fastest = min(fastest, secondsSince(replayStart))
             }
             let replaySpeed = Double(replayLayout) / fastest
             print(String(format: "replay: %d events, %.1f MB/s of layout = %.0f %% of plain LZ4 decompression (%.1f MB/s)",
@@ -274,8 +267,10 @@ private final class BenchLoop: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+/// Seconds on ``MonotonicClock`` since `start` (its nanoseconds).
+func secondsSince(_ start: UInt64) -> Double {
+    Double(MonotonicClock.nanoseconds() &- start) / 1e9
+}
 }
 
 /// Generated access-log-like lines with a few fields, deterministic per seed.
@@ -309,15 +304,15 @@ enum BenchLines {
         try subject()
         try reference()
         var best = (Double.infinity, Double.infinity)
-        let start = ContinuousClock.now
+        let start = MonotonicClock.nanoseconds()
         var rounds = 0
-        while rounds < 5 || ContinuousClock.now - start < .seconds(1) {
-            let a = ContinuousClock.now
+        while rounds < 5 || secondsSince(start) < 1 {
+            let a = MonotonicClock.nanoseconds()
             try subject()
-            let b = ContinuousClock.now
+            let b = MonotonicClock.nanoseconds()
             try reference()
-            let c = ContinuousClock.now
-            best = (min(best.0, (b - a).seconds), min(best.1, (c - b).seconds))
+            let c = MonotonicClock.nanoseconds()
+            best = (min(best.0, Double(b - a) / 1e9), min(best.1, Double(c - b) / 1e9))
             rounds += 1
         }
         return (Double(bytesPerRound) / best.0, Double(bytesPerRound) / best.1)
@@ -340,9 +335,9 @@ enum BenchLines {
         var times: [Double] = []
         for index in 0..<15 {
             _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(index * 4096)) }
-            let start = ContinuousClock.now
+            let start = MonotonicClock.nanoseconds()
             fdatasync(fd)
-            times.append((ContinuousClock.now - start).seconds)
+            times.append(secondsSince(start))
         }
         return times
     }

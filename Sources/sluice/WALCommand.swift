@@ -2,6 +2,7 @@ import ArgumentParser
 import EventModel
 import WAL
 import WALFormat
+import POSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -138,18 +139,9 @@ struct WALCommand: ParsableCommand {
     }
 }
 
+/// Writes to standard output; a closed output (`| head`) ends the writing without a word.
 private func writeOut(_ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
-        var done = 0
-        while done < raw.count {
-            let n = Glibc.write(1, raw.baseAddress! + done, raw.count - done)
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            done += n
-        }
-    }
+    bytes.withUnsafeBytes { raw in _ = try? Syscall.writeAll(1, raw) }
 }
 
 private func printError(_ message: String) {
@@ -165,12 +157,10 @@ private func readAllBytes(_ path: String) throws -> [UInt8] {
         throw ExitCode(1)
     }
     defer { if fd != 0 { Glibc.close(fd) } }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return out }
-        out.append(contentsOf: chunk[0..<n])
+    do {
+        return try Syscall.readToEnd(fd)
+    } catch {
+        printError("cannot read \(path): \(error)")
+        throw ExitCode(1)
     }
 }

@@ -158,7 +158,7 @@ import Tokens
 
     @Test func poolRunsRequestsOnItsOwnThreads() async throws {
         let harness = try AdminHarness()
-        let pool = AdminWorkerPool(threads: 2, name: "admin-test")
+        let pool = try AdminWorkerPool(threads: 2, name: "admin-test")
         defer { pool.shutdown() }
         let token = harness.credentials[.root]!
         let principal = harness.principal(token)

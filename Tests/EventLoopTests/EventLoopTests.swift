@@ -64,9 +64,9 @@ final class CapturedLogs: Sendable {
         return (fds[0], fds[1])
     }
 
-    /// epoll refusing an interest change closes the channel once the callback that asked has returned,
-    /// and logs why.
-    @Test func refusedInterestChangeClosesTheChannelAfterTheCallback() throws {
+    /// A loop logging into `logs`, a ``PipeChannel`` registered on a pipe, and the read end of a second pipe
+    /// epoll does not know (for the channel to swap to); the pipes are closed after `body`.
+    func withRegisteredChannel(_ body: (CapturedLogs, EventLoop, PipeChannel, _ unknown: Int32) throws -> Void) throws {
         let logs = CapturedLogs()
         let loop = try EventLoop(index: 0, logger: logs.logger)
         let (registered, registeredWrite) = try pipe()
@@ -74,39 +74,42 @@ final class CapturedLogs: Sendable {
         defer { for fd in [registered, registeredWrite, unknown, unknownWrite] { Syscall.close(fd) } }
         let channel = PipeChannel(fd: registered, loop: loop)
         channel.token = try loop.register(channel, interest: SLUICE_EPOLLIN)
-        let thread = try JoinableThread(name: "loop-test") { loop.run() }
-        let closesInsideCallback = Mutex(-1)
-        loop.execute {
-            channel.fd = unknown  // epoll_ctl(MOD) on a descriptor not in the set: ENOENT
-            loop.modify(channel, token: channel.token, interest: SLUICE_EPOLLIN | SLUICE_EPOLLOUT)
-            closesInsideCallback.withLock { $0 = channel.closes }
+        try body(logs, loop, channel, unknown)
+    }
+
+    /// epoll refusing an interest change closes the channel once the callback that asked has returned,
+    /// and logs why.
+    @Test func refusedInterestChangeClosesTheChannelAfterTheCallback() throws {
+        try withRegisteredChannel { logs, loop, channel, unknown in
+            let thread = try JoinableThread(name: "loop-test") { loop.run() }
+            let closesInsideCallback = Mutex(-1)
+            loop.execute {
+                channel.fd = unknown  // epoll_ctl(MOD) on a descriptor not in the set: ENOENT
+                loop.modify(channel, token: channel.token, interest: SLUICE_EPOLLIN | SLUICE_EPOLLOUT)
+                closesInsideCallback.withLock { $0 = channel.closes }
+            }
+            let closedInTime = channel.closed.wait(timeout: .now() + 30) == .success
+            loop.requestShutdown(graceMillis: 0)
+            thread.join()
+            #expect(closedInTime)
+            #expect(closesInsideCallback.withLock { $0 } == 0)
+            #expect(channel.closes == 1 && loop.channelCount == 0)
+            let logged = logs.messages.withLock { $0 }
+            #expect(logged.contains { $0.message == "epoll interest not changed; closing the channel"
+                    && $0.error == "\(SystemError("epoll_ctl(mod)", errno: ENOENT))" })
         }
-        let closedInTime = channel.closed.wait(timeout: .now() + 30) == .success
-        loop.requestShutdown(graceMillis: 0)
-        thread.join()
-        #expect(closedInTime)
-        #expect(closesInsideCallback.withLock { $0 } == 0)
-        #expect(channel.closes == 1 && loop.channelCount == 0)
-        let logged = logs.messages.withLock { $0 }
-        #expect(logged.contains { $0.message == "epoll interest not changed; closing the channel"
-                && $0.error == "\(SystemError("epoll_ctl(mod)", errno: ENOENT))" })
     }
 
     /// A removal epoll refuses is logged; the slot is freed all the same (the caller closes the descriptor).
     @Test func refusedRemovalIsLoggedAndTheSlotFreed() throws {
-        let logs = CapturedLogs()
-        let loop = try EventLoop(index: 0, logger: logs.logger)
-        let (registered, registeredWrite) = try pipe()
-        let (unknown, unknownWrite) = try pipe()
-        defer { for fd in [registered, registeredWrite, unknown, unknownWrite] { Syscall.close(fd) } }
-        let channel = PipeChannel(fd: registered, loop: loop)
-        channel.token = try loop.register(channel, interest: SLUICE_EPOLLIN)
-        #expect(loop.channelCount == 1)
-        channel.fd = unknown
-        loop.deregister(channel, token: channel.token)
-        #expect(loop.channelCount == 0)
-        let logged = logs.messages.withLock { $0 }
-        #expect(logged.map(\.message) == ["epoll registration not removed; the descriptor is closed"])
-        #expect(logged.first?.error == "\(SystemError("epoll_ctl(del)", errno: ENOENT))")
+        try withRegisteredChannel { logs, loop, channel, unknown in
+            #expect(loop.channelCount == 1)
+            channel.fd = unknown
+            loop.deregister(channel, token: channel.token)
+            #expect(loop.channelCount == 0)
+            let logged = logs.messages.withLock { $0 }
+            #expect(logged.map(\.message) == ["epoll registration not removed; the descriptor is closed"])
+            #expect(logged.first?.error == "\(SystemError("epoll_ctl(del)", errno: ENOENT))")
+        }
     }
 }

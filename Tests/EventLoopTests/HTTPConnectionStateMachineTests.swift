@@ -271,4 +271,173 @@ import Testing
         let r48 = machine.deadlinePassed(nowMillis: 1_000_000, hasBufferedInput: false)
         #expect(r48 == .none)
     }
+
+    // MARK: Read buffer, in-flight cap, interest
+
+    /// A 16-byte standard buffer and a loop cap of 100 body bytes, so every step is visible.
+    static let buffers = Machine.BufferLimits(standardSize: 16, maxInflightBodyBytesPerLoop: 100, retainedBufferLimit: 64)
+
+    /// A machine whose first head (of `headBytes`, announcing `requestBytes` in all) was judged and admitted.
+    static func admitted(headBytes: Int, requestBytes: Int?, loopInflightBytes: Int = 0) -> Machine {
+        var machine = Machine(nowMillis: 0, timeouts: timeouts, isTLS: false, buffers: buffers)
+        let r1 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r1 == .borrow)
+        _ = machine.bytesRead(headBytes, room: 16)
+        _ = machine.headJudged(.proceed(authenticated: true), nowMillis: 0)
+        let r2 = machine.bodyAdmitted(hasBody: true, announcedRequestBytes: requestBytes, loopInflightBytes: loopInflightBytes)
+        #expect(r2)
+        return machine
+    }
+
+    @Test func bufferIsBorrowedOnInputAndGivenBackWhenEverythingIsAnswered() {
+        var machine = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: false, buffers: Self.buffers)
+        #expect(machine.bufferSize == 0)
+        let r1 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r1 == .borrow)
+        let r2 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r2 == .ready)
+        // A drained socket with nothing read: the buffer goes straight back.
+        let r3 = machine.readBufferIdle()
+        #expect(r3 == .giveBack)
+        #expect(machine.bufferSize == 0)
+        // A request read, deferred: the buffer stays while its answer is pending, and goes back once it is in.
+        _ = machine.roomForRead(loopInflightBytes: 0)
+        _ = machine.bytesRead(10, room: 16)
+        _ = machine.headJudged(.proceed(authenticated: true), nowMillis: 0)
+        _ = machine.bodyAdmitted(hasBody: false, announcedRequestBytes: 10, loopInflightBytes: 0)
+        _ = machine.requestDispatched()
+        machine.requestDeferred(keepAlive: true, requestEnd: 10)
+        let r4 = machine.readBufferIdle()
+        #expect(r4 == .keep)
+        var budget = LargeBufferBudget(perConnection: 64, total: 64)
+        machine.requestAnswered(keepAlive: true, nowMillis: 0)
+        let r5 = machine.consumed(upTo: 10, budget: &budget)
+        #expect(r5 == (0, .giveBack))
+        #expect(machine.bufferSize == 0 && !machine.hasBufferedInput)
+    }
+
+    @Test func pipelinedBytesAreCompactedBeforeTheBufferGrows() {
+        var machine = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: false, buffers: Self.buffers)
+        _ = machine.roomForRead(loopInflightBytes: 0)
+        _ = machine.bytesRead(16, room: 16)
+        // A first request of 6 bytes answered; 10 bytes of the next are buffered.
+        _ = machine.headJudged(.proceed(authenticated: true), nowMillis: 0)
+        _ = machine.bodyAdmitted(hasBody: false, announcedRequestBytes: 6, loopInflightBytes: 0)
+        _ = machine.requestDispatched()
+        machine.requestAnswered(keepAlive: true, nowMillis: 0)
+        var budget = LargeBufferBudget(perConnection: 64, total: 64)
+        let r1 = machine.consumed(upTo: 6, budget: &budget)
+        #expect(r1 == (0, .keep))
+        #expect(machine.hasBufferedInput)
+        let r2 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r2 == .compact(from: 6, count: 10))
+        #expect(machine.readStart == 0 && machine.readEnd == 10)
+        let r3 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r3 == .ready)
+        // A head that fills the buffer grows it by doubling, uncharged (only bodies count against the cap).
+        _ = machine.bytesRead(6, room: 6)
+        let r4 = machine.roomForRead(loopInflightBytes: 100)
+        #expect(r4 == .grow(to: 32, charge: 0))
+        #expect(machine.inflightCharge == 0)
+    }
+
+    @Test func bodyGrowthIsChargedUpToTheAnnouncedLengthAndTheLoopCap() {
+        // 10 bytes of head announcing 50 in all: 16 → 32 → 50, each step charged.
+        var machine = Self.admitted(headBytes: 16, requestBytes: 50)
+        let r1 = machine.roomForRead(loopInflightBytes: 0)
+        #expect(r1 == .grow(to: 32, charge: 16))
+        _ = machine.bytesRead(16, room: 16)
+        let r2 = machine.roomForRead(loopInflightBytes: 16)
+        #expect(r2 == .grow(to: 50, charge: 18))
+        #expect(machine.inflightCharge == 34)
+        // The loop is near its cap: the next growth is refused (answered 503), nothing more charged.
+        var crowded = Self.admitted(headBytes: 16, requestBytes: 1000)
+        let r3 = crowded.roomForRead(loopInflightBytes: 90)
+        #expect(r3 == .overInflightCap)
+        #expect(crowded.inflightCharge == 0)
+        // Answered: the charge comes back to the loop.
+        machine.requestAnswered(keepAlive: true, nowMillis: 0)
+        var budget = LargeBufferBudget(perConnection: 64, total: 64)
+        let r4 = machine.consumed(upTo: 32, budget: &budget)
+        #expect(r4.release == 34)
+        #expect(machine.inflightCharge == 0)
+    }
+
+    @Test func aBodyIsRefusedAtOnceWhenTheLoopIsAtItsCap() {
+        var machine = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: false, buffers: Self.buffers)
+        _ = machine.headJudged(.proceed(authenticated: true), nowMillis: 0)
+        let r1 = machine.bodyAdmitted(hasBody: true, announcedRequestBytes: 30, loopInflightBytes: 100)
+        #expect(!r1)
+        let r2 = machine.bodyAdmitted(hasBody: false, announcedRequestBytes: 10, loopInflightBytes: 100)
+        #expect(r2)
+        let r3 = machine.bodyAdmitted(hasBody: true, announcedRequestBytes: nil, loopInflightBytes: 99)
+        #expect(r3)
+    }
+
+    @Test func chunkedBodyIsChargedByItsGrowth() {
+        var machine = Self.admitted(headBytes: 16, requestBytes: nil)
+        let r1 = machine.chunkedBodyGrew(toCapacity: 40, loopInflightBytes: 0)
+        #expect(r1 == 40)
+        let r2 = machine.chunkedBodyGrew(toCapacity: 40, loopInflightBytes: 40)
+        #expect(r2 == 0)
+        let r3 = machine.chunkedBodyGrew(toCapacity: 80, loopInflightBytes: 70)
+        #expect(r3 == nil)
+        #expect(machine.inflightCharge == 40)
+        let r4 = machine.releaseInflightCharge()
+        #expect(r4 == 40)
+        // The next body starts from nothing charged.
+        let r5 = machine.chunkedBodyGrew(toCapacity: 40, loopInflightBytes: 0)
+        #expect(r5 == 40)
+    }
+
+    @Test func grownBufferIsKeptWithinTheLoopBudgetAndFreedBeyondIt() {
+        for (total, kept) in [(64, true), (40, false)] {
+            var machine = Self.admitted(headBytes: 16, requestBytes: 50)
+            _ = machine.roomForRead(loopInflightBytes: 0)
+            _ = machine.bytesRead(16, room: 16)
+            _ = machine.roomForRead(loopInflightBytes: 0)
+            _ = machine.bytesRead(18, room: 18)
+            _ = machine.requestDispatched()
+            machine.requestAnswered(keepAlive: true, nowMillis: 0)
+            var budget = LargeBufferBudget(perConnection: 64, total: total)
+            let r1 = machine.consumed(upTo: 50, budget: &budget)
+            #expect(r1.buffer == (kept ? .keep : .drop))
+            #expect(budget.kept == (kept ? 50 : 0))
+            #expect(machine.bufferSize == (kept ? 50 : 0))
+            // Closing returns the grant and frees the grown buffer.
+            _ = machine.closed()
+            let r2 = machine.releaseBuffers(budget: &budget)
+            #expect(r2 == (0, kept ? .drop : .keep))
+            #expect(budget.kept == 0)
+        }
+    }
+
+    @Test func lingeringCloseDropsInputAndGivesTheBufferBack() {
+        var machine = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: false, buffers: Self.buffers)
+        _ = machine.roomForRead(loopInflightBytes: 0)
+        _ = machine.bytesRead(12, room: 16)
+        machine.failed(nowMillis: 0)
+        _ = machine.outputFlushed(nowMillis: 0, draining: false, hasBufferedInput: true)
+        #expect(machine.isLingering)
+        let r1 = machine.inputDropped()
+        #expect(r1 == .giveBack)
+        #expect(!machine.hasBufferedInput && machine.bufferSize == 0)
+        let r2 = machine.inputDropped()
+        #expect(r2 == .keep)
+    }
+
+    @Test func interestFollowsReadingAndUnwrittenOutput() {
+        let plain = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: false)
+        #expect(plain.interest(outputPending: true) == nil)
+        var tls = Machine(nowMillis: 0, timeouts: Self.timeouts, isTLS: true)
+        #expect(tls.interest(outputPending: false) == .init(readable: true, writable: false))
+        #expect(tls.interest(outputPending: true) == .init(readable: false, writable: true))
+        _ = tls.headJudged(.proceed(authenticated: true), nowMillis: 0)
+        _ = tls.requestDispatched()
+        tls.requestDeferred(keepAlive: true, requestEnd: 0)
+        #expect(tls.interest(outputPending: false) == .init(readable: false, writable: false))
+        _ = tls.closed()
+        #expect(tls.interest(outputPending: true) == nil)
+        #expect(tls.keepsBuffer(capacity: 256 * 1024) && !tls.keepsBuffer(capacity: 256 * 1024 + 1))
+    }
 }

@@ -35,6 +35,14 @@ final class TestHandler: HTTPHandler {
 }
 
 @Suite struct EventLoopHTTPServerTests {
+    /// Runs `body` with the port of a started server (``startServer(keptReadBufferBytes:)``), then stops it.
+    func withServer(keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop,
+                    _ body: (UInt16) throws -> Void) throws {
+        let server = try startServer(keptReadBufferBytes: keptReadBufferBytes)
+        defer { server.shutdown(); server.wait() }
+        try body(server.boundPorts.withLock { $0[0] })
+    }
+
     func startServer(keptReadBufferBytes: Int = HTTPServerConfiguration().keptReadBufferBytesPerLoop) throws -> HTTPServer {
         var configuration = HTTPServerConfiguration()
         configuration.keptReadBufferBytesPerLoop = keptReadBufferBytes
@@ -89,91 +97,85 @@ final class TestHandler: HTTPHandler {
     }
 
     @Test func answersPipelinedRequestsInOrderIncludingDeferredOnes() throws {
-        let server = try startServer()
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let answers = try exchange(port, "GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.1\r\nHost: h\r\n\r\nGET /later HTTP/1.1\r\nHost: h\r\n\r\n", expectAnswers: 3)
-        let statuses = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
-        #expect(statuses == ["202", "200", "202"])
+        try withServer { port in
+            let answers = try exchange(port, "GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.1\r\nHost: h\r\n\r\nGET /later HTTP/1.1\r\nHost: h\r\n\r\n", expectAnswers: 3)
+            let statuses = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+            #expect(statuses == ["202", "200", "202"])
+        }
     }
 
     /// A client that sends its request and shuts its sending side gets the (deferred) answer, then the
     /// server closes at once: edge-triggered reading must still see the end of the stream.
     @Test func answersThenClosesAfterTheClientShutsItsSendingSide() throws {
-        let server = try startServer()
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let client = Client(port: port)
-        let request = Array("GET /later HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
-        shutdown(client.fd, Int32(SHUT_WR))
-        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 202"))
-        var byte: UInt8 = 0
-        #expect(recv(client.fd, &byte, 1, 0) == 0, "the server closes instead of waiting for its idle timeout")
+        try withServer { port in
+            let client = Client(port: port)
+            let request = Array("GET /later HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+            _ = request.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
+            shutdown(client.fd, Int32(SHUT_WR))
+            #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 202"))
+            var byte: UInt8 = 0
+            #expect(recv(client.fd, &byte, 1, 0) == 0, "the server closes instead of waiting for its idle timeout")
+        }
     }
 
     @Test func decodesChunkedBodiesSplitAnywhere() throws {
-        let server = try startServer()
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let answer = try exchange(port, "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", expectAnswers: 1)
-        #expect(answer.hasSuffix("\r\n\r\nhello world"))
+        try withServer { port in
+            let answer = try exchange(port, "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", expectAnswers: 1)
+            #expect(answer.hasSuffix("\r\n\r\nhello world"))
+        }
     }
 
     /// A head the handler refuses is answered before its body and without `100 Continue`; the body sent
     /// after it is read and dropped, and the server ends the connection with a FIN after the answer.
     @Test func aRefusedHeadIsAnsweredWithoutContinueAndClosed() throws {
-        let server = try startServer()
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let client = Client(port: port)
-        client.send("POST /refuse HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
-        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 401"))
-        let body = [UInt8](repeating: 0x61, count: 100_000)
-        _ = body.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var byte: UInt8 = 0
-        #expect(recv(client.fd, &byte, 1, 0) == 0)
+        try withServer { port in
+            let client = Client(port: port)
+            client.send("POST /refuse HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+            #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 401"))
+            let body = [UInt8](repeating: 0x61, count: 100_000)
+            _ = body.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var byte: UInt8 = 0
+            #expect(recv(client.fd, &byte, 1, 0) == 0)
+        }
     }
 
     @Test func sendsContinueBeforeTheBody() throws {
-        let server = try startServer()
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let client = Client(port: port)
-        client.send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
-        #expect(client.receive(answers: 1) == "HTTP/1.1 100 Continue\r\n\r\n")
-        client.send("ok")
-        let answer = client.receive(answers: 1)
-        #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
-        #expect(answer.hasSuffix("ok"))
+        try withServer { port in
+            let client = Client(port: port)
+            client.send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+            #expect(client.receive(answers: 1) == "HTTP/1.1 100 Continue\r\n\r\n")
+            client.send("ok")
+            let answer = client.receive(answers: 1)
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(answer.hasSuffix("ok"))
+        }
     }
 
     /// Large bodies one after another on one connection, with the grown read buffer kept between requests
     /// (budget) or given back after each (no budget): every echo is exact, whatever the buffer's history.
     @Test(arguments: [32 << 20, 0])
     func echoesLargeBodiesInTurnOnOneConnection(keptReadBufferBytes: Int) throws {
-        let server = try startServer(keptReadBufferBytes: keptReadBufferBytes)
-        defer { server.shutdown(); server.wait() }
-        let port = server.boundPorts.withLock { $0[0] }
-        let client = Client(port: port)
-        for (round, size) in [300_000, 700_000, 290_000, 12].enumerated() {
-            let body = (0..<size).map { UInt8(ascii: "a") + UInt8(($0 &+ round) % 26) }
-            let request = Array("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: \(size)\r\n\r\n".utf8) + body
-            var sent = 0
-            while sent < request.count {
-                let n = request[sent...].withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
-                #expect(n > 0)
-                if n <= 0 { return }
-                sent += n
+        try withServer(keptReadBufferBytes: keptReadBufferBytes) { port in
+            let client = Client(port: port)
+            for (round, size) in [300_000, 700_000, 290_000, 12].enumerated() {
+                let body = (0..<size).map { UInt8(ascii: "a") + UInt8(($0 &+ round) % 26) }
+                let request = Array("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: \(size)\r\n\r\n".utf8) + body
+                var sent = 0
+                while sent < request.count {
+                    let n = request[sent...].withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, 0) }
+                    #expect(n > 0)
+                    if n <= 0 { return }
+                    sent += n
+                }
+                var answer: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while (answerBody(answer)?.count ?? 0) < size {
+                    let n = recv(client.fd, &buffer, buffer.count, 0)
+                    if n <= 0 { break }
+                    answer += buffer[0..<n]
+                }
+                #expect(answerBody(answer) == body[...], "round \(round), \(size) bytes")
             }
-            var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while (answerBody(answer)?.count ?? 0) < size {
-                let n = recv(client.fd, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                answer += buffer[0..<n]
-            }
-            #expect(answerBody(answer) == body[...], "round \(round), \(size) bytes")
         }
     }
 

@@ -1,6 +1,7 @@
 // Fuzzes `AdminLimits.nestingProblem(in:)`, the scan that runs on hostile query text before the
 // recursive GraphQL parser: it must never trap, and on text without strings or comments it must agree
 // with a plain bracket count. Deterministic: no randomness, no state between runs.
+@testable import Admin
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,6 +1,7 @@
-/// libFuzzer target: custom pipelines (regex with the match limit, kvParse with a multi-byte separator
-/// and override, parseJson on a field, parseTimestamp with patterns and zones, findTimestamp, tag, rename,
-/// drop, set) on arbitrary bytes. The first byte picks the pipeline. Run with `perf/fuzz.sh CustomPipeline <seconds>`.
+// libFuzzer target: custom pipelines (regex with the match limit, kvParse with a multi-byte separator
+// and override, parseJson on a field, parseTimestamp with patterns and zones, findTimestamp, tag, rename,
+// drop, set) on arbitrary bytes. The first byte picks the pipeline. Run with `perf/fuzz.sh CustomPipeline <seconds>`.
+@testable import Parsers
 private let pipelines: [ParserPipeline] = {
     let definitions: [[StageDefinition]] = [
         [StageDefinition(op: "regex", pattern: #"^(?<ts>\S+) (?<level>\w+) (?<rest>.*)$"#),

@@ -1,5 +1,5 @@
 // libFuzzer target for HTTPWire: the request-head parser, the chunked decoder and the body inflater.
-// Built by `perf/fuzz.sh HTTPRequest <seconds>` together with Sources/HTTPWire; deterministic (no randomness).
+// Built by `perf/fuzz.sh HTTPRequest <seconds>` (the HTTPWire target as SwiftPM builds it); deterministic (no randomness).
 //
 // Besides "no crash, no sanitizer report", it checks invariants and traps when one breaks:
 // - a complete head lies inside the input, every range inside the head, and the head alone parses the same,
@@ -8,6 +8,7 @@
 // - a reused head fed the input in three reads (resuming its scan) reaches the same verdict and head;
 // - the chunked decoder gives the same outcome and body whole and split in two, and never passes the limit;
 // - the inflater never outputs more than its limit (gzip or deflate by the first byte's low bit, zstd when it is `Z`).
+@testable import HTTPWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,10 +1,11 @@
 // libFuzzer target for HTTPWire's client side: the response-head parser used by `sluice bench`.
-// Built by `perf/fuzz.sh HTTPResponse <seconds>` together with Sources/HTTPWire; deterministic (no randomness).
+// Built by `perf/fuzz.sh HTTPResponse <seconds>` (the HTTPWire target as SwiftPM builds it); deterministic (no randomness).
 //
 // Besides "no crash, no sanitizer report", it checks invariants and traps when one breaks:
 // - a complete head lies inside the input, its status has three digits and a Content-Length is never negative;
 // - the head alone parses the same, and the head minus its last byte needs more;
 // - a verdict (complete or invalid) stays the same when more bytes follow.
+@testable import HTTPWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,5 +1,6 @@
-/// libFuzzer target: the `json` built-ins on arbitrary bytes must never crash, hang or break an invariant
-/// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh JSONParser <seconds>`.
+// libFuzzer target: the `json` built-ins on arbitrary bytes must never crash, hang or break an invariant
+// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh JSONParser <seconds>`.
+@testable import Parsers
 private let registry = ParserRegistry.builtins
 
 @_cdecl("LLVMFuzzerTestOneInput")

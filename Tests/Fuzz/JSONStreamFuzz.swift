@@ -1,5 +1,5 @@
 // libFuzzer target for JSONStream: the validating pull reader and its value helpers.
-// Built by `perf/fuzz.sh JSONStream <seconds>` together with Sources/JSONStream; deterministic (no randomness).
+// Built by `perf/fuzz.sh JSONStream <seconds>` (the JSONStream target as SwiftPM builds it); deterministic (no randomness).
 //
 // Besides "no crash, no sanitizer report", it traps when an invariant breaks:
 // - `validate` and a full walk (every member, element and scalar read through the API) agree: both accept, or
@@ -9,6 +9,7 @@
 // - `readString(unescapingInto:)` reads what `readString()` reads (or fails the same way), for targets of
 //   every size, and what it writes is what `unescape` writes;
 // - `int64` agrees with a digit-by-digit reference, `double` with the standard library's parser.
+@testable import JSONStream
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

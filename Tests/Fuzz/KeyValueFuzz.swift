@@ -1,5 +1,6 @@
-/// libFuzzer target: the `kv` built-ins on arbitrary bytes must never crash, hang or break an invariant
-/// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh KeyValue <seconds>`.
+// libFuzzer target: the `kv` built-ins on arbitrary bytes must never crash, hang or break an invariant
+// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh KeyValue <seconds>`.
+@testable import Parsers
 private let registry = ParserRegistry.builtins
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,5 @@
 import EventModel
+@testable import Parsers
 
 /// Shared by the Parsers fuzz targets (compiled into each): runs a pipeline on one input as the last of
 /// two events and traps if an invariant breaks — spans outside the arena, the raw text or the earlier

@@ -1,8 +1,9 @@
 // Fuzz target for the token snapshot codec (Sources/Tokens/SnapshotCodec*.swift on JSONStream's reader through
 // JSONPathReader.swift): any input is either refused with a TokenError naming the file, a JSON path and a
 // reason, or decodes to a snapshot that, written back and read again, is the same snapshot and is written the
-// same way; each entry also round-trips alone. Deterministic. Not in perf/fuzz.sh yet: the codec's model files
-// reach most of Tokens (validation, listing, usage keys), so it needs Tokens built as a fuzzing module.
+// same way; each entry also round-trips alone. Deterministic. Built by `perf/fuzz.sh Snapshot <seconds>` (the whole
+// Tokens target and its dependencies, as SwiftPM builds them).
+@testable import Tokens
 
 func decoded(_ bytes: [UInt8]) -> Snapshot? {
     do {

@@ -1,5 +1,6 @@
-/// libFuzzer target: the `syslog` built-ins on arbitrary bytes must never crash, hang or break an invariant
-/// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh Syslog <seconds>`.
+// libFuzzer target: the `syslog` built-ins on arbitrary bytes must never crash, hang or break an invariant
+// (see `ParsersFuzz.check`). Run with `perf/fuzz.sh Syslog <seconds>`.
+@testable import Parsers
 private let registry = ParserRegistry.builtins
 
 @_cdecl("LLVMFuzzerTestOneInput")

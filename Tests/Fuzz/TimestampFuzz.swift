@@ -1,6 +1,7 @@
-/// libFuzzer target: every timestamp reader on arbitrary bytes. Readers must stay inside the input, keep
-/// the sub-millisecond part in range, and an ISO-8601 result must survive a round trip through its own
-/// rendering; POSIX zone rules (TZif footers) must parse or refuse without trapping. Run with `perf/fuzz.sh Timestamp <seconds>`.
+// libFuzzer target: every timestamp reader on arbitrary bytes. Readers must stay inside the input, keep
+// the sub-millisecond part in range, and an ISO-8601 result must survive a round trip through its own
+// rendering; POSIX zone rules (TZif footers) must parse or refuse without trapping. Run with `perf/fuzz.sh Timestamp <seconds>`.
+@testable import Parsers
 private let reference: Int64 = 1_795_910_400_000
 private let berlin = try! TimeZoneRules.resolve("Europe/Berlin")
 private let formats: [TimestampFormat] = [

@@ -3,6 +3,7 @@
 // and event-layout decoding behind the CRC), and a successfully decoded batch is re-encoded and must
 // decode to the same events (its field values lie inside the layout, so version-3 references to
 // @rawstring come up whenever the fuzzer finds one). Built by `perf/fuzz.sh WALRecord <seconds>`.
+@testable import WALFormat
 import EventModel
 
 @_cdecl("LLVMFuzzerTestOneInput")

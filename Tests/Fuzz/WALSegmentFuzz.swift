@@ -2,6 +2,7 @@
 // header (so the fuzzer works on records, not the magic). Scanning must never crash or loop: every step
 // moves forward or stops, every record returned passed its checksum and is decoded without trapping.
 // Built by `perf/fuzz.sh WALSegment <seconds>`.
+@testable import WAL
 import EventModel
 import WALFormat
 

@@ -134,6 +134,63 @@ private let signalsHandled = Atomic<Int>(0)
         #expect(outcome.value.withLock { $0 } == .success(.done(1)))
     }
 
+    /// The blocking wrapper retries an interrupted read as the non-blocking one does.
+    @Test func interruptedBlockingReadIsRetried() throws {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
+        action.sa_flags = 0  // no SA_RESTART
+        sigemptyset(&action.sa_mask)
+        var previous = sigaction()
+        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
+        defer { sigaction(SIGUSR1, &previous, nil) }
+        let (r, w) = try pipe()
+        defer { Syscall.close(r); Syscall.close(w) }
+        let (wrapped, outcome) = try interruptBlockedRead(r) { buffer in
+            Result { () throws(SystemError) in
+                .done(try Syscall.blocking("read") { Glibc.read(r, buffer.baseAddress, buffer.count) })
+            }
+        }
+        try Self.waitUntilBlockedInRead(fd: r)
+        #expect(outcome.value.withLock { $0 } == nil)
+        _ = [UInt8(7)].withUnsafeBytes { Glibc.write(w, $0.baseAddress, 1) }
+        wrapped.join()
+        #expect(outcome.value.withLock { $0 } == .success(.done(1)))
+    }
+
+    /// On a blocking call every failure is thrown, EAGAIN included, and 0-or-minus-one calls report theirs.
+    @Test func blockingCallsThrowEveryFailure() throws {
+        let (r, w) = try pipe(nonBlocking: true)
+        defer { Syscall.close(r); Syscall.close(w) }
+        var buffer = [UInt8](repeating: 0, count: 4)
+        #expect(throws: SystemError("read", errno: EAGAIN)) {
+            try buffer.withUnsafeMutableBytes { raw in
+                _ = try Syscall.blocking("read") { Glibc.read(r, raw.baseAddress, raw.count) }
+            }
+        }
+        #expect(throws: SystemError("ftruncate", errno: EINVAL)) { try Syscall.checked("ftruncate") { ftruncate(w, 0) } }
+        try Syscall.checked("fcntl") { fcntl(w, F_GETFL) >= 0 ? 0 : -1 }
+    }
+
+    /// `writeAll` writes more than a pipe holds (a reader empties it meanwhile) and `readToEnd` reads all of it
+    /// back, in order, up to the writer's close; past its limit it refuses.
+    @Test func writeAllAndReadToEndMoveEveryByte() throws {
+        let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let (r, w) = try pipe()
+        let writer = try JoinableThread(name: "write-all") {
+            _ = try? payload.withUnsafeBytes { bytes in try Syscall.writeAll(w, bytes) }
+            Syscall.close(w)
+        }
+        #expect(try Syscall.readToEnd(r, expected: 10) == payload)
+        Syscall.close(r)
+        writer.join()
+
+        let (r2, w2) = try pipe()
+        defer { Syscall.close(r2) }
+        try payload[0..<2000].withUnsafeBytes { bytes in try Syscall.writeAll(w2, bytes) }
+        Syscall.close(w2)
+        #expect(throws: SystemError("read", errno: EFBIG)) { try Syscall.readToEnd(r2, limit: 1000) }
+    }
+
     /// Waits until some thread of this process sits in `read(fd, …)` (`/proc/self/task/*/syscall`).
     static func waitUntilBlockedInRead(fd: Int32) throws {
         #if arch(x86_64)

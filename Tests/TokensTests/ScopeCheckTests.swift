@@ -1,7 +1,8 @@
 import Testing
 @testable import Tokens
 
-/// The scope table of docs/tokens.md, every row × endpoint family × repository kind.
+/// The scope table of docs/tokens.md, every row × repository kind (the decision takes no endpoint family: how each
+/// refusal is answered per family is `GatewayTests.IngestRefusalTests`).
 @Suite struct ScopeCheckTests {
     static let repositories: [String: Repository] = [
         "web": Repository(name: "web", organization: "default", kind: .regular),
@@ -59,45 +60,42 @@ import Testing
         }
     }
 
-    @Test(arguments: Credential.allCases, IngestEndpointFamily.allCases)
-    func tableRows(_ credential: Credential, _ family: IngestEndpointFamily) {
+    @Test(arguments: Credential.allCases)
+    func tableRows(_ credential: Credential) {
         for kind in Repository.Kind.allCases {
             let repository = Self.repositoryName(kind)
             let principal = Self.principal(credential, ownRepository: repository)
             // The event names the repository in question, or (for ingest tokens) nothing.
             for named in [repository, nil] as [String?] {
-                let decision = decideIngest(principal: principal, eventRepository: named, family: family) { Self.repositories[$0] }
-                #expect(decision == Self.expected(credential, kind: kind, named: named), "\(credential) \(family) \(kind) named=\(named ?? "-")")
+                let decision = decideIngest(principal: principal, eventRepository: named) { Self.repositories[$0] }
+                #expect(decision == Self.expected(credential, kind: kind, named: named), "\(credential) \(kind) named=\(named ?? "-")")
             }
         }
     }
 
-    @Test(arguments: IngestEndpointFamily.allCases)
-    func repositoryTokenWithEventNamingAnotherRepositoryIsIncorrectIndex(_ family: IngestEndpointFamily) {
+    @Test func repositoryTokenWithEventNamingAnotherRepositoryIsIncorrectIndex() {
         let principal = Self.principal(.ingestToken, ownRepository: "web")
-        let decision = decideIngest(principal: principal, eventRepository: "theirs", family: family) { Self.repositories[$0] }
+        let decision = decideIngest(principal: principal, eventRepository: "theirs") { Self.repositories[$0] }
         #expect(decision == .reject(.otherRepository(own: "web", named: "theirs")))
     }
 
-    @Test(arguments: ["theirs", "nowhere"], IngestEndpointFamily.allCases)
-    func organizationTokenOutsideItsOrganizationOrUnknownIsIncorrectIndex(_ named: String, _ family: IngestEndpointFamily) {
+    @Test(arguments: ["theirs", "nowhere"])
+    func organizationTokenOutsideItsOrganizationOrUnknownIsIncorrectIndex(_ named: String) {
         let principal = Self.principal(.organizationToken, ownRepository: "")
-        let decision = decideIngest(principal: principal, eventRepository: named, family: family) { Self.repositories[$0] }
+        let decision = decideIngest(principal: principal, eventRepository: named) { Self.repositories[$0] }
         #expect(decision == .reject(named == "theirs" ? .outsideOrganization(named) : .unknownRepository(named)))
     }
 
-    @Test(arguments: IngestEndpointFamily.allCases)
-    func systemTokenIngestsIntoAnyOrganization(_ family: IngestEndpointFamily) {
+    @Test func systemTokenIngestsIntoAnyOrganization() {
         let principal = Self.principal(.systemToken, ownRepository: "")
-        #expect(decideIngest(principal: principal, eventRepository: "theirs", family: family) { Self.repositories[$0] }
+        #expect(decideIngest(principal: principal, eventRepository: "theirs") { Self.repositories[$0] }
             == .accept(repository: "theirs"))
-        #expect(decideIngest(principal: principal, eventRepository: "nowhere", family: family) { Self.repositories[$0] }
+        #expect(decideIngest(principal: principal, eventRepository: "nowhere") { Self.repositories[$0] }
             == .reject(.unknownRepository("nowhere")))
     }
 
     @Test func personalTokensCannotIngest() {
-        let decision = decideIngest(principal: Self.principal(.personal, ownRepository: ""), eventRepository: "web",
-                                    family: .structured) { Self.repositories[$0] }
+        let decision = decideIngest(principal: Self.principal(.personal, ownRepository: ""), eventRepository: "web") { Self.repositories[$0] }
         #expect(decision == .reject(.personalToken))
     }
 

@@ -1,5 +1,5 @@
-// Shared checks for the IngestFormats fuzz targets (compiled into each of them by perf/fuzz.sh, together with
-// Sources/IngestFormats). Deterministic: the same input always takes the same path.
+// Shared checks for the IngestFormats fuzz targets (compiled into each of them by perf/fuzz.sh, which links the
+// IngestFormats target as SwiftPM builds it). Deterministic: the same input always takes the same path.
 //
 // `fuzzDecode` decodes the input twice with each of two limit sets (the defaults, and tiny ones that make the
 // size, field-count and depth limits bite), into a batch that already holds an event, and traps when:
@@ -9,7 +9,7 @@
 // - decoding the same body again with the same (reused) decoder gave a different batch or outcome.
 
 import EventModel
-import Parsers
+@testable import Parsers
 
 let fuzzIngestMillis: Int64 = 1_700_000_000_000
 
