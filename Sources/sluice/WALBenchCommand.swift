@@ -271,7 +271,6 @@ private final class BenchLoop: @unchecked Sendable {
 func secondsSince(_ start: UInt64) -> Double {
     Double(MonotonicClock.nanoseconds() &- start) / 1e9
 }
-}
 
 /// Generated access-log-like lines with a few fields, deterministic per seed.
 enum BenchLines {

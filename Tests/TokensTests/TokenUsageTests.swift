@@ -53,7 +53,7 @@ import Testing
         let usage = TokenUsage(tokenCount: 1)
         ledger.adopt(usage, table: IngestTokenTable([IngestToken(name: "a", repository: "web")]))
         let flusher = TokenUsageFlusher(ledger: ledger, intervalSeconds: 3600) { _ in }
-        flusher.start()
+        try flusher.start()
         Principal(scope: .init(kind: .ingestToken(repository: "web"), canIngest: true, parser: nil, isRoot: false, usage: usage),
                   metricLabel: "web/a", usageSlot: 1).noteUse(atSeconds: 1_800_000_000)
         flusher.stop()
