@@ -3,6 +3,7 @@
 // reason, or decodes to a snapshot that, written back and read again, is the same snapshot and is written the
 // same way; each entry also round-trips alone. Deterministic. Built by `perf/fuzz.sh Snapshot <seconds>` (the whole
 // Tokens target and its dependencies, as SwiftPM builds them).
+import Parsers
 @testable import Tokens
 
 func decoded(_ bytes: [UInt8]) -> Snapshot? {
