@@ -9,6 +9,7 @@
 // - decoding the same body again with the same (reused) decoder gave a different batch or outcome.
 
 import EventModel
+@testable import IngestFormats
 @testable import Parsers
 
 let fuzzIngestMillis: Int64 = 1_700_000_000_000
