@@ -15,6 +15,12 @@ public enum MonotonicClock {
         let now = ClockReading.read(CLOCK_MONOTONIC)
         return Int64(now.tv_sec) &* 1000 &+ Int64(now.tv_nsec) / 1_000_000
     }
+
+    /// Seconds elapsed since `start`, a reading of ``nanoseconds()``.
+    @inlinable
+    public static func seconds(since start: UInt64) -> Double {
+        Double(nanoseconds() &- start) / 1e9
+    }
 }
 
 /// `CLOCK_REALTIME`: time since the Unix epoch, for timestamps that leave the process (ingest times, file

@@ -70,7 +70,7 @@ final class BackgroundSync: @unchecked Sendable {
                 for member in box.members { member.sync.run(member.file, offset: member.offset, nextSequence: member.nextSequence) }
                 return
             }
-            let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+            let seconds = MonotonicClock.seconds(since: started)
             for member in box.members {
                 member.sync.metrics.recordFsync(seconds: seconds)
                 member.sync.finish(Outcome(offset: member.offset, nextSequence: member.nextSequence, error: nil))
@@ -84,7 +84,7 @@ final class BackgroundSync: @unchecked Sendable {
         var failure: SegmentIOError?
         do throws(SegmentIOError) {
             try file.sync()
-            metrics.recordFsync(seconds: Double(MonotonicClock.nanoseconds() - started) / 1e9)
+            metrics.recordFsync(seconds: MonotonicClock.seconds(since: started))
         } catch {
             failure = error
         }

@@ -171,7 +171,7 @@ extension WALCommand {
                 }
             }
             for thread in threads { thread.join() }
-            let seconds = secondsSince(appendStart)
+            let seconds = MonotonicClock.seconds(since: appendStart)
             store.shutdown()
             let failed = failures.load(ordering: .relaxed) + benchLoops.reduce(0) { $0 + $1.failures.load(ordering: .relaxed) }
             return (clients * records, seconds, writerSyncs.withLock { $0 }, failed)
@@ -200,7 +200,7 @@ extension WALCommand {
                         break replay
                     }
                 }
-                fastest = min(fastest, secondsSince(replayStart))
+                fastest = min(fastest, MonotonicClock.seconds(since: replayStart))
             }
             let replaySpeed = Double(replayLayout) / fastest
             print(String(format: "replay: %d events, %.1f MB/s of layout = %.0f %% of plain LZ4 decompression (%.1f MB/s)",
@@ -267,11 +267,6 @@ private final class BenchLoop: @unchecked Sendable {
     }
 }
 
-/// Seconds on ``MonotonicClock`` since `start` (its nanoseconds).
-func secondsSince(_ start: UInt64) -> Double {
-    Double(MonotonicClock.nanoseconds() &- start) / 1e9
-}
-
 /// Generated access-log-like lines with a few fields, deterministic per seed.
 enum BenchLines {
     static func batch(seed: UInt64, count: Int) -> EventBatch {
@@ -305,7 +300,7 @@ enum BenchLines {
         var best = (Double.infinity, Double.infinity)
         let start = MonotonicClock.nanoseconds()
         var rounds = 0
-        while rounds < 5 || secondsSince(start) < 1 {
+        while rounds < 5 || MonotonicClock.seconds(since: start) < 1 {
             let a = MonotonicClock.nanoseconds()
             try subject()
             let b = MonotonicClock.nanoseconds()
@@ -336,7 +331,7 @@ enum BenchLines {
             _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(index * 4096)) }
             let start = MonotonicClock.nanoseconds()
             fdatasync(fd)
-            times.append(secondsSince(start))
+            times.append(MonotonicClock.seconds(since: start))
         }
         return times
     }
