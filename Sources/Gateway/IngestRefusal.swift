@@ -170,13 +170,15 @@ public struct IngestRefusal: Error, Sendable, Equatable {
         IngestRefusal(.blocked, message: "Ingest is blocked: " + message)
     }
 
-    /// How a limit policy's verdict is answered; nil when it admits.
-    public init?(_ verdict: IngestLimitPolicy.Verdict, blockedMessage: String?) {
+    /// How a limit policy's verdict is answered; nil when it admits. Inlined, with the message read only
+    /// when the verdict is a block, because every request with limits asks it twice and nearly always admits.
+    @inline(__always)
+    public init?(_ verdict: IngestLimitPolicy.Verdict, blockedMessage: @autoclosure () -> String?) {
         switch verdict {
         case .admit: return nil
         case let .rateLimited(owner, seconds): self = .rateLimited(owner, retryAfter: seconds)
         case let .quotaExceeded(owner, seconds): self = .quotaExceeded(owner, retryAfter: seconds)
-        case .blocked: self = .blocked(blockedMessage ?? "")
+        case .blocked: self = .blocked(blockedMessage() ?? "")
         }
     }
 
