@@ -4,7 +4,7 @@ gateways B and C joining; then CHANGES token creations through the gateways in t
 GraphQL request until the new token ingests (200) on both other gateways; then a fourth gateway joining with
 an empty data folder, timed from its start until a token of the set ingests through it.
 
-Usage: fleet_snapshot.py SLUICE_BINARY TOKENS CHANGES"""
+Usage: fleet_snapshot.py SLUICE_BINARY TOKENS CHANGES (env JOIN_PROFILE=FILE: perf record the joining gateway)"""
 import http.client, json, os, random, shutil, signal, socket, string, subprocess, sys, tempfile, time
 
 binary, tokens, changes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -28,14 +28,14 @@ def wait_file(path, seconds=600):
         time.sleep(0.01)
 
 
-def serve(name, *arguments):
+def serve(name, *arguments, prefix=()):
     data = os.path.join(work, name)
     os.makedirs(data, exist_ok=True)
     for stale in ("sluice.port", "sluice.pid"):
         if os.path.exists(os.path.join(data, stale)):
             os.unlink(os.path.join(data, stale))
     log = open(os.path.join(data, "stderr.log"), "a")
-    child = subprocess.Popen([binary, "serve", "--data", data, "--listen", "127.0.0.1:0", "--threads", "1", "--fsync", "none", *arguments],
+    child = subprocess.Popen([*prefix, binary, "serve", "--data", data, "--listen", "127.0.0.1:0", "--threads", "1", "--fsync", "none", *arguments],
                              stdout=subprocess.DEVNULL, stderr=log)
     children.append(child)
     return child, data
@@ -131,7 +131,9 @@ try:
 
     # A gateway joining the fleet with an empty data folder.
     started = time.time()
-    _, d_data = serve("d", "--snapshot-source", source)
+    # JOIN_PROFILE=FILE: the joining gateway runs under `perf record -g` writing FILE.
+    profile = os.environ.get("JOIN_PROFILE")
+    _, d_data = serve("d", "--snapshot-source", source, prefix=("perf", "record", "-F", "499", "-g", "-o", profile, "--") if profile else ())
     joiner = Client(port_of(d_data))
     while joiner.ingest(probe) != 200:
         time.sleep(0.005)
