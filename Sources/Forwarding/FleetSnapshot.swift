@@ -93,10 +93,13 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         -> ((mirror: SnapshotMirror, refusals: [TokenError]), KeyValueWatcher) {
         let watcher = try bucket.watchAll()
         var mirror = SnapshotMirror(source: source)
+        // The values are decoded together once all arrived, on every core.
+        var entries: [(key: String, revision: UInt64, value: [UInt8]?)] = []
         reading: while true {
             switch watcher.next(timeoutMillis: 10_000) {
-            case let .entry(key, revision, value, _):
-                mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+            case let .entry(key, revision, value, pending):
+                if entries.isEmpty { entries.reserveCapacity(Int(min(pending, 1 << 24)) + 1) }
+                entries.append((key, revision, value))
                 purger.saw(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
             case .caughtUp: break reading
             case .timeout, .stopped:
@@ -104,6 +107,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
                 throw .failed(JetStreamError("reading bucket \(bucket.url.bucket)", NATS_TIMEOUT))
             }
         }
+        mirror.receive(entries, nowMillis: Self.nowMillis())
         // Incomplete batches at start are applied as far as their writers got.
         mirror.staleMillis = 0
         let (_, refusals) = mirror.settle(nowMillis: Self.nowMillis(), initial: true)

@@ -53,6 +53,33 @@ public struct SnapshotMirror: Sendable {
         if let known = revisions[keyText], revision <= known { return }
         revisions[keyText] = revision
         if let echo = echoes.removeValue(forKey: keyText), let value, echo == value { return }
+        let (change, batch) = Self.decode(key: keyText, revision: revision, value: value, source: source)
+        take(change, batch: batch, nowMillis: nowMillis)
+    }
+
+    /// Takes many bucket entries, as ``receive(key:revision:value:nowMillis:)`` takes each in order, decoding
+    /// their values on every core (a bucket's first read: a million keys).
+    public mutating func receive(_ entries: [(key: String, revision: UInt64, value: [UInt8]?)], nowMillis: Int64) {
+        var kept: [Int] = []
+        kept.reserveCapacity(entries.count)
+        revisions.reserveCapacity(revisions.count + entries.count)
+        for (i, entry) in entries.enumerated() {
+            if let known = revisions[entry.key], entry.revision <= known { continue }
+            revisions[entry.key] = entry.revision
+            if let echo = echoes.removeValue(forKey: entry.key), let value = entry.value, echo == value { continue }
+            kept.append(i)
+        }
+        let source = self.source, taken = kept
+        let decoded = parallelMap(count: taken.count) { j in
+            Self.decode(key: entries[taken[j]].key, revision: entries[taken[j]].revision, value: entries[taken[j]].value, source: source)
+        }
+        ready.reserveCapacity(ready.count + decoded.count)
+        for (change, batch) in decoded { take(change, batch: batch, nowMillis: nowMillis) }
+    }
+
+    /// One entry's change and the batch it belongs to (pure, so entries decode on any thread).
+    private static func decode(key keyText: String, revision: UInt64, value: [UInt8]?, source: String)
+        -> (Change, batch: (id: String, count: Int)?) {
         let parsed = SnapshotValue(parsing: value ?? [])
         let key = SnapshotKey(text: keyText)
         let element: Result<SnapshotElement?, TokenError>
@@ -69,8 +96,12 @@ public struct SnapshotMirror: Sendable {
         } else {
             element = .failure(.invalidSnapshot(file: source, path: keyText, reason: "not a snapshot key"))
         }
-        let change = Change(key: key, keyText: keyText, revision: revision, element: element)
-        guard let batch = parsed.batch, batch.count > 1 else {
+        return (Change(key: key, keyText: keyText, revision: revision, element: element), parsed.batch)
+    }
+
+    /// Queues a received change: ready at once, or with the rest of its batch once all of it arrived.
+    private mutating func take(_ change: Change, batch: (id: String, count: Int)?, nowMillis: Int64) {
+        guard let batch, batch.count > 1 else {
             ready.append([change])
             return
         }
@@ -102,7 +133,11 @@ public struct SnapshotMirror: Sendable {
         guard !ready.isEmpty else { return (false, []) }
         var groups = ready
         ready = []
-        if initial { groups.sort { ($0.map { $0.key?.rank ?? 99 }.min() ?? 99) < ($1.map { $0.key?.rank ?? 99 }.min() ?? 99) } }
+        if initial {
+            // Each group's lowest rank, computed once (a first read holds a million groups).
+            let ranks = groups.map { group in group.lazy.map { $0.key?.rank ?? 99 }.min() ?? 99 }
+            groups = ranks.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { groups[$0] }
+        }
         // Groups of a few ingest tokens apply as deltas, in order, up to the first group that needs more.
         var changed = false
         while !initial, let group = groups.first, case let (simple, nil) = parts(of: group),
