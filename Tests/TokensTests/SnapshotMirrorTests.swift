@@ -23,7 +23,7 @@ import Testing
     func entriesTakenTogetherEqualEntriesTakenOneByOne(tokens: Int, withRefusals: Bool) throws {
         var snapshot = Fixture.snapshot()
         for i in 0..<tokens {
-            snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: "T\(i)" + String(repeating: "t", count: 42 - "T\(i)".count)))
+            snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: "T\(i)" + String(repeating: "t", count: 43 - "T\(i)".count)))
         }
         var entries: [(key: String, revision: UInt64, value: [UInt8]?)] = []
         for write in SnapshotMirror.seedWrites(snapshot) { entries.append((write.key, UInt64(entries.count + 1), write.value)) }
