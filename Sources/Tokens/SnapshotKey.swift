@@ -48,7 +48,8 @@ public enum SnapshotKey: Hashable, Sendable {
 
     public init?(text: String) {
         if text == "meta" { self = .meta; return }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        // Split on the bytes: the key alphabet is ASCII, and a first read parses a million keys.
+        let parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count >= 2 else { return nil }
         var names: [String] = []
         for part in parts.dropFirst() {
