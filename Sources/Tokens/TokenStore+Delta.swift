@@ -6,7 +6,8 @@ extension TokenStore {
     /// (``SnapshotMirror``, already checked against the serving set), without rebuilding the whole set: the
     /// credential cache changes only in the stripes the changed credentials fall in, the new tokens share the
     /// serving generation's scopes (a scope of their own is added when none fits), and every loop gets the
-    /// generation before this returns, so a removed token is refused by every loop from then on.
+    /// generation before this returns, so a removed token is refused by every loop from then on. The listing
+    /// (``serving``) follows the credentials, also before this returns.
     ///
     /// Returns false, changing nothing, when the change needs a whole install: a token with limits or in a
     /// repository with limits or a block (their limiter states are built per install), no last-use slot left
@@ -46,22 +47,23 @@ extension TokenStore {
             }
             let generation = TokenGeneration(scopes: extended.build(), parsers: current.generation.parsers, registry: current.registry,
                                              repositories: current.repositories)
-            var next = current
-            next.serving = ServingSnapshot(snapshot)
-            next.generation = generation
-            self.usage.adopt(usage, table: next.serving.ingestTokens)
-            let previous = state.withLock { state in
-                let previous = state
-                state = next
-                return previous
-            }
+            state.withLock { $0.generation = generation }
+            // The credentials first: a request needs only them (a delta changes no repository), and the
+            // listing table below is a pass over every token.
             cache.patch(removing: delta.removed, adding: added, catalog: generation.catalog)
             for observer in observers.withLock({ $0 }) { observer(generation) }
+            let serving = ServingSnapshot(snapshot)
+            self.usage.adopt(usage, table: serving.ingestTokens)
+            let previous = state.withLock { state in
+                let previous = state.serving
+                state.serving = serving
+                return previous
+            }
             reloadCount.add(1, ordering: .relaxed)
             logger.info("token snapshot changed in place", metadata: [
                 "file": "\(file.path)", "tokens": "\(cache.count)", "added": "\(added.count)", "removed": "\(delta.removed.count)",
             ])
-            _ = previous  // the previous serving table is released here, outside the state lock
+            _ = previous  // the previous listing table is released here, outside the state lock
             return true
         }
     }
