@@ -345,8 +345,8 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
 
 /// Writes the serving snapshot to `DATA/tokens.json` on a queue of its own, coalescing: the snapshot is read
 /// from the store when the write starts, so a burst of changes costs one write and the watcher never waits
-/// for the disk. A write starts no sooner than seven times the previous one took after it ended (and at
-/// least a second after), so writing a large set that changes often takes at most an eighth of a core from
+/// for the disk. A write starts no sooner than fifteen times the previous one took after it ended (and at
+/// least a second after), so writing a large set that changes often takes at most a sixteenth of a core from
 /// serving; ``flush()`` writes at once.
 final class CacheWriter: @unchecked Sendable {
     private let logger: Logger
@@ -385,7 +385,7 @@ final class CacheWriter: @unchecked Sendable {
         }
         let took = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
         lock.lock()
-        nextAllowed = DispatchTime.now() + .nanoseconds(Int(max(1_000_000_000, 7 * took)))
+        nextAllowed = DispatchTime.now() + .nanoseconds(Int(max(1_000_000_000, 15 * took)))
         lock.unlock()
     }
 
