@@ -186,9 +186,6 @@ final class JetStreamClient: @unchecked Sendable {
         self.tracker = tracker
         session = try NATSSession(servers: target.servers, timeoutMillis: 5000, configure: { (options) throws(JetStreamError) in
             try NATSCredentials(target).apply(to: options)
-            // Each publish is written by the forwarder's thread as it is made, rather than handed to cnats'
-            // flusher thread: one thread switch less per message, and a message is a record or more anyway.
-            _ = natsOptions_SetSendAsap(options, true)
         }, jetStream: { js in
             js.PublishAsync.MaxPending = Int64(maxPending)
             js.PublishAsync.AckHandler = publishAnswered
