@@ -6,7 +6,9 @@
 #   FORMAT    forwarding in FORMAT (each of FORMATS) with BIN; its messages/s and mean body size are read
 #             from /metrics after it caught up;
 #   c-FORMAT  forwarding off while perf/lib/js-publish.c (libnats, async acks, a Nats-Msg-Id each) publishes
-#             that many messages/s of that size into a stream on the same nats-server for the whole run.
+#             that many messages/s of that size (all the run's records spread over the run, sent every
+#             10 ms as the forwarder does) into a stream on the same nats-server for the whole run, at the
+#             forwarder threads' nice 10.
 # Each line has ingest's events/s, the ratio to `off` of the round, and nats-server's and Sluice's CPU seconds
 # during the run (of Sluice's, the forwarder threads'). How to read it: c-FORMAT/off is what ingest keeps when only the storing is paid (the plain
 # publisher's own CPU is small beside it); FORMAT/off against it shows what the forwarder adds.
@@ -38,7 +40,7 @@ run() { # MODE [RATE SIZE]: prints one line; for a forwarding mode sets RATE and
     case $mode in
     off) ;;
     c-*)
-        RATE=$2 "$WORK/js-publish" "nats://127.0.0.1:$NATS_PORT" "$stream.x" $(( $2 * (DURATION + 1) )) "$3" "$stream" 1 >/dev/null &
+        RATE=$2 nice -n 10 "$WORK/js-publish" "nats://127.0.0.1:$NATS_PORT" "$stream.x" $(( $2 * (DURATION + 1) )) "$3" "$stream" 1 >/dev/null &
         publisher=$!
         sleep 0.3 ;;
     *)
