@@ -6,6 +6,8 @@
 # up and reports how long that took.
 # How to read it: events/s per run; the ratio on/off is the cost (issue 19 asks >= 0.9 for wal, >= 0.7 for
 # ndjson). Run under `flock /tmp/sluice-heavy.lock`.
+# MODES (default "off wal ndjson") picks the runs of a round; `ndjson+zstd` or `ndjson+gzip` forwards
+# compressed bodies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source perf/lib/sluice.sh
@@ -20,12 +22,14 @@ NATS_PID=$!
 trap 'kill $NATS_PID 2>/dev/null; rm -rf "$NATS_DIR"' EXIT
 sleep 1
 
-run() {  # MODE: off | wal | ndjson
-    local mode=$1 stream="S$RANDOM$RANDOM"
+run() {  # MODE: off | wal | ndjson | FORMAT+COMPRESSION
+    local mode=$1 stream="S$RANDOM$RANDOM" compression=()
+    local format=${mode%%+*}
+    [ "$format" = "$mode" ] || compression=(--compression "${mode#*+}")
     sluice_serve "$BIN" "$(mktemp -d)" --fsync interval=10
     if [ "$mode" != off ]; then
         "$BIN" forwarders add --data "$SLUICE_DATA" --name js --server "nats://127.0.0.1:$NATS_PORT" --stream "$stream" \
-            --subject-prefix "$stream." --format "$mode" --repo sandbox >/dev/null
+            --subject-prefix "$stream." --format "$format" "${compression[@]}" --repo sandbox >/dev/null
         "$BIN" forwarders create-stream --data "$SLUICE_DATA" --name js --duplicate-window 120 >/dev/null
         kill -HUP "$SLUICE_PID"
         until grep -q "state=forwarding" "$SLUICE_DATA/stderr.log"; do sleep 0.1; done
@@ -41,10 +45,10 @@ run() {  # MODE: off | wal | ndjson
         end=$(date +%s.%N)
         catchup=$(python3 -c "print(f'{$end-$start:.2f}')")
     fi
-    printf '%-7s %12.0f events/s   caught up %s s after the run\n' "$mode" "$events" "$catchup"
+    printf '%-11s %12.0f events/s   caught up %s s after the run\n' "$mode" "$events" "$catchup"
     sluice_stop
 }
 
 for _ in $(seq 1 "$ROUNDS"); do
-    for mode in off wal ndjson; do run "$mode"; done
+    for mode in ${MODES:-off wal ndjson}; do run "$mode"; done
 done

@@ -34,7 +34,7 @@ OUT=${OUT:-$RESULTS_DIR/$(stamp)-latency.json}
 work=$(mktemp -d -p "${DATA_PARENT:-/tmp}")
 server_pid=
 cleanup() {
-    nginx_stop
+    if [ "$NGINX" = 1 ]; then nginx_stop; fi
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }

@@ -5,9 +5,13 @@
 # interval=10, in alternating rounds (one, many, one, many …) so that neighbours' load hits both alike.
 # Env: BIN (default .build/release/sluice, built here; measured as it is and with --wal-syncfs), BASE (an older binary measured in the same run,
 # alternating with BIN; default /tmp/sluice-base when present, "" for none), REPOS, ROUNDS (default 2),
-# DURATION (s, default 8), WRITERS (--wal-writers, default cores), POLICIES (default "always interval=10").
-# How to read it: one line per run with requests/s, p99 and the server's thread count in the middle of the
-# run; the summary gives, per binary, the best run of each side and the ratio many/one (target >= 0.8).
+# DURATION (s, default 8), WRITERS (--wal-writers, default cores), POLICIES (default "always interval=10"),
+# QUEUES (when set, BIN is also measured with --wal-sync-queues QUEUES, as "qN").
+# How to read it: one line per run with requests/s, p99, the server's thread count in the middle of the
+# run and "syncs/write": repository syncs that completed (sluice_wal_fsync_seconds_count, summed) per record
+# appended during the run. Under interval=MS with each file written less often than every MS, every write
+# needs a sync of its own to be durable within MS; a figure well below 1 says the syncs fell behind and the
+# interval stretched; the summary gives, per binary, the best run of each side and the ratio many/one (target >= 0.8).
 set -euo pipefail
 cd "$(dirname "$0")"
 source lib/sluice.sh
@@ -29,9 +33,16 @@ add_repositories() {
     for _ in $(seq 1 100); do grep -q "tokens=reloaded" "$SLUICE_DATA/stderr.log" && break; sleep 0.1; done
 }
 
+# Sum of the metric series named $1 on the server.
+metric_sum() {
+    curl -fsS "http://127.0.0.1:$SLUICE_PORT/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%.0f\n", s}'
+}
+
 run() { # binary-label label fsync tokenargs...
     local which=$1 label=$2 fsync=$3
     shift 3
+    local syncs0 records0
+    syncs0=$(metric_sum sluice_wal_fsync_seconds_count) records0=$(metric_sum sluice_wal_records_appended_total)
     "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
         --duration "$DURATION" --json "$@" >"$work/out.json" 2>/dev/null &
     local bench=$!
@@ -39,15 +50,19 @@ run() { # binary-label label fsync tokenargs...
     local threads
     threads=$(ls "/proc/$SLUICE_PID/task" | wc -l)
     wait "$bench"
-    python3 - "$work/out.json" "$label" "$fsync" "$threads" "$which" <<'PY' | tee -a "$work/results"
+    local syncs records
+    syncs=$(( $(metric_sum sluice_wal_fsync_seconds_count) - syncs0 )) records=$(( $(metric_sum sluice_wal_records_appended_total) - records0 ))
+    python3 - "$work/out.json" "$label" "$fsync" "$threads" "$which" "$syncs" "$records" <<'PY' | tee -a "$work/results"
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}")
+per = int(sys.argv[6]) / max(1, int(sys.argv[7]))
+print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}  syncs/write {per:.2f}")
 PY
 }
 
 # new: the default (an fdatasync per file); syncfs: the same binary with --wal-syncfs.
 binaries=("new=$BIN" "syncfs=$BIN")
+[ -n "${QUEUES:-}" ] && binaries+=("q$QUEUES=$BIN")
 [ -n "$BASE" ] && binaries+=("base=$BASE")
 for fsync in $POLICIES; do
     for _ in $(seq 1 "$ROUNDS"); do
@@ -56,6 +71,7 @@ for fsync in $POLICIES; do
             rm -rf "$work/data"
             extra=()
             [ "$which" = syncfs ] && extra=(--wal-syncfs)
+            [ "$which" = "q${QUEUES:-}" ] && extra=(--wal-sync-queues "$QUEUES")
             sluice_serve "$bin" "$work/data" --fsync "$fsync" --threads 2 --wal-writers "$WRITERS" "${extra[@]}"
             add_repositories
             # Every repository written once, so the runs measure steady state, not first opens.

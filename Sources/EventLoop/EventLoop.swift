@@ -42,6 +42,9 @@ public final class EventLoop: @unchecked Sendable {
     /// group of requests wakes each loop at most once instead of once per request.
     private let sleeping = Atomic<Bool>(false)
     private var runningTasks: [MailboxItem] = []
+    /// Deferred answers of this loop's connections that have not run from the mailbox yet: while there are
+    /// any, the loop yields before it blocks (``waitForEvents(_:capacity:timeout:)``).
+    private(set) var awaitedAnswers = 0
     private var slots: [LoopChannel?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
@@ -211,6 +214,9 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// A connection of this loop deferred a request: its answer comes through the mailbox.
+    func answerDeferred() { awaitedAnswers += 1 }
+
     /// The channel registered under `token`, if it is still the same registration.
     func channel(for token: Token) -> LoopChannel? {
         guard token.slot < slots.count, generations[token.slot] == token.generation else { return nil }
@@ -276,16 +282,22 @@ public final class EventLoop: @unchecked Sendable {
         tickEnd = nil
     }
 
-    /// Waits for ready descriptors. Before it blocks, the loop yields its core once and looks again: the
-    /// threads that make its next work (the WAL writer completing appends, clients on the same machine)
-    /// then run first, and the loop goes on with a fuller batch instead of sleeping and being woken for a
-    /// request or two. On a core with nothing else to run the yield returns at once.
+    /// Waits for ready descriptors. With nothing ready while answers it awaits are in flight (deferred
+    /// requests whose WAL appends the writer is completing), the loop yields its core once and looks again
+    /// before it blocks: the writer then runs first and the loop goes on with its answers and a fuller batch
+    /// instead of sleeping and being woken for a request or two. On a core with nothing else to run the
+    /// yield returns at once. With no answer awaited it blocks at once: what it would wait for is a client,
+    /// and a yield then only hands the core to whatever else is runnable for a whole time slice while
+    /// requests arriving on the loop's connections wait for it.
     ///
-    /// This cuts context switches and server CPU per small request; the price is some p90 latency at light
-    /// load. `perf/cpu-per-request.sh` and `perf/latency.sh` measure it.
+    /// This cuts context switches and server CPU per small request. `perf/cpu-per-request.sh` and
+    /// `perf/latency.sh` measure it (`perf/latency.md`).
     private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) throws(SystemError) -> Int {
         let ready = try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: 0)
         guard ready == 0, timeout > 0 else { return ready }
+        guard awaitedAnswers > 0 else {
+            return try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: timeout)
+        }
         sched_yield()
         let afterYield = try Syscall.epollWait(epollFD, events, capacity: capacity, timeoutMillis: 0)
         guard afterYield == 0 else { return afterYield }
@@ -300,6 +312,8 @@ public final class EventLoop: @unchecked Sendable {
             case .task(let task):
                 task()
             case .answer(let token, let sequence, let write):
+                // Never below zero: a count that drifted down would only stop the yield, not break the loop.
+                awaitedAnswers = max(0, awaitedAnswers - 1)
                 (channel(for: token) as? HTTPConnection)?.completeDeferred(sequence: sequence, write)
             }
         }

@@ -366,6 +366,7 @@ final class HTTPConnection: LoopChannel {
             finishRequest(keepAlive: keepAlive, requestEnd: requestEnd)
             return true
         case .deferred:
+            loop.answerDeferred()
             machine.requestDeferred(keepAlive: keepAlive, requestEnd: requestEnd)
             updateInterest()
             return false

@@ -64,10 +64,19 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     /// Connects and reads the whole bucket. Returns the bucket's snapshot when it holds one, nil when it is
     /// empty; throws when it cannot be reached.
     public func connect() throws(KeyValueError) -> Snapshot? {
+        try connectIndexed()?.snapshot
+    }
+
+    /// As ``connect()``, with what validating the bucket's snapshot computed, for a store to serve it as is.
+    public func connectIndexed() throws(KeyValueError) -> (snapshot: Snapshot, index: SnapshotIndex)? {
         lock.lock()
         defer { lock.unlock() }
         try connectLocked()
-        return mirror.isSeeded ? mirror.snapshot : nil
+        guard mirror.isSeeded else { return nil }
+        guard let index = mirror.index ?? (try? mirror.snapshot.validate(file: url.description)) else {
+            throw .failed(JetStreamError("bucket \(url.bucket) holds no valid snapshot", NATS_ERR))
+        }
+        return (mirror.snapshot, index)
     }
 
     private func connectLocked() throws(KeyValueError) {
@@ -84,10 +93,13 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
         -> ((mirror: SnapshotMirror, refusals: [TokenError]), KeyValueWatcher) {
         let watcher = try bucket.watchAll()
         var mirror = SnapshotMirror(source: source)
+        // The values are decoded together once all arrived, on every core.
+        var entries: [(key: String, revision: UInt64, value: [UInt8]?)] = []
         reading: while true {
             switch watcher.next(timeoutMillis: 10_000) {
-            case let .entry(key, revision, value, _):
-                mirror.receive(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
+            case let .entry(key, revision, value, pending):
+                if entries.isEmpty { entries.reserveCapacity(Int(min(pending, 1 << 24)) + 1) }
+                entries.append((key, revision, value))
                 purger.saw(key: key, revision: revision, value: value, nowMillis: Self.nowMillis())
             case .caughtUp: break reading
             case .timeout, .stopped:
@@ -95,6 +107,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
                 throw .failed(JetStreamError("reading bucket \(bucket.url.bucket)", NATS_TIMEOUT))
             }
         }
+        mirror.receive(entries, nowMillis: Self.nowMillis())
         // Incomplete batches at start are applied as far as their writers got.
         mirror.staleMillis = 0
         let (_, refusals) = mirror.settle(nowMillis: Self.nowMillis(), initial: true)
@@ -108,7 +121,11 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     public func attach(to store: TokenStore) {
         lock.lock()
         self.store = store
+        // The store serves what the bucket held (a joining gateway has not written its cache yet).
+        if bucket != nil && mirror.isSeeded { cache.write(store: store) }
         if bucket != nil && !mirror.isSeeded { seedLocked(store.snapshot) }
+        // The store serves the mirror's snapshot as it stands: later deltas apply on top of it.
+        _ = mirror.takeDelta()
         lock.unlock()
         store.use(source: self)
         do {
@@ -160,8 +177,7 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
                 continue
             }
             mirror.committed(prepared, revisions: revisions)
-            store?.adopt(prepared.snapshot, index: prepared.index)
-            cache.write(prepared.snapshot, store: store)
+            adoptLocked()
             logger.info("token snapshot changed", metadata: ["keys": "\(prepared.writes.count)", "gateway": "\(gateway)"])
             return prepared.result
         }
@@ -189,10 +205,18 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
 
     // MARK: - Internals (with `lock` held)
 
+    /// Serves the mirror's accepted snapshot: only what changed when every change since the last install was
+    /// a delta the store can apply in place, else the whole set.
     private func adoptLocked() {
+        guard let store else { return }
+        if let delta = mirror.takeDelta(), let entries = mirror.entries(for: delta),
+           store.adoptDelta(mirror.snapshot, delta, entries: entries) {
+            cache.write(store: store)
+            return
+        }
         guard let index = mirror.index ?? (try? mirror.snapshot.validate(file: url.description)) else { return }
-        store?.adopt(mirror.snapshot, index: index)
-        cache.write(mirror.snapshot, store: store)
+        store.adopt(mirror.snapshot, index: index)
+        cache.write(store: store)
     }
 
     /// Writes every part of `snapshot` into the empty bucket, `meta` first: the gateway that creates `meta`
@@ -319,8 +343,11 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     }
 }
 
-/// Writes the accepted snapshot to `DATA/tokens.json` on a queue of its own, coalescing: only the latest
-/// snapshot is written, so a burst of changes costs one write and the watcher never waits for the disk.
+/// Writes the serving snapshot to `DATA/tokens.json` on a queue of its own, coalescing: the snapshot is read
+/// from the store when the write starts, so a burst of changes costs one write and the watcher never waits
+/// for the disk. A write starts no sooner than fifteen times the previous one took after it ended (and at
+/// least a second after), so writing a large set that changes often takes at most a sixteenth of a core from
+/// serving; ``flush()`` writes at once.
 final class CacheWriter: @unchecked Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "sluice-snapshot-cache")
@@ -328,30 +355,39 @@ final class CacheWriter: @unchecked Sendable {
     init(logger: Logger) { self.logger = logger }
 
     private let lock = NSLock()
-    private var latest: (Snapshot, TokenStore)?
+    private var pending: TokenStore?
+    private var scheduled = false
+    private var nextAllowed = DispatchTime.now()
 
-    func write(_ snapshot: Snapshot, store: TokenStore?) {
+    func write(store: TokenStore?) {
         guard let store else { return }
         lock.lock()
-        let scheduled = latest != nil
-        latest = (snapshot, store)
+        pending = store
+        let schedule = !scheduled
+        scheduled = true
+        let at = nextAllowed
         lock.unlock()
-        if !scheduled { queue.async { self.drain() } }
+        if schedule { queue.asyncAfter(deadline: at) { self.drain() } }
     }
 
     private func drain() {
         lock.lock()
-        let next = latest
-        latest = nil
+        let store = pending
+        pending = nil
+        scheduled = false
         lock.unlock()
-        guard let next else { return }
-        let (snapshot, store) = next
+        guard let store else { return }
+        let started = DispatchTime.now()
         do throws(TokenError) {
-            try store.writeCache(snapshot)
+            try store.writeCache(store.snapshot)
         } catch {
             logger.error("token snapshot cache not written", metadata: ["error": "\(error)"])
         }
+        let took = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
+        lock.lock()
+        nextAllowed = DispatchTime.now() + .nanoseconds(Int(max(1_000_000_000, 15 * took)))
+        lock.unlock()
     }
 
-    func flush() { queue.sync {} }
+    func flush() { queue.sync { drain() } }
 }

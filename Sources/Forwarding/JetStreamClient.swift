@@ -23,7 +23,9 @@ public struct JetStreamError: Error, Sendable, CustomStringConvertible {
 /// reach: cnats' callback thread records each answer, moves ``acknowledged`` past every record whose parts
 /// are all acknowledged in order, and hands that at once to ``onAdvance`` (the replication watermark, which
 /// releases the requests waiting on it from that thread); the forwarder's thread sends, reads the progress
-/// for its checkpoint and sleeps in ``wait(seconds:unchangedSince:)`` until something happens.
+/// for its checkpoint and sleeps in ``wait(seconds:unchangedSince:wakeOnAnswers:)`` until something it
+/// waits for happens. An answer wakes only a wait that asked for answers (a full window): a forwarder
+/// waiting for new records would otherwise wake once per acknowledgement with nothing to do.
 final class AckTracker: @unchecked Sendable {
     private struct Sent {
         var id: String
@@ -38,8 +40,12 @@ final class AckTracker: @unchecked Sendable {
     private var early = Set<String>()
     private var failure: String?
     private var acknowledgedEnd: UInt64 = 0
-    /// Counts every answer, failure and ``poke()``: a waiter sleeps only while it is unchanged.
+    /// Counts every failure and ``poke()``: a waiter sleeps only while it is unchanged.
     private var generation: UInt64 = 0
+    /// Counts every answer: a waiter for answers sleeps only while it is unchanged too.
+    private var answers: UInt64 = 0
+    /// Waits in progress that an answer ends.
+    private var answerWaiters = 0
     /// Set from a ``poke()`` until the forwarder takes it, so a burst of pokes wakes it once.
     private let poked = Atomic<Bool>(false)
     /// Told (outside the lock, on the answering thread) each time ``acknowledged`` moves.
@@ -80,10 +86,11 @@ final class AckTracker: @unchecked Sendable {
             sent.removeFirst(head)
             head = 0
         }
-        generation &+= 1
+        answers &+= 1
+        if error != nil { generation &+= 1 }
         let moved = acknowledgedEnd != before ? acknowledgedEnd : nil
         let tell = onAdvance
-        condition.broadcast()
+        if error != nil || answerWaiters > 0 { condition.broadcast() }
         condition.unlock()
         if let moved, let tell { tell(moved) }
     }
@@ -113,7 +120,7 @@ final class AckTracker: @unchecked Sendable {
         return failure
     }
 
-    /// Wakes a ``wait(seconds:unchangedSince:)``: new records are there to send (a request parked on them).
+    /// Wakes a ``wait(seconds:unchangedSince:wakeOnAnswers:)``: new records are there to send (a request parked on them).
     func poke() {
         guard !poked.exchange(true, ordering: .acquiringAndReleasing) else { return }
         condition.lock()
@@ -122,19 +129,30 @@ final class AckTracker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Takes the pending poke and returns the generation to wait on: anything after this call (an answer,
+    /// What a wait compares with: pokes and failures, and answers.
+    struct Observation: Equatable {
+        var generation: UInt64
+        var answers: UInt64
+    }
+
+    /// Takes the pending poke and returns what to wait on: anything after this call (an answer, a failure,
     /// a poke) changes it. Call before looking at the log, so no poke is lost in between.
-    func observe() -> UInt64 {
+    func observe() -> Observation {
         poked.store(false, ordering: .releasing)
         condition.lock()
         defer { condition.unlock() }
-        return generation
+        return Observation(generation: generation, answers: answers)
     }
 
-    /// Waits until something happened since ``observe()`` returned `seen`, or `seconds` pass.
-    func wait(seconds: Double, unchangedSince seen: UInt64) {
+    /// Waits until a poke or a failure came since ``observe()`` returned `seen` (or, with `wakeOnAnswers`,
+    /// an answer), or `seconds` pass.
+    func wait(seconds: Double, unchangedSince seen: Observation, wakeOnAnswers: Bool) {
         condition.lock()
-        if generation == seen { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        if wakeOnAnswers { answerWaiters += 1 }
+        if generation == seen.generation && (!wakeOnAnswers || answers == seen.answers) {
+            _ = condition.wait(until: Date().addingTimeInterval(seconds))
+        }
+        if wakeOnAnswers { answerWaiters -= 1 }
         condition.unlock()
     }
 }

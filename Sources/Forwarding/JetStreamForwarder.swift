@@ -129,7 +129,7 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
             noteLag(durable: durable, acknowledged: progress.acknowledged)
             let inFlight = tracker.inFlight
             if inFlight >= Self.window {
-                tracker.wait(seconds: 0.05, unchangedSince: seen)
+                tracker.wait(seconds: 0.05, unchangedSince: seen, wakeOnAnswers: true)
                 continue
             }
             batch.removeAll()
@@ -140,8 +140,9 @@ final class JetStreamForwarder: WALForwarder, @unchecked Sendable {
                     if !client.isConnected { return drainAndStop(.retry(.backingOff, "disconnected", reason: "disconnected")) }
                 }
                 // New durable records are noticed at the next poll; under `--ack-after replicated` a request
-                // parking on them (or an answer) wakes this at once.
-                tracker.wait(seconds: Self.pollSeconds, unchangedSince: seen)
+                // parking on them wakes this at once. Answers do not: they move the replication watermark
+                // from cnats' thread, and the checkpoint and lag gauges take them at the next poll.
+                tracker.wait(seconds: Self.pollSeconds, unchangedSince: seen, wakeOnAnswers: false)
             case .corruption(let segment, let offset, let reason):
                 skipDamaged(segment: segment, offset: offset, reason: reason)
             case .record(let header, _):

@@ -150,8 +150,15 @@ public final class KeyValueBucket: @unchecked Sendable {
             jsCtx_Destroy(watchContext)
             throw .failed(JetStreamError("bucket \(url.bucket)", status))
         }
+        // Every message of the bucket's stream rather than the last per key: the bucket keeps one value per key
+        // (History 1), so the two are the same entries, and the server starts an all-messages consumer at
+        // once where a last-per-key one first indexes every key. With a longer history older values come
+        // first and the later ones supersede them (``SnapshotMirror`` keeps the newest revision).
+        var watchOptions = kvWatchOptions()
+        _ = kvWatchOptions_Init(&watchOptions)
+        watchOptions.IncludeHistory = true
         var watcher: OpaquePointer?
-        status = kvStore_WatchAll(&watcher, watchStore, nil)
+        status = kvStore_WatchAll(&watcher, watchStore, &watchOptions)
         guard status == NATS_OK, let watcher else {
             kvStore_Destroy(watchStore)
             jsCtx_Destroy(watchContext)

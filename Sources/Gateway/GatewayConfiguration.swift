@@ -16,6 +16,8 @@ public struct GatewayConfiguration: Sendable {
     public var walIdleCloseMillis: Int? = 300_000
     /// ``WALOptions/syncfsRounds``.
     public var walSyncfs = false
+    /// ``WALOptions/syncQueuesPerWriter``.
+    public var walSyncQueues = 1
     public var retentionBytes: Int?
     public var retentionHours: Double?
     /// Hours a deleted repository's WAL is kept under `DATA/deleted` before it is removed.
@@ -66,6 +68,7 @@ public struct GatewayConfiguration: Sendable {
         options.writerThreads = walWriters
         options.idleCloseMillis = walIdleCloseMillis
         options.syncfsRounds = walSyncfs
+        options.syncQueuesPerWriter = walSyncQueues
         options.retentionBytes = retentionBytes
         options.retentionHours = retentionHours
         options.retentionMaxBytes = retentionMaxBytes

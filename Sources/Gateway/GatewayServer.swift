@@ -32,9 +32,7 @@ public final class GatewayServer {
         logger[metadataKey: "gateway"] = "\(gatewayID)"
         let logger = self.logger
 
-        let fleet = try connectSnapshotSource()
-        let bootstrap = try TokenStore.bootstrap(dataDirectory: data)
-        let tokens = try TokenStore(dataDirectory: data, logger: logger)
+        let (fleet, bootstrap, tokens) = try openTokens()
         fleet?.attach(to: tokens)
         let usageFlusher = TokenUsageFlusher(ledger: tokens.usage) { [logger] error in
             logger.error("token last uses not saved", metadata: ["error": "\(error)"])
@@ -141,20 +139,29 @@ public final class GatewayServer {
         return 0
     }
 
-    /// `--snapshot-source`: reads the shared snapshot into `DATA/tokens.json` before the store loads it (so
-    /// a gateway joining a fleet does not bootstrap credentials of its own). Unreachable: starts from the cached
-    /// file and keeps trying in the background; with no cached file it cannot start.
-    private func connectSnapshotSource() throws -> FleetSnapshot? {
-        guard let text = configuration.snapshotSource, var url = SnapshotSourceURL(text) else { return nil }
+    /// The token store, from the shared bucket (`--snapshot-source`) or `DATA/tokens.json` (bootstrapped on a
+    /// first start). A gateway joining a fleet serves the bucket's snapshot and bootstraps nothing of its own.
+    private func openTokens() throws -> (FleetSnapshot?, BootstrapResult?, TokenStore) {
+        let (fleet, shared) = try connectSnapshotSource()
+        let bootstrap = shared == nil ? try TokenStore.bootstrap(dataDirectory: configuration.dataDirectory) : nil
+        return (fleet, bootstrap, try TokenStore(dataDirectory: configuration.dataDirectory, logger: logger, loaded: shared))
+    }
+
+    /// `--snapshot-source`: reads the shared snapshot, validated, for the store to serve (so a gateway joining a
+    /// fleet does not bootstrap credentials of its own; `DATA/tokens.json` follows in the background).
+    /// Unreachable: starts from the cached file and keeps trying in the background; with no cached file it
+    /// cannot start.
+    private func connectSnapshotSource() throws -> (FleetSnapshot?, (snapshot: Snapshot, index: SnapshotIndex)?) {
+        guard let text = configuration.snapshotSource, var url = SnapshotSourceURL(text) else { return (nil, nil) }
         url.credentials = configuration.snapshotCredentials
         let data = configuration.dataDirectory
         let fleet = FleetSnapshot(url: url, replicas: configuration.snapshotReplicas,
                                   gateway: try GatewayIdentity.loadOrCreate(dataDirectory: data), logger: logger,
                                   purgeAfterSeconds: configuration.snapshotPurgeAfterSeconds)
         do {
-            if let shared = try fleet.connect() {
-                try TokenStore.writeCache(shared, dataDirectory: data)
-                logger.info("token snapshot read from the shared bucket", metadata: ["source": "\(url)", "tokens": "\(shared.ingestTokens.count)"])
+            if let shared = try fleet.connectIndexed() {
+                logger.info("token snapshot read from the shared bucket", metadata: ["source": "\(url)", "tokens": "\(shared.snapshot.ingestTokens.count)"])
+                return (fleet, shared)
             }
         } catch {
             guard SnapshotFile(dataDirectory: data).exists else {
@@ -163,7 +170,7 @@ public final class GatewayServer {
             logger.warning("shared token snapshot unreachable; starting from the cached tokens.json",
                            metadata: ["source": "\(url)", "error": "\(error)"])
         }
-        return fleet
+        return (fleet, nil)
     }
 
     /// `--metrics-listen`: one loop of its own serving `/metrics` only, with the ingest listeners' limits.

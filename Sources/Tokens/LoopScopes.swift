@@ -52,7 +52,7 @@ public struct LoopScopes: Sendable {
     /// The principal `entry` names, with this loop's own scope and label storage; nil when the entry is not of
     /// this generation (a lookup between a reload's swap and this loop's new view).
     func principal(for entry: TokenEntry) -> Principal? {
-        guard let catalog, entry.generation == catalog.stamp else { return nil }
+        guard let catalog, catalog.holds(entry) else { return nil }
         return Principal(scope: own[Int(entry.scope)], metricLabel: catalog.label(of: entry), entry: entry)
     }
 

@@ -48,7 +48,8 @@ public enum SnapshotKey: Hashable, Sendable {
 
     public init?(text: String) {
         if text == "meta" { self = .meta; return }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        // Split on the bytes: the key alphabet is ASCII, and a first read parses a million keys.
+        let parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count >= 2 else { return nil }
         var names: [String] = []
         for part in parts.dropFirst() {
@@ -90,6 +91,7 @@ public enum SnapshotKey: Hashable, Sendable {
     static func unescape(_ part: Substring) -> String? {
         if part == "=" { return "" }
         guard !part.isEmpty else { return nil }
+        if !part.utf8.contains(UInt8(ascii: "=")) { return String(part) }
         var out: [UInt8] = []
         var bytes = part.utf8.makeIterator()
         func digit(_ byte: UInt8?) -> UInt8? {
@@ -270,7 +272,8 @@ extension Snapshot {
 
     /// Sets each part `changes` name, in order (nil removes it): a few one by one, many through a position
     /// table per list touched, so reading a whole bucket costs one pass rather than a search per key.
-    public mutating func apply(_ changes: [(key: SnapshotKey, element: SnapshotElement?)]) {
+    /// `uniqueKeys`: no key appears twice in `changes`, so a list that is empty takes its parts as they come.
+    public mutating func apply(_ changes: [(key: SnapshotKey, element: SnapshotElement?)], uniqueKeys: Bool = false) {
         guard changes.count > 16 else {
             for change in changes { set(change.key, to: change.element) }
             return
@@ -279,6 +282,11 @@ extension Snapshot {
         for change in changes { byRank[change.key.rank, default: []].append(change) }
         func merge<E>(_ list: inout [E], _ rank: Int, _ key: (E) -> SnapshotKey, _ unwrap: (SnapshotElement) -> E?) {
             guard let items = byRank[rank] else { return }
+            if uniqueKeys && list.isEmpty {
+                list.reserveCapacity(items.count)
+                for item in items { if let element = item.element, let value = unwrap(element) { list.append(value) } }
+                return
+            }
             var position = [SnapshotKey: Int](minimumCapacity: list.count + items.count)
             for (i, element) in list.enumerated() { position[key(element)] = i }
             var removed = Set<Int>()

@@ -10,8 +10,9 @@
 /// - An entry no newer than the key's known revision is ignored, so the writer's own writes, and a value
 ///   superseded by a newer one, are not applied twice or over the newer one.
 public struct SnapshotMirror: Sendable {
-    public private(set) var snapshot: Snapshot
-    public private(set) var index: SnapshotIndex?
+    public internal(set) var snapshot: Snapshot
+    /// The accepted snapshot's full validation; nil once changes applied as deltas (they keep ``deltaIndex``).
+    public internal(set) var index: SnapshotIndex?
     /// Names the bucket in refusals (`nats://HOST:PORT/BUCKET`).
     public let source: String
     /// Every key's latest revision seen (0: never written), for compare-and-set.
@@ -31,6 +32,12 @@ public struct SnapshotMirror: Sendable {
     /// Values this gateway seeded whose revisions arrive through its own watcher: an echo carrying the same
     /// bytes changes nothing, so it records the revision without a validation and a swap of the whole set.
     private var echoes: [String: [UInt8]] = [:]
+    /// Checks and applies a change of a few ingest tokens without validating the whole set again
+    /// (`SnapshotMirror+Delta.swift`); nil until a full validation built it.
+    var deltaIndex: DeltaIndex?
+    /// Delta changes the store has not served yet, and whether some change since needs a whole install.
+    var unservedDelta: IngestTokenDelta?
+    var needsFullInstall = false
 
     public init(source: String, snapshot: Snapshot = Snapshot()) {
         self.source = source
@@ -46,6 +53,33 @@ public struct SnapshotMirror: Sendable {
         if let known = revisions[keyText], revision <= known { return }
         revisions[keyText] = revision
         if let echo = echoes.removeValue(forKey: keyText), let value, echo == value { return }
+        let (change, batch) = Self.decode(key: keyText, revision: revision, value: value, source: source)
+        take(change, batch: batch, nowMillis: nowMillis)
+    }
+
+    /// Takes many bucket entries, as ``receive(key:revision:value:nowMillis:)`` takes each in order, decoding
+    /// their values on every core (a bucket's first read: a million keys).
+    public mutating func receive(_ entries: [(key: String, revision: UInt64, value: [UInt8]?)], nowMillis: Int64) {
+        var kept: [Int] = []
+        kept.reserveCapacity(entries.count)
+        revisions.reserveCapacity(revisions.count + entries.count)
+        for (i, entry) in entries.enumerated() {
+            if let known = revisions[entry.key], entry.revision <= known { continue }
+            revisions[entry.key] = entry.revision
+            if let echo = echoes.removeValue(forKey: entry.key), let value = entry.value, echo == value { continue }
+            kept.append(i)
+        }
+        let source = self.source, taken = kept
+        let decoded = parallelMap(count: taken.count) { j in
+            Self.decode(key: entries[taken[j]].key, revision: entries[taken[j]].revision, value: entries[taken[j]].value, source: source)
+        }
+        ready.reserveCapacity(ready.count + decoded.count)
+        for (change, batch) in decoded { take(change, batch: batch, nowMillis: nowMillis) }
+    }
+
+    /// One entry's change and the batch it belongs to (pure, so entries decode on any thread).
+    private static func decode(key keyText: String, revision: UInt64, value: [UInt8]?, source: String)
+        -> (Change, batch: (id: String, count: Int)?) {
         let parsed = SnapshotValue(parsing: value ?? [])
         let key = SnapshotKey(text: keyText)
         let element: Result<SnapshotElement?, TokenError>
@@ -62,8 +96,12 @@ public struct SnapshotMirror: Sendable {
         } else {
             element = .failure(.invalidSnapshot(file: source, path: keyText, reason: "not a snapshot key"))
         }
-        let change = Change(key: key, keyText: keyText, revision: revision, element: element)
-        guard let batch = parsed.batch, batch.count > 1 else {
+        return (Change(key: key, keyText: keyText, revision: revision, element: element), parsed.batch)
+    }
+
+    /// Queues a received change: ready at once, or with the rest of its batch once all of it arrived.
+    private mutating func take(_ change: Change, batch: (id: String, count: Int)?, nowMillis: Int64) {
+        guard let batch, batch.count > 1 else {
             ready.append([change])
             return
         }
@@ -95,21 +133,33 @@ public struct SnapshotMirror: Sendable {
         guard !ready.isEmpty else { return (false, []) }
         var groups = ready
         ready = []
-        if initial { groups.sort { ($0.map { $0.key?.rank ?? 99 }.min() ?? 99) < ($1.map { $0.key?.rank ?? 99 }.min() ?? 99) } }
+        if initial {
+            // Each group's lowest rank, computed once (a first read holds a million groups).
+            let ranks = groups.map { group in group.lazy.map { $0.key?.rank ?? 99 }.min() ?? 99 }
+            groups = ranks.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { groups[$0] }
+        }
+        // Groups of a few ingest tokens apply as deltas, in order, up to the first group that needs more.
+        var changed = false
+        while !initial, let group = groups.first, case let (simple, nil) = parts(of: group),
+              let positions = simple.isEmpty ? [] : deltaPositions(simple) {
+            if !simple.isEmpty {
+                applyDelta(simple, at: positions)
+                changed = true
+            }
+            groups.removeFirst()
+        }
+        guard !groups.isEmpty else { return (changed, []) }
         if case let (candidate, nil) = apply(groups.joined(), to: snapshot), let validated = try? candidate.validate(file: source) {
-            snapshot = candidate
-            index = validated
+            accept(candidate, validated)
             return (true, [])
         }
-        var changed = false
         var refusals: [TokenError] = []
         for group in groups {
             let (candidate, failure) = apply(group, to: snapshot)
             do throws(TokenError) {
                 if let failure { throw failure }
                 let validated = try candidate.validate(file: source)
-                snapshot = candidate
-                index = validated
+                accept(candidate, validated)
                 changed = true
             } catch {
                 refusals.append(Self.naming(error, keys: group.map(\.keyText)))
@@ -119,21 +169,37 @@ public struct SnapshotMirror: Sendable {
     }
 
     private func apply<C: Sequence<Change>>(_ changes: C, to base: Snapshot) -> (Snapshot, TokenError?) {
+        let (elements, failure) = parts(of: changes)
+        if let failure { return (base, failure) }
+        var candidate = base
+        candidate.apply(elements, uniqueKeys: true)
+        return (candidate, nil)
+    }
+
+    /// The parts `changes` set, without those a newer value of their key superseded; or why one is refused.
+    private func parts<C: Sequence<Change>>(of changes: C) -> ([(key: SnapshotKey, element: SnapshotElement?)], TokenError?) {
         var parts: [(key: SnapshotKey, element: SnapshotElement?)] = []
         for change in changes {
             // Superseded by a newer value of the key (applied already, or on its way).
             guard change.revision >= revisions[change.keyText] ?? 0, let key = change.key else {
-                if change.key == nil, case let .failure(error) = change.element { return (base, error) }
+                if change.key == nil, case let .failure(error) = change.element { return ([], error) }
                 continue
             }
             switch change.element {
             case let .success(element): parts.append((key, element))
-            case let .failure(error): return (base, error)
+            case let .failure(error): return ([], error)
             }
         }
-        var candidate = base
-        candidate.apply(parts)
-        return (candidate, nil)
+        return (parts, nil)
+    }
+
+    /// Takes a fully validated snapshot as the accepted one; the store installs it whole.
+    private mutating func accept(_ candidate: Snapshot, _ validated: SnapshotIndex) {
+        snapshot = candidate
+        index = validated
+        deltaIndex = DeltaIndex(validated)
+        unservedDelta = nil
+        needsFullInstall = true
     }
 
     /// A refusal says which keys it concerns, as the file refusal says which file.
@@ -156,8 +222,10 @@ public struct SnapshotMirror: Sendable {
     public struct PreparedEdit<T> {
         public var result: T
         public var snapshot: Snapshot
-        public var index: SnapshotIndex
+        /// Nil when the edit is a change of a few ingest tokens, checked against the accepted set alone.
+        public var index: SnapshotIndex?
         public var writes: [Write]
+        var changes: [(key: SnapshotKey, element: SnapshotElement?)] = []
     }
 
     /// Applies `body` to the accepted snapshot, validates the result and lists the writes that store it, each
@@ -165,14 +233,19 @@ public struct SnapshotMirror: Sendable {
     public func prepare<T>(batchID: String, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> PreparedEdit<T> {
         var edited = snapshot
         let result = try body(&edited)
-        let index = try edited.validate(file: source)
         let changes = snapshot.changes(to: edited)
+        let index: SnapshotIndex?
+        if deltaPositions(changes) != nil {
+            index = nil
+        } else {
+            index = try edited.validate(file: source)
+        }
         let writes = changes.map { change in
             let body = change.element?.encoded() ?? []
             let value = SnapshotValue(batch: changes.count > 1 ? (batchID, changes.count) : nil, body: body[...])
             return Write(key: change.key.text, value: value.bytes, expectedRevision: revisions[change.key.text] ?? 0)
         }
-        return PreparedEdit(result: result, snapshot: edited, index: index, writes: writes)
+        return PreparedEdit(result: result, snapshot: edited, index: index, writes: writes, changes: changes)
     }
 
     /// Records that every write of `edit` was stored at `revisions` (in order): the edit serves at once.
@@ -180,8 +253,11 @@ public struct SnapshotMirror: Sendable {
         for (write, revision) in zip(edit.writes, written) where revision > revisions[write.key] ?? 0 {
             revisions[write.key] = revision
         }
-        snapshot = edit.snapshot
-        index = edit.index
+        if edit.index == nil, let positions = deltaPositions(edit.changes) {
+            applyDelta(edit.changes, at: positions)
+        } else if let index = edit.index ?? (try? edit.snapshot.validate(file: source)) {
+            accept(edit.snapshot, index)
+        }
     }
 
     /// Records that this gateway seeded the bucket with `snapshot`: `writes` were stored at `revisions`, and
@@ -190,8 +266,7 @@ public struct SnapshotMirror: Sendable {
                                 echoed: some Sequence<Write> = []) {
         for (write, revision) in zip(writes, written) where revision > revisions[write.key] ?? 0 { revisions[write.key] = revision }
         for write in echoed { echoes[write.key] = write.value }
-        self.snapshot = snapshot
-        self.index = index
+        accept(snapshot, index)
     }
 
     /// The writes that store `snapshot` in an empty bucket, meta first (it marks the bucket as seeded).

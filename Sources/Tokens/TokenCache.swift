@@ -23,16 +23,18 @@ import Synchronization
 public final class TokenCache: Sendable {
     static let stripeCount = 256
 
-    private final class Stripe: Sendable {
+    final class Stripe: Sendable {
         let table = Mutex(StripeTable.empty)
         /// Keeps neighbouring stripes' locks off one cache line (both cores lock stripes all the time).
         private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 
-    private let stripes: [Stripe]
+    let stripes: [Stripe]
     /// Held while replacing; holds the serving generation's slab (the stripes point into it).
-    private let replacing = Mutex<SlotSlab?>(nil)
-    private let storedCount = Atomic<Int>(0)
+    let replacing = Mutex<SlotSlab?>(nil)
+    let storedCount = Atomic<Int>(0)
+    /// The slabs of stripes rebuilt since the last whole replace (`TokenCache+Delta.swift`), by stripe.
+    let patchSlabs = Mutex<[Int: SlotSlab]>([:])
 
     public init() {
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
@@ -70,6 +72,7 @@ public final class TokenCache: Sendable {
                 stripe.table.withLock { current in current = table }
             }
             storedCount.store(total, ordering: .releasing)
+            patchSlabs.withLock { $0.removeAll() }
             let previous = serving
             serving = slab
             return previous

@@ -34,8 +34,10 @@ struct TokenEntry: Sendable, Equatable {
 /// labels back to back in one byte array. Immutable and shared; event loops compile their own scopes from
 /// it (``LoopScopes``) and read the labels in place.
 ///
-/// Guarantees: ``stamp`` differs between any two catalogs of one process, so an entry is resolved only by
-/// the catalog (or a loop's scopes compiled from the catalog) it was built with.
+/// Guarantees: ``stamp`` differs between any two catalogs of one process except a catalog and its
+/// append-only extensions (`TokenCatalog+Delta.swift`), whose shared scopes and labels are the same; so an
+/// entry is resolved only by the catalog it was built with or one extending it (or a loop's scopes compiled
+/// from one), never by an older catalog its indexes point past (``holds(_:)``).
 public final class TokenCatalog: Sendable {
     private static let stamps = Atomic<UInt32>(0)
 
@@ -58,8 +60,15 @@ public final class TokenCatalog: Sendable {
 
     /// The principal `entry` names, with this catalog's shared scope; nil when `entry` is of another catalog.
     func principal(for entry: TokenEntry) -> Principal? {
-        guard entry.generation == stamp else { return nil }
+        guard holds(entry) else { return nil }
         return Principal(scope: scopes[Int(entry.scope)], metricLabel: label(of: entry), entry: entry)
+    }
+
+    /// Whether `entry` is of this catalog: of its lineage (stamp), and its scope and label within it.
+    @inline(__always)
+    func holds(_ entry: TokenEntry) -> Bool {
+        entry.generation == stamp && Int(entry.scope) < scopes.count
+            && Int(entry.labelOffset) + Int(entry.labelLength) <= labels.count
     }
 
     /// The label of an entry of this catalog, as a `String` of its own.

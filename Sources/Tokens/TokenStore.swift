@@ -20,9 +20,9 @@ public final class TokenStore: Sendable {
     public let cache: TokenCache
     /// Every ingest token's last use, merged from the generations' ``TokenUsage`` (`DATA/token-usage.json`).
     public let usage: TokenUsageLedger
-    private let logger: Logger
+    let logger: Logger
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var serving: ServingSnapshot
         var registry: ParserRegistry
         var repositories: [String: Repository]
@@ -32,19 +32,20 @@ public final class TokenStore: Sendable {
         var generation: TokenGeneration
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     /// Limit states kept across reloads; used under `reloading` (and in `init`).
-    private let limiterStates: LimiterStates
+    let limiterStates: LimiterStates
     let reloading = Mutex(())
     /// Called with each install (under `reloading`).
-    private let observers = Mutex<[@Sendable (TokenGeneration) -> Void]>([])
-    private let reloadCount = Atomic<Int>(0)
+    let observers = Mutex<[@Sendable (TokenGeneration) -> Void]>([])
+    let reloadCount = Atomic<Int>(0)
     let failureCount = Atomic<Int>(0)
     /// Where edits and reloads go instead of the file when the snapshot is shared (`TokenStore+Source.swift`).
     let source = Mutex<(any SnapshotSource)?>(nil)
 
     /// Loads `DATA/tokens.json`; throws when it is missing or invalid (the server must not start on it).
-    public init(dataDirectory: String, logger: Logger) throws(TokenError) {
+    /// `loaded`: serve this validated snapshot instead of reading the file (the shared bucket's, read at start).
+    public init(dataDirectory: String, logger: Logger, loaded preloaded: (snapshot: Snapshot, index: SnapshotIndex)? = nil) throws(TokenError) {
         file = SnapshotFile(dataDirectory: dataDirectory)
         self.logger = logger
         let limiterStates = LimiterStates()
@@ -52,15 +53,17 @@ public final class TokenStore: Sendable {
         usage = TokenUsageLedger(dataDirectory: dataDirectory) { error in
             logger.error("token usage file unreadable; last uses start empty", metadata: ["error": "\(error)"])
         }
-        let loaded = try Self.load(file, limiterStates, usage: usage)
+        let loaded = try Self.load(file, limiterStates, usage: usage, preloaded: preloaded)
         cache = loaded.cache
         state = Mutex(loaded.state)
         _ = sluice_malloc_trim()  // the load's intermediate buffers are gone by now; see `install`
     }
 
     private static func load(_ file: SnapshotFile, _ limiterStates: LimiterStates,
-                             usage ledger: TokenUsageLedger) throws(TokenError) -> (cache: TokenCache, state: State) {
-        let (snapshot, index) = try file.loadIndexed()
+                             usage ledger: TokenUsageLedger,
+                             preloaded: (snapshot: Snapshot, index: SnapshotIndex)?) throws(TokenError) -> (cache: TokenCache, state: State) {
+        let (snapshot, index): (Snapshot, SnapshotIndex)
+        if let preloaded { (snapshot, index) = preloaded } else { (snapshot, index) = try file.loadIndexed() }
         let limits = limiterStates.policies(for: snapshot)
         let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
         let serving = ServingSnapshot(snapshot, index: index)

@@ -23,14 +23,21 @@ public final class TokenUsage: @unchecked Sendable {  // the words are only touc
     let slots: Slots
     public let count: Int
 
+    /// Slots for `tokenCount` tokens and some to spare (``capacity(for:)``), which ``count`` includes.
     public init(tokenCount: Int) {
-        count = tokenCount
-        let base = UnsafeMutablePointer<UInt32>.allocate(capacity: tokenCount + 1)
-        base.initialize(repeating: 0, count: tokenCount + 1)
+        count = Self.capacity(for: tokenCount)
+        let base = UnsafeMutablePointer<UInt32>.allocate(capacity: count + 1)
+        base.initialize(repeating: 0, count: count + 1)
         slots = Slots(base: base)
     }
 
     deinit { slots.base?.deallocate() }
+
+    /// The slots a generation of `tokenCount` tokens allocates: some to spare, so tokens added one at a time
+    /// (`TokenStore+Delta.swift`) take the next slot instead of a new generation.
+    static func capacity(for tokenCount: Int) -> Int {
+        tokenCount + tokenCount / 16 + 64
+    }
 
     /// The last use of token `index` in this generation, epoch seconds; 0 when unused.
     public func lastUse(_ index: Int) -> UInt32 {
@@ -122,7 +129,7 @@ public final class TokenUsageLedger: Sendable {
         for g in state.generations.indices {
             let usage = state.generations[g].usage
             if state.generations[g].merged.isEmpty { state.generations[g].merged = [UInt32](repeating: 0, count: usage.count) }
-            for index in 0..<usage.count {
+            for index in 0..<min(usage.count, state.generations[g].table.count) {
                 let seconds = usage.lastUse(index)
                 guard seconds > state.generations[g].merged[index] else { continue }
                 state.generations[g].merged[index] = seconds

@@ -3,9 +3,9 @@ import Dispatch
 import POSIX
 import Synchronization
 
-/// Runs the `fdatasync` of `--fsync interval=MS` for one repository on its pool writer's serial sync
-/// queue (shared by the repositories of that writer, so syncs take one thread per writer however many
-/// repositories there are), so that the writer thread keeps writing (and, under that policy,
+/// Runs the `fdatasync` of `--fsync interval=MS` for one repository on one of its pool writer's serial sync
+/// queues (shared by the repositories of that writer, so syncs take a thread per queue however many
+/// repositories there are; ``WALOptions/syncQueuesPerWriter``), so that the writer thread keeps writing (and, under that policy,
 /// acknowledging) appends while the disk syncs. A sync can take milliseconds; done inline it would stall
 /// every append queued behind it.
 ///

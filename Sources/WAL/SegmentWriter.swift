@@ -103,7 +103,7 @@ final class SegmentWriter {
         self.health = health
         self.logger = logger
         self.owner = owner
-        background = BackgroundSync(queue: owner.syncQueue, metrics: metrics)
+        background = BackgroundSync(queue: owner.syncQueueForNewLog(), metrics: metrics)
         pacer = WritebackPacer(chunkBytes: max(WritebackPacer.pageBytes, options.writebackChunkBytes), from: recovered.endOffset)
         // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
         // writer's budget, by the first record.

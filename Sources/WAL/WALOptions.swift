@@ -74,6 +74,12 @@ public struct WALOptions: Sendable {
     /// (``SyncDevice``). Off by default: a `syncfs` also writes back other programs' dirty data on that
     /// file system, so it suits a WAL on a file system of its own.
     public var syncfsRounds = false
+    /// Under `.interval` (and for the write-back of `.none`): serial queues per writer on which its
+    /// repositories' fdatasyncs run, each repository on one (assigned in turn as logs open), so that up to
+    /// this many syncs of one writer are in the device queue at once. Each fdatasync costs the same CPU on
+    /// any queue: more queues let the syncs keep up with more files falling due per second (the interval
+    /// holds where one queue would fall behind), and that CPU is then taken from the requests.
+    public var syncQueuesPerWriter = 1
     /// Segment descriptors open at once over all repositories (nil = no limit); past it a writer closes
     /// its least recently written idle repository to open another, or refuses the record.
     public var maxOpenSegments: Int? = nil

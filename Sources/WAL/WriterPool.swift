@@ -119,8 +119,12 @@ final class WriterMetrics: Sendable {
 final class PoolWriter: @unchecked Sendable {
     let index: Int
     let queue: WriterQueue
-    /// Where its repositories' interval syncs run, one at a time.
-    let syncQueue: DispatchQueue
+    /// Where its repositories' interval syncs and write-backs run (``WALOptions/syncQueuesPerWriter``):
+    /// each repository's on one of these serial queues (``syncQueueForNewLog()``), one at a time there.
+    let syncQueues: [DispatchQueue]
+    /// The first of ``syncQueues``: where the interval `syncfs` groups run.
+    var syncQueue: DispatchQueue { syncQueues[0] }
+    private let nextSyncQueue = Atomic<Int>(0)
     let metrics = WriterMetrics()
     private let options: WALOptions
     private let descriptorCap: Int
@@ -161,7 +165,14 @@ final class PoolWriter: @unchecked Sendable {
         self.index = index
         self.options = options
         self.descriptorCap = descriptorCap
-        syncQueue = DispatchQueue(label: "sluice.wal.sync.\(index)")
+        syncQueues = (0..<max(1, options.syncQueuesPerWriter)).map { DispatchQueue(label: "sluice.wal.sync.\(index).\($0)") }
+    }
+
+    /// The sync queue of a log being opened (from any thread): each in turn.
+    func syncQueueForNewLog() -> DispatchQueue {
+        guard syncQueues.count > 1 else { return syncQueues[0] }
+        let turn = nextSyncQueue.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+        return syncQueues[turn % syncQueues.count]
     }
 
     fileprivate func start(pool: WriterPool) throws(SystemError) {
@@ -416,12 +427,17 @@ final class PoolWriter: @unchecked Sendable {
             awaitReturningAppends(&groupBytes)
             syncRound()
         case .interval:
-            // ``tick()``, right after, starts the syncs that are due.
+            // ``tick()``, right after, starts the syncs that are due. A log that starts waiting already due
+            // (its last sync an interval ago, as with many repositories each written now and then) and that
+            // syncs on its own starts its sync here, so that it does not make the writer look through every
+            // waiting log; those sharing a `syncfs` are left to ``tick()``, which groups them.
+            let now = MonotonicClock.nanoseconds()
             for writer in round {
                 if writer.hasUnsynced, !writer.awaitingInterval {
                     writer.awaitingInterval = true
                     intervalWaiting.append(writer)
-                    intervalCheckNanos = min(intervalCheckNanos, writer.intervalDeadline(now: MonotonicClock.nanoseconds()) ?? 0)
+                    if writer.device?.handle == nil, writer.intervalSyncDue(now: now) { writer.startBackgroundSync() }
+                    intervalCheckNanos = min(intervalCheckNanos, writer.intervalDeadline(now: now) ?? now)
                 }
             }
         case .none:

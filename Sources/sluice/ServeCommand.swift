@@ -92,6 +92,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .long, help: "Make a group commit that wrote several repositories' files on one file system durable with one syncfs when cheaper than their fdatasyncs (for a WAL on a file system of its own: syncfs also writes back other programs' data).")
     var walSyncfs = false
 
+    @Option(name: .long, help: "Under --fsync interval: queues per WAL writer on which its repositories' fdatasyncs run, so up to this many overlap (more keep the interval with many repositories, at the CPU each sync costs).")
+    var walSyncQueues = 1
+
     @Option(name: .long, help: "Per-repository WAL size above which the oldest sealed segments are deleted, in bytes (the default: a repository's storageSizeBasedRetention wins).")
     var retentionBytes: Int?
 
@@ -165,6 +168,7 @@ struct ServeCommand: ParsableCommand {
         guard snapshotReplicas >= 1 else { throw ValidationError("--snapshot-replicas must be positive") }
         guard snapshotPurgeAfter > 0 else { throw ValidationError("--snapshot-purge-after must be positive") }
         guard walWriters >= 1, walIdleClose >= 0 else { throw ValidationError("--wal-writers must be positive and --wal-idle-close not negative") }
+        guard walSyncQueues >= 1 else { throw ValidationError("--wal-sync-queues must be positive") }
         guard threads >= 1, maxRequestBytes >= 1, maxHeadBytes >= 1024, maxConnections >= 1 else {
             throw ValidationError("--threads, --max-request-bytes, --max-connections must be positive and --max-head-bytes at least 1024")
         }
@@ -211,6 +215,7 @@ struct ServeCommand: ParsableCommand {
         configuration.walWriters = walWriters
         configuration.walIdleCloseMillis = walIdleClose > 0 ? max(1, Int(walIdleClose * 1000)) : nil
         configuration.walSyncfs = walSyncfs
+        configuration.walSyncQueues = walSyncQueues
         configuration.retentionBytes = retentionBytes
         configuration.retentionHours = retentionHours
         configuration.deletedRepositoryHours = deletedRepositoryHours

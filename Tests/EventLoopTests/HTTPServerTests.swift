@@ -236,3 +236,50 @@ final class TickCountingHandler: HTTPHandler, Sendable {
         #expect(counts.allSatisfy { $0 >= 2 }, "ticks per loop: \(counts)")
     }
 }
+
+/// Defers every request and holds its answer until the test completes it.
+final class HeldAnswerHandler: HTTPHandler, Sendable {
+    let held = Mutex<[(loop: EventLoop, answer: DeferredAnswer)]>([])
+    let deferred = DispatchSemaphore(value: 0)
+
+    func handle(_ request: HTTPRequest, output: inout [UInt8], answer: DeferredAnswer) -> HTTPHandling {
+        held.withLock { $0.append((request.loop, answer)) }
+        deferred.signal()
+        return .deferred
+    }
+}
+
+@Suite struct EventLoopAwaitedAnswersTests {
+    /// The loop's count of answers in flight, read on its own thread.
+    func awaitedAnswers(_ loop: EventLoop) -> Int {
+        let read = DispatchSemaphore(value: 0)
+        let count = Atomic<Int>(-1)
+        loop.execute {
+            count.store(loop.awaitedAnswers, ordering: .relaxed)
+            read.signal()
+        }
+        read.wait()
+        return count.load(ordering: .relaxed)
+    }
+
+    /// The idle yield waits for answers in flight only: a deferred request counts until its answer has run.
+    @Test func aDeferredRequestCountsUntilItsAnswerRuns() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.listen = [ListenAddress(host: "127.0.0.1", port: 0)]
+        configuration.threads = 1
+        let server = HTTPServer(configuration: configuration, logger: Logger(label: "test"))
+        let handler = HeldAnswerHandler()
+        try server.start { _ in handler }
+        defer { server.shutdown(); server.wait() }
+        let client = EventLoopHTTPServerTests.Client(port: server.boundPorts.withLock { $0[0] })
+        client.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")
+        handler.deferred.wait()
+        let (loop, answer) = try #require(handler.held.withLock { $0.first })
+        #expect(awaitedAnswers(loop) == 1)
+        answer.complete { output, keepAlive in
+            ResponseWriter.append(status: 202, body: "{}", keepAlive: keepAlive, into: &output)
+        }
+        #expect(client.receive(answers: 1).hasPrefix("HTTP/1.1 202"))
+        #expect(awaitedAnswers(loop) == 0)
+    }
+}

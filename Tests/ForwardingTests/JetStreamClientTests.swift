@@ -4,7 +4,7 @@ import Testing
 @testable import Forwarding
 
 /// The tracker of a session's publishes: acknowledgements move the progress past whole records in order,
-/// from the answering thread, and every answer or poke wakes the forwarder's wait.
+/// from the answering thread; a poke or a failure wakes the forwarder's wait, an answer only a wait for answers.
 struct AckTrackerTests {
     final class Advances: Sendable {
         let seen = Mutex<[UInt64]>([])
@@ -52,14 +52,14 @@ struct AckTrackerTests {
         tracker.reset()
         var seen = tracker.observe()
         var started = Date()
-        tracker.wait(seconds: 0.05, unchangedSince: seen)
+        tracker.wait(seconds: 0.05, unchangedSince: seen, wakeOnAnswers: true)
         #expect(Date().timeIntervalSince(started) >= 0.04, "nothing happened: the wait runs its course")
 
         seen = tracker.observe()
         tracker.poke()
         tracker.poke()   // one burst, one wake
         started = Date()
-        tracker.wait(seconds: 10, unchangedSince: seen)
+        tracker.wait(seconds: 10, unchangedSince: seen, wakeOnAnswers: false)
         #expect(Date().timeIntervalSince(started) < 5, "a poke after observe() is not lost")
 
         seen = tracker.observe()
@@ -67,8 +67,40 @@ struct AckTrackerTests {
         let answered = Thread { tracker.record(id: "x", error: nil) }
         answered.start()
         started = Date()
-        tracker.wait(seconds: 10, unchangedSince: seen)
+        tracker.wait(seconds: 10, unchangedSince: seen, wakeOnAnswers: true)
         while tracker.acknowledged != 3 { usleep(1000) }
         #expect(Date().timeIntervalSince(started) < 5, "an answer from another thread wakes it")
+    }
+
+    @Test func anAnswerDoesNotWakeAWaitForNewRecordsButAFailureDoes() {
+        let tracker = AckTracker()
+        tracker.reset()
+        tracker.willPublish(id: "x", recordEnd: 3)
+        tracker.willPublish(id: "y", recordEnd: 5)
+        var seen = tracker.observe()
+        tracker.record(id: "x", error: nil)   // before the wait: still not a reason to wake
+        var started = Date()
+        tracker.wait(seconds: 0.2, unchangedSince: seen, wakeOnAnswers: false)
+        #expect(Date().timeIntervalSince(started) >= 0.15, "an answer leaves a wait for new records asleep")
+        #expect(tracker.acknowledged == 3)
+
+        seen = tracker.observe()
+        let failed = Thread { usleep(20_000); tracker.record(id: "y", error: "timeout") }
+        failed.start()
+        started = Date()
+        tracker.wait(seconds: 10, unchangedSince: seen, wakeOnAnswers: false)
+        #expect(Date().timeIntervalSince(started) < 5, "a failure wakes every wait")
+        #expect(tracker.firstFailure == "timeout")
+    }
+
+    @Test func anAnswerBeforeAWaitForAnswersIsNotLost() {
+        let tracker = AckTracker()
+        tracker.reset()
+        tracker.willPublish(id: "x", recordEnd: 3)
+        let seen = tracker.observe()
+        tracker.record(id: "x", error: nil)
+        let started = Date()
+        tracker.wait(seconds: 10, unchangedSince: seen, wakeOnAnswers: true)
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 }

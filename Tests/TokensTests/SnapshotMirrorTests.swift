@@ -16,6 +16,42 @@ import Testing
         return (mirror, revision)
     }
 
+    /// A first read hands every entry over at once (decoded on every core): the mirror ends exactly as when it
+    /// takes them one by one, with a superseded value, a deletion and a batch among them (and, in a small
+    /// bucket, a stray key and a bad value, each refused: a large one would be validated group by group).
+    @Test(arguments: [(9000, false), (20, true)])
+    func entriesTakenTogetherEqualEntriesTakenOneByOne(tokens: Int, withRefusals: Bool) throws {
+        var snapshot = Fixture.snapshot()
+        for i in 0..<tokens {
+            snapshot.ingestTokens.append(IngestToken(name: "t\(i)", repository: "web", token: "T\(i)" + String(repeating: "t", count: 43 - "T\(i)".count)))
+        }
+        var entries: [(key: String, revision: UInt64, value: [UInt8]?)] = []
+        for write in SnapshotMirror.seedWrites(snapshot) { entries.append((write.key, UInt64(entries.count + 1), write.value)) }
+        let replaced = SnapshotElement.ingestToken(IngestToken(name: "t5", repository: "web", token: "R" + String(repeating: "r", count: 42)))
+        entries.append((replaced.key.text, 1, replaced.encoded()))  // older than the value it would replace: ignored
+        entries.append((SnapshotKey.ingestToken(repository: "web", name: "t7").text, UInt64(entries.count + 1), nil))
+        let pair = [IngestToken(name: "p1", repository: "web", token: "P" + String(repeating: "1", count: 42)),
+                    IngestToken(name: "p2", repository: "web", token: "P" + String(repeating: "2", count: 42))]
+        for token in pair {
+            let value = SnapshotValue(batch: ("b", 2), body: SnapshotElement.ingestToken(token).encoded()[...])
+            entries.append((SnapshotElement.ingestToken(token).key.text, UInt64(entries.count + 1), value.bytes))
+        }
+        if withRefusals {
+            entries.append(("not-a-key", UInt64(entries.count + 1), Array("{}".utf8)))
+            entries.append((SnapshotKey.ingestToken(repository: "web", name: "bad").text, UInt64(entries.count + 1), Array("{".utf8)))
+        }
+        var together = SnapshotMirror(source: "nats://127.0.0.1:4222/TOKENS")
+        together.receive(entries, nowMillis: 0)
+        var oneByOne = SnapshotMirror(source: "nats://127.0.0.1:4222/TOKENS")
+        for entry in entries { oneByOne.receive(key: entry.key, revision: entry.revision, value: entry.value, nowMillis: 0) }
+        let a = together.settle(nowMillis: 0, initial: true), b = oneByOne.settle(nowMillis: 0, initial: true)
+        #expect(a.changed && b.changed)
+        #expect(a.refusals.map { "\($0)" } == b.refusals.map { "\($0)" } && a.refusals.count == (withRefusals ? 2 : 0))
+        #expect(together.snapshot == oneByOne.snapshot && together.revisions == oneByOne.revisions)
+        #expect(together.snapshot.ingestTokens.count == snapshot.ingestTokens.count + 1, "t7 deleted, p1 and p2 added")
+        #expect(together.snapshot.ingestTokens.first { $0.name == "t5" }?.token == snapshot.ingestTokens.first { $0.name == "t5" }?.token)
+    }
+
     @Test func aBucketReadsBackAsTheSnapshotItWasSeededWith() {
         let (mirror, _) = seededMirror()
         #expect(mirror.snapshot == Fixture.snapshot())

@@ -250,11 +250,14 @@ struct WriterPoolTests {
     }
 
     /// Under `--fsync interval`, the writer looks through its waiting logs only once one can be due; a log
-    /// whose sync is due now is not held behind one that waits for a later deadline.
-    @Test func intervalSyncDueNowIsNotHeldBehindALaterOne() throws {
+    /// whose sync is due now is not held behind one that waits for a later deadline, whether it starts its
+    /// sync as it is written (per-file syncs) or waits for the writer's look-through (`--wal-syncfs`, whose
+    /// `syncfs` then covers the later log too).
+    @Test(arguments: [false, true]) func intervalSyncDueNowIsNotHeldBehindALaterOne(_ syncfs: Bool) throws {
         let dir = TemporaryDirectory()
         var options = WALOptions(dataDirectory: dir.path)
         options.writerThreads = 1
+        options.syncfsRounds = syncfs
         options.fsync = .interval(milliseconds: 1000)
         let store = try WALStore(options: options, logger: testLogger)
         let due = try store.log(for: "due")
@@ -264,9 +267,37 @@ struct WriterPoolTests {
         _ = try later.appendAndWait(logLines("l", count: 1)).get()
         _ = try due.appendAndWait(logLines("d", count: 1)).get()
         try waitUntil { due.metrics.fsyncs.load(ordering: .relaxed) >= 1 }
-        #expect(later.metrics.fsyncs.load(ordering: .relaxed) == 0, "the later log's sync is due an interval after its opening")
+        // A `syncfs` covers every waiting log of the file system, due or not yet, so only per-file syncs leave it.
+        if !syncfs {
+            #expect(later.metrics.fsyncs.load(ordering: .relaxed) == 0, "the later log's sync is due an interval after its opening")
+        }
         store.shutdown()
         #expect(later.metrics.fsyncs.load(ordering: .relaxed) >= 1, "shutdown syncs what waits")
+    }
+
+    /// Under `--fsync interval` with two sync queues per writer, one repository's fdatasync runs while
+    /// another's (on the other queue) is held; with one queue it would wait behind it.
+    @Test func intervalSyncsOverlapOnSeveralSyncQueues() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(pathFilter: "held", gateFirstSync: true)
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncQueuesPerWriter = 2
+        options.fsync = .interval(milliseconds: 5)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let held = try store.log(for: "held")
+        let free = try store.log(for: "free")
+        usleep(10_000)
+        _ = try held.appendAndWait(logLines("h", count: 1)).get()
+        plan.firstSyncStarted.wait()
+        _ = try free.appendAndWait(logLines("f", count: 1)).get()
+        try waitUntil { free.metrics.fsyncs.load(ordering: .relaxed) >= 1 }
+        #expect(held.metrics.fsyncs.load(ordering: .relaxed) == 0, "the held sync is still at the gate")
+        plan.firstSyncGate?.signal()
+        try waitUntil { held.metrics.fsyncs.load(ordering: .relaxed) >= 1 }
+        store.shutdown()
+        #expect(try readAll(dir.path, "held").events.map(\.1) == logLines("h", count: 1))
+        #expect(try readAll(dir.path, "free").events.map(\.1) == logLines("f", count: 1))
     }
 
     /// Under `--fsync interval`, logs that fall due while the writer's interval syncfs runs wait for it and

@@ -4,7 +4,8 @@ gateways B and C joining; then CHANGES token creations through the gateways in t
 GraphQL request until the new token ingests (200) on both other gateways; then a fourth gateway joining with
 an empty data folder, timed from its start until a token of the set ingests through it.
 
-Usage: fleet_snapshot.py SLUICE_BINARY TOKENS CHANGES"""
+Usage: fleet_snapshot.py SLUICE_BINARY TOKENS CHANGES (env JOIN_PROFILE=FILE: perf record the joining
+gateway; CHANGE_PROFILE=FILE: perf record gateway B during the changes)"""
 import http.client, json, os, random, shutil, signal, socket, string, subprocess, sys, tempfile, time
 
 binary, tokens, changes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -28,14 +29,14 @@ def wait_file(path, seconds=600):
         time.sleep(0.01)
 
 
-def serve(name, *arguments):
+def serve(name, *arguments, prefix=()):
     data = os.path.join(work, name)
     os.makedirs(data, exist_ok=True)
     for stale in ("sluice.port", "sluice.pid"):
         if os.path.exists(os.path.join(data, stale)):
             os.unlink(os.path.join(data, stale))
     log = open(os.path.join(data, "stderr.log"), "a")
-    child = subprocess.Popen([binary, "serve", "--data", data, "--listen", "127.0.0.1:0", "--threads", "1", "--fsync", "none", *arguments],
+    child = subprocess.Popen([*prefix, binary, "serve", "--data", data, "--listen", "127.0.0.1:0", "--threads", "1", "--fsync", "none", *arguments],
                              stdout=subprocess.DEVNULL, stderr=log)
     children.append(child)
     return child, data
@@ -103,13 +104,22 @@ try:
         time.sleep(0.05)
     seed_seconds = time.time() - started
     ports = [a_port]
+    gateways = []
     for name in ("b", "c"):
-        _, data = serve(name, "--snapshot-source", source)
+        gateway, data = serve(name, "--snapshot-source", source)
+        gateways.append(gateway)
         ports.append(port_of(data))
     clients = [Client(port) for port in ports]
     for client in clients:
         while client.ingest(probe) != 200:
             time.sleep(0.01)
+
+    # CHANGE_PROFILE=FILE: gateway B runs under `perf record -g` while the changes run.
+    recorder = None
+    if os.environ.get("CHANGE_PROFILE"):
+        recorder = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(gateways[0].pid), "-o", os.environ["CHANGE_PROFILE"]],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
 
     # Propagation: each change through one gateway, waited for on the two others.
     delays = []
@@ -126,12 +136,17 @@ try:
         delays.append(time.time() - sent)
         if delays[-1] > 1:
             print(f"change {i} through gateway {'abc'[i % 3]}: {delays[-1]:.2f} s", file=sys.stderr)
+    if recorder:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait()
     delays.sort()
     pick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))]
 
     # A gateway joining the fleet with an empty data folder.
     started = time.time()
-    _, d_data = serve("d", "--snapshot-source", source)
+    # JOIN_PROFILE=FILE: the joining gateway runs under `perf record -g` writing FILE.
+    profile = os.environ.get("JOIN_PROFILE")
+    _, d_data = serve("d", "--snapshot-source", source, prefix=("perf", "record", "-F", "499", "-g", "-o", profile, "--") if profile else ())
     joiner = Client(port_of(d_data))
     while joiner.ingest(probe) != 200:
         time.sleep(0.005)

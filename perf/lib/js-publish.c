@@ -2,6 +2,9 @@
  * SUBJECT with async acknowledgements (up to 4096 in flight, each with a Nats-Msg-Id like Sluice's), waits
  * for every ack and prints "messages seconds" on stdout.
  * With STREAM and REPLICAS it first creates that file-storage stream on SUBJECT.
+ * RATE (environment, messages per second) paces the publishes instead of sending as fast as acks allow: every
+ * 10 ms (BURST_MS) the messages due by then go out back to back, as a forwarder polling its log every 10 ms
+ * sends them.
  * Usage: js-publish URLS SUBJECT COUNT SIZE [STREAM REPLICAS] */
 #include <nats/nats.h>
 #include <stdio.h>
@@ -31,8 +34,14 @@ int main(int argc, char **argv) {
     char *payload = malloc(size);
     for (long i = 0; i < size; i++) payload[i] = (i % 100 == 99) ? '\n' : 'a' + (char)(i % 26);
     char id[64];
+    double rate = getenv("RATE") ? atof(getenv("RATE")) : 0;
+    double burst = (getenv("BURST_MS") ? atof(getenv("BURST_MS")) : 10) / 1000;
     double start = now();
     for (long i = 0; i < count; i++) {
+        if (rate > 0) {
+            double wait = start + (long)(i / (rate * burst)) * burst - now();
+            if (wait > 0) { struct timespec t = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) }; nanosleep(&t, NULL); }
+        }
         natsMsg *msg = NULL;
         natsMsg_Create(&msg, argv[2], NULL, payload, (int)size);
         snprintf(id, sizeof id, "baseline/%d/%ld", (int)start, i);
