@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source perf/lib/sluice.sh
+source perf/lib/nats.sh
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-6}
 FORMATS=${FORMATS:-wal ndjson}
@@ -23,11 +24,9 @@ BIN=${BIN:-$PWD/.build/release/sluice}
 [ -x "$BIN" ] || swift build -c release --product sluice >/dev/null
 WORK=$(mktemp -d)
 cc -O2 -o "$WORK/js-publish" perf/lib/js-publish.c $(pkg-config --cflags --libs libnats)
-NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$WORK/nats" >/dev/null 2>&1 &
-NATS_PID=$!
+NATS_PID=""
 trap 'sluice_kill 2>/dev/null || true; kill $NATS_PID 2>/dev/null; rm -rf "$WORK"' EXIT
-until (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; do sleep 0.1; done
+nats_start "$WORK/nats"
 
 cpu() { awk '{printf "%.2f\n", ($14 + $15) / 100}' "/proc/$1/stat"; }
 # CPU seconds of the forwarder's threads (and the NATS client's, which inherit their name) in process $1.

@@ -11,16 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source perf/lib/sluice.sh
+source perf/lib/nats.sh
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-8}
 BIN=${BIN:-$PWD/.build/release/sluice}  # another binary (an older build) to compare with
 [ "$BIN" != "$PWD/.build/release/sluice" ] || swift build -c release --product sluice >/dev/null
 NATS_DIR=$(mktemp -d)
-NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$NATS_DIR" >/dev/null 2>&1 &
-NATS_PID=$!
+NATS_PID=""
 trap 'kill $NATS_PID 2>/dev/null; rm -rf "$NATS_DIR"' EXIT
-sleep 1
+nats_start "$NATS_DIR"
 
 run() {  # MODE: off | wal | ndjson | FORMAT+COMPRESSION
     local mode=$1 stream="S$RANDOM$RANDOM" compression=()

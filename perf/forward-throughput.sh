@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source perf/lib/sluice.sh
+source perf/lib/nats.sh
 LAG_SECONDS=${LAG_SECONDS:-60}
 PRELOAD_SECONDS=${PRELOAD_SECONDS:-4}
 MAXIMUM=${MAXIMUM:-1}  # 0: only the ingest maximum and the lag at half load
@@ -25,13 +26,11 @@ BIN=${BIN:-$PWD/.build/release/sluice}
 [ -x "$BIN" ] || swift build -c release --product sluice >/dev/null
 WORK=$(mktemp -d)
 cc -O2 -o "$WORK/js-publish" perf/lib/js-publish.c $(pkg-config --cflags --libs libnats)
-NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$WORK/nats" >/dev/null 2>&1 &
-NATS_PID=$!
+NATS_PID=""
+trap 'sluice_kill 2>/dev/null || true; kill $NATS_PID 2>/dev/null; perf/lib/nats-cluster.sh stop "$WORK/cluster"; rm -rf "$WORK"' EXIT
+nats_start "$WORK/nats"
 perf/lib/nats-cluster.sh start "$WORK/cluster" >/dev/null
 CLUSTER_URLS=$(perf/lib/nats-cluster.sh urls "$WORK/cluster")
-trap 'sluice_kill 2>/dev/null || true; kill $NATS_PID 2>/dev/null; perf/lib/nats-cluster.sh stop "$WORK/cluster"; rm -rf "$WORK"' EXIT
-until (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; do sleep 0.1; done
 
 metric() { # NAME: the sum of that metric's samples
     curl -fsS "http://127.0.0.1:$SLUICE_PORT/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" { s += $2 } END { printf "%.3f\n", s }'
