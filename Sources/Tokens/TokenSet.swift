@@ -44,24 +44,31 @@ public struct TokenSet: Sendable {
     /// own with its token's label and slot, expiring at the end of the overlap. `limits` holds each ingest
     /// token's limit policy (``LimiterStates``), or is empty when none has any.
     public init(snapshot: Snapshot, index: SnapshotIndex, limits: [IngestLimitPolicy?] = [], usage: TokenUsage? = nil) {
+        // The ingest tokens are read from the index (validation's compact table of them), so a snapshot
+        // loaded for serving, whose own list is empty, builds the same set.
+        let tokens = index.ingestTable
         var rows = [(digest: TokenDigest, entry: TokenEntry)]()
-        rows.reserveCapacity(snapshot.ingestTokens.count + index.previousDigests.underestimatedCount + snapshot.apiTokens.count)
+        rows.reserveCapacity(tokens.count + index.previousDigests.underestimatedCount + snapshot.apiTokens.count)
         var scopes = ScopeInterner(registry: index.registry, usage: usage)
-        let ingestLabelBytes = snapshot.ingestTokens.reduce(0) { $0 + $1.repository.utf8.count + 1 + $1.name.utf8.count }
+        var ingestLabelBytes = 0
+        for position in 0..<tokens.count { ingestLabelBytes += tokens.repository(at: position).utf8.count + 1 + tokens.name(at: position).utf8.count }
         scopes.catalog = TokenCatalogBuilder(labelBytes: ingestLabelBytes + snapshot.apiTokens.count * 16)
-        for (position, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
-                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max,
-                                     hecAcknowledgements: token.hecAcknowledgements == true)
-            let label = scopes.catalog.label(token.repository, "/", token.name)
+        for (position, digest) in zip(0..<tokens.count, index.ingestDigests) {
+            let repository = tokens.repository(at: position)
+            let scope = scopes.scope(.ingestToken(repository: repository), canIngest: true, parser: tokens.parser(at: position),
+                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: tokens.expiresAt(at: position) ?? .max,
+                                     hecAcknowledgements: tokens.usesHECAcknowledgements(at: position))
+            let label = scopes.catalog.label(repository, "/", tokens.name(at: position))
             rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
         }
         for (position, digest) in index.previousDigests {
-            let token = snapshot.ingestTokens[position]
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
-                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: min(token.previousExpiresAt ?? .min, token.expiresAt ?? .max),
-                                     isPreviousSecret: true, hecAcknowledgements: token.hecAcknowledgements == true)
-            let label = scopes.catalog.label(token.repository, "/", token.name)
+            let repository = tokens.repository(at: position)
+            let expiresAt = tokens.expiresAt(at: position)
+            let scope = scopes.scope(.ingestToken(repository: repository), canIngest: true, parser: tokens.parser(at: position),
+                                     limits: limits.isEmpty ? nil : limits[position],
+                                     expiresAtMillis: min(tokens.rotation(at: position)?.expiresAt ?? .min, expiresAt ?? .max),
+                                     isPreviousSecret: true, hecAcknowledgements: tokens.usesHECAcknowledgements(at: position))
+            let label = scopes.catalog.label(repository, "/", tokens.name(at: position))
             rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
