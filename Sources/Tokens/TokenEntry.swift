@@ -59,7 +59,7 @@ public final class TokenCatalog: Sendable {
     /// The principal `entry` names, with this catalog's shared scope; nil when `entry` is of another catalog.
     func principal(for entry: TokenEntry) -> Principal? {
         guard entry.generation == stamp else { return nil }
-        return Principal(scope: scopes[Int(entry.scope)], metricLabel: label(of: entry), entry: entry)
+        return Principal(scope: scopes[Int(entry.scope)], catalog: self, entry: entry)
     }
 
     /// The label of an entry of this catalog, as a `String` of its own.
