@@ -3,7 +3,7 @@ import Testing
 @testable import Tokens
 
 /// A resolved principal's metric label is read from its catalog's bytes only when asked for.
-@Suite struct PrincipalTests {
+@Suite struct PrincipalLabelTests {
     /// Tokens whose labels differ in length (inline and heap strings, multi-byte UTF-8) and sit side by side
     /// in the catalog's byte array, so a label read at a wrong offset or length shows.
     static func snapshot() -> Snapshot {
@@ -29,7 +29,8 @@ import Testing
         #expect(expected.count == set.count)
         for (digest, label) in expected {
             let shared = try #require(cache.lookup(digest: digest))
-            let own = try #require(scopes.principal(for: try #require(cache.entry(digest: digest))))
+            let entry = try #require(cache.entry(digest: digest))
+            let own = try #require(scopes.principal(for: entry))
             #expect(!shared.ownsLabel && !own.ownsLabel, "resolved without reading the label")
             #expect(shared.metricLabel == label)
             #expect(own.metricLabel == label)
