@@ -217,6 +217,16 @@ final class LimiterStates: @unchecked Sendable {
     /// The policies of `snapshot`'s ingest tokens (by index into `ingestTokens`; nil for a token without
     /// limits in a repository without any) and of its repositories that have limits or a block.
     func policies(for snapshot: Snapshot) -> (tokens: [IngestLimitPolicy?], repositories: [String: IngestLimitPolicy]) {
+        policies(for: snapshot, ingestTokens: IngestTokenTable(snapshot.ingestTokens))
+    }
+
+    /// As `policies(for:)`, for a validated snapshot whose ingest tokens are `index`'s (its own list is not read).
+    func policies(for snapshot: Snapshot, index: SnapshotIndex) -> (tokens: [IngestLimitPolicy?], repositories: [String: IngestLimitPolicy]) {
+        policies(for: snapshot, ingestTokens: index.ingestTable)
+    }
+
+    private func policies(for snapshot: Snapshot, ingestTokens table: IngestTokenTable)
+        -> (tokens: [IngestLimitPolicy?], repositories: [String: IngestLimitPolicy]) {
         var next: [String: LimiterState] = [:]
         func state(_ key: String) -> LimiterState {
             let found = next[key] ?? states[key] ?? LimiterState()
@@ -235,16 +245,18 @@ final class LimiterStates: @unchecked Sendable {
                                                               owners: owner.map { [$0] } ?? [])
         }
         var tokens: [IngestLimitPolicy?] = []
-        if snapshot.ingestTokens.contains(where: { $0.limits != nil || $0.dailyBytes != nil }) || !repositories.isEmpty {
-            tokens.reserveCapacity(snapshot.ingestTokens.count)
-            for token in snapshot.ingestTokens {
-                let shared = repositories[token.repository]
-                guard token.limits != nil || token.dailyBytes != nil else {
+        if table.hasLimits || !repositories.isEmpty {
+            tokens.reserveCapacity(table.count)
+            // By the table's repository index: one dictionary lookup per repository, not per token.
+            let sharedByRepository = table.repositories.map { repositories[$0] }
+            for position in 0..<table.count {
+                let shared = sharedByRepository[table.repositoryIndex(at: position)]
+                guard let own = table.limits(at: position) else {
                     tokens.append(shared)
                     continue
                 }
-                let owner = state("t\u{0}" + token.repository + "\u{0}" + token.name)
-                let limiter = IngestLimitPolicy.Limiter(limits: token.limits, dailyBytes: token.dailyBytes, state: owner)
+                let owner = state("t\u{0}" + table.repository(at: position) + "\u{0}" + table.name(at: position))
+                let limiter = IngestLimitPolicy.Limiter(limits: own.limits, dailyBytes: own.dailyBytes, state: owner)
                 tokens.append(IngestLimitPolicy(token: limiter, repository: shared?.repository, blockedMessage: shared?.blockedMessage,
                                                 owners: [owner] + (shared?.owners ?? [])))
             }

@@ -23,6 +23,10 @@ struct IngestTokenDigests {
     static let chunk = 8192
 
     init(_ tokens: [IngestToken], threads: Int = 2) {
+        self.init(IngestTokenTable(tokens), threads: threads)
+    }
+
+    init(_ tokens: IngestTokenTable, threads: Int = 2) {
         let count = tokens.count
         var digests = [TokenDigest](repeating: TokenDigest(w0: 0, w1: 0, w2: 0, w3: 0), count: count)
         var accepted = [UInt8](repeating: 0, count: count)
@@ -35,7 +39,7 @@ struct IngestTokenDigests {
                     let out = Output(digests: digestsOut, accepted: acceptedOut, nameHashes: hashesOut)
                     let work: @Sendable (Int) -> Void = { unit in
                         let range = unit * Self.chunk..<min(count, (unit + 1) * Self.chunk)
-                        for i in range { out.fill(i, from: tokens[i]) }
+                        for i in range { out.fill(i, from: tokens) }
                     }
                     if threads > 1 && chunks > 1 {
                         DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
@@ -66,18 +70,10 @@ struct IngestTokenDigests {
         let accepted: UnsafeMutableBufferPointer<UInt8>
         let nameHashes: UnsafeMutableBufferPointer<UInt64>
 
-        func fill(_ i: Int, from token: IngestToken) {
-            nameHashes[i] = DuplicateFinder.hash(token.repository, token.name)
-            switch (token.token, token.tokenSha256) {
-            case let (value?, nil):
-                let problem = token.custom == true ? Snapshot.customTokenProblem(value) : Snapshot.generatedTokenProblem(value)
-                guard problem == nil else { return }
-                digests[i] = TokenDigest(hashing: value)
-            case let (nil, hex?):
-                guard let parsed = TokenDigest(hex: hex) else { return }
-                digests[i] = parsed
-            default: return
-            }
+        func fill(_ i: Int, from tokens: IngestTokenTable) {
+            nameHashes[i] = DuplicateFinder.hash(tokens.repository(at: i), tokens.name(at: i))
+            guard let digest = tokens.acceptedDigest(at: i) else { return }
+            digests[i] = digest
             accepted[i] = 1
         }
     }

@@ -41,12 +41,14 @@ public final class IngestTokenTable: Sendable {
     private let records: [Record]
     private let repositoryNames: [String]
     private let parserNames: [String]
-    /// Secrets that do not fit a record, indexed by `Record.secret.words.0`.
+    /// Secrets that do not fit a record, indexed by `Record.secret.words.0` (and `.1` for the digest text of
+    /// an entry that gives both).
     private let overflow: [String]
     /// The limits and daily quota of the few tokens that have them, by record index.
     private let limits: [Int: (limits: IngestLimits?, dailyBytes: Int?)]
-    /// Rotations in their overlap (few): record index → previous secret's digest text and the overlap's end.
-    private let rotations: [Int: (sha256: String, expiresAt: Int64)]
+    /// Rotations (few): record index → previous secret's digest text and the overlap's end, either possibly
+    /// absent (validation refuses one without the other).
+    private let rotations: [Int: (sha256: String?, expiresAt: Int64?)]
 
     public var count: Int { records.count }
 
@@ -56,41 +58,76 @@ public final class IngestTokenTable: Sendable {
 
     /// As `init(_:)`, taking each token's digest from `digests` (validation's, in token order) instead of
     /// parsing its `tokenSha256` again.
-    init(_ tokens: [IngestToken], digests: ArraySlice<TokenDigest>?) {
+    convenience init(_ tokens: [IngestToken], digests: ArraySlice<TokenDigest>?) {
         precondition(digests.map { $0.count == tokens.count } ?? true, "one digest per token")
-        var repositoryNames = [String](), parserNames = [String](), overflow = [String]()
-        var repositoryIndex = [String: UInt32](), parserIndex = [String: UInt32]()
-        var lastRepository: (name: String, index: UInt32)?
-        func intern(_ name: String, _ names: inout [String], _ index: inout [String: UInt32]) -> UInt32 {
+        var builder = Builder(capacity: tokens.count)
+        for (position, token) in tokens.enumerated() {
+            builder.append(token, digest: digests.map { $0[$0.startIndex + position] })
+        }
+        self.init(builder)
+    }
+
+    /// The table of the tokens appended to `builder`.
+    init(_ builder: consuming Builder) {
+        records = builder.records
+        repositoryNames = builder.repositoryNames
+        parserNames = builder.parserNames
+        overflow = builder.overflow
+        limits = builder.limits
+        rotations = builder.rotations
+    }
+
+    /// Appends tokens one at a time, so a decoder can hand each one over as it reads it and no list of
+    /// `IngestToken` values ever exists.
+    struct Builder {
+        fileprivate var records = [Record]()
+        fileprivate var repositoryNames = [String](), parserNames = [String](), overflow = [String]()
+        fileprivate var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
+        fileprivate var rotations = [Int: (sha256: String?, expiresAt: Int64?)]()
+        private var repositoryIndex = [String: UInt32](), parserIndex = [String: UInt32]()
+        private var lastRepository: (name: String, index: UInt32)?
+
+        /// Room for `capacity` tokens (capacity never written is never resident).
+        init(capacity: Int = 0) {
+            records.reserveCapacity(capacity)
+        }
+
+        var count: Int { records.count }
+
+        mutating func reserve(_ capacity: Int) {
+            records.reserveCapacity(capacity)
+        }
+
+        private static func intern(_ name: String, _ names: inout [String], _ index: inout [String: UInt32]) -> UInt32 {
             if let found = index[name] { return found }
             let new = UInt32(names.count)
             names.append(name)
             index[name] = new
             return new
         }
-        var records = [Record]()
-        var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
-        var rotations = [Int: (sha256: String, expiresAt: Int64)]()
-        records.reserveCapacity(tokens.count)
-        for (position, token) in tokens.enumerated() {
+
+        /// Appends `token`; `digest`, when given, is its `tokenSha256` parsed (validation's), spared parsing again.
+        mutating func append(_ token: IngestToken, digest known: TokenDigest? = nil) {
             if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
-            if let sha256 = token.previousTokenSha256, let expiresAt = token.previousExpiresAt {
-                rotations[records.count] = (sha256, expiresAt)
+            if token.previousTokenSha256 != nil || token.previousExpiresAt != nil {
+                rotations[records.count] = (token.previousTokenSha256, token.previousExpiresAt)
             }
             let repository: UInt32
             if let lastRepository, lastRepository.name == token.repository {
                 repository = lastRepository.index
             } else {
-                repository = intern(token.repository, &repositoryNames, &repositoryIndex)
+                repository = Self.intern(token.repository, &repositoryNames, &repositoryIndex)
                 lastRepository = (token.repository, repository)
             }
-            let parser = token.parser.map { intern($0, &parserNames, &parserIndex) + 1 } ?? 0
+            let parser = token.parser.map { Self.intern($0, &parserNames, &parserIndex) + 1 } ?? 0
             let custom: UInt8 = token.custom.map { $0 ? 2 : 1 } ?? 0
             let acks: UInt8 = token.hecAcknowledgements.map { $0 ? 2 : 1 } ?? 0
             var record = Record(name: token.name, secret: InlineSecret(), repository: repository, parser: parser,
                                 length: 0, flags: 0, createdAt: token.createdAt ?? .min, expiresAt: token.expiresAt ?? .min)
             var form = Form.token
-            if var value = token.token {
+            var both: UInt8 = 0
+            switch (token.token, token.tokenSha256) {
+            case (var value?, nil):
                 if value.utf8.count <= InlineSecret.capacity {
                     record.length = UInt8(value.utf8.count)
                     value.withUTF8 { utf8 in
@@ -101,9 +138,8 @@ public final class IngestTokenTable: Sendable {
                     record.secret.words.0 = UInt64(overflow.count)
                     overflow.append(value)
                 }
-            } else if let hex = token.tokenSha256 {
-                let digest = digests.map { $0[$0.startIndex + position] } ?? TokenDigest(hex: hex)
-                if let digest, TokenDigest.isLowercase(hex: hex) {
+            case let (nil, hex?):
+                if let digest = known ?? TokenDigest(hex: hex), TokenDigest.isLowercase(hex: hex) {
                     form = .digest
                     record.secret.words.0 = digest.w0
                     record.secret.words.1 = digest.w1
@@ -114,20 +150,25 @@ public final class IngestTokenTable: Sendable {
                     record.secret.words.0 = UInt64(overflow.count)
                     overflow.append(hex)
                 }
-            } else {
-                // Validated snapshots always hold one of the two; keep "neither" representable anyway.
+            case let (value?, hex?):
+                // Refused by validation; kept whole so validation names the problem.
+                form = .overflowToken
+                both = Self.bothFlag
+                record.secret.words.0 = UInt64(overflow.count)
+                record.secret.words.1 = UInt64(overflow.count + 1)
+                overflow.append(value)
+                overflow.append(hex)
+            case (nil, nil):
+                // Refused by validation; kept representable all the same.
                 form = .overflowToken
                 record.length = 1  // marks "no value" together with the overflow form
             }
-            record.flags = form.rawValue | custom << 2 | acks << 4
+            record.flags = form.rawValue | custom << 2 | acks << 4 | both
             records.append(record)
         }
-        self.records = records
-        self.repositoryNames = repositoryNames
-        self.parserNames = parserNames
-        self.overflow = overflow
-        self.limits = limits
-        self.rotations = rotations
+
+        /// In `Record.flags`: the entry gives both `token` and `tokenSha256` (overflow form, both texts in `overflow`).
+        fileprivate static let bothFlag: UInt8 = 1 << 6
     }
 
     /// Every ingest token, in snapshot order.
@@ -147,7 +188,7 @@ public final class IngestTokenTable: Sendable {
         return records.indices.lazy.filter { self.records[$0].repository == wanted }.map { self.token(at: $0) }
     }
 
-    private func token(at index: Int) -> IngestToken {
+    func token(at index: Int) -> IngestToken {
         var found = token(index)
         if let extra = limits[index] { (found.limits, found.dailyBytes) = extra }
         return found
@@ -167,6 +208,7 @@ public final class IngestTokenTable: Sendable {
             token.tokenSha256 = TokenDigest(w0: words.0, w1: words.1, w2: words.2, w3: words.3).hex
         case .overflowToken:
             if record.length == 0 { token.token = overflow[Int(record.secret.words.0)] }
+            if record.flags & Builder.bothFlag != 0 { token.tokenSha256 = overflow[Int(record.secret.words.1)] }
         case .overflowDigest:
             token.tokenSha256 = overflow[Int(record.secret.words.0)]
         }
@@ -178,8 +220,7 @@ public final class IngestTokenTable: Sendable {
         if record.createdAt != .min { token.createdAt = record.createdAt }
         if record.expiresAt != .min { token.expiresAt = record.expiresAt }
         if let rotation = rotations[index] {
-            token.previousTokenSha256 = rotation.sha256
-            token.previousExpiresAt = rotation.expiresAt
+            (token.previousTokenSha256, token.previousExpiresAt) = rotation
         }
         switch record.flags >> 4 & 3 {
         case 1: token.hecAcknowledgements = false
@@ -198,5 +239,92 @@ public struct TokenKey: Hashable, Sendable {
     public init(repository: String, name: String) {
         self.repository = repository
         self.name = name
+    }
+}
+
+extension IngestTokenTable {
+    // What validation and the credential build read of each token, without rebuilding an `IngestToken`.
+
+    func name(at index: Int) -> String { records[index].name }
+
+    /// The token's repository as an index into ``repositories`` (equal indexes: equal names).
+    func repositoryIndex(at index: Int) -> Int { Int(records[index].repository) }
+
+    func repository(at index: Int) -> String { repositoryNames[Int(records[index].repository)] }
+
+    /// The repositories the tokens name, each once, in order of first use.
+    var repositories: [String] { repositoryNames }
+
+    /// 0 when the token names no parser; otherwise an index into ``parsers`` plus one.
+    func parserIndex(at index: Int) -> Int { Int(records[index].parser) }
+
+    func parser(at index: Int) -> String? {
+        records[index].parser == 0 ? nil : parserNames[Int(records[index].parser - 1)]
+    }
+
+    /// The parsers the tokens name, each once.
+    var parsers: [String] { parserNames }
+
+    /// True when the token is marked `custom: true`.
+    func isCustom(at index: Int) -> Bool { records[index].flags >> 2 & 3 == 2 }
+
+    /// True when the token has `hecAcknowledgements: true`.
+    func usesHECAcknowledgements(at index: Int) -> Bool { records[index].flags >> 4 & 3 == 2 }
+
+    func expiresAt(at index: Int) -> Int64? {
+        records[index].expiresAt == .min ? nil : records[index].expiresAt
+    }
+
+    /// True when some token has limits or a daily quota.
+    var hasLimits: Bool { !limits.isEmpty }
+
+    /// The token's limits and daily quota; nil when it has neither.
+    func limits(at index: Int) -> (limits: IngestLimits?, dailyBytes: Int?)? {
+        limits.isEmpty ? nil : limits[index]
+    }
+
+    /// The tokens with a `previousTokenSha256` or `previousExpiresAt`, in order.
+    var rotationIndexes: [Int] { rotations.keys.sorted() }
+
+    /// The token's rotated-out secret's digest text and overlap end; nil when it has neither.
+    func rotation(at index: Int) -> (sha256: String?, expiresAt: Int64?)? {
+        rotations.isEmpty ? nil : rotations[index]
+    }
+
+    /// True when tokens `a` and `b` have the same repository and name.
+    func haveSameKey(_ a: Int, _ b: Int) -> Bool {
+        records[a].repository == records[b].repository && records[a].name == records[b].name
+    }
+
+    /// The digest validation knows token `index` by: of its `token` when that passes the token rules of its
+    /// kind (generated or custom), or of its `tokenSha256` when that is 64 hexadecimal digits; nil when the
+    /// entry is refused that way (both or neither given, a malformed secret).
+    func acceptedDigest(at index: Int) -> TokenDigest? {
+        let record = records[index]
+        let custom = record.flags >> 2 & 3 == 2
+        func accepted(_ value: String) -> TokenDigest? {
+            let problem = custom ? Snapshot.customTokenProblem(value) : Snapshot.generatedTokenProblem(value)
+            return problem == nil ? TokenDigest(hashing: value) : nil
+        }
+        switch Form(rawValue: record.flags & 3)! {
+        case .token:
+            return withUnsafeBytes(of: record.secret.words) { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw.prefix(Int(record.length)))
+                // A generated token (43–44 base62 characters) is hashed in place; anything else goes through
+                // the rules' own text check.
+                if !custom, (43...44).contains(bytes.count), bytes.allSatisfy(Base62.isDigit) {
+                    return TokenDigest(hashing: bytes)
+                }
+                return accepted(String(decoding: bytes, as: UTF8.self))
+            }
+        case .digest:
+            let words = record.secret.words
+            return TokenDigest(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+        case .overflowToken:
+            guard record.length == 0, record.flags & Builder.bothFlag == 0 else { return nil }
+            return accepted(overflow[Int(record.secret.words.0)])
+        case .overflowDigest:
+            return TokenDigest(hex: overflow[Int(record.secret.words.0)])
+        }
     }
 }

@@ -53,7 +53,7 @@ public struct LoopScopes: Sendable {
     /// this generation (a lookup between a reload's swap and this loop's new view).
     func principal(for entry: TokenEntry) -> Principal? {
         guard let catalog, catalog.holds(entry) else { return nil }
-        return Principal(scope: own[Int(entry.scope)], metricLabel: catalog.label(of: entry), entry: entry)
+        return Principal(scope: own[Int(entry.scope)], catalog: catalog, entry: entry)
     }
 
     /// `principal` (as its catalog resolved it) with this loop's own scope; nil when it is not of this generation.

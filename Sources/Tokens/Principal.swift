@@ -97,8 +97,22 @@ public struct Principal: Sendable {
     }
 
     let scope: Scope
+    /// Where the label is: in the generation's catalog (read out only when asked for, so resolving an entry
+    /// allocates nothing) or a text of the principal's own.
+    private let label: Label
+
+    enum Label: Sendable {
+        case text(String)
+        case catalog(TokenCatalog)
+    }
+
     /// `<repository>/<token name>` for ingest tokens, `api/<token name>` for API tokens.
-    public let metricLabel: String
+    public var metricLabel: String {
+        switch label {
+        case let .text(text): text
+        case let .catalog(catalog): catalog.label(of: entry)
+        }
+    }
     /// The table entry this principal was resolved from (a principal built directly has one of no generation).
     let entry: TokenEntry
     /// The token's last-use slot in its generation's ``TokenUsage`` (0, a slot never read, for API tokens).
@@ -116,8 +130,28 @@ public struct Principal: Sendable {
 
     init(scope: Scope, metricLabel: String, entry: TokenEntry) {
         self.scope = scope
-        self.metricLabel = metricLabel
+        label = .text(metricLabel)
         self.entry = entry
+    }
+
+    /// The principal of `entry` of `catalog`, its label left in the catalog's bytes.
+    init(scope: Scope, catalog: TokenCatalog, entry: TokenEntry) {
+        self.scope = scope
+        label = .catalog(catalog)
+        self.entry = entry
+    }
+
+    /// This principal with its label read out into a text of its own, for a holder that reads it request
+    /// after request (``RecentCredential``).
+    func withOwnLabel() -> Principal {
+        guard case .catalog = label else { return self }
+        return Principal(scope: scope, metricLabel: metricLabel, entry: entry)
+    }
+
+    /// True when the label is a text of the principal's own (not read from a catalog on each use).
+    var ownsLabel: Bool {
+        if case .text = label { return true }
+        return false
     }
 
     /// Epoch milliseconds from which this credential is refused (the token's `expiresAt`, or for a

@@ -27,7 +27,12 @@ public struct RecentCredential {
     /// loop's scopes cannot resolve (its view of the reload is on its way) is answered as the cache resolves it
     /// and not remembered, unless the caller has no scopes at all.
     public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache, scopes: LoopScopes) -> Principal? {
-        if remembered, Self.constantTimeEquals(bytes, credential) { return principal }
+        if remembered, Self.constantTimeEquals(bytes, credential) {
+            // Sent again: the label is read out of the catalog once and kept, so the requests after this one
+            // read it without building it.
+            if let found = principal, !found.ownsLabel { principal = found.withOwnLabel() }
+            return principal
+        }
         let digest = TokenDigest(hashing: credential)
         var found: Principal? = nil
         var remember = credential.count <= Self.maxRemembered

@@ -7,12 +7,14 @@ public struct ServingSnapshot: Sendable {
     public let catalog: Snapshot
     public let ingestTokens: IngestTokenTable
 
-    /// Splits a validated snapshot; `index` (what validating it computed) spares parsing the digests again.
+    /// Splits a validated snapshot; `index` (what validating it computed) holds its ingest tokens compactly
+    /// already (then `snapshot.ingestTokens` is not read: it may be empty, as ``SnapshotFile/loadServing()``
+    /// leaves it).
     init(_ snapshot: Snapshot, index: SnapshotIndex? = nil) {
         var catalog = snapshot
         catalog.ingestTokens = []
         self.catalog = catalog
-        ingestTokens = IngestTokenTable(snapshot.ingestTokens, digests: index?.ingestDigests)
+        ingestTokens = index?.ingestTable ?? IngestTokenTable(snapshot.ingestTokens)
     }
 
     /// The ingest tokens of `repository`, in snapshot order.

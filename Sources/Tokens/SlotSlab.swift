@@ -28,8 +28,9 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
     let catalog: TokenCatalog
 
     /// Builds one table per stripe (`stripe(digest)` picks it) from `entries` (of `catalog`), in one slab.
-    static func build(_ entries: [(digest: TokenDigest, entry: TokenEntry)], catalog: TokenCatalog, stripeCount: Int,
-                      stripe: (TokenDigest) -> Int) -> (slab: SlotSlab, tables: [StripeTable]) {
+    static func build<Rows: Collection>(_ entries: Rows, catalog: TokenCatalog, stripeCount: Int,
+                                        stripe: (TokenDigest) -> Int) -> (slab: SlotSlab, tables: [StripeTable])
+    where Rows.Element == (digest: TokenDigest, entry: TokenEntry) {
         precondition(MemoryLayout<TokenEntry>.size <= Layout.occupied - Layout.entry
                      && MemoryLayout<TokenEntry>.alignment <= 8, "an entry must fit its slot")
         var sizes = [Int](repeating: 0, count: stripeCount)

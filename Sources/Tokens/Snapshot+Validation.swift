@@ -14,6 +14,11 @@ public struct SnapshotIndex: Sendable {
     public let repositoriesByName: [String: Repository]
     /// The ingest token (its index in `ingestTokens`) of each rotated-out secret, in `previousDigestList` order.
     let previousOwners: [Int]
+    /// The validated ingest tokens, compactly: what the store serves and builds the credentials from.
+    let ingestTable: IngestTokenTable
+
+    /// The number of ingest tokens.
+    public var ingestTokenCount: Int { ingestTable.count }
 
     public var apiDigests: ArraySlice<TokenDigest> { apiDigestList[...] }
     public var ingestDigests: ArraySlice<TokenDigest> { ingestDigestList[...] }
@@ -28,6 +33,13 @@ extension Snapshot {
     /// reason: unsupported version, duplicate or malformed names, unknown organization, repository, user or
     /// parser, malformed tokens or digests, duplicate tokens (compared by digest), parser compile errors.
     public func validate(file: String) throws(TokenError) -> SnapshotIndex {
+        try validate(file: file, ingestTokens: IngestTokenTable(ingestTokens))
+    }
+
+    /// As `validate(file:)`, for a snapshot whose ingest tokens are `table` (its own `ingestTokens` are not
+    /// read): the form ``SnapshotCodec/decodeServing(_:file:)`` decodes a file into.
+    func validate(file: String, ingestTokens table: IngestTokenTable) throws(TokenError) -> SnapshotIndex {
+        let ingestCount = table.count
         func refuse(_ path: String, _ reason: String) -> TokenError {
             .invalidSnapshot(file: file, path: path, reason: reason)
         }
@@ -123,20 +135,20 @@ extension Snapshot {
         apiDigests.reserveCapacity(apiTokens.count)
         // The ingest tokens' digests and name hashes depend on nothing else: computed ahead on every core, then
         // checked in order, so the first violation is refused as a one-by-one pass would refuse it.
-        let precomputed = IngestTokenDigests(ingestTokens)
+        let precomputed = IngestTokenDigests(table)
         var previousDigests = [TokenDigest]()
-        var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestTokens.count)
+        var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestCount)
         var previousOwners = [Int]()
         func entryPath(_ entry: Int) -> String {
             if entry < apiTokens.count { return "$.apiTokens[\(entry)]" }
-            if entry < apiTokens.count + ingestTokens.count { return "$.ingestTokens[\(entry - apiTokens.count)]" }
-            return "$.ingestTokens[\(previousOwners[entry - apiTokens.count - ingestTokens.count])].previousTokenSha256"
+            if entry < apiTokens.count + ingestCount { return "$.ingestTokens[\(entry - apiTokens.count)]" }
+            return "$.ingestTokens[\(previousOwners[entry - apiTokens.count - ingestCount])].previousTokenSha256"
         }
         /// The digest of entry `entry` (one already claimed).
         func claimedDigest(_ entry: Int) -> TokenDigest {
             if entry < apiDigests.count { return apiDigests[entry] }
-            if entry < apiTokens.count + ingestTokens.count { return precomputed.digests[entry - apiTokens.count] }
-            return previousDigests[entry - apiTokens.count - ingestTokens.count]
+            if entry < apiTokens.count + ingestCount { return precomputed.digests[entry - apiTokens.count] }
+            return previousDigests[entry - apiTokens.count - ingestCount]
         }
         /// The digest an entry is known by: of its `token` (checked by `problem`) or its `tokenSha256`.
         func digest(_ token: String?, _ hex: String?, at base: String,
@@ -188,29 +200,34 @@ extension Snapshot {
             apiDigests.append(found)
         }
 
-        var tokenNames = DuplicateFinder(expected: ingestTokens.count)
-        // Tokens of a repository usually sit together: its existence is looked up once per run.
-        var knownRepository: String?
-        for i in ingestTokens.indices {
-            let token = ingestTokens[i]
+        var tokenNames = DuplicateFinder(expected: ingestCount)
+        // Tokens of a repository usually sit together: its existence is looked up once per run; a parser's
+        // once per parser.
+        var knownRepository = -1
+        var knownParsers = [Bool?](repeating: nil, count: table.parsers.count)
+        for i in 0..<ingestCount {
             var base: String { "$.ingestTokens[\(i)]" }
-            if let problem = Snapshot.nameProblem(token.name) { throw refuse("\(base).name", problem) }
-            if token.repository != knownRepository {
-                guard repositoriesByName[token.repository] != nil else {
-                    throw refuse("\(base).repository", "unknown repository '\(token.repository)'")
+            let name = table.name(at: i)
+            if let problem = Snapshot.nameProblem(name) { throw refuse("\(base).name", problem) }
+            let repositoryIndex = table.repositoryIndex(at: i)
+            if repositoryIndex != knownRepository {
+                let repository = table.repository(at: i)
+                guard repositoriesByName[repository] != nil else {
+                    throw refuse("\(base).repository", "unknown repository '\(repository)'")
                 }
-                knownRepository = token.repository
+                knownRepository = repositoryIndex
             }
-            guard tokenNames.insert(hash: precomputed.nameHash(at: i), isEqual: {
-                ingestTokens[$0].name == token.name && ingestTokens[$0].repository == token.repository
-            }) == nil else {
-                throw refuse("\(base).name", "duplicate ingest token name '\(token.name)' in repository '\(token.repository)'")
+            guard tokenNames.insert(hash: precomputed.nameHash(at: i), isEqual: { table.haveSameKey($0, i) }) == nil else {
+                throw refuse("\(base).name", "duplicate ingest token name '\(name)' in repository '\(table.repository(at: i))'")
             }
-            if let parser = token.parser, registry.pipeline(named: parser) == nil {
-                throw refuse("\(base).parser", "unknown parser '\(parser)'")
+            let parserIndex = table.parserIndex(at: i)
+            if parserIndex != 0 {
+                let parser = table.parsers[parserIndex - 1]
+                if knownParsers[parserIndex - 1] == nil { knownParsers[parserIndex - 1] = registry.pipeline(named: parser) != nil }
+                guard knownParsers[parserIndex - 1] == true else { throw refuse("\(base).parser", "unknown parser '\(parser)'") }
             }
-            if token.limits != nil || token.dailyBytes != nil,
-               case let (field, problem)? = Snapshot.limitsProblem(token.limits, dailyBytes: token.dailyBytes) {
+            if let own = table.limits(at: i),
+               case let (field, problem)? = Snapshot.limitsProblem(own.limits, dailyBytes: own.dailyBytes) {
                 throw refuse("\(base).\(field)", problem)
             }
             // Not precomputed only when the entry is refused: `digest` then throws the reason. Once claimed,
@@ -219,31 +236,32 @@ extension Snapshot {
             if let known = precomputed.digest(at: i) {
                 found = known
             } else {
+                let token = table.token(at: i)
                 found = try digest(token.token, token.tokenSha256, at: base) {
                     token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
                 }
             }
             try claim(found, entry: apiTokens.count + i)
-            switch (token.previousTokenSha256, token.previousExpiresAt) {
+            switch table.rotation(at: i) ?? (nil, nil) {
             case (nil, nil), (_?, _?): break
             case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
             case (_?, nil): throw refuse("\(base).previousTokenSha256", "previousTokenSha256 needs previousExpiresAt (the end of the rotation's overlap)")
             }
         }
         // Rotated-out secrets are credentials too: unique among all of them, checked after every current one.
-        for i in ingestTokens.indices {
-            guard let hex = ingestTokens[i].previousTokenSha256 else { continue }
+        for i in table.rotationIndexes {
+            guard let hex = table.rotation(at: i)?.sha256 else { continue }
             guard let parsed = TokenDigest(hex: hex) else {
                 throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
             }
             previousOwners.append(i)
-            try claim(parsed, entry: apiTokens.count + ingestTokens.count + previousDigests.count)
+            try claim(parsed, entry: apiTokens.count + ingestCount + previousDigests.count)
             previousDigests.append(parsed)
         }
 
         return SnapshotIndex(registry: registry, apiDigestList: apiDigests, ingestDigestList: precomputed.digests,
                              previousDigestList: previousDigests, repositoriesByName: repositoriesByName,
-                             previousOwners: previousOwners)
+                             previousOwners: previousOwners, ingestTable: table)
     }
 }
 

@@ -12,10 +12,27 @@ import Parsers
 /// as one line of the file reads and writes.
 public enum SnapshotCodec {
     public static func decode(_ bytes: [UInt8], file: String) throws(TokenError) -> Snapshot {
-        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readSnapshot(&reader) }
+        try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in try readSnapshot(&reader, ingestTokens: nil) }
     }
 
-    private static func readSnapshot(_ reader: inout JSONPathReader) throws(TokenError) -> Snapshot {
+    /// As `decode(_:file:)`, with the ingest tokens going straight into the compact table as they are read (the
+    /// returned catalog's `ingestTokens` is empty): no list of a million `IngestToken` values exists at once.
+    /// Refuses exactly what `decode` refuses, with the same message.
+    static func decodeServing(_ bytes: [UInt8], file: String) throws(TokenError) -> (catalog: Snapshot, ingestTokens: IngestTokenTable) {
+        var table = IngestTokenTable.Builder()
+        let catalog = try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in
+            try readSnapshot(&reader) { (reader, index) throws(TokenError) in
+                // Room at about 64 bytes of file per entry, as `decode` reserves (see there).
+                if index == 0 { table.reserve(reader.remainingBytes / 64) }
+                table.append(try readIngestToken(&reader))
+            }
+        }
+        return (catalog, IngestTokenTable(table))
+    }
+
+    /// `ingestTokens`, when given, takes each ingest token's entry instead of the snapshot's list.
+    private static func readSnapshot(_ reader: inout JSONPathReader,
+                                     ingestTokens sink: ((inout JSONPathReader, Int) throws(TokenError) -> Void)?) throws(TokenError) -> Snapshot {
         var snapshot = Snapshot()
         var version: Int?
         try reader.readObject { (reader, key) throws(TokenError) in
@@ -29,6 +46,8 @@ public enum SnapshotCodec {
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.users.append(try readUser(&reader)) }
             case "apiTokens":
                 try reader.readArray { (reader, _) throws(TokenError) in snapshot.apiTokens.append(try readAPIToken(&reader)) }
+            case "ingestTokens" where sink != nil:
+                try reader.readArray { (reader, index) throws(TokenError) in try sink!(&reader, index) }
             case "ingestTokens":
                 // Room for the list at about 64 bytes of file per entry (a generated token's line is longer), so a
                 // million entries are not copied at each doubling; capacity never written is never resident.

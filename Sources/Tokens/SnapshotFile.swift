@@ -44,6 +44,14 @@ public final class SnapshotFile: Sendable {
         return (snapshot, try snapshot.validate(file: path))
     }
 
+    /// Reads, decodes and validates the snapshot for serving: the snapshot without its ingest tokens, which
+    /// are in `index` compactly (decoded straight into that form; the file's bytes are released before
+    /// validation). What a store loads; the same refusals as ``loadIndexed()``.
+    public func loadServing() throws(TokenError) -> (catalog: Snapshot, index: SnapshotIndex) {
+        let (catalog, table) = try SnapshotCodec.decodeServing(try readAll(), file: path)
+        return (catalog, try catalog.validate(file: path, ingestTokens: table))
+    }
+
     /// Under the writers' lock: re-reads the snapshot, applies `body`, validates the result and writes it
     /// atomically. Nothing is written when `body` throws or the result is invalid.
     @discardableResult

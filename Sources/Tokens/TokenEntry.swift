@@ -61,7 +61,7 @@ public final class TokenCatalog: Sendable {
     /// The principal `entry` names, with this catalog's shared scope; nil when `entry` is of another catalog.
     func principal(for entry: TokenEntry) -> Principal? {
         guard holds(entry) else { return nil }
-        return Principal(scope: scopes[Int(entry.scope)], metricLabel: label(of: entry), entry: entry)
+        return Principal(scope: scopes[Int(entry.scope)], catalog: self, entry: entry)
     }
 
     /// Whether `entry` is of this catalog: of its lineage (stamp), and its scope and label within it.

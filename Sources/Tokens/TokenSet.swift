@@ -4,7 +4,31 @@ import Parsers
 /// built from a validated snapshot and handed to `TokenCache.replace(with:)` whole.
 public struct TokenSet: Sendable {
     /// Each credential's digest and entry.
-    let rows: [(digest: TokenDigest, entry: TokenEntry)]
+    let rows: Rows
+
+    /// The ingest tokens' rows as columns — the digests being validation's own array (shared, not copied),
+    /// each token's scope and where its label ends — then the other credentials' rows: a million tokens' set
+    /// holds 8 bytes a token beside the index. An ingest token's label is the catalog's next bytes after the
+    /// previous token's (they come first, in token order), and its last-use slot is its position plus one.
+    struct Rows: RandomAccessCollection, Sendable {
+        /// The catalog stamp of the ingest tokens' entries.
+        let stamp: UInt32
+        let ingestDigests: [TokenDigest]
+        let ingestScopes: [UInt32]
+        let ingestLabelEnds: [UInt32]
+        let others: [(digest: TokenDigest, entry: TokenEntry)]
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { ingestScopes.count + others.count }
+
+        subscript(position: Int) -> (digest: TokenDigest, entry: TokenEntry) {
+            guard position < ingestScopes.count else { return others[position - ingestScopes.count] }
+            let start = position == 0 ? 0 : ingestLabelEnds[position - 1]
+            return (ingestDigests[position], TokenEntry(generation: stamp, scope: ingestScopes[position], usageSlot: UInt32(position + 1),
+                                                        labelOffset: start, labelLength: ingestLabelEnds[position] - start))
+        }
+    }
+
     /// The scopes and labels the entries point into: what each event loop compiles its own scopes from
     /// (``LoopScopes``).
     let catalog: TokenCatalog
@@ -24,7 +48,7 @@ public struct TokenSet: Sendable {
     public init(entries: [(digest: TokenDigest, principal: Principal)] = []) {
         var builder = TokenCatalogBuilder()
         var indexes: [ObjectIdentifier: UInt32] = [:]
-        rows = entries.map { digest, principal in
+        rows = Rows(stamp: builder.stamp, ingestDigests: [], ingestScopes: [], ingestLabelEnds: [], others: entries.map { digest, principal in
             let scope: UInt32
             if let known = indexes[ObjectIdentifier(principal.scope)] {
                 scope = known
@@ -34,7 +58,7 @@ public struct TokenSet: Sendable {
             }
             let label = builder.label(principal.metricLabel, "")
             return (digest, builder.entry(scope: scope, usageSlot: principal.usageSlot, label: label))
-        }
+        })
         catalog = builder.build()
     }
 
@@ -44,24 +68,36 @@ public struct TokenSet: Sendable {
     /// own with its token's label and slot, expiring at the end of the overlap. `limits` holds each ingest
     /// token's limit policy (``LimiterStates``), or is empty when none has any.
     public init(snapshot: Snapshot, index: SnapshotIndex, limits: [IngestLimitPolicy?] = [], usage: TokenUsage? = nil) {
+        // The ingest tokens are read from the index (validation's compact table of them), so a snapshot
+        // loaded for serving, whose own list is empty, builds the same set.
+        let tokens = index.ingestTable
+        var ingestScopes = [UInt32](), ingestLabelEnds = [UInt32]()
+        ingestScopes.reserveCapacity(tokens.count)
+        ingestLabelEnds.reserveCapacity(tokens.count)
         var rows = [(digest: TokenDigest, entry: TokenEntry)]()
-        rows.reserveCapacity(snapshot.ingestTokens.count + index.previousDigests.underestimatedCount + snapshot.apiTokens.count)
+        rows.reserveCapacity(index.previousDigests.underestimatedCount + snapshot.apiTokens.count)
         var scopes = ScopeInterner(registry: index.registry, usage: usage)
-        let ingestLabelBytes = snapshot.ingestTokens.reduce(0) { $0 + $1.repository.utf8.count + 1 + $1.name.utf8.count }
+        var ingestLabelBytes = 0
+        for position in 0..<tokens.count { ingestLabelBytes += tokens.repository(at: position).utf8.count + 1 + tokens.name(at: position).utf8.count }
         scopes.catalog = TokenCatalogBuilder(labelBytes: ingestLabelBytes + snapshot.apiTokens.count * 16)
-        for (position, (token, digest)) in zip(snapshot.ingestTokens, index.ingestDigests).enumerated() {
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
-                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: token.expiresAt ?? .max,
-                                     hecAcknowledgements: token.hecAcknowledgements == true)
-            let label = scopes.catalog.label(token.repository, "/", token.name)
-            rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
+        for position in 0..<tokens.count {
+            let repository = tokens.repository(at: position)
+            let scope = scopes.scope(.ingestToken(repository: repository), canIngest: true, parser: tokens.parser(at: position),
+                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: tokens.expiresAt(at: position) ?? .max,
+                                     hecAcknowledgements: tokens.usesHECAcknowledgements(at: position))
+            let label = scopes.catalog.label(repository, "/", tokens.name(at: position))
+            assert(label.offset == ingestLabelEnds.last ?? 0, "ingest token labels are the catalog's first bytes, in order")
+            ingestScopes.append(scope)
+            ingestLabelEnds.append(label.offset + label.length)
         }
         for (position, digest) in index.previousDigests {
-            let token = snapshot.ingestTokens[position]
-            let scope = scopes.scope(.ingestToken(repository: token.repository), canIngest: true, parser: token.parser,
-                                     limits: limits.isEmpty ? nil : limits[position], expiresAtMillis: min(token.previousExpiresAt ?? .min, token.expiresAt ?? .max),
-                                     isPreviousSecret: true, hecAcknowledgements: token.hecAcknowledgements == true)
-            let label = scopes.catalog.label(token.repository, "/", token.name)
+            let repository = tokens.repository(at: position)
+            let expiresAt = tokens.expiresAt(at: position)
+            let scope = scopes.scope(.ingestToken(repository: repository), canIngest: true, parser: tokens.parser(at: position),
+                                     limits: limits.isEmpty ? nil : limits[position],
+                                     expiresAtMillis: min(tokens.rotation(at: position)?.expiresAt ?? .min, expiresAt ?? .max),
+                                     isPreviousSecret: true, hecAcknowledgements: tokens.usesHECAcknowledgements(at: position))
+            let label = scopes.catalog.label(repository, "/", tokens.name(at: position))
             rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: UInt32(position + 1), label: label)))
         }
         let rootUsers = Set(snapshot.users.lazy.filter(\.root).map(\.name))
@@ -83,7 +119,8 @@ public struct TokenSet: Sendable {
             let label = scopes.catalog.label("api/", token.name)
             rows.append((digest, scopes.catalog.entry(scope: scope, usageSlot: 0, label: label)))
         }
-        self.rows = rows
+        self.rows = Rows(stamp: scopes.catalog.stamp, ingestDigests: index.ingestDigestList, ingestScopes: ingestScopes,
+                         ingestLabelEnds: ingestLabelEnds, others: rows)
         catalog = scopes.catalog.build()
     }
 }

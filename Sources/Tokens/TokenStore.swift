@@ -63,9 +63,9 @@ public final class TokenStore: Sendable {
                              usage ledger: TokenUsageLedger,
                              preloaded: (snapshot: Snapshot, index: SnapshotIndex)?) throws(TokenError) -> (cache: TokenCache, state: State) {
         let (snapshot, index): (Snapshot, SnapshotIndex)
-        if let preloaded { (snapshot, index) = preloaded } else { (snapshot, index) = try file.loadIndexed() }
-        let limits = limiterStates.policies(for: snapshot)
-        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        if let preloaded { (snapshot, index) = preloaded } else { (snapshot, index) = try file.loadServing() }
+        let limits = limiterStates.policies(for: snapshot, index: index)
+        let usage = TokenUsage(tokenCount: index.ingestTokenCount)
         let serving = ServingSnapshot(snapshot, index: index)
         ledger.adopt(usage, table: serving.ingestTokens)
         let set = TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage)
@@ -92,22 +92,23 @@ public final class TokenStore: Sendable {
     public func reloadOrThrow() throws(TokenError) {
         if let source = source.withLock({ $0 }) { return try source.reload() }
         try reloading.withLock { _ throws(TokenError) in
-            let loaded: (snapshot: Snapshot, index: SnapshotIndex)
+            let loaded: (catalog: Snapshot, index: SnapshotIndex)
             do throws(TokenError) {
-                loaded = try file.loadIndexed()
+                loaded = try file.loadServing()
             } catch {
                 failureCount.add(1, ordering: .relaxed)
                 logRefusal(error)
                 throw error
             }
-            install(loaded.snapshot, loaded.index)
+            install(loaded.catalog, loaded.index)
         }
     }
 
     /// Swaps in a validated snapshot: the repositories first, then the credentials. Call with `reloading` held.
+    /// The ingest tokens are `index`'s (`snapshot.ingestTokens` may be empty, as a load for serving leaves it).
     func install(_ snapshot: Snapshot, _ index: SnapshotIndex) {
-        let limits = limiterStates.policies(for: snapshot)
-        let usage = TokenUsage(tokenCount: snapshot.ingestTokens.count)
+        let limits = limiterStates.policies(for: snapshot, index: index)
+        let usage = TokenUsage(tokenCount: index.ingestTokenCount)
         // The credentials and the listing's compact table are built from the same snapshot independently.
         let (set, serving) = bothAtOnce({ TokenSet(snapshot: snapshot, index: index, limits: limits.tokens, usage: usage) },
                                         { ServingSnapshot(snapshot, index: index) })
