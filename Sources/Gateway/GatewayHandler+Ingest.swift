@@ -122,14 +122,16 @@ extension GatewayHandler {
                 return refuseCharged(IngestRefusal(replication: .noTarget, repository: repository), &output)
             }
             guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
+            // Read once: a label left in the catalog is built on each read.
+            let label = principal.metricLabel
             let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
-                                        outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
+                                        outcomes: outcomes, token: label, bodyBytes: request.body.count,
                                         firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket,
                                         replication: replication)
             log.with { workspace.appends.add(workspace.batch, to: $0, completion: pending.finish) }
             if let ticket {
                 return acknowledged(ticket, route: route, repository: repository, events: workspace.batch.count, request, &output,
-                                    bodyBytes: request.body.count, token: principal.metricLabel)
+                                    bodyBytes: request.body.count, token: label)
             }
             return .deferred
         case .success(.split(let parts)): targets = parts
@@ -156,8 +158,9 @@ extension GatewayHandler {
         }
         guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
 
+        let label = principal.metricLabel
         let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
-                                    outcomes: outcomes, token: principal.metricLabel, bodyBytes: request.body.count,
+                                    outcomes: outcomes, token: label, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
                                     otherParts: targets.dropFirst().map { ($0.repository, $0.batch.count) }, bulkFilter: bulkFilter,
                                     writes: 1, acknowledgement: ticket, replication: replication)
@@ -166,11 +169,10 @@ extension GatewayHandler {
         SplitAppend.append(appendParts, encoder: &workspace.appends.encoder, completion: pending.finishSplit)
         if let ticket {
             for target in targets.dropFirst() {
-                let shard = loop.index, label = principal.metricLabel
-                metrics.countIngest(shard: shard, repository: target.repository, token: label, events: target.batch.count, bytes: 0)
+                metrics.countIngest(shard: loop.index, repository: target.repository, token: label, events: target.batch.count, bytes: 0)
             }
             return acknowledged(ticket, route: route, repository: targets[0].repository, events: targets[0].batch.count,
-                                request, &output, bodyBytes: targets.count == 1 ? request.body.count : 0, token: principal.metricLabel)
+                                request, &output, bodyBytes: targets.count == 1 ? request.body.count : 0, token: label)
         }
         return .deferred
     }

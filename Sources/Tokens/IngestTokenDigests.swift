@@ -31,20 +31,13 @@ struct IngestTokenDigests {
         var digests = [TokenDigest](repeating: TokenDigest(w0: 0, w1: 0, w2: 0, w3: 0), count: count)
         var accepted = [UInt8](repeating: 0, count: count)
         var nameHashes = [UInt64](repeating: 0, count: count)
-        let chunks = (count + Self.chunk - 1) / Self.chunk
         digests.withUnsafeMutableBufferPointer { digestsOut in
             accepted.withUnsafeMutableBufferPointer { acceptedOut in
                 nameHashes.withUnsafeMutableBufferPointer { hashesOut in
                     // Each unit writes only its own range of the three buffers.
                     let out = Output(digests: digestsOut, accepted: acceptedOut, nameHashes: hashesOut)
-                    let work: @Sendable (Int) -> Void = { unit in
-                        let range = unit * Self.chunk..<min(count, (unit + 1) * Self.chunk)
+                    forEachChunk(count: count, chunk: Self.chunk, parallel: threads > 1) { range in
                         for i in range { out.fill(i, from: tokens) }
-                    }
-                    if threads > 1 && chunks > 1 {
-                        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
-                    } else {
-                        for unit in 0..<chunks { work(unit) }
                     }
                 }
             }

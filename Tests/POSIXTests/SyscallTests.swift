@@ -102,17 +102,29 @@ private let signalsHandled = Atomic<Int>(0)
         return (thread, outcome)
     }
 
+    /// Installs a SIGUSR1 handler that counts into `signalsHandled`, without SA_RESTART (so an interrupted
+    /// call fails with EINTR unless retried); returns the action it replaced.
+    static func countSIGUSR1() throws -> sigaction {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
+        action.sa_flags = 0
+        sigemptyset(&action.sa_mask)
+        var previous = sigaction()
+        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
+        return previous
+    }
+
+    static func restoreSIGUSR1(_ previous: sigaction) {
+        var previous = previous
+        sigaction(SIGUSR1, &previous, nil)
+    }
+
     /// A thread blocks in `Syscall.read` on an empty pipe and is interrupted by a signal: the wrapper reads
     /// again, and the byte written afterwards arrives. The same interruption ends a bare read(2) with EINTR,
     /// so the test does interrupt the call.
     @Test func interruptedReadIsRetried() throws {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
-        action.sa_flags = 0  // no SA_RESTART
-        sigemptyset(&action.sa_mask)
-        var previous = sigaction()
-        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
-        defer { sigaction(SIGUSR1, &previous, nil) }
+        let previous = try Self.countSIGUSR1()
+        defer { Self.restoreSIGUSR1(previous) }
         let (r, w) = try pipe()
         defer { Syscall.close(r); Syscall.close(w) }
 
@@ -136,13 +148,8 @@ private let signalsHandled = Atomic<Int>(0)
 
     /// The blocking wrapper retries an interrupted read as the non-blocking one does.
     @Test func interruptedBlockingReadIsRetried() throws {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in signalsHandled.add(1, ordering: .relaxed) }
-        action.sa_flags = 0  // no SA_RESTART
-        sigemptyset(&action.sa_mask)
-        var previous = sigaction()
-        try #require(sigaction(SIGUSR1, &action, &previous) == 0)
-        defer { sigaction(SIGUSR1, &previous, nil) }
+        let previous = try Self.countSIGUSR1()
+        defer { Self.restoreSIGUSR1(previous) }
         let (r, w) = try pipe()
         defer { Syscall.close(r); Syscall.close(w) }
         let (wrapped, outcome) = try interruptBlockedRead(r) { buffer in
