@@ -11,7 +11,13 @@
 # run and "syncs/write": repository syncs that completed (sluice_wal_fsync_seconds_count, summed) per record
 # appended during the run. Under interval=MS with each file written less often than every MS, every write
 # needs a sync of its own to be durable within MS; a figure well below 1 says the syncs fell behind and the
-# interval stretched; the summary gives, per binary, the best run of each side and the ratio many/one (target >= 0.8).
+# interval stretched. "lag": from the writers' sluice_wal_writer_sync_lag_seconds histogram (time from a write no
+# sync covered to the end of the sync that made it durable), its mean and the share of syncs whose lag passed
+# 25 ms, over the run; "held": appends answered only after their sync because the interval could not be kept
+# otherwise (sluice_wal_writer_held_appends_total) per record ("-" for a binary without these metrics).
+# The summary gives, per binary, the best run of each side and the ratio many/one (target >= 0.8).
+# "new" is BIN as it starts by default (syncfs only when the data folder is a mount point: not in $work here),
+# "syncfs" BIN with --wal-syncfs.
 set -euo pipefail
 cd "$(dirname "$0")"
 source lib/sluice.sh
@@ -38,11 +44,23 @@ metric_sum() {
     curl -fsS "http://127.0.0.1:$SLUICE_PORT/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%.0f\n", s}'
 }
 
+# Sum of the series named $1, as a decimal.
+metric_float() {
+    curl -fsS "http://127.0.0.1:$SLUICE_PORT/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%.6f\n", s}'
+}
+
+# Sum over writers of histogram $1's bucket le=$2.
+metric_bucket() {
+    curl -fsS "http://127.0.0.1:$SLUICE_PORT/metrics" | awk -v n="$1_bucket" -v le="le=\"$2\"" 'index($1, n"{") == 1 && index($1, le) {s += $2} END {printf "%.0f\n", s}'
+}
+
 run() { # binary-label label fsync tokenargs...
     local which=$1 label=$2 fsync=$3
     shift 3
-    local syncs0 records0
+    local syncs0 records0 lagsum0 lagcount0 lagover0 held0
     syncs0=$(metric_sum sluice_wal_fsync_seconds_count) records0=$(metric_sum sluice_wal_records_appended_total)
+    lagsum0=$(metric_float sluice_wal_writer_sync_lag_seconds_sum) lagcount0=$(metric_sum sluice_wal_writer_sync_lag_seconds_count)
+    lagover0=$(metric_bucket sluice_wal_writer_sync_lag_seconds 0.025) held0=$(metric_sum sluice_wal_writer_held_appends_total)
     "$BIN" bench --url "http://127.0.0.1:$SLUICE_PORT" --format structured --batch 1 --connections 64 --threads 1 \
         --duration "$DURATION" --json "$@" >"$work/out.json" 2>/dev/null &
     local bench=$!
@@ -50,13 +68,20 @@ run() { # binary-label label fsync tokenargs...
     local threads
     threads=$(ls "/proc/$SLUICE_PID/task" | wc -l)
     wait "$bench"
-    local syncs records
+    local syncs records lagsum lagcount lagover held
     syncs=$(( $(metric_sum sluice_wal_fsync_seconds_count) - syncs0 )) records=$(( $(metric_sum sluice_wal_records_appended_total) - records0 ))
-    python3 - "$work/out.json" "$label" "$fsync" "$threads" "$which" "$syncs" "$records" <<'PY' | tee -a "$work/results"
+    lagsum=$(echo "$(metric_float sluice_wal_writer_sync_lag_seconds_sum) - $lagsum0" | bc -l)
+    lagcount=$(( $(metric_sum sluice_wal_writer_sync_lag_seconds_count) - lagcount0 ))
+    lagover=$(( lagcount - ($(metric_bucket sluice_wal_writer_sync_lag_seconds 0.025) - lagover0) ))
+    held=$(( $(metric_sum sluice_wal_writer_held_appends_total) - held0 ))
+    python3 - "$work/out.json" "$label" "$fsync" "$threads" "$which" "$syncs" "$records" "$lagsum" "$lagcount" "$lagover" "$held" <<'PY' | tee -a "$work/results"
 import json, sys
 r = json.load(open(sys.argv[1]))
-per = int(sys.argv[6]) / max(1, int(sys.argv[7]))
-print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}  syncs/write {per:.2f}")
+records = max(1, int(sys.argv[7]))
+per = int(sys.argv[6]) / records
+lagcount = int(sys.argv[9])
+lag = f"lag mean {float(sys.argv[8]) / lagcount * 1000:6.1f} ms, >25 ms {int(sys.argv[10]) / lagcount:5.1%}  held/write {int(sys.argv[11]) / records:.2f}" if lagcount else "lag -  held -"
+print(f"{sys.argv[5]:4} {sys.argv[3]:12} {sys.argv[2]:5} {r['requests_per_second']:10.0f} req/s  p99 {r['latency_ms']['p99']:7.2f} ms  errors {r['errors']}  server threads {sys.argv[4]}  syncs/write {per:.2f}  {lag}")
 PY
 }
 

@@ -14,8 +14,8 @@ public struct GatewayConfiguration: Sendable {
     /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
     public var walWriters = WALOptions.coreCount
     public var walIdleCloseMillis: Int? = 300_000
-    /// ``WALOptions/syncfsRounds``.
-    public var walSyncfs = false
+    /// ``WALOptions/syncfsRounds`` (nil: on a file system of the WAL's own).
+    public var walSyncfs: Bool? = nil
     /// ``WALOptions/syncQueuesPerWriter``.
     public var walSyncQueues = 1
     public var retentionBytes: Int?

@@ -22,23 +22,37 @@ final class BackgroundSync: @unchecked Sendable {
         var offset: Int
         var nextSequence: UInt64
         var error: SegmentIOError?
+        /// When the oldest write the sync covered (and no earlier sync had) was made; 0 = unknown.
+        var since: UInt64
     }
 
     private let queue: DispatchQueue
     private let inFlight = Atomic<Bool>(false)
     private let outcome = Mutex<Outcome?>(nil)
     private let metrics: RepositoryMetrics
+    private let backlog: SyncBacklog
+    private let wake: @Sendable () -> Void
+    /// Set by the writer while appends of this log wait for its next sync to be acknowledged: a finished
+    /// sync then wakes the writer, which completes them and starts the next.
+    let wakesWriter = Atomic<Bool>(false)
 
-    init(queue: DispatchQueue, metrics: RepositoryMetrics) {
+    init(queue: DispatchQueue, metrics: RepositoryMetrics, backlog: SyncBacklog, wake: @escaping @Sendable () -> Void) {
         self.queue = queue
         self.metrics = metrics
+        self.backlog = backlog
+        self.wake = wake
     }
 
-    /// Starts syncing `file` unless a sync is already running; false when one was.
-    func start(_ file: any SegmentFile, offset: Int, nextSequence: UInt64) -> Bool {
+    /// Starts syncing `file` unless a sync is already running; false when one was. `since`: when the oldest
+    /// write it covers (and no earlier sync did) was made, for the lag.
+    func start(_ file: any SegmentFile, offset: Int, nextSequence: UInt64, since: UInt64) -> Bool {
         guard claim() else { return false }
         let box = FileBox(file)
-        queue.async { [self] in run(box.file, offset: offset, nextSequence: nextSequence) }
+        backlog.queued.add(1, ordering: .relaxed)
+        queue.async { [self] in
+            backlog.queued.subtract(1, ordering: .relaxed)
+            run(box.file, offset: offset, nextSequence: nextSequence, since: since)
+        }
         return true
     }
 
@@ -54,6 +68,7 @@ final class BackgroundSync: @unchecked Sendable {
         var file: any SegmentFile
         var offset: Int
         var nextSequence: UInt64
+        var since: UInt64
     }
 
     /// Syncs every member's file (all on the file system of `handle`, each claimed) with one `syncfs` on
@@ -67,33 +82,41 @@ final class BackgroundSync: @unchecked Sendable {
             do throws(SegmentIOError) {
                 try box.handle.sync()
             } catch {
-                for member in box.members { member.sync.run(member.file, offset: member.offset, nextSequence: member.nextSequence) }
+                for member in box.members {
+                    member.sync.run(member.file, offset: member.offset, nextSequence: member.nextSequence, since: member.since)
+                }
                 return
             }
-            let seconds = MonotonicClock.seconds(since: started)
+            let ended = MonotonicClock.nanoseconds()
+            let seconds = Double(ended - started) / 1e9
             for member in box.members {
                 member.sync.metrics.recordFsync(seconds: seconds)
-                member.sync.finish(Outcome(offset: member.offset, nextSequence: member.nextSequence, error: nil))
+                member.sync.backlog.recordLag(since: member.since, ended: ended)
+                member.sync.finish(Outcome(offset: member.offset, nextSequence: member.nextSequence, error: nil, since: member.since))
             }
         }
     }
 
     /// On the sync queue: one fdatasync of `file`, then its outcome.
-    private func run(_ file: any SegmentFile, offset: Int, nextSequence: UInt64) {
+    private func run(_ file: any SegmentFile, offset: Int, nextSequence: UInt64, since: UInt64) {
         let started = MonotonicClock.nanoseconds()
         var failure: SegmentIOError?
         do throws(SegmentIOError) {
             try file.sync()
-            metrics.recordFsync(seconds: MonotonicClock.seconds(since: started))
+            let ended = MonotonicClock.nanoseconds()
+            metrics.recordFsync(seconds: Double(ended - started) / 1e9)
+            backlog.recordSync(nanos: ended - started)
+            backlog.recordLag(since: since, ended: ended)
         } catch {
             failure = error
         }
-        finish(Outcome(offset: offset, nextSequence: nextSequence, error: failure))
+        finish(Outcome(offset: offset, nextSequence: nextSequence, error: failure, since: since))
     }
 
     private func finish(_ result: Outcome) {
         outcome.withLock { $0 = result }
         inFlight.store(false, ordering: .releasing)
+        if wakesWriter.load(ordering: .acquiring) { wake() }
     }
 
     /// Starts write-back of `range` of `file` unless a sync or write-back is already running; false when one was.
@@ -103,6 +126,7 @@ final class BackgroundSync: @unchecked Sendable {
         queue.async { [self] in
             box.file.startWriteback(from: range.lowerBound, count: range.count)
             inFlight.store(false, ordering: .releasing)
+            if wakesWriter.load(ordering: .acquiring) { wake() }
         }
         return true
     }

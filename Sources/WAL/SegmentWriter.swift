@@ -87,6 +87,11 @@ final class SegmentWriter {
     var inRound = false
     /// Set by the pool writer while this log waits for an interval sync.
     var awaitingInterval = false
+    /// Set by the pool writer while this log is in its list of logs holding appends for their sync.
+    var inHoldingList = false
+    /// Under `.interval`: when the oldest write that no started sync covers was made (0: none), for the
+    /// lag and for ``IntervalPacing``.
+    private var uncoveredSinceNanos: UInt64 = 0
     /// The file system this log's segments live on, as its pool writer syncs it (set when adopted).
     var device: SyncDevice?
     /// Set once the repository's log was closed for good (``PoolWriter/retire(_:)``): later records fail
@@ -103,7 +108,9 @@ final class SegmentWriter {
         self.health = health
         self.logger = logger
         self.owner = owner
-        background = BackgroundSync(queue: owner.syncQueueForNewLog(), metrics: metrics)
+        let writerQueue = owner.queue
+        background = BackgroundSync(queue: owner.syncQueueForNewLog(), metrics: metrics, backlog: owner.syncBacklog,
+                                    wake: { writerQueue.nudge() })
         pacer = WritebackPacer(chunkBytes: max(WritebackPacer.pageBytes, options.writebackChunkBytes), from: recovered.endOffset)
         // Recovery ran on the thread that opened the log; the descriptor is taken again, from the pool
         // writer's budget, by the first record.
@@ -180,7 +187,9 @@ final class SegmentWriter {
         applyBackgroundOutcome()
         guard let file, writtenOffset > syncedOffset, background.claim() else { return nil }
         lastSyncNanos = MonotonicClock.nanoseconds()
-        return BackgroundSync.Member(sync: background, file: file, offset: writtenOffset, nextSequence: nextSequence)
+        let since = uncoveredSinceNanos
+        uncoveredSinceNanos = 0
+        return BackgroundSync.Member(sync: background, file: file, offset: writtenOffset, nextSequence: nextSequence, since: since)
     }
 
     /// Closes the active segment's descriptor and gives back the write buffers; seals nothing. The
@@ -349,6 +358,8 @@ final class SegmentWriter {
             staged.removeAll(keepingCapacity: true)
             return
         }
+        let holds = holdsForSync()
+        if case .interval = options.fsync, uncoveredSinceNanos == 0 { uncoveredSinceNanos = lastWriteNanos }
         writtenOffset += writeBufferCount
         reservedEnd = max(reservedEnd, writtenOffset)
         nextSequence = stagedNextSequence
@@ -373,6 +384,14 @@ final class SegmentWriter {
             } else {
                 awaitingSync.append(contentsOf: staged)
             }
+        } else if holds {
+            // Answered when a sync covers them (``serviceHeld()``): held appends are always the last written.
+            if awaitingSync.isEmpty {
+                background.wakesWriter.store(true, ordering: .releasing)
+                owner.noteHolding(self)
+            }
+            owner.syncBacklog.heldAppends.add(staged.count, ordering: .relaxed)
+            awaitingSync.append(contentsOf: staged)
         } else {
             health.durableNextSequence.store(nextSequence, ordering: .releasing)
             for append in staged { succeed(append.completion, append.recordBytes, append.position) }
@@ -380,8 +399,56 @@ final class SegmentWriter {
         staged.removeAll(keepingCapacity: true)
     }
 
+    /// Under `.interval`, for the records being written: whether they wait for their sync before they are
+    /// acknowledged (``IntervalPacing``). Never for a log whose file system's `syncfs` covers it (one sync
+    /// per writer and interval keeps up), always while earlier records of this log wait.
+    private func holdsForSync() -> Bool {
+        guard case .interval(let ms) = options.fsync, device?.handle == nil else { return false }
+        if !awaitingSync.isEmpty { return true }
+        let age = uncoveredSinceNanos == 0 || lastWriteNanos < uncoveredSinceNanos ? 0 : lastWriteNanos - uncoveredSinceNanos
+        let backlog = owner.syncBacklog
+        return IntervalPacing.holdsAcknowledgement(intervalNanos: UInt64(ms) * 1_000_000, uncoveredAgeNanos: age,
+                                                   queuedSyncs: backlog.queued.load(ordering: .relaxed),
+                                                   queues: owner.syncQueues.count,
+                                                   syncNanos: backlog.syncNanos.load(ordering: .relaxed))
+    }
+
+    /// Whether appends wait for a sync before they are acknowledged (under `.interval`, see ``holdsForSync()``).
+    var holdsAppends: Bool { !awaitingSync.isEmpty }
+
+    /// Under `.interval`, on the writer thread once a round: completes the held appends a finished sync
+    /// covered (or fails them when it failed) and starts the next sync at once for those still held
+    /// (their clients wait for it).
+    func serviceHeld() {
+        applyBackgroundOutcome()
+        guard !awaitingSync.isEmpty, !background.isRunning else { return }
+        startBackgroundSync()
+    }
+
+    /// Under `.interval`, after a failed sync: the held appends are refused and cut away (they were never
+    /// acknowledged, so a retry must not find them stored), as `.always` does with its group.
+    private func failHeld(after error: SegmentIOError) {
+        guard !awaitingSync.isEmpty else { return }
+        background.wakesWriter.store(false, ordering: .releasing)
+        var bytes = 0, uncompressed = 0
+        for append in awaitingSync {
+            bytes += append.recordBytes
+            uncompressed += append.uncompressedBytes
+        }
+        let start = writtenOffset - bytes
+        if let file { cutBack(file, to: start, dataEnd: writtenOffset, after: error) }
+        writtenOffset = start
+        activeIngestBytes -= uncompressed
+        nextSequence = awaitingSync[0].position.firstSequence
+        stagedNextSequence = nextSequence
+        syncedOffset = min(syncedOffset, start)
+        syncedNextSequence = min(syncedNextSequence, nextSequence)
+        for append in awaitingSync { fail(append.completion, append.recordBytes, .unavailable(error.unavailability)) }
+        awaitingSync.removeAll(keepingCapacity: true)
+    }
+
     /// fdatasync of everything written; completes what awaited it. A failure under `.always` cuts the
-    /// unacknowledged records away and fails them.
+    /// unacknowledged records away and fails them (under `.interval`, the held ones).
     @discardableResult
     func syncWritten() -> Bool {
         guard let file else { return false }
@@ -394,6 +461,7 @@ final class SegmentWriter {
             guard case .always = options.fsync else {
                 // Already acknowledged under this policy: keep the records, report, retry on the next interval.
                 markUnavailable(error)
+                failHeld(after: error)
                 return false
             }
             cutBack(file, to: syncedOffset, dataEnd: writtenOffset, after: error)
@@ -413,6 +481,14 @@ final class SegmentWriter {
     /// system that started after the last write and reported no error): completes what awaited it.
     func markSynced(started: UInt64, ended: UInt64) {
         lastSyncNanos = ended
+        if case .interval = options.fsync {
+            owner.syncBacklog.recordLag(since: uncoveredSinceNanos, ended: ended)
+            uncoveredSinceNanos = 0
+            if !awaitingSync.isEmpty {
+                background.wakesWriter.store(false, ordering: .releasing)
+                health.durableNextSequence.store(nextSequence, ordering: .releasing)
+            }
+        }
         averageGroupBytes += (writtenOffset - syncedOffset - averageGroupBytes) / 8
         metrics.recordFsync(seconds: Double(ended - started) / 1e9)
         syncedOffset = writtenOffset
@@ -428,8 +504,9 @@ final class SegmentWriter {
     func startBackgroundSync() {
         applyBackgroundOutcome()
         guard let file, writtenOffset > syncedOffset else { return }
-        if background.start(file, offset: writtenOffset, nextSequence: nextSequence) {
+        if background.start(file, offset: writtenOffset, nextSequence: nextSequence, since: uncoveredSinceNanos) {
             lastSyncNanos = MonotonicClock.nanoseconds()
+            uncoveredSinceNanos = 0
         }
     }
 
@@ -451,9 +528,12 @@ final class SegmentWriter {
     private func applyBackgroundOutcome() {
         guard let outcome = background.takeOutcome() else { return }
         if let error = outcome.error {
-            // Already acknowledged under this policy: keep the records, report, retry on the next interval.
+            // Already acknowledged under this policy: keep the records, report, retry on the next interval
+            // (still as old as they were, for the lag); the held ones are refused.
             metrics.writeErrors.add(1, ordering: .relaxed)
             markUnavailable(error)
+            if outcome.since > 0, uncoveredSinceNanos == 0 || outcome.since < uncoveredSinceNanos { uncoveredSinceNanos = outcome.since }
+            failHeld(after: error)
             return
         }
         pacer.covered(upTo: outcome.offset)
@@ -462,6 +542,18 @@ final class SegmentWriter {
             syncedOffset = outcome.offset
             syncedNextSequence = outcome.nextSequence
         }
+        // Held appends are the last written, in order: those the sync reached are durable now.
+        var covered = 0
+        while covered < awaitingSync.count {
+            let position = awaitingSync[covered].position
+            guard position.firstSequence + UInt64(position.eventCount) <= outcome.nextSequence else { break }
+            covered += 1
+        }
+        guard covered > 0 else { return }
+        for append in awaitingSync[..<covered] { succeed(append.completion, append.recordBytes, append.position) }
+        awaitingSync.removeFirst(covered)
+        health.durableNextSequence.store(awaitingSync.first?.position.firstSequence ?? nextSequence, ordering: .releasing)
+        if awaitingSync.isEmpty { background.wakesWriter.store(false, ordering: .releasing) }
     }
 
     /// Truncates the segment back to `offset` after a failed write or sync (the records up to `dataEnd`

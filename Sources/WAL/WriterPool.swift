@@ -77,10 +77,24 @@ final class WriterPool: Sendable {
              { $0.metrics.repositories.load(ordering: .relaxed) }),
             ("sluice_wal_writer_open_repositories", "gauge", "Repositories of the WAL writer thread with an open segment.",
              { $0.metrics.openRepositories.load(ordering: .relaxed) }),
+            ("sluice_wal_writer_held_appends_total", "counter", "Appends under --fsync interval answered only once their sync was done, because the syncs could not keep the interval otherwise.",
+             { $0.syncBacklog.heldAppends.load(ordering: .relaxed) }),
         ]
         for (name, type, help, value) in series {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for writer in writers { out += "\(name){writer=\"\(writer.index)\"} \(value(writer))\n" }
+        }
+        let lag = "sluice_wal_writer_sync_lag_seconds"
+        out += "# HELP \(lag) Under --fsync interval: time from a write no sync covered yet to the end of the sync that made it durable.\n# TYPE \(lag) histogram\n"
+        for writer in writers {
+            let histogram = writer.syncBacklog.lagHistogram
+            let label = "writer=\"\(writer.index)\""
+            var cumulative = 0
+            for (index, bound) in RepositoryMetrics.latencyBounds.enumerated() {
+                cumulative += histogram.counts[index]
+                out += "\(lag)_bucket{\(label),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "\(lag)_bucket{\(label),le=\"+Inf\"} \(histogram.count)\n\(lag)_sum{\(label)} \(histogram.sum)\n\(lag)_count{\(label)} \(histogram.count)\n"
         }
         return out
     }
@@ -126,6 +140,8 @@ final class PoolWriter: @unchecked Sendable {
     var syncQueue: DispatchQueue { syncQueues[0] }
     private let nextSyncQueue = Atomic<Int>(0)
     let metrics = WriterMetrics()
+    /// Its interval syncs' queue, cost and lag (shared with the sync queues).
+    let syncBacklog = SyncBacklog()
     private let options: WALOptions
     private let descriptorCap: Int
     private let newcomers = Mutex<[SegmentWriterRef]>([])
@@ -144,6 +160,11 @@ final class PoolWriter: @unchecked Sendable {
     /// Logs that received records in this round, each once (``SegmentWriter/inRound``).
     private var round: [SegmentWriter] = []
     private var roundAppends = 0
+    /// Logs whose appends wait for their sync under `.interval` (``SegmentWriter/holdsAppends``), each once.
+    private var holding: [SegmentWriter] = []
+    /// Whether its logs' folders may be covered by one `syncfs` (``IntervalPacing/usesSyncfs(forced:ownFileSystem:)``),
+    /// decided with the first log adopted.
+    private var syncfsAllowed: Bool?
     /// Logs with data written under `.interval` that no sync covers yet (``SegmentWriter/awaitingInterval``).
     private var intervalWaiting: [SegmentWriter] = []
     /// The earliest time a log of ``intervalWaiting`` can be due for its sync (``UInt64/max``: none waits):
@@ -294,8 +315,29 @@ final class PoolWriter: @unchecked Sendable {
                 return
             }
             tick()
+            serviceHolds()
             completeRound()
             retireRequested()
+        }
+    }
+
+    /// A log started holding appends for their sync (``SegmentWriter/holdsAppends``).
+    func noteHolding(_ writer: SegmentWriter) {
+        guard !writer.inHoldingList else { return }
+        writer.inHoldingList = true
+        holding.append(writer)
+    }
+
+    /// Completes the held appends whose sync finished and starts the next sync of each log still holding
+    /// (a finished sync of such a log wakes this thread).
+    private func serviceHolds() {
+        guard !holding.isEmpty else { return }
+        holding.removeAll { writer in
+            writer.serviceHeld()
+            if !writer.inRound { writer.complete() }
+            let done = !writer.holdsAppends || writer.retired
+            if done { writer.inHoldingList = false }
+            return done
         }
     }
 
@@ -317,7 +359,12 @@ final class PoolWriter: @unchecked Sendable {
     /// before the first record of any of its logs is written. A handle that cannot be opened leaves that
     /// log to per-file syncs (and the next log tries again).
     private func device(for writer: SegmentWriter) -> SyncDevice? {
-        guard options.syncfsRounds else { return nil }
+        if syncfsAllowed == nil {
+            let fs = writer.fs
+            let own = IntervalPacing.hasOwnFileSystem(dataDirectory: options.dataDirectory, device: { fs.fileSystemID($0) })
+            syncfsAllowed = IntervalPacing.usesSyncfs(forced: options.syncfsRounds, ownFileSystem: own)
+        }
+        guard syncfsAllowed == true else { return nil }
         let path = writer.directory.path
         guard let id = writer.fs.fileSystemID(path) else { return nil }
         if let known = devices[id] { return known }

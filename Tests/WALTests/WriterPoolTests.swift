@@ -300,6 +300,52 @@ struct WriterPoolTests {
         #expect(try readAll(dir.path, "free").events.map(\.1) == logLines("f", count: 1))
     }
 
+    /// Under `--fsync interval` with per-file syncs, a record written while its log's sync is late (a sync
+    /// held at the gate for longer than the interval) is answered only once a sync covers it, not after its
+    /// write; the records written while the log was on time are answered at once. When the late sync fails,
+    /// the held record is refused and cut away (it was never acknowledged), the acknowledged ones stay.
+    @Test(arguments: [false, true]) func lateLogHoldsAppendsUntilTheirSync(_ syncFails: Bool) throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(pathFilter: "late", gateFirstSync: true)
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.syncfsRounds = false
+        options.fsync = .interval(milliseconds: 20)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let log = try store.log(for: "late")
+        usleep(30_000)
+        // Due at once: its sync starts and waits at the gate.
+        _ = try log.appendAndWait(logLines("a", count: 1)).get()
+        plan.firstSyncStarted.wait()
+        // On time: the first write no sync covers, answered after the write.
+        _ = try log.appendAndWait(logLines("b", count: 1)).get()
+        // Two intervals later that write is still uncovered (the sync ahead of it still runs): held.
+        usleep(40_000)
+        let held = Completions()
+        log.append(EventBatch(samples: logLines("c", count: 1)), completion: held.callback(0))
+        usleep(60_000)
+        #expect(held.all.isEmpty, "answered before a sync covered it")
+        #expect(store.metricsText().contains("sluice_wal_writer_held_appends_total{writer=\"0\"} 1\n"))
+        if syncFails { plan.set { $0.syncErrno = EIO } }
+        plan.firstSyncGate?.signal()
+        held.wait(1)
+        if syncFails {
+            guard case .failure(.unavailable) = held.all[0]! else { Issue.record("\(held.all[0]!)"); return }
+            plan.set { $0.syncErrno = nil }
+        } else {
+            guard case .success(let position) = held.all[0]! else { Issue.record("\(held.all[0]!)"); return }
+            #expect(position.firstSequence == 2)
+            #expect(plan.syncs.load(ordering: .relaxed) >= 2, "the held record waited for a second sync")
+            #expect(log.metrics.fsyncs.load(ordering: .relaxed) >= 2)
+        }
+        let metrics = store.metricsText()
+        #expect(metrics.contains("sluice_wal_writer_sync_lag_seconds_count{writer=\"0\"}"))
+        store.shutdown()
+        let read = try readAll(dir.path, "late")
+        #expect(read.corruption.isEmpty)
+        #expect(read.events.map(\.1) == logLines("a", count: 1) + logLines("b", count: 1) + (syncFails ? [] : logLines("c", count: 1)))
+    }
+
     /// Under `--fsync interval`, logs that fall due while the writer's interval syncfs runs wait for it and
     /// share the next one, instead of queueing one syncfs per tick behind it.
     @Test func intervalSyncfsWaitsForTheRunningOne() throws {
