@@ -51,13 +51,15 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
 
     /// One edit from the command line (`--source`): reads the bucket, applies `body` with compare-and-set
     /// (retrying on conflicts) and disconnects.
-    public static func editOnce<T>(url: SnapshotSourceURL, logger: Logger, _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
+    public static func editOnce<T>(url: SnapshotSourceURL, logger: Logger, ingestToken key: TokenKey? = nil,
+                                   _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
         let host = ProcessInfo.processInfo.hostName
         let fleet = FleetSnapshot(url: url, replicas: nil, gateway: "cli@\(host)", logger: logger)
         defer { fleet.shutdown() }
         guard try fleet.connect() != nil else {
             throw TokenError.notFound("\(url) holds no snapshot yet: start a gateway with --snapshot-source \(url) to seed it")
         }
+        if let key { return try fleet.edit(ingestToken: key, body) }
         return try fleet.edit(body)
     }
 
@@ -153,13 +155,27 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     // MARK: - SnapshotSource
 
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(focus: nil, body)
+    }
+
+    /// Changes at most the ingest token `key`: prepared without copying or comparing the whole token list
+    /// (``SnapshotMirror/prepare(batchID:ingestToken:_:)``), written with the same compare-and-set.
+    public func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(focus: key, body)
+    }
+
+    private func edit<T>(focus: TokenKey?, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
         lock.lock()
         defer { lock.unlock() }
         for attempt in 1...Self.maxAttempts {
             guard let bucket else {
                 throw .invalidArgument("the shared token snapshot (\(url)) cannot be reached; changes are refused until it is back")
             }
-            let prepared = try mirror.prepare(batchID: Self.batchID(), body)
+            let prepared = if let focus {
+                try mirror.prepare(batchID: Self.batchID(), ingestToken: focus, body)
+            } else {
+                try mirror.prepare(batchID: Self.batchID(), body)
+            }
             if prepared.writes.isEmpty { return prepared.result }
             var revisions: [UInt64] = []
             do throws(KeyValueError) {

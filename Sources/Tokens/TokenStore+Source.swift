@@ -6,8 +6,17 @@ import Logging
 public protocol SnapshotSource: Sendable {
     /// Applies `body` to the newest snapshot and stores the change; returns once it serves on this gateway.
     func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T
+    /// As ``edit(_:)`` for an edit that changes at most the ingest token `key`, which a source may apply
+    /// without going over the whole set.
+    func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T
     /// Re-reads the whole source (SIGHUP).
     func reload() throws(TokenError)
+}
+
+extension SnapshotSource {
+    public func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(body)
+    }
 }
 
 extension TokenStore {
