@@ -283,7 +283,9 @@ public struct SnapshotMirror: Sendable {
         for (write, revision) in zip(edit.writes, written) where revision > revisions[write.key] ?? 0 {
             revisions[write.key] = revision
         }
-        if edit.index == nil, let positions = deltaPositions(edit.changes) {
+        if edit.isFocused && edit.changes.isEmpty {
+            return  // the edit changed nothing
+        } else if edit.index == nil, let positions = deltaPositions(edit.changes) {
             applyDelta(edit.changes, at: positions)
         } else if edit.isFocused {
             var candidate = snapshot

@@ -43,6 +43,13 @@ extension TokenStore {
     }
 
     /// Writes `snapshot` as `dataDirectory`'s `tokens.json` before any store reads it.
+    /// Writes the serving snapshot as ``writeCache(_:)`` does, encoding the ingest tokens from the listing
+    /// table one by one (no list of a million `IngestToken` values is made).
+    public func writeCache() throws(TokenError) {
+        let serving = serving
+        try file.withWriterLock { () throws(TokenError) in try file.write(serving) }
+    }
+
     public static func writeCache(_ snapshot: Snapshot, dataDirectory: String) throws(TokenError) {
         try makeDirectories(dataDirectory)
         let file = SnapshotFile(dataDirectory: dataDirectory)

@@ -146,6 +146,24 @@ import Testing
         #expect(table.overflowCount <= 2 * list.count + 64)
     }
 
+    /// The cache file written from the listing table (`SnapshotCodec.encode(serving)`) has the bytes of
+    /// the same snapshot written whole, for every form a token takes, built or patched.
+    @Test func theListingEncodesAsTheWholeSnapshot() throws {
+        var snapshot = Fixture.snapshot()
+        snapshot.ingestTokens += (0..<300).map { Self.anyForm($0, repository: ["web", "db"][$0 % 2]) }
+        let serving = ServingSnapshot(snapshot)
+        #expect(SnapshotCodec.encode(serving) == SnapshotCodec.encode(snapshot))
+        var changed = snapshot
+        changed.ingestTokens[5] = Self.anyForm(1001, repository: "web")
+        changed.ingestTokens.append(Self.anyForm(1002, repository: "fresh"))
+        let count = snapshot.ingestTokens.count
+        let patched = ServingSnapshot(changed, patching: serving, dirty: [5, count])
+        #expect(patched.ingestTokens.patchDepth == 1)
+        #expect(SnapshotCodec.encode(patched) == SnapshotCodec.encode(changed))
+        let empty = ServingSnapshot(Fixture.snapshot().withoutIngestTokens)
+        #expect(SnapshotCodec.encode(empty) == SnapshotCodec.encode(Fixture.snapshot().withoutIngestTokens))
+    }
+
     /// The store keeps the compact form and still answers with the whole snapshot as written.
     @Test func storeServesTheSnapshotItLoaded() throws {
         let directory = TemporaryDirectory()
@@ -156,5 +174,14 @@ import Testing
         #expect(serving.catalog.ingestTokens.isEmpty)
         #expect(serving.catalog.repositories == Fixture.snapshot().repositories)
         #expect(serving.ingestTokens(in: "web") == Fixture.snapshot().ingestTokens(in: "web"))
+    }
+}
+
+extension Snapshot {
+    /// This snapshot with no ingest tokens.
+    var withoutIngestTokens: Snapshot {
+        var copy = self
+        copy.ingestTokens = []
+        return copy
     }
 }
