@@ -109,7 +109,7 @@ struct AdminOperations: Sendable {
 
     func addIngestToken(repository: String, name: String, parser: String?, customToken: String?,
                         expiresAt: Int64? = nil) async throws(AdminError) -> IngestToken {
-        try await mutate("addIngestTokenV3", repository: repository, tokenName: name, authorize: { (snapshot: Snapshot) throws(TokenError) in
+        try await mutate("addIngestTokenV3", repository: repository, tokenName: name, onlyThatToken: true, authorize: { (snapshot: Snapshot) throws(TokenError) in
             try requireManage(repository, snapshot)
             if customToken != nil { try snapshot.checkCustomTokenAllowed(callerIsRoot: caller.isRoot(in: snapshot)) }
         }) { (snapshot: inout Snapshot) throws(TokenError) in
@@ -123,7 +123,7 @@ struct AdminOperations: Sendable {
     /// Issues a new secret for the token; the old one keeps working for `overlapSeconds`. The answer holds
     /// the new secret (shown once, as `addIngestTokenV3` shows a new token).
     func rotateIngestToken(repository: String, name: String, overlapSeconds: Int64) async throws(AdminError) -> IngestToken {
-        try await mutate("rotateIngestToken", repository: repository, tokenName: name, authorize: manage(repository)) {
+        try await mutate("rotateIngestToken", repository: repository, tokenName: name, onlyThatToken: true, authorize: manage(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
             let value = try snapshot.rotateIngestToken(repository: repository, name: name,
                                                        overlapMillis: overlapSeconds.multipliedReportingOverflow(by: 1000).partialValue,
@@ -136,7 +136,7 @@ struct AdminOperations: Sendable {
     }
 
     func assignParser(repository: String, tokenName: String, parser: String) async throws(AdminError) -> IngestToken {
-        try await mutate("assignParserToIngestTokenV2", repository: repository, tokenName: tokenName, authorize: manage(repository)) {
+        try await mutate("assignParserToIngestTokenV2", repository: repository, tokenName: tokenName, onlyThatToken: true, authorize: manage(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
             // The answer names the token but never holds its secret: only the mutation that creates a token
             // returns it (the masked form `sluice tokens list` shows stands in for the non-null field).
@@ -148,7 +148,7 @@ struct AdminOperations: Sendable {
     }
 
     func unassignParser(repository: String, tokenName: String) async throws(AdminError) -> Repository {
-        try await mutate("unassignIngestToken", repository: repository, tokenName: tokenName, authorize: manage(repository)) {
+        try await mutate("unassignIngestToken", repository: repository, tokenName: tokenName, onlyThatToken: true, authorize: manage(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
             try snapshot.unassignParser(repository: repository, tokenName: tokenName)
             return try requireManage(repository, snapshot)
@@ -156,7 +156,7 @@ struct AdminOperations: Sendable {
     }
 
     func removeIngestToken(repository: String, name: String) async throws(AdminError) {
-        try await mutate("removeIngestToken", repository: repository, tokenName: name, authorize: manage(repository)) {
+        try await mutate("removeIngestToken", repository: repository, tokenName: name, onlyThatToken: true, authorize: manage(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
             try snapshot.removeIngestToken(repository: repository, name: name)
         }
@@ -192,7 +192,7 @@ struct AdminOperations: Sendable {
 
     /// Sluice's `setIngestTokenLimits`: root only (limits are the operator's control over shippers).
     func setIngestTokenLimits(repository: String, tokenName: String, limits: IngestLimits?, dailyBytes: Int?) async throws(AdminError) -> IngestToken {
-        try await mutate("setIngestTokenLimits", repository: repository, tokenName: tokenName, authorize: rootOnRepository(repository)) {
+        try await mutate("setIngestTokenLimits", repository: repository, tokenName: tokenName, onlyThatToken: true, authorize: rootOnRepository(repository)) {
             (snapshot: inout Snapshot) throws(TokenError) in
             var changed = try snapshot.setIngestTokenLimits(repository: repository, name: tokenName, limits: limits, dailyBytes: dailyBytes)
             changed.token = Snapshot.display(token: changed.token, sha256: changed.tokenSha256, showSecrets: false)
@@ -296,16 +296,23 @@ struct AdminOperations: Sendable {
     /// Checks `authorize` on the serving snapshot first (so a refused caller never takes the writers' lock
     /// or makes the server re-read the file), then again inside `TokenStore.edit` on the snapshot being
     /// edited, runs `body` there, records the audit event, and returns or throws.
-    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?, message: String? = nil,
-                           authorize: (Snapshot) throws(TokenError) -> Void,
+    /// `onlyThatToken`: `body` changes at most the ingest token `tokenName` of `repository` (a shared snapshot
+    /// then applies it without going over the whole set).
+    private func mutate<T>(_ operation: String, repository: String?, tokenName: String?, onlyThatToken: Bool = false,
+                           message: String? = nil, authorize: (Snapshot) throws(TokenError) -> Void,
                            _ body: (inout Snapshot) throws(TokenError) -> T) async throws(AdminError) -> T {
         let outcome: Result<T, AdminError>
         do throws(TokenError) {
             try authorize(tokens.serving.catalog)
-            outcome = .success(try tokens.edit { (snapshot: inout Snapshot) throws(TokenError) -> T in
+            let edit = { (snapshot: inout Snapshot) throws(TokenError) -> T in
                 try authorize(snapshot)
                 return try body(&snapshot)
-            })
+            }
+            if onlyThatToken, let repository, let tokenName {
+                outcome = .success(try tokens.edit(ingestToken: TokenKey(repository: repository, name: tokenName), edit))
+            } else {
+                outcome = .success(try tokens.edit(edit))
+            }
         } catch {
             if case let .permissionDenied(message) = error { outcome = .failure(.permissionDenied(message)) }
             else { outcome = .failure(.token(error)) }

@@ -1,5 +1,6 @@
 import POSIX
 import CNATS
+import CSystemShims
 import Foundation
 import Logging
 import Synchronization
@@ -51,13 +52,15 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
 
     /// One edit from the command line (`--source`): reads the bucket, applies `body` with compare-and-set
     /// (retrying on conflicts) and disconnects.
-    public static func editOnce<T>(url: SnapshotSourceURL, logger: Logger, _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
+    public static func editOnce<T>(url: SnapshotSourceURL, logger: Logger, ingestToken key: TokenKey? = nil,
+                                   _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
         let host = ProcessInfo.processInfo.hostName
         let fleet = FleetSnapshot(url: url, replicas: nil, gateway: "cli@\(host)", logger: logger)
         defer { fleet.shutdown() }
         guard try fleet.connect() != nil else {
             throw TokenError.notFound("\(url) holds no snapshot yet: start a gateway with --snapshot-source \(url) to seed it")
         }
+        if let key { return try fleet.edit(ingestToken: key, body) }
         return try fleet.edit(body)
     }
 
@@ -153,13 +156,27 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     // MARK: - SnapshotSource
 
     public func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(focus: nil, body)
+    }
+
+    /// Changes at most the ingest token `key`: prepared without copying or comparing the whole token list
+    /// (``SnapshotMirror/prepare(batchID:ingestToken:_:)``), written with the same compare-and-set.
+    public func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(focus: key, body)
+    }
+
+    private func edit<T>(focus: TokenKey?, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
         lock.lock()
         defer { lock.unlock() }
         for attempt in 1...Self.maxAttempts {
             guard let bucket else {
                 throw .invalidArgument("the shared token snapshot (\(url)) cannot be reached; changes are refused until it is back")
             }
-            let prepared = try mirror.prepare(batchID: Self.batchID(), body)
+            let prepared = if let focus {
+                try mirror.prepare(batchID: Self.batchID(), ingestToken: focus, body)
+            } else {
+                try mirror.prepare(batchID: Self.batchID(), body)
+            }
             if prepared.writes.isEmpty { return prepared.result }
             var revisions: [UInt64] = []
             do throws(KeyValueError) {
@@ -343,51 +360,89 @@ public final class FleetSnapshot: SnapshotSource, @unchecked Sendable {
     }
 }
 
-/// Writes the serving snapshot to `DATA/tokens.json` on a queue of its own, coalescing: the snapshot is read
-/// from the store when the write starts, so a burst of changes costs one write and the watcher never waits
-/// for the disk. A write starts no sooner than fifteen times the previous one took after it ended (and at
-/// least a second after), so writing a large set that changes often takes at most a sixteenth of a core from
-/// serving; ``flush()`` writes at once.
+/// Writes the serving snapshot to `DATA/tokens.json` on a thread of its own, coalescing: the snapshot is
+/// read from the store when the write starts, so a burst of changes costs one write and the watcher never
+/// waits for the disk. A write starts no sooner than fifteen times the previous one took after it ended (and
+/// at least a second after), so writing a large set that changes often takes at most a sixteenth of a core;
+/// and the thread runs at nice 19, so on a busy machine that share goes to serving (and to the other
+/// gateways' watchers) first. ``flush()`` writes at once, on the caller's thread.
 final class CacheWriter: @unchecked Sendable {
+    static let niceness: Int32 = 19
     private let logger: Logger
-    private let queue = DispatchQueue(label: "sluice-snapshot-cache")
-
-    init(logger: Logger) { self.logger = logger }
-
-    private let lock = NSLock()
+    /// Guards `pending`, `nextAllowedNanos`, `stopped` and `thread`; its condition wakes the thread.
+    private let condition: ConditionMutex?
     private var pending: TokenStore?
-    private var scheduled = false
-    private var nextAllowed = DispatchTime.now()
+    private var nextAllowedNanos: UInt64 = 0
+    private var stopped = false
+    private var thread: JoinableThread?
+    /// Serialises the writes of the thread and of ``flush()``.
+    private let writing = Mutex(())
+
+    init(logger: Logger) {
+        self.logger = logger
+        do throws(SystemError) {
+            condition = try ConditionMutex()
+        } catch {
+            logger.error("token snapshot cache writer not started; the cache is written at shutdown only", metadata: ["error": "\(error)"])
+            condition = nil
+        }
+    }
 
     func write(store: TokenStore?) {
-        guard let store else { return }
-        lock.lock()
-        pending = store
-        let schedule = !scheduled
-        scheduled = true
-        let at = nextAllowed
-        lock.unlock()
-        if schedule { queue.asyncAfter(deadline: at) { self.drain() } }
-    }
-
-    private func drain() {
-        lock.lock()
-        let store = pending
-        pending = nil
-        scheduled = false
-        lock.unlock()
-        guard let store else { return }
-        let started = DispatchTime.now()
-        do throws(TokenError) {
-            try store.writeCache(store.snapshot)
-        } catch {
-            logger.error("token snapshot cache not written", metadata: ["error": "\(error)"])
+        guard let store, let condition else { return }
+        condition.withLock {
+            pending = store
+            if thread == nil && !stopped {
+                do throws(SystemError) {
+                    thread = try JoinableThread(name: "sluice-cache") { [self] in run() }
+                } catch {
+                    logger.error("token snapshot cache writer not started; the cache is written at shutdown only", metadata: ["error": "\(error)"])
+                }
+            }
         }
-        let took = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
-        lock.lock()
-        nextAllowed = DispatchTime.now() + .nanoseconds(Int(max(1_000_000_000, 15 * took)))
-        lock.unlock()
+        condition.signal()
     }
 
-    func flush() { queue.sync { drain() } }
+    private func run() {
+        _ = sluice_set_thread_nice(Self.niceness)
+        guard let condition else { return }
+        while true {
+            condition.lock()
+            while !stopped && (pending == nil || MonotonicClock.nanoseconds() < nextAllowedNanos) {
+                if pending == nil { condition.wait() } else { _ = condition.wait(untilMonotonicNanos: nextAllowedNanos) }
+            }
+            let store = pending
+            pending = nil
+            let stop = stopped
+            condition.unlock()
+            if stop { return }
+            if let store { drain(store) }
+        }
+    }
+
+    private func drain(_ store: TokenStore) {
+        writing.withLock { _ in
+            let started = MonotonicClock.nanoseconds()
+            do throws(TokenError) {
+                try store.writeCache()
+            } catch {
+                logger.error("token snapshot cache not written", metadata: ["error": "\(error)"])
+            }
+            let ended = MonotonicClock.nanoseconds()
+            condition?.withLock { nextAllowedNanos = ended + max(1_000_000_000, 15 * (ended - started)) }
+        }
+    }
+
+    /// Writes what is pending now (waiting for a write under way) and stops the thread.
+    func flush() {
+        guard let condition else { return }
+        let (store, thread) = condition.withLock {
+            stopped = true
+            defer { pending = nil }
+            return (pending, self.thread)
+        }
+        condition.broadcast()
+        thread?.join()
+        if let store { drain(store) }
+    }
 }

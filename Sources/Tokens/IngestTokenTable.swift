@@ -10,7 +10,9 @@
 ///   bytes of token text (every generated token), or the 32-byte digest when the file stores a lowercase
 ///   `tokenSha256`. Anything else (a longer custom token, an upper-case digest) goes to a side list. So a
 ///   million generated tokens cost no allocation per token beyond names over 15 bytes.
-/// - Immutable once built; shared between the generations' readers without a lock.
+/// - Immutable once built; shared between the generations' readers without a lock. A change of a few
+///   tokens makes a new table (``patched(count:setting:)``) that shares every untouched chunk of 1 024
+///   records with this one, so it costs the touched chunks and the chunk list, not a pass over the set.
 public final class IngestTokenTable: Sendable {
     struct Record: Sendable {
         var name: String
@@ -38,17 +40,59 @@ public final class IngestTokenTable: Sendable {
         case token = 0, digest = 1, overflowToken = 2, overflowDigest = 3
     }
 
-    private let records: [Record]
+    /// The records in chunks of 1 024, so a patch copies only the chunks it touches.
+    struct Records: Sendable {
+        static let shift = 10
+        static let chunkSize = 1 << shift
+        private(set) var chunks: [[Record]] = []
+        private(set) var count = 0
+
+        var indices: Range<Int> { 0..<count }
+
+        subscript(index: Int) -> Record {
+            get { chunks[index >> Self.shift][index & (Self.chunkSize - 1)] }
+            set { chunks[index >> Self.shift][index & (Self.chunkSize - 1)] = newValue }
+        }
+
+        mutating func reserveCapacity(_ capacity: Int) {
+            chunks.reserveCapacity((capacity + Self.chunkSize - 1) >> Self.shift)
+        }
+
+        mutating func append(_ record: Record) {
+            if count & (Self.chunkSize - 1) == 0 {
+                var chunk = [Record]()
+                chunk.reserveCapacity(Self.chunkSize)
+                chunks.append(chunk)
+            }
+            chunks[chunks.count - 1].append(record)
+            count += 1
+        }
+
+        mutating func removeLast() {
+            chunks[chunks.count - 1].removeLast()
+            if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
+            count -= 1
+        }
+    }
+
+    private let records: Records
     private let repositoryNames: [String]
     private let parserNames: [String]
     /// Secrets that do not fit a record, indexed by `Record.secret.words.0` (and `.1` for the digest text of
-    /// an entry that gives both).
+    /// an entry that gives both). A patch leaves the texts of replaced records behind (``overflowLive``
+    /// counts those still referenced) until they outnumber the live ones.
     private let overflow: [String]
+    private let overflowLive: Int
     /// The limits and daily quota of the few tokens that have them, by record index.
     private let limits: [Int: (limits: IngestLimits?, dailyBytes: Int?)]
     /// Rotations (few): record index → previous secret's digest text and the overlap's end, either possibly
     /// absent (validation refuses one without the other).
     private let rotations: [Int: (sha256: String?, expiresAt: Int64?)]
+    private let repositoryIndex: [String: UInt32], parserIndex: [String: UInt32]
+    /// Patches since the table was last built whole (0: built whole).
+    let patchDepth: Int
+    /// Overflow texts kept, referenced or left behind by patches.
+    var overflowCount: Int { overflow.count }
 
     public var count: Int { records.count }
 
@@ -68,28 +112,64 @@ public final class IngestTokenTable: Sendable {
     }
 
     /// The table of the tokens appended to `builder`.
-    init(_ builder: consuming Builder) {
+    init(_ builder: consuming Builder, patchDepth: Int = 0) {
         records = builder.records
         repositoryNames = builder.repositoryNames
         parserNames = builder.parserNames
         overflow = builder.overflow
+        overflowLive = builder.overflowLive
         limits = builder.limits
         rotations = builder.rotations
+        repositoryIndex = builder.repositoryIndex
+        parserIndex = builder.parserIndex
+        self.patchDepth = patchDepth
+    }
+
+    /// The table of `count` tokens that holds `changed` at their positions and this table's tokens at every
+    /// other position below `count`: records past `count` are dropped, a position at or past this table's
+    /// end is appended. Nil when `changed` leaves a position past this table's end unset (the caller then
+    /// builds the table whole). Costs the changed records and the chunks they fall in, amortised.
+    func patched(count newCount: Int, setting changed: [(position: Int, token: IngestToken)]) -> IngestTokenTable? {
+        let kept = min(count, newCount)
+        let ordered = changed.sorted { $0.position < $1.position }
+        let appended = ordered.lazy.filter { $0.position >= kept }.map(\.position)
+        guard ordered.allSatisfy({ $0.position < newCount }), Array(appended) == Array(kept..<newCount) else { return nil }
+        var builder = Builder(self)
+        while builder.count > kept { builder.removeLast() }
+        for (position, token) in ordered {
+            if position < builder.count { builder.replace(at: position, with: token) } else { builder.append(token) }
+        }
+        builder.compactOverflowIfSparse()
+        return IngestTokenTable(builder, patchDepth: patchDepth + 1)
     }
 
     /// Appends tokens one at a time, so a decoder can hand each one over as it reads it and no list of
     /// `IngestToken` values ever exists.
     struct Builder {
-        fileprivate var records = [Record]()
+        fileprivate var records = Records()
         fileprivate var repositoryNames = [String](), parserNames = [String](), overflow = [String]()
+        fileprivate var overflowLive = 0
         fileprivate var limits = [Int: (limits: IngestLimits?, dailyBytes: Int?)]()
         fileprivate var rotations = [Int: (sha256: String?, expiresAt: Int64?)]()
-        private var repositoryIndex = [String: UInt32](), parserIndex = [String: UInt32]()
+        fileprivate var repositoryIndex = [String: UInt32](), parserIndex = [String: UInt32]()
         private var lastRepository: (name: String, index: UInt32)?
 
         /// Room for `capacity` tokens (capacity never written is never resident).
         init(capacity: Int = 0) {
             records.reserveCapacity(capacity)
+        }
+
+        /// Continues `table` (its parts shared until changed).
+        fileprivate init(_ table: IngestTokenTable) {
+            records = table.records
+            repositoryNames = table.repositoryNames
+            parserNames = table.parserNames
+            overflow = table.overflow
+            overflowLive = table.overflowLive
+            limits = table.limits
+            rotations = table.rotations
+            repositoryIndex = table.repositoryIndex
+            parserIndex = table.parserIndex
         }
 
         var count: Int { records.count }
@@ -108,9 +188,62 @@ public final class IngestTokenTable: Sendable {
 
         /// Appends `token`; `digest`, when given, is its `tokenSha256` parsed (validation's), spared parsing again.
         mutating func append(_ token: IngestToken, digest known: TokenDigest? = nil) {
-            if token.limits != nil || token.dailyBytes != nil { limits[records.count] = (token.limits, token.dailyBytes) }
+            records.append(record(token, at: records.count, digest: known))
+        }
+
+        /// Puts `token` in place of the record at `index`.
+        mutating func replace(at index: Int, with token: IngestToken) {
+            release(index)
+            records[index] = record(token, at: index, digest: nil)
+        }
+
+        /// Drops the last record.
+        mutating func removeLast() {
+            release(records.count - 1)
+            records.removeLast()
+        }
+
+        /// Forgets what the record at `index` holds beside itself (its limits, rotation and overflow texts).
+        private mutating func release(_ index: Int) {
+            limits[index] = nil
+            rotations[index] = nil
+            overflowLive -= Self.overflowCount(records[index])
+        }
+
+        /// How many overflow texts `record` refers to.
+        private static func overflowCount(_ record: Record) -> Int {
+            switch Form(rawValue: record.flags & 3)! {
+            case .token, .digest: return 0
+            case .overflowDigest: return 1
+            case .overflowToken: return record.flags & bothFlag != 0 ? 2 : record.length == 0 ? 1 : 0
+            }
+        }
+
+        /// Rewrites the overflow list without the texts no record refers to, once they outnumber the live ones
+        /// (a pass over the records, so amortised over as many patches as texts were left behind).
+        mutating func compactOverflowIfSparse() {
+            guard overflow.count > 2 * overflowLive + 64 else { return }
+            var kept = [String]()
+            kept.reserveCapacity(overflowLive)
+            for index in records.indices where Self.overflowCount(records[index]) > 0 {
+                var record = records[index]
+                record.secret.words.0 = UInt64(kept.count)
+                kept.append(overflow[Int(records[index].secret.words.0)])
+                if record.flags & Self.bothFlag != 0 {
+                    record.secret.words.1 = UInt64(kept.count)
+                    kept.append(overflow[Int(records[index].secret.words.1)])
+                }
+                records[index] = record
+            }
+            overflow = kept
+        }
+
+        /// The record of `token` at `index`, interning its names and keeping its limits, rotation and any
+        /// overflow text beside it.
+        private mutating func record(_ token: IngestToken, at index: Int, digest known: TokenDigest?) -> Record {
+            if token.limits != nil || token.dailyBytes != nil { limits[index] = (token.limits, token.dailyBytes) }
             if token.previousTokenSha256 != nil || token.previousExpiresAt != nil {
-                rotations[records.count] = (token.previousTokenSha256, token.previousExpiresAt)
+                rotations[index] = (token.previousTokenSha256, token.previousExpiresAt)
             }
             let repository: UInt32
             if let lastRepository, lastRepository.name == token.repository {
@@ -164,7 +297,8 @@ public final class IngestTokenTable: Sendable {
                 record.length = 1  // marks "no value" together with the overflow form
             }
             record.flags = form.rawValue | custom << 2 | acks << 4 | both
-            records.append(record)
+            overflowLive += Self.overflowCount(record)
+            return record
         }
 
         /// In `Record.flags`: the entry gives both `token` and `tokenSha256` (overflow form, both texts in `overflow`).

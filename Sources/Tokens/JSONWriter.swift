@@ -50,13 +50,18 @@ struct JSONWriter {
 
     /// `,\n  "name": [` then one entry per line, each written whole by `entry`.
     mutating func entryList<T>(_ name: String, _ items: [T], _ entry: (inout JSONWriter, T) -> Void) {
+        entryList(name, count: items.count) { out, i in entry(&out, items[i]) }
+    }
+
+    /// As ``entryList(_:_:_:)`` for `count` entries that `entry` writes by position.
+    mutating func entryList(_ name: String, count: Int, _ entry: (inout JSONWriter, Int) -> Void) {
         raw(",\n  ")
         string(name)
         raw(": [")
-        for (i, item) in items.enumerated() {
+        for i in 0..<count {
             raw(i == 0 ? "\n    " : ",\n    ")
-            entry(&self, item)
+            entry(&self, i)
         }
-        raw(items.isEmpty ? "]" : "\n  ]")
+        raw(count == 0 ? "]" : "\n  ]")
     }
 }

@@ -17,6 +17,17 @@ public struct ServingSnapshot: Sendable {
         ingestTokens = index?.ingestTable ?? IngestTokenTable(snapshot.ingestTokens)
     }
 
+    /// `snapshot` (which differs from `previous`'s set only at `dirty` and past its end, as a delta leaves
+    /// it) with `previous`'s table patched at those positions rather than built again.
+    init(_ snapshot: Snapshot, patching previous: ServingSnapshot, dirty: Set<Int>) {
+        var catalog = snapshot
+        catalog.ingestTokens = []
+        self.catalog = catalog
+        let tokens = snapshot.ingestTokens
+        ingestTokens = previous.ingestTokens.patched(count: tokens.count, setting: dirty.map { ($0, tokens[$0]) })
+            ?? IngestTokenTable(tokens)
+    }
+
     /// The ingest tokens of `repository`, in snapshot order.
     public func ingestTokens(in repository: String) -> [IngestToken] {
         ingestTokens.tokens(in: repository)

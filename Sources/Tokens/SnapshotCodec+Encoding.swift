@@ -4,13 +4,26 @@ extension SnapshotCodec {
     /// The snapshot as JSON: fields in a fixed order, one list entry per line, optional fields left out
     /// when absent, ending in a newline.
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
+        encode(snapshot, ingestTokens: snapshot.ingestTokens.count) { out, i in write(&out, snapshot.ingestTokens[i]) }
+    }
+
+    /// The bytes ``encode(_:)`` makes of `serving.snapshot`, with each ingest token read from the listing
+    /// table as it is written.
+    public static func encode(_ serving: ServingSnapshot) -> [UInt8] {
+        let table = serving.ingestTokens
+        return encode(serving.catalog, ingestTokens: table.count) { out, i in write(&out, table.token(at: i)) }
+    }
+
+    /// `snapshot` with `count` ingest tokens that `token` writes by position (its own list is not read).
+    private static func encode(_ snapshot: Snapshot, ingestTokens count: Int, _ token: (inout JSONWriter, Int) -> Void) -> [UInt8] {
         var out = JSONWriter()
+        out.bytes.reserveCapacity(4096 + 128 * count)
         out.raw("{\n  \"version\": \(snapshot.version)")
         out.entryList("organizations", snapshot.organizations, write)
         out.entryList("repositories", snapshot.repositories, write)
         out.entryList("users", snapshot.users, write)
         out.entryList("apiTokens", snapshot.apiTokens, write)
-        out.entryList("ingestTokens", snapshot.ingestTokens, write)
+        out.entryList("ingestTokens", count: count, token)
         out.entryList("parsers", snapshot.parsers, write)
         out.raw(",\n  \"features\": ")
         out.strings(snapshot.features)

@@ -10,6 +10,11 @@ extension SnapshotFile {
         try writeFileAtomically(path: path, directory: directory, bytes: Self.encode(snapshot))
     }
 
+    /// Writes `serving` as ``write(_:)`` writes the same snapshot (the same bytes).
+    func write(_ serving: ServingSnapshot) throws(TokenError) {
+        try writeFileAtomically(path: path, directory: directory, bytes: SnapshotCodec.encode(serving))
+    }
+
     /// The whole snapshot file's bytes.
     func readAll() throws(TokenError) -> [UInt8] {
         try readFile(path)

@@ -47,6 +47,9 @@ public struct IngestTokenDelta: Sendable {
     /// Last-use slots to carry along when a deletion moves the last token into the gap: `to` nil clears
     /// `from`; positions, not slots.
     public internal(set) var usageMoves: [(from: Int, to: Int?)] = []
+    /// How many ingest tokens the set held before the first of these changes: the serving listing is patched
+    /// only when it still holds that many (it is the set these changes started from).
+    public internal(set) var baseCount = 0
 
     /// Whether a credential may have left the set (so every loop must forget what it remembers).
     public var removesCredentials: Bool { !removed.isEmpty }
@@ -98,7 +101,7 @@ extension SnapshotMirror {
     }
 
     /// The positions of the ingest tokens named by `keys` (nil: not in the set), in one pass over the list.
-    private func ingestPositions(of keys: [(repository: String, name: String)]) -> [Int?] {
+    func ingestPositions(of keys: [(repository: String, name: String)]) -> [Int?] {
         var found = [Int?](repeating: nil, count: keys.count)
         var missing = keys.count
         let tokens = snapshot.ingestTokens
@@ -148,7 +151,7 @@ extension SnapshotMirror {
         guard var deltaIndex else { return }
         self.deltaIndex = nil  // keeps its arrays uniquely referenced while they change
         var positions = found
-        var delta = unservedDelta ?? IngestTokenDelta()
+        var delta = unservedDelta ?? IngestTokenDelta(baseCount: snapshot.ingestTokens.count)
         for (i, change) in changes.enumerated() {
             let position = positions[i]
             if case let .ingestToken(token)? = change.element {

@@ -221,11 +221,15 @@ public struct SnapshotMirror: Sendable {
     /// An edit ready to be written: its result, the snapshot it makes, and the key writes.
     public struct PreparedEdit<T> {
         public var result: T
+        /// The snapshot the edit makes; for an edit of one ingest token (``prepare(batchID:ingestToken:_:)``
+        /// taking its delta path), the accepted set's other parts with only that token in `ingestTokens`.
         public var snapshot: Snapshot
         /// Nil when the edit is a change of a few ingest tokens, checked against the accepted set alone.
         public var index: SnapshotIndex?
         public var writes: [Write]
         var changes: [(key: SnapshotKey, element: SnapshotElement?)] = []
+        /// `snapshot` holds only the edited token (the accepted set is applied `changes` when committed).
+        var isFocused = false
     }
 
     /// Applies `body` to the accepted snapshot, validates the result and lists the writes that store it, each
@@ -240,12 +244,38 @@ public struct SnapshotMirror: Sendable {
         } else {
             index = try edited.validate(file: source)
         }
-        let writes = changes.map { change in
+        return PreparedEdit(result: result, snapshot: edited, index: index, writes: writes(changes, batchID: batchID), changes: changes)
+    }
+
+    /// As ``prepare(batchID:_:)`` for an edit that changes at most the ingest token `key` (add, delete or
+    /// update it): `body` runs on the accepted set's other parts with only that token (or none) in
+    /// `ingestTokens`, so the million-token list is neither copied nor compared; the change is checked
+    /// against the whole set as a received delta is. An edit that changes anything else, or that the delta
+    /// check does not accept (a refusal, a duplicate secret), runs again through ``prepare(batchID:_:)``,
+    /// which validates the whole result and words the refusal as before.
+    public func prepare<T>(batchID: String, ingestToken key: TokenKey,
+                           _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> PreparedEdit<T> {
+        var focus = snapshot
+        focus.ingestTokens = []
+        if let position = ingestPositions(of: [(key.repository, key.name)])[0] { focus.ingestTokens.append(snapshot.ingestTokens[position]) }
+        var edited = focus
+        let result = try body(&edited)
+        let changes = focus.changes(to: edited)
+        let onlyTheToken = changes.allSatisfy { change in
+            if case let .ingestToken(repository, name) = change.key { repository == key.repository && name == key.name } else { false }
+        }
+        guard onlyTheToken, changes.isEmpty || deltaPositions(changes) != nil else { return try prepare(batchID: batchID, body) }
+        return PreparedEdit(result: result, snapshot: edited, index: nil, writes: writes(changes, batchID: batchID), changes: changes,
+                            isFocused: true)
+    }
+
+    /// The key writes of `changes`, each expecting the key's known revision; several carry one batch tag.
+    private func writes(_ changes: [(key: SnapshotKey, element: SnapshotElement?)], batchID: String) -> [Write] {
+        changes.map { change in
             let body = change.element?.encoded() ?? []
             let value = SnapshotValue(batch: changes.count > 1 ? (batchID, changes.count) : nil, body: body[...])
             return Write(key: change.key.text, value: value.bytes, expectedRevision: revisions[change.key.text] ?? 0)
         }
-        return PreparedEdit(result: result, snapshot: edited, index: index, writes: writes, changes: changes)
     }
 
     /// Records that every write of `edit` was stored at `revisions` (in order): the edit serves at once.
@@ -253,8 +283,14 @@ public struct SnapshotMirror: Sendable {
         for (write, revision) in zip(edit.writes, written) where revision > revisions[write.key] ?? 0 {
             revisions[write.key] = revision
         }
-        if edit.index == nil, let positions = deltaPositions(edit.changes) {
+        if edit.isFocused && edit.changes.isEmpty {
+            return  // the edit changed nothing
+        } else if edit.index == nil, let positions = deltaPositions(edit.changes) {
             applyDelta(edit.changes, at: positions)
+        } else if edit.isFocused {
+            var candidate = snapshot
+            candidate.apply(edit.changes, uniqueKeys: true)
+            if let index = try? candidate.validate(file: source) { accept(candidate, index) }
         } else if let index = edit.index ?? (try? edit.snapshot.validate(file: source)) {
             accept(edit.snapshot, index)
         }

@@ -7,7 +7,7 @@ extension TokenStore {
     /// credential cache changes only in the stripes the changed credentials fall in, the new tokens share the
     /// serving generation's scopes (a scope of their own is added when none fits), and every loop gets the
     /// generation before this returns, so a removed token is refused by every loop from then on. The listing
-    /// (``serving``) follows the credentials, also before this returns.
+    /// (``serving``) follows the credentials, also before this returns, patched at the changed positions.
     ///
     /// Returns false, changing nothing, when the change needs a whole install: a token with limits or in a
     /// repository with limits or a block (their limiter states are built per install), no last-use slot left
@@ -52,7 +52,10 @@ extension TokenStore {
             // listing table below is a pass over every token.
             cache.patch(removing: delta.removed, adding: added, catalog: generation.catalog)
             for observer in observers.withLock({ $0 }) { observer(generation) }
-            let serving = ServingSnapshot(snapshot)
+            // The listing: the serving table patched at the changed positions when it is the set the
+            // changes started from, else built whole.
+            let serving = current.serving.ingestTokens.count == delta.baseCount
+                ? ServingSnapshot(snapshot, patching: current.serving, dirty: delta.dirty) : ServingSnapshot(snapshot)
             self.usage.adopt(usage, table: serving.ingestTokens)
             let previous = state.withLock { state in
                 let previous = state.serving

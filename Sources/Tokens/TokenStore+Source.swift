@@ -6,8 +6,17 @@ import Logging
 public protocol SnapshotSource: Sendable {
     /// Applies `body` to the newest snapshot and stores the change; returns once it serves on this gateway.
     func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T
+    /// As ``edit(_:)`` for an edit that changes at most the ingest token `key`, which a source may apply
+    /// without going over the whole set.
+    func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T
     /// Re-reads the whole source (SIGHUP).
     func reload() throws(TokenError)
+}
+
+extension SnapshotSource {
+    public func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        try edit(body)
+    }
 }
 
 extension TokenStore {
@@ -34,6 +43,13 @@ extension TokenStore {
     }
 
     /// Writes `snapshot` as `dataDirectory`'s `tokens.json` before any store reads it.
+    /// Writes the serving snapshot as ``writeCache(_:)`` does, encoding the ingest tokens from the listing
+    /// table one by one (no list of a million `IngestToken` values is made).
+    public func writeCache() throws(TokenError) {
+        let serving = serving
+        try file.withWriterLock { () throws(TokenError) in try file.write(serving) }
+    }
+
     public static func writeCache(_ snapshot: Snapshot, dataDirectory: String) throws(TokenError) {
         try makeDirectories(dataDirectory)
         let file = SnapshotFile(dataDirectory: dataDirectory)

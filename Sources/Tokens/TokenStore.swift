@@ -166,6 +166,14 @@ public final class TokenStore: Sendable {
         return result!
     }
 
+    /// As ``edit(_:)`` for an edit that changes at most the ingest token `key` (adds, removes or updates
+    /// it): a snapshot source applies it without copying or comparing the whole token list.
+    @discardableResult
+    public func edit<T>(ingestToken key: TokenKey, _ body: (inout Snapshot) throws(TokenError) -> T) throws(TokenError) -> T {
+        if let source = source.withLock({ $0 }) { return try source.edit(ingestToken: key, body) }
+        return try edit(body)
+    }
+
     /// The credential's principal, or nil (see `TokenCache.lookup`).
     public func lookup(_ credential: UnsafeRawBufferPointer) -> Principal? {
         cache.lookup(credential)

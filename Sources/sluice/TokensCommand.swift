@@ -27,10 +27,14 @@ struct SnapshotOptions: ParsableArguments {
 
     /// Applies `body` under the writers' lock (or with compare-and-set on the shared snapshot), then signals
     /// the server when `--reload` was given.
+    /// `repo` and `name`: the edit changes at most that ingest token (the shared snapshot then applies it
+    /// without going over the whole set).
     @discardableResult
-    func edit<T>(_ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
+    func edit<T>(repo: String? = nil, name: String? = nil, _ body: (inout Snapshot) throws(TokenError) -> T) throws -> T {
         if let source {
-            return try FleetSnapshot.editOnce(url: try auth.url(source, option: "--source"), logger: Logger(label: "sluice"), body)
+            let key = repo.flatMap { repo in name.map { TokenKey(repository: repo, name: $0) } }
+            return try FleetSnapshot.editOnce(url: try auth.url(source, option: "--source"), logger: Logger(label: "sluice"),
+                                              ingestToken: key, body)
         }
         let data = data ?? ""
         let result = try existingSnapshot(data).edit(body)
@@ -66,7 +70,7 @@ struct TokensCommand: ParsableCommand {
         func run() throws {
             let now = currentMillis()
             let expiry = try expiresAt.map { try parseTime($0, nowMillis: now) }
-            let token = try options.edit { (snapshot) throws(TokenError) in
+            let token = try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 try snapshot.addIngestToken(repository: repo, name: name, parser: parser, customToken: customToken,
                                             createdAt: now, expiresAt: expiry)
             }
@@ -85,7 +89,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let overlapMillis = try parseDuration(overlap)
-            let token = try options.edit { (snapshot) throws(TokenError) in
+            let token = try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 try snapshot.rotateIngestToken(repository: repo, name: name, overlapMillis: overlapMillis, nowMillis: currentMillis())
             }
             print(token)
@@ -101,7 +105,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let expiry = at == "never" ? nil : try parseTime(at, nowMillis: currentMillis())
-            try options.edit { (snapshot) throws(TokenError) in
+            try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 try snapshot.setIngestTokenExpiry(repository: repo, name: name, expiresAt: expiry)
             }
         }
@@ -138,7 +142,7 @@ struct TokensCommand: ParsableCommand {
         @Option var name: String
 
         func run() throws {
-            try options.edit { (snapshot) throws(TokenError) in try snapshot.removeIngestToken(repository: repo, name: name) }
+            try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in try snapshot.removeIngestToken(repository: repo, name: name) }
         }
     }
 
@@ -150,7 +154,7 @@ struct TokensCommand: ParsableCommand {
         @Option var parser: String
 
         func run() throws {
-            try options.edit { (snapshot) throws(TokenError) in
+            try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 try snapshot.assignParser(repository: repo, tokenName: name, parser: parser)
             }
         }
@@ -165,7 +169,7 @@ struct TokensCommand: ParsableCommand {
         @OptionGroup var limits: LimitOptions
 
         func run() throws {
-            let token = try options.edit { (snapshot) throws(TokenError) in
+            let token = try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 guard let current = snapshot.ingestTokens.first(where: { $0.repository == repo && $0.name == name }) else {
                     throw TokenError.notFound("repository '\(repo)' has no ingest token named '\(name)'")
                 }
@@ -183,7 +187,7 @@ struct TokensCommand: ParsableCommand {
         @Option var name: String
 
         func run() throws {
-            try options.edit { (snapshot) throws(TokenError) in
+            try options.edit(repo: repo, name: name) { (snapshot) throws(TokenError) in
                 try snapshot.unassignParser(repository: repo, tokenName: name)
             }
         }

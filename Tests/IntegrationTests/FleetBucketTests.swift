@@ -83,6 +83,8 @@ import Tokens
             let late = try SluiceProcess(arguments: ["--snapshot-source", source] + purge)
             #expect(try AdminConcurrencyTests.ingest(late.port, token, "x") == 401)
             #expect(try AdminConcurrencyTests.ingest(late.port, sandboxToken, "x") == 200)
+            // The cache is written off the watcher thread, at low priority: it may come a moment after serving.
+            try until("round \(round): the late gateway never wrote its cache") { FileManager.default.fileExists(atPath: late.dataDirectory + "/tokens.json") }
             let cache = try String(contentsOfFile: late.dataDirectory + "/tokens.json", encoding: .utf8)
             #expect(!cache.contains("\"churn\""), "the late gateway's cache holds no deleted token")
         }

@@ -159,13 +159,23 @@ import Testing
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let existing = reference.ingestTokens.filter { token in !keys.contains(.ingestToken(repository: token.repository, name: token.name)) }
                 var token = existing.randomElement(using: &random)!
-                switch Int.random(in: 0..<4, using: &random) {
+                switch Int.random(in: 0..<5, using: &random) {
                 case 0:
                     fresh += 1
                     token = IngestToken(name: "n\(fresh)", repository: Bool.random(using: &random) ? "web" : "sandbox", token: Self.secret(fresh))
                     changes.append(.ingestToken(token))
                 case 1:
                     changes.append(nil)
+                case 4:
+                    // Forms the listing keeps beside its records: an upper-case digest, a long custom token.
+                    fresh += 1
+                    token = IngestToken(name: "o\(fresh)", repository: "web")
+                    if Bool.random(using: &random) {
+                        token.tokenSha256 = TokenDigest(hashing: Self.secret(fresh)).hex.uppercased()
+                    } else {
+                        (token.token, token.custom) = ("custom-\(fresh)-" + String(repeating: "c", count: 60), true)
+                    }
+                    changes.append(.ingestToken(token))
                 case 2:
                     fresh += 1
                     token.previousTokenSha256 = token.token.map { TokenDigest(hashing: $0).hex } ?? token.tokenSha256
@@ -202,6 +212,7 @@ import Testing
             let delta = try #require(taken)
             let before = LoopScopes(try #require(latest.generation.withLock { $0 }), parsers: store.parsers)
             #expect(store.adoptDelta(mirror.snapshot, delta, entries: try #require(mirror.entries(for: delta))))
+            #expect(store.serving.ingestTokens.patchDepth == step + 1, "step \(step): the listing was patched, not built again")
             let loop = LoopScopes(try #require(latest.generation.withLock { $0 }), parsers: store.parsers)
             let other = TemporaryDirectory()
             _ = try Fixture.writeSnapshot(mirror.snapshot, in: other)
@@ -218,6 +229,82 @@ import Testing
             }
             #expect(store.serving.snapshot == mirror.snapshot)
         }
+    }
+
+    /// Edits of one ingest token prepared on that token alone (``SnapshotMirror/prepare(batchID:ingestToken:_:)``)
+    /// write exactly what the same edits prepared on the whole set write, refuse with the same words, and
+    /// leave the same set once committed; the accepted ones apply as deltas.
+    @Test func editsOfOneTokenEqualEditsOfTheWholeSet() throws {
+        var (focused, revision) = Self.seededMirror(Self.snapshot(tokens: 30))
+        var whole = focused
+        var random = SystemRandomNumberGenerator()
+        var fresh = 2000
+        var applied = 0
+        for step in 0..<60 {
+            let existing = focused.snapshot.ingestTokens.randomElement(using: &random)!
+            fresh += 1
+            let key: TokenKey
+            let body: (inout Snapshot) throws(TokenError) -> String
+            switch Int.random(in: 0..<9, using: &random) {
+            case 0, 1:
+                let name = "n\(fresh)", custom = "custom-token-\(fresh)"
+                key = TokenKey(repository: "web", name: name)
+                body = { (s) throws(TokenError) in try s.addIngestToken(repository: "web", name: name, customToken: custom, createdAt: 1) }
+            case 2:
+                key = TokenKey(repository: existing.repository, name: existing.name)
+                body = { (s) throws(TokenError) in try s.removeIngestToken(repository: existing.repository, name: existing.name); return "" }
+            case 3:
+                key = TokenKey(repository: existing.repository, name: existing.name)
+                let expiry = Int64(fresh) * 1_000_000_000
+                body = { (s) throws(TokenError) in try s.setIngestTokenExpiry(repository: existing.repository, name: existing.name, expiresAt: expiry).name }
+            case 4:
+                key = TokenKey(repository: existing.repository, name: existing.name)
+                body = { (s) throws(TokenError) in
+                    existing.parser == nil ? try s.assignParser(repository: existing.repository, tokenName: existing.name, parser: "json").name
+                        : try s.unassignParser(repository: existing.repository, tokenName: existing.name).name
+                }
+            case 5:
+                key = TokenKey(repository: existing.repository, name: existing.name)
+                body = { (s) throws(TokenError) in
+                    try s.setIngestTokenLimits(repository: existing.repository, name: existing.name, limits: nil, dailyBytes: 1 << 20).name
+                }
+            case 6:
+                // Refused: the name is taken.
+                key = TokenKey(repository: existing.repository, name: existing.name)
+                body = { (s) throws(TokenError) in try s.addIngestToken(repository: existing.repository, name: existing.name, createdAt: 1) }
+            case 7:
+                // Refused: the custom secret is another token's (found by the whole-set run the focused one defers to).
+                let taken = existing.token ?? "custom-unused-secret-\(fresh)"
+                key = TokenKey(repository: "web", name: "dup\(fresh)")
+                body = { (s) throws(TokenError) in try s.addIngestToken(repository: "web", name: "dup\(fresh)", customToken: taken, createdAt: 1) }
+            default:
+                // Refused: no such token.
+                key = TokenKey(repository: "web", name: "missing")
+                body = { (s) throws(TokenError) in try s.removeIngestToken(repository: "web", name: "missing"); return "" }
+            }
+            let a = Result { () throws(TokenError) in try focused.prepare(batchID: "b\(step)", ingestToken: key, body) }
+            let b = Result { () throws(TokenError) in try whole.prepare(batchID: "b\(step)", body) }
+            switch (a, b) {
+            case let (.success(one), .success(all)):
+                #expect(one.writes == all.writes, "step \(step)")
+                #expect(one.result == all.result)
+                if one.isFocused { applied += 1 }
+                let written = one.writes.map { _ in revision += 1; return revision }
+                focused.committed(one, revisions: written)
+                whole.committed(all, revisions: written)
+                #expect(!one.isFocused || one.writes.isEmpty || focused.index == nil, "step \(step): a focused edit applies as a delta")
+            case let (.failure(one), .failure(all)):
+                #expect("\(one)" == "\(all)", "step \(step)")
+            default:
+                Issue.record("step \(step): \(a) against \(b)")
+            }
+            #expect(Self.sorted(focused.snapshot.ingestTokens) == Self.sorted(whole.snapshot.ingestTokens), "step \(step)")
+            #expect(focused.revisions == whole.revisions)
+        }
+        #expect(applied > 10)
+        // The focused mirror's set is what a whole validation accepts, with the digests it kept up to date.
+        let rebuilt = try focused.snapshot.validate(file: "rebuilt")
+        #expect(Array(rebuilt.ingestDigests) == focused.deltaIndex?.ingestDigests)
     }
 
     /// Every credential digest a validation produced.
