@@ -4,7 +4,7 @@
 #  1. the vCPU stalls (gaps of a real-time thread) and how many slow requests overlap one;
 #  2. for the requests of at least MIN_MS (env, default 2) answered inside the trace window: how their lifetime
 #     (scheduled send to answer) was spent on the two CPUs, per request, summed over CPUs: each thread group
-#     running or runnable-but-waiting ("wait": woken, or preempted/yielded, not yet on a CPU), and a CPU idle.
+#     running or waiting for a CPU (woken and not yet on one, or preempted or yielded and not yet back), and a CPU idle.
 # Idle time while threads wait means the kernel left a CPU empty while work queued on the other.
 import bisect, collections, os, subprocess, sys
 d = sys.argv[1]
@@ -21,7 +21,7 @@ print(f"vCPU stalls over 2 ms: {len(gaps)}, {sum(b - a for a, b in gaps) / 1e6:.
       f"{max([(b - a) / 1e6 for a, b in gaps] or [0]):.1f} ms")
 print(f"requests >= 1 ms: {len(slow)} ({sum(1 for s, _, a, _ in slow if in_stall(s, a))} overlap a stall); "
       f">= {min_ms:g} ms: {len(ge2)} ({sum(1 for s, _, a, _ in ge2 if in_stall(s, a))} overlap a stall)")
-lines = subprocess.run(["perf", "sched", "timehist", "-i", os.path.join(d, "sched.data")],
+lines = subprocess.run(["perf", "sched", "timehist", "--state", "-i", os.path.join(d, "sched.data")],
                        capture_output=True, text=True).stdout.splitlines()
 def group(task):
     for name in ("bench-", "sluice-loop", "sluice-wal", "qos"):
@@ -29,11 +29,12 @@ def group(task):
             return {"bench-": "generator", "sluice-loop": "loops", "sluice-wal": "WAL writer", "qos": "sync queue"}[name]
     return "idle" if task.startswith("<idle>") else "other processes"
 segments = collections.defaultdict(list)
+left_in = {}  # the state each task left its CPU in last: R (preempted or yielded) makes its next gap a wait for a CPU
 first = last = None
 for line in lines[3:]:
     p = line.split()
     try:
-        t, task, delay, run = float(p[0]), p[2], float(p[4]), float(p[5])
+        t, task, off, delay, run, state = float(p[0]), p[2], float(p[3]), float(p[4]), float(p[5]), p[6]
     except (IndexError, ValueError):
         continue
     first = t if first is None else first
@@ -41,8 +42,11 @@ for line in lines[3:]:
     g = group(task)
     start = t - run / 1e3
     segments[(g, "run")].append((start, t))
-    if delay > 0:
+    if left_in.get(task) == "R":
+        segments[(g, "wait")].append((start - (off + delay) / 1e3, start))
+    elif delay > 0:
         segments[(g, "wait")].append((start - delay / 1e3, start))
+    left_in[task] = state
 for key in segments:
     segments[key].sort()
 def overlap(items, a, b):
