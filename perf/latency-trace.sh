@@ -8,6 +8,12 @@
 # TRACE=strace: `strace -T -f` on the WAL writer threads for TRACE_SECONDS; prints the slowest system calls.
 # TRACE=syscalls: `perf trace -s` on the server for TRACE_SECONDS: per thread, each system call's count and
 #   min/avg/max time (slow writes, futex waits, munmap/madvise/brk of allocator trims).
+# TRACE=life: per request. `sluice bench --slow-log` lists every request of at least SLOW_MS (default 1) with its
+#   CLOCK_MONOTONIC times, lib/stallwatch.py (a real-time thread per CPU) logs every gap over 2 ms in which the vCPU
+#   itself did not run, and `perf record -k CLOCK_MONOTONIC` takes the scheduler events on the same clock; then
+#   lib/slow_requests.py prints how many slow requests a vCPU stall explains, and for those of at least MIN_MS
+#   (default 2) how their lifetime was spent: each thread group running or waiting for a CPU, and CPUs idle.
+#   The generator must have --slow-log: BENCH_BIN (default BINARY) names a build that has it.
 # TRACE=none: the run alone.
 # Prints the run's p50/p90/p99/p99.9/max and the WAL's fdatasync histogram (under `none` only segment seals sync). Env: DURATION (s, default 6), TRACE_SECONDS (default 3),
 # SERVER_FLAGS (extra `sluice serve` flags), SERVER_PRELOAD (a library the server runs with, e.g. one replacing
@@ -15,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bin=$1 policy=$2 rate=$3 batch=${4:-1}
+bench_bin=${BENCH_BIN:-$bin}
 DURATION=${DURATION:-6}
 TRACE=${TRACE:-sched}
 TRACE_SECONDS=${TRACE_SECONDS:-3}
@@ -37,13 +44,22 @@ for _ in $(seq 1 100); do [ -s "$work/data/sluice.port" ] && break; sleep 0.1; d
 port=$(cat "$work/data/sluice.port")
 token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ingestToken'])" "$work/data/bootstrap-credentials.json")
 
-"$bin" bench --url "http://127.0.0.1:$port" --token "$token" --json --quiet --format structured --batch "$batch" \
-    --connections "$CONNECTIONS" --duration "$DURATION" --rate "$rate" > "$work/bench.json" &
+slow_flags=()
+watchers=()
+if [ "$TRACE" = life ]; then
+    slow_flags=(--slow-log "$trace_dir/slow" --slow-ms "${SLOW_MS:-1}")
+    for cpu in 0 1; do python3 lib/stallwatch.py "$cpu" "$trace_dir/sw$cpu" $((DURATION + 1)) & watchers+=($!); done
+fi
+"$bench_bin" bench --url "http://127.0.0.1:$port" --token "$token" --json --quiet --format structured --batch "$batch" \
+    --connections "$CONNECTIONS" --duration "$DURATION" --rate "$rate" "${slow_flags[@]}" > "$work/bench.json" &
 bench_pid=$!
 sleep $(( (DURATION - TRACE_SECONDS) / 2 ))
 case $TRACE in
 sched)
     perf sched record -a -o "$trace_dir/sched.data" -- sleep "$TRACE_SECONDS" 2>/dev/null >/dev/null
+    ;;
+life)
+    perf sched record -k CLOCK_MONOTONIC -a -o "$trace_dir/sched.data" -- sleep "$TRACE_SECONDS" 2>/dev/null >/dev/null
     ;;
 syscalls)
     perf trace -s -p "$server_pid" -o "$trace_dir/syscalls.txt" -- sleep "$TRACE_SECONDS" >/dev/null 2>&1 || true
@@ -56,6 +72,7 @@ strace)
     ;;
 esac
 wait "$bench_pid"
+for watcher in "${watchers[@]}"; do wait "$watcher"; done
 python3 - "$work/bench.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); m = r["latency_ms"]
@@ -74,6 +91,10 @@ sched)
 syscalls)
     echo "--- system calls per server thread (perf trace -s: calls, total, min/avg/max ms) ---"
     grep -vE '^\s*$' "$trace_dir/syscalls.txt" | grep -vE '^\s+(--|syscall)' | head -60
+    ;;
+life)
+    echo "--- slow requests: vCPU stalls, and where the slowest spent their lifetime ---"
+    python3 lib/slow_requests.py "$trace_dir"
     ;;
 strace)
     echo "--- slowest writer system calls (strace -T) ---"

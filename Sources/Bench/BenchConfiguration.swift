@@ -39,6 +39,8 @@ public struct BenchConfiguration: Sendable {
     /// polls for its ids at most this often (milliseconds); nil: no acknowledgements.
     public var hecAckPollMillis: Int?
     public var hecChannel = "sluice-bench"
+    /// Requests at least this slow (milliseconds) are listed one by one in ``BenchResult/slowRequests``; nil: none.
+    public var slowMillis: Double?
 
     public init(url: BenchURL) {
         self.url = url
@@ -56,6 +58,7 @@ public struct BenchConfiguration: Sendable {
         if let requestsPerConnection, requestsPerConnection < 1 { throw .invalidOption("--requests-per-connection must be positive") }
         if (caFile != nil || insecure) && !url.usesTLS { throw .invalidOption("--ca and --insecure apply to https:// URLs only") }
         if caFile != nil && insecure { throw .invalidOption("give --ca or --insecure, not both") }
+        if let slowMillis, !(slowMillis >= 0) { throw .invalidOption("--slow-ms must not be negative") }
         if let hecAckPollMillis, hecAckPollMillis < 1 { throw .invalidOption("--hec-ack-poll-ms must be positive") }
         if hecAckPollMillis != nil && format != .hec && format != .hecRaw { throw .invalidOption("--hec-ack-poll-ms needs --format hec or hec-raw") }
     }

@@ -39,6 +39,8 @@ final class BenchConnection {
     var writeOffset = 0
     /// When the request started, for its latency: the scheduled time (open loop) or the send time.
     var startNanos: UInt64 = 0
+    /// When its first byte was handed to the socket (open loop: at or after ``startNanos``).
+    var sentNanos: UInt64 = 0
 
     /// HEC acknowledgements: ids answered and not yet reported true, the last poll, and the poll in flight
     /// (nil while an ingest request is).

@@ -23,6 +23,8 @@ public struct BenchResult: Sendable {
     public var acksTrue = 0
     /// Open loop: the offered rate.
     public var offeredRate: Double?
+    /// With ``BenchConfiguration/slowMillis``: every request at least that slow, by answer time.
+    public var slowRequests: [SlowRequest] = []
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct BenchResult: Sendable {
         ackPolls += worker.ackPolls
         acksTrue += worker.acksTrue
         latencies.add(worker.latencies)
+        slowRequests.append(contentsOf: worker.slowRequests)
         for (status, count) in worker.statusCounts.enumerated() where count > 0 {
             statusCounts[status, default: 0] += count
         }

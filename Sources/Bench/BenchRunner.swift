@@ -81,6 +81,7 @@ public struct BenchRunner: Sendable {
 
         var result = BenchResult()
         for worker in workers { result.merge(worker.result) }
+        result.slowRequests.sort { $0.answeredNanos < $1.answeredNanos }
         result.seconds = Double(end - start) / 1e9
         result.cpuSeconds = Self.cpuSeconds() - cpuBefore
         result.offeredRate = configuration.rate
@@ -104,7 +105,8 @@ public struct BenchRunner: Sendable {
             requestsPerConnection: configuration.requestsPerConnection,
             ackPolling: configuration.hecAckPollMillis.map {
                 AckPolling(intervalMillis: $0, url: configuration.url, token: configuration.token, channel: configuration.hecChannel)
-            })
+            },
+            slowNanos: configuration.slowMillis.map { UInt64($0 * 1e6) })
     }
 
     private func reportProgress(_ workers: [BenchWorker], start: UInt64, interval: Double, signals: SignalStop?,

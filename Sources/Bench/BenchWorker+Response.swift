@@ -161,6 +161,10 @@ extension BenchWorker {
         if plan.ackPolling != nil, noteAcknowledgements(connection, head) { return finishPoll(connection, head, reusable: reusable) }
         let entry = entries[connection.entryIndex]
         result.latencies.record(nanos: now &- connection.startNanos)
+        if let slow = plan.slowNanos, now &- connection.startNanos >= slow {
+            result.slowRequests.append(SlowRequest(scheduledNanos: connection.startNanos, sentNanos: connection.sentNanos,
+                                                   answeredNanos: now, connection: connection.slot))
+        }
         result.statusCounts[min(max(head.status, 0), 999)] += 1
         result.requests += 1
         result.bodyBytes += entry.bodyBytes

@@ -29,6 +29,8 @@ final class BenchWorker: @unchecked Sendable {
         var requestsPerConnection: Int?
         /// HEC acknowledgements: polls interleaved with the requests (nil: none).
         var ackPolling: AckPolling? = nil
+        /// Requests at least this slow are listed one by one in ``WorkerResult/slowRequests`` (nil: none).
+        var slowNanos: UInt64? = nil
     }
 
     let index: Int
@@ -314,6 +316,7 @@ final class BenchWorker: @unchecked Sendable {
         connection.entryIndex = nextEntry
         nextEntry = nextEntry + 1 == entries.count ? 0 : nextEntry + 1
         connection.startNanos = startNanos
+        connection.sentNanos = now
         connection.writeOffset = 0
         connection.state = .writing
         issued += 1

@@ -32,8 +32,23 @@ struct WorkerResult: Sendable {
     /// HEC acknowledgements: polls answered, and ids they reported true.
     var ackPolls = 0
     var acksTrue = 0
+    /// Requests at least ``BenchWorker/Plan/slowNanos`` slow, in the order they were answered.
+    var slowRequests: [SlowRequest] = []
 
     mutating func countError(_ kind: BenchErrorKind) {
         errors[BenchErrorKind.allCases.firstIndex(of: kind)!] += 1
     }
+}
+
+/// One request slower than `--slow-ms`, with monotonic-clock times (`CLOCK_MONOTONIC`, the clock of
+/// `perf record -k mono`), so it can be laid over a trace of the server.
+public struct SlowRequest: Sendable, Equatable {
+    /// When the timetable (open loop) or the connection (closed loop) had it start: its latency counts from here.
+    public var scheduledNanos: UInt64
+    /// When the generator began writing it.
+    public var sentNanos: UInt64
+    /// When its whole answer had arrived.
+    public var answeredNanos: UInt64
+    /// The generator thread's connection slot it went out on.
+    public var connection: Int
 }

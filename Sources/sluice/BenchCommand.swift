@@ -76,6 +76,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress lines.")
     var quiet = false
 
+    @Option(name: .long, help: "Write every request at least --slow-ms slow to FILE, one a line: scheduled, sent and answered time (CLOCK_MONOTONIC ns, as perf record -k mono) and connection slot.")
+    var slowLog: String?
+
+    @Option(name: .long, help: "With --slow-log: the latency (ms, from the scheduled time) from which a request is listed.")
+    var slowMs = 1.0
+
     @Option(name: .long, help: "Write the generated corpus (one event per line) to FILE and exit.")
     var writeCorpus: String?
 
@@ -120,6 +126,7 @@ struct BenchCommand: ParsableCommand {
         configuration.requestsPerConnection = requestsPerConnection
         configuration.hecAckPollMillis = hecAckPollMs
         configuration.hecChannel = "sluice-bench-\(getpid())-\(seed)"
+        if slowLog != nil { configuration.slowMillis = slowMs }
         do {
             try configuration.validate()
         } catch {
@@ -132,8 +139,17 @@ struct BenchCommand: ParsableCommand {
         }
         let result = try BenchRunner(configuration: configuration).run(stopOnSignals: true, progress: progress)
         if terminal && !quiet { printError("") }
+        if let slowLog { try Self.writeSlowLog(result.slowRequests, to: slowLog) }
         print(json ? BenchReport.json(result, configuration: configuration)
                    : BenchReport.summary(result, configuration: configuration))
+    }
+
+    static func writeSlowLog(_ requests: [SlowRequest], to path: String) throws {
+        guard let file = fopen(path, "w") else { throw ValidationError("cannot write \(path): errno \(errno)") }
+        defer { fclose(file) }
+        for request in requests {
+            fputs("\(request.scheduledNanos) \(request.sentNanos) \(request.answeredNanos) \(request.connection)\n", file)
+        }
     }
 
     static func readLines(_ path: String) throws -> [[UInt8]] {

@@ -40,6 +40,24 @@ import Testing
         #expect(result.seconds >= 0.0195)
     }
 
+    @Test func slowRequestsAreListedWithTheirTimes() throws {
+        let server = try CannedServer(style: .contentLength)
+        defer { server.stop() }
+        var listAll = configuration(port: server.port, requests: 40, rate: 2000)
+        listAll.slowMillis = 0
+        let listed = try BenchRunner(configuration: listAll).run()
+        #expect(listed.slowRequests.count == 40)
+        for request in listed.slowRequests {
+            #expect(request.scheduledNanos <= request.sentNanos && request.sentNanos <= request.answeredNanos)
+            #expect((0..<2).contains(request.connection))
+        }
+        #expect(listed.slowRequests.map(\.answeredNanos) == listed.slowRequests.map(\.answeredNanos).sorted())
+        var listNone = configuration(port: server.port, requests: 40, rate: 2000)
+        listNone.slowMillis = 60_000
+        #expect(try BenchRunner(configuration: listNone).run().slowRequests.isEmpty)
+        #expect(try BenchRunner(configuration: configuration(port: server.port, requests: 40)).run().slowRequests.isEmpty)
+    }
+
     @Test func aRefusedConnectionIsCountedNotFatal() throws {
         let server = try CannedServer(style: .contentLength)
         let port = server.port
