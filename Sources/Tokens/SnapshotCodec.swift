@@ -28,12 +28,11 @@ public enum SnapshotCodec {
                 // Room at about 64 bytes of file per entry, as `decode` reserves (see there).
                 if index == 0 { table.reserve(reader.remainingBytes / 64) }
                 table.append(try readIngestToken(&reader))
-                if let secondHalf, reader.offset == secondHalf.firstHalfEnd, let taken = secondHalf.take() {
-                    // Part by part, each freed once appended.
-                    var parts = taken.parts
-                    for i in parts.indices {
-                        table.append(contentsOf: parts[i])
-                        parts[i] = IngestTokenTable.Builder()
+                if let secondHalf, reader.offset == secondHalf.firstHalfEnd, var taken = secondHalf.take() {
+                    // Part by part, each freed once appended (`taken` holds the only reference to them).
+                    for i in taken.parts.indices {
+                        table.append(contentsOf: taken.parts[i])
+                        taken.parts[i] = IngestTokenTable.Builder()
                     }
                     reader.skip(to: taken.closing)
                 }

@@ -62,9 +62,9 @@ public struct TokenDigest: Sendable, Hashable {
         // `utf8.contains` walks a String's view byte by byte, several times slower).
         var text = hex
         return text.withUTF8 { utf8 in
-            var upper = false
-            for byte in utf8 { upper = upper || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F")) }
-            return !upper
+            var upper: UInt8 = 0
+            for byte in utf8 { upper |= byte &- UInt8(ascii: "A") < 6 ? 1 : 0 }
+            return upper == 0
         }
     }
 
