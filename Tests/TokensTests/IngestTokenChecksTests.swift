@@ -11,7 +11,7 @@ import Testing
         let table = IngestTokenTable(snapshot.ingestTokens)
         let repositories = Set(snapshot.repositories.map(\.name))
         return IngestTokenChecks.passing(table, IngestTokenDigests(table), apiDigests: Array(index.apiDigests),
-                                         knownRepositories: table.repositories.map(repositories.contains),
+                                         knownRepositories: table.repositories.map { repositories.contains($0) },
                                          knownParsers: table.parsers.map { index.registry.pipeline(named: $0) != nil })
     }
 
