@@ -150,7 +150,7 @@ import Testing
         defer { half.finish() }
         let taken = try #require(half.take())
         #expect(bytes[taken.closing] == UInt8(ascii: "]"))
-        #expect(taken.parts.count > 1 && taken.parts.dropLast().allSatisfy { $0.count == IngestTokenSecondHalf.partSize })
+        #expect(!taken.parts.isEmpty && taken.parts.dropLast().allSatisfy { $0.count == IngestTokenSecondHalf.partSize })
         var tail = IngestTokenTable.Builder()
         for part in taken.parts { tail.append(contentsOf: part) }
         let tokens = IngestTokenTable(tail).tokens
