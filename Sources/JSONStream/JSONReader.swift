@@ -55,6 +55,21 @@ public struct JSONReader {
         self.cursor = min(max(0, offset), end)
     }
 
+    /// Starts reading at `offset` inside `depth` open containers, right after a value of the innermost one
+    /// (the next member or element needs a comma): for reading the rest of a long array on a second thread
+    /// while the first reads up to there.
+    public init(_ bytes: UnsafeRawBufferPointer, resumingAt offset: Int, depth: Int, maxDepth: Int = 64) {
+        self.init(bytes, from: offset, maxDepth: maxDepth)
+        nesting = depth
+    }
+
+    /// Moves on to `offset`, where a reader that started here with ``init(_:resumingAt:depth:maxDepth:)``
+    /// arrived: in the same containers, right after a value.
+    public mutating func skip(to offset: Int) {
+        cursor = min(max(0, offset), end)
+        atContainerStart = false
+    }
+
     /// The raw bytes of a span.
     public func bytes(_ span: JSONSpan) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end])

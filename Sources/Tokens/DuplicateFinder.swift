@@ -18,6 +18,12 @@ struct DuplicateFinder {
     /// the same hash bits and `isEqual` says it is the same key, returns that earlier entry's number instead
     /// (and records nothing).
     mutating func insert(hash: UInt64, isEqual: (Int) -> Bool) -> Int? {
+        insert(hash: hash, entry: count, isEqual: isEqual)
+    }
+
+    /// As `insert(hash:isEqual:)`, recording the caller's number `entry` (below 2^32 − 1) instead of the
+    /// count: for a finder that sees only some of the entries (one thread's share of the hashes).
+    mutating func insert(hash: UInt64, entry: Int, isEqual: (Int) -> Bool) -> Int? {
         let capacity = slots.count
         let fragment = hash << 32
         var slot = Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(capacity)).high)
@@ -29,7 +35,7 @@ struct DuplicateFinder {
             }
             slot = slot + 1 == capacity ? 0 : slot + 1
         }
-        slots[slot] = fragment | UInt64(count + 1)
+        slots[slot] = fragment | UInt64(entry + 1)
         count += 1
         return nil
     }

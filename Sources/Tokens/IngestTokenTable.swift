@@ -365,6 +365,36 @@ public final class IngestTokenTable: Sendable {
     }
 }
 
+extension IngestTokenTable.Builder {
+    /// Appends the tokens appended to `other`, in order, exactly as appending each of them here would (the
+    /// same names interned in the same order, the side lists and by-index maps shifted): for a decoder that
+    /// reads the two halves of a long list at once.
+    mutating func append(contentsOf other: IngestTokenTable.Builder) {
+        let base = records.count
+        let overflowBase = UInt64(overflow.count)
+        let repositoryMap = other.repositoryNames.map { Self.intern($0, &repositoryNames, &repositoryIndex) }
+        let parserMap = other.parserNames.map { Self.intern($0, &parserNames, &parserIndex) + 1 }
+        overflow.append(contentsOf: other.overflow)
+        for (index, extra) in other.limits { limits[base + index] = extra }
+        for (index, rotation) in other.rotations { rotations[base + index] = rotation }
+        records.reserveCapacity(base + other.records.count)
+        for var record in other.records {
+            record.repository = repositoryMap[Int(record.repository)]
+            if record.parser != 0 { record.parser = parserMap[Int(record.parser - 1)] }
+            switch IngestTokenTable.Form(rawValue: record.flags & 3)! {
+            case .overflowToken where record.length == 0:
+                record.secret.words.0 += overflowBase
+                if record.flags & Self.bothFlag != 0 { record.secret.words.1 += overflowBase }
+            case .overflowDigest:
+                record.secret.words.0 += overflowBase
+            case .token, .digest, .overflowToken:
+                break
+            }
+            records.append(record)
+        }
+    }
+}
+
 /// An ingest token's identity across snapshots: its repository and name.
 public struct TokenKey: Hashable, Sendable {
     public var repository: String

@@ -38,15 +38,43 @@ struct JSONPathReader {
     static func read<T>(_ bytes: [UInt8], file: String,
                         _ body: (inout JSONPathReader) throws(TokenError) -> T) throws(TokenError) -> T {
         let outcome = bytes.withUnsafeBytes { raw -> Result<T, TokenError> in
-            var reader = JSONPathReader(JSONReader(raw), file: file)
-            return Result { () throws(TokenError) -> T in
-                let value = try body(&reader)
-                try reader.expectEnd()
-                return value
-            }
+            Result { () throws(TokenError) -> T in try read(raw: raw, file: file, body) }
         }
         return try outcome.get()
     }
+
+    /// Reads `raw` with `body`, as ``read(_:file:_:)`` reads an array's bytes.
+    static func read<T>(raw: UnsafeRawBufferPointer, file: String,
+                        _ body: (inout JSONPathReader) throws(TokenError) -> T) throws(TokenError) -> T {
+        var reader = JSONPathReader(JSONReader(raw), file: file)
+        let value = try body(&reader)
+        try reader.expectEnd()
+        return value
+    }
+
+    /// A reader of `raw` from `offset`, a comma between two elements of an array `depth` containers deep:
+    /// for reading the rest of that array on a second thread (``readRemainingElements(_:)``). Its refusals'
+    /// paths start at that array.
+    init(raw: UnsafeRawBufferPointer, resumingAt offset: Int, depth: Int, file: String) {
+        self.init(JSONReader(raw, resumingAt: offset, depth: depth), file: file)
+    }
+
+    /// Reads the elements left in the array this reader is inside (see ``init(raw:resumingAt:depth:file:)``)
+    /// with `element`, and the array's `]`; returns the offset of that `]`.
+    mutating func readRemainingElements(_ element: (inout JSONPathReader) throws(TokenError) -> Void) throws(TokenError) -> Int {
+        while try step("',' or ']'", { (json) throws(JSONError) in try json.nextElement() }) {
+            try element(&self)
+        }
+        return json.offset - 1
+    }
+
+    /// Moves on to `offset`, the end of what a reader resuming here read (``JSONReader/skip(to:)``).
+    mutating func skip(to offset: Int) {
+        json.skip(to: offset)
+    }
+
+    /// The offset of the next unread byte.
+    var offset: Int { json.offset }
 
     /// Bytes of the text not read yet: an upper bound for sizing what the rest of it fills.
     var remainingBytes: Int { json.bytes.count - json.offset }

@@ -28,6 +28,8 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
     let catalog: TokenCatalog
 
     /// Builds one table per stripe (`stripe(digest)` picks it) from `entries` (of `catalog`), in one slab.
+    /// A large set is built on two threads, each faulting in and filling the slots of its own half of the
+    /// stripes (every thread reads all the entries and skips the other half's).
     static func build<Rows: Collection>(_ entries: Rows, catalog: TokenCatalog, stripeCount: Int,
                                         stripe: (TokenDigest) -> Int) -> (slab: SlotSlab, tables: [StripeTable])
     where Rows.Element == (digest: TokenDigest, entry: TokenEntry) {
@@ -40,20 +42,54 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
         let slab = SlotSlab(slotCount: slotCount, catalog: catalog)
         var tables = [StripeTable]()
         tables.reserveCapacity(stripeCount)
+        var offsets = [Int]()
+        offsets.reserveCapacity(stripeCount + 1)
         var offset = 0
         for capacity in capacities {
             tables.append(StripeTable(slots: slab.mapping + offset * Layout.stride, capacity: capacity, count: 0, catalog: catalog))
+            offsets.append(offset)
             offset += capacity
         }
+        offsets.append(offset)
+        // The stripes cut where the slots are half filled, when there are enough entries to share out.
+        var parts = [0..<stripeCount]
+        if entries.count >= parallelThreshold && stripeCount > 1 {
+            let middle = offsets.firstIndex { $0 * 2 >= slotCount }.map { min(max($0, 1), stripeCount - 1) } ?? stripeCount / 2
+            parts = [0..<middle, middle..<stripeCount]
+        }
         var counts = [Int](repeating: 0, count: stripeCount)
-        for entry in entries {
-            let i = stripe(entry.digest)
-            if tables[i].insert(entry.digest, entry.entry) { counts[i] += 1 }
+        counts.withUnsafeMutableBufferPointer { counts in
+            forEachChunk(count: parts.count, chunk: 1) { range in
+                for part in range {
+                    let stripes = parts[part]
+                    slab.faultIn(from: offsets[stripes.lowerBound] * Layout.stride, to: offsets[stripes.upperBound] * Layout.stride)
+                    for entry in entries {
+                        let i = stripe(entry.digest)
+                        guard stripes.contains(i) else { continue }
+                        if tables[i].insert(entry.digest, entry.entry) { counts[i] += 1 }
+                    }
+                }
+            }
         }
         tables = tables.indices.map {
             StripeTable(slots: tables[$0].slots, capacity: tables[$0].capacity, count: counts[$0], catalog: catalog)
         }
         return (slab, tables)
+    }
+
+    /// Entries from which `build` fills the slab on two threads.
+    static let parallelThreshold = 1 << 16
+
+    /// Faults in the pages that start in `start..<end` (byte offsets) by writing: the inserts read a slot
+    /// before writing it, and a first read would map the shared zero page, making every page fault twice
+    /// (read, then copy-on-write). Only page starts inside the range are written, so two threads faulting in
+    /// neighbouring ranges never write each other's slots.
+    private func faultIn(from start: Int, to end: Int) {
+        var page = (start + 4095) / 4096 * 4096
+        while page < min(end, byteCount) {
+            mapping.storeBytes(of: 0, toByteOffset: page, as: UInt8.self)
+            page += 4096
+        }
     }
 
     /// Maps zeroed memory for `slotCount` slots (zero = empty slot).
@@ -74,11 +110,6 @@ final class SlotSlab: @unchecked Sendable {  // immutable after `build`; freed o
             if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + byteCount), tail) }
             mapping = UnsafeMutableRawPointer(bitPattern: aligned)!
             _ = madvise(mapping, byteCount, MADV_HUGEPAGE)  // advice only: without THP the slab still works
-        }
-        // Fault the pages in by writing: the inserts read a slot before writing it, and a first read would
-        // map the shared zero page, making every page fault twice (read, then copy-on-write).
-        for page in stride(from: 0, to: byteCount, by: 4096) {
-            mapping.storeBytes(of: 0, toByteOffset: page, as: UInt8.self)
         }
     }
 

@@ -137,7 +137,8 @@ extension Snapshot {
         // checked in order, so the first violation is refused as a one-by-one pass would refuse it.
         let precomputed = IngestTokenDigests(table)
         var previousDigests = [TokenDigest]()
-        var seenDigests = DuplicateFinder(expected: apiTokens.count + ingestCount)
+        // Sized for the API tokens only until the ordered pass over the ingest tokens needs it (see there).
+        var seenDigests = DuplicateFinder(expected: apiTokens.count)
         var previousOwners = [Int]()
         func entryPath(_ entry: Int) -> String {
             if entry < apiTokens.count { return "$.apiTokens[\(entry)]" }
@@ -200,63 +201,77 @@ extension Snapshot {
             apiDigests.append(found)
         }
 
-        var tokenNames = DuplicateFinder(expected: ingestCount)
-        // Tokens of a repository usually sit together: its existence is looked up once per run; a parser's
-        // once per parser.
-        var knownRepository = -1
-        var knownParsers = [Bool?](repeating: nil, count: table.parsers.count)
-        for i in 0..<ingestCount {
-            var base: String { "$.ingestTokens[\(i)]" }
-            let name = table.name(at: i)
-            if let problem = Snapshot.nameProblem(name) { throw refuse("\(base).name", problem) }
-            let repositoryIndex = table.repositoryIndex(at: i)
-            if repositoryIndex != knownRepository {
-                let repository = table.repository(at: i)
-                guard repositoriesByName[repository] != nil else {
-                    throw refuse("\(base).repository", "unknown repository '\(repository)'")
+        // Usually every ingest token passes: that is checked first on both cores (`IngestTokenChecks`, which
+        // passes nothing the ordered pass below refuses). Only when something fails does the ordered pass run,
+        // to refuse the first violation in its own words.
+        let knownRepositories = table.repositories.map { repositoriesByName[$0] != nil }
+        let knownParserNames = table.parsers.map { registry.pipeline(named: $0) != nil }
+        if let passed = IngestTokenChecks.passing(table, precomputed, apiDigests: apiDigests,
+                                                  knownRepositories: knownRepositories, knownParsers: knownParserNames) {
+            previousDigests = passed.previousDigests
+            previousOwners = passed.previousOwners
+        } else {
+            // The ordered pass claims every digest in one finder, the API tokens' again first (none equal).
+            seenDigests = DuplicateFinder(expected: apiTokens.count + ingestCount)
+            for digest in apiDigests { _ = seenDigests.insert(hash: digest.w1) { _ in false } }
+            var tokenNames = DuplicateFinder(expected: ingestCount)
+            // Tokens of a repository usually sit together: its existence is looked up once per run; a parser's
+            // once per parser.
+            var knownRepository = -1
+            var knownParsers = [Bool?](repeating: nil, count: table.parsers.count)
+            for i in 0..<ingestCount {
+                var base: String { "$.ingestTokens[\(i)]" }
+                let name = table.name(at: i)
+                if let problem = Snapshot.nameProblem(name) { throw refuse("\(base).name", problem) }
+                let repositoryIndex = table.repositoryIndex(at: i)
+                if repositoryIndex != knownRepository {
+                    let repository = table.repository(at: i)
+                    guard repositoriesByName[repository] != nil else {
+                        throw refuse("\(base).repository", "unknown repository '\(repository)'")
+                    }
+                    knownRepository = repositoryIndex
                 }
-                knownRepository = repositoryIndex
-            }
-            guard tokenNames.insert(hash: precomputed.nameHash(at: i), isEqual: { table.haveSameKey($0, i) }) == nil else {
-                throw refuse("\(base).name", "duplicate ingest token name '\(name)' in repository '\(table.repository(at: i))'")
-            }
-            let parserIndex = table.parserIndex(at: i)
-            if parserIndex != 0 {
-                let parser = table.parsers[parserIndex - 1]
-                if knownParsers[parserIndex - 1] == nil { knownParsers[parserIndex - 1] = registry.pipeline(named: parser) != nil }
-                guard knownParsers[parserIndex - 1] == true else { throw refuse("\(base).parser", "unknown parser '\(parser)'") }
-            }
-            if let own = table.limits(at: i),
-               case let (field, problem)? = Snapshot.limitsProblem(own.limits, dailyBytes: own.dailyBytes) {
-                throw refuse("\(base).\(field)", problem)
-            }
-            // Not precomputed only when the entry is refused: `digest` then throws the reason. Once claimed,
-            // an entry's digest is the precomputed one (`claimedDigest`).
-            let found: TokenDigest
-            if let known = precomputed.digest(at: i) {
-                found = known
-            } else {
-                let token = table.token(at: i)
-                found = try digest(token.token, token.tokenSha256, at: base) {
-                    token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
+                guard tokenNames.insert(hash: precomputed.nameHash(at: i), isEqual: { table.haveSameKey($0, i) }) == nil else {
+                    throw refuse("\(base).name", "duplicate ingest token name '\(name)' in repository '\(table.repository(at: i))'")
+                }
+                let parserIndex = table.parserIndex(at: i)
+                if parserIndex != 0 {
+                    let parser = table.parsers[parserIndex - 1]
+                    if knownParsers[parserIndex - 1] == nil { knownParsers[parserIndex - 1] = registry.pipeline(named: parser) != nil }
+                    guard knownParsers[parserIndex - 1] == true else { throw refuse("\(base).parser", "unknown parser '\(parser)'") }
+                }
+                if let own = table.limits(at: i),
+                   case let (field, problem)? = Snapshot.limitsProblem(own.limits, dailyBytes: own.dailyBytes) {
+                    throw refuse("\(base).\(field)", problem)
+                }
+                // Not precomputed only when the entry is refused: `digest` then throws the reason. Once claimed,
+                // an entry's digest is the precomputed one (`claimedDigest`).
+                let found: TokenDigest
+                if let known = precomputed.digest(at: i) {
+                    found = known
+                } else {
+                    let token = table.token(at: i)
+                    found = try digest(token.token, token.tokenSha256, at: base) {
+                        token.custom == true ? Snapshot.customTokenProblem($0) : Snapshot.generatedTokenProblem($0)
+                    }
+                }
+                try claim(found, entry: apiTokens.count + i)
+                switch table.rotation(at: i) ?? (nil, nil) {
+                case (nil, nil), (_?, _?): break
+                case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
+                case (_?, nil): throw refuse("\(base).previousTokenSha256", "previousTokenSha256 needs previousExpiresAt (the end of the rotation's overlap)")
                 }
             }
-            try claim(found, entry: apiTokens.count + i)
-            switch table.rotation(at: i) ?? (nil, nil) {
-            case (nil, nil), (_?, _?): break
-            case (nil, _?): throw refuse("\(base).previousExpiresAt", "previousExpiresAt needs previousTokenSha256")
-            case (_?, nil): throw refuse("\(base).previousTokenSha256", "previousTokenSha256 needs previousExpiresAt (the end of the rotation's overlap)")
+            // Rotated-out secrets are credentials too: unique among all of them, checked after every current one.
+            for i in table.rotationIndexes {
+                guard let hex = table.rotation(at: i)?.sha256 else { continue }
+                guard let parsed = TokenDigest(hex: hex) else {
+                    throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
+                }
+                previousOwners.append(i)
+                try claim(parsed, entry: apiTokens.count + ingestCount + previousDigests.count)
+                previousDigests.append(parsed)
             }
-        }
-        // Rotated-out secrets are credentials too: unique among all of them, checked after every current one.
-        for i in table.rotationIndexes {
-            guard let hex = table.rotation(at: i)?.sha256 else { continue }
-            guard let parsed = TokenDigest(hex: hex) else {
-                throw refuse("$.ingestTokens[\(i)].previousTokenSha256", "not 64 hexadecimal digits")
-            }
-            previousOwners.append(i)
-            try claim(parsed, entry: apiTokens.count + ingestCount + previousDigests.count)
-            previousDigests.append(parsed)
         }
 
         return SnapshotIndex(registry: registry, apiDigestList: apiDigests, ingestDigestList: precomputed.digests,

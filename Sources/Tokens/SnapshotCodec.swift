@@ -20,11 +20,22 @@ public enum SnapshotCodec {
     /// Refuses exactly what `decode` refuses, with the same message.
     static func decodeServing(_ bytes: [UInt8], file: String) throws(TokenError) -> (catalog: Snapshot, ingestTokens: IngestTokenTable) {
         var table = IngestTokenTable.Builder()
+        // A large list's second half is read at the same time on another thread (see there).
+        let secondHalf = IngestTokenSecondHalf(bytes, file: file)
+        defer { secondHalf?.finish() }
         let catalog = try JSONPathReader.read(bytes, file: file) { (reader) throws(TokenError) in
             try readSnapshot(&reader) { (reader, index) throws(TokenError) in
                 // Room at about 64 bytes of file per entry, as `decode` reserves (see there).
                 if index == 0 { table.reserve(reader.remainingBytes / 64) }
                 table.append(try readIngestToken(&reader))
+                if let secondHalf, reader.offset == secondHalf.firstHalfEnd, var taken = secondHalf.take() {
+                    // Part by part, each freed once appended (`taken` holds the only reference to them).
+                    for i in taken.parts.indices {
+                        table.append(contentsOf: taken.parts[i])
+                        taken.parts[i] = IngestTokenTable.Builder()
+                    }
+                    reader.skip(to: taken.closing)
+                }
             }
         }
         return (catalog, IngestTokenTable(table))
@@ -250,7 +261,7 @@ public enum SnapshotCodec {
         return token
     }
 
-    private static func readIngestToken(_ reader: inout JSONPathReader) throws(TokenError) -> IngestToken {
+    static func readIngestToken(_ reader: inout JSONPathReader) throws(TokenError) -> IngestToken {
         var name: String?, repository: String?
         var token = IngestToken(name: "", repository: "")
         try reader.readObject { (reader, key) throws(TokenError) in

@@ -107,6 +107,81 @@ import Testing
         #expect(Self.outcome { () throws(TokenError) in try snapshot.validate(file: "f.json") }.hasPrefix("valid"))
     }
 
+    /// Files of `IngestTokenSecondHalf.minimumBytes` and more have the second half of their ingest tokens
+    /// read on a second thread: the same table and the same refusals (a fault in either half), with and
+    /// without faults.
+    @Test(arguments: [0, 1, 2, 3])
+    func agreesWhenTheSecondHalfIsReadAtOnce(_ seed: Int) throws {
+        let snapshot = Self.randomSnapshot(seed: 500 + UInt64(seed), count: 40_000, faults: seed == 0 ? 0 : seed)
+        #expect(SnapshotCodec.encode(snapshot).count >= IngestTokenSecondHalf.minimumBytes)
+        try Self.check(snapshot)
+    }
+
+    /// A field misspelt in either half of a large list is refused with the whole decode's words and path.
+    @Test(arguments: [0.25, 0.75, 0.99])
+    func refusesAMisspeltFieldInEitherHalf(_ at: Double) throws {
+        var bytes = SnapshotCodec.encode(Self.randomSnapshot(seed: 5, count: 40_000, faults: 0))
+        let field = Array(#""repository""#.utf8)
+        var position = Int(Double(bytes.count) * at)
+        while !bytes[position...].starts(with: field) { position += 1 }
+        bytes[position + field.count - 2] = UInt8(ascii: "x")
+        func refusal(_ decode: () throws(TokenError) -> Void) -> String {
+            do throws(TokenError) {
+                try decode()
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let whole = refusal { () throws(TokenError) in _ = try SnapshotCodec.decode(bytes, file: "f.json") }
+        let serving = refusal { () throws(TokenError) in _ = try SnapshotCodec.decodeServing(bytes, file: "f.json") }
+        #expect(whole.contains("unknown field 'repositorx'"))
+        #expect(whole == serving)
+    }
+
+    /// The second reader starts at a comma between two ingest token entries and reads the list's tail: the
+    /// tokens the whole decode has there, in order, up to the list's `]`.
+    @Test func theSecondHalfIsTheListsTail() throws {
+        let snapshot = Self.randomSnapshot(seed: 77, count: 40_000, faults: 0)
+        let bytes = SnapshotCodec.encode(snapshot)
+        let start = try #require(bytes.withUnsafeBytes { IngestTokenSecondHalf.startingPoint(in: $0) })
+        #expect(bytes[start.end - 1] == UInt8(ascii: "}") && bytes[start.comma] == UInt8(ascii: ","))
+        let half = try #require(IngestTokenSecondHalf(bytes, file: "f.json"))
+        defer { half.finish() }
+        let taken = try #require(half.take())
+        #expect(bytes[taken.closing] == UInt8(ascii: "]"))
+        #expect(!taken.parts.isEmpty && taken.parts.dropLast().allSatisfy { $0.count == IngestTokenSecondHalf.partSize })
+        var tail = IngestTokenTable.Builder()
+        for part in taken.parts { tail.append(contentsOf: part) }
+        let tokens = IngestTokenTable(tail).tokens
+        #expect(tokens.count > 10_000 && tokens.count < 30_000)
+        #expect(tokens == Array(snapshot.ingestTokens.suffix(tokens.count)))
+    }
+
+    /// A snapshot too small, or with no line ending in `},`, is read by one thread.
+    @Test func smallOrOneLineFilesAreReadByOneThread() {
+        let small = SnapshotCodec.encode(Self.randomSnapshot(seed: 3, count: 100, faults: 0))
+        #expect(IngestTokenSecondHalf(small, file: "f.json") == nil)
+        let oneLine = Array(repeating: UInt8(ascii: " "), count: IngestTokenSecondHalf.minimumBytes)
+        #expect(oneLine.withUnsafeBytes { IngestTokenSecondHalf.startingPoint(in: $0) } == nil)
+    }
+
+    /// Tokens appended in two builders and then joined make the table appending them all to one makes: the
+    /// same tokens, repositories and parsers in the same order, wherever the list is cut.
+    @Test(arguments: [0, 1, 17, 250, 399, 400])
+    func joinedBuildersMakeTheSameTable(_ cut: Int) {
+        let tokens = Self.randomSnapshot(seed: 11, count: 400, faults: 8).ingestTokens
+        var first = IngestTokenTable.Builder(), second = IngestTokenTable.Builder()
+        for token in tokens[..<cut] { first.append(token) }
+        for token in tokens[cut...] { second.append(token) }
+        first.append(contentsOf: second)
+        let joined = IngestTokenTable(first), whole = IngestTokenTable(tokens)
+        #expect(joined.tokens == tokens)
+        #expect(joined.repositories == whole.repositories)
+        #expect(joined.parsers == whole.parsers)
+        #expect(joined.rotationIndexes == whole.rotationIndexes)
+    }
+
     /// Every token form a refusal can hinge on comes back from the table as it was written.
     @Test func refusedFormsSurviveTheTable() {
         let forms = [
