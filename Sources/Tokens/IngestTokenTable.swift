@@ -375,10 +375,12 @@ extension IngestTokenTable.Builder {
         let repositoryMap = other.repositoryNames.map { Self.intern($0, &repositoryNames, &repositoryIndex) }
         let parserMap = other.parserNames.map { Self.intern($0, &parserNames, &parserIndex) + 1 }
         overflow.append(contentsOf: other.overflow)
+        overflowLive += other.overflowLive
         for (index, extra) in other.limits { limits[base + index] = extra }
         for (index, rotation) in other.rotations { rotations[base + index] = rotation }
         records.reserveCapacity(base + other.records.count)
-        for var record in other.records {
+        for index in other.records.indices {
+            var record = other.records[index]
             record.repository = repositoryMap[Int(record.repository)]
             if record.parser != 0 { record.parser = parserMap[Int(record.parser - 1)] }
             switch IngestTokenTable.Form(rawValue: record.flags & 3)! {
