@@ -68,8 +68,11 @@ public struct RecentCredential {
         return lent
     }
 
-    /// The metric label of ``lentPrincipal`` ("" when none is lent).
-    public var lentLabel: String { lentPrincipal?.metricLabel ?? "" }
+    /// The metric label of ``lentPrincipal`` ("" when none is lent). A mutating getter: its holder (the
+    /// gateway's handler, a class) reads it in place rather than through a copy of the whole struct.
+    public var lentLabel: String {
+        mutating get { lentPrincipal?.metricLabel ?? "" }
+    }
 
     /// Forgets the remembered credential (the loop installs a reload's view).
     public mutating func forget() {
