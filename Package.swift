@@ -51,7 +51,7 @@ let package = Package(
 
         // Stateful pieces.
         .target(name: "Tokens", dependencies: [
-            "COpenSSL", "JSONStream", "Parsers", "CSystemShims", "WAL", "POSIX", .product(name: "Logging", package: "swift-log"),
+            "COpenSSL", "EventModel", "JSONStream", "Parsers", "CSystemShims", "WAL", "POSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // The WAL's on-disk format: segment header, record codec, layout, scanner. Pure (files behind a protocol), fuzzed alone.
         .target(name: "WALFormat", dependencies: ["EventModel", "CLZ4", "CSystemShims"], swiftSettings: hotPath),

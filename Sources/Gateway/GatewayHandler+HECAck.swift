@@ -14,7 +14,7 @@ extension GatewayHandler {
             Answers.refusal(refusal, style: .hec, keepAlive: request.keepAlive, into: &output)
             return .answered
         }
-        let principal: Principal
+        let principal: BorrowedPrincipal
         switch authenticate(.hec, path: request.path, authorization: request.head.authorization.map(request.bytes)) {
         case .found(let found): principal = found
         case let outcome: return refuse(Self.credentialRefusal(outcome)!, &output)

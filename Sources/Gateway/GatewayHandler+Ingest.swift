@@ -31,7 +31,7 @@ extension GatewayHandler {
             return .answered
         }
 
-        let principal: Principal
+        let principal: BorrowedPrincipal
         switch authenticate(endpoint, path: request.path, authorization: request.head.authorization.map(request.bytes)) {
         case .found(let found): principal = found
         case let outcome: return refuse(Self.credentialRefusal(outcome)!, &output)
@@ -104,7 +104,7 @@ extension GatewayHandler {
 
         let targets: [(repository: String, batch: EventBatch)]
         switch routeEvents(principal, &workspace) {
-        case .success(.single(let repository)):
+        case .single(let repository):
             // The common case (a repository token): no per-request arrays.
             let log: Unretained<RepositoryLog>
             do throws(WALError) {
@@ -123,7 +123,7 @@ extension GatewayHandler {
             }
             guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
             // Read once: a label left in the catalog is built on each read.
-            let label = principal.metricLabel
+            let label = recentCredential.lentLabel
             let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                         outcomes: outcomes, token: label, bodyBytes: request.body.count,
                                         firstPart: (repository, workspace.batch.count), bulkFilter: bulkFilter, acknowledgement: ticket,
@@ -134,8 +134,8 @@ extension GatewayHandler {
                                     bodyBytes: request.body.count, token: label)
             }
             return .deferred
-        case .success(.split(let parts)): targets = parts
-        case .failure(let refusal): return refuseCharged(refusal, &output)
+        case .split(let parts): targets = parts
+        case .refused(let refusal): return refuseCharged(refusal, &output)
         }
         var appendParts: [(log: RepositoryLog, batch: EventBatch)] = []
         appendParts.reserveCapacity(targets.count)
@@ -158,7 +158,7 @@ extension GatewayHandler {
         }
         guard case .success(let ticket) = ackTicket(ackChannel) else { return refuse(.acksPending, &output) }
 
-        let label = principal.metricLabel
+        let label = recentCredential.lentLabel
         let pending = PendingIngest(answer: answer, metrics: Unretained(metrics), loopIndex: loop.index, route: route, style: style,
                                     outcomes: outcomes, token: label, bodyBytes: request.body.count,
                                     firstPart: (targets[0].repository, targets[0].batch.count),
@@ -242,7 +242,7 @@ extension GatewayHandler {
     }
 
     /// How a credential that found no principal is answered; nil when it found one.
-    static func credentialRefusal(_ outcome: CredentialOutcome<Principal>) -> IngestRefusal? {
+    static func credentialRefusal(_ outcome: CredentialOutcome<BorrowedPrincipal>) -> IngestRefusal? {
         switch outcome {
         case .found: return nil
         case .missing: return .missingCredential
@@ -254,25 +254,27 @@ extension GatewayHandler {
 
     /// The request's principal, refused when its token has expired (checked against the wake-up's wall
     /// time on every request, cached credential or not, so an expiry needs no reload); a use is recorded
-    /// in the token's last-use slot.
-    func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<Principal> {
+    /// in the token's last-use slot. The principal is lent by `recentCredential` until its next lookup
+    /// (``BorrowedPrincipal``): for this request only.
+    @inline(__always)
+    func authenticate(_ endpoint: IngestEndpoint, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> CredentialOutcome<BorrowedPrincipal> {
         // The cache is only ever passed borrowed, never captured: a closure capturing it retains it, and both
         // loops bumping its count on every request fight over the cache line.
-        let outcome: CredentialOutcome<Principal>
+        let outcome: CredentialOutcome<BorrowedPrincipal>
         if endpoint == .rawWithPathToken {
             let token = Router.pathToken(path)
             let scopes = view.scopes
-            outcome = recentCredential.lookup(token, in: tokenCache, scopes: scopes).map(CredentialOutcome.found) ?? .unknown
+            outcome = recentCredential.lend(token, in: tokenCache, scopes: scopes).map(CredentialOutcome.found) ?? .unknown
         } else {
             let scopes = view.scopes
             outcome = credentials.resolve(authorization: authorization) { credential in
-                recentCredential.lookup(credential, in: tokenCache, scopes: scopes)
+                recentCredential.lend(credential, in: tokenCache, scopes: scopes)
             }
         }
         guard case .found(let principal) = outcome else { return outcome }
         let now = loop.nowMillis &+ wallOffsetMillis
         guard !principal.hasExpired(atMillis: now) else {
-            logExpired(principal, now: now)
+            if let expired = recentCredential.lentPrincipal { logExpired(expired, now: now) }
             return .expired
         }
         principal.noteUse(atSeconds: UInt32(truncatingIfNeeded: now / 1000))
@@ -286,10 +288,12 @@ extension GatewayHandler {
         tokens.logExpiredCredential(principal)
     }
 
-    /// Where a request's events go: all to one repository (the batch as decoded), or split by repository.
+    /// Where a request's events go: all to one repository (the batch as decoded), or split by repository; or
+    /// why none may go anywhere. (One enum rather than a `Result`, whose copies go through its value witnesses.)
     enum Routing {
         case single(String)
         case split([(repository: String, batch: EventBatch)])
+        case refused(IngestRefusal)
     }
 
     /// The log of `repository` from the loop's own map (a log not in it yet is opened through the WAL store,
@@ -306,21 +310,21 @@ extension GatewayHandler {
     /// refuses the whole request, so that a retry cannot store part of it twice. Only the request's routing
     /// fields reach the batch as `#repo` (a `#repo` in an event's content or a parser's output never does:
     /// see ``Parsers``' reserved names), so an event's own text cannot get its request refused.
-    private func routeEvents(_ principal: Principal, _ workspace: inout LoopWorkspace) -> Result<Routing, IngestRefusal> {
+    private func routeEvents(_ principal: BorrowedPrincipal, _ workspace: inout LoopWorkspace) -> Routing {
         let batch = workspace.batch
-        if case .ingestToken(let own) = principal.kind {
-            guard batch.hasRepositoryField() else { return .success(.single(own)) }
+        if let own = principal.ingestRepository {
+            guard batch.hasRepositoryField() else { return .single(own) }
             for index in 0..<batch.count {
                 switch Self.namedRepository(batch, event: index) {
                 case .unnamed: continue
-                case .conflicting: return .failure(.conflictingRepositories(event: index))
+                case .conflicting: return .refused(.conflictingRepositories(event: index))
                 case .named(let named):
                     if !batch.withBytes(named, { $0.elementsEqual(own.utf8) }) {
-                        return .failure(.incorrectIndex(event: index))
+                        return .refused(.incorrectIndex(event: index))
                     }
                 }
             }
-            return .success(.single(own))
+            return .single(own)
         }
         // Events of one request usually name the same repository: an event naming the bytes the previous
         // accepted one named reuses its decision (no String, no table lookup per event).
@@ -334,7 +338,7 @@ extension GatewayHandler {
             switch Self.namedRepository(batch, event: index) {
             case .unnamed: span = nil
             case .named(let named): span = named
-            case .conflicting: return .failure(.conflictingRepositories(event: index))
+            case .conflicting: return .refused(.conflictingRepositories(event: index))
             }
             if let accepted, Self.sameName(accepted.named, span, in: batch) {
                 workspace.parts[accepted.repository, default: EventBatch()].appendCopy(of: index, from: batch)
@@ -346,13 +350,13 @@ extension GatewayHandler {
                 accepted = (span, repository)
                 workspace.parts[repository, default: EventBatch()].appendCopy(of: index, from: batch)
             case .reject(let scope):
-                return .failure(IngestRefusal(scope, event: index))
+                return .refused(IngestRefusal(scope, event: index))
             }
         }
         // Every event going to one repository: the batch as decoded holds them all, in order (one record,
         // which a log stores whole or not at all).
-        if workspace.parts.count == 1, let only = workspace.parts.first { return .success(.single(only.key)) }
-        return .success(.split(workspace.parts.map { ($0.key, $0.value) }))
+        if workspace.parts.count == 1, let only = workspace.parts.first { return .single(only.key) }
+        return .split(workspace.parts.map { ($0.key, $0.value) })
     }
 
     /// What an event's `#repo` fields (HEC `index`, bulk `_index`, a tag or attribute) name.

@@ -75,6 +75,16 @@ public struct Principal: Sendable {
             usageOwner = other.usageOwner
         }
 
+        /// The kind, its name included.
+        var kind: Kind {
+            switch tag {
+            case .ingest: .ingestToken(repository: name)
+            case .organization: .organizationToken(organization: name)
+            case .system: .systemToken
+            case .personal: .personal(user: name)
+            }
+        }
+
         static func split(_ kind: Kind) -> (KindTag, String) {
             switch kind {
             case let .ingestToken(repository): (.ingest, repository)
@@ -176,14 +186,7 @@ public struct Principal: Sendable {
         if sluice_load_relaxed_u32(slot) != seconds { sluice_store_relaxed_u32(slot, seconds) }
     }
 
-    public var kind: Kind {
-        switch scope.tag {
-        case .ingest: .ingestToken(repository: scope.name)
-        case .organization: .organizationToken(organization: scope.name)
-        case .system: .systemToken
-        case .personal: .personal(user: scope.name)
-        }
-    }
+    public var kind: Kind { scope.kind }
 
     /// True for ingest tokens and for API tokens holding an ingest permission of their kind.
     public var canIngest: Bool { scope.flags.contains(.canIngest) }

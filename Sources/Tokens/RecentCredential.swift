@@ -1,7 +1,7 @@
 /// One event loop's memory of the last credential it looked up: shippers send request after request
 /// with the same token, and comparing the bytes costs far less than hashing them and probing the cache.
 ///
-/// Guarantees: ``lookup(_:in:scopes:)`` returns what `cache.lookup` returns for the same bytes (as the loop's
+/// Guarantees: ``lend(_:in:scopes:)`` and ``lookup(_:in:scopes:)`` return what `cache.lookup` returns for the same bytes (as the loop's
 /// own principal, ``LoopScopes``) until ``forget()``; the loop forgets when it installs the view of a reload,
 /// and a reload returns only once every loop has, so a removed token fails from the next request on. The
 /// stored bytes are compared in constant time (only the length shows).
@@ -11,7 +11,11 @@ public struct RecentCredential {
     static let maxRemembered = 256
 
     private var bytes: [UInt8] = []
-    private var principal: Principal?
+    /// What the last lookup found, owned here for as long as it is lent out (``BorrowedPrincipal``).
+    public private(set) var lentPrincipal: Principal?
+    private var lent: BorrowedPrincipal?
+    /// Whether ``lentPrincipal``'s label has been read out of the catalog (so a hit copies no principal to ask).
+    private var lentLabelRead = false
     private var remembered = false
 
     public init() {
@@ -23,15 +27,25 @@ public struct RecentCredential {
         lookup(credential, in: cache, scopes: LoopScopes())
     }
 
-    /// The principal for `credential`, remembered as the loop's own (``LoopScopes/principal(for:)``). An entry the
-    /// loop's scopes cannot resolve (its view of the reload is on its way) is answered as the cache resolves it
-    /// and not remembered, unless the caller has no scopes at all.
+    /// The principal for `credential`, as ``lend(_:in:scopes:)`` finds it, as a value of its own.
     public mutating func lookup(_ credential: UnsafeRawBufferPointer, in cache: TokenCache, scopes: LoopScopes) -> Principal? {
+        guard lend(credential, in: cache, scopes: scopes) != nil else { return nil }
+        return lentPrincipal
+    }
+
+    /// The principal for `credential`, remembered as the loop's own (``LoopScopes/principal(for:)``), lent out
+    /// until the next lookup or ``forget()`` (it stays ``lentPrincipal`` until then). An entry the loop's
+    /// scopes cannot resolve (its view of the reload is on its way) is answered as the cache resolves it and
+    /// not remembered, unless the caller has no scopes at all.
+    public mutating func lend(_ credential: UnsafeRawBufferPointer, in cache: TokenCache, scopes: LoopScopes) -> BorrowedPrincipal? {
         if remembered, Self.constantTimeEquals(bytes, credential) {
             // Sent again: the label is read out of the catalog once and kept, so the requests after this one
             // read it without building it.
-            if let found = principal, !found.ownsLabel { principal = found.withOwnLabel() }
-            return principal
+            if !lentLabelRead {
+                lentPrincipal = lentPrincipal?.withOwnLabel()
+                lentLabelRead = true
+            }
+            return lent
         }
         let digest = TokenDigest(hashing: credential)
         var found: Principal? = nil
@@ -43,21 +57,28 @@ public struct RecentCredential {
                 remember = remember && scopes.isEmpty
             }
         }
-        guard remember else {
-            remembered = false
-            return found
+        lentPrincipal = found
+        lent = found.map(BorrowedPrincipal.init)
+        lentLabelRead = false
+        remembered = remember
+        if remember {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: credential)
         }
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: credential)
-        principal = found
-        remembered = true
-        return principal
+        return lent
+    }
+
+    /// The metric label of ``lentPrincipal`` ("" when none is lent). A mutating getter: its holder (the
+    /// gateway's handler, a class) reads it in place rather than through a copy of the whole struct.
+    public var lentLabel: String {
+        mutating get { lentPrincipal?.metricLabel ?? "" }
     }
 
     /// Forgets the remembered credential (the loop installs a reload's view).
     public mutating func forget() {
         remembered = false
-        principal = nil
+        lentPrincipal = nil
+        lent = nil
     }
 
     private static func constantTimeEquals(_ stored: [UInt8], _ credential: UnsafeRawBufferPointer) -> Bool {

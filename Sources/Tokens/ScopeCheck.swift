@@ -66,21 +66,34 @@ public enum AdminRefusal: Sendable, Equatable {
 public func decideIngest(principal: Principal?, eventRepository: String?,
                          repository: (String) -> Repository?) -> IngestDecision {
     guard let principal else { return .reject(.unknownCredential) }
-    switch principal.kind {
+    return decideIngest(scope: principal.scope, eventRepository: eventRepository, repository: repository)
+}
+
+/// `decideIngest` for a principal lent out for one request (the gateway's loops).
+public func decideIngest(principal: BorrowedPrincipal, eventRepository: String?,
+                         repository: (String) -> Repository?) -> IngestDecision {
+    principal.scope.with { decideIngest(scope: $0, eventRepository: eventRepository, repository: repository) }
+}
+
+/// The rules themselves: they depend on the principal's scope only.
+private func decideIngest(scope: Principal.Scope, eventRepository: String?,
+                          repository: (String) -> Repository?) -> IngestDecision {
+    let canIngest = scope.flags.contains(.canIngest)
+    switch scope.kind {
     case .personal:
         return .reject(.personalToken)
     case let .ingestToken(own):
         guard let named = eventRepository, named != own else { return .accept(repository: own) }
         return .reject(.otherRepository(own: own, named: named))
     case let .organizationToken(organization):
-        guard principal.canIngest else { return .reject(.noIngestPermission) }
+        guard canIngest else { return .reject(.noIngestPermission) }
         guard let named = eventRepository else { return .reject(.noRepositoryNamed) }
         guard let target = repository(named) else { return .reject(.unknownRepository(named)) }
         guard target.organization == organization else { return .reject(.outsideOrganization(named)) }
         guard target.kind == .regular else { return .reject(.notRegular(target.kind, named)) }
         return .accept(repository: named)
     case .systemToken:
-        guard principal.canIngest else { return .reject(.noIngestPermission) }
+        guard canIngest else { return .reject(.noIngestPermission) }
         guard let named = eventRepository else { return .reject(.noRepositoryNamed) }
         guard let target = repository(named) else { return .reject(.unknownRepository(named)) }
         guard target.kind == .regular else { return .reject(.notRegular(target.kind, named)) }

@@ -56,6 +56,31 @@ import Testing
         #expect(again.parser?.name == "accesslog", "looked up again, not the remembered answer")
     }
 
+    /// What `lend` lends is the principal `lookup` answers (held as `lentPrincipal` until the next lookup),
+    /// every property read through the borrowed scope equal to the owned one's.
+    @Test func lendsWhatItHolds() throws {
+        let (set, generation) = try Self.snapshotSet(parser: "accesslog")
+        let cache = TokenCache(set)
+        let scopes = LoopScopes(generation, parsers: ParserRegistry.builtins)
+        var recent = RecentCredential()
+        for _ in 0..<2 {
+            let borrowed = try #require(Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lend($0, in: cache, scopes: scopes) })
+            let held = try #require(recent.lentPrincipal)
+            #expect(borrowed == BorrowedPrincipal(held))
+            #expect(borrowed.kind == held.kind && borrowed.canIngest == held.canIngest && borrowed.parser === held.parser)
+            #expect(borrowed.ingestRepository == held.ingestRepository && borrowed.limits === held.limits)
+            #expect(borrowed.usesHECAcknowledgements == held.usesHECAcknowledgements && borrowed.usageSlot == held.usageSlot)
+            for now in [0, held.expiresAtMillis - 1, held.expiresAtMillis, .max] as [Int64] {
+                #expect(borrowed.hasExpired(atMillis: now) == held.hasExpired(atMillis: now))
+            }
+        }
+        #expect(Array("no-such-token".utf8).withUnsafeBytes { recent.lend($0, in: cache, scopes: scopes) } == nil)
+        #expect(recent.lentPrincipal == nil)
+        _ = Array(Fixture.tokenA.utf8).withUnsafeBytes { recent.lend($0, in: cache, scopes: scopes) }
+        recent.forget()
+        #expect(recent.lentPrincipal == nil)
+    }
+
     static func snapshotSet(parser: String) throws -> (set: TokenSet, generation: TokenGeneration) {
         var snapshot = Fixture.snapshot()
         snapshot.ingestTokens[0].parser = parser

@@ -73,6 +73,20 @@ import Testing
         }
     }
 
+    /// A principal lent for one request (the gateway's loops) is decided by the same rules, row for row.
+    @Test(arguments: Credential.allCases.filter { $0 != .unknown })
+    func borrowedPrincipalTableRows(_ credential: Credential) throws {
+        for kind in Repository.Kind.allCases {
+            let repository = Self.repositoryName(kind)
+            let principal = try #require(Self.principal(credential, ownRepository: repository))
+            let borrowed = BorrowedPrincipal(principal)
+            for named in [repository, nil] as [String?] {
+                let decision = decideIngest(principal: borrowed, eventRepository: named) { Self.repositories[$0] }
+                #expect(decision == Self.expected(credential, kind: kind, named: named), "\(credential) \(kind) named=\(named ?? "-")")
+            }
+        }
+    }
+
     @Test func repositoryTokenWithEventNamingAnotherRepositoryIsIncorrectIndex() {
         let principal = Self.principal(.ingestToken, ownRepository: "web")
         let decision = decideIngest(principal: principal, eventRepository: "theirs") { Self.repositories[$0] }
