@@ -18,6 +18,9 @@ final class SyncDevice {
     var fallbackActive = false
     /// Running average (1/8 weight) of the files one interval `syncfs` group covered (while in the fallback).
     var groupFiles = 0
+    /// Interval `syncfs` groups looked at since the fallback started (the first ones carry the backlog the
+    /// per-file syncs left, so their cost does not end it).
+    var fallbackGroups = 0
     /// Running average (1/8 weight) of one interval `syncfs` group's `syncfs`, nanoseconds (recorded on the
     /// sync queue); 0 = unknown.
     let intervalSyncfsNanos = Atomic<UInt64>(0)

@@ -471,20 +471,27 @@ final class PoolWriter: @unchecked Sendable {
         guard !device.fallbackActive else { return }
         device.fallbackActive = true
         device.groupFiles = 0
+        device.fallbackGroups = 0
         if forgetCost { device.intervalSyncfsNanos.store(0, ordering: .relaxed) }
         metrics.syncfsFallbacks.add(1, ordering: .relaxed)
     }
 
+    /// Interval `syncfs` groups of a new fallback whose cost does not end it: the first ones write back
+    /// what the per-file syncs that fell behind left dirty.
+    static let fallbackWarmup = 4
+
     /// Before a `syncfs` fallback's interval sync of `device` (which covers its `dirty` logs): ends the
     /// fallback when per-file syncs would keep up with that many files again, or when its `syncfs` is too
-    /// slow to keep the interval (then logs that fall behind hold; the fallback is tried again after a second).
+    /// slow to keep the interval (after ``fallbackWarmup`` looks; then logs that fall behind hold, and the
+    /// fallback is tried again after a second).
     private func reconsiderSyncfsFallback(_ device: SyncDevice) {
         guard device.use == .fallback, case .interval(let ms) = options.fsync else { return }
         let intervalNanos = UInt64(ms) * 1_000_000
         let files = device.dirty.count
         device.groupFiles = device.groupFiles == 0 ? files : (device.groupFiles * 7 + files) / 8
+        device.fallbackGroups += 1
         let syncfsNanos = device.intervalSyncfsNanos.load(ordering: .relaxed)
-        if !IntervalPacing.syncfsKeepsInterval(syncfsNanos: syncfsNanos, intervalNanos: intervalNanos) {
+        if device.fallbackGroups > Self.fallbackWarmup, !IntervalPacing.syncfsKeepsInterval(syncfsNanos: syncfsNanos, intervalNanos: intervalNanos) {
             device.fallbackActive = false
             device.fallbackRetryNanos = MonotonicClock.nanoseconds() + 1_000_000_000
         } else if IntervalPacing.perFileKeepsUp(files: device.groupFiles, syncNanos: syncBacklog.syncNanos.load(ordering: .relaxed),
