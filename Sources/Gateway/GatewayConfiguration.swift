@@ -14,7 +14,7 @@ public struct GatewayConfiguration: Sendable {
     /// WAL writer threads (``WALOptions/writerThreads``) and the idle close (``WALOptions/idleCloseMillis``).
     public var walWriters = WALOptions.coreCount
     public var walIdleCloseMillis: Int? = 300_000
-    /// ``WALOptions/syncfsRounds`` (nil: on a file system of the WAL's own).
+    /// ``WALOptions/syncfsRounds`` (nil: on a file system of the WAL's own, elsewhere as the interval's fallback).
     public var walSyncfs: Bool? = nil
     /// ``WALOptions/syncQueuesPerWriter``.
     public var walSyncQueues = 1

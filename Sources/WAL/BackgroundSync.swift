@@ -88,6 +88,7 @@ final class BackgroundSync: @unchecked Sendable {
                 return
             }
             let ended = MonotonicClock.nanoseconds()
+            box.device.recordIntervalSyncfs(nanos: ended - started)
             let seconds = Double(ended - started) / 1e9
             for member in box.members {
                 member.sync.metrics.recordFsync(seconds: seconds)

@@ -400,17 +400,34 @@ final class SegmentWriter {
     }
 
     /// Under `.interval`, for the records being written: whether they wait for their sync before they are
-    /// acknowledged (``IntervalPacing``). Never for a log whose file system's `syncfs` covers it (one sync
-    /// per writer and interval keeps up), always while earlier records of this log wait.
+    /// acknowledged (``IntervalPacing``). Always while earlier records of this log wait; never for a log
+    /// whose file system's `syncfs` covers it (one sync per writer and interval keeps up). When its per-file
+    /// syncs fall behind on a shared file system, its writer falls back to `syncfs` there instead, unless
+    /// that is forbidden or too slow to keep the interval.
     private func holdsForSync() -> Bool {
-        guard case .interval(let ms) = options.fsync, device?.handle == nil else { return false }
+        guard case .interval(let ms) = options.fsync else { return false }
         if !awaitingSync.isEmpty { return true }
+        if device?.coversIntervalSyncs == true { return false }
+        let intervalNanos = UInt64(ms) * 1_000_000
         let age = uncoveredSinceNanos == 0 || lastWriteNanos < uncoveredSinceNanos ? 0 : lastWriteNanos - uncoveredSinceNanos
         let backlog = owner.syncBacklog
-        return IntervalPacing.holdsAcknowledgement(intervalNanos: UInt64(ms) * 1_000_000, uncoveredAgeNanos: age,
-                                                   queuedSyncs: backlog.queued.load(ordering: .relaxed),
-                                                   queues: owner.syncQueues.count,
-                                                   syncNanos: backlog.syncNanos.load(ordering: .relaxed))
+        let behind = IntervalPacing.holdsAcknowledgement(intervalNanos: intervalNanos, uncoveredAgeNanos: age,
+                                                         queuedSyncs: backlog.queued.load(ordering: .relaxed),
+                                                         queues: owner.syncQueues.count,
+                                                         syncNanos: backlog.syncNanos.load(ordering: .relaxed))
+        guard behind, let device else { return behind }
+        // After a pause that followed a too slow `syncfs`, its cost is unknown again: try it once more.
+        let retry = MonotonicClock.nanoseconds() >= device.fallbackRetryNanos
+        let syncfsNanos = retry ? 0 : device.intervalSyncfsNanos.load(ordering: .relaxed)
+        switch IntervalPacing.intervalCover(use: device.use, behind: true, syncfsNanos: syncfsNanos, intervalNanos: intervalNanos) {
+        case .syncfs:
+            owner.startSyncfsFallback(device, forgetCost: retry)
+            return false
+        case .hold:
+            return true
+        case .perFile:
+            return false
+        }
     }
 
     /// Whether appends wait for a sync before they are acknowledged (under `.interval`, see ``holdsForSync()``).

@@ -4,12 +4,31 @@ import Synchronization
 /// the running costs that decide, per round, between one `syncfs` covering every file the round wrote
 /// there and one `fdatasync` per file.
 ///
-/// Guarantees: used by its pool writer's thread only; ``prefersSyncfs(files:)`` is false without a
-/// handle or for a single file; while per-file syncs look cheaper it still tries a `syncfs` every
+/// Guarantees: used by its pool writer's thread only (``intervalSyncfsNanos`` and ``intervalSyncRunning``
+/// also by its sync queue); ``prefersSyncfs(files:)`` is false without a handle, for a single file or
+/// unless `syncfs` is always allowed here; while per-file syncs look cheaper it still tries a `syncfs` every
 /// ``probeEvery`` rounds, so a file system that was busy with other writers' data is tried again.
 final class SyncDevice {
     let id: UInt64
     let handle: (any FileSystemSync)?
+    /// How its `syncfs` may be used (``IntervalPacing/syncfsUse(forced:ownFileSystem:)``; `.never` without a handle).
+    let use: SyncfsUse
+    /// Under `.fallback`: whether this writer's interval syncs here are `syncfs` groups now, because its
+    /// per-file syncs could not keep the interval (``IntervalPacing/intervalCover(use:behind:syncfsNanos:intervalNanos:)``).
+    var fallbackActive = false
+    /// Running average (1/8 weight) of the files one interval `syncfs` group covered (while in the fallback).
+    var groupFiles = 0
+    /// Interval `syncfs` groups looked at since the fallback started (the first ones carry the backlog the
+    /// per-file syncs left, so their cost does not end it).
+    var fallbackGroups = 0
+    /// Running average (1/8 weight) of one interval `syncfs` group's `syncfs`, nanoseconds (recorded on the
+    /// sync queue); 0 = unknown.
+    let intervalSyncfsNanos = Atomic<UInt64>(0)
+    /// Monotonic time until which the fallback is not tried again after its `syncfs` proved too slow.
+    var fallbackRetryNanos: UInt64 = 0
+
+    /// Whether this writer's interval syncs on this file system are `syncfs` groups (no log of it holds).
+    var coversIntervalSyncs: Bool { handle != nil && (use == .always || fallbackActive) }
     /// Scratch list of the round: this file system's logs awaiting a sync.
     var dirty: [SegmentWriter] = []
     /// Set while an interval `syncfs` of this writer runs here (cleared on its sync queue): the logs due
@@ -23,15 +42,22 @@ final class SyncDevice {
 
     static let probeEvery = 64
 
-    init(id: UInt64, handle: (any FileSystemSync)?) {
+    init(id: UInt64, handle: (any FileSystemSync)?, use: SyncfsUse = .always) {
         self.id = id
         self.handle = handle
+        self.use = handle == nil ? .never : use
+    }
+
+    /// On the sync queue: one interval `syncfs` group's `syncfs` took `nanos`.
+    func recordIntervalSyncfs(nanos: UInt64) {
+        let current = intervalSyncfsNanos.load(ordering: .relaxed)
+        intervalSyncfsNanos.store(Self.average(current, nanos), ordering: .relaxed)
     }
 
     /// Whether one `syncfs` should cover a round that wrote `files` files here: no cost known yet, or it
     /// costs no more than their fdatasyncs, or a probe is due.
     func prefersSyncfs(files: Int) -> Bool {
-        guard handle != nil, files >= 2 else { return false }
+        guard handle != nil, use == .always, files >= 2 else { return false }
         if syncfsNanos == 0 { return true }
         if fdatasyncNanos == 0 { return false }
         if syncfsNanos <= UInt64(files) * fdatasyncNanos { return true }

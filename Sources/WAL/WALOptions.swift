@@ -72,9 +72,10 @@ public struct WALOptions: Sendable {
     public var idleCloseMillis: Int? = 300_000
     /// Lets a round that wrote several files on one file system make them durable with one `syncfs`
     /// (``SyncDevice``), and an interval sync cover every file of a writer with unsynced data. nil (the
-    /// default): only when the data folder is a file system of its own (a mount point,
-    /// ``IntervalPacing/hasOwnFileSystem(dataDirectory:device:)``), since a `syncfs` also writes back
-    /// other programs' dirty data on its file system; true / false: as told.
+    /// default): when the data folder is a file system of its own (a mount point,
+    /// ``IntervalPacing/hasOwnFileSystem(dataDirectory:device:)``), elsewhere only for interval syncs while
+    /// per-file syncs cannot keep the interval (``IntervalPacing/intervalCover(use:behind:syncfsNanos:intervalNanos:)``),
+    /// since a `syncfs` also writes back other programs' dirty data on its file system; true / false: as told.
     public var syncfsRounds: Bool? = nil
     /// Under `.interval` (and for the write-back of `.none`): serial queues per writer on which its
     /// repositories' fdatasyncs run, each repository on one (assigned in turn as logs open), so that up to

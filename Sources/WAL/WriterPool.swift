@@ -69,6 +69,8 @@ final class WriterPool: Sendable {
              { $0.metrics.fsyncs.load(ordering: .relaxed) }),
             ("sluice_wal_writer_syncfs_total", "counter", "syncfs calls of the WAL writer thread's group commits, each covering every file a round wrote on one file system.",
              { $0.metrics.syncfs.load(ordering: .relaxed) }),
+            ("sluice_wal_writer_syncfs_fallbacks_total", "counter", "Times the WAL writer thread turned to one syncfs per interval on a shared file system because its per-file syncs could not keep --fsync interval.",
+             { $0.metrics.syncfsFallbacks.load(ordering: .relaxed) }),
             ("sluice_wal_writer_idle_closes_total", "counter", "Segment descriptors the WAL writer thread closed for idleness or to open another.",
              { $0.metrics.idleCloses.load(ordering: .relaxed) }),
             ("sluice_wal_writer_queue_depth", "gauge", "Records waiting in the WAL writer thread's queue.",
@@ -113,6 +115,8 @@ final class WriterMetrics: Sendable {
     let records = Atomic<Int>(0)
     let fsyncs = Atomic<Int>(0)
     let syncfs = Atomic<Int>(0)
+    /// Turns to the interval `syncfs` fallback (``PoolWriter/startSyncfsFallback(_:forgetCost:)``).
+    let syncfsFallbacks = Atomic<Int>(0)
     let repositories = Atomic<Int>(0)
     let openRepositories = Atomic<Int>(0)
     /// Segment descriptors closed for idleness or to make room for another repository's.
@@ -162,9 +166,9 @@ final class PoolWriter: @unchecked Sendable {
     private var roundAppends = 0
     /// Logs whose appends wait for their sync under `.interval` (``SegmentWriter/holdsAppends``), each once.
     private var holding: [SegmentWriter] = []
-    /// Whether its logs' folders may be covered by one `syncfs` (``IntervalPacing/usesSyncfs(forced:ownFileSystem:)``),
+    /// How its logs' folders may be covered by one `syncfs` (``IntervalPacing/syncfsUse(forced:ownFileSystem:)``),
     /// decided with the first log adopted.
-    private var syncfsAllowed: Bool?
+    private var syncfsUse: SyncfsUse?
     /// Logs with data written under `.interval` that no sync covers yet (``SegmentWriter/awaitingInterval``).
     private var intervalWaiting: [SegmentWriter] = []
     /// The earliest time a log of ``intervalWaiting`` can be due for its sync (``UInt64/max``: none waits):
@@ -359,12 +363,16 @@ final class PoolWriter: @unchecked Sendable {
     /// before the first record of any of its logs is written. A handle that cannot be opened leaves that
     /// log to per-file syncs (and the next log tries again).
     private func device(for writer: SegmentWriter) -> SyncDevice? {
-        if syncfsAllowed == nil {
+        if syncfsUse == nil {
             let fs = writer.fs
             let own = IntervalPacing.hasOwnFileSystem(dataDirectory: options.dataDirectory, device: { fs.fileSystemID($0) })
-            syncfsAllowed = IntervalPacing.usesSyncfs(forced: options.syncfsRounds, ownFileSystem: own)
+            syncfsUse = IntervalPacing.syncfsUse(forced: options.syncfsRounds, ownFileSystem: own)
         }
-        guard syncfsAllowed == true else { return nil }
+        guard let use = syncfsUse, use != .never else { return nil }
+        // The fallback serves `interval=MS` only.
+        if use == .fallback {
+            guard case .interval = options.fsync else { return nil }
+        }
         let path = writer.directory.path
         guard let id = writer.fs.fileSystemID(path) else { return nil }
         if let known = devices[id] { return known }
@@ -374,7 +382,7 @@ final class PoolWriter: @unchecked Sendable {
         } catch {
             return nil
         }
-        let device = SyncDevice(id: id, handle: handle)
+        let device = SyncDevice(id: id, handle: handle, use: use)
         devices[id] = device
         return device
     }
@@ -398,7 +406,7 @@ final class PoolWriter: @unchecked Sendable {
             var nextCheck = UInt64.max
             intervalWaiting.removeAll { writer in
                 if writer.intervalSyncDue(now: now) {
-                    if let device = writer.device, device.handle != nil {
+                    if let device = writer.device, device.coversIntervalSyncs {
                         if dirtyDevices.isEmpty || !dirtyDevices.contains(where: { $0 === device }) { dirtyDevices.append(device) }
                     } else {
                         writer.startBackgroundSync()
@@ -437,9 +445,10 @@ final class PoolWriter: @unchecked Sendable {
             device.dirty.append(writer)
         }
         for device in dirtyDevices {
+            if device.fallbackActive { reconsiderSyncfsFallback(device) }
             if device.intervalSyncRunning.load(ordering: .acquiring) {
                 // They wait for the running one and go with the next (``SegmentWriter/intervalDeadline(now:)``).
-            } else if device.dirty.count >= 2, let handle = device.handle {
+            } else if device.dirty.count >= 2, device.coversIntervalSyncs, let handle = device.handle {
                 let members = device.dirty.compactMap { $0.claimBackgroundSync() }
                 if !members.isEmpty {
                     device.intervalSyncRunning.store(true, ordering: .releasing)
@@ -452,6 +461,43 @@ final class PoolWriter: @unchecked Sendable {
             device.dirty.removeAll(keepingCapacity: true)
         }
         dirtyDevices.removeAll(keepingCapacity: true)
+    }
+
+    /// A log's per-file syncs fell behind the interval on a shared file system whose `syncfs` may stand in
+    /// (``IntervalPacing/intervalCover(use:behind:syncfsNanos:intervalNanos:)``): from now on this writer
+    /// covers its logs there with one `syncfs` per interval (``startIntervalSyncs()``); `forgetCost` when the
+    /// last one's cost is stale (tried again after proving too slow).
+    func startSyncfsFallback(_ device: SyncDevice, forgetCost: Bool) {
+        guard !device.fallbackActive else { return }
+        device.fallbackActive = true
+        device.groupFiles = 0
+        device.fallbackGroups = 0
+        if forgetCost { device.intervalSyncfsNanos.store(0, ordering: .relaxed) }
+        metrics.syncfsFallbacks.add(1, ordering: .relaxed)
+    }
+
+    /// Interval `syncfs` groups of a new fallback whose cost does not end it: the first ones write back
+    /// what the per-file syncs that fell behind left dirty.
+    static let fallbackWarmup = 4
+
+    /// Before a `syncfs` fallback's interval sync of `device` (which covers its `dirty` logs): ends the
+    /// fallback when per-file syncs would keep up with that many files again, or when its `syncfs` is too
+    /// slow to keep the interval (after ``fallbackWarmup`` looks; then logs that fall behind hold, and the
+    /// fallback is tried again after a second).
+    private func reconsiderSyncfsFallback(_ device: SyncDevice) {
+        guard device.use == .fallback, case .interval(let ms) = options.fsync else { return }
+        let intervalNanos = UInt64(ms) * 1_000_000
+        let files = device.dirty.count
+        device.groupFiles = device.groupFiles == 0 ? files : (device.groupFiles * 7 + files) / 8
+        device.fallbackGroups += 1
+        let syncfsNanos = device.intervalSyncfsNanos.load(ordering: .relaxed)
+        if device.fallbackGroups > Self.fallbackWarmup, !IntervalPacing.syncfsKeepsInterval(syncfsNanos: syncfsNanos, intervalNanos: intervalNanos) {
+            device.fallbackActive = false
+            device.fallbackRetryNanos = MonotonicClock.nanoseconds() + 1_000_000_000
+        } else if IntervalPacing.perFileKeepsUp(files: device.groupFiles, syncNanos: syncBacklog.syncNanos.load(ordering: .relaxed),
+                                                queues: syncQueues.count, intervalNanos: intervalNanos) {
+            device.fallbackActive = false
+        }
     }
 
     // MARK: Group commit
@@ -483,7 +529,7 @@ final class PoolWriter: @unchecked Sendable {
                 if writer.hasUnsynced, !writer.awaitingInterval {
                     writer.awaitingInterval = true
                     intervalWaiting.append(writer)
-                    if writer.device?.handle == nil, writer.intervalSyncDue(now: now) { writer.startBackgroundSync() }
+                    if writer.device?.coversIntervalSyncs != true, writer.intervalSyncDue(now: now) { writer.startBackgroundSync() }
                     intervalCheckNanos = min(intervalCheckNanos, writer.intervalDeadline(now: now) ?? now)
                 }
             }

@@ -89,7 +89,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds without a write after which a repository closes its WAL segment's descriptor and frees its buffers (0 = never); the next write reopens it.")
     var walIdleClose = 300.0
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "Make the files several repositories wrote on one file system durable with one syncfs (a group commit's when cheaper than their fdatasyncs; an interval's for every file with unsynced data). Default: only when the data folder is a file system of its own (a mount point), since syncfs also writes back other programs' data.")
+    @Flag(name: .long, inversion: .prefixedNo, help: "Make the files several repositories wrote on one file system durable with one syncfs (a group commit's when cheaper than their fdatasyncs; an interval's for every file with unsynced data). Default: when the data folder is a file system of its own (a mount point), elsewhere only while per-file syncs cannot keep --fsync interval, since syncfs also writes back other programs' data.")
     var walSyncfs: Bool? = nil
 
     @Option(name: .long, help: "Under --fsync interval: queues per WAL writer on which its repositories' fdatasyncs run, so up to this many overlap (more keep the interval with many repositories, at the CPU each sync costs).")

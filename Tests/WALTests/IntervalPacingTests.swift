@@ -27,11 +27,50 @@ struct IntervalPacingTests {
         #expect(!holds(queued: 1000, sync: 0), "no cost known yet")
     }
 
-    @Test func syncfsAsToldOrOnAFileSystemOfItsOwn() {
-        #expect(IntervalPacing.usesSyncfs(forced: nil, ownFileSystem: true))
-        #expect(!IntervalPacing.usesSyncfs(forced: nil, ownFileSystem: false))
-        #expect(IntervalPacing.usesSyncfs(forced: true, ownFileSystem: false))
-        #expect(!IntervalPacing.usesSyncfs(forced: false, ownFileSystem: true))
+    @Test func syncfsAsToldOrOnAFileSystemOfItsOwnElseAsFallback() {
+        #expect(IntervalPacing.syncfsUse(forced: nil, ownFileSystem: true) == .always)
+        #expect(IntervalPacing.syncfsUse(forced: nil, ownFileSystem: false) == .fallback)
+        #expect(IntervalPacing.syncfsUse(forced: true, ownFileSystem: false) == .always)
+        #expect(IntervalPacing.syncfsUse(forced: false, ownFileSystem: true) == .never)
+        #expect(IntervalPacing.syncfsUse(forced: false, ownFileSystem: false) == .never)
+    }
+
+    /// Per-file syncs while they keep the interval; behind them, a shared file system falls back to
+    /// `syncfs` when allowed and fast enough (at most half the interval, or not measured yet), else holds;
+    /// a file system of its own always uses `syncfs`; a forbidden `syncfs` holds.
+    @Test func intervalCoverFallsBackToSyncfsBeforeHolding() {
+        func cover(_ use: SyncfsUse, behind: Bool, syncfs: UInt64 = 0) -> IntervalCover {
+            IntervalPacing.intervalCover(use: use, behind: behind, syncfsNanos: syncfs, intervalNanos: 10 * ms)
+        }
+        // Shared file system, syncfs allowed (auto).
+        #expect(cover(.fallback, behind: false) == .perFile, "no pressure: per-file syncs, other programs' data left alone")
+        #expect(cover(.fallback, behind: false, syncfs: 100 * ms) == .perFile)
+        #expect(cover(.fallback, behind: true) == .syncfs, "pressure, syncfs cost unknown: try it")
+        #expect(cover(.fallback, behind: true, syncfs: 3 * ms) == .syncfs)
+        #expect(cover(.fallback, behind: true, syncfs: 5 * ms) == .syncfs, "half the interval still keeps it")
+        #expect(cover(.fallback, behind: true, syncfs: 5 * ms + 1) == .hold, "syncfs too slow: hold")
+        // Forbidden (--no-wal-syncfs, or no trusted syncfs).
+        #expect(cover(.never, behind: false) == .perFile)
+        #expect(cover(.never, behind: true) == .hold)
+        #expect(cover(.never, behind: true, syncfs: 1) == .hold)
+        // Mount point of its own, or --wal-syncfs.
+        #expect(cover(.always, behind: false) == .syncfs)
+        #expect(cover(.always, behind: true, syncfs: 100 * ms) == .syncfs)
+    }
+
+    /// The fallback ends when the files one interval `syncfs` covers would take per-file syncs under a
+    /// quarter interval; between a quarter and a half (where it started) it stays.
+    @Test func fallbackEndsWellInsideTheEdge() {
+        func keepsUp(files: Int, sync: UInt64, queues: Int = 1) -> Bool {
+            IntervalPacing.perFileKeepsUp(files: files, syncNanos: sync, queues: queues, intervalNanos: 10 * ms)
+        }
+        // 0.12 ms fdatasyncs: 20 files = 2.4 ms < 2.5 ms; 21 = 2.52 ms.
+        #expect(keepsUp(files: 20, sync: 120_000))
+        #expect(!keepsUp(files: 21, sync: 120_000))
+        #expect(keepsUp(files: 41, sync: 120_000, queues: 2), "two queues halve the time")
+        #expect(!keepsUp(files: 500, sync: 120_000))
+        #expect(!keepsUp(files: 1, sync: 0), "fdatasync cost unknown: stay")
+        #expect(keepsUp(files: 0, sync: 120_000))
     }
 
     /// The data folder or its `repos` folder on a device other than its parent's is a file system of its own.

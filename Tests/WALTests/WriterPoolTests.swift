@@ -346,6 +346,51 @@ struct WriterPoolTests {
         #expect(read.events.map(\.1) == logLines("a", count: 1) + logLines("b", count: 1) + (syncFails ? [] : logLines("c", count: 1)))
     }
 
+    /// Under `--fsync interval` by default on a shared file system (a temporary folder on the root file
+    /// system), a log whose per-file sync is late does not hold its next record: its writer falls back to one
+    /// `syncfs` per interval there (counted), the record is answered after its write, and once the late
+    /// sync is done everything written is durable. (`--no-wal-syncfs` holds it instead:
+    /// ``lateLogHoldsAppendsUntilTheirSync(_:)``.)
+    @Test func lateLogFallsBackToSyncfsOnASharedFileSystem() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(pathFilter: "late", gateFirstSync: true)
+        var options = WALOptions(dataDirectory: dir.path)
+        options.writerThreads = 1
+        options.fsync = .interval(milliseconds: 20)
+        let store = try WALStore(options: options, logger: testLogger, fileSystem: FaultInjectingFileSystem(plan: plan))
+        let log = try store.log(for: "late")
+        let others = try (0..<3).map { try store.log(for: "other\($0)") }
+        usleep(30_000)
+        _ = try log.appendAndWait(logLines("a", count: 1)).get()
+        plan.firstSyncStarted.wait()
+        _ = try log.appendAndWait(logLines("b", count: 1)).get()
+        #expect(store.metricsText().contains("sluice_wal_writer_syncfs_fallbacks_total{writer=\"0\"} 0\n"), "no pressure yet")
+        usleep(40_000)
+        // Late now: answered after the write all the same, because a syncfs per interval takes over.
+        let answered = Completions()
+        log.append(EventBatch(samples: logLines("c", count: 1)), completion: answered.callback(0))
+        answered.wait(1)
+        guard case .success(let position) = answered.all[0]! else { Issue.record("\(answered.all[0]!)"); return }
+        #expect(position.firstSequence == 2)
+        let metrics = store.metricsText()
+        #expect(metrics.contains("sluice_wal_writer_syncfs_fallbacks_total{writer=\"0\"} 1\n"))
+        #expect(metrics.contains("sluice_wal_writer_held_appends_total{writer=\"0\"} 0\n"))
+        // The other logs' interval syncs are now one syncfs.
+        let results = appendToEach(others, tag: "o")
+        #expect(results.values.allSatisfy { if case .success = $0 { true } else { false } })
+        // The late sync at the gate holds the sync queue the syncfs runs on.
+        plan.firstSyncGate?.signal()
+        try waitUntil { plan.syncfsCalls.load(ordering: .relaxed) >= 1 }
+        try waitUntil { log.metrics.fsyncs.load(ordering: .relaxed) >= 2 }
+        try waitUntil { others.allSatisfy { $0.metrics.fsyncs.load(ordering: .relaxed) >= 1 } }
+        try plan.crashEveryFile()
+        store.shutdown()
+        #expect(try readAll(dir.path, "late").events.map(\.1) == logLines("a", count: 1) + logLines("b", count: 1) + logLines("c", count: 1))
+        for index in others.indices {
+            #expect(try readAll(dir.path, "other\(index)").events.map(\.1) == logLines("o\(index)", count: 2))
+        }
+    }
+
     /// Under `--fsync interval`, logs that fall due while the writer's interval syncfs runs wait for it and
     /// share the next one, instead of queueing one syncfs per tick behind it.
     @Test func intervalSyncfsWaitsForTheRunningOne() throws {
