@@ -16,7 +16,7 @@ struct IngestTokenDigests {
     private(set) var digests: [TokenDigest]
     /// 1 where `digests` holds the entry's digest, 0 where the entry is refused.
     private var accepted: [UInt8]
-    private var nameHashes: [UInt64]
+    private(set) var nameHashes: [UInt64]
 
     /// Tokens per unit of work: large enough that handing out units costs nothing, small enough that the
     /// threads finish together.

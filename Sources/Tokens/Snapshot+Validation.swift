@@ -9,6 +9,8 @@ public struct SnapshotIndex: Sendable {
     let apiDigestList: [TokenDigest]
     /// The ingest tokens' digests, in list order.
     let ingestDigestList: [TokenDigest]
+    /// `DuplicateFinder.hash(repository, name)` of each ingest token, in list order.
+    let ingestNameHashList: [UInt64]
     /// The rotated-out secrets' digests (`previousTokenSha256`), in list order of their tokens.
     let previousDigestList: [TokenDigest]
     public let repositoriesByName: [String: Repository]
@@ -275,6 +277,7 @@ extension Snapshot {
         }
 
         return SnapshotIndex(registry: registry, apiDigestList: apiDigests, ingestDigestList: precomputed.digests,
+                             ingestNameHashList: precomputed.nameHashes,
                              previousDigestList: previousDigests, repositoriesByName: repositoriesByName,
                              previousOwners: previousOwners, ingestTable: table)
     }

@@ -1,14 +1,16 @@
 import Parsers
 
 /// What a mirror keeps beside its accepted snapshot to check a change of a few ingest tokens against it
-/// without validating the whole set again: every credential's digest (the ingest tokens' in list order) and
-/// the compiled parsers. Built from the ``SnapshotIndex`` a full validation produced, then kept up to date by
+/// without validating the whole set again: every credential's digest (the ingest tokens' in list order), each
+/// ingest token's name hash (to find a token without reading the list of a million) and the compiled parsers. Built from the ``SnapshotIndex`` a full validation produced, then kept up to date by
 /// each change applied as a delta.
 struct DeltaIndex: Sendable {
     let registry: ParserRegistry
     var apiDigests: [TokenDigest]
     /// Parallel to the snapshot's `ingestTokens`.
     var ingestDigests: [TokenDigest]
+    /// Parallel to the snapshot's `ingestTokens`: `DuplicateFinder.hash(repository, name)`.
+    var ingestNameHashes: [UInt64]
     /// Rotated-out secrets by the position of their ingest token.
     var previousDigests: [Int: TokenDigest]
 
@@ -16,6 +18,7 @@ struct DeltaIndex: Sendable {
         registry = index.registry
         apiDigests = Array(index.apiDigests)
         ingestDigests = Array(index.ingestDigests)
+        ingestNameHashes = index.ingestNameHashList
         previousDigests = Dictionary(index.previousDigests.map { ($0, $1) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -100,11 +103,26 @@ extension SnapshotMirror {
         return positions
     }
 
-    /// The positions of the ingest tokens named by `keys` (nil: not in the set), in one pass over the list.
+    /// The positions of the ingest tokens named by `keys` (nil: not in the set): one pass over the delta
+    /// index's name hashes (8 bytes a token) reading a token only where its hash matches, or without the
+    /// delta index one pass over the list.
     func ingestPositions(of keys: [(repository: String, name: String)]) -> [Int?] {
         var found = [Int?](repeating: nil, count: keys.count)
         var missing = keys.count
         let tokens = snapshot.ingestTokens
+        if let hashes = deltaIndex?.ingestNameHashes, hashes.count == tokens.count {
+            let wanted = keys.map { DuplicateFinder.hash($0.repository, $0.name) }
+            hashes.withUnsafeBufferPointer { hashes in
+                for position in hashes.indices where missing > 0 && wanted.contains(hashes[position]) {
+                    for (k, key) in keys.enumerated() where found[k] == nil && wanted[k] == hashes[position]
+                        && key.name == tokens[position].name && key.repository == tokens[position].repository {
+                        found[k] = position
+                        missing -= 1
+                    }
+                }
+            }
+            return found
+        }
         for position in tokens.indices where missing > 0 {
             let name = tokens[position].name
             for (k, key) in keys.enumerated() where found[k] == nil && key.name == name && key.repository == tokens[position].repository {
@@ -161,11 +179,13 @@ extension SnapshotMirror {
                     delta.removed += deltaIndex.digests(at: position)
                     snapshot.ingestTokens[position] = token
                     deltaIndex.ingestDigests[position] = digests[0]
+                    deltaIndex.ingestNameHashes[position] = DuplicateFinder.hash(token.repository, token.name)
                     target = position
                 } else {
                     target = snapshot.ingestTokens.count
                     snapshot.ingestTokens.append(token)
                     deltaIndex.ingestDigests.append(digests[0])
+                    deltaIndex.ingestNameHashes.append(DuplicateFinder.hash(token.repository, token.name))
                 }
                 deltaIndex.previousDigests[target] = digests.count > 1 ? digests[1] : nil
                 delta.dirty.insert(target)
@@ -176,6 +196,7 @@ extension SnapshotMirror {
                     delta.removed += deltaIndex.digests(at: last)
                     snapshot.ingestTokens.swapAt(position, last)
                     deltaIndex.ingestDigests.swapAt(position, last)
+                    deltaIndex.ingestNameHashes.swapAt(position, last)
                     deltaIndex.previousDigests[position] = deltaIndex.previousDigests[last]
                     delta.dirty.insert(position)
                     delta.usageMoves.append((last, position))
@@ -186,6 +207,7 @@ extension SnapshotMirror {
                 deltaIndex.previousDigests[last] = nil
                 snapshot.ingestTokens.removeLast()
                 deltaIndex.ingestDigests.removeLast()
+                deltaIndex.ingestNameHashes.removeLast()
                 delta.dirty.remove(last)
             }
         }

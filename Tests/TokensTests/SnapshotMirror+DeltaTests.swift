@@ -205,6 +205,8 @@ import Testing
             #expect(withoutTokens == reference, "step \(step): only ingest tokens change")
             let rebuilt = try mirror.snapshot.validate(file: "rebuilt")
             #expect(Array(rebuilt.ingestDigests) == mirror.deltaIndex?.ingestDigests)
+            #expect(rebuilt.ingestNameHashList == mirror.deltaIndex?.ingestNameHashes, "step \(step): the name hashes follow the list")
+            Self.expectPositionsFound(mirror, step: step)
             #expect(Dictionary(rebuilt.previousDigests.map { ($0, $1) }, uniquingKeysWith: { a, _ in a }) == mirror.deltaIndex?.previousDigests)
             #expect(Set(Self.digests(index)) == Set(Self.digests(rebuilt)))
 
@@ -300,11 +302,23 @@ import Testing
             }
             #expect(Self.sorted(focused.snapshot.ingestTokens) == Self.sorted(whole.snapshot.ingestTokens), "step \(step)")
             #expect(focused.revisions == whole.revisions)
+            if focused.deltaIndex != nil { Self.expectPositionsFound(focused, step: step) }
         }
         #expect(applied > 10)
         // The focused mirror's set is what a whole validation accepts, with the digests it kept up to date.
         let rebuilt = try focused.snapshot.validate(file: "rebuilt")
         #expect(Array(rebuilt.ingestDigests) == focused.deltaIndex?.ingestDigests)
+        #expect(rebuilt.ingestNameHashList == focused.deltaIndex?.ingestNameHashes)
+    }
+
+    /// Every ingest token is found at its own position through the delta index's name hashes, and a key not
+    /// in the set is not found.
+    static func expectPositionsFound(_ mirror: SnapshotMirror, step: Int) {
+        #expect(mirror.deltaIndex != nil, "step \(step): positions are looked up by name hash")
+        let tokens = mirror.snapshot.ingestTokens
+        let found = mirror.ingestPositions(of: tokens.map { ($0.repository, $0.name) })
+        #expect(found == tokens.indices.map { Optional($0) }, "step \(step): a token is found where it stands")
+        #expect(mirror.ingestPositions(of: [("web", "absent-token")]) == [nil])
     }
 
     /// Every credential digest a validation produced.
