@@ -41,35 +41,25 @@ enum IngestTokenChecks {
             case (nil, _?), (_?, nil): return false
             }
         }
+        /// Whether two of the `count` entries whose hash has `share` as its lowest bit are equal.
+        func hasDuplicate(_ count: Int, share: UInt64, hash: (Int) -> UInt64, isEqual: (Int, Int) -> Bool) -> Bool {
+            var finder = DuplicateFinder(expected: (0..<count).count { hash($0) & 1 == share })
+            for i in 0..<count {
+                let found = hash(i)
+                guard found & 1 == share else { continue }
+                if finder.insert(hash: found, entry: i, isEqual: { isEqual($0, i) }) != nil { return true }
+            }
+            return false
+        }
         var failed = [false, false]
         failed.withUnsafeMutableBufferPointer { failed in
             forEachChunk(count: 2, chunk: 1) { units in
                 for unit in units {
                     let share = UInt64(unit)
-                    for i in (unit == 0 ? 0..<count / 2 : count / 2..<count) where !passesRules(i) {
-                        failed[unit] = true
-                        return
-                    }
-                    do {
-                        var names = DuplicateFinder(expected: (0..<count).count { precomputed.nameHash(at: $0) & 1 == share })
-                        for i in 0..<count {
-                            let hash = precomputed.nameHash(at: i)
-                            guard hash & 1 == share else { continue }
-                            if names.insert(hash: hash, entry: i, isEqual: { table.haveSameKey($0, i) }) != nil {
-                                failed[unit] = true
-                                return
-                            }
-                        }
-                    }
-                    var digests = DuplicateFinder(expected: (0..<entries).count { digest($0).w1 & 1 == share })
-                    for entry in 0..<entries {
-                        let found = digest(entry)
-                        guard found.w1 & 1 == share else { continue }
-                        if digests.insert(hash: found.w1, entry: entry, isEqual: { digest($0) == found }) != nil {
-                            failed[unit] = true
-                            return
-                        }
-                    }
+                    let half = unit == 0 ? 0..<count / 2 : count / 2..<count
+                    failed[unit] = half.contains { !passesRules($0) }
+                        || hasDuplicate(count, share: share, hash: { precomputed.nameHash(at: $0) }, isEqual: { table.haveSameKey($0, $1) })
+                        || hasDuplicate(entries, share: share, hash: { digest($0).w1 }, isEqual: { digest($0) == digest($1) })
                 }
             }
         }

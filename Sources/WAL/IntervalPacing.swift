@@ -129,12 +129,7 @@ final class SyncBacklog: Sendable {
     func recordLag(since: UInt64, ended: UInt64) {
         guard since > 0, ended >= since else { return }
         let seconds = Double(ended - since) / 1e9
-        lag.withLock { histogram in
-            let bucket = RepositoryMetrics.latencyBounds.firstIndex(where: { seconds <= $0 }) ?? RepositoryMetrics.latencyBounds.count
-            histogram.counts[bucket] += 1
-            histogram.sum += seconds
-            histogram.count += 1
-        }
+        lag.withLock { $0.record(seconds: seconds) }
     }
 
     var lagHistogram: RepositoryMetrics.Histogram { lag.withLock { $0 } }

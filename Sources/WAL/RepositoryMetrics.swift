@@ -31,17 +31,18 @@ final class RepositoryMetrics: Sendable {
         var counts = [Int](repeating: 0, count: RepositoryMetrics.latencyBounds.count + 1)
         var sum = 0.0
         var count = 0
+
+        mutating func record(seconds: Double) {
+            counts[RepositoryMetrics.latencyBounds.firstIndex(where: { seconds <= $0 }) ?? RepositoryMetrics.latencyBounds.count] += 1
+            sum += seconds
+            count += 1
+        }
     }
 
     func recordFsync(seconds: Double) {
         fsyncObserver?(seconds)
         fsyncs.add(1, ordering: .relaxed)
-        fsyncLatency.withLock { histogram in
-            let bucket = Self.latencyBounds.firstIndex(where: { seconds <= $0 }) ?? Self.latencyBounds.count
-            histogram.counts[bucket] += 1
-            histogram.sum += seconds
-            histogram.count += 1
-        }
+        fsyncLatency.withLock { $0.record(seconds: seconds) }
     }
 
     var fsyncHistogram: Histogram { fsyncLatency.withLock { $0 } }
